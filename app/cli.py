@@ -1,0 +1,53 @@
+"""The ``optiscribe`` command line.
+
+Each area of the project contributes its commands from a module ``app/_cli_<area>.py``
+that defines ``register(app: typer.Typer) -> None``. They are discovered here, so areas
+never edit one shared file. Command modules keep heavy imports inside the commands so that
+``optiscribe --help`` stays fast.
+
+Exit codes that scripts can rely on (each command documents its own on top):
+
+* 0 — success (solved to optimality / equivalent / valid)
+* 1 — the answer is negative (infeasible, unbounded, not equivalent, invalid model)
+* 2 — undecided (time limit without proof, unknown, unsupported)
+* 3 — bad input (unreadable file, wrong format, bad option)
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+import typer
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_NEGATIVE", "EXIT_OK", "EXIT_UNDECIDED", "app", "main"]
+
+EXIT_OK = 0
+EXIT_NEGATIVE = 1
+EXIT_UNDECIDED = 2
+EXIT_BAD_INPUT = 3
+
+app = typer.Typer(
+    name="optiscribe",
+    help="Turn decision problems into verified MILPs, solve them, and check models for equivalence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_all() -> None:
+    here = Path(__file__).parent
+    for info in sorted(pkgutil.iter_modules([str(here)]), key=lambda m: m.name):
+        if info.name.startswith("_cli_"):
+            module = importlib.import_module(f"optiscribe.app.{info.name}")
+            module.register(app)
+
+
+_register_all()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

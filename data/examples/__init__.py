@@ -1,0 +1,1 @@
+"""Team-written example problems: text, five-element IR and verified optimum."""

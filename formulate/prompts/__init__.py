@@ -1,0 +1,1 @@
+"""Prompt files (versioned text) for the LLM backends."""
