@@ -1,1 +1,74 @@
-"""optiscribe.solvers."""
+"""Solving Pyomo models and MPS files with HiGHS (default) or OR-Tools, one result type.
+
+>>> from optiscribe.solvers import solve          # doctest: +SKIP
+>>> result = solve(model, solver="highs", time_limit=10)
+>>> result.termination, result.objective, result.values["make[chair]"]
+
+Importing this package is cheap: solver libraries load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from optiscribe.solvers.errors import (
+    OptiscribeError,
+    SandboxError,
+    SolverError,
+    SolverUnavailable,
+    UnsupportedModelFeature,
+)
+from optiscribe.solvers.result import SolutionStatus, SolveResult, Termination
+
+__all__ = [
+    "OptiscribeError",
+    "SandboxError",
+    "SolutionStatus",
+    "SolveOptions",
+    "SolveResult",
+    "SolverError",
+    "SolverUnavailable",
+    "Termination",
+    "UnsupportedModelFeature",
+    "available_solvers",
+    "solve",
+    "solve_mps",
+]
+
+
+def solve(
+    model: Any,
+    *,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    mip_rel_gap: float | None = None,
+    diagnose: bool = True,
+) -> SolveResult:
+    """Solve a Pyomo model with the named backend (``highs`` or ``ortools``)."""
+    from optiscribe.solvers.backends import SolveOptions, get_backend
+
+    opts = SolveOptions(time_limit=time_limit, mip_rel_gap=mip_rel_gap, diagnose=diagnose)
+    return get_backend(solver).solve(model, opts)
+
+
+def solve_mps(path: Any, *, time_limit: float | None = None, mip_rel_gap: float | None = None) -> SolveResult:
+    """Solve an MPS/LP file directly with highspy."""
+    from optiscribe.solvers.backends import SolveOptions
+    from optiscribe.solvers.mps import solve_mps as _solve_mps
+
+    return _solve_mps(path, SolveOptions(time_limit=time_limit, mip_rel_gap=mip_rel_gap))
+
+
+def available_solvers() -> dict[str, bool]:
+    """Each registered backend and whether it can run here."""
+    from optiscribe.solvers.backends import BACKENDS, get_backend
+
+    return {name: bool(get_backend(name).available()) for name in BACKENDS}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SolveOptions":
+        from optiscribe.solvers.backends import SolveOptions
+
+        return SolveOptions
+    raise AttributeError(name)

@@ -1,0 +1,139 @@
+"""Explain infeasible and unbounded models in the model's own names.
+
+Both diagnoses work on a highspy copy of the model built from Pyomo's standard-form
+compiler, so the names are Pyomo's (``capacity[wood]``, ``make[chair]``):
+
+* infeasible: HiGHS's irreducible infeasible subsystem (IIS) of the LP relaxation — the
+  few constraints and bounds that cannot hold together. If the relaxation is feasible the
+  model is infeasible only because of integrality, and the hint says so.
+* unbounded: a primal ray of the LP relaxation — the variables that can grow without
+  limit while improving the objective (usually a missing bound or constraint).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Diagnosis", "HighsCopy", "diagnose_infeasible", "diagnose_unbounded", "highs_copy"]
+
+
+@dataclass(frozen=True)
+class HighsCopy:
+    """A highspy model of a Pyomo model, with Pyomo's names for its columns and rows."""
+
+    highs: Any
+    col_names: tuple[str, ...]
+    row_names: tuple[str, ...]
+    is_mip: bool
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    names: tuple[str, ...] | None
+    message: str
+
+
+def highs_copy(model: Any, *, relax: bool = False) -> HighsCopy:
+    """Build a highspy model from a Pyomo model (LP relaxation when ``relax``)."""
+    import highspy
+    import pyomo.environ as pyo
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+    info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    inf = highspy.kHighsInf
+    ncol = len(info.columns)
+    lb = np.array([-inf if v.lb is None else v.lb for v in info.columns], dtype=float)
+    ub = np.array([inf if v.ub is None else v.ub for v in info.columns], dtype=float)
+    h.addVars(ncol, lb, ub)
+    c = np.asarray(info.c.toarray()).ravel() if info.c.shape[0] else np.zeros(ncol)
+    if ncol:
+        h.changeColsCost(ncol, np.arange(ncol, dtype=np.int32), c)
+    objs = list(info.objectives)
+    if objs and objs[0].sense == pyo.maximize:
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    is_mip = any(v.is_integer() or v.is_binary() for v in info.columns)
+    if is_mip and not relax:
+        idx = np.array([i for i, v in enumerate(info.columns) if v.is_integer() or v.is_binary()], dtype=np.int32)
+        h.changeColsIntegrality(len(idx), idx, np.array([highspy.HighsVarType.kInteger] * len(idx)))
+    A = info.A.tocsr()
+    row_names = []
+    for r, ((con, kind), rhs) in enumerate(zip(info.rows, info.rhs)):
+        start, end = A.indptr[r], A.indptr[r + 1]
+        lo, hi = (-inf, rhs) if kind == 1 else (rhs, inf) if kind == -1 else (rhs, rhs)
+        h.addRow(lo, hi, end - start, A.indices[start:end].astype(np.int32), A.data[start:end].astype(float))
+        row_names.append(con.name)
+    return HighsCopy(h, tuple(v.name for v in info.columns), tuple(row_names), is_mip)
+
+
+def diagnose_infeasible(model: Any) -> Diagnosis:
+    """IIS of the LP relaxation, or the hint that integrality alone makes it infeasible."""
+    import highspy
+
+    copy = highs_copy(model, relax=True)
+    h = copy.highs
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal or status == highspy.HighsModelStatus.kUnbounded:
+        if copy.is_mip:
+            return Diagnosis(None, "the LP relaxation is feasible, so the model is infeasible only because of "
+                                   "integrality: check integer/binary variables whose constraints need fractional "
+                                   "values, and big-M or logical constraints that exclude every integer point")
+        return Diagnosis(None, "the solver reported infeasibility but the relaxation solved; "
+                               "numerical trouble is likely: check very large or very small coefficients")
+    # The default strategy only reads an IIS off a simplex basis, which presolve may never
+    # produce; strategy 1 (from the LP, row priority) always computes one.
+    h.setOptionValue("iis_strategy", 1)
+    iis = highspy.HighsIis()
+    if h.getIis(iis) != highspy.HighsStatus.kOk or not iis.valid:
+        return Diagnosis(None, "no irreducible infeasible subsystem could be computed; remove constraints one "
+                               "family at a time to find the conflict")
+    names = [copy.row_names[i] for i in iis.row_index]
+    names += [f"bounds of {copy.col_names[j]}" for j in iis.col_index]
+    unique = tuple(dict.fromkeys(names))
+    return Diagnosis(unique, "these constraints and bounds cannot all hold: " + ", ".join(unique))
+
+
+def diagnose_unbounded(model: Any) -> Diagnosis:
+    """A primal ray of the LP relaxation: the variables that can grow without limit."""
+    import highspy
+
+    copy = highs_copy(model, relax=True)
+    h = copy.highs
+    h.setOptionValue("presolve", "off")
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return Diagnosis(None, "the model is infeasible, not unbounded")
+    if status != highspy.HighsModelStatus.kUnbounded:
+        return Diagnosis(None, "the objective can improve without limit; look for variables without an upper "
+                               "bound (maximize) or lower bound (minimize) that appear in the objective")
+    _, has_ray, ray = h.getPrimalRay()
+    if has_ray:
+        names = tuple(copy.col_names[j] for j, v in enumerate(ray) if abs(v) > 1e-9)
+    else:
+        names = _improving_unbounded_columns(copy)
+    if not names:
+        return Diagnosis(None, "the objective can improve without limit; bound the variables that appear in the "
+                               "objective or add the constraint that limits them")
+    return Diagnosis(names, "the objective improves without limit as these variables change: "
+                            + ", ".join(names[:20]) + (" ..." if len(names) > 20 else "")
+                            + "; a bound or a constraint on them is probably missing")
+
+
+def _improving_unbounded_columns(copy: HighsCopy) -> tuple[str, ...]:
+    """Columns whose objective improves in a direction with no bound (no ray available)."""
+    import highspy
+
+    lp = copy.highs.getLp()
+    sign = -1.0 if lp.sense_ == highspy.ObjSense.kMaximize else 1.0
+    out = []
+    for j, cost in enumerate(lp.col_cost_):
+        c = sign * cost  # minimising c: improves when the variable moves against the sign of c
+        if (c < 0 and lp.col_upper_[j] >= highspy.kHighsInf) or (c > 0 and lp.col_lower_[j] <= -highspy.kHighsInf):
+            out.append(copy.col_names[j])
+    return tuple(out)
