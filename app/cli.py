@@ -37,6 +37,12 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """optiscribe: plain-language decision problems to verified MILPs."""
+    # An explicit callback keeps typer from collapsing a one-command app into that command.
+
+
 def _register_all() -> None:
     here = Path(__file__).parent
     for info in sorted(pkgutil.iter_modules([str(here)]), key=lambda m: m.name):

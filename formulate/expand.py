@@ -135,6 +135,9 @@ def _table_from_values(
                     and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in r) for r in values)
         )
         rows_ok = all(isinstance(r, list) and len(r) == arity + 1 for r in values)
+        if is_matrix and rows_ok:
+            # Both shapes fit: it is rows only if every row starts with valid keys.
+            rows_ok = all(_keys_valid(tuple(r[:arity]), infos) for r in values)
         if is_matrix and not rows_ok:
             return {
                 (a, b): float(x)
@@ -183,6 +186,15 @@ def _table_from_values(
             issues.append(Issue(where, f"the key ({_fmt_key(rk)}) is given twice", "bad_data"))
         table[rk] = float(val)
     return table
+
+
+def _keys_valid(key: tuple[Any, ...], infos: list[SetInfo]) -> bool:
+    pos = 0
+    for info in infos:
+        if info.find(key[pos:pos + info.dimen]) is None:
+            return False
+        pos += info.dimen
+    return True
 
 
 def _product_keys(index: tuple[str, ...], sets: Mapping[str, SetInfo]) -> list[tuple[Any, ...]]:

@@ -161,8 +161,8 @@ class Parameter(BaseModel):
     name: str = Field(description="Identifier used in expressions.")
     description: str = Field(default="", description="What the numbers mean, with units.")
     index: list[str] = Field(default_factory=list, description="Names of the sets indexing the table; empty for a scalar.")
-    values: float | dict[str, Any] | list[list[Any]] = Field(
-        description="A number (scalar), nested mappings keyed by set elements, or rows [key..., value]."
+    values: float | dict[str, Any] | list[Any] = Field(
+        description="A number (scalar), nested mappings keyed by set elements, rows [key..., value], a list in set order, or a matrix."
     )
     default: float | None = Field(default=None, description="Value of entries the table leaves out.")
 
@@ -176,7 +176,17 @@ class Parameter(BaseModel):
     def _no_bool(cls, v: Any) -> Any:
         if isinstance(v, bool):
             raise ValueError("parameter values must be numbers, not true/false (write 1 or 0)")
-        return v
+        return _text_keys(v)
+
+
+def _text_keys(v: Any) -> Any:
+    """Mapping keys as text at every level: YAML and Python callers write ``{1: 5}``.
+
+    Keys are matched to set elements by their text, so nothing is lost.
+    """
+    if isinstance(v, dict):
+        return {str(k): _text_keys(x) for k, x in v.items()}
+    return v
 
 
 class Variable(BaseModel):

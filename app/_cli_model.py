@@ -1,0 +1,237 @@
+"""``optiscribe solve-model``, ``export`` and ``validate``: work on a written formulation.
+
+These commands need no LLM: they read a five-element formulation (YAML or JSON, or a
+bundled example by name), check it, and solve or export it.
+
+Exit codes: 0 optimal / valid / exported; 1 infeasible, unbounded, or (validate) the
+model has problems; 2 stopped at a limit without proof; 3 bad input (unreadable file,
+unknown example, a model that does not validate when asked to solve or export it).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from optiscribe.app.cli import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, EXIT_UNDECIDED
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from optiscribe.formulate.ir import Formulation
+    from optiscribe.solvers.result import SolveResult
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _fail(message: str, *, as_json: bool, code: int = EXIT_BAD_INPUT, issues: list[str] | None = None) -> typer.Exit:
+    if as_json:
+        typer.echo(json.dumps({"ok": False, "error": message, "issues": issues or []}))
+    else:
+        _console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True)
+    return typer.Exit(code)
+
+
+def _load(file: Optional[Path], example: Optional[str], as_json: bool) -> Formulation:
+    from optiscribe.formulate.errors import ModelError
+    from optiscribe.solvers.errors import DataError
+
+    if (file is None) == (example is None):
+        raise _fail("give a formulation FILE (.yaml/.json) or --example NAME (see --list-examples)", as_json=as_json)
+    try:
+        if example is not None:
+            from optiscribe.data.examples import load_example
+
+            return load_example(example).formulation
+        from optiscribe.formulate.ir import Formulation
+
+        assert file is not None
+        return Formulation.from_file(file)
+    except (ModelError, DataError) as exc:
+        raise _fail(str(exc), as_json=as_json, issues=[str(i) for i in getattr(exc, "issues", ())]) from None
+
+
+def _exit_code(result: SolveResult) -> int:
+    from optiscribe.solvers.result import Termination
+
+    if result.is_optimal:
+        return EXIT_OK
+    if result.termination in (Termination.INFEASIBLE, Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED):
+        return EXIT_NEGATIVE
+    return EXIT_UNDECIDED
+
+
+def solution_table(result: SolveResult, *, show_zeros: bool = False, limit: int = 200) -> Any:
+    """A rich table of variable values (non-zero ones unless ``show_zeros``)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Solution", show_lines=False)
+    table.add_column("variable")
+    table.add_column("value", justify="right")
+    shown = 0
+    hidden = 0
+    for name, value in result.values.items():
+        if not show_zeros and abs(value) < 1e-9:
+            hidden += 1
+            continue
+        if shown >= limit:
+            hidden += 1
+            continue
+        table.add_row(Text(name), f"{value:.6g}")
+        shown += 1
+    if hidden:
+        table.caption = f"{hidden} more (zero or beyond {limit}); use --all to show zeros"
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("solve-model")
+    def solve_model(
+        file: Annotated[Optional[Path], typer.Argument(help="Formulation file (.yaml, .yml or .json).")] = None,
+        example: Annotated[Optional[str], typer.Option("--example", "-e", help="Solve a bundled example by name.")] = None,
+        solver: Annotated[str, typer.Option(help="highs or ortools.")] = "highs",
+        time_limit: Annotated[Optional[float], typer.Option(help="Seconds before the solver stops.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+        show_all: Annotated[bool, typer.Option("--all", help="Show zero-valued variables too.")] = False,
+        list_examples: Annotated[bool, typer.Option("--list-examples", help="List bundled examples and exit.")] = False,
+    ) -> None:
+        """Solve a five-element formulation and print it, the solution and the status."""
+        if list_examples:
+            from optiscribe.data.examples import load_examples
+
+            for ex in load_examples():
+                typer.echo(f"{ex.name:28s} {ex.family:24s} optimum {ex.optimum}")
+            raise typer.Exit(EXIT_OK)
+        f = _load(file, example, as_json)
+        from optiscribe.formulate.errors import ModelError
+        from optiscribe.solvers import solve
+        from optiscribe.solvers.errors import SolverError
+
+        try:
+            model = f.to_pyomo()
+            result = solve(model, solver=solver, time_limit=time_limit)
+        except ModelError as exc:
+            raise _fail(str(exc), as_json=as_json, issues=[str(i) for i in getattr(exc, "issues", ())]) from None
+        except SolverError as exc:
+            raise _fail(str(exc), as_json=as_json) from None
+        code = _exit_code(result)
+        if as_json:
+            typer.echo(json.dumps({"ok": code == EXIT_OK, "formulation": f.to_dict(), "result": result.to_dict()}))
+            raise typer.Exit(code)
+        from rich.markdown import Markdown
+
+        from optiscribe.formulate.render import to_markdown
+
+        con = _console()
+        con.print(Markdown(to_markdown(f, math="code")))
+        if result.has_solution:
+            con.print(solution_table(result, show_zeros=show_all))
+        status = f"{result.termination.value} / {result.solution_status.value}"
+        obj = "-" if result.objective is None else f"{result.objective:.10g}"
+        con.print(f"[bold]status[/]: {status}   [bold]objective[/]: {obj}   "
+                  f"[bold]solver[/]: {result.solver} {result.solver_version}   [bold]time[/]: {result.runtime_s * 1000:.1f} ms")
+        if result.message and not result.is_optimal:
+            con.print(f"[yellow]{result.message}[/]")
+        raise typer.Exit(code)
+
+    @app.command("export")
+    def export(
+        file: Annotated[Optional[Path], typer.Argument(help="Formulation file (.yaml, .yml or .json).")] = None,
+        example: Annotated[Optional[str], typer.Option("--example", "-e", help="A bundled example by name.")] = None,
+        mps: Annotated[Optional[Path], typer.Option("--mps", help="Write free MPS here.")] = None,
+        lp: Annotated[Optional[Path], typer.Option("--lp", help="Write CPLEX LP here.")] = None,
+        latex: Annotated[Optional[Path], typer.Option("--latex", help="Write LaTeX here.")] = None,
+        markdown: Annotated[Optional[Path], typer.Option("--markdown", help="Write Markdown here.")] = None,
+        to_json: Annotated[Optional[Path], typer.Option("--to-json", help="Write the IR as JSON here.")] = None,
+        to_yaml: Annotated[Optional[Path], typer.Option("--to-yaml", help="Write the IR as YAML here.")] = None,
+        schema: Annotated[Optional[Path], typer.Option("--schema", help="Write the IR's JSON Schema here.")] = None,
+    ) -> None:
+        """Export a formulation as MPS/LP (model names kept), LaTeX, Markdown, JSON, YAML or its schema."""
+        if schema is not None and file is None and example is None:
+            from optiscribe.formulate.ir import json_schema
+
+            schema.write_text(json.dumps(json_schema(), indent=2), encoding="utf-8")
+            typer.echo(f"wrote {schema}")
+            raise typer.Exit(EXIT_OK)
+        f = _load(file, example, as_json=False)
+        targets = [t for t in (mps, lp, latex, markdown, to_json, to_yaml, schema) if t is not None]
+        if not targets:
+            raise _fail("nothing to export: give --mps, --lp, --latex, --markdown, --to-json, --to-yaml or --schema",
+                        as_json=False)
+        from optiscribe.formulate.errors import ModelError
+
+        try:
+            if mps is not None or lp is not None:
+                model = f.to_pyomo()
+                for path, fmt in ((mps, "mps"), (lp, "lp")):
+                    if path is not None:
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        model.write(str(path), format=fmt, io_options={"symbolic_solver_labels": True})
+            else:
+                f.validate_model()
+        except ModelError as exc:
+            raise _fail(str(exc), as_json=False) from None
+        except OSError as exc:
+            raise _fail(f"cannot write: {exc}", as_json=False) from None
+        from optiscribe.formulate.render import to_latex, to_markdown
+
+        writers = {latex: lambda: to_latex(f), markdown: lambda: to_markdown(f), to_json: f.to_json,
+                   to_yaml: f.to_yaml}
+        for path, make in writers.items():
+            if path is not None:
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text(make(), encoding="utf-8")
+                except OSError as exc:
+                    raise _fail(f"cannot write {path}: {exc.strerror}", as_json=False) from None
+        if schema is not None:
+            from optiscribe.formulate.ir import json_schema
+
+            schema.write_text(json.dumps(json_schema(), indent=2), encoding="utf-8")
+        for t in targets:
+            typer.echo(f"wrote {t}")
+        raise typer.Exit(EXIT_OK)
+
+    @app.command("validate")
+    def validate(
+        file: Annotated[Path, typer.Argument(help="Formulation file (.yaml, .yml or .json).")],
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    ) -> None:
+        """Check a formulation: shape, names, indices, data, linearity. Exit 0 valid, 1 invalid, 3 unreadable."""
+        from optiscribe.formulate.errors import FormulationValidationError
+        from optiscribe.formulate.ir import Formulation
+
+        if not file.is_file():
+            raise _fail(f"no such file: {file}", as_json=as_json)
+        try:
+            f = Formulation.from_file(file)
+            em = f.expand()
+        except FormulationValidationError as exc:
+            issues = [str(i) for i in exc.issues]
+            unreadable = not issues and ("not valid JSON" in str(exc) or "not valid YAML" in str(exc)
+                                         or "cannot read" in str(exc) or "unknown formulation file type" in str(exc))
+            code = EXIT_BAD_INPUT if unreadable else EXIT_NEGATIVE
+            if as_json:
+                typer.echo(json.dumps({"ok": False, "error": str(exc), "issues": issues}))
+            else:
+                _console(stderr=True).print(f"[bold red]invalid:[/] {exc}", markup=True)
+            raise typer.Exit(code) from None
+        summary = {"ok": True, "name": f.name, "sets": len(f.sets), "parameters": len(f.parameters),
+                   "variables": em.num_vars, "constraints": em.num_rows, "notes": list(em.notes)}
+        if as_json:
+            typer.echo(json.dumps(summary))
+        else:
+            con = _console()
+            con.print(f"[green]valid[/]: {f.name}: {em.num_vars} variables, {em.num_rows} constraints "
+                      f"({len(f.sets)} sets, {len(f.parameters)} parameters)")
+            for note in em.notes:
+                con.print(f"[yellow]note[/]: {note}")
+        raise typer.Exit(EXIT_OK)

@@ -1,0 +1,1 @@
+"""optiscribe test suite; mirrors the package layout."""

@@ -1,0 +1,86 @@
+"""``solve-model``, ``export`` and ``validate``: output, files and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import highspy
+import yaml
+from typer.testing import CliRunner
+
+from optiscribe.app.cli import app
+from optiscribe.data.examples import load_example
+
+runner = CliRunner()
+
+
+def write_model(tmp_path: Path, **changes: object) -> Path:
+    d = load_example("furniture").formulation.to_dict()
+    d.update(changes)
+    p = tmp_path / "model.yaml"
+    p.write_text(yaml.safe_dump(d))
+    return p
+
+
+def test_solve_model_example_human_output() -> None:
+    r = runner.invoke(app, ["solve-model", "--example", "furniture"])
+    assert r.exit_code == 0, r.output
+    assert "make[chair]" in r.output and "status: optimal / optimal" in r.output and "objective: 1900" in r.output
+    assert "## Sets" not in r.output and "Sets" in r.output  # rendered, not raw markdown
+
+
+def test_solve_model_json(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["solve-model", str(write_model(tmp_path)), "--json"])
+    assert r.exit_code == 0
+    out = json.loads(r.stdout)
+    assert out["ok"] and out["result"]["objective"] == 1900 and out["result"]["termination"] == "optimal"
+    assert out["formulation"]["name"] == "furniture"
+
+
+def test_solve_model_infeasible_exit_1(tmp_path: Path) -> None:
+    cons = load_example("furniture").formulation.to_dict()["constraints"]
+    cons.append({"name": "lots", "expression": "sum(make[p] for p in P) >= 1000"})
+    r = runner.invoke(app, ["solve-model", str(write_model(tmp_path, constraints=cons)), "--json"])
+    assert r.exit_code == 1
+    res = json.loads(r.stdout)["result"]
+    assert res["termination"] == "infeasible" and "lots" in res["conflict"]
+
+
+def test_solve_model_bad_input_exit_3(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["solve-model", str(tmp_path / "missing.yaml")]).exit_code == 3
+    assert runner.invoke(app, ["solve-model", "--example", "nosuch"]).exit_code == 3
+    assert runner.invoke(app, ["solve-model"]).exit_code == 3
+    bad = write_model(tmp_path, objective={"sense": "maximize", "expression": "sum(proft[p] for p in P)"})
+    r = runner.invoke(app, ["solve-model", str(bad), "--json"])
+    assert r.exit_code == 3 and "did you mean 'profit'" in json.loads(r.stdout)["issues"][0]
+
+
+def test_validate_exit_codes(tmp_path: Path) -> None:
+    good = write_model(tmp_path)
+    r = runner.invoke(app, ["validate", str(good), "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["variables"] == 2
+    bad = write_model(tmp_path, constraints=[{"name": "c", "expression": "make['chair'] * make['table'] <= 3"}])
+    r = runner.invoke(app, ["validate", str(bad), "--json"])
+    assert r.exit_code == 1 and "not a MILP" in json.loads(r.stdout)["issues"][0]
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    assert runner.invoke(app, ["validate", str(broken)]).exit_code == 3
+    assert runner.invoke(app, ["validate", str(tmp_path / "none.yaml")]).exit_code == 3
+
+
+def test_export_mps_keeps_names_and_latex(tmp_path: Path) -> None:
+    out = tmp_path / "m.mps"
+    tex = tmp_path / "m.tex"
+    r = runner.invoke(app, ["export", "--example", "furniture", "--mps", str(out), "--latex", str(tex)])
+    assert r.exit_code == 0, r.output
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    assert h.readModel(str(out)) != highspy.HighsStatus.kError
+    names = list(h.getLp().col_names_)
+    assert any("make" in n and "chair" in n for n in names)
+    assert r"\begin{align*}" in tex.read_text()
+
+
+def test_export_needs_a_target() -> None:
+    assert runner.invoke(app, ["export", "--example", "furniture"]).exit_code == 3

@@ -1,0 +1,51 @@
+"""The README's commands, CI and the package layout stay consistent."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    return re.findall(r"```bash\n(.+?)\n```", text, flags=re.S)
+
+
+def test_readme_opens_with_run_and_test_commands() -> None:
+    cmds = readme_commands()
+    assert len(cmds) >= 2
+    assert "optiscribe" in cmds[0] and "pip install" in cmds[0]
+    assert "pytest" in cmds[1] and 'torch==2.13.0' in cmds[1]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert readme_commands()[1] in ci
+
+
+def test_every_package_folder_is_listed_in_pyproject() -> None:
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(cfg["packages"])
+    mapping = cfg["package-dir"]
+    found = set()
+    for pkg, folder in mapping.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder)
+            found.add(".".join([pkg, *rel.parts]) if rel.parts else pkg)
+    assert found == listed
+
+
+def test_core_import_needs_no_heavy_stack() -> None:
+    code = (
+        "import sys\n"
+        "import optiscribe.formulate.ir, optiscribe.solvers, optiscribe.app.cli\n"
+        "heavy = [m for m in ('torch', 'transformers', 'streamlit', 'peft', 'trl') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
