@@ -230,7 +230,7 @@ def _read_paths() -> list[str]:
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     paths.update(p for p in sys.path if p)
     paths.update(os.path.realpath(p) for p in list(paths))
-    paths.update(os.path.dirname(os.path.realpath(sys.executable)) for _ in [0])
+    paths.add(os.path.dirname(os.path.realpath(sys.executable)))
     paths.update(
         [
             "/usr", "/lib", "/lib64", "/bin", "/proc", "/sys/devices/system/cpu",
@@ -238,6 +238,33 @@ def _read_paths() -> list[str]:
         ]
     )
     return sorted(p for p in paths if os.path.exists(p))
+
+
+def _other_can(path: str, bits: int) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return st.st_uid == NOBODY or (st.st_mode & bits) == bits
+
+
+def _nobody_can_use_python() -> bool:
+    """Whether uid ``nobody`` could still import from this interpreter's paths.
+
+    A Python installed under ``/root`` (pyenv) is unreachable once root is dropped;
+    then we keep root (and say so) rather than break every import.
+    """
+    dirs = [os.path.dirname(os.__file__)] + [p for p in sys.path if os.path.isdir(p)]
+    for d in dirs:
+        d = os.path.realpath(d)
+        if not _other_can(d, 0o005):
+            return False
+        parent = os.path.dirname(d)
+        while parent and parent != d:
+            if not _other_can(parent, 0o001):
+                return False
+            d, parent = parent, os.path.dirname(parent)
+    return True
 
 
 # ---------------------------------------------------------------- audit hook
@@ -346,7 +373,7 @@ def enter_sandbox(job: dict[str, Any], hook: ModuleType | None) -> dict[str, Any
     info: dict[str, Any] = {"landlock_abi": 0, "uid_dropped": False, "audit_hook": True}
     if job.get("landlock", True):
         info["landlock_abi"] = apply_landlock([work], _read_paths())
-    if os.geteuid() == 0 and job.get("drop_root", True):
+    if os.geteuid() == 0 and job.get("drop_root", True) and _nobody_can_use_python():
         try:
             os.setgroups([])
             os.setgid(NOBODY)
@@ -354,11 +381,41 @@ def enter_sandbox(job: dict[str, Any], hook: ModuleType | None) -> dict[str, Any
             info["uid_dropped"] = True
         except OSError:
             pass
+    info["pid_namespace_init"] = os.getpid() == 1
+    emit({"event": "entered", **info})
+    if os.getpid() == 1:
+        _run_as_init()  # returns in the child only
     sys.addaudithook(_audit)
     _audit_armed = True
-    info["pid"] = os.getpid()
-    emit({"event": "entered", **info})
     return info
+
+
+def _run_as_init() -> None:
+    """Fork so the code does not run as its namespace's PID 1.
+
+    PID 1 is special: signals it sends itself are ignored (``os.kill(os.getpid(), 9)``
+    would do nothing) and orphans are reparented to it. The parent stays behind as a
+    minimal init that reaps everything and reports how the code ended; when it exits
+    the kernel kills whatever is left in the namespace.
+    """
+    child = os.fork()
+    if child == 0:
+        return
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_IGN)
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            os._exit(70)
+        except InterruptedError:
+            continue
+        if pid == child:
+            break
+    if os.WIFSIGNALED(status):
+        emit({"event": "child_exit", "signal": os.WTERMSIG(status)})
+        os._exit(128 + os.WTERMSIG(status))
+    os._exit(os.WEXITSTATUS(status))
 
 
 # ---------------------------------------------------------------- classifying failures
@@ -370,6 +427,20 @@ _DENIED_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
 def _short(text: str, limit: int = 400) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 15] + " ...[truncated]"
+
+
+def _caused_by_violation(exc: BaseException) -> bool:
+    seen: list[BaseException] = []
+    todo: list[Any] = [exc]
+    while todo and len(seen) < 10:
+        e = todo.pop()
+        if not isinstance(e, BaseException) or any(e is s for s in seen):
+            continue
+        if isinstance(e, SandboxViolation):
+            return True
+        seen.append(e)
+        todo += [e.__cause__, e.__context__, getattr(e, "reason", None)]
+    return False
 
 
 def describe_exception(exc: BaseException, code_path: str) -> dict[str, Any]:
@@ -404,8 +475,11 @@ def describe_exception(exc: BaseException, code_path: str) -> dict[str, Any]:
     elif isinstance(exc, MemoryError):
         kind = "memory"
         message = message or "out of memory"
-    elif isinstance(exc, SandboxViolation):
+    elif _caused_by_violation(exc):
+        # Libraries wrap the refusal (urllib's URLError(reason=...)); name the refusal.
         kind = "forbidden"
+        if not isinstance(exc, SandboxViolation):
+            message = f"{message} [refused by the sandbox: {', '.join(dict.fromkeys(_violations))}]"
     elif isinstance(exc, OSError) and exc.errno == errno.EFBIG:
         kind = "output_limit"
         message = "file size limit exceeded: " + message
