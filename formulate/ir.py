@@ -56,6 +56,27 @@ Sense = Literal["minimize", "maximize"]
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: Names that the expression language gives a meaning of its own.
 RESERVED_NAMES = frozenset({"sum", "min", "max", "abs", "len", "range", "True", "False", "None", "inf"})
+#: Attributes of a Pyomo model: a component with one of these names cannot be added, so the
+#: compiler could not keep the name. ``tests/formulate/test_ir.py`` checks this list against
+#: the installed Pyomo.
+PYOMO_RESERVED = frozenset({
+    "Skip", "activate", "active", "active_blocks", "active_component_data",
+    "active_components", "add_component", "all_blocks", "all_component_data", "all_components",
+    "block_data_objects", "clear", "clear_suffix_value", "clone", "cname", "collect_ctypes",
+    "component", "component_data_iterindex", "component_data_objects", "component_map",
+    "component_objects", "compute_statistics", "config", "construct", "contains_component",
+    "create_instance", "ctype", "deactivate", "del_component", "dim", "display", "doc",
+    "find_component", "fix_all_vars", "get_suffix_value", "getname", "id_index_map", "index",
+    "index_set", "is_component_type", "is_constructed", "is_expression_type", "is_indexed",
+    "is_logical_type", "is_named_expression_type", "is_numeric_type", "is_parameter_type",
+    "is_reference", "is_variable_type", "items", "iteritems", "iterkeys", "itervalues", "keys",
+    "load", "local_name", "model", "name", "nconstraints", "nobjectives", "nvariables",
+    "parent_block", "parent_component", "pprint", "preprocess", "private_data",
+    "reclassify_component_type", "reconstruct", "register_private_data_initializer",
+    "root_block", "set_suffix_value", "set_value", "solutions", "statistics", "to_dense_data",
+    "transfer_attributes_from", "type", "unfix_all_vars", "valid_model_component",
+    "valid_problem_types", "values", "write",
+})
 #: Upper limit on elements of one set: beyond it a model is data, not a formulation.
 MAX_SET_SIZE = 1_000_000
 
@@ -70,6 +91,11 @@ def _check_identifier(kind: str, name: str) -> str:
         )
     if keyword.iskeyword(name) or name in RESERVED_NAMES:
         raise ValueError(f"{kind} name {name!r} is reserved in expressions; choose another name")
+    if name in PYOMO_RESERVED:
+        raise ValueError(
+            f"{kind} name {name!r} is reserved by the model compiler; choose a more specific name "
+            f"(e.g. '{name}_{kind[0]}' or '{kind[:3]}_{name}')"
+        )
     return name
 
 

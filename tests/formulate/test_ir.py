@@ -75,3 +75,18 @@ def test_from_file_rejects_unknown_suffix(tmp_path: Any) -> None:
         Formulation.from_file(p)
     with pytest.raises(FormulationValidationError, match="cannot read"):
         Formulation.from_file(tmp_path / "missing.yaml")
+
+
+def test_pyomo_reserved_names_cover_the_installed_pyomo() -> None:
+    import pyomo.environ as pyo
+
+    from optiscribe.formulate.ir import PYOMO_RESERVED
+
+    attrs = {n for n in dir(pyo.ConcreteModel()) if not n.startswith("_")}
+    assert attrs - PYOMO_RESERVED == set()
+
+
+def test_pyomo_attribute_names_are_refused_with_a_suggestion(base: dict[str, Any]) -> None:
+    base["variables"].append({"name": "load"})
+    with pytest.raises(FormulationValidationError, match="'load' is reserved by the model compiler; .*'load_v'"):
+        Formulation.from_dict(base)
