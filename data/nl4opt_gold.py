@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import functools
 import json
 import keyword
 import math
