@@ -1,1 +1,111 @@
-"""optiscribe.formulate."""
+"""optiscribe.formulate: from problem text to a checked five-element formulation.
+
+The public names are listed in ``__all__`` and loaded on first use (a module-level
+``__getattr__``), so ``import optiscribe.formulate`` stays cheap: it never imports
+pyomo, torch, transformers or openai. Typical use::
+
+    from optiscribe.formulate import BackendConfig, make_backend, solve_text
+
+    backend = make_backend(BackendConfig(backend="openai", base_url=..., model=...))
+    result = solve_text("A workshop makes chairs and tables ...", backend=backend)
+    result.status, result.objective, result.formulation
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "Attempt",
+    "BackendConfig",
+    "BackendUnavailable",
+    "CompileError",
+    "ConsensusResult",
+    "CorrectionBudgetExceeded",
+    "Formulation",
+    "FormulationValidationError",
+    "LLMBackend",
+    "LLMError",
+    "LLMOutputParseError",
+    "MODES",
+    "ModeSpec",
+    "PipelineResult",
+    "Problem",
+    "ScriptedBackend",
+    "available_backends",
+    "build_feedback",
+    "config_from_cli",
+    "json_schema",
+    "make_backend",
+    "run_loop",
+    "solve_text",
+    "to_latex",
+    "to_markdown",
+]
+
+# public name -> module (relative to this package) that defines it
+_EXPORTS: dict[str, str] = {
+    "MODES": "modes",
+    "Attempt": "loop",
+    "BackendConfig": "llm",
+    "BackendUnavailable": "errors",
+    "CompileError": "errors",
+    "ConsensusResult": "consensus",
+    "CorrectionBudgetExceeded": "errors",
+    "Formulation": "ir",
+    "FormulationValidationError": "errors",
+    "LLMBackend": "llm",
+    "LLMError": "errors",
+    "LLMOutputParseError": "errors",
+    "ModeSpec": "loop",
+    "PipelineResult": "pipeline",
+    "Problem": "loop",
+    "ScriptedBackend": "llm",
+    "available_backends": "llm",
+    "build_feedback": "loop",
+    "config_from_cli": "llm",
+    "json_schema": "ir",
+    "make_backend": "llm",
+    "run_loop": "loop",
+    "solve_text": "pipeline",
+    "to_latex": "render",
+    "to_markdown": "render",
+}
+
+if TYPE_CHECKING:
+    from optiscribe.formulate.consensus import ConsensusResult
+    from optiscribe.formulate.errors import (
+        BackendUnavailable,
+        CompileError,
+        CorrectionBudgetExceeded,
+        FormulationValidationError,
+        LLMError,
+        LLMOutputParseError,
+    )
+    from optiscribe.formulate.ir import Formulation, json_schema
+    from optiscribe.formulate.llm import (
+        BackendConfig,
+        LLMBackend,
+        ScriptedBackend,
+        available_backends,
+        config_from_cli,
+        make_backend,
+    )
+    from optiscribe.formulate.loop import Attempt, ModeSpec, Problem, build_feedback, run_loop
+    from optiscribe.formulate.modes import MODES
+    from optiscribe.formulate.pipeline import PipelineResult, solve_text
+    from optiscribe.formulate.render import to_latex, to_markdown
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'optiscribe.formulate' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # cache: the next access skips __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
