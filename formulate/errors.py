@@ -22,6 +22,8 @@ secrets: an API key must not appear in any message or attribute here).
 
 from __future__ import annotations
 
+from typing import Any
+
 from optiscribe.solvers.errors import OptiscribeError
 
 __all__ = [
@@ -132,12 +134,43 @@ class BackendRequestError(LLMError):
 
 
 class LLMOutputParseError(LLMError):
-    """The model's answer is not usable JSON / code (after our own parsing)."""
+    """The model's answer is not usable JSON / code (after our own parsing).
+
+    Attributes:
+        kind: what failed (``json``, ``schema``, ``code``, ...).
+        line, column: the place in the answer, when known (1-based).
+        issues: the individual problems, for feedback to the model.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str = "parse",
+        line: int | None = None,
+        column: int | None = None,
+        issues: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.line = line
+        self.column = column
+        self.issues = tuple(issues)
 
 
 class CorrectionBudgetExceeded(LLMError):
-    """The self-correction loop ran out of rounds; ``attempts`` says how many were made."""
+    """The self-correction loop ran out of rounds.
 
-    def __init__(self, message: str, *, attempts: int) -> None:
+    Attributes:
+        attempts: how many rounds were made.
+        history: every attempt (output, error kind, feedback), oldest first.
+        last_output: the model's last answer, if any.
+    """
+
+    def __init__(
+        self, message: str, *, attempts: int, history: tuple[Any, ...] = (), last_output: str | None = None
+    ) -> None:
         super().__init__(message)
         self.attempts = attempts
+        self.history = tuple(history)
+        self.last_output = last_output

@@ -295,7 +295,7 @@ def _exhausted(history: list[Attempt], why: str) -> CorrectionBudgetExceeded:
         f"{why}; problems per round: {kinds}. Inspect the history (each attempt's output and "
         "feedback), allow more rounds (--max-rounds), or try a stronger model.",
         attempts=len(history),
+        history=tuple(history),
+        last_output=last.output if last else None,
     )
-    exc.history = tuple(history)  # type: ignore[attr-defined]
-    exc.last_output = last.output if last else None  # type: ignore[attr-defined]
     return exc

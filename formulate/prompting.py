@@ -79,12 +79,7 @@ def parse_error(
     issues: Sequence[str] = (),
 ) -> LLMOutputParseError:
     """An :class:`LLMOutputParseError` with its structured context attached."""
-    exc = LLMOutputParseError(message)
-    exc.kind = kind  # type: ignore[attr-defined]
-    exc.line = line  # type: ignore[attr-defined]
-    exc.column = column  # type: ignore[attr-defined]
-    exc.issues = tuple(issues)  # type: ignore[attr-defined]
-    return exc
+    return LLMOutputParseError(message, kind=kind, line=line, column=column, issues=tuple(issues))
 
 
 # ----------------------------------------------------------------------------- ir mode

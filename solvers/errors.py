@@ -13,6 +13,8 @@ and gives the next step; structured context travels as attributes.
     │   └── CompileError            the IR could not be turned into a Pyomo model
     ├── LLMError                    (optiscribe.formulate.errors)
     │   ├── BackendUnavailable      backend not installed / not configured / unreachable
+    │   │   └── BackendConfigError  a configuration value is invalid (names its source)
+    │   ├── BackendRequestError     a request failed after its retries (status, attempts)
     │   ├── LLMOutputParseError     the model's answer is not usable JSON/code
     │   └── CorrectionBudgetExceeded  the self-correction loop ran out of rounds
     ├── SolverError                 (here)
