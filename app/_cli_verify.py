@@ -1,0 +1,78 @@
+"""``optiscribe equiv A B``: are two model files the same model?
+
+Exit codes: 0 equivalent, 1 not equivalent, 2 unknown or unsupported, 3 bad input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from optiscribe.app.cli import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, EXIT_UNDECIDED
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``equiv`` command to the CLI."""
+
+    @app.command("equiv")
+    def equiv(
+        reference: Path = typer.Argument(..., help="Reference model (.mps, .mps.gz or .lp)."),
+        candidate: Path = typer.Argument(..., help="Candidate model (.mps, .mps.gz or .lp)."),
+        level: str = typer.Option("strict", "--level", help="strict | normalized"),
+        json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+        rtol: float = typer.Option(1e-9, "--rtol", help="Relative tolerance for numbers."),
+        exact: bool = typer.Option(False, "--exact", help="Compare numbers exactly."),
+        time_limit: float = typer.Option(30.0, "--time-limit", help="Seconds for the search."),
+        second_opinion: bool = typer.Option(
+            False, "--solve", help="Also solve both with HiGHS (weak evidence)."),
+    ) -> None:
+        """Check whether two MILP files are the same model (exit 0 equivalent, 1 not
+        equivalent, 2 unknown/unsupported, 3 bad input)."""
+        import json
+
+        from rich.console import Console
+
+        from optiscribe.verify import ModelReadError, Verdict, check
+
+        err = Console(stderr=True)
+        if level not in ("strict", "normalized"):
+            err.print(f"[red]error:[/red] --level must be 'strict' or 'normalized', not {level!r}.")
+            raise typer.Exit(EXIT_BAD_INPUT)
+        try:
+            result = check(reference, candidate, level=level, rtol=rtol, exact=exact,
+                           time_limit=time_limit, second_opinion=second_opinion)
+        except ModelReadError as exc:
+            if json_out:
+                typer.echo(json.dumps({"verdict": "bad_input", "reason": str(exc)}))
+            else:
+                err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        code = {
+            Verdict.EQUIVALENT: EXIT_OK,
+            Verdict.NOT_EQUIVALENT: EXIT_NEGATIVE,
+        }.get(result.verdict, EXIT_UNDECIDED)
+        if json_out:
+            typer.echo(result.to_json(indent=2))
+            raise typer.Exit(code)
+        out = Console()
+        colour = {Verdict.EQUIVALENT: "green", Verdict.NOT_EQUIVALENT: "red"}.get(
+            result.verdict, "yellow")
+        out.print(f"[bold {colour}]{result.verdict.value.upper()}[/] ({result.level.value})")
+        out.print(result.reason, highlight=False, markup=False)
+        if result.certificate is not None:
+            cert = result.certificate
+            shown = list(cert.variables.items())[:10]
+            out.print(f"variables mapped: {len(cert.variables)}"
+                      + (" (first 10)" if len(cert.variables) > 10 else ""))
+            for a, b in shown:
+                out.print(f"  {a} -> {b}", highlight=False, markup=False)
+        if result.steps:
+            out.print("steps: " + "; ".join(result.steps), highlight=False, markup=False)
+        if result.second_opinion is not None:
+            out.print(f"solver (weak evidence): {result.second_opinion.detail}",
+                      highlight=False, markup=False)
+        out.print(f"time: {result.timings.get('total', 0.0) * 1000:.1f} ms")
+        raise typer.Exit(code)

@@ -1,0 +1,64 @@
+"""Shared helpers for the verify tests: small model builders and the shared-data path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from optiscribe.verify import MilpData
+
+SHARED = Path(os.environ.get("OPTISCRIBE_SHARED_DATA", "/work/shared/data"))
+HIGHS_CHECK = SHARED / "instances" / "highs-check"
+FORMULATION_BENCH = SHARED / "equivalence" / "formulation-bench"
+INF = np.inf
+
+
+def need(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"research data not found at {path}; set OPTISCRIBE_SHARED_DATA to the "
+                    f"shared data folder to run this test")
+    return path
+
+
+def milp(rows, c, *, lo=None, hi=None, lb=None, ub=None, integer=None, sense=1, offset=0.0,
+         var_names=None, row_names=None) -> MilpData:
+    """Dense little models: ``rows`` is a list of coefficient lists."""
+    A = sp.csr_array(np.array(rows, dtype=float).reshape(len(rows), len(c)))
+    m = len(rows)
+    return MilpData.build(
+        c=c, A=A,
+        row_lower=[-INF] * m if lo is None else lo,
+        row_upper=[INF] * m if hi is None else hi,
+        col_lower=lb, col_upper=ub, integer=integer, sense=sense, offset=offset,
+        var_names=var_names, row_names=row_names)
+
+
+def permuted(m: MilpData, seed: int = 0, *, scale: bool = True, flip: bool = True,
+             negate_objective: bool = True, prefix: str = "p_") -> MilpData:
+    """A random permutation + renaming of ``m``, rows scaled by positive factors and
+    sign-flipped (with the bounds swapped), objective negated with max/min swapped."""
+    rng = np.random.default_rng(seed)
+    pc, pr = rng.permutation(m.num_vars), rng.permutation(m.num_rows)
+    s = rng.uniform(0.5, 4.0, m.num_rows) if scale else np.ones(m.num_rows)
+    f = (rng.random(m.num_rows) < 0.5) if flip else np.zeros(m.num_rows, dtype=bool)
+    lo, hi = m.row_lower[pr] * s, m.row_upper[pr] * s
+    A = sp.csr_array(sp.diags_array(np.where(f, -s, s)) @ m.A[pr][:, pc])
+    sign = -1.0 if negate_objective else 1.0
+    return MilpData.build(
+        c=sign * m.c[pc], A=A, row_lower=np.where(f, -hi, lo), row_upper=np.where(f, -lo, hi),
+        col_lower=m.col_lower[pc], col_upper=m.col_upper[pc], integer=m.integer[pc],
+        sense=int(sign) * m.sense, offset=sign * m.offset,
+        var_names=[f"{prefix}{m.var_names[j]}" for j in pc],
+        row_names=[f"{prefix}{m.row_names[i]}" for i in pr])
+
+
+def with_changes(m: MilpData, **kw) -> MilpData:
+    fields = dict(c=m.c, A=m.A, row_lower=m.row_lower, row_upper=m.row_upper,
+                  col_lower=m.col_lower, col_upper=m.col_upper, integer=m.integer,
+                  sense=m.sense, offset=m.offset, var_names=m.var_names, row_names=m.row_names)
+    fields.update(kw)
+    return MilpData.build(**fields)

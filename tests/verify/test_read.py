@@ -1,0 +1,224 @@
+"""Readers: MPS/LP through highspy, Gurobi-style names, Pyomo, the IR by duck typing, and
+bad or unsupported input."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pyomo.environ as pyo
+import pytest
+
+from optiscribe.solvers.errors import VerifyError
+from optiscribe.verify import (
+    MilpData,
+    ModelReadError,
+    UnsupportedModelError,
+    Verdict,
+    check,
+    read_model,
+)
+
+from .conftest import HIGHS_CHECK, need
+
+GUROBI_LP = """\\ LP format - for model browsing. Use MPS format to capture full model detail.
+Minimize
+  2 x[0,1] + 3 x[1,0] + y
+Subject To
+ cap[0]: x[0,1] + x[1,0] <= 4
+ link: x[0,1] - y >= -1
+Bounds
+ y <= 9
+Generals
+ x[0,1] x[1,0]
+End
+"""
+
+PLAIN_LP = """Minimize
+  3 b + y + 2 a
+Subject To
+ c1: b + a <= 4
+ c2: a - y >= -1
+Bounds
+ y <= 9
+Generals
+ a b
+End
+"""
+
+
+def test_gurobi_style_names_read_and_are_kept(tmp_path):
+    p = tmp_path / "g.lp"
+    p.write_text(GUROBI_LP)
+    m = read_model(p)
+    assert set(m.var_names) == {"x[0,1]", "x[1,0]", "y"}
+    assert set(m.row_names) == {"cap[0]", "link"}
+    assert m.integer.sum() == 2
+    q = tmp_path / "plain.lp"
+    q.write_text(PLAIN_LP)
+    r = check(p, q)
+    assert r.verdict is Verdict.EQUIVALENT
+    assert dict(r.certificate.variables) == {"x[0,1]": "a", "x[1,0]": "b", "y": "y"}
+
+
+def test_mps_and_lp_of_the_same_model_are_equivalent(tmp_path):
+    import highspy
+
+    src = tmp_path / "m.lp"
+    src.write_text(PLAIN_LP)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(src))
+    out = tmp_path / "m.mps"
+    h.writeModel(str(out))
+    gz = tmp_path / "m.mps.gz"
+    gz.write_bytes(gzip.compress(out.read_bytes()))
+    assert check(src, out).verdict is Verdict.EQUIVALENT
+    assert check(src, gz).verdict is Verdict.EQUIVALENT
+
+
+@pytest.mark.parametrize("name,feature", [
+    ("2821-quadobj.mps", "quadratic objective"),
+    ("qptestnw.lp", "quadratic terms"),
+    ("qcqp.lp", "quadratic terms"),
+    ("semi-continuous.mps", "semi-continuous variable"),
+    ("semi-integer.lp", "semi-continuous variable"),
+])
+def test_unsupported_files_are_reported_not_dropped(name, feature):
+    path = need(HIGHS_CHECK / name)
+    with pytest.raises(UnsupportedModelError) as ei:
+        read_model(path)
+    assert feature in ei.value.features
+    r = check(path, path)
+    assert r.verdict is Verdict.UNSUPPORTED and feature in r.reason
+
+
+def test_sos_and_indicator_sections_are_unsupported(tmp_path):
+    sos = tmp_path / "sos.lp"
+    sos.write_text("Minimize\n x + y\nSubject To\n c: x + y >= 1\nSOS\n s1: S1:: x:1 y:2\nEnd\n")
+    ind = tmp_path / "ind.lp"
+    ind.write_text("Minimize\n x + y\nSubject To\n c: b = 1 -> x + y >= 1\nBinaries\n b\nEnd\n")
+    mps = tmp_path / "ind.mps"
+    mps.write_text("NAME t\nROWS\n N obj\n L c\nCOLUMNS\n x obj 1 c 1\nRHS\n rhs c 1\n"
+                   "INDICATORS\n IF c b 1\nENDATA\n")
+    for p, feat in ((sos, "SOS constraint"), (ind, "indicator constraint"),
+                    (mps, "indicator constraint")):
+        with pytest.raises(UnsupportedModelError) as ei:
+            read_model(p)
+        assert feat in ei.value.features
+
+
+@pytest.mark.parametrize("content,fragment", [
+    ("", "empty"),
+    ("NAME x\nROWS\n N obj\nCOLUMNS\n x obj 1\n", "truncated"),
+    ("Minimize\n x + y\nSubject To\n c: x + y >= 1\n", "truncated"),
+    ("\\^%(^%(T&*)(lksz\nfoo\n", "not a CPLEX LP"),
+])
+def test_bad_files_raise_a_clear_read_error(tmp_path, content, fragment):
+    ext = ".mps" if content.startswith("NAME") else ".lp"
+    p = tmp_path / f"bad{ext}"
+    p.write_text(content)
+    with pytest.raises(ModelReadError) as ei:
+        read_model(p)
+    assert fragment in str(ei.value) and str(p) in str(ei.value)
+    assert isinstance(ei.value, VerifyError)
+
+
+def test_mismatched_format_and_missing_file(tmp_path):
+    p = tmp_path / "model.mps"
+    p.write_text(PLAIN_LP)
+    with pytest.raises(ModelReadError, match="looks like a CPLEX LP file"):
+        read_model(p)
+    with pytest.raises(ModelReadError, match="no such file"):
+        read_model(tmp_path / "nope.mps")
+    with pytest.raises(ModelReadError, match="unknown model format"):
+        read_model(tmp_path / "model.txt")
+    with pytest.raises(ModelReadError, match="cannot read an object"):
+        read_model(42)
+
+
+def test_nan_in_a_file_is_bad_input():
+    for name in ("nan0.mps", "nan1.mps"):
+        with pytest.raises(ModelReadError, match="NaN"):
+            read_model(need(HIGHS_CHECK / name))
+
+
+def furniture():
+    m = pyo.ConcreteModel()
+    m.P = pyo.Set(initialize=["chairs", "tables"])
+    m.x = pyo.Var(m.P, within=pyo.NonNegativeIntegers)
+    m.y = pyo.Var(bounds=(0, 5))
+    m.wood = pyo.Constraint(expr=2 * m.x["chairs"] + 5 * m.x["tables"] <= 40)
+    m.rng = pyo.Constraint(expr=pyo.inequality(1, m.x["chairs"] - m.y, 8))
+    m.obj = pyo.Objective(expr=30 * m.x["chairs"] + 70 * m.x["tables"] + m.y + 5,
+                          sense=pyo.maximize)
+    return m
+
+
+def test_pyomo_names_ranges_and_objective_constant():
+    m = read_model(furniture())
+    assert set(m.var_names) == {"x[chairs]", "x[tables]", "y"}
+    assert m.row_names == ("wood", "rng")
+    assert m.sense == -1 and m.offset == 5.0
+    i = m.row_names.index("rng")
+    assert (m.row_lower[i], m.row_upper[i]) == (1.0, 8.0)
+
+
+def test_pyomo_fixed_variables_are_kept_and_model_restored():
+    model = furniture()
+    model.y.fix(2)
+    m = read_model(model)
+    j = m.var_names.index("y")
+    assert m.col_lower[j] == m.col_upper[j] == 2
+    assert model.y.fixed and model.y.value == 2 and model.y.ub == 5
+
+
+def test_pyomo_quadratic_and_sos_are_unsupported():
+    m = furniture()
+    m.q = pyo.Constraint(expr=m.y * m.y <= 3)
+    assert check(m, furniture()).verdict is Verdict.UNSUPPORTED
+    m2 = furniture()
+    m2.s = pyo.SOSConstraint(var=m2.x, sos=1)
+    assert check(m2, furniture()).verdict is Verdict.UNSUPPORTED
+
+
+class StandInIR:
+    """Stands in for optiscribe.formulate.ir.Formulation: anything with to_pyomo()."""
+
+    def to_pyomo(self):
+        return furniture()
+
+
+def test_ir_by_duck_typing_and_pyomo_versus_file(tmp_path):
+    r = check(StandInIR(), furniture())
+    assert r.verdict is Verdict.EQUIVALENT
+    assert r.certificate.variables["x[chairs]"] == "x[chairs]"
+    # Pyomo's LP writer turns the objective constant into a fixed column ONE_VAR_CONSTANT:
+    # a different model at the strict level, the same once fixed variables are substituted
+    path = tmp_path / "f.lp"
+    furniture().write(str(path), io_options={"symbolic_solver_labels": True})
+    assert check(StandInIR(), path).verdict is Verdict.NOT_EQUIVALENT
+    r = check(StandInIR(), path, level="normalized")
+    assert r.verdict is Verdict.EQUIVALENT
+    assert r.certificate.variables["x[chairs]"] == "x(chairs)"
+    assert any("ONE_VAR_CONSTANT" in e for e in r.certificate.candidate_eliminated)
+
+
+def test_failing_to_pyomo_is_a_read_error():
+    class Broken:
+        def to_pyomo(self):
+            raise RuntimeError("no data")
+
+    with pytest.raises(ModelReadError, match="to_pyomo"):
+        read_model(Broken())
+
+
+def test_milpdata_is_immutable_and_validated():
+    m = read_model(furniture())
+    with pytest.raises(ValueError):
+        m.c[0] = 1.0
+    with pytest.raises(ValueError):
+        m.A.data[0] = 1.0
+    with pytest.raises(ModelReadError, match="NaN"):
+        MilpData.build(c=[np.nan], A=np.zeros((0, 1)), row_lower=[], row_upper=[])
+    assert m.summary().startswith("MILP with 3 variables")

@@ -1,0 +1,399 @@
+"""Strict canonical form and the coloured bipartite graph of a pair of models.
+
+Two stages, applied identically to both models:
+
+1. :func:`prepare` (one model, floats): max → min, empty and free rows dropped (an
+   infeasible empty row is remembered), singleton rows folded into bounds with the sign
+   of the coefficient handled, integer bounds rounded (so a binary is an integer in
+   [0, 1]), every row split into ``<=`` half-rows and equalities, each scaled so that its
+   largest coefficient has magnitude 1.
+2. :func:`label_pair` (both models at once): every number becomes a cluster id from one
+   joint tolerance clustering (or exact rational comparison), equalities get an
+   orientation that does not depend on variable order (or are kept in both orientations
+   when the sign cannot be decided), and duplicate rows are dropped.
+
+Each row node remembers its original row, side and factor, so certificates and witnesses
+speak in the models' own names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import scipy.sparse as sp
+
+from optiscribe.verify._model import MilpData
+from optiscribe.verify._ranks import rank_pairs, rank_sequences
+
+__all__ = ["Prepared", "Graph", "prepare", "label_pair", "ZERO_TOL", "EQ_TOL"]
+
+#: Absolute magnitude at or below which a number is zero (noise such as -1e-17).
+ZERO_TOL = 1e-12
+#: Relative width at or below which a ranged row ``lo <= a x <= hi`` is an equality.
+EQ_TOL = 1e-12
+
+KIND_LE = 0  # a x <= b
+KIND_EQ = 1  # a x == b, orientation fixed
+KIND_EQ_PM = 2  # a x == b, sign-symmetric: emitted in both orientations
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """One model after the float stage of the strict canonical form."""
+
+    model: MilpData
+    cost: np.ndarray  # min-sense objective
+    offset: float
+    lb: np.ndarray  # effective bounds: column bounds ∩ singleton rows, integers rounded
+    ub: np.ndarray
+    integer: np.ndarray
+    infeasible: tuple[str, ...]  # reasons the model is infeasible by construction
+    rows: sp.csr_array  # half-rows "rows @ x (<= or ==) rhs", unscaled, side sign applied
+    rhs: np.ndarray
+    is_eq: np.ndarray
+    orig_row: np.ndarray
+    side: np.ndarray  # +1 upper side, -1 lower side (negated), 0 equality
+    scale: np.ndarray  # largest |coefficient| of each half-row (canonical = row / scale)
+    folded_rows: np.ndarray  # singleton rows turned into bounds
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Graph:
+    """Coloured bipartite graph of one canonical model (exact integer labels).
+
+    Variables are nodes ``0..n_vars-1``; row nodes follow. Labels are cluster ids that are
+    comparable with the other graph of the same :func:`label_pair` call.
+    """
+
+    prepared: Prepared
+    var_label: np.ndarray  # (n_vars, 4): cost id, integer, lb id, ub id
+    row_kind: np.ndarray
+    row_rhs: np.ndarray  # rhs id
+    indptr: np.ndarray  # CSR over row nodes → variables
+    indices: np.ndarray
+    coef: np.ndarray  # coefficient ids
+    row_orig: np.ndarray  # original row of each row node
+    row_side: np.ndarray
+    row_factor: np.ndarray  # node = factor * original row (as written in the model)
+    dup_orig: np.ndarray  # half-rows dropped as duplicates: original row, side, kept node
+    dup_side: np.ndarray
+    dup_node: np.ndarray
+    offset_id: int
+    steps: tuple[str, ...]
+
+    @property
+    def n_vars(self) -> int:
+        return int(self.var_label.shape[0])
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.row_kind.size)
+
+
+def prepare(model: MilpData) -> Prepared:
+    """The per-model float stage of the strict canonical form (see module docstring)."""
+    steps: list[str] = []
+    infeasible: list[str] = []
+    sense = model.sense
+    cost = model.c * sense
+    offset = model.offset * sense
+    if sense == -1:
+        steps.append("maximisation turned into minimisation")
+    A = model.A
+    nnz_row = np.diff(A.indptr)
+    lo = model.row_lower
+    hi = model.row_upper
+    empty = nnz_row == 0
+    if empty.any():
+        bad = empty & ((lo > ZERO_TOL) | (hi < -ZERO_TOL))
+        for i in np.flatnonzero(bad)[:3]:
+            infeasible.append(f"empty row {model.row_names[i]} requires {lo[i]} <= 0 <= {hi[i]}")
+        steps.append(f"{int(empty.sum())} empty rows dropped")
+    free = ~empty & np.isneginf(lo) & np.isposinf(hi)
+    if free.any():
+        steps.append(f"{int(free.sum())} free rows dropped")
+    lb = model.col_lower.copy()
+    ub = model.col_upper.copy()
+    single = nnz_row == 1
+    single_idx = np.flatnonzero(single & ~free)
+    if single_idx.size:
+        cols = A.indices[A.indptr[single_idx]]
+        a = A.data[A.indptr[single_idx]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            l_new = np.where(a > 0, lo[single_idx] / a, hi[single_idx] / a)
+            u_new = np.where(a > 0, hi[single_idx] / a, lo[single_idx] / a)
+        np.maximum.at(lb, cols, l_new)
+        np.minimum.at(ub, cols, u_new)
+        steps.append(f"{single_idx.size} singleton rows turned into bounds")
+    integer = model.integer.copy()
+    if integer.any():
+        li, ui = lb[integer], ub[integer]
+        lr = np.where(np.isfinite(li), np.ceil(li - 1e-9 * np.maximum(1.0, np.abs(li))), li)
+        ur = np.where(np.isfinite(ui), np.floor(ui + 1e-9 * np.maximum(1.0, np.abs(ui))), ui)
+        if not (np.array_equal(lr, li) and np.array_equal(ur, ui)):
+            steps.append("integer bounds rounded")
+        lb[integer], ub[integer] = lr, ur
+    bad_dom = lb > ub + 1e-9 * np.maximum(1.0, np.abs(ub))
+    for j in np.flatnonzero(bad_dom)[:3]:
+        infeasible.append(f"variable {model.var_names[j]} has empty domain [{lb[j]}, {ub[j]}]")
+    lb[lb == 0.0] = 0.0  # -0.0 → 0.0
+    ub[ub == 0.0] = 0.0
+
+    keep = np.flatnonzero(~empty & ~free & ~single)
+    klo, khi = lo[keep], hi[keep]
+    width = khi - klo
+    with np.errstate(invalid="ignore"):
+        eq = np.isfinite(klo) & np.isfinite(khi) & (
+            width <= EQ_TOL * np.maximum(1.0, np.maximum(np.abs(klo), np.abs(khi))))
+    up = ~eq & np.isfinite(khi)
+    dn = ~eq & np.isfinite(klo)
+    if (up & dn).any():
+        steps.append(f"{int((up & dn).sum())} ranged rows split into two one-sided rows")
+    if dn.any():
+        steps.append(f"{int(dn.sum())} '>=' sides negated into '<=' rows")
+    orig = np.concatenate([keep[eq], keep[up], keep[dn]])
+    side = np.concatenate([np.zeros(int(eq.sum())), np.ones(int(up.sum())),
+                           -np.ones(int(dn.sum()))]).astype(np.int8)
+    rhs = np.concatenate([klo[eq], khi[up], -klo[dn]]).astype(np.float64)
+    sign = np.where(side < 0, -1.0, 1.0)
+    rows = sp.csr_array(sp.diags_array(sign) @ A[orig]) if orig.size else sp.csr_array(
+        (0, model.num_vars))
+    rows.sort_indices()
+    scale = np.ones(orig.size)
+    if orig.size:
+        absmax = np.maximum.reduceat(np.abs(rows.data), rows.indptr[:-1]) if rows.nnz else scale
+        scale = absmax.astype(np.float64)
+        if not np.all(scale == 1.0):
+            steps.append("rows scaled to largest coefficient 1")
+    return Prepared(
+        model=model, cost=cost, offset=float(offset), lb=lb, ub=ub, integer=integer,
+        infeasible=tuple(infeasible), rows=rows, rhs=rhs, is_eq=side == 0,
+        orig_row=orig.astype(np.int64), side=side, scale=scale,
+        folded_rows=single_idx.astype(np.int64), steps=tuple(steps),
+    )
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+class _Numbers:
+    """Joint number → signed cluster id map for both models of a pair.
+
+    Tolerance mode: magnitudes are sorted and neighbours within ``rtol`` (relative) are
+    merged (single linkage), so two values that agree to ``rtol`` always share an id,
+    whatever rounding boundary lies between them. ``|v| <= ZERO_TOL`` is 0, ``±inf`` get
+    ids beyond every finite one. Exact mode compares values as exact rationals.
+    Ids are ``sign(v) * (cluster + 1)``, so sign and order survive.
+    """
+
+    def __init__(self, values: list[np.ndarray], rtol: float, exact: bool) -> None:
+        self.exact = exact
+        if exact:
+            mags = sorted({abs(v) for arr in values for v in arr
+                           if v != 0 and not _is_inf(v)})
+            self._exact_ids = {m: k + 1 for k, m in enumerate(mags)}
+            self.inf_id = len(mags) + 1
+            self.reps = [Fraction(0)] + mags
+            return
+        allv = np.concatenate([np.abs(a.astype(np.float64)) for a in values]) if values else \
+            np.zeros(0)
+        allv = allv[np.isfinite(allv) & (allv > ZERO_TOL)]
+        u = np.unique(allv)
+        if u.size:
+            gap = np.diff(u) > rtol * u[1:]
+            cl = np.concatenate([[0], np.cumsum(gap)])
+        else:
+            cl = np.zeros(0, dtype=np.int64)
+        self._u = u
+        self._cl = cl.astype(np.int64)
+        self.inf_id = int(cl[-1]) + 2 if cl.size else 1
+        self.reps = [0.0] + [float(u[np.searchsorted(cl, k)]) for k in range(self.inf_id - 1)] \
+            if u.size < 100_000 else None
+
+    def ids(self, v: np.ndarray) -> np.ndarray:
+        if self.exact:
+            out = np.empty(len(v), dtype=np.int64)
+            for k, x in enumerate(v):
+                if _is_inf(x):
+                    out[k] = self.inf_id if x > 0 else -self.inf_id
+                elif x == 0:
+                    out[k] = 0
+                else:
+                    i = self._exact_ids[abs(x)]
+                    out[k] = i if x > 0 else -i
+            return out
+        v = np.asarray(v, dtype=np.float64)
+        mag = np.abs(v)
+        out = np.zeros(v.size, dtype=np.int64)
+        fin = np.isfinite(v) & (mag > ZERO_TOL)
+        if fin.any():
+            pos = np.searchsorted(self._u, mag[fin])
+            out[fin] = (self._cl[pos] + 1) * np.sign(v[fin]).astype(np.int64)
+        inf = np.isinf(v)
+        out[inf] = np.where(v[inf] > 0, self.inf_id, -self.inf_id)
+        return out
+
+    def value(self, cid: int) -> float:
+        """A representative value of an id (for messages)."""
+        if abs(cid) >= self.inf_id:
+            return float(np.inf) * (1 if cid > 0 else -1)
+        if self.reps is None:
+            k = abs(cid) - 1
+            v = float(self._u[np.searchsorted(self._cl, k)]) if cid else 0.0
+        else:
+            v = float(self.reps[abs(cid)])
+        return v if cid >= 0 else -v
+
+
+def _is_inf(x: object) -> bool:
+    return isinstance(x, float) and np.isinf(x)
+
+
+def _as_fractions(a: np.ndarray) -> list[object]:
+    return [x if np.isinf(x) else Fraction(float(x)) for x in a.tolist()]
+
+
+def _scaled_values(p: Prepared, exact: bool) -> tuple[object, object]:
+    """Scaled coefficients and rhs of the half-rows (floats, or Fractions in exact mode)."""
+    rows, rhs, scale = p.rows, p.rhs, p.scale
+    counts = np.diff(rows.indptr)
+    if not exact:
+        return rows.data / np.repeat(scale, counts), rhs / scale
+    coef = []
+    sc = [Fraction(float(s)) for s in scale]
+    for i in range(rhs.size):
+        for k in range(rows.indptr[i], rows.indptr[i + 1]):
+            coef.append(Fraction(float(rows.data[k])) / sc[i])
+    return coef, [Fraction(float(r)) / sc[i] for i, r in enumerate(rhs)]
+
+
+def label_pair(
+    pa: Prepared, pb: Prepared, *, rtol: float = 1e-9, exact: bool = False
+) -> tuple[Graph, Graph, _Numbers]:
+    """Turn two prepared models into coloured graphs with jointly comparable labels."""
+    scaled = [_scaled_values(p, exact) for p in (pa, pb)]
+    pools: list[np.ndarray] = []
+    for p, (coef, rhs) in zip((pa, pb), scaled):
+        scalars = np.concatenate([p.cost, p.lb, p.ub, [p.offset]])
+        if exact:
+            pools += [np.array(_as_fractions(scalars), dtype=object), np.array(coef, dtype=object),
+                      np.array(rhs, dtype=object)]
+        else:
+            pools += [scalars, np.asarray(coef), np.asarray(rhs)]
+    numbers = _Numbers(pools, rtol, exact)
+    graphs = []
+    for p, (coef, rhs) in zip((pa, pb), scaled):
+        graphs.append(_build_graph(p, numbers, coef, rhs, exact))
+    return graphs[0], graphs[1], numbers
+
+
+def _build_graph(p: Prepared, num: _Numbers, coef: object, rhs: object, exact: bool) -> Graph:
+    steps = list(p.steps)
+    conv = (lambda a: np.array(_as_fractions(np.asarray(a, dtype=np.float64)), dtype=object)) \
+        if exact else (lambda a: a)
+    var_label = np.stack([
+        num.ids(conv(p.cost)),
+        p.integer.astype(np.int64),
+        num.ids(conv(p.lb)),
+        num.ids(conv(p.ub)),
+    ], axis=1) if p.cost.size else np.zeros((0, 4), dtype=np.int64)
+    offset_id = int(num.ids(conv(np.array([p.offset])))[0])
+    indptr = p.rows.indptr.astype(np.int64)
+    indices = p.rows.indices.astype(np.int64)
+    cid = num.ids(np.asarray(coef, dtype=object) if exact else np.asarray(coef))
+    rid = num.ids(np.asarray(rhs, dtype=object) if exact else np.asarray(rhs))
+    nrow = rid.size
+    counts = np.diff(indptr)
+    factor = np.where(p.side < 0, -1.0, 1.0) / p.scale if nrow else np.zeros(0)
+    kind = np.where(p.is_eq, KIND_EQ, KIND_LE).astype(np.int64)
+
+    # --- orientation of equalities: make the rhs positive; for rhs 0, look at the largest
+    # magnitude whose +/- counts differ and make its net count positive. Sign-symmetric
+    # rows (every magnitude balanced) cannot be oriented: they are kept both ways.
+    orient = np.ones(nrow, dtype=np.int64)
+    if nrow and p.is_eq.any():
+        eqz = p.is_eq & (rid == 0)
+        orient[p.is_eq & (rid < 0)] = -1
+        if eqz.any():
+            rown = np.repeat(np.arange(nrow), counts)
+            sel = eqz[rown]
+            r_e, c_e = rown[sel], cid[sel]
+            mag, sgn = np.abs(c_e), np.sign(c_e)
+            order = np.lexsort((mag, r_e))
+            r_s, m_s, s_s = r_e[order], mag[order], sgn[order]
+            grp_start = np.flatnonzero(np.r_[True, (r_s[1:] != r_s[:-1]) | (m_s[1:] != m_s[:-1])])
+            net = np.add.reduceat(s_s, grp_start)
+            g_row, g_mag = r_s[grp_start], m_s[grp_start]
+            nz = net != 0
+            decided = np.zeros(nrow, dtype=bool)
+            if nz.any():
+                # for each row, the last (largest magnitude) group with nonzero net
+                gr, gm, gn = g_row[nz], g_mag[nz], net[nz]
+                last = np.flatnonzero(np.r_[gr[1:] != gr[:-1], True])
+                orient[gr[last]] = np.sign(gn[last])
+                decided[gr[last]] = True
+            sym = eqz & ~decided
+            kind[sym] = KIND_EQ_PM
+            if sym.any():
+                steps.append(f"{int(sym.sum())} sign-symmetric equalities kept in both "
+                             f"orientations")
+        if (orient < 0).any():
+            steps.append(f"{int((orient < 0).sum())} equalities re-oriented")
+    cid = cid * np.repeat(orient, counts)
+    rid = rid * orient
+    factor = factor * orient
+    row_orig, row_side = p.orig_row, p.side.astype(np.int64)
+
+    # --- sign-symmetric equalities: add the negated copy as a second node
+    pm = np.flatnonzero(kind == KIND_EQ_PM)
+    if pm.size:
+        ext_counts = counts[pm]
+        starts = indptr[pm]
+        take = np.repeat(starts, ext_counts) + (np.arange(int(ext_counts.sum())) -
+                                                np.repeat(np.cumsum(ext_counts) - ext_counts,
+                                                          ext_counts))
+        indices = np.concatenate([indices, indices[take]])
+        cid = np.concatenate([cid, -cid[take]])
+        counts = np.concatenate([counts, ext_counts])
+        rid = np.concatenate([rid, -rid[pm]])
+        kind = np.concatenate([kind, kind[pm]])
+        factor = np.concatenate([factor, -factor[pm]])
+        row_orig = np.concatenate([row_orig, row_orig[pm]])
+        row_side = np.concatenate([row_side, row_side[pm]])
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+    # --- duplicate rows: same kind, rhs id and (column, coefficient id) sequence
+    dup_orig = dup_side = dup_node = np.zeros(0, dtype=np.int64)
+    nrow = rid.size
+    if nrow > 1:
+        span = int(np.abs(cid).max()) * 2 + 3 if cid.size else 3
+        tokens = indices * span + (cid + span // 2)
+        seq = rank_sequences(counts, tokens)
+        key = rank_pairs(rank_pairs(kind, rid - rid.min()), seq)
+        _, first = np.unique(key, return_index=True)
+        keep_mask = np.zeros(nrow, dtype=bool)
+        keep_mask[first] = True
+        if not keep_mask.all():
+            # node index after compaction for every original node
+            new_index = np.cumsum(keep_mask) - 1
+            rep_of_key = np.empty(int(key.max()) + 1, dtype=np.int64)
+            rep_of_key[key[first]] = new_index[first]
+            dropped = np.flatnonzero(~keep_mask)
+            dup_orig, dup_side = row_orig[dropped], row_side[dropped]
+            dup_node = rep_of_key[key[dropped]]
+            steps.append(f"{dropped.size} duplicate rows dropped")
+            rowmask = np.repeat(keep_mask, counts)
+            indices, cid = indices[rowmask], cid[rowmask]
+            counts = counts[keep_mask]
+            indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            rid, kind, factor = rid[keep_mask], kind[keep_mask], factor[keep_mask]
+            row_orig, row_side = row_orig[keep_mask], row_side[keep_mask]
+    return Graph(
+        prepared=p, var_label=var_label, row_kind=kind, row_rhs=rid, indptr=indptr,
+        indices=indices, coef=cid, row_orig=row_orig, row_side=row_side, row_factor=factor,
+        dup_orig=dup_orig, dup_side=dup_side, dup_node=dup_node, offset_id=offset_id,
+        steps=tuple(steps),
+    )

@@ -1,0 +1,438 @@
+"""The decision procedure: :func:`check` and :func:`check_instances`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from optiscribe.verify._canon import KIND_EQ, KIND_LE, Graph, _Numbers, label_pair, prepare
+from optiscribe.verify._certify import HalfRowMap, verify_mapping
+from optiscribe.verify._model import MilpData, UnsupportedModelError
+from optiscribe.verify._read import ModelLike, read_model
+from optiscribe.verify._refine import (
+    Union,
+    build_union,
+    mapping_is_isomorphism,
+    refine,
+    sd_mapping,
+    sd_status,
+    search,
+)
+from optiscribe.verify._result import (
+    Certificate,
+    CheckResult,
+    Level,
+    Verdict,
+    Witness,
+)
+
+__all__ = ["check", "check_instances"]
+
+
+def check(
+    reference: ModelLike,
+    candidate: ModelLike,
+    *,
+    level: Level | str = Level.STRICT,
+    rtol: float = 1e-9,
+    exact: bool = False,
+    max_search_nodes: int = 2000,
+    time_limit: float = 30.0,
+    second_opinion: bool = False,
+    solver_time_limit: float = 10.0,
+) -> CheckResult:
+    """Decide whether two MILPs are the same model.
+
+    Parameters
+    ----------
+    reference, candidate:
+        A path (``.mps``, ``.mps.gz``, ``.lp``), a Pyomo ``ConcreteModel``, an object with
+        ``to_pyomo()`` (our IR), or a :class:`MilpData`.
+    level:
+        ``"strict"`` (renaming, reordering and presentation only) or ``"normalized"``
+        (also slack variables, objective-defining variables, objective scaling, fixed
+        variables).
+    rtol:
+        Relative tolerance of the joint number clustering.
+    exact:
+        Compare numbers as exact rationals instead (for files from the same writer).
+    max_search_nodes, time_limit:
+        Budget of the exact search used when colour refinement cannot decide.
+    second_opinion:
+        Also solve both models with HiGHS and attach the comparison (weak evidence).
+
+    Returns
+    -------
+    CheckResult
+        Frozen; ``EQUIVALENT`` results carry a certificate that was re-verified on the
+        models as read, ``NOT_EQUIVALENT`` results a witness in the models' names.
+
+    Raises
+    ------
+    ModelReadError
+        An input cannot be read (missing, empty, truncated, wrong format, NaN).
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> from optiscribe.verify import MilpData, check
+    >>> a = MilpData.build(c=[1, 2], A=sp.csr_array(np.array([[1.0, 1.0]])),
+    ...                    row_lower=[-np.inf], row_upper=[5], var_names=["x", "y"])
+    >>> b = MilpData.build(c=[2, 1], A=sp.csr_array(np.array([[-1.0, -1.0]])),
+    ...                    row_lower=[-5], row_upper=[np.inf], var_names=["v", "u"])
+    >>> r = check(a, b)
+    >>> r.verdict.value, dict(r.certificate.variables)
+    ('equivalent', {'x': 'u', 'y': 'v'})
+    """
+    lvl = Level(level)
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    try:
+        ma = read_model(reference, name="reference")
+        mb = read_model(candidate, name="candidate")
+    except UnsupportedModelError as exc:
+        timings["read"] = time.perf_counter() - t0
+        return CheckResult(Verdict.UNSUPPORTED, lvl, str(exc), timings=MappingProxyType(timings),
+                           method="read")
+    t1 = time.perf_counter()
+    timings["read"] = t1 - t0
+    result = _decide(ma, mb, lvl, rtol=rtol, exact=exact, max_search_nodes=max_search_nodes,
+                     deadline=t0 + time_limit, timings=timings)
+    if second_opinion:
+        from optiscribe.verify._solver import solver_opinion
+
+        ts = time.perf_counter()
+        op = solver_opinion(ma, mb, time_limit=solver_time_limit)
+        timings["solver"] = time.perf_counter() - ts
+        result = _replace(result, second_opinion=op)
+    timings["total"] = time.perf_counter() - t0
+    return _replace(result, timings=MappingProxyType(dict(timings)))
+
+
+def _replace(r: CheckResult, **kw: Any) -> CheckResult:
+    from dataclasses import replace
+
+    return replace(r, **kw)
+
+
+def _decide(ma: MilpData, mb: MilpData, lvl: Level, *, rtol: float, exact: bool,
+            max_search_nodes: int, deadline: float, timings: dict[str, float]) -> CheckResult:
+    t = time.perf_counter()
+    steps: list[str] = []
+    elim_a: tuple[str, ...] = ()
+    elim_b: tuple[str, ...] = ()
+    if lvl is Level.NORMALIZED:
+        from optiscribe.verify._normalize import normalize
+
+        ra, rb = normalize(ma), normalize(mb)
+        ma, mb = ra.model, rb.model
+        elim_a, elim_b = ra.eliminated, rb.eliminated
+        steps += [f"reference: {s}" for s in ra.steps] + [f"candidate: {s}" for s in rb.steps]
+    pa, pb = prepare(ma), prepare(mb)
+    ga, gb, numbers = label_pair(pa, pb, rtol=rtol, exact=exact)
+    steps += [f"reference: {s}" for s in ga.steps] + [f"candidate: {s}" for s in gb.steps]
+    timings["canonicalise"] = time.perf_counter() - t
+    st = tuple(steps)
+
+    def out(verdict: Verdict, reason: str, method: str, **kw: Any) -> CheckResult:
+        return CheckResult(verdict, lvl, reason, steps=st, method=method, **kw)
+
+    # cheap invariants
+    wit = _invariant_witness(ga, gb, numbers)
+    if wit is not None:
+        return out(Verdict.NOT_EQUIVALENT, wit.message, "invariants", witness=wit)
+    t = time.perf_counter()
+    u = build_union(ga, gb)
+    r = refine(u)
+    timings["refine"] = time.perf_counter() - t
+    if r.diverged:
+        wit = _histogram_witness(u, r.colours, r.diverged_at, numbers)
+        return out(Verdict.NOT_EQUIVALENT, wit.message, "colour refinement", witness=wit)
+    t = time.perf_counter()
+    method = "discrete"
+    nodes = 0
+    mapping: np.ndarray | None = None
+    if r.discrete:
+        mapping = _discrete_mapping(u, r.colours)
+        if not mapping_is_isomorphism(u, mapping):
+            # the only colour-preserving bijection fails, so the models differ; refine to
+            # the end to say where
+            r2 = refine(u, r.colours, stop_when_discrete=False)
+            timings["decide"] = time.perf_counter() - t
+            if r2.diverged:
+                wit = _histogram_witness(u, r2.colours, r.rounds + r2.rounds, numbers)
+                return out(Verdict.NOT_EQUIVALENT, wit.message, "colour refinement",
+                           witness=wit)
+            return out(Verdict.UNKNOWN, "internal error: a discrete stable colouring with equal "
+                       "histograms gave no isomorphism; please report this pair", "discrete")
+    else:
+        sd_a, sd_b, comp = sd_status(u, r.colours)
+        if sd_a and sd_b:
+            method = "symmetric-decomposable"
+            mapping = sd_mapping(u, r.colours, comp)
+            if mapping is not None and not mapping_is_isomorphism(u, mapping):
+                mapping = None
+        elif sd_a != sd_b:
+            which = "reference" if sd_a else "candidate"
+            other = "candidate" if sd_a else "reference"
+            msg = (f"the {which}'s stable colouring is symmetric-decomposable and the "
+                   f"{other}'s is not; this property is preserved by isomorphism, so the "
+                   f"models differ in how their symmetric parts are wired (colour refinement "
+                   f"alone cannot see it)")
+            wit = Witness("symmetric decomposition", msg, round=r.rounds)
+            timings["decide"] = time.perf_counter() - t
+            return out(Verdict.NOT_EQUIVALENT, msg, "symmetric decomposition", witness=wit)
+        if mapping is None:
+            method = "search"
+            s = search(u, r.colours, max_nodes=max_search_nodes, deadline=deadline)
+            nodes = s.nodes
+            if s.exhausted:
+                msg = (f"colour refinement gives equal histograms, but an exhaustive "
+                       f"individualisation-refinement search ({s.nodes} nodes) finds no "
+                       f"isomorphism: the models are wired differently")
+                wit = Witness("search", msg, round=r.rounds)
+                timings["decide"] = time.perf_counter() - t
+                return out(Verdict.NOT_EQUIVALENT, msg, "search", witness=wit)
+            mapping = s.mapping
+            if mapping is None:
+                timings["decide"] = time.perf_counter() - t
+                return out(Verdict.UNKNOWN, f"undecided: {s.reason} (colour histograms are equal;"
+                           f" raise max_search_nodes/time_limit to continue)", "search")
+    timings["decide"] = time.perf_counter() - t
+    t = time.perf_counter()
+    assert mapping is not None
+    if not mapping_is_isomorphism(u, mapping):
+        timings["verify"] = time.perf_counter() - t
+        return out(Verdict.UNKNOWN, f"internal error: the {method} mapping is not an "
+                   f"isomorphism of the canonical graphs; please report this pair", method)
+    var_map, row_map, rows = _to_original(u, mapping)
+    tol = 1e-12 if exact else max(16 * rtol, 1e-12)
+    ok, why = verify_mapping(ma, mb, var_map, rows, tol=tol)
+    timings["verify"] = time.perf_counter() - t
+    if not ok:
+        return out(Verdict.UNKNOWN, f"the mapping found by {method} failed re-verification on "
+                   f"the models as read ({why}); numbers may agree only up to the clustering "
+                   f"tolerance", method)
+    cert = _certificate(ma, mb, ga, gb, var_map, row_map, rows, method, r.rounds, nodes, elim_a, elim_b)
+    return out(Verdict.EQUIVALENT, f"same model up to the {lvl.value} normalisations "
+               f"({method}; certificate verified)", method, certificate=cert)
+
+
+# --------------------------------------------------------------------------- mapping helpers
+
+
+def _discrete_mapping(u: Union, colours: np.ndarray) -> np.ndarray:
+    n_a = u.offsets[2]
+    oa = np.argsort(colours[:n_a], kind="stable")
+    ob = np.argsort(colours[n_a:], kind="stable") + n_a
+    m = np.empty(n_a, dtype=np.int64)
+    m[oa] = ob
+    return m
+
+
+def _to_original(u: Union, mapping: np.ndarray) -> tuple[np.ndarray, np.ndarray, HalfRowMap]:
+    oa_v, oa_r, ob_v, ob_r = u.offsets
+    ga, gb = u.ga, u.gb
+    var_map = mapping[oa_v:oa_r] - ob_v
+    row_map = mapping[oa_r:ob_v] - ob_r
+    dup = []
+    for g in (ga, gb):
+        dup.append((g.dup_orig, g.dup_side, g.row_orig[g.dup_node], g.row_side[g.dup_node]))
+    rows = HalfRowMap(
+        pairs_ref_row=ga.row_orig, pairs_ref_side=ga.row_side,
+        pairs_cand_row=gb.row_orig[row_map], pairs_cand_side=gb.row_side[row_map],
+        dups_ref=dup[0], dups_cand=dup[1],
+    )
+    return var_map.astype(np.int64), row_map.astype(np.int64), rows
+
+
+def _certificate(ma: MilpData, mb: MilpData, ga: Graph, gb: Graph, var_map: np.ndarray,
+                 row_map: np.ndarray, rows: HalfRowMap, method: str, rounds: int, nodes: int,
+                 elim_a: tuple[str, ...], elim_b: tuple[str, ...]) -> Certificate:
+    variables = {ma.var_names[j]: mb.var_names[int(k)] for j, k in enumerate(var_map)}
+    cons: dict[str, list[tuple[str, float]]] = {}
+    # factor f with (reference half-row) = f · (candidate half-row), from the row data
+    for k in range(rows.pairs_ref_row.size):
+        i, s = int(rows.pairs_ref_row[k]), int(rows.pairs_ref_side[k])
+        i2 = int(rows.pairs_cand_row[k])
+        fa, fb = float(ga.row_factor[k]), float(gb.row_factor[int(row_map[k])])
+        # canonical = fa * ref (as written) = fb * cand (as written) → ref = (fb / fa) cand
+        entry = (mb.row_names[i2], float(fb / fa))
+        lst = cons.setdefault(ma.row_names[i], [])
+        if entry not in lst and (s != 0 or not lst):
+            lst.append(entry)
+    return Certificate(
+        variables=MappingProxyType(variables),
+        constraints=MappingProxyType({k: tuple(v) for k, v in cons.items()}),
+        reference_bounds_from_rows=tuple(ma.row_names[i] for i in ga.prepared.folded_rows),
+        candidate_bounds_from_rows=tuple(mb.row_names[i] for i in gb.prepared.folded_rows),
+        reference_eliminated=elim_a, candidate_eliminated=elim_b,
+        method=method, rounds=rounds, search_nodes=nodes,
+        variable_index=tuple(int(k) for k in var_map),
+    )
+
+
+# --------------------------------------------------------------------------- witnesses
+
+
+def _invariant_witness(ga: Graph, gb: Graph, numbers: _Numbers) -> Witness | None:
+    pa, pb = ga.prepared, gb.prepared
+    if bool(pa.infeasible) != bool(pb.infeasible):
+        which, why = ("reference", pa.infeasible[0]) if pa.infeasible else ("candidate",
+                                                                           pb.infeasible[0])
+        msg = f"only the {which} is infeasible by construction: {why}"
+        return Witness("feasibility", msg)
+    if ga.offset_id != gb.offset_id:
+        msg = (f"objective constants differ (in minimisation form): reference "
+               f"{pa.offset:.10g}, candidate {pb.offset:.10g}")
+        return Witness("objective constant", msg)
+    if ga.n_vars != gb.n_vars:
+        msg = (f"the reference has {ga.n_vars} variables, the candidate has {gb.n_vars} "
+               f"(after canonicalisation)")
+        return Witness("size", msg, reference_count=ga.n_vars, candidate_count=gb.n_vars)
+    if ga.n_rows != gb.n_rows:
+        msg = (f"the reference has {ga.n_rows} canonical rows, the candidate has {gb.n_rows} "
+               f"(after splitting ranged rows, folding singleton rows into bounds and dropping "
+               f"duplicates)")
+        return Witness("size", msg, reference_count=ga.n_rows, candidate_count=gb.n_rows)
+    return None
+
+
+def _fmt(v: float) -> str:
+    if np.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return f"{v:.10g}"
+
+
+def _row_text(m: MilpData, i: int, limit: int = 6) -> str:
+    lo, hi = m.A.indptr[i], m.A.indptr[i + 1]
+    terms = []
+    for k in range(lo, min(hi, lo + limit)):
+        a = float(m.A.data[k])
+        name = m.var_names[int(m.A.indices[k])]
+        coef = "" if a == 1 else ("-" if a == -1 else f"{_fmt(a)} ")
+        terms.append(f"{coef}{name}")
+    expr = " + ".join(terms).replace("+ -", "- ")
+    if hi - lo > limit:
+        expr += f" + ... ({hi - lo} terms)"
+    rl, ru = float(m.row_lower[i]), float(m.row_upper[i])
+    if rl == ru:
+        return f"{m.row_names[i]}: {expr} = {_fmt(ru)}"
+    if np.isneginf(rl):
+        return f"{m.row_names[i]}: {expr} <= {_fmt(ru)}"
+    if np.isposinf(ru):
+        return f"{m.row_names[i]}: {expr} >= {_fmt(rl)}"
+    return f"{m.row_names[i]}: {_fmt(rl)} <= {expr} <= {_fmt(ru)}"
+
+
+def _describe_node(u: Union, node: int, numbers: _Numbers) -> str:
+    oa_v, oa_r, ob_v, ob_r = u.offsets
+    g, base_v, base_r = (u.ga, oa_v, oa_r) if node < ob_v else (u.gb, ob_v, ob_r)
+    if u.is_row[node]:
+        k = node - base_r
+        kind = int(g.row_kind[k])
+        op = "<=" if kind == KIND_LE else "="
+        rhs = numbers.value(int(g.row_rhs[k]))
+        deg = int(g.indptr[k + 1] - g.indptr[k])
+        extra = " (sign-symmetric)" if kind not in (KIND_LE, KIND_EQ) else ""
+        return (f"rows `{op} {_fmt(rhs)}`{extra} with {deg} nonzeros (after scaling the "
+                f"largest coefficient to 1)")
+    j = node - base_v
+    cost, integ, lb, ub = (int(x) for x in g.var_label[j])
+    typ = "integer" if integ else "continuous"
+    return (f"{typ} variables with cost {_fmt(numbers.value(cost))} and bounds "
+            f"[{_fmt(numbers.value(lb))}, {_fmt(numbers.value(ub))}]")
+
+
+def _node_name(u: Union, node: int) -> str:
+    oa_v, oa_r, ob_v, ob_r = u.offsets
+    g, base_v, base_r = (u.ga, oa_v, oa_r) if node < ob_v else (u.gb, ob_v, ob_r)
+    m = g.prepared.model
+    if u.is_row[node]:
+        return _row_text(m, int(g.row_orig[node - base_r]))
+    return m.var_names[node - base_v]
+
+
+def _histogram_witness(u: Union, colours: np.ndarray, half_round: int,
+                       numbers: _Numbers) -> Witness:
+    k = int(colours.max()) + 1
+    ha = np.bincount(colours[u.owner == 0], minlength=k)
+    hb = np.bincount(colours[u.owner == 1], minlength=k)
+    diff = np.flatnonzero(ha != hb)
+    # prefer a class present on both sides (more telling), then rows, then the largest gap
+    both = diff[(ha[diff] > 0) & (hb[diff] > 0)]
+    pick = both if both.size else diff
+    c = int(pick[np.argmax(np.abs(ha[pick] - hb[pick]))])
+    members = np.flatnonzero(colours == c)
+    a_nodes, b_nodes = members[u.owner[members] == 0], members[u.owner[members] == 1]
+    what = _describe_node(u, int(members[0]), numbers)
+    ex_a = tuple(_node_name(u, int(x)) for x in a_nodes[:3])
+    ex_b = tuple(_node_name(u, int(x)) for x in b_nodes[:3])
+    if half_round == 0:
+        stage, ctx = "labels", ""
+    else:
+        stage = "refinement"
+        ctx = (f" whose neighbourhoods match up to refinement round {half_round} (same labels, "
+               f"different wiring)")
+    msg = (f"the reference has {int(ha[c])} {what}{ctx}"
+           f"{' (e.g. ' + '; '.join(ex_a) + ')' if ex_a else ''}, the candidate has "
+           f"{int(hb[c])}{' (e.g. ' + '; '.join(ex_b) + ')' if ex_b else ''}")
+    return Witness(stage, msg, round=half_round, reference_count=int(ha[c]),
+                   candidate_count=int(hb[c]), reference_examples=ex_a, candidate_examples=ex_b)
+
+
+# --------------------------------------------------------------------------- instances
+
+
+def check_instances(
+    reference: Callable[[Any], ModelLike],
+    candidate: Callable[[Any], ModelLike],
+    instances: Iterable[Any],
+    *,
+    require_same_mapping: bool = False,
+    **options: Any,
+) -> CheckResult:
+    """Check reference and candidate built on several data instances (model-data
+    separation, as Bench4Opt does): ``EQUIVALENT`` only if every instance is.
+
+    ``reference(data)`` and ``candidate(data)`` build the two models for one data
+    instance. Random, generic data break accidental coincidences (``a + b`` vs ``a * b``
+    agree only on special data). The first non-equivalent instance decides
+    ``NOT_EQUIVALENT``; otherwise any ``UNKNOWN``/``UNSUPPORTED`` makes the result
+    ``UNKNOWN``. With ``require_same_mapping`` the certificates must also map every
+    variable name the same way on all instances.
+
+    Returns the result of the deciding instance, with the instance index in the reason.
+    """
+    results: list[CheckResult] = []
+    for k, data in enumerate(instances):
+        r = check(reference(data), candidate(data), **options)
+        if r.verdict is Verdict.NOT_EQUIVALENT:
+            return _replace(r, reason=f"data instance {k}: {r.reason}")
+        results.append(r)
+    if not results:
+        raise ValueError("check_instances needs at least one data instance.")
+    for k, r in enumerate(results):
+        if r.verdict is not Verdict.EQUIVALENT:
+            return _replace(r, verdict=Verdict.UNKNOWN if r.verdict is Verdict.UNKNOWN
+                            else r.verdict, reason=f"data instance {k}: {r.reason}")
+    if require_same_mapping:
+        first = results[0].certificate
+        assert first is not None
+        for k, r in enumerate(results[1:], start=1):
+            assert r.certificate is not None
+            for name, img in r.certificate.variables.items():
+                if name in first.variables and first.variables[name] != img:
+                    return _replace(
+                        r, verdict=Verdict.UNKNOWN, certificate=None,
+                        reason=(f"data instance {k}: each instance is equivalent, but variable "
+                                f"{name} maps to {img} here and to {first.variables[name]} on "
+                                f"instance 0; the correspondence depends on the data"))
+    last = results[-1]
+    return _replace(last, reason=f"equivalent on all {len(results)} data instances "
+                                 f"({last.reason})")
+

@@ -1,0 +1,235 @@
+"""The one immutable matrix form every reader produces: :class:`MilpData`.
+
+Position ``j`` of every column-side array is variable ``j`` and position ``i`` of every
+row-side array is row ``i`` (linopy's compact-array invariant), so the checker can stay
+vectorised and still report results in the model's own names.
+
+A row is ``row_lower[i] <= A[i, :] @ x <= row_upper[i]`` with ``±inf`` for an absent side:
+one representation covers ``<=``, ``>=``, ``=`` and ranged rows, which is what makes
+"ranged row versus two one-sided rows" a canonicalisation question rather than a reader one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from optiscribe.solvers.errors import VerifyError
+
+__all__ = ["MilpData", "ModelReadError", "UnsupportedModelError"]
+
+#: Values at or beyond this magnitude are infinite (Gurobi writes 1e100, HiGHS uses inf).
+INFINITY_THRESHOLD = 1e20
+
+
+class ModelReadError(VerifyError):
+    """A model file or object could not be read into a :class:`MilpData`.
+
+    ``source`` names the file or object at fault.
+    """
+
+    def __init__(self, message: str, *, source: str = "") -> None:
+        super().__init__(message)
+        self.source = source
+
+
+class UnsupportedModelError(VerifyError):
+    """The model is readable but has parts the checker does not handle (quadratic terms,
+    SOS, indicator constraints, semi-continuous variables). ``check`` turns this into the
+    verdict ``UNSUPPORTED``; it is never silently dropped.
+    """
+
+    def __init__(self, message: str, *, source: str = "", features: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.source = source
+        self.features = features
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    if a.flags.writeable:
+        a = a.copy()
+        a.flags.writeable = False
+    return a
+
+
+def _clean_bounds(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a, dtype=np.float64).copy()
+    a[a >= INFINITY_THRESHOLD] = np.inf
+    a[a <= -INFINITY_THRESHOLD] = -np.inf
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class MilpData:
+    """A mixed-integer linear program in matrix form; immutable once built.
+
+    Parameters
+    ----------
+    sense:
+        ``1`` to minimise, ``-1`` to maximise.
+    c, offset:
+        Objective ``sense-direction c @ x + offset``.
+    A:
+        Constraint matrix (``scipy.sparse.csr_array``; duplicates summed, explicit
+        zeros removed, sorted indices).
+    row_lower, row_upper, col_lower, col_upper:
+        Bounds, ``±inf`` where absent (values of magnitude >= 1e20 are read as infinite).
+    integer:
+        ``True`` for integer (including binary) variables.
+    var_names, row_names:
+        Names as the model spells them; missing names are filled with ``x<j>``/``r<i>``.
+    source:
+        Where the model came from (a path or a short description), for messages.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> m = MilpData.build(c=[1.0, 2.0], A=sp.csr_array(np.array([[1.0, 1.0]])),
+    ...                    row_lower=[-np.inf], row_upper=[10.0])
+    >>> m.num_vars, m.num_rows, m.var_names
+    (2, 1, ('x0', 'x1'))
+    """
+
+    sense: int
+    c: np.ndarray
+    offset: float
+    A: sp.csr_array
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray
+    var_names: tuple[str, ...]
+    row_names: tuple[str, ...]
+    source: str = field(default="")
+
+    def __post_init__(self) -> None:
+        n, m = len(self.c), len(self.row_lower)
+        if self.A.shape != (m, n):
+            raise ModelReadError(
+                f"{self.source or 'model'}: matrix shape {self.A.shape} does not match "
+                f"{m} rows and {n} columns.",
+                source=self.source,
+            )
+        for name, arr, size in (
+            ("row_upper", self.row_upper, m),
+            ("col_lower", self.col_lower, n),
+            ("col_upper", self.col_upper, n),
+            ("integer", self.integer, n),
+            ("var_names", self.var_names, n),
+            ("row_names", self.row_names, m),
+        ):
+            if len(arr) != size:
+                raise ModelReadError(
+                    f"{self.source or 'model'}: {name} has {len(arr)} entries, expected {size}.",
+                    source=self.source,
+                )
+        if self.sense not in (1, -1):
+            raise ModelReadError(f"sense must be 1 (min) or -1 (max), got {self.sense!r}.")
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        c: object,
+        A: object,
+        row_lower: object,
+        row_upper: object,
+        col_lower: object | None = None,
+        col_upper: object | None = None,
+        integer: object | None = None,
+        sense: int = 1,
+        offset: float = 0.0,
+        var_names: object | None = None,
+        row_names: object | None = None,
+        source: str = "",
+    ) -> MilpData:
+        """Build a :class:`MilpData` from array-likes, normalising storage once.
+
+        Default column bounds are ``[0, inf)`` (the LP/MPS convention); default names are
+        ``x<j>`` and ``r<i>``. Raises :class:`ModelReadError` on NaN or inconsistent sizes.
+        """
+        cc = np.asarray(c, dtype=np.float64).reshape(-1)
+        n = cc.size
+        mat = sp.csr_array(A, dtype=np.float64, copy=True)
+        mat.sum_duplicates()
+        mat.eliminate_zeros()
+        mat.sort_indices()
+        rl = _clean_bounds(np.asarray(row_lower, dtype=np.float64).reshape(-1))
+        ru = _clean_bounds(np.asarray(row_upper, dtype=np.float64).reshape(-1))
+        cl = _clean_bounds(np.zeros(n) if col_lower is None else np.asarray(col_lower).reshape(-1))
+        cu = _clean_bounds(
+            np.full(n, np.inf) if col_upper is None else np.asarray(col_upper).reshape(-1)
+        )
+        it = np.zeros(n, dtype=bool) if integer is None else np.asarray(integer, dtype=bool)
+        vn = _names(var_names, n, "x")
+        rn = _names(row_names, rl.size, "r")
+        label = source or "model"
+        for what, arr in (("objective", cc), ("matrix", mat.data), ("row bounds", rl),
+                          ("row bounds", ru), ("column bounds", cl), ("column bounds", cu)):
+            if np.isnan(arr).any():
+                raise ModelReadError(
+                    f"{label}: the {what} contains NaN values; fix the model (or the file that "
+                    f"produced it) so that every number is finite or ±infinity.",
+                    source=source,
+                )
+        if not np.isfinite(mat.data).all() or not np.isfinite(cc).all():
+            raise ModelReadError(
+                f"{label}: infinite objective or matrix coefficient; only bounds may be infinite.",
+                source=source,
+            )
+        off = float(offset)
+        if not np.isfinite(off):
+            raise ModelReadError(f"{label}: objective constant {off} is not finite.", source=source)
+        return cls(
+            sense=1 if sense >= 0 else -1,
+            c=_frozen(cc),
+            offset=off,
+            A=_freeze_sparse(mat),
+            row_lower=_frozen(rl),
+            row_upper=_frozen(ru),
+            col_lower=_frozen(cl),
+            col_upper=_frozen(cu),
+            integer=_frozen(it),
+            var_names=vn,
+            row_names=rn,
+            source=source,
+        )
+
+    @property
+    def num_vars(self) -> int:
+        return int(self.c.size)
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.row_lower.size)
+
+    @property
+    def nnz(self) -> int:
+        return int(self.A.nnz)
+
+    def summary(self) -> str:
+        """One line for messages: size and source."""
+        kind = "MILP" if self.integer.any() else "LP"
+        return (f"{kind} with {self.num_vars} variables, {self.num_rows} rows, {self.nnz} "
+                f"nonzeros ({self.source or 'in memory'})")
+
+
+def _names(names: object | None, n: int, prefix: str) -> tuple[str, ...]:
+    if names is None:
+        return tuple(f"{prefix}{i}" for i in range(n))
+    out = [str(s) for s in names]  # type: ignore[attr-defined]
+    if len(out) != n:
+        if len(out) == 0:
+            return tuple(f"{prefix}{i}" for i in range(n))
+        raise ModelReadError(f"expected {n} names, got {len(out)}.")
+    return tuple(s if s else f"{prefix}{i}" for i, s in enumerate(out))
+
+
+def _freeze_sparse(mat: sp.csr_array) -> sp.csr_array:
+    for arr in (mat.data, mat.indices, mat.indptr):
+        arr.flags.writeable = False
+    return mat

@@ -1,0 +1,348 @@
+"""Colour refinement on the disjoint union of two graphs, symmetric-decomposability, and
+the exact individualisation-refinement search.
+
+Colours are exact dense ranks (see :mod:`._ranks`): a node's new colour is the rank of
+``(old colour, sorted multiset of (neighbour colour, edge label))`` over both graphs at
+once, so equal ids mean equal signatures and ids are comparable across the two graphs
+without hashing. The bipartite graph is refined in half-rounds (rows from variables,
+then variables from rows); the stable partition is the same as with simultaneous
+updates (the coarsest equitable refinement of the initial colouring).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from optiscribe.verify._canon import Graph
+from optiscribe.verify._ranks import dense_rank, rank_pairs, rank_sequences
+
+__all__ = ["Union", "Refined", "build_union", "refine", "sd_status", "sd_mapping", "search",
+           "mapping_is_isomorphism"]
+
+
+@dataclass(frozen=True, eq=False)
+class Union:
+    """Node layout: [A vars | A rows | B vars | B rows]; arcs kept per update side."""
+
+    ga: Graph
+    gb: Graph
+    n: int
+    owner: np.ndarray  # 0 for A, 1 for B
+    is_row: np.ndarray
+    offsets: tuple[int, int, int, int]  # start of A vars, A rows, B vars, B rows
+    # row side: for each row node (in node order) its arcs to variable nodes
+    row_nodes: np.ndarray
+    row_deg: np.ndarray
+    row_dst: np.ndarray
+    row_w: np.ndarray
+    var_nodes: np.ndarray
+    var_deg: np.ndarray
+    var_dst: np.ndarray
+    var_w: np.ndarray
+    init: np.ndarray  # initial colours
+
+
+def build_union(ga: Graph, gb: Graph) -> Union:
+    """Lay both graphs out as one node set with exact, jointly ranked initial colours."""
+    oa_v, oa_r = 0, ga.n_vars
+    ob_v = ga.n_vars + ga.n_rows
+    ob_r = ob_v + gb.n_vars
+    n = ob_r + gb.n_rows
+    owner = np.zeros(n, dtype=np.int8)
+    owner[ob_v:] = 1
+    is_row = np.zeros(n, dtype=bool)
+    is_row[oa_r:ob_v] = True
+    is_row[ob_r:] = True
+    # initial colours: variables by (cost, integer, lb, ub); rows by (kind, rhs)
+    vl = np.concatenate([ga.var_label, gb.var_label]).astype(np.int64)
+    vshift = vl - vl.min(axis=0) if vl.size else vl
+    vkey = np.zeros(vl.shape[0], dtype=np.int64)
+    for k in range(vl.shape[1] if vl.size else 0):
+        vkey = rank_pairs(vkey, vshift[:, k])
+    rk = np.concatenate([ga.row_kind, gb.row_kind]).astype(np.int64)
+    rr = np.concatenate([ga.row_rhs, gb.row_rhs]).astype(np.int64)
+    rkey = rank_pairs(rk, rr - (rr.min() if rr.size else 0))
+    nvc = int(vkey.max()) + 1 if vkey.size else 0
+    init = np.empty(n, dtype=np.int64)
+    init[oa_v:oa_r] = vkey[: ga.n_vars]
+    init[ob_v:ob_r] = vkey[ga.n_vars:]
+    init[oa_r:ob_v] = rkey[: ga.n_rows] + nvc
+    init[ob_r:] = rkey[ga.n_rows:] + nvc
+    # arcs
+    allcoef = np.concatenate([ga.coef, gb.coef])
+    wshift = int(allcoef.min()) if allcoef.size else 0
+    row_nodes = np.concatenate([np.arange(oa_r, ob_v), np.arange(ob_r, n)]).astype(np.int64)
+    row_deg = np.concatenate([np.diff(ga.indptr), np.diff(gb.indptr)]).astype(np.int64)
+    row_dst = np.concatenate([ga.indices + oa_v, gb.indices + ob_v]).astype(np.int64)
+    row_w = (allcoef - wshift).astype(np.int64)
+    # transposed arcs (variable → row), grouped by variable node
+    src_of_arc = np.repeat(row_nodes, row_deg)
+    order = np.argsort(row_dst, kind="stable")
+    var_nodes = np.concatenate([np.arange(oa_v, oa_r), np.arange(ob_v, ob_r)]).astype(np.int64)
+    var_deg_full = np.bincount(row_dst, minlength=n)
+    var_deg = var_deg_full[var_nodes].astype(np.int64)
+    return Union(
+        ga=ga, gb=gb, n=n, owner=owner, is_row=is_row, offsets=(oa_v, oa_r, ob_v, ob_r),
+        row_nodes=row_nodes, row_deg=row_deg, row_dst=row_dst, row_w=row_w,
+        var_nodes=var_nodes, var_deg=var_deg, var_dst=src_of_arc[order], var_w=row_w[order],
+        init=dense_rank(init),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Refined:
+    colours: np.ndarray
+    rounds: int  # half-rounds performed
+    diverged: bool  # per-graph histograms differ
+    diverged_at: int  # half-round at which they first differed (-1 if not)
+    discrete: bool
+
+
+def histograms_equal(u: Union, colours: np.ndarray) -> bool:
+    k = int(colours.max()) + 1 if colours.size else 0
+    ha = np.bincount(colours[u.owner == 0], minlength=k)
+    hb = np.bincount(colours[u.owner == 1], minlength=k)
+    return bool(np.array_equal(ha, hb))
+
+
+def _half_round(colours: np.ndarray, nodes: np.ndarray, deg: np.ndarray, dst: np.ndarray,
+                w: np.ndarray) -> np.ndarray:
+    if nodes.size == 0:
+        return colours
+    wmax = int(w.max()) + 1 if w.size else 1
+    p = colours[dst] * wmax + w
+    if p.size:
+        seg = np.repeat(np.arange(nodes.size, dtype=np.int64), deg)
+        pmax = int(p.max()) + 1
+        if nodes.size * pmax >= (1 << 62):
+            p = dense_rank(p)
+            pmax = int(p.max()) + 1
+        p = np.sort(seg * pmax + p) % pmax  # sort inside each node's segment
+    seq = rank_sequences(deg, p)
+    sub = np.full(colours.size, 0, dtype=np.int64)
+    sub[nodes] = seq + 1
+    return rank_pairs(colours, sub)
+
+
+def refine(u: Union, colours: np.ndarray | None = None, *, max_half_rounds: int = 10_000,
+           stop_when_discrete: bool = True) -> Refined:
+    """Refine to the stable colouring, stopping early when the per-graph histograms differ.
+
+    With ``stop_when_discrete`` refinement also stops as soon as every class holds one
+    node of each graph: the colour-preserving bijection is then unique, and checking it
+    directly (:func:`mapping_is_isomorphism`) is cheaper than two more half-rounds. Such a
+    colouring need not be stable, so a failed check proves non-isomorphism only because
+    the bijection was the only candidate.
+    """
+    col = u.init if colours is None else colours
+    k = int(col.max()) + 1 if col.size else 0
+    if not histograms_equal(u, col):
+        return Refined(col, 0, True, 0, False)
+    half = 0
+    still = 0  # consecutive half-rounds without a split
+    side = 0
+    while still < 2 and half < max_half_rounds:
+        if stop_when_discrete and k * 2 == u.n:
+            break
+        if side == 0:
+            new = _half_round(col, u.row_nodes, u.row_deg, u.row_dst, u.row_w)
+        else:
+            new = _half_round(col, u.var_nodes, u.var_deg, u.var_dst, u.var_w)
+        half += 1
+        side ^= 1
+        k_new = int(new.max()) + 1 if new.size else 0
+        col = new
+        if k_new == k:
+            still += 1
+            continue
+        still = 0
+        k = k_new
+        if not histograms_equal(u, col):
+            return Refined(col, half, True, half, False)
+    return Refined(col, half, False, -1, k * 2 == u.n)
+
+
+# --------------------------------------------------------------------------- SD
+
+
+def _adjacency(u: Union) -> sp.csr_array:
+    src = np.repeat(u.row_nodes, u.row_deg)
+    data = np.ones(src.size, dtype=np.int8)
+    return sp.csr_array((data, (src, u.row_dst)), shape=(u.n, u.n))
+
+
+def sd_status(u: Union, colours: np.ndarray) -> tuple[bool, bool, np.ndarray]:
+    """Symmetric-decomposability of each graph under its stable colouring.
+
+    A graph is SD when, after deleting its uniquely coloured nodes, no connected
+    component holds two nodes of one colour. Returns (A is SD, B is SD, component label
+    of every node; unique nodes get -1).
+    """
+    k = int(colours.max()) + 1
+    comp = np.full(u.n, -1, dtype=np.int64)
+    ok = [True, True]
+    amb = np.zeros(u.n, dtype=bool)
+    for g in (0, 1):
+        mask = u.owner == g
+        cnt = np.bincount(colours[mask], minlength=k)
+        amb |= mask & (cnt[colours] > 1)
+    src = np.repeat(u.row_nodes, u.row_deg)
+    both = amb[src] & amb[u.row_dst]
+    adj = sp.csr_array((np.ones(int(both.sum()), dtype=np.int8), (src[both], u.row_dst[both])),
+                       shape=(u.n, u.n))
+    _, labels = connected_components(adj, directed=False)
+    comp[amb] = labels[amb]
+    for g in (0, 1):
+        sel = amb & (u.owner == g)
+        if sel.any():
+            pairs = rank_pairs(comp[sel], colours[sel])
+            ok[g] = np.unique(pairs).size == int(sel.sum())
+    return ok[0], ok[1], comp
+
+
+def sd_mapping(u: Union, colours: np.ndarray, comp: np.ndarray) -> np.ndarray | None:
+    """The mapping A-node → B-node that the SD structure forces (or None if it cannot be
+    built): unique nodes by colour; ambiguous components paired by their colour sets,
+    nodes inside a pair by colour."""
+    mapping = np.full(u.n, -1, dtype=np.int64)
+    uniq = comp < 0
+    ua = np.flatnonzero(uniq & (u.owner == 0))
+    ub = np.flatnonzero(uniq & (u.owner == 1))
+    if ua.size != ub.size:
+        return None
+    oa, ob = ua[np.argsort(colours[ua], kind="stable")], ub[np.argsort(colours[ub], kind="stable")]
+    if not np.array_equal(colours[oa], colours[ob]):
+        return None
+    mapping[oa] = ob
+    amb = np.flatnonzero(~uniq)
+    if amb.size:
+        order = np.lexsort((colours[amb], comp[amb]))
+        nodes = amb[order]
+        cs = comp[nodes]
+        starts = np.flatnonzero(np.r_[True, cs[1:] != cs[:-1]])
+        lengths = np.diff(np.r_[starts, nodes.size])
+        key = rank_sequences(lengths, colours[nodes])
+        comp_owner = u.owner[nodes[starts]]
+        sides = []
+        for g in (0, 1):
+            idx = np.flatnonzero(comp_owner == g)
+            sides.append(idx[np.argsort(key[idx], kind="stable")])
+        if sides[0].size != sides[1].size or not np.array_equal(key[sides[0]], key[sides[1]]):
+            return None
+        la, lb = lengths[sides[0]], lengths[sides[1]]
+        pa = np.concatenate([np.arange(s, s + n) for s, n in zip(starts[sides[0]], la)])
+        pb = np.concatenate([np.arange(s, s + n) for s, n in zip(starts[sides[1]], lb)])
+        mapping[nodes[pa]] = nodes[pb]
+    return mapping[u.owner == 0]
+
+
+def mapping_is_isomorphism(u: Union, mapping: np.ndarray) -> bool:
+    """Exact check on the canonical graphs: labels equal and edges (with labels) mapped
+    onto edges. ``mapping[i]`` is the B node of A node ``i`` (A nodes are 0..nA-1)."""
+    oa_v, oa_r, ob_v, ob_r = u.offsets
+    n_a = ob_v
+    if mapping.size != n_a or n_a != u.n - n_a:
+        return False
+    if np.any(mapping < ob_v) or np.unique(mapping).size != n_a:
+        return False
+    if not np.array_equal(u.init[:n_a], u.init[mapping]):
+        return False
+    if not np.array_equal(u.is_row[:n_a], u.is_row[mapping]):
+        return False
+    # edges of A mapped, compared as sorted (row, var, w) triples with those of B
+    ra = u.row_nodes < ob_v
+    deg_a = u.row_deg[ra]
+    n_arcs_a = int(deg_a.sum())
+    src_a = np.repeat(u.row_nodes[ra], deg_a)
+    src_b = np.repeat(u.row_nodes[~ra], u.row_deg[~ra])
+    ea = np.stack([mapping[src_a], mapping[u.row_dst[:n_arcs_a]], u.row_w[:n_arcs_a]], axis=1)
+    eb = np.stack([src_b, u.row_dst[n_arcs_a:], u.row_w[n_arcs_a:]], axis=1)
+    if ea.shape != eb.shape:
+        return False
+    ea = ea[np.lexsort(ea.T[::-1])]
+    eb = eb[np.lexsort(eb.T[::-1])]
+    return bool(np.array_equal(ea, eb))
+
+
+# --------------------------------------------------------------------------- search
+
+
+@dataclass(frozen=True, eq=False)
+class SearchResult:
+    mapping: np.ndarray | None  # A node → B node, when found
+    exhausted: bool  # the whole tree was explored without finding one: not isomorphic
+    nodes: int
+    reason: str
+
+
+def _target_cell(u: Union, colours: np.ndarray) -> np.ndarray | None:
+    cnt = np.bincount(colours, minlength=int(colours.max()) + 1)
+    big = np.flatnonzero(cnt > 2)
+    if not big.size:
+        return None
+    c = big[np.argmin(cnt[big])]  # smallest non-trivial cell, lowest colour on ties
+    return np.flatnonzero(colours == c)
+
+
+def search(u: Union, colours: np.ndarray, *, max_nodes: int = 2000,
+           deadline: float | None = None) -> SearchResult:
+    """Exact individualisation-refinement: decides isomorphism or runs out of budget.
+
+    At every search node pick the smallest non-singleton cell, individualise its first
+    A-node, and try every B-node of the cell with the same fresh colour; prune a branch
+    as soon as refinement gives different histograms. Any isomorphism maps the chosen
+    A-node to some B-node of its cell, so exploring all of them without success proves
+    the graphs non-isomorphic.
+    """
+    visited = 0
+    # explicit stack: (colours, candidate B nodes, next index, chosen A node)
+    stack: list[tuple[np.ndarray, np.ndarray, int, int]] = []
+
+    def expand(col: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int] | np.ndarray:
+        cell = _target_cell(u, col)
+        if cell is None:
+            a_nodes = np.flatnonzero(u.owner == 0)
+            b_nodes = np.flatnonzero(u.owner == 1)
+            oa = a_nodes[np.argsort(col[a_nodes], kind="stable")]
+            ob = b_nodes[np.argsort(col[b_nodes], kind="stable")]
+            m = np.empty(a_nodes.size, dtype=np.int64)
+            m[oa] = ob
+            return m
+        a = int(cell[u.owner[cell] == 0][0])
+        return (col, cell[u.owner[cell] == 1], 0, a)
+
+    first = expand(colours)
+    if isinstance(first, np.ndarray):
+        if mapping_is_isomorphism(u, first):
+            return SearchResult(first, False, 0, "discrete")
+        return SearchResult(None, True, 0, "the only colour-preserving bijection fails")
+    stack.append(first)
+    while stack:
+        col, cands, i, a = stack.pop()
+        if i >= cands.size:
+            continue
+        stack.append((col, cands, i + 1, a))
+        visited += 1
+        if visited > max_nodes:
+            return SearchResult(None, False, visited, f"search budget of {max_nodes} nodes spent")
+        if deadline is not None and time.perf_counter() > deadline:
+            return SearchResult(None, False, visited, "search time limit reached")
+        b = int(cands[i])
+        c2 = col * 2  # make room for a fresh colour that keeps the order of the others
+        c2[a] = c2[b] = int(col.max()) * 2 + 1
+        r = refine(u, dense_rank(c2))
+        if r.diverged:
+            continue
+        nxt = expand(r.colours)
+        if isinstance(nxt, np.ndarray):
+            # the leaf's bijection is the only one extending this branch's choices
+            if mapping_is_isomorphism(u, nxt):
+                return SearchResult(nxt, False, visited, "individualisation-refinement leaf")
+            continue
+        stack.append(nxt)
+    return SearchResult(None, True, visited, "search tree exhausted")
