@@ -34,6 +34,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Markdown mode joins the hard-wrapped lines of docstrings into paragraphs.
+    rich_markup_mode="markdown",
 )
 
 
