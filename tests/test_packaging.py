@@ -49,3 +49,29 @@ def test_core_import_needs_no_heavy_stack() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
+
+
+def test_readme_formulation_example_solves() -> None:
+    import yaml
+
+    from optiscribe.formulate.ir import Formulation
+    from optiscribe.solvers import solve
+
+    [block] = re.findall(r"```yaml\n(.+?)\n```", (ROOT / "README.md").read_text(), flags=re.S)
+    f = Formulation.from_dict(yaml.safe_load(block))
+    r = solve(f.to_pyomo())
+    # 2c + 3t <= 120 with t <= 30: best is all tables up to the cap, then chairs.
+    assert r.is_optimal and r.objective == 30 * 15 + 50 * 30
+
+
+def test_readme_library_names_exist() -> None:
+    import inspect
+
+    from optiscribe.formulate import Formulation, solve_text  # noqa: F401
+    from optiscribe.formulate.llm import BackendConfig, make_backend  # noqa: F401
+    from optiscribe.verify import CheckResult, check
+
+    assert {"reference", "candidate", "level"} <= set(inspect.signature(check).parameters)
+    assert {"verdict", "certificate", "witness"} <= {f for f in CheckResult.__dataclass_fields__}
+    assert {"backend", "samples"} <= set(inspect.signature(solve_text).parameters)
+    BackendConfig(backend="openai", base_url="http://localhost:8000/v1", model="m")
