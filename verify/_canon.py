@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from optiscribe.verify._model import MilpData
-from optiscribe.verify._ranks import rank_pairs, rank_sequences
+from optiscribe.verify._ranks import rank_pairs, rank_sequences_fast
 
 __all__ = ["Prepared", "Graph", "prepare", "label_pair", "ZERO_TOL", "EQ_TOL"]
 
@@ -210,8 +210,7 @@ class _Numbers:
         self._u = u
         self._cl = cl.astype(np.int64)
         self.inf_id = int(cl[-1]) + 2 if cl.size else 1
-        self.reps = [0.0] + [float(u[np.searchsorted(cl, k)]) for k in range(self.inf_id - 1)] \
-            if u.size < 100_000 else None
+        self.reps = None  # representatives are looked up on demand (messages only)
 
     def ids(self, v: np.ndarray) -> np.ndarray:
         if self.exact:
@@ -371,7 +370,7 @@ def _build_graph(p: Prepared, num: _Numbers, coef: object, rhs: object, exact: b
     if nrow > 1:
         span = int(np.abs(cid).max()) * 2 + 3 if cid.size else 3
         tokens = indices * span + (cid + span // 2)
-        seq = rank_sequences(counts, tokens)
+        seq = rank_sequences_fast(counts, tokens)
         key = rank_pairs(rank_pairs(kind, rid - rid.min()), seq)
         _, first = np.unique(key, return_index=True)
         keep_mask = np.zeros(nrow, dtype=bool)

@@ -53,40 +53,43 @@ def _effective(m: MilpData) -> tuple[np.ndarray, np.ndarray, bool]:
     lb, ub = m.col_lower.copy(), m.col_upper.copy()
     A = m.A
     nnz = np.diff(A.indptr)
-    infeasible = False
-    for i in np.flatnonzero(nnz == 1):
-        j = A.indices[A.indptr[i]]
-        a = A.data[A.indptr[i]]
-        lo, hi = m.row_lower[i], m.row_upper[i]
-        lo_j, hi_j = (lo / a, hi / a) if a > 0 else (hi / a, lo / a)
-        lb[j] = max(lb[j], lo_j)
-        ub[j] = min(ub[j], hi_j)
-    for i in np.flatnonzero(nnz == 0):
-        if m.row_lower[i] > 1e-12 or m.row_upper[i] < -1e-12:
-            infeasible = True
-    for j in np.flatnonzero(m.integer):
-        if np.isfinite(lb[j]):
-            lb[j] = np.ceil(lb[j] - 1e-9 * max(1.0, abs(lb[j])))
-        if np.isfinite(ub[j]):
-            ub[j] = np.floor(ub[j] + 1e-9 * max(1.0, abs(ub[j])))
+    single = np.flatnonzero(nnz == 1)
+    if single.size:
+        j = A.indices[A.indptr[single]]
+        a = A.data[A.indptr[single]]
+        lo, hi = m.row_lower[single], m.row_upper[single]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            lo_j = np.where(a > 0, lo / a, hi / a)
+            hi_j = np.where(a > 0, hi / a, lo / a)
+        np.maximum.at(lb, j, lo_j)
+        np.minimum.at(ub, j, hi_j)
+    empty = nnz == 0
+    infeasible = bool(np.any(empty & ((m.row_lower > 1e-12) | (m.row_upper < -1e-12))))
+    integ = np.flatnonzero(m.integer)
+    if integ.size:
+        li, ui = lb[integ], ub[integ]
+        with np.errstate(invalid="ignore"):
+            lb[integ] = np.where(np.isfinite(li),
+                                 np.ceil(li - 1e-9 * np.maximum(1.0, np.abs(li))), li)
+            ub[integ] = np.where(np.isfinite(ui),
+                                 np.floor(ui + 1e-9 * np.maximum(1.0, np.abs(ui))), ui)
     if np.any(lb > ub + 1e-9 * np.maximum(1.0, np.abs(ub))):
         infeasible = True
     return lb, ub, infeasible
 
 
-def _half_rows(m: MilpData) -> set[tuple[int, int]]:
-    out: set[tuple[int, int]] = set()
+def _half_row_codes(m: MilpData) -> np.ndarray:
+    """Sorted codes ``3 * row + side + 1`` of every half-row with at least two nonzeros."""
     nnz = np.diff(m.A.indptr)
-    for i in np.flatnonzero(nnz >= 2):
-        lo, hi = float(m.row_lower[i]), float(m.row_upper[i])
-        if np.isfinite(lo) and np.isfinite(hi) and hi - lo <= 1e-12 * max(1.0, abs(lo), abs(hi)):
-            out.add((int(i), 0))
-            continue
-        if np.isfinite(hi):
-            out.add((int(i), 1))
-        if np.isfinite(lo):
-            out.add((int(i), -1))
-    return out
+    i = np.flatnonzero(nnz >= 2)
+    lo, hi = m.row_lower[i], m.row_upper[i]
+    with np.errstate(invalid="ignore"):
+        eq = np.isfinite(lo) & np.isfinite(hi) & (
+            hi - lo <= 1e-12 * np.maximum(1.0, np.maximum(np.abs(lo), np.abs(hi))))
+    up = ~eq & np.isfinite(hi)
+    dn = ~eq & np.isfinite(lo)
+    codes = np.concatenate([3 * i[eq] + 1, 3 * i[up] + 2, 3 * i[dn]])
+    return np.sort(codes.astype(np.int64))
 
 
 def _rows(m: MilpData, rows: np.ndarray, sides: np.ndarray) -> tuple[sp.csr_array, np.ndarray]:
@@ -147,15 +150,14 @@ def verify_mapping(ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: Hal
         return False, "objective constants differ"
     # coverage: every half-row of each model is paired or a checked duplicate
     for model, paired, dups, label in (
-        (ref, zip(rows.pairs_ref_row.tolist(), rows.pairs_ref_side.tolist()), rows.dups_ref,
-         "reference"),
-        (cand, zip(rows.pairs_cand_row.tolist(), rows.pairs_cand_side.tolist()), rows.dups_cand,
-         "candidate"),
+        (ref, (rows.pairs_ref_row, rows.pairs_ref_side), rows.dups_ref, "reference"),
+        (cand, (rows.pairs_cand_row, rows.pairs_cand_side), rows.dups_cand, "candidate"),
     ):
-        have = set(paired) | set(zip(dups[0].tolist(), dups[1].tolist()))
-        missing = _half_rows(model) - have
-        if missing:
-            i, s = sorted(missing)[0]
+        have = np.concatenate([3 * np.asarray(paired[0], dtype=np.int64) + paired[1] + 1,
+                               3 * np.asarray(dups[0], dtype=np.int64) + dups[1] + 1])
+        missing = np.setdiff1d(_half_row_codes(model), have)
+        if missing.size:
+            i, s = int(missing[0]) // 3, int(missing[0]) % 3 - 1
             return False, f"{label} row {model.row_names[i]} (side {s}) is not covered"
         if dups[0].size:
             R, rr = _rows(model, dups[0], dups[1])

@@ -205,10 +205,8 @@ def _decide(ma: MilpData, mb: MilpData, lvl: Level, *, rtol: float, exact: bool,
     timings["decide"] = time.perf_counter() - t
     t = time.perf_counter()
     assert mapping is not None
-    if not mapping_is_isomorphism(u, mapping):
-        timings["verify"] = time.perf_counter() - t
-        return out(Verdict.UNKNOWN, f"internal error: the {method} mapping is not an "
-                   f"isomorphism of the canonical graphs; please report this pair", method)
+    # every path above (discrete, SD, search leaf) has already checked the mapping with
+    # mapping_is_isomorphism; the independent re-verification below always runs
     var_map, row_map, rows = _to_original(u, mapping)
     tol = 1e-12 if exact else max(16 * rtol, 1e-12)
     ok, why = verify_mapping(ma, mb, var_map, rows, tol=tol)
@@ -253,17 +251,20 @@ def _to_original(u: Union, mapping: np.ndarray) -> tuple[np.ndarray, np.ndarray,
 def _certificate(ma: MilpData, mb: MilpData, ga: Graph, gb: Graph, var_map: np.ndarray,
                  row_map: np.ndarray, rows: HalfRowMap, method: str, rounds: int, nodes: int,
                  elim_a: tuple[str, ...], elim_b: tuple[str, ...]) -> Certificate:
-    variables = {ma.var_names[j]: mb.var_names[int(k)] for j, k in enumerate(var_map)}
+    vn_b = mb.var_names
+    variables = dict(zip(ma.var_names, [vn_b[k] for k in var_map.tolist()]))
     cons: dict[str, list[tuple[str, float]]] = {}
-    # factor f with (reference half-row) = f · (candidate half-row), from the row data
-    for k in range(rows.pairs_ref_row.size):
-        i, s = int(rows.pairs_ref_row[k]), int(rows.pairs_ref_side[k])
-        i2 = int(rows.pairs_cand_row[k])
-        fa, fb = float(ga.row_factor[k]), float(gb.row_factor[int(row_map[k])])
-        # canonical = fa * ref (as written) = fb * cand (as written) → ref = (fb / fa) cand
-        entry = (mb.row_names[i2], float(fb / fa))
-        lst = cons.setdefault(ma.row_names[i], [])
-        if entry not in lst and (s != 0 or not lst):
+    # factor f with (reference half-row) = f · (candidate half-row), from the row data:
+    # canonical = fa * ref (as written) = fb * cand (as written) → ref = (fb / fa) cand
+    fac = (np.asarray(gb.row_factor)[row_map] / np.asarray(ga.row_factor)).tolist()
+    rn_a, rn_b = ma.row_names, mb.row_names
+    for i, s, i2, f in zip(rows.pairs_ref_row.tolist(), rows.pairs_ref_side.tolist(),
+                           rows.pairs_cand_row.tolist(), fac):
+        entry = (rn_b[i2], f)
+        lst = cons.get(rn_a[i])
+        if lst is None:
+            cons[rn_a[i]] = [entry]
+        elif s != 0 and entry not in lst:
             lst.append(entry)
     return Certificate(
         variables=MappingProxyType(variables),

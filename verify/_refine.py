@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from optiscribe.verify._canon import Graph
-from optiscribe.verify._ranks import dense_rank, rank_pairs, rank_sequences
+from optiscribe.verify._ranks import dense_rank, rank_pairs, rank_sequences, rank_sequences_fast
 
 __all__ = ["Union", "Refined", "build_union", "refine", "sd_status", "sd_mapping", "search",
            "mapping_is_isomorphism"]
@@ -45,6 +45,11 @@ class Union:
     var_dst: np.ndarray
     var_w: np.ndarray
     init: np.ndarray  # initial colours
+    # cached per side: segment of every arc and first arc of every node
+    row_seg: np.ndarray
+    row_start: np.ndarray
+    var_seg: np.ndarray
+    var_start: np.ndarray
 
 
 def build_union(ga: Graph, gb: Graph) -> Union:
@@ -82,15 +87,26 @@ def build_union(ga: Graph, gb: Graph) -> Union:
     row_w = (allcoef - wshift).astype(np.int64)
     # transposed arcs (variable → row), grouped by variable node
     src_of_arc = np.repeat(row_nodes, row_deg)
-    order = np.argsort(row_dst, kind="stable")
+    # stable grouping of the arcs by variable node: a CSR→CSC conversion (O(nnz), in C)
+    indptr = np.zeros(row_nodes.size + 1, dtype=np.int64)
+    np.cumsum(row_deg, out=indptr[1:])
+    order = sp.csr_array((np.arange(row_dst.size, dtype=np.int64), row_dst, indptr),
+                         shape=(row_nodes.size, n)).tocsc().data.astype(np.int64, copy=False)
     var_nodes = np.concatenate([np.arange(oa_v, oa_r), np.arange(ob_v, ob_r)]).astype(np.int64)
     var_deg_full = np.bincount(row_dst, minlength=n)
     var_deg = var_deg_full[var_nodes].astype(np.int64)
+    segs = []
+    for deg in (row_deg, var_deg):
+        st = np.zeros(deg.size, dtype=np.int64)
+        if deg.size:
+            np.cumsum(deg[:-1], out=st[1:])
+        segs += [np.repeat(np.arange(deg.size, dtype=np.int64), deg), st]
     return Union(
         ga=ga, gb=gb, n=n, owner=owner, is_row=is_row, offsets=(oa_v, oa_r, ob_v, ob_r),
         row_nodes=row_nodes, row_deg=row_deg, row_dst=row_dst, row_w=row_w,
         var_nodes=var_nodes, var_deg=var_deg, var_dst=src_of_arc[order], var_w=row_w[order],
-        init=dense_rank(init),
+        init=dense_rank(init), row_seg=segs[0], row_start=segs[1], var_seg=segs[2],
+        var_start=segs[3],
     )
 
 
@@ -111,22 +127,38 @@ def histograms_equal(u: Union, colours: np.ndarray) -> bool:
 
 
 def _half_round(colours: np.ndarray, nodes: np.ndarray, deg: np.ndarray, dst: np.ndarray,
-                w: np.ndarray) -> np.ndarray:
+                w: np.ndarray, seg: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """New colours: classes of (old colour, sorted multiset of (neighbour colour, edge
+    label)) for ``nodes``; other nodes keep their class. Exact (see
+    :func:`rank_sequences_fast`); the ids depend only on the classes' contents, so the
+    colouring stays isomorphism-invariant. Requires that ``nodes`` share no colour with
+    the other nodes (true for the row/variable sides: initial colours are disjoint and
+    individualisation gives the fresh colour to one side's nodes only)."""
     if nodes.size == 0:
         return colours
-    wmax = int(w.max()) + 1 if w.size else 1
-    p = colours[dst] * wmax + w
-    if p.size:
-        seg = np.repeat(np.arange(nodes.size, dtype=np.int64), deg)
+    if dst.size:
+        wmax = int(w.max()) + 1
+        cmax = int(colours.max()) + 1
+        if cmax * wmax < (1 << 62):
+            p = colours[dst] * wmax + w
+        else:
+            p = rank_pairs(colours[dst], w)
         pmax = int(p.max()) + 1
         if nodes.size * pmax >= (1 << 62):
             p = dense_rank(p)
             pmax = int(p.max()) + 1
-        p = np.sort(seg * pmax + p) % pmax  # sort inside each node's segment
-    seq = rank_sequences(deg, p)
-    sub = np.full(colours.size, 0, dtype=np.int64)
-    sub[nodes] = seq + 1
-    return rank_pairs(colours, sub)
+        base = seg * pmax
+        p = np.sort(base + p)  # sort inside each node's segment
+        p -= base
+        seq = rank_sequences_fast(deg, p, seg=seg, starts=start, prefix=colours[nodes])
+    else:
+        seq = dense_rank(colours[nodes])
+    # Rows and variables never share a colour, so the other side keeps its colours and
+    # this side's classes (old colour, multiset) get fresh ids above them; one dense
+    # re-ranking (a presence table, the range is < 2n) makes the ids 0..k-1 again.
+    out = colours.copy()
+    out[nodes] = seq + (int(colours.max()) + 1)
+    return dense_rank(out)
 
 
 def refine(u: Union, colours: np.ndarray | None = None, *, max_half_rounds: int = 10_000,
@@ -144,23 +176,27 @@ def refine(u: Union, colours: np.ndarray | None = None, *, max_half_rounds: int 
     if not histograms_equal(u, col):
         return Refined(col, 0, True, 0, False)
     half = 0
-    still = 0  # consecutive half-rounds without a split
     side = 0
-    while still < 2 and half < max_half_rounds:
+    # Stable as soon as a half-round splits nothing after at least one half-round of the
+    # other side: if Y' = (Y, ms(X)) and then X' = (X, ms(Y')) = X, X is stable against
+    # Y', and refining Y' by ms(X) again gives Y' (it already encodes ms(X)).
+    while half < max_half_rounds:
         if stop_when_discrete and k * 2 == u.n:
             break
         if side == 0:
-            new = _half_round(col, u.row_nodes, u.row_deg, u.row_dst, u.row_w)
+            new = _half_round(col, u.row_nodes, u.row_deg, u.row_dst, u.row_w, u.row_seg,
+                                  u.row_start)
         else:
-            new = _half_round(col, u.var_nodes, u.var_deg, u.var_dst, u.var_w)
+            new = _half_round(col, u.var_nodes, u.var_deg, u.var_dst, u.var_w, u.var_seg,
+                                  u.var_start)
         half += 1
         side ^= 1
         k_new = int(new.max()) + 1 if new.size else 0
         col = new
         if k_new == k:
-            still += 1
+            if half >= 2:
+                break
             continue
-        still = 0
         k = k_new
         if not histograms_equal(u, col):
             return Refined(col, half, True, half, False)
@@ -248,7 +284,9 @@ def mapping_is_isomorphism(u: Union, mapping: np.ndarray) -> bool:
     n_a = ob_v
     if mapping.size != n_a or n_a != u.n - n_a:
         return False
-    if np.any(mapping < ob_v) or np.unique(mapping).size != n_a:
+    if np.any(mapping < ob_v) or np.any(mapping >= u.n):
+        return False
+    if not np.all(np.bincount(mapping - ob_v, minlength=n_a) == 1):
         return False
     if not np.array_equal(u.init[:n_a], u.init[mapping]):
         return False
@@ -256,14 +294,22 @@ def mapping_is_isomorphism(u: Union, mapping: np.ndarray) -> bool:
         return False
     # edges of A mapped, compared as sorted (row, var, w) triples with those of B
     ra = u.row_nodes < ob_v
-    deg_a = u.row_deg[ra]
-    n_arcs_a = int(deg_a.sum())
-    src_a = np.repeat(u.row_nodes[ra], deg_a)
-    src_b = np.repeat(u.row_nodes[~ra], u.row_deg[~ra])
-    ea = np.stack([mapping[src_a], mapping[u.row_dst[:n_arcs_a]], u.row_w[:n_arcs_a]], axis=1)
-    eb = np.stack([src_b, u.row_dst[n_arcs_a:], u.row_w[n_arcs_a:]], axis=1)
-    if ea.shape != eb.shape:
+    n_arcs_a = int(u.row_deg[ra].sum())
+    if 2 * n_arcs_a != u.row_dst.size:
         return False
+    src = u.row_nodes[u.row_seg]
+    sa = mapping[src[:n_arcs_a]] - ob_v
+    da = mapping[u.row_dst[:n_arcs_a]] - ob_v
+    sb = src[n_arcs_a:] - ob_v
+    db = u.row_dst[n_arcs_a:] - ob_v
+    wa, wb = u.row_w[:n_arcs_a], u.row_w[n_arcs_a:]
+    wmax = int(u.row_w.max()) + 1 if u.row_w.size else 1
+    if n_a * n_a * wmax < (1 << 62):  # one collision-free int64 key per arc
+        ka = np.sort((sa * n_a + da) * wmax + wa)
+        kb = np.sort((sb * n_a + db) * wmax + wb)
+        return bool(np.array_equal(ka, kb))
+    ea = np.stack([sa, da, wa], axis=1)
+    eb = np.stack([sb, db, wb], axis=1)
     ea = ea[np.lexsort(ea.T[::-1])]
     eb = eb[np.lexsort(eb.T[::-1])]
     return bool(np.array_equal(ea, eb))
