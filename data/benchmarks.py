@@ -20,7 +20,6 @@ taking ``data_dir`` accept either that root or the ``benchmarks/`` folder itself
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from optiscribe.data.jsonl import iter_objects
 from optiscribe.solvers.errors import DataError
 
 __all__ = [
@@ -166,29 +166,10 @@ def load_benchmark(
 
 def read_jsonl(path: str | Path) -> list[BenchmarkRecord]:
     """Parse one uniform-format JSONL file; blank lines are skipped, bad lines are errors."""
-    p = Path(path)
-    out: list[BenchmarkRecord] = []
-    try:
-        lines = p.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DataError(f"cannot read benchmark file {str(p)!r}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise DataError(f"benchmark file {str(p)!r} is not UTF-8 text: {exc}") from exc
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        out.append(_record(line, p, lineno))
-    return out
+    return [_record(obj, where) for where, obj in iter_objects(path, what="benchmark file")]
 
 
-def _record(line: str, path: Path, lineno: int) -> BenchmarkRecord:
-    where = f"{path}:{lineno}"
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); fix or remove the line") from exc
-    if not isinstance(obj, dict):
-        raise DataError(f"{where}: a record must be a JSON object, found {type(obj).__name__}")
+def _record(obj: dict[str, Any], where: str) -> BenchmarkRecord:
     for key in ("id", "question"):
         if not isinstance(obj.get(key), str) or not obj[key].strip():
             raise DataError(f"{where}: the record lacks a non-empty string {key!r}")

@@ -46,6 +46,7 @@ from typing import Any
 
 from optiscribe.data.benchmarks import BenchmarkRecord, benchmarks_dir, list_variants, load_benchmark
 from optiscribe.formulate.ir import PYOMO_RESERVED, RESERVED_NAMES, Formulation
+from optiscribe.data.jsonl import iter_objects
 from optiscribe.solvers.errors import DataError, OptiscribeError
 
 __all__ = [
@@ -426,15 +427,7 @@ def read_declarations(data_dir: str | Path | None = None) -> list[tuple[str, str
         path = root / rel
         if not path.is_file():
             raise DataError(f"the NL4Opt competition file {str(path)!r} is missing; see benchmarks/SOURCES.md")
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(obj, dict):
-                raise DataError(f"{path}:{lineno}: expected an object keyed by problem id")
+        for _, obj in iter_objects(path, what="NL4Opt competition file"):
             for key, rec in obj.items():
                 out.append((split, str(key), rec))
     return out

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from optiscribe.data.synth_base import DIFFICULTIES, FAMILIES, Ctx, Draft, Fact, _load_all, get_family
 from optiscribe.data.synth_text import Phraser, fmt_number, sentence
+from optiscribe.data.jsonl import iter_objects
 from optiscribe.solvers.errors import DataError
 
 if TYPE_CHECKING:
@@ -136,21 +137,7 @@ def write_jsonl(records: Iterable[Record], path: str | Path) -> int:
 
 def read_jsonl(path: str | Path) -> list[Record]:
     """Read records written by :func:`write_jsonl`; errors name the line."""
-    p = Path(path)
-    try:
-        lines = p.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DataError(f"cannot read {str(p)!r}: {exc.strerror}; check the path") from exc
-    out = []
-    for no, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{p}:{no}: not valid JSON ({exc.msg}); each line must be one record") from exc
-        out.append(Record.from_dict(data, where=f"{p}:{no}"))
-    return out
+    return [Record.from_dict(data, where=where) for where, data in iter_objects(path, what="record file")]
 
 
 # ------------------------------------------------------------------------------- seeds

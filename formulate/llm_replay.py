@@ -21,7 +21,6 @@ written against the plain interface (no ``problem_id``) should receive.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -153,22 +152,16 @@ class _ReplayView:
 
 def _load(path: Path) -> dict[str, tuple[str, ...]]:
     records: dict[str, list[str]] = {}
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                obj = json.loads(line)
-            except ValueError as exc:
-                raise DataError(f"{where}: not valid JSON ({exc})") from None
-            if not isinstance(obj, dict) or "id" not in obj:
-                raise DataError(f"{where}: each line must be an object with an 'id'")
-            if ("response" in obj) == ("responses" in obj):
-                raise DataError(f"{where}: give exactly one of 'response' (a string) or "
-                                "'responses' (a list of strings)")
-            got = [obj["response"]] if "response" in obj else obj["responses"]
-            if not isinstance(got, list) or not all(isinstance(r, str) for r in got):
-                raise DataError(f"{where}: responses must be strings")
-            records.setdefault(str(obj["id"]), []).extend(got)
+    from optiscribe.data.jsonl import iter_objects
+
+    for where, obj in iter_objects(path, what="replay file"):
+        if "id" not in obj:
+            raise DataError(f"{where}: each line must be an object with an 'id'")
+        if ("response" in obj) == ("responses" in obj):
+            raise DataError(f"{where}: give exactly one of 'response' (a string) or "
+                            "'responses' (a list of strings)")
+        got = [obj["response"]] if "response" in obj else obj["responses"]
+        if not isinstance(got, list) or not all(isinstance(r, str) for r in got):
+            raise DataError(f"{where}: responses must be strings")
+        records.setdefault(str(obj["id"]), []).extend(got)
     return {k: tuple(v) for k, v in records.items()}
