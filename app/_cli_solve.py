@@ -91,11 +91,22 @@ def register(app: typer.Typer) -> None:
             backend = make_backend(llm_config)
         except (LLMError, DataError) as exc:
             raise fail(str(exc)) from None
+        # Code mode runs every answer in the sandbox: with several samples (and their
+        # correction rounds) a warm pool saves the interpreter start-up of each run.
+        pool = None
+        if mode == "code" and samples > 1:
+            from optiscribe.solvers.sandbox import WarmPoolExecutor
+
+            pool = WarmPoolExecutor(size=1)
         try:
             result = solve_text(text, backend=backend, mode=mode, samples=samples, max_rounds=max_rounds,
-                                solver=solver, time_limit=time_limit, problem_id=problem_id or stem)
+                                solver=solver, time_limit=time_limit, problem_id=problem_id or stem,
+                                executor=pool)
         except (LLMError, DataError, ValueError) as exc:
             raise fail(str(exc)) from None
+        finally:
+            if pool is not None:
+                pool.close()
         saved: list[str] = []
         if save_model is not None:
             try:

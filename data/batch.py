@@ -451,6 +451,28 @@ _PROCESS_LOCK = threading.Lock()
 """The compute lock of this process (see :class:`_ComputeSlot`)."""
 
 
+_SANDBOX_POOL: Any = None
+_SANDBOX_POOL_LOCK = threading.Lock()
+
+
+def _sandbox_pool() -> Any:
+    """This worker process's warm sandbox pool for code mode, started on first use.
+
+    One pool per worker process (size 1: compute runs under the process lock anyway),
+    closed when the process exits; it saves the interpreter start-up of every run.
+    """
+    global _SANDBOX_POOL
+    with _SANDBOX_POOL_LOCK:
+        if _SANDBOX_POOL is None:
+            import atexit
+
+            from optiscribe.solvers.sandbox import WarmPoolExecutor
+
+            _SANDBOX_POOL = WarmPoolExecutor(size=1)
+            atexit.register(_SANDBOX_POOL.close)
+        return _SANDBOX_POOL
+
+
 def run_one(problem: Problem, fn: Callable[..., Any], backend: Any, spec: RunSpec, *,
             tries: int = 1, worker: str = "", lock: threading.Lock | None = None) -> dict[str, Any]:
     """Run one problem; never raises for a failure of the problem (it becomes the record).
@@ -463,7 +485,10 @@ def run_one(problem: Problem, fn: Callable[..., Any], backend: Any, spec: RunSpe
     try:
         with lock:
             proxied = _ComputeSlot(backend, lock) if backend is not None else None
-            out = fn(problem.question, backend=proxied, problem_id=problem.id, **spec.kwargs())
+            kwargs = spec.kwargs()
+            if spec.mode == "code" and "executor" not in kwargs:
+                kwargs["executor"] = _sandbox_pool()
+            out = fn(problem.question, backend=proxied, problem_id=problem.id, **kwargs)
             data = out.to_dict() if hasattr(out, "to_dict") else dict(out)
         err = None
     except Exception as exc:  # noqa: BLE001 - one failing problem never stops the others

@@ -263,3 +263,25 @@ def test_a_second_writer_on_the_same_output_is_refused(tmp_path: Path) -> None:
         with pytest.raises(DataError, match="another batch is writing to"):
             ResultStore(out)
     ResultStore(out).close()  # free again once the first one closed
+
+
+def test_code_mode_runs_generated_code_in_each_workers_warm_sandbox(tmp_path: Path) -> None:
+    """Code-mode answers run in the sandbox (a warm pool per worker) and solve correctly."""
+    from optiscribe.data.synth_code import to_pyomo_code
+
+    text, ir, optimum = furniture()
+    from optiscribe.formulate.ir import Formulation
+
+    code = to_pyomo_code(Formulation.from_dict(ir))
+    answer = f"## Sets\nproducts\n## Parameters\n...\n## Variables\nmake\n## Objective\nprofit\n## Constraints\nhours\n\n```python\n{code}\n```\n"
+    inp, rep = tmp_path / "in.jsonl", tmp_path / "rep.jsonl"
+    with inp.open("w") as fi, rep.open("w") as fr:
+        for i in range(4):
+            fi.write(json.dumps({"id": f"c{i}", "question": text}) + "\n")
+            fr.write(json.dumps({"id": f"c{i}", "responses": [answer] * 3}) + "\n")
+    stats = run_batch(inp, tmp_path / "out.jsonl", _replay_spec(rep, mode="code"), workers=2, concurrency=2,
+                      handle_signals=False)
+    recs = read_results(tmp_path / "out.jsonl")
+    assert stats.failed == 0 and len(recs) == 4
+    assert all(r["objective"] == pytest.approx(optimum) for r in recs)
+    assert all(r["result"]["code"] for r in recs)
