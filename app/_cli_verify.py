@@ -63,12 +63,8 @@ def register(app: typer.Typer) -> None:
         out.print(f"[bold {colour}]{result.verdict.value.upper()}[/] ({result.level.value})")
         out.print(result.reason, highlight=False, markup=False)
         if result.certificate is not None:
-            cert = result.certificate
-            shown = list(cert.variables.items())[:10]
-            out.print(f"variables mapped: {len(cert.variables)}"
-                      + (" (first 10)" if len(cert.variables) > 10 else ""))
-            for a, b in shown:
-                out.print(f"  {a} -> {b}", highlight=False, markup=False)
+            for line in result.certificate.describe(limit=10):
+                out.print(line, highlight=False, markup=False)
         if result.steps:
             out.print("steps: " + "; ".join(result.steps), highlight=False, markup=False)
         if result.second_opinion is not None:

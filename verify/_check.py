@@ -12,6 +12,7 @@ import numpy as np
 from optiscribe.verify._canon import KIND_EQ, KIND_LE, Graph, _Numbers, label_pair, prepare
 from optiscribe.verify._certify import HalfRowMap, verify_mapping
 from optiscribe.verify._model import MilpData, UnsupportedModelError
+from optiscribe.verify._names import display_map, might_be_mangled
 from optiscribe.verify._read import ModelLike, read_model
 from optiscribe.verify._refine import (
     Union,
@@ -25,6 +26,7 @@ from optiscribe.verify._refine import (
 from optiscribe.verify._result import (
     Certificate,
     CheckResult,
+    LazyMapping,
     Level,
     Verdict,
     Witness,
@@ -122,7 +124,8 @@ def _replace(r: CheckResult, **kw: Any) -> CheckResult:
 def _decide(ma: MilpData, mb: MilpData, lvl: Level, *, rtol: float, exact: bool,
             max_search_nodes: int, deadline: float, timings: dict[str, float]) -> CheckResult:
     t = time.perf_counter()
-    steps: list[str] = []
+    steps: list[str] = [f"reference: {s}" for s in ma.read_steps]
+    steps += [f"candidate: {s}" for s in mb.read_steps]
     elim_a: tuple[str, ...] = ()
     elim_b: tuple[str, ...] = ()
     if lvl is Level.NORMALIZED:
@@ -150,25 +153,18 @@ def _decide(ma: MilpData, mb: MilpData, lvl: Level, *, rtol: float, exact: bool,
     r = refine(u)
     timings["refine"] = time.perf_counter() - t
     if r.diverged:
-        wit = _histogram_witness(u, r.colours, r.diverged_at, numbers)
+        wit = _histogram_witness(u, r.colours, r.diverged_at, numbers, _Display(ma, mb))
         return out(Verdict.NOT_EQUIVALENT, wit.message, "colour refinement", witness=wit)
     t = time.perf_counter()
     method = "discrete"
     nodes = 0
     mapping: np.ndarray | None = None
     if r.discrete:
+        # the only colour-preserving bijection; it goes straight to the independent
+        # re-verification below (which alone can make it EQUIVALENT). Only if that fails
+        # is it checked on the canonical graphs, to tell "the models differ" (the forced
+        # bijection is no isomorphism) from "numbers agree only up to the tolerance".
         mapping = _discrete_mapping(u, r.colours)
-        if not mapping_is_isomorphism(u, mapping):
-            # the only colour-preserving bijection fails, so the models differ; refine to
-            # the end to say where
-            r2 = refine(u, r.colours, stop_when_discrete=False)
-            timings["decide"] = time.perf_counter() - t
-            if r2.diverged:
-                wit = _histogram_witness(u, r2.colours, r.rounds + r2.rounds, numbers)
-                return out(Verdict.NOT_EQUIVALENT, wit.message, "colour refinement",
-                           witness=wit)
-            return out(Verdict.UNKNOWN, "internal error: a discrete stable colouring with equal "
-                       "histograms gave no isomorphism; please report this pair", "discrete")
     else:
         sd_a, sd_b, comp = sd_status(u, r.colours)
         if sd_a and sd_b:
@@ -205,17 +201,30 @@ def _decide(ma: MilpData, mb: MilpData, lvl: Level, *, rtol: float, exact: bool,
     timings["decide"] = time.perf_counter() - t
     t = time.perf_counter()
     assert mapping is not None
-    # every path above (discrete, SD, search leaf) has already checked the mapping with
-    # mapping_is_isomorphism; the independent re-verification below always runs
+    # the SD and search paths have already checked the mapping with mapping_is_isomorphism
+    # (the discrete one does so only if re-verification fails); the independent
+    # re-verification below always runs and alone can give EQUIVALENT
     var_map, row_map, rows = _to_original(u, mapping)
     tol = 1e-12 if exact else max(16 * rtol, 1e-12)
     ok, why = verify_mapping(ma, mb, var_map, rows, tol=tol)
     timings["verify"] = time.perf_counter() - t
+    if not ok and method == "discrete" and not mapping_is_isomorphism(u, mapping):
+        # the only colour-preserving bijection fails, so the models differ; refine to
+        # the end to say where
+        r2 = refine(u, r.colours, stop_when_discrete=False)
+        timings["verify"] = time.perf_counter() - t
+        if r2.diverged:
+            wit = _histogram_witness(u, r2.colours, r.rounds + r2.rounds, numbers,
+                                     _Display(ma, mb))
+            return out(Verdict.NOT_EQUIVALENT, wit.message, "colour refinement", witness=wit)
+        return out(Verdict.UNKNOWN, "internal error: a discrete stable colouring with equal "
+                   "histograms gave no isomorphism; please report this pair", "discrete")
     if not ok:
         return out(Verdict.UNKNOWN, f"the mapping found by {method} failed re-verification on "
                    f"the models as read ({why}); numbers may agree only up to the clustering "
                    f"tolerance", method)
-    cert = _certificate(ma, mb, ga, gb, var_map, row_map, rows, method, r.rounds, nodes, elim_a, elim_b)
+    cert = _certificate(ma, mb, ga, gb, var_map, row_map, rows, method, r.rounds, nodes,
+                        elim_a, elim_b)
     return out(Verdict.EQUIVALENT, f"same model up to the {lvl.value} normalisations "
                f"({method}; certificate verified)", method, certificate=cert)
 
@@ -251,30 +260,76 @@ def _to_original(u: Union, mapping: np.ndarray) -> tuple[np.ndarray, np.ndarray,
 def _certificate(ma: MilpData, mb: MilpData, ga: Graph, gb: Graph, var_map: np.ndarray,
                  row_map: np.ndarray, rows: HalfRowMap, method: str, rounds: int, nodes: int,
                  elim_a: tuple[str, ...], elim_b: tuple[str, ...]) -> Certificate:
-    vn_b = mb.var_names
-    variables = dict(zip(ma.var_names, [vn_b[k] for k in var_map.tolist()]))
-    cons: dict[str, list[tuple[str, float]]] = {}
-    # factor f with (reference half-row) = f · (candidate half-row), from the row data:
-    # canonical = fa * ref (as written) = fb * cand (as written) → ref = (fb / fa) cand
-    fac = (np.asarray(gb.row_factor)[row_map] / np.asarray(ga.row_factor)).tolist()
-    rn_a, rn_b = ma.row_names, mb.row_names
-    for i, s, i2, f in zip(rows.pairs_ref_row.tolist(), rows.pairs_ref_side.tolist(),
-                           rows.pairs_cand_row.tolist(), fac):
-        entry = (rn_b[i2], f)
-        lst = cons.get(rn_a[i])
-        if lst is None:
-            cons[rn_a[i]] = [entry]
-        elif s != 0 and entry not in lst:
-            lst.append(entry)
+    var_list = var_map.tolist()
+    row_map = row_map.copy()
+    rows_ref = (rows.pairs_ref_row.copy(), rows.pairs_ref_side.copy(),
+                rows.pairs_cand_row.copy())
+    fa, fb = np.asarray(ga.row_factor), np.asarray(gb.row_factor)
+
+    def variables() -> dict[str, str]:
+        vn_b = mb.var_names
+        return dict(zip(ma.var_names, [vn_b[k] for k in var_list]))
+
+    def constraints() -> dict[str, tuple[tuple[str, float], ...]]:
+        cons: dict[str, list[tuple[str, float]]] = {}
+        # factor f with (reference half-row) = f · (candidate half-row), from the row data:
+        # canonical = fa * ref (as written) = fb * cand (as written) → ref = (fb / fa) cand
+        fac = (fb[row_map] / fa).tolist()
+        rn_a, rn_b = ma.row_names, mb.row_names
+        for i, s, i2, f in zip(rows_ref[0].tolist(), rows_ref[1].tolist(),
+                               rows_ref[2].tolist(), fac):
+            entry = (rn_b[i2], f)
+            lst = cons.get(rn_a[i])
+            if lst is None:
+                cons[rn_a[i]] = [entry]
+            elif s != 0 and entry not in lst:
+                lst.append(entry)
+        return {k: tuple(v) for k, v in cons.items()}
+
+    disp = _Display(ma, mb)
     return Certificate(
-        variables=MappingProxyType(variables),
-        constraints=MappingProxyType({k: tuple(v) for k, v in cons.items()}),
+        reference_names=LazyMapping(lambda: disp.table(0)),
+        candidate_names=LazyMapping(lambda: disp.table(1)),
+        variables=LazyMapping(variables),
+        constraints=LazyMapping(constraints),
         reference_bounds_from_rows=tuple(ma.row_names[i] for i in ga.prepared.folded_rows),
         candidate_bounds_from_rows=tuple(mb.row_names[i] for i in gb.prepared.folded_rows),
         reference_eliminated=elim_a, candidate_eliminated=elim_b,
         method=method, rounds=rounds, search_nodes=nodes,
-        variable_index=tuple(int(k) for k in var_map),
+        variable_index=tuple(var_list),
     )
+
+
+# --------------------------------------------------------------------------- names
+
+
+class _Display:
+    """Display names of both models (Pyomo's writer-mangled names demangled, preferring
+    the other model's exact spelling); computed on first use, and skipped cheaply for
+    models whose names cannot be mangled ones."""
+
+    def __init__(self, ma: MilpData, mb: MilpData) -> None:
+        self.models = (ma, mb)
+        self._maps: dict[tuple[int, bool], Any] = {}
+
+    def _map(self, side: int, row: bool) -> Any:
+        key = (side, row)
+        if key not in self._maps:
+            m, other = self.models[side], self.models[1 - side]
+            names = m.row_names if row else m.var_names
+            self._maps[key] = (display_map(names, other.row_names if row else other.var_names,
+                                           row=row)
+                               if might_be_mangled(names, row=row) else {})
+        return self._maps[key]
+
+    def var(self, side: int, name: str) -> str:
+        return self._map(side, False).get(name, name)
+
+    def row(self, side: int, name: str) -> str:
+        return self._map(side, True).get(name, name)
+
+    def table(self, side: int) -> Any:
+        return MappingProxyType({**self._map(side, False), **self._map(side, True)})
 
 
 # --------------------------------------------------------------------------- witnesses
@@ -309,12 +364,15 @@ def _fmt(v: float) -> str:
     return f"{v:.10g}"
 
 
-def _row_text(m: MilpData, i: int, limit: int = 6) -> str:
+def _row_text(m: MilpData, i: int, limit: int = 6, disp: _Display | None = None,
+              side: int = 0) -> str:
     lo, hi = m.A.indptr[i], m.A.indptr[i + 1]
     terms = []
+    vname = (lambda s: s) if disp is None else (lambda s: disp.var(side, s))
+    rname = m.row_names[i] if disp is None else disp.row(side, m.row_names[i])
     for k in range(lo, min(hi, lo + limit)):
         a = float(m.A.data[k])
-        name = m.var_names[int(m.A.indices[k])]
+        name = vname(m.var_names[int(m.A.indices[k])])
         coef = "" if a == 1 else ("-" if a == -1 else f"{_fmt(a)} ")
         terms.append(f"{coef}{name}")
     expr = " + ".join(terms).replace("+ -", "- ")
@@ -322,12 +380,12 @@ def _row_text(m: MilpData, i: int, limit: int = 6) -> str:
         expr += f" + ... ({hi - lo} terms)"
     rl, ru = float(m.row_lower[i]), float(m.row_upper[i])
     if rl == ru:
-        return f"{m.row_names[i]}: {expr} = {_fmt(ru)}"
+        return f"{rname}: {expr} = {_fmt(ru)}"
     if np.isneginf(rl):
-        return f"{m.row_names[i]}: {expr} <= {_fmt(ru)}"
+        return f"{rname}: {expr} <= {_fmt(ru)}"
     if np.isposinf(ru):
-        return f"{m.row_names[i]}: {expr} >= {_fmt(rl)}"
-    return f"{m.row_names[i]}: {_fmt(rl)} <= {expr} <= {_fmt(ru)}"
+        return f"{rname}: {expr} >= {_fmt(rl)}"
+    return f"{rname}: {_fmt(rl)} <= {expr} <= {_fmt(ru)}"
 
 
 def _describe_node(u: Union, node: int, numbers: _Numbers) -> str:
@@ -349,17 +407,21 @@ def _describe_node(u: Union, node: int, numbers: _Numbers) -> str:
             f"[{_fmt(numbers.value(lb))}, {_fmt(numbers.value(ub))}]")
 
 
-def _node_name(u: Union, node: int) -> str:
+def _node_name(u: Union, node: int, disp: _Display) -> tuple[str, str]:
+    """(display text, raw name) of a node."""
     oa_v, oa_r, ob_v, ob_r = u.offsets
-    g, base_v, base_r = (u.ga, oa_v, oa_r) if node < ob_v else (u.gb, ob_v, ob_r)
+    side = 0 if node < ob_v else 1
+    g, base_v, base_r = (u.ga, oa_v, oa_r) if side == 0 else (u.gb, ob_v, ob_r)
     m = g.prepared.model
     if u.is_row[node]:
-        return _row_text(m, int(g.row_orig[node - base_r]))
-    return m.var_names[node - base_v]
+        i = int(g.row_orig[node - base_r])
+        return _row_text(m, i, disp=disp, side=side), m.row_names[i]
+    raw = m.var_names[node - base_v]
+    return disp.var(side, raw), raw
 
 
 def _histogram_witness(u: Union, colours: np.ndarray, half_round: int,
-                       numbers: _Numbers) -> Witness:
+                       numbers: _Numbers, disp: _Display) -> Witness:
     k = int(colours.max()) + 1
     ha = np.bincount(colours[u.owner == 0], minlength=k)
     hb = np.bincount(colours[u.owner == 1], minlength=k)
@@ -371,8 +433,10 @@ def _histogram_witness(u: Union, colours: np.ndarray, half_round: int,
     members = np.flatnonzero(colours == c)
     a_nodes, b_nodes = members[u.owner[members] == 0], members[u.owner[members] == 1]
     what = _describe_node(u, int(members[0]), numbers)
-    ex_a = tuple(_node_name(u, int(x)) for x in a_nodes[:3])
-    ex_b = tuple(_node_name(u, int(x)) for x in b_nodes[:3])
+    na = [_node_name(u, int(x), disp) for x in a_nodes[:3]]
+    nb = [_node_name(u, int(x), disp) for x in b_nodes[:3]]
+    ex_a, raw_a = tuple(t for t, _ in na), tuple(r for _, r in na)
+    ex_b, raw_b = tuple(t for t, _ in nb), tuple(r for _, r in nb)
     if half_round == 0:
         stage, ctx = "labels", ""
     else:
@@ -383,7 +447,8 @@ def _histogram_witness(u: Union, colours: np.ndarray, half_round: int,
            f"{' (e.g. ' + '; '.join(ex_a) + ')' if ex_a else ''}, the candidate has "
            f"{int(hb[c])}{' (e.g. ' + '; '.join(ex_b) + ')' if ex_b else ''}")
     return Witness(stage, msg, round=half_round, reference_count=int(ha[c]),
-                   candidate_count=int(hb[c]), reference_examples=ex_a, candidate_examples=ex_b)
+                   candidate_count=int(hb[c]), reference_examples=ex_a, candidate_examples=ex_b,
+                   reference_examples_raw=raw_a, candidate_examples_raw=raw_b)
 
 
 # --------------------------------------------------------------------------- instances

@@ -83,6 +83,9 @@ class MilpData:
         Names as the model spells them; missing names are filled with ``x<j>``/``r<i>``.
     source:
         Where the model came from (a path or a short description), for messages.
+    read_steps:
+        Presentation changes made while reading (see
+        :func:`optiscribe.verify._read.fold_objective_constant`).
 
     Examples
     --------
@@ -105,6 +108,9 @@ class MilpData:
     var_names: tuple[str, ...]
     row_names: tuple[str, ...]
     source: str = field(default="")
+    #: What the reader changed while reading (e.g. a Pyomo objective-constant column
+    #: folded into ``offset``); reported among the result's steps.
+    read_steps: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         n, m = len(self.c), len(self.row_lower)

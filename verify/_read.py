@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Union
 
@@ -19,7 +20,11 @@ import scipy.sparse as sp
 
 from optiscribe.verify._model import MilpData, ModelReadError, UnsupportedModelError
 
-__all__ = ["ModelLike", "read_model", "read_file", "from_pyomo"]
+__all__ = ["ModelLike", "read_model", "read_file", "from_pyomo", "fold_objective_constant"]
+
+#: The name Pyomo's LP and MPS writers give the pseudo-column that carries an objective
+#: constant (``/work/shared/docs/ecosystem.md`` §1.3).
+PYOMO_CONSTANT_COLUMN = "ONE_VAR_CONSTANT"
 
 #: Anything :func:`read_model` accepts: a path, a Pyomo ConcreteModel, an object with a
 #: ``to_pyomo()`` method (our IR), or a :class:`MilpData`.
@@ -75,7 +80,7 @@ def read_model(model: ModelLike, *, name: str = "") -> MilpData:
     if isinstance(model, MilpData):
         return model
     if isinstance(model, (str, Path)):
-        return read_file(model)
+        return fold_objective_constant(read_file(model))
     to_pyomo = getattr(model, "to_pyomo", None)
     if callable(to_pyomo):
         try:
@@ -86,14 +91,72 @@ def read_model(model: ModelLike, *, name: str = "") -> MilpData:
                 f"formulation or pass a file/Pyomo model instead.",
                 source=type(model).__name__,
             ) from exc
-        return from_pyomo(pyomo_model, source=f"{type(model).__name__}.to_pyomo()")
+        return fold_objective_constant(
+            from_pyomo(pyomo_model, source=f"{type(model).__name__}.to_pyomo()"))
     if _is_pyomo_model(model):
-        return from_pyomo(model)
+        return fold_objective_constant(from_pyomo(model))
     raise ModelReadError(
         f"{name or 'model'}: cannot read an object of type {type(model).__name__}. Pass a path "
         f"to an .mps/.lp file, a Pyomo ConcreteModel, an object with to_pyomo(), or MilpData.",
         source=type(model).__name__,
     )
+
+
+# --------------------------------------------------------------------------- constants
+
+
+def fold_objective_constant(m: MilpData) -> MilpData:
+    """Fold Pyomo's objective-constant pseudo-column into ``offset``.
+
+    Pyomo's writers store the constant ``k`` of an objective as ``k · ONE_VAR_CONSTANT``
+    with the column fixed at 1: by its bounds ``[1, 1]`` (LP writer) or by an extra
+    equality row ``c_e_ONE_VAR_CONSTANT: 1 · ONE_VAR_CONSTANT = 1`` (MPS writer). This is
+    a presentation of a constant, not a variable, so it is folded at every level when
+    (and only when) the shape is exactly that: a column named ``ONE_VAR_CONSTANT`` that
+    appears in no row except possibly equality rows holding only itself, whose effective
+    bounds (column bounds intersected with those rows) are exactly ``[1, 1]``. Anything
+    else (the column in a real row, bounds that do not fix it at 1) is left alone, and a
+    general fixed variable is substituted only at the ``normalized`` level. The step is
+    recorded in ``read_steps``. Applied identically to files and to Pyomo models.
+    """
+    try:
+        j = m.var_names.index(PYOMO_CONSTANT_COLUMN)
+    except ValueError:
+        return m
+    if PYOMO_CONSTANT_COLUMN in m.var_names[j + 1:]:
+        return m
+    csc = m.A.tocsc()
+    rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
+    vals = csc.data[csc.indptr[j]:csc.indptr[j + 1]]
+    lo, hi = float(m.col_lower[j]), float(m.col_upper[j])
+    if rows.size:
+        nnz = np.diff(m.A.indptr)[rows]
+        rl, ru = m.row_lower[rows], m.row_upper[rows]
+        if np.any(nnz != 1) or np.any(rl != ru):
+            return m  # the column takes part in a real row: not the writer's pattern
+        fixed_at = ru / vals
+        if not np.all(fixed_at == 1.0):
+            return m
+        if not (lo <= 1.0 <= hi):
+            return m
+        lo = hi = 1.0
+    if lo != 1.0 or hi != 1.0:
+        return m
+    keep_c = np.flatnonzero(np.arange(m.num_vars) != j)
+    keep_r = np.setdiff1d(np.arange(m.num_rows), rows)
+    k = float(m.c[j])
+    dropped = [m.row_names[i] for i in rows.tolist()]
+    step = (f"objective constant {k:.10g} read from Pyomo's fixed column "
+            f"{PYOMO_CONSTANT_COLUMN}" + (f" (and its row {', '.join(dropped)})" if dropped
+                                           else ""))
+    out = MilpData.build(
+        c=m.c[keep_c], A=m.A[keep_r][:, keep_c], row_lower=m.row_lower[keep_r],
+        row_upper=m.row_upper[keep_r], col_lower=m.col_lower[keep_c],
+        col_upper=m.col_upper[keep_c], integer=m.integer[keep_c], sense=m.sense,
+        offset=m.offset + k, var_names=[m.var_names[i] for i in keep_c.tolist()],
+        row_names=[m.row_names[i] for i in keep_r.tolist()], source=m.source,
+    )
+    return replace(out, read_steps=m.read_steps + (step,))
 
 
 # --------------------------------------------------------------------------- files

@@ -32,7 +32,8 @@ class Level(str, enum.Enum):
     STRICT = "strict"
     """Renaming, reordering, max/min, row sign and positive scaling, ranged rows vs pairs,
     singleton rows vs bounds, binary vs integer in [0, 1], integer bound rounding,
-    duplicate rows."""
+    duplicate rows, an objective constant written as Pyomo's fixed column
+    ``ONE_VAR_CONSTANT`` (folded at reading time)."""
     NORMALIZED = "normalized"
     """Strict, plus: fixed variables substituted, slack variables eliminated,
     objective-defining variables substituted, positive objective scaling."""
@@ -40,6 +41,44 @@ class Level(str, enum.Enum):
 
 def _ro(d: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(d))
+
+
+class LazyMapping(Mapping):  # type: ignore[type-arg]
+    """A read-only mapping built on first use (the certificate's name dictionaries: on a
+    1e6-nonzero model they cost a few hundred ms of pure-Python work that a caller who
+    only reads the verdict never needs). The verified mapping itself is computed and
+    checked before the result exists; only its spelling in names is deferred."""
+
+    __slots__ = ("_build", "_data")
+
+    def __init__(self, build: Any) -> None:
+        self._build = build
+        self._data: dict[Any, Any] | None = None
+
+    def _d(self) -> dict[Any, Any]:
+        if self._data is None:
+            self._data = dict(self._build())
+            self._build = None
+        return self._data
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._d()[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._d())
+
+    def __len__(self) -> int:
+        return len(self._d())
+
+    def __repr__(self) -> str:
+        return f"LazyMapping({self._d()!r})"
+
+    def __reduce__(self) -> Any:  # picklable (materialised), unlike a closure
+        return (_lazy_from_dict, (self._d(),))
+
+
+def _lazy_from_dict(data: dict[Any, Any]) -> LazyMapping:
+    return LazyMapping(lambda: data)
 
 
 @dataclass(frozen=True)
@@ -62,6 +101,35 @@ class Certificate:
     rounds: int
     search_nodes: int
     variable_index: tuple[int, ...]  # reference column j → candidate column (models as verified)
+    #: raw name → display name (Pyomo's writer-mangled names demangled, e.g.
+    #: ``c_l_need(S3)_`` → ``need[S3]``); only names that differ are listed. The mappings
+    #: above keep the raw names.
+    reference_names: Mapping[str, str] = field(default_factory=lambda: _ro({}))
+    candidate_names: Mapping[str, str] = field(default_factory=lambda: _ro({}))
+
+    def display(self, name: str, side: str = "reference") -> str:
+        """The display form of a raw ``name`` of the reference (or ``"candidate"``)."""
+        table = self.reference_names if side == "reference" else self.candidate_names
+        return table.get(name, name)
+
+    def describe(self, limit: int = 10) -> list[str]:
+        """Human-readable lines (display names): variables, then constraints, each
+        truncated to ``limit`` entries."""
+        lines = [f"variables mapped: {len(self.variables)}"
+                 + (f" (first {limit})" if len(self.variables) > limit else "")]
+        for k, (a, b) in enumerate(self.variables.items()):
+            if k >= limit:
+                break
+            lines.append(f"  {self.display(a)} -> {self.display(b, 'candidate')}")
+        lines.append(f"constraints mapped: {len(self.constraints)}"
+                     + (f" (first {limit})" if len(self.constraints) > limit else ""))
+        for k, (a, imgs) in enumerate(self.constraints.items()):
+            if k >= limit:
+                break
+            shown = ", ".join(f"{self.display(b, 'candidate')}"
+                              + ("" if f == 1 else f" (x {f:.6g})") for b, f in imgs)
+            lines.append(f"  {self.display(a)} -> {shown}")
+        return lines
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,12 +142,19 @@ class Certificate:
             "method": self.method,
             "rounds": self.rounds,
             "search_nodes": self.search_nodes,
+            "reference_names": dict(self.reference_names),
+            "candidate_names": dict(self.candidate_names),
         }
 
 
 @dataclass(frozen=True)
 class Witness:
-    """Why the models differ, in their own names."""
+    """Why the models differ, in their own names.
+
+    ``message`` and ``*_examples`` use display names (Pyomo's writer-mangled names
+    demangled: ``c_l_need(S3)_`` → ``need[S3]``); ``*_examples_raw`` hold the names as
+    they appear in the models.
+    """
 
     stage: str
     message: str
@@ -88,6 +163,8 @@ class Witness:
     candidate_count: int = 0
     reference_examples: tuple[str, ...] = ()
     candidate_examples: tuple[str, ...] = ()
+    reference_examples_raw: tuple[str, ...] = ()
+    candidate_examples_raw: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +175,8 @@ class Witness:
             "candidate_count": self.candidate_count,
             "reference_examples": list(self.reference_examples),
             "candidate_examples": list(self.candidate_examples),
+            "reference_examples_raw": list(self.reference_examples_raw),
+            "candidate_examples_raw": list(self.candidate_examples_raw),
         }
 
 

@@ -62,3 +62,53 @@ def test_bad_input_is_exit_3_without_traceback(tmp_path):
     assert r.exit_code == 3
     r = runner.invoke(app, ["equiv", a, str(empty), "--json"])
     assert r.exit_code == 3 and json.loads(r.stdout)["verdict"] == "bad_input"
+
+
+PYOMO_MPS = """* Source:     Pyomo MPS Writer
+NAME unknown
+OBJSENSE
+ MIN
+ROWS
+ N  o
+ G  c_l_need(S3)_
+ E  c_e_ONE_VAR_CONSTANT
+COLUMNS
+     x(chairs) o 2
+     x(chairs) c_l_need(S3)_ 1
+     ONE_VAR_CONSTANT o 7
+     ONE_VAR_CONSTANT c_e_ONE_VAR_CONSTANT 1
+RHS
+     RHS c_l_need(S3)_ 1
+     RHS c_e_ONE_VAR_CONSTANT 1
+BOUNDS
+ UP BOUND x(chairs) 5
+ENDATA
+"""
+PYOMO_LP = """\\* Source Pyomo model name=unknown *\\
+min
+o:
++7 ONE_VAR_CONSTANT
++2 x(chairs)
+s.t.
+c_l_need(S3)_:
++1 x(chairs)
+>= 1
+bounds
+   1 <= ONE_VAR_CONSTANT <= 1
+   0 <= x(chairs) <= 5
+end
+"""
+
+
+def test_pyomo_exports_show_demangled_names_and_fold_constant(tmp_path):
+    a, b = tmp_path / "m.mps", tmp_path / "m.lp"
+    a.write_text(PYOMO_MPS)
+    b.write_text(PYOMO_LP)
+    r = runner.invoke(app, ["equiv", str(a), str(b)])
+    assert r.exit_code == 0, r.stdout
+    assert "x[chairs] -> x[chairs]" in r.stdout and "c_l_" not in r.stdout.split("steps:")[0]
+    assert "ONE_VAR_CONSTANT" in r.stdout  # the folding step is reported
+    r = runner.invoke(app, ["equiv", str(a), str(b), "--json"])
+    d = json.loads(r.stdout)
+    assert d["certificate"]["variables"] == {"x(chairs)": "x(chairs)"}
+    assert d["certificate"]["reference_names"]["x(chairs)"] == "x[chairs]"
