@@ -666,7 +666,6 @@ def knapsack(ctx: Ctx) -> Draft:
     }
     features = ["binary", "capacity"]
     facts: list[Fact] = []
-    wl = lambda x: ph.qty(x, wunit)  # noqa: E731
     vl = (lambda x: ph.money(x)) if skin["money"] else (lambda x: ph.num(x, words=False))
     rows = {}
     cols = [wunit if wunit != "thousand dollars" else f"cost (thousand {ph.currency.symbol})", skin["value_word"]]
