@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 import functools
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +35,16 @@ __all__ = [
     "ORToolsBackend",
     "SolveOptions",
     "BACKENDS",
+    "SOLVE_LOCK",
     "get_backend",
 ]
+
+
+#: Pyomo captures solver output by swapping the process-wide ``sys.stdout`` (and writers
+#: share global state), so two solves on threads of one process deadlock. Every solve
+#: holds this lock; it is re-entrant because diagnosis runs inside a solve. Callers that
+#: want parallel solves use processes (as ``optiscribe batch`` does).
+SOLVE_LOCK = threading.RLock()
 
 
 class Availability(enum.IntEnum):
@@ -161,6 +170,10 @@ class HighsBackend:
         return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
     def solve(self, model: Any, options: SolveOptions = SolveOptions()) -> SolveResult:
+        with SOLVE_LOCK:
+            return self._solve(model, options)
+
+    def _solve(self, model: Any, options: SolveOptions) -> SolveResult:
         import pyomo.environ as pyo
         from pyomo.contrib.solver.solvers.highs import Highs
 
@@ -241,6 +254,10 @@ class ORToolsBackend:
         return str(ortools.__version__)
 
     def solve(self, model: Any, options: SolveOptions = SolveOptions()) -> SolveResult:
+        with SOLVE_LOCK:
+            return self._solve(model, options)
+
+    def _solve(self, model: Any, options: SolveOptions) -> SolveResult:
         from ortools.linear_solver.python import model_builder as mb
 
         from optiscribe.solvers.status_tables import ORTOOLS_MB_STATUS

@@ -117,3 +117,32 @@ def test_solve_mps_missing_and_bad_file(tmp_path: Any) -> None:
     bad.write_text("this is not an MPS file\n")
     with pytest.raises(SolverError, match="could not read"):
         solve_mps(bad)
+
+
+def test_solves_from_several_threads_do_not_deadlock() -> None:
+    """Pyomo swaps the process-wide stdout while solving; concurrent solves must still finish."""
+    import threading
+
+    from optiscribe.data.examples import load_examples
+
+    examples = [e for e in load_examples() if e.optimum is not None][:6]
+    models = [(e.formulation.to_pyomo(), e.optimum) for e in examples]
+    wrong: list[tuple[float | None, float]] = []
+
+    def work(k: int) -> None:
+        for i in range(4):
+            m, optimum = models[(k + i) % len(models)]
+            r = solve(m, solver="highs" if i % 2 else "ortools")
+            if r.objective is None or abs(r.objective - optimum) > 1e-6 * max(1.0, abs(optimum)):
+                wrong.append((r.objective, optimum))
+
+    threads = [threading.Thread(target=work, args=(k,), daemon=True) for k in range(4)]
+    import time
+
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 60  # one deadline for all: a deadlock fails, it does not hang
+    for t in threads:
+        t.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert not any(t.is_alive() for t in threads), "a solve thread hung (deadlock between concurrent solves)"
+    assert wrong == []
