@@ -159,8 +159,14 @@ def prepare(model: MilpData) -> Prepared:
                            -np.ones(int(dn.sum()))]).astype(np.int8)
     rhs = np.concatenate([klo[eq], khi[up], -klo[dn]]).astype(np.float64)
     sign = np.where(side < 0, -1.0, 1.0)
-    rows = sp.csr_array(sp.diags_array(sign) @ A[orig]) if orig.size else sp.csr_array(
-        (0, model.num_vars))
+    if orig.size:
+        rows = sp.csr_array(A[orig])  # a row gather, then the sign of every row
+        rows.sum_duplicates()
+        rows.data = rows.data * np.repeat(sign, np.diff(rows.indptr))
+        if not rows.data.all():
+            rows.eliminate_zeros()
+    else:
+        rows = sp.csr_array((0, model.num_vars))
     rows.sort_indices()
     scale = np.ones(orig.size)
     if orig.size:
@@ -211,6 +217,32 @@ class _Numbers:
         self._cl = cl.astype(np.int64)
         self.inf_id = int(cl[-1]) + 2 if cl.size else 1
         self.reps = None  # representatives are looked up on demand (messages only)
+        # bucket index on the top bits of the (positive, so order-preserving) float bits:
+        # a value alone in its bucket is found with one gather and an exact bit compare
+        # instead of a binary search; the rest use searchsorted
+        self._bits = u.view(np.uint64)
+        if u.size:
+            self._lo = self._bits[0]
+            self._span = self._bits[-1] - self._lo
+            want = min(20, max(8, u.size.bit_length() + 4))  # about 16 buckets per value
+            self._shift = np.uint64(max(0, int(self._span).bit_length() - want))
+            cnt = np.bincount(((self._bits - self._lo) >> self._shift).astype(np.int64))
+            self._bcnt = cnt
+            self._bstart = np.minimum(np.cumsum(cnt) - cnt, u.size - 1)
+
+    def _positions(self, mag: np.ndarray) -> np.ndarray:
+        """Index in ``_u`` of every (finite, positive) magnitude; exact."""
+        if self._u.size == 0:
+            return np.searchsorted(self._u, mag)
+        q = np.ascontiguousarray(mag, dtype=np.float64).view(np.uint64)
+        # out-of-range values (the subtraction wraps) land in an end bucket and fail the
+        # exact compare
+        bk = (np.minimum(q - self._lo, self._span) >> self._shift).astype(np.int64)
+        pos = self._bstart[bk]
+        rest = (self._bcnt[bk] != 1) | (self._bits[pos] != q)
+        if rest.any():
+            pos[rest] = np.searchsorted(self._u, mag[rest])
+        return pos
 
     def ids(self, v: np.ndarray) -> np.ndarray:
         if self.exact:
@@ -229,7 +261,7 @@ class _Numbers:
         out = np.zeros(v.size, dtype=np.int64)
         fin = np.isfinite(v) & (mag > ZERO_TOL)
         if fin.any():
-            pos = np.searchsorted(self._u, mag[fin])
+            pos = self._positions(mag[fin])
             out[fin] = (self._cl[pos] + 1) * np.sign(v[fin]).astype(np.int64)
         inf = np.isinf(v)
         out[inf] = np.where(v[inf] > 0, self.inf_id, -self.inf_id)
@@ -282,28 +314,44 @@ def label_pair(
                       np.array(rhs, dtype=object)]
         else:
             pools += [scalars, np.asarray(coef), np.asarray(rhs)]
-    numbers = _Numbers(pools, rtol, exact)
+    if exact:
+        numbers = _Numbers(pools, rtol, exact)
+        pre: list[tuple[np.ndarray, ...] | None] = [None, None]
+    else:
+        # one clustering and one lookup for every number of both models
+        allv = np.concatenate([np.asarray(x, dtype=np.float64) for x in pools])
+        numbers = _Numbers([allv], rtol, exact)
+        ids = numbers.ids(allv)
+        cuts = np.cumsum([0] + [len(x) for x in pools])
+        pre = []
+        for g, p in enumerate((pa, pb)):
+            sc, co, rh = (ids[cuts[3 * g + k]:cuts[3 * g + k + 1]] for k in range(3))
+            n = p.cost.size
+            pre.append((sc[:n], sc[n:2 * n], sc[2 * n:3 * n], sc[3 * n:], co, rh))
     graphs = []
-    for p, (coef, rhs) in zip((pa, pb), scaled):
-        graphs.append(_build_graph(p, numbers, coef, rhs, exact))
+    for p, (coef, rhs), pi in zip((pa, pb), scaled, pre):
+        graphs.append(_build_graph(p, numbers, coef, rhs, exact, pi))
     return graphs[0], graphs[1], numbers
 
 
-def _build_graph(p: Prepared, num: _Numbers, coef: object, rhs: object, exact: bool) -> Graph:
+def _build_graph(p: Prepared, num: _Numbers, coef: object, rhs: object, exact: bool,
+                 pre: tuple[np.ndarray, ...] | None = None) -> Graph:
+    """``pre``: the ids of (cost, lb, ub, offset, coefficients, rhs), when already
+    looked up."""
     steps = list(p.steps)
     conv = (lambda a: np.array(_as_fractions(np.asarray(a, dtype=np.float64)), dtype=object)) \
         if exact else (lambda a: a)
-    var_label = np.stack([
-        num.ids(conv(p.cost)),
-        p.integer.astype(np.int64),
-        num.ids(conv(p.lb)),
-        num.ids(conv(p.ub)),
-    ], axis=1) if p.cost.size else np.zeros((0, 4), dtype=np.int64)
-    offset_id = int(num.ids(conv(np.array([p.offset])))[0])
+    if pre is None:
+        pre = (num.ids(conv(p.cost)), num.ids(conv(p.lb)), num.ids(conv(p.ub)),
+               num.ids(conv(np.array([p.offset]))),
+               num.ids(np.asarray(coef, dtype=object) if exact else np.asarray(coef)),
+               num.ids(np.asarray(rhs, dtype=object) if exact else np.asarray(rhs)))
+    var_label = np.stack([pre[0], p.integer.astype(np.int64), pre[1], pre[2]], axis=1) \
+        if p.cost.size else np.zeros((0, 4), dtype=np.int64)
+    offset_id = int(pre[3][0])
     indptr = p.rows.indptr.astype(np.int64)
     indices = p.rows.indices.astype(np.int64)
-    cid = num.ids(np.asarray(coef, dtype=object) if exact else np.asarray(coef))
-    rid = num.ids(np.asarray(rhs, dtype=object) if exact else np.asarray(rhs))
+    cid, rid = pre[4].copy(), pre[5].copy()
     nrow = rid.size
     counts = np.diff(indptr)
     factor = np.where(p.side < 0, -1.0, 1.0) / p.scale if nrow else np.zeros(0)
@@ -321,8 +369,16 @@ def _build_graph(p: Prepared, num: _Numbers, coef: object, rhs: object, exact: b
             sel = eqz[rown]
             r_e, c_e = rown[sel], cid[sel]
             mag, sgn = np.abs(c_e), np.sign(c_e)
-            order = np.lexsort((mag, r_e))
-            r_s, m_s, s_s = r_e[order], mag[order], sgn[order]
+            mspan = int(mag.max()) + 1 if mag.size else 1
+            if nrow * mspan * 3 < (1 << 62):
+                # one packed int64 key (row, magnitude, sign) and a plain sort
+                key = np.sort((r_e * mspan + mag) * 3 + (sgn + 1))
+                s_s = key % 3 - 1
+                key //= 3
+                r_s, m_s = key // mspan, key % mspan
+            else:
+                order = np.lexsort((mag, r_e))
+                r_s, m_s, s_s = r_e[order], mag[order], sgn[order]
             grp_start = np.flatnonzero(np.r_[True, (r_s[1:] != r_s[:-1]) | (m_s[1:] != m_s[:-1])])
             net = np.add.reduceat(s_s, grp_start)
             g_row, g_mag = r_s[grp_start], m_s[grp_start]

@@ -92,13 +92,40 @@ def _half_row_codes(m: MilpData) -> np.ndarray:
     return np.sort(codes.astype(np.int64))
 
 
-def _rows(m: MilpData, rows: np.ndarray, sides: np.ndarray) -> tuple[sp.csr_array, np.ndarray]:
+def _rows(m: MilpData, rows: np.ndarray, sides: np.ndarray,
+          col_map: np.ndarray | None = None) -> tuple[sp.csr_array, np.ndarray]:
+    """The half-rows ``(rows, sides)`` of ``m`` as ``<=``/``=`` rows (canonical CSR), with
+    column ``j`` moved to ``col_map[j]`` when a (bijective) map is given."""
     sign = np.where(sides < 0, -1.0, 1.0)
-    R = sp.csr_array(sp.diags_array(sign) @ m.A[rows]) if rows.size else sp.csr_array(
-        (0, m.num_vars))
+    A = m.A
+    if rows.size:
+        rows = np.asarray(rows, dtype=np.int64)
+        lo, cnt = A.indptr[rows].astype(np.int64), np.diff(A.indptr)[rows].astype(np.int64)
+        ptr = np.zeros(rows.size + 1, dtype=np.int64)
+        np.cumsum(cnt, out=ptr[1:])
+        take = np.arange(int(ptr[-1]), dtype=np.int64) + np.repeat(lo - ptr[:-1], cnt)
+        ind = A.indices[take].astype(np.int64)
+        if col_map is not None:
+            ind = col_map[ind]
+        R = sp.csr_array((A.data[take] * np.repeat(sign, cnt), ind, ptr),
+                         shape=(rows.size, m.num_vars))
+        R.sum_duplicates()  # sorts the columns (and merges any repeats)
+        R.eliminate_zeros()
+    else:
+        R = sp.csr_array((0, m.num_vars))
     rhs = np.where(sides < 0, -m.row_lower[rows], np.where(sides > 0, m.row_upper[rows],
                                                           m.row_lower[rows]))
     return R, rhs
+
+
+def _row_absmax(M: sp.csr_array) -> np.ndarray:
+    """Largest |entry| of every row (0 for an empty row)."""
+    out = np.zeros(M.shape[0])
+    if M.nnz:
+        starts = M.indptr[:-1]
+        nz = np.diff(M.indptr) > 0
+        out[nz] = np.maximum.reduceat(np.abs(M.data), starts[nz])
+    return out
 
 
 def _proportional(R: sp.csr_array, rr: np.ndarray, C: sp.csr_array, cr: np.ndarray,
@@ -106,8 +133,7 @@ def _proportional(R: sp.csr_array, rr: np.ndarray, C: sp.csr_array, cr: np.ndarr
     """Each row of (R, rr) equals λ·(C, cr) with λ > 0 (λ ≠ 0 for equalities)."""
     if R.shape[0] == 0:
         return True, -1
-    ra = np.abs(R).max(axis=1).toarray().reshape(-1)
-    ca = np.abs(C).max(axis=1).toarray().reshape(-1)
+    ra, ca = _row_absmax(R), _row_absmax(C)
     if np.any(ra == 0) or np.any(ca == 0):
         return False, int(np.flatnonzero((ra == 0) | (ca == 0))[0])
     lam = ra / ca
@@ -115,8 +141,11 @@ def _proportional(R: sp.csr_array, rr: np.ndarray, C: sp.csr_array, cr: np.ndarr
     sign = np.where(dot < 0, -1.0, 1.0)
     bad_sign = ~eq & (dot <= 0)
     lam = lam * np.where(eq, sign, 1.0)
-    D = R - sp.diags_array(lam) @ C
-    dmax = np.abs(D).max(axis=1).toarray().reshape(-1) if D.nnz else np.zeros(R.shape[0])
+    C.sum_duplicates()
+    lam_c = sp.csr_array((C.data * np.repeat(lam, np.diff(C.indptr)), C.indices, C.indptr),
+                         shape=C.shape)
+    D = sp.csr_array(R - lam_c)
+    dmax = _row_absmax(D)
     bad = bad_sign | (dmax > tol * ra) | ~_close(rr, lam * cr, tol)
     if bad.any():
         return False, int(np.flatnonzero(bad)[0])
@@ -130,7 +159,8 @@ def verify_mapping(ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: Hal
     n = ref.num_vars
     if cand.num_vars != n or var_map.size != n:
         return False, "different numbers of variables"
-    if np.any(var_map < 0) or np.unique(var_map).size != n:
+    if np.any(var_map < 0) or np.any(var_map >= n) or \
+            not np.all(np.bincount(var_map, minlength=n) == 1):
         return False, "the variable mapping is not a bijection"
     if not np.array_equal(ref.integer, cand.integer[var_map]):
         j = int(np.flatnonzero(ref.integer != cand.integer[var_map])[0])
@@ -155,7 +185,10 @@ def verify_mapping(ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: Hal
     ):
         have = np.concatenate([3 * np.asarray(paired[0], dtype=np.int64) + paired[1] + 1,
                                3 * np.asarray(dups[0], dtype=np.int64) + dups[1] + 1])
-        missing = np.setdiff1d(_half_row_codes(model), have)
+        codes = _half_row_codes(model)
+        seen = np.zeros(3 * model.num_rows + 3, dtype=bool)
+        seen[have[(have >= 0) & (have < seen.size)]] = True
+        missing = codes[~seen[codes]]
         if missing.size:
             i, s = int(missing[0]) // 3, int(missing[0]) % 3 - 1
             return False, f"{label} row {model.row_names[i]} (side {s}) is not covered"
@@ -170,11 +203,9 @@ def verify_mapping(ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: Hal
     if np.any(eq_r != eq_c):
         k = int(np.flatnonzero(eq_r != eq_c)[0])
         return False, f"row {ref.row_names[int(rows.pairs_ref_row[k])]}: equality vs inequality"
-    R, rr = _rows(ref, rows.pairs_ref_row, rows.pairs_ref_side)
+    # reference rows with column j renamed to var_map[j] (a bijection, checked above)
+    R, rr = _rows(ref, rows.pairs_ref_row, rows.pairs_ref_side, col_map=var_map)
     C, cr = _rows(cand, rows.pairs_cand_row, rows.pairs_cand_side)
-    if R.shape[0]:
-        P = sp.csr_array((np.ones(n), (np.arange(n), var_map)), shape=(n, n))
-        R = sp.csr_array(R @ P)
     ok, k = _proportional(R, rr, C, cr, eq_r, tol)
     if not ok:
         return False, (f"row {ref.row_names[int(rows.pairs_ref_row[k])]} does not match "

@@ -142,7 +142,9 @@ def _decide(ma: MilpData, mb: MilpData, lvl: Level, *, rtol: float, exact: bool,
     st = tuple(steps)
 
     def out(verdict: Verdict, reason: str, method: str, **kw: Any) -> CheckResult:
-        return CheckResult(verdict, lvl, reason, steps=st, method=method, **kw)
+        return CheckResult(verdict, lvl, reason, steps=st + tuple(extra), method=method, **kw)
+
+    extra: list[str] = []
 
     # cheap invariants
     wit = _invariant_witness(ga, gb, numbers)
@@ -152,11 +154,15 @@ def _decide(ma: MilpData, mb: MilpData, lvl: Level, *, rtol: float, exact: bool,
     u = build_union(ga, gb)
     r = refine(u)
     timings["refine"] = time.perf_counter() - t
+    extra.append(f"colour refinement: {_PATHS.get(r.path, r.path)}")
     if r.diverged:
         wit = _histogram_witness(u, r.colours, r.diverged_at, numbers, _Display(ma, mb))
         return out(Verdict.NOT_EQUIVALENT, wit.message, "colour refinement", witness=wit)
     t = time.perf_counter()
     method = "discrete"
+    tol = 1e-12 if exact else max(16 * rtol, 1e-12)
+    pre: tuple[Any, ...] | None = None  # (original-index mapping, ok, why) if verified
+    t_pre = 0.0
     nodes = 0
     mapping: np.ndarray | None = None
     if r.discrete:
@@ -170,8 +176,16 @@ def _decide(ma: MilpData, mb: MilpData, lvl: Level, *, rtol: float, exact: bool,
         if sd_a and sd_b:
             method = "symmetric-decomposable"
             mapping = sd_mapping(u, r.colours, comp)
-            if mapping is not None and not mapping_is_isomorphism(u, mapping):
-                mapping = None
+            if mapping is not None:
+                # as on the discrete path: the independent re-verification first; the
+                # check on the canonical graphs only if that fails, to tell "not an
+                # isomorphism: search" from "numbers agree only up to the tolerance"
+                tv = time.perf_counter()
+                conv = _to_original(u, mapping)
+                pre = (conv, *verify_mapping(ma, mb, conv[0], conv[2], tol=tol))
+                t_pre = time.perf_counter() - tv
+                if not pre[1] and not mapping_is_isomorphism(u, mapping):
+                    mapping, pre, t_pre = None, None, 0.0
         elif sd_a != sd_b:
             which = "reference" if sd_a else "candidate"
             other = "candidate" if sd_a else "reference"
@@ -201,13 +215,16 @@ def _decide(ma: MilpData, mb: MilpData, lvl: Level, *, rtol: float, exact: bool,
     timings["decide"] = time.perf_counter() - t
     t = time.perf_counter()
     assert mapping is not None
-    # the SD and search paths have already checked the mapping with mapping_is_isomorphism
-    # (the discrete one does so only if re-verification fails); the independent
-    # re-verification below always runs and alone can give EQUIVALENT
-    var_map, row_map, rows = _to_original(u, mapping)
-    tol = 1e-12 if exact else max(16 * rtol, 1e-12)
-    ok, why = verify_mapping(ma, mb, var_map, rows, tol=tol)
-    timings["verify"] = time.perf_counter() - t
+    # the search path has already checked the mapping with mapping_is_isomorphism (the
+    # discrete and SD ones do so only if re-verification fails); the independent
+    # re-verification always runs (for SD, above) and alone can give EQUIVALENT
+    if pre is not None:  # already re-verified (SD path)
+        (var_map, row_map, rows), ok, why = pre
+        timings["decide"] -= t_pre
+    else:
+        var_map, row_map, rows = _to_original(u, mapping)
+        ok, why = verify_mapping(ma, mb, var_map, rows, tol=tol)
+    timings["verify"] = time.perf_counter() - t + t_pre
     if not ok and method == "discrete" and not mapping_is_isomorphism(u, mapping):
         # the only colour-preserving bijection fails, so the models differ; refine to
         # the end to say where
@@ -229,16 +246,26 @@ def _decide(ma: MilpData, mb: MilpData, lvl: Level, *, rtol: float, exact: bool,
                f"({method}; certificate verified)", method, certificate=cert)
 
 
+_PATHS = {
+    "hash": "64-bit multiset hashing (its histograms and forced bijections need no "
+            "equitability check)",
+    "hash, checked equitable": "64-bit multiset hashing, stable partition checked "
+                               "equitable (exact)",
+    "exact (hash collision)": "hash collision detected, redone with exact sort-based "
+                              "refinement",
+    "exact": "exact sort-based refinement",
+}
+
+
 # --------------------------------------------------------------------------- mapping helpers
 
 
 def _discrete_mapping(u: Union, colours: np.ndarray) -> np.ndarray:
+    # discrete with equal histograms: every colour 0..n_a-1 holds one node of each graph
     n_a = u.offsets[2]
-    oa = np.argsort(colours[:n_a], kind="stable")
-    ob = np.argsort(colours[n_a:], kind="stable") + n_a
-    m = np.empty(n_a, dtype=np.int64)
-    m[oa] = ob
-    return m
+    node_b = np.empty(n_a, dtype=np.int64)
+    node_b[colours[n_a:]] = np.arange(n_a, u.n, dtype=np.int64)
+    return node_b[colours[:n_a]]
 
 
 def _to_original(u: Union, mapping: np.ndarray) -> tuple[np.ndarray, np.ndarray, HalfRowMap]:

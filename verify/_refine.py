@@ -1,12 +1,32 @@
 """Colour refinement on the disjoint union of two graphs, symmetric-decomposability, and
 the exact individualisation-refinement search.
 
-Colours are exact dense ranks (see :mod:`._ranks`): a node's new colour is the rank of
-``(old colour, sorted multiset of (neighbour colour, edge label))`` over both graphs at
-once, so equal ids mean equal signatures and ids are comparable across the two graphs
-without hashing. The bipartite graph is refined in half-rounds (rows from variables,
-then variables from rows); the stable partition is the same as with simultaneous
-updates (the coarsest equitable refinement of the initial colouring).
+The bipartite graph is refined in half-rounds (rows from variables, then variables from
+rows); the stable partition is the same as with simultaneous updates (the coarsest
+equitable refinement of the initial colouring). Two refinement procedures compute it:
+
+* the fast path (:func:`_half_round_hash`): a node's new colour is the dense rank, over
+  both graphs at once, of a 64-bit signature ``mix(old colour, sum over arcs of
+  mix(neighbour colour, edge label))`` (wrap-around ``uint64`` arithmetic, fixed seeded
+  constants): an order-free multiset hash, so no per-round sort of the arcs;
+* the exact path (:func:`_half_round`, the reference): the new colour is the exact rank
+  of ``(old colour, sorted multiset of (neighbour colour, edge label))``.
+
+Why the fast path is sound. It applies one fixed function to both graphs, so it is
+isomorphism-invariant: an isomorphism maps every node to a node of the same colour in
+every round, whatever the hash values are. Hence **different per-graph histograms prove
+non-isomorphism, collisions or not**; and the only colour-preserving bijection of a
+discrete colouring is the only candidate isomorphism (it is verified independently
+before anything is concluded from it). By induction each fast colouring is a function
+of any equitable refinement of the initial colouring, so the fast stable partition is
+*coarser or equal* to the true one; a collision can only merge classes. Every
+conclusion that needs the true stable partition (SD decisions, "SD on one side only",
+the search's target cells) is therefore preceded by one exact check
+(:func:`is_equitable`: initial colours constant on cells, and every node of a cell has
+the same multiset of (neighbour cell, edge label), one sort of the arcs). A partition
+that passes is an equitable refinement of the initial colouring, hence finer or equal
+to the coarsest one, hence equal to it. If it fails (a collision), refinement is redone
+from the start with the exact path. :attr:`Refined.path` records which path was used.
 """
 
 from __future__ import annotations
@@ -19,10 +39,22 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from optiscribe.verify._canon import Graph
-from optiscribe.verify._ranks import dense_rank, rank_pairs, rank_sequences, rank_sequences_fast
+from optiscribe.verify._ranks import (
+    _K1,
+    _K2,
+    _mix,
+    dense_rank,
+    rank_pairs,
+    rank_sequences,
+    rank_sequences_fast,
+)
 
-__all__ = ["Union", "Refined", "build_union", "refine", "sd_status", "sd_mapping", "search",
-           "mapping_is_isomorphism"]
+__all__ = ["Union", "Refined", "build_union", "refine", "refine_exact", "is_equitable",
+           "sd_status", "sd_mapping", "search", "mapping_is_isomorphism"]
+
+#: Fixed seed of the 64-bit weights of the hashed refinement (shared by both graphs).
+HASH_SEED = 0x243F6A8885A308D3
+_SALT_OWN = np.uint64(0x13198A2E03707344)
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,8 +99,16 @@ def build_union(ga: Graph, gb: Graph) -> Union:
     vl = np.concatenate([ga.var_label, gb.var_label]).astype(np.int64)
     vshift = vl - vl.min(axis=0) if vl.size else vl
     vkey = np.zeros(vl.shape[0], dtype=np.int64)
-    for k in range(vl.shape[1] if vl.size else 0):
-        vkey = rank_pairs(vkey, vshift[:, k])
+    if vl.size:
+        spans = [int(x) + 1 for x in vshift.max(axis=0)]
+        if np.prod([float(x) for x in spans]) < 2.0 ** 62:
+            # lexicographic (cost, integer, lb, ub) packed into one int64: one ranking
+            for k in range(vl.shape[1]):
+                vkey = vkey * spans[k] + vshift[:, k]
+            vkey = dense_rank(vkey)
+        else:
+            for k in range(vl.shape[1]):
+                vkey = rank_pairs(vkey, vshift[:, k])
     rk = np.concatenate([ga.row_kind, gb.row_kind]).astype(np.int64)
     rr = np.concatenate([ga.row_rhs, gb.row_rhs]).astype(np.int64)
     rkey = rank_pairs(rk, rr - (rr.min() if rr.size else 0))
@@ -117,6 +157,9 @@ class Refined:
     diverged: bool  # per-graph histograms differ
     diverged_at: int  # half-round at which they first differed (-1 if not)
     discrete: bool
+    # "hash" (fast path; diverged, or stopped at a discrete colouring: no check needed),
+    # "hash, checked equitable", "exact" (asked for), "exact (hash collision)" (fallback)
+    path: str = "exact"
 
 
 def histograms_equal(u: Union, colours: np.ndarray) -> bool:
@@ -161,9 +204,178 @@ def _half_round(colours: np.ndarray, nodes: np.ndarray, deg: np.ndarray, dst: np
     return dense_rank(out)
 
 
+def _edge_weights(w: np.ndarray) -> np.ndarray:
+    """Fixed pseudo-random 64-bit weight of every edge label (a table over the labels)."""
+    if w.size == 0:
+        return np.zeros(0, dtype=np.uint64)
+    tab = np.arange(int(w.max()) + 1, dtype=np.uint64) * _K2 + np.uint64(HASH_SEED)
+    return _mix(tab)[w]
+
+
+def _half_round_hash(colours: np.ndarray, nodes: np.ndarray, dst: np.ndarray,
+                     wh: np.ndarray, start: np.ndarray, deg: np.ndarray) -> np.ndarray | None:
+    """Fast half-round: new colours of ``nodes`` from an order-free 64-bit multiset hash
+    of (neighbour colour, edge label), combined with the old colour; dense-ranked over
+    both graphs (one ``np.unique`` on the nodes, none on the arcs). Returns None when
+    two different old colours got the same new one (a detected collision: the new
+    colouring would not refine the old)."""
+    if nodes.size == 0:
+        return colours
+    old = colours[nodes]
+    cu = colours.view(np.uint64)
+    x = cu[dst] * _K1
+    x += wh
+    x = _mix(x)
+    cs = np.zeros(x.size + 1, dtype=np.uint64)
+    np.cumsum(x, out=cs[1:])
+    h = cs[start + deg]
+    h -= cs[start]
+    own = old.view(np.uint64) * _K2
+    own += _SALT_OWN
+    h += _mix(own)
+    h = _mix(h)
+    uniq, inv = np.unique(h, return_inverse=True)
+    inv = inv.reshape(-1).astype(np.int64, copy=False)
+    back = np.empty(uniq.size, dtype=np.int64)
+    back[inv] = old
+    if not np.array_equal(back[inv], old):
+        return None
+    out = colours.copy()
+    out[nodes] = inv + (int(colours.max()) + 1)
+    return dense_rank(out)
+
+
+def is_equitable(u: Union, colours: np.ndarray, *, skip_pairs: bool = False) -> bool:
+    """Exact check that ``colours`` is an equitable refinement of the initial colouring:
+    the initial colour is constant on every cell, and all nodes of a cell have the same
+    multiset of (neighbour colour, edge label). One segmented sort of the arcs per side;
+    no hashing.
+
+    With ``skip_pairs`` (for colourings with equal per-graph histograms) cells of exactly
+    two nodes, one per graph, are not compared. That is enough for the callers: if the
+    graphs are isomorphic, every isomorphism preserves the colouring (it is computed by
+    an isomorphism-invariant procedure), so it maps the A node of such a cell to its B
+    node and their multisets are equal anyway; the check then covers every cell that can
+    be wrong. If the graphs are not isomorphic, no conclusion drawn from the colouring can
+    be a false ``EQUIVALENT`` (that needs an exactly checked mapping and the independent
+    re-verification) and ``NOT_EQUIVALENT`` is true.
+    """
+    if colours.size == 0:
+        return True
+    k = int(colours.max()) + 1
+    tab = np.empty(k, dtype=np.int64)
+    tab[colours] = u.init
+    if not np.array_equal(tab[colours], u.init):
+        return False
+    big = np.bincount(colours, minlength=k)[colours] > 2 if skip_pairs else None
+    for nodes, deg, dst, w, seg, start in (
+        (u.row_nodes, u.row_deg, u.row_dst, u.row_w, u.row_seg, u.row_start),
+        (u.var_nodes, u.var_deg, u.var_dst, u.var_w, u.var_seg, u.var_start),
+    ):
+        if big is not None:
+            sel = big[nodes]
+            if not sel.all():
+                arc = sel[seg] if seg.size else np.zeros(0, dtype=bool)
+                renum = np.cumsum(sel) - 1
+                nodes, deg = nodes[sel], deg[sel]
+                dst, w, seg = dst[arc], w[arc], renum[seg[arc]]
+                start = np.zeros(nodes.size, dtype=np.int64)
+                if nodes.size:
+                    np.cumsum(deg[:-1], out=start[1:])
+        if nodes.size == 0:
+            continue
+        cn = colours[nodes]
+        rep = np.empty(k, dtype=np.int64)
+        rep[cn] = np.arange(nodes.size, dtype=np.int64)
+        r = rep[cn]  # one representative per cell (cells never span both sides)
+        if not np.array_equal(deg[r], deg):
+            return False
+        if dst.size == 0:
+            continue
+        wmax = int(w.max()) + 1
+        if k * wmax < (1 << 62):
+            p = colours[dst] * wmax + w
+        else:
+            p = rank_pairs(colours[dst], w)
+        pmax = int(p.max()) + 1
+        if nodes.size * pmax >= (1 << 62):
+            p = dense_rank(p)
+            pmax = int(p.max()) + 1
+        base = seg * pmax
+        p = np.sort(base + p)  # each node's multiset in canonical order
+        p -= base
+        off = np.arange(p.size, dtype=np.int64) - start[seg]
+        if not np.array_equal(p[start[r][seg] + off], p):
+            return False
+    return True
+
+
 def refine(u: Union, colours: np.ndarray | None = None, *, max_half_rounds: int = 10_000,
-           stop_when_discrete: bool = True) -> Refined:
+           stop_when_discrete: bool = True, exact: bool = False) -> Refined:
     """Refine to the stable colouring, stopping early when the per-graph histograms differ.
+
+    Fast path first (64-bit multiset hashing, see the module docstring). Its result is
+    returned as is when the histograms differ (a proof whatever the hash did) or when it
+    stopped at a discrete colouring (``stop_when_discrete``: the forced bijection is the
+    only candidate and is checked exactly by the caller). Otherwise the partition is
+    checked to be equitable (:func:`is_equitable`); if it is not, or if a collision was
+    detected on the way, the exact sort-based refinement (:func:`refine_exact`) is run
+    from the same start. With ``exact`` only the exact path runs. Same contract as
+    :func:`refine_exact` either way.
+    """
+    if exact:
+        return refine_exact(u, colours, max_half_rounds=max_half_rounds,
+                            stop_when_discrete=stop_when_discrete)
+    col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
+    k = int(col.max()) + 1 if col.size else 0
+    if not histograms_equal(u, col):
+        return Refined(col, 0, True, 0, False, "hash")
+    wh = u.__dict__.get("_wh")
+    if wh is None:
+        wh = (_edge_weights(u.row_w), _edge_weights(u.var_w))
+        object.__setattr__(u, "_wh", wh)
+    half = 0
+    side = 0
+    collided = False
+    while half < max_half_rounds:
+        if stop_when_discrete and k * 2 == u.n:
+            break
+        if side == 0:
+            new = _half_round_hash(col, u.row_nodes, u.row_dst, wh[0], u.row_start, u.row_deg)
+        else:
+            new = _half_round_hash(col, u.var_nodes, u.var_dst, wh[1], u.var_start, u.var_deg)
+        if new is None:
+            collided = True
+            break
+        half += 1
+        side ^= 1
+        k_new = int(new.max()) + 1 if new.size else 0
+        col = new
+        if k_new == k:
+            if half >= 2:
+                break
+            continue
+        k = k_new
+        if not histograms_equal(u, col):
+            return Refined(col, half, True, half, False, "hash")
+    discrete = k * 2 == u.n
+    if not collided and half < max_half_rounds:
+        if stop_when_discrete and discrete:
+            return Refined(col, half, False, -1, True, "hash")
+        if is_equitable(u, col, skip_pairs=True):
+            return Refined(col, half, False, -1, discrete, "hash, checked equitable")
+    # a collision (detected on the way, or by the equitability check), or the round
+    # limit (keep the exact path's semantics): the exact reference path from the start
+    r = refine_exact(u, colours, max_half_rounds=max_half_rounds,
+                     stop_when_discrete=stop_when_discrete)
+    return Refined(r.colours, r.rounds, r.diverged, r.diverged_at, r.discrete,
+                   "exact (hash collision)" if half < max_half_rounds else "exact")
+
+
+def refine_exact(u: Union, colours: np.ndarray | None = None, *,
+                 max_half_rounds: int = 10_000, stop_when_discrete: bool = True) -> Refined:
+    """Exact sort-based refinement (the reference path): stable colouring, stopping
+    early when the per-graph histograms differ.
 
     With ``stop_when_discrete`` refinement also stops as soon as every class holds one
     node of each graph: the colour-preserving bijection is then unique, and checking it
