@@ -96,10 +96,11 @@ def pairs_cmd(
     transformations: Annotated[list[str] | None, typer.Option("--transformations", "-t", help="which transformations (default: all)")] = None,
     seed: Annotated[int, typer.Option(help="seed of the transformations' random choices")] = 0,
     solve: Annotated[bool, typer.Option("--solve/--no-solve", help="solve every candidate (checks positives keep the optimum)")] = True,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes (the output does not depend on it)")] = 1,
 ) -> None:
     """Write equivalent and non-equivalent reformulations of every record, labelled."""
     from optiscribe.data.synth import read_jsonl
-    from optiscribe.data.synth_pairs import TRANSFORMS, make_pairs
+    from optiscribe.data.synth_pairs import TRANSFORMS, iter_pairs
     from optiscribe.solvers.errors import DataError
 
     names = _split(transformations) or None
@@ -115,11 +116,10 @@ def pairs_cmd(
     try:
         with out.open("w", encoding="utf-8") as fh, _progress() as progress:
             task = progress.add_task("pairing", total=len(records))
-            for rec in records:
-                if rec.status == "optimal":
-                    for p in make_pairs(rec, seed=seed, transformations=names, solve=solve):
-                        fh.write(p.to_json() + "\n")
-                        count += 1
+            for pairs in iter_pairs(records, seed=seed, transformations=names, solve=solve, workers=workers):
+                for p in pairs:
+                    fh.write(p.to_json() + "\n")
+                    count += 1
                 progress.advance(task)
     except DataError as exc:
         raise _bad_input(str(exc)) from None

@@ -50,7 +50,7 @@ from typing import Any
 from optiscribe.data.synth import Record, _derive, fingerprint, family_names, generate_record, solve_formulation
 from optiscribe.solvers.errors import DataError
 
-__all__ = ["Pair", "TRANSFORMS", "Transform", "apply_transform", "make_pairs"]
+__all__ = ["Pair", "TRANSFORMS", "Transform", "apply_transform", "iter_pairs", "make_pairs"]
 
 IR = dict[str, Any]
 
@@ -615,3 +615,39 @@ def make_pairs(
             reference_answer=record.answer, candidate_answer=cand_answer, answer_factor=factor,
         ))
     return pairs
+
+
+def _pairs_job(args: tuple[Record, int, tuple[str, ...] | None, bool]) -> list[Pair]:
+    record, seed, names, solve = args
+    return make_pairs(record, seed=seed, transformations=names, solve=solve)
+
+
+def iter_pairs(
+    records: Iterable[Record],
+    *,
+    seed: int = 0,
+    transformations: Sequence[str] | None = None,
+    solve: bool = True,
+    workers: int = 1,
+) -> Iterable[list[Pair]]:
+    """The pairs of each optimal record, in input order, on ``workers`` processes.
+
+    Each record's pairs depend only on the record and ``seed``, so the output is the same
+    for any number of workers. Records that are not optimal give an empty list (they have
+    no optimum a positive must keep).
+    """
+    names = tuple(transformations) if transformations else None
+    jobs = ((r, seed, names, solve) for r in records)
+    if workers <= 1:
+        for job in jobs:
+            yield _pairs_job(job) if job[0].status == "optimal" else []
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    todo = list(jobs)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        # map keeps input order; the chunks amortise the pickling of records and pairs.
+        done = iter(pool.map(_pairs_job, [j for j in todo if j[0].status == "optimal"], chunksize=4))
+        for job in todo:
+            yield next(done) if job[0].status == "optimal" else []

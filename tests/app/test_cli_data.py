@@ -38,6 +38,12 @@ def test_generate_stats_and_pairs(tmp_path: Path) -> None:
     assert {(g["transformation"], g["equivalent"], g["level"]) for g in got} == {
         ("rename", True, "strict"), ("flip_sense", False, "normalized")}
 
+    # Two worker processes write the very same file.
+    pairs2 = tmp_path / "p2.jsonl"
+    r = runner.invoke(app, ["data", "pairs", str(out), str(pairs2), "-t", "rename,flip_sense", "--workers", "2"])
+    assert r.exit_code == 0, r.output
+    assert pairs2.read_bytes() == pairs.read_bytes()
+
 
 def test_same_seed_same_file(tmp_path: Path) -> None:
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
