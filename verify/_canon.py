@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from optiscribe.verify._model import MilpData
-from optiscribe.verify._ranks import rank_pairs, rank_sequences_fast
+from optiscribe.verify._ranks import _mix, rank_pairs, rank_sequences_fast
 
 __all__ = ["Prepared", "Graph", "prepare", "label_pair", "ZERO_TOL", "EQ_TOL"]
 
@@ -39,6 +40,19 @@ KIND_EQ = 1  # a x == b, orientation fixed
 KIND_EQ_PM = 2  # a x == b, sign-symmetric: emitted in both orientations
 
 
+class HalfRows(NamedTuple):
+    """Half-rows in canonical CSR form (sorted columns, no repeats, no explicit zeros)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    shape: tuple[int, int]
+
+    @property
+    def nnz(self) -> int:
+        return int(self.data.size)
+
+
 @dataclass(frozen=True, eq=False)
 class Prepared:
     """One model after the float stage of the strict canonical form."""
@@ -50,7 +64,7 @@ class Prepared:
     ub: np.ndarray
     integer: np.ndarray
     infeasible: tuple[str, ...]  # reasons the model is infeasible by construction
-    rows: sp.csr_array  # half-rows "rows @ x (<= or ==) rhs", unscaled, side sign applied
+    rows: HalfRows  # half-rows "rows @ x (<= or ==) rhs", unscaled, side sign applied
     rhs: np.ndarray
     is_eq: np.ndarray
     orig_row: np.ndarray
@@ -139,8 +153,8 @@ def prepare(model: MilpData) -> Prepared:
     bad_dom = lb > ub + 1e-9 * np.maximum(1.0, np.abs(ub))
     for j in np.flatnonzero(bad_dom)[:3]:
         infeasible.append(f"variable {model.var_names[j]} has empty domain [{lb[j]}, {ub[j]}]")
-    lb[lb == 0.0] = 0.0  # -0.0 → 0.0
-    ub[ub == 0.0] = 0.0
+    lb += 0.0  # -0.0 → 0.0 (and nothing else changes)
+    ub += 0.0
 
     keep = np.flatnonzero(~empty & ~free & ~single)
     klo, khi = lo[keep], hi[keep]
@@ -157,27 +171,39 @@ def prepare(model: MilpData) -> Prepared:
     orig = np.concatenate([keep[eq], keep[up], keep[dn]])
     side = np.concatenate([np.zeros(int(eq.sum())), np.ones(int(up.sum())),
                            -np.ones(int(dn.sum()))]).astype(np.int8)
-    rhs = np.concatenate([klo[eq], khi[up], -klo[dn]]).astype(np.float64)
+    rhs = np.concatenate([klo[eq], khi[up], -klo[dn]]).astype(np.float64, copy=False)
     sign = np.where(side < 0, -1.0, 1.0)
     if orig.size:
-        rows = sp.csr_array(A[orig])  # a row gather, then the sign of every row
-        rows.sum_duplicates()
-        rows.data = rows.data * np.repeat(sign, np.diff(rows.indptr))
-        if not rows.data.all():
-            rows.eliminate_zeros()
+        # a row gather on the CSR arrays (with the sign of every row), no sparse indexing
+        cnt = nnz_row[orig]
+        ptr = np.zeros(orig.size + 1, dtype=np.int64)
+        np.cumsum(cnt, out=ptr[1:])
+        take = np.arange(int(ptr[-1]), dtype=np.int64)
+        take += np.repeat(A.indptr[orig] - ptr[:-1], cnt)
+        data = A.data[take] * np.repeat(sign, cnt)
+        ind = A.indices[take]
+        if A.has_canonical_format and data.all():
+            # rows of a canonical matrix (sorted columns, no repeats, no zeros): canonical
+            rows = HalfRows(ptr, ind, data, (int(orig.size), model.num_vars))
+        else:
+            R = sp.csr_array((data, ind, ptr), shape=(orig.size, model.num_vars))
+            R.sum_duplicates()
+            R.eliminate_zeros()
+            R.sort_indices()
+            rows = HalfRows(R.indptr, R.indices, R.data, (int(orig.size), model.num_vars))
     else:
-        rows = sp.csr_array((0, model.num_vars))
-    rows.sort_indices()
+        rows = HalfRows(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0),
+                        (0, model.num_vars))
     scale = np.ones(orig.size)
     if orig.size:
         absmax = np.maximum.reduceat(np.abs(rows.data), rows.indptr[:-1]) if rows.nnz else scale
-        scale = absmax.astype(np.float64)
+        scale = absmax.astype(np.float64, copy=False)
         if not np.all(scale == 1.0):
             steps.append("rows scaled to largest coefficient 1")
     return Prepared(
         model=model, cost=cost, offset=float(offset), lb=lb, ub=ub, integer=integer,
         infeasible=tuple(infeasible), rows=rows, rhs=rhs, is_eq=side == 0,
-        orig_row=orig.astype(np.int64), side=side, scale=scale,
+        orig_row=orig.astype(np.int64, copy=False), side=side, scale=scale,
         folded_rows=single_idx.astype(np.int64), steps=tuple(steps),
     )
 
@@ -207,39 +233,96 @@ class _Numbers:
         allv = np.concatenate([np.abs(a.astype(np.float64)) for a in values]) if values else \
             np.zeros(0)
         allv = allv[np.isfinite(allv) & (allv > ZERO_TOL)]
-        u = np.unique(allv)
+        self._setup(np.unique(allv), rtol)
+
+    def _setup(self, u: np.ndarray, rtol: float) -> None:
+        """Single-linkage clusters of the sorted distinct magnitudes ``u``."""
         if u.size:
             gap = np.diff(u) > rtol * u[1:]
-            cl = np.concatenate([[0], np.cumsum(gap)])
+            cl = np.zeros(u.size, dtype=np.int64)
+            np.cumsum(gap, out=cl[1:])
         else:
             cl = np.zeros(0, dtype=np.int64)
         self._u = u
-        self._cl = cl.astype(np.int64)
+        self._cl = cl
         self.inf_id = int(cl[-1]) + 2 if cl.size else 1
         self.reps = None  # representatives are looked up on demand (messages only)
+        self._bucket: tuple[object, ...] | None = None
+
+    @classmethod
+    def joint(cls, allv: np.ndarray, rtol: float, *,
+              overwrite: bool = False) -> tuple[_Numbers, np.ndarray]:
+        """The tolerance-mode map of all values ``allv`` (floats) and their ids, in one go.
+
+        Same result as ``n = _Numbers([allv], rtol, False); n, n.ids(allv)``, but the
+        distinct magnitudes are found without sorting every value: each value is entered
+        into a table indexed by a hash of its bits, values whose bits equal those of
+        their slot's occupant are exact duplicates of it, and only the occupants and the
+        values that differ from theirs are sorted. Exact: equality is always a bit
+        compare, the hash only decides which values are compared. With ``overwrite``
+        ``allv`` (float64) is used as scratch space. Few large temporaries: the work
+        arrays are reused (``take(..., out=)``)."""
+        self = cls.__new__(cls)
+        self.exact = False
+        v = np.asarray(allv, dtype=np.float64)
+        neg = v < 0
+        mag = np.abs(v, out=v) if overwrite and v is allv else np.abs(v)
+        bits = mag.view(np.uint64)
+        n = mag.size
+        tbits = max(10, min(22, (2 * n).bit_length()))
+        key = bits * _H1
+        key >>= np.uint64(64 - tbits)
+        key = key.view(np.int64)
+        table = np.empty(1 << tbits, dtype=np.int64)
+        rep = np.arange(n, dtype=np.int64)
+        table[key] = rep  # some value of each slot
+        np.take(table, key, out=rep, mode="clip")  # its occupant (indices are in range)
+        work = key.view(np.uint64)  # key is not needed any more
+        np.take(bits, rep, out=work, mode="clip")
+        same = work == bits  # exact duplicates of their slot's occupant
+        same[rep] = False  # the occupants themselves
+        cand = np.flatnonzero(~same)  # occupants, and values unlike their occupant
+        cv = mag[cand]
+        fin = (cv > ZERO_TOL) & (cv < np.inf)  # finite, non-zero (NaN: neither)
+        u, inv = np.unique(cv[fin], return_inverse=True)
+        self._setup(u, rtol)
+        cid = np.zeros(cand.size, dtype=np.int64)  # |v| <= ZERO_TOL: 0
+        cid[fin] = self._cl[inv.reshape(-1)] + 1
+        cid[cv == np.inf] = self.inf_id
+        buf = mag.view(np.int64)  # mag is not needed any more
+        buf[cand] = cid
+        rep[cand] = cand  # a candidate is its own representative; a duplicate keeps its
+        ids = np.take(buf, rep, out=work.view(np.int64), mode="clip")  # occupant's id
+        np.negative(ids, out=ids, where=neg)
+        return self, ids
+
+    def _bucket_index(self) -> tuple[object, ...]:
         # bucket index on the top bits of the (positive, so order-preserving) float bits:
         # a value alone in its bucket is found with one gather and an exact bit compare
         # instead of a binary search; the rest use searchsorted
-        self._bits = u.view(np.uint64)
-        if u.size:
-            self._lo = self._bits[0]
-            self._span = self._bits[-1] - self._lo
+        if self._bucket is None:
+            u = self._u
+            bits = u.view(np.uint64)
+            lo = bits[0]
+            span = bits[-1] - lo
             want = min(20, max(8, u.size.bit_length() + 4))  # about 16 buckets per value
-            self._shift = np.uint64(max(0, int(self._span).bit_length() - want))
-            cnt = np.bincount(((self._bits - self._lo) >> self._shift).astype(np.int64))
-            self._bcnt = cnt
-            self._bstart = np.minimum(np.cumsum(cnt) - cnt, u.size - 1)
+            shift = np.uint64(max(0, int(span).bit_length() - want))
+            cnt = np.bincount(((bits - lo) >> shift).astype(np.int64))
+            start = np.minimum(np.cumsum(cnt) - cnt, u.size - 1)
+            self._bucket = (bits, lo, span, shift, cnt, start)
+        return self._bucket
 
     def _positions(self, mag: np.ndarray) -> np.ndarray:
         """Index in ``_u`` of every (finite, positive) magnitude; exact."""
         if self._u.size == 0:
             return np.searchsorted(self._u, mag)
+        bits, lo, span, shift, bcnt, bstart = self._bucket_index()
         q = np.ascontiguousarray(mag, dtype=np.float64).view(np.uint64)
         # out-of-range values (the subtraction wraps) land in an end bucket and fail the
         # exact compare
-        bk = (np.minimum(q - self._lo, self._span) >> self._shift).astype(np.int64)
-        pos = self._bstart[bk]
-        rest = (self._bcnt[bk] != 1) | (self._bits[pos] != q)
+        bk = (np.minimum(q - lo, span) >> shift).astype(np.int64)
+        pos = bstart[bk]
+        rest = (bcnt[bk] != 1) | (bits[pos] != q)
         if rest.any():
             pos[rest] = np.searchsorted(self._u, mag[rest])
         return pos
@@ -320,8 +403,7 @@ def label_pair(
     else:
         # one clustering and one lookup for every number of both models
         allv = np.concatenate([np.asarray(x, dtype=np.float64) for x in pools])
-        numbers = _Numbers([allv], rtol, exact)
-        ids = numbers.ids(allv)
+        numbers, ids = _Numbers.joint(allv, rtol, overwrite=True)
         cuts = np.cumsum([0] + [len(x) for x in pools])
         pre = []
         for g, p in enumerate((pa, pb)):
@@ -332,6 +414,31 @@ def label_pair(
     for p, (coef, rhs), pi in zip((pa, pb), scaled, pre):
         graphs.append(_build_graph(p, numbers, coef, rhs, exact, pi))
     return graphs[0], graphs[1], numbers
+
+
+def _maybe_duplicates(indptr: np.ndarray, indices: np.ndarray, cid: np.ndarray,
+                      kind: np.ndarray, rid: np.ndarray) -> bool:
+    """False only if no two rows are equal (same kind, rhs id and (column, coefficient
+    id) sequence). A 64-bit hash of each row is a function of the row, so equal rows get
+    equal hashes; if all hashes differ there are no duplicates. Otherwise (duplicates or
+    a collision) the caller runs the exact comparison."""
+    x = indices.astype(np.uint64) * _H1
+    x += cid.view(np.uint64) * _H2
+    x = _mix(x)
+    cs = np.zeros(x.size + 1, dtype=np.uint64)
+    np.cumsum(x, out=cs[1:])
+    h = cs[indptr[1:]]
+    h -= cs[indptr[:-1]]
+    y = kind.astype(np.uint64) * _H1
+    y += rid.view(np.uint64) * _H2
+    y += (indptr[1:] - indptr[:-1]).view(np.uint64)
+    h += _mix(y)
+    h.sort()
+    return bool((h[1:] == h[:-1]).any())
+
+
+_H1 = np.uint64(0x9E3779B97F4A7C15)
+_H2 = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
 def _build_graph(p: Prepared, num: _Numbers, coef: object, rhs: object, exact: bool,
@@ -349,9 +456,9 @@ def _build_graph(p: Prepared, num: _Numbers, coef: object, rhs: object, exact: b
     var_label = np.stack([pre[0], p.integer.astype(np.int64), pre[1], pre[2]], axis=1) \
         if p.cost.size else np.zeros((0, 4), dtype=np.int64)
     offset_id = int(pre[3][0])
-    indptr = p.rows.indptr.astype(np.int64)
-    indices = p.rows.indices.astype(np.int64)
-    cid, rid = pre[4].copy(), pre[5].copy()
+    indptr = p.rows.indptr.astype(np.int64, copy=False)
+    indices = p.rows.indices.astype(np.int64, copy=False)
+    cid, rid = pre[4], pre[5]  # never written in place below
     nrow = rid.size
     counts = np.diff(indptr)
     factor = np.where(p.side < 0, -1.0, 1.0) / p.scale if nrow else np.zeros(0)
@@ -364,9 +471,28 @@ def _build_graph(p: Prepared, num: _Numbers, coef: object, rhs: object, exact: b
     if nrow and p.is_eq.any():
         eqz = p.is_eq & (rid == 0)
         orient[p.is_eq & (rid < 0)] = -1
-        if eqz.any():
+        decided = np.zeros(nrow, dtype=bool)
+        und = eqz
+        ez = np.flatnonzero(eqz)
+        if ez.size and np.all(counts[ez] > 0):
+            # shortcut: the largest magnitude of a row decides when its +/- counts differ
+            # (the rule below, on its last group); only the other rows need the sort
+            cnt_e = counts[ez]
+            ptr_e = np.zeros(ez.size + 1, dtype=np.int64)
+            np.cumsum(cnt_e, out=ptr_e[1:])
+            take = np.arange(int(ptr_e[-1]), dtype=np.int64)
+            take += np.repeat(indptr[ez] - ptr_e[:-1], cnt_e)
+            c_e = cid[take]
+            mag = np.abs(c_e)
+            top = np.repeat(np.maximum.reduceat(mag, ptr_e[:-1]), cnt_e)
+            net = np.add.reduceat(np.where(mag == top, np.sign(c_e), 0), ptr_e[:-1])
+            hit = net != 0
+            orient[ez[hit]] = np.sign(net[hit])
+            decided[ez[hit]] = True
+            und = eqz & ~decided
+        if und.any():
             rown = np.repeat(np.arange(nrow), counts)
-            sel = eqz[rown]
+            sel = und[rown]
             r_e, c_e = rown[sel], cid[sel]
             mag, sgn = np.abs(c_e), np.sign(c_e)
             mspan = int(mag.max()) + 1 if mag.size else 1
@@ -381,20 +507,19 @@ def _build_graph(p: Prepared, num: _Numbers, coef: object, rhs: object, exact: b
                 r_s, m_s, s_s = r_e[order], mag[order], sgn[order]
             grp_start = np.flatnonzero(np.r_[True, (r_s[1:] != r_s[:-1]) | (m_s[1:] != m_s[:-1])])
             net = np.add.reduceat(s_s, grp_start)
-            g_row, g_mag = r_s[grp_start], m_s[grp_start]
+            g_row = r_s[grp_start]
             nz = net != 0
-            decided = np.zeros(nrow, dtype=bool)
             if nz.any():
                 # for each row, the last (largest magnitude) group with nonzero net
-                gr, gm, gn = g_row[nz], g_mag[nz], net[nz]
+                gr, gn = g_row[nz], net[nz]
                 last = np.flatnonzero(np.r_[gr[1:] != gr[:-1], True])
                 orient[gr[last]] = np.sign(gn[last])
                 decided[gr[last]] = True
-            sym = eqz & ~decided
+        sym = eqz & ~decided
+        if sym.any():
             kind[sym] = KIND_EQ_PM
-            if sym.any():
-                steps.append(f"{int(sym.sum())} sign-symmetric equalities kept in both "
-                             f"orientations")
+            steps.append(f"{int(sym.sum())} sign-symmetric equalities kept in both "
+                         f"orientations")
         if (orient < 0).any():
             steps.append(f"{int((orient < 0).sum())} equalities re-oriented")
     cid = cid * np.repeat(orient, counts)
@@ -423,7 +548,7 @@ def _build_graph(p: Prepared, num: _Numbers, coef: object, rhs: object, exact: b
     # --- duplicate rows: same kind, rhs id and (column, coefficient id) sequence
     dup_orig = dup_side = dup_node = np.zeros(0, dtype=np.int64)
     nrow = rid.size
-    if nrow > 1:
+    if nrow > 1 and _maybe_duplicates(indptr, indices, cid, kind, rid):
         span = int(np.abs(cid).max()) * 2 + 3 if cid.size else 3
         tokens = indices * span + (cid + span // 2)
         seq = rank_sequences_fast(counts, tokens)

@@ -14,6 +14,7 @@ arithmetic with a tolerance.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -79,7 +80,7 @@ def _effective(m: MilpData) -> tuple[np.ndarray, np.ndarray, bool]:
 
 
 def _half_row_codes(m: MilpData) -> np.ndarray:
-    """Sorted codes ``3 * row + side + 1`` of every half-row with at least two nonzeros."""
+    """Codes ``3 * row + side + 1`` of every half-row with at least two nonzeros."""
     nnz = np.diff(m.A.indptr)
     i = np.flatnonzero(nnz >= 2)
     lo, hi = m.row_lower[i], m.row_upper[i]
@@ -89,15 +90,33 @@ def _half_row_codes(m: MilpData) -> np.ndarray:
     up = ~eq & np.isfinite(hi)
     dn = ~eq & np.isfinite(lo)
     codes = np.concatenate([3 * i[eq] + 1, 3 * i[up] + 2, 3 * i[dn]])
-    return np.sort(codes.astype(np.int64))
+    return codes.astype(np.int64, copy=False)
+
+
+class _Rows(NamedTuple):
+    """Half-rows in canonical CSR form (sorted columns, no repeats, no explicit zeros),
+    as plain arrays."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    shape: tuple[int, int]
+
+    @property
+    def nnz(self) -> int:
+        return int(self.data.size)
+
+    def csr(self) -> sp.csr_array:
+        return sp.csr_array((self.data, self.indices, self.indptr), shape=self.shape)
 
 
 def _rows(m: MilpData, rows: np.ndarray, sides: np.ndarray,
-          col_map: np.ndarray | None = None) -> tuple[sp.csr_array, np.ndarray]:
+          col_map: np.ndarray | None = None) -> tuple[_Rows, np.ndarray]:
     """The half-rows ``(rows, sides)`` of ``m`` as ``<=``/``=`` rows (canonical CSR), with
     column ``j`` moved to ``col_map[j]`` when a (bijective) map is given."""
     sign = np.where(sides < 0, -1.0, 1.0)
     A = m.A
+    shape = (int(rows.size), m.num_vars)
     if rows.size:
         rows = np.asarray(rows, dtype=np.int64)
         lo, cnt = A.indptr[rows].astype(np.int64), np.diff(A.indptr)[rows].astype(np.int64)
@@ -107,18 +126,31 @@ def _rows(m: MilpData, rows: np.ndarray, sides: np.ndarray,
         ind = A.indices[take].astype(np.int64)
         if col_map is not None:
             ind = col_map[ind]
-        R = sp.csr_array((A.data[take] * np.repeat(sign, cnt), ind, ptr),
-                         shape=(rows.size, m.num_vars))
-        R.sum_duplicates()  # sorts the columns (and merges any repeats)
-        R.eliminate_zeros()
+        data = A.data[take]
+        if (sides < 0).any():
+            data *= np.repeat(sign, cnt)
+        if A.has_canonical_format and data.all():
+            # rows of a canonical matrix without zeros: canonical once the columns are
+            # sorted (a bijective col_map cannot create repeats)
+            if col_map is not None:
+                R = sp.csr_array((data, ind, ptr), shape=shape)
+                R.sort_indices()
+                ptr, ind, data = R.indptr, R.indices, R.data
+            out = _Rows(ptr, ind, data, shape)
+        else:
+            R = sp.csr_array((data, ind, ptr), shape=shape)
+            R.sum_duplicates()  # sorts the columns (and merges any repeats)
+            R.eliminate_zeros()
+            out = _Rows(R.indptr, R.indices, R.data, shape)
     else:
-        R = sp.csr_array((0, m.num_vars))
+        z = np.zeros(0, dtype=np.int64)
+        out = _Rows(np.zeros(1, dtype=np.int64), z, np.zeros(0), shape)
     rhs = np.where(sides < 0, -m.row_lower[rows], np.where(sides > 0, m.row_upper[rows],
                                                           m.row_lower[rows]))
-    return R, rhs
+    return out, rhs
 
 
-def _row_absmax(M: sp.csr_array) -> np.ndarray:
+def _row_absmax(M: _Rows | sp.csr_array) -> np.ndarray:
     """Largest |entry| of every row (0 for an empty row)."""
     out = np.zeros(M.shape[0])
     if M.nnz:
@@ -128,7 +160,7 @@ def _row_absmax(M: sp.csr_array) -> np.ndarray:
     return out
 
 
-def _proportional(R: sp.csr_array, rr: np.ndarray, C: sp.csr_array, cr: np.ndarray,
+def _proportional(R: _Rows, rr: np.ndarray, C: _Rows, cr: np.ndarray,
                   eq: np.ndarray, tol: float) -> tuple[bool, int]:
     """Each row of (R, rr) equals λ·(C, cr) with λ > 0 (λ ≠ 0 for equalities)."""
     if R.shape[0] == 0:
@@ -137,6 +169,33 @@ def _proportional(R: sp.csr_array, rr: np.ndarray, C: sp.csr_array, cr: np.ndarr
     if np.any(ra == 0) or np.any(ca == 0):
         return False, int(np.flatnonzero((ra == 0) | (ca == 0))[0])
     lam = ra / ca
+    if np.array_equal(R.indptr, C.indptr) and np.array_equal(R.indices, C.indices):
+        # same sparsity pattern (both canonical): compare the data arrays directly; the
+        # same tests as the general path below, without sparse products
+        cnt = np.diff(R.indptr)
+        seg_nz = cnt > 0
+        rd, cd = R.data, C.data
+        dot = np.zeros(R.shape[0])
+        if rd.size:
+            dot[seg_nz] = np.add.reduceat(rd * cd, R.indptr[:-1][seg_nz])
+        sign = np.where(dot < 0, -1.0, 1.0)
+        bad_sign = ~eq & (dot <= 0)
+        lam = lam * np.where(eq, sign, 1.0)
+        dmax = np.zeros(R.shape[0])
+        if rd.size:
+            dmax[seg_nz] = np.maximum.reduceat(np.abs(rd - cd * np.repeat(lam, cnt)),
+                                               R.indptr[:-1][seg_nz])
+        bad = bad_sign | (dmax > tol * ra) | ~_close(rr, lam * cr, tol)
+        if bad.any():
+            return False, int(np.flatnonzero(bad)[0])
+        return True, -1
+    return _proportional_sparse(R.csr(), rr, C.csr(), cr, eq, tol, ra, lam)
+
+
+def _proportional_sparse(R: sp.csr_array, rr: np.ndarray, C: sp.csr_array, cr: np.ndarray,
+                         eq: np.ndarray, tol: float, ra: np.ndarray,
+                         lam: np.ndarray) -> tuple[bool, int]:
+    """:func:`_proportional` for any sparsity patterns (sparse products)."""
     dot = np.asarray(R.multiply(C).sum(axis=1)).reshape(-1)
     sign = np.where(dot < 0, -1.0, 1.0)
     bad_sign = ~eq & (dot <= 0)
@@ -190,7 +249,8 @@ def verify_mapping(ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: Hal
         seen[have[(have >= 0) & (have < seen.size)]] = True
         missing = codes[~seen[codes]]
         if missing.size:
-            i, s = int(missing[0]) // 3, int(missing[0]) % 3 - 1
+            first = int(missing.min())  # the lowest uncovered half-row
+            i, s = first // 3, first % 3 - 1
             return False, f"{label} row {model.row_names[i]} (side {s}) is not covered"
         if dups[0].size:
             R, rr = _rows(model, dups[0], dups[1])

@@ -19,7 +19,7 @@ def dense_rank(keys: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if keys.dtype.kind in "iu":
         lo, hi = int(keys.min()), int(keys.max())
-        if hi - lo < 4 * keys.size + 1024:
+        if hi - lo < 16 * keys.size + 4096:
             # small key range: a presence table and its prefix sum give the same ranks
             # as sorting, in O(n + range)
             k = keys.astype(np.int64, copy=False) - lo

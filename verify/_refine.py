@@ -7,8 +7,9 @@ equitable refinement of the initial colouring). Two refinement procedures comput
 
 * the fast path (:func:`_half_round_hash`): a node's new colour is the dense rank, over
   both graphs at once, of a 64-bit signature ``mix(old colour, sum over arcs of
-  mix(neighbour colour, edge label))`` (wrap-around ``uint64`` arithmetic, fixed seeded
-  constants): an order-free multiset hash, so no per-round sort of the arcs;
+  r(neighbour colour) * w(edge label))`` (wrap-around ``uint64`` arithmetic; ``r`` a
+  seeded pseudo-random value per colour, ``w`` a seeded odd one per edge label): an
+  order-free multiset hash, so no per-round sort of the arcs;
 * the exact path (:func:`_half_round`, the reference): the new colour is the exact rank
   of ``(old colour, sorted multiset of (neighbour colour, edge label))``.
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -55,6 +57,7 @@ __all__ = ["Union", "Refined", "build_union", "refine", "refine_exact", "is_equi
 #: Fixed seed of the 64-bit weights of the hashed refinement (shared by both graphs).
 HASH_SEED = 0x243F6A8885A308D3
 _SALT_OWN = np.uint64(0x13198A2E03707344)
+_SALT_COL = np.uint64(0xA4093822299F31D0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,11 +80,20 @@ class Union:
     var_dst: np.ndarray
     var_w: np.ndarray
     init: np.ndarray  # initial colours
-    # cached per side: segment of every arc and first arc of every node
-    row_seg: np.ndarray
+    # per side: first arc of every node
     row_start: np.ndarray
-    var_seg: np.ndarray
     var_start: np.ndarray
+    var_arc: np.ndarray | None = None  # var-side arc k is row-side arc var_arc[k]
+
+    # per side: the node (position in *_nodes) of every arc; built on first use (only
+    # the exact path, the equitability check and the search need them)
+    @cached_property
+    def row_seg(self) -> np.ndarray:
+        return np.repeat(np.arange(self.row_deg.size, dtype=np.int64), self.row_deg)
+
+    @cached_property
+    def var_seg(self) -> np.ndarray:
+        return np.repeat(np.arange(self.var_deg.size, dtype=np.int64), self.var_deg)
 
 
 def build_union(ga: Graph, gb: Graph) -> Union:
@@ -96,21 +108,17 @@ def build_union(ga: Graph, gb: Graph) -> Union:
     is_row[oa_r:ob_v] = True
     is_row[ob_r:] = True
     # initial colours: variables by (cost, integer, lb, ub); rows by (kind, rhs)
-    vl = np.concatenate([ga.var_label, gb.var_label]).astype(np.int64)
-    vshift = vl - vl.min(axis=0) if vl.size else vl
+    vl = np.concatenate([ga.var_label, gb.var_label]).astype(np.int64, copy=False)
     vkey = np.zeros(vl.shape[0], dtype=np.int64)
     if vl.size:
-        spans = [int(x) + 1 for x in vshift.max(axis=0)]
-        if np.prod([float(x) for x in spans]) < 2.0 ** 62:
-            # lexicographic (cost, integer, lb, ub) packed into one int64: one ranking
-            for k in range(vl.shape[1]):
-                vkey = vkey * spans[k] + vshift[:, k]
-            vkey = dense_rank(vkey)
-        else:
-            for k in range(vl.shape[1]):
-                vkey = rank_pairs(vkey, vshift[:, k])
-    rk = np.concatenate([ga.row_kind, gb.row_kind]).astype(np.int64)
-    rr = np.concatenate([ga.row_rhs, gb.row_rhs]).astype(np.int64)
+        # lexicographic (cost, integer, lb, ub): the id columns dense-ranked (order
+        # kept; the integer flag is 0/1), then combined pairwise (small ranges: presence
+        # tables, no sort)
+        vkey = dense_rank(vl[:, 0]) * 2 + (vl[:, 1] != 0)
+        for k in (2, 3):
+            vkey = rank_pairs(vkey, dense_rank(vl[:, k]))
+    rk = np.concatenate([ga.row_kind, gb.row_kind]).astype(np.int64, copy=False)
+    rr = np.concatenate([ga.row_rhs, gb.row_rhs]).astype(np.int64, copy=False)
     rkey = rank_pairs(rk, rr - (rr.min() if rr.size else 0))
     nvc = int(vkey.max()) + 1 if vkey.size else 0
     init = np.empty(n, dtype=np.int64)
@@ -121,10 +129,12 @@ def build_union(ga: Graph, gb: Graph) -> Union:
     # arcs
     allcoef = np.concatenate([ga.coef, gb.coef])
     wshift = int(allcoef.min()) if allcoef.size else 0
-    row_nodes = np.concatenate([np.arange(oa_r, ob_v), np.arange(ob_r, n)]).astype(np.int64)
-    row_deg = np.concatenate([np.diff(ga.indptr), np.diff(gb.indptr)]).astype(np.int64)
-    row_dst = np.concatenate([ga.indices + oa_v, gb.indices + ob_v]).astype(np.int64)
-    row_w = (allcoef - wshift).astype(np.int64)
+    row_nodes = np.concatenate([np.arange(oa_r, ob_v, dtype=np.int64),
+                                np.arange(ob_r, n, dtype=np.int64)])
+    row_deg = np.concatenate([np.diff(ga.indptr), np.diff(gb.indptr)]).astype(np.int64, copy=False)
+    row_dst = np.concatenate([ga.indices, gb.indices + ob_v]).astype(np.int64, copy=False)
+    allcoef -= wshift
+    row_w = allcoef.astype(np.int64, copy=False)
     # transposed arcs (variable → row), grouped by variable node
     src_of_arc = np.repeat(row_nodes, row_deg)
     # stable grouping of the arcs by variable node: a CSR→CSC conversion (O(nnz), in C)
@@ -132,21 +142,18 @@ def build_union(ga: Graph, gb: Graph) -> Union:
     np.cumsum(row_deg, out=indptr[1:])
     order = sp.csr_array((np.arange(row_dst.size, dtype=np.int64), row_dst, indptr),
                          shape=(row_nodes.size, n)).tocsc().data.astype(np.int64, copy=False)
-    var_nodes = np.concatenate([np.arange(oa_v, oa_r), np.arange(ob_v, ob_r)]).astype(np.int64)
+    var_nodes = np.concatenate([np.arange(oa_v, oa_r, dtype=np.int64),
+                                np.arange(ob_v, ob_r, dtype=np.int64)])
     var_deg_full = np.bincount(row_dst, minlength=n)
-    var_deg = var_deg_full[var_nodes].astype(np.int64)
-    segs = []
-    for deg in (row_deg, var_deg):
-        st = np.zeros(deg.size, dtype=np.int64)
-        if deg.size:
-            np.cumsum(deg[:-1], out=st[1:])
-        segs += [np.repeat(np.arange(deg.size, dtype=np.int64), deg), st]
+    var_deg = var_deg_full[var_nodes].astype(np.int64, copy=False)
+    var_start = np.zeros(var_deg.size, dtype=np.int64)
+    if var_deg.size:
+        np.cumsum(var_deg[:-1], out=var_start[1:])
     return Union(
         ga=ga, gb=gb, n=n, owner=owner, is_row=is_row, offsets=(oa_v, oa_r, ob_v, ob_r),
         row_nodes=row_nodes, row_deg=row_deg, row_dst=row_dst, row_w=row_w,
         var_nodes=var_nodes, var_deg=var_deg, var_dst=src_of_arc[order], var_w=row_w[order],
-        init=dense_rank(init), row_seg=segs[0], row_start=segs[1], var_seg=segs[2],
-        var_start=segs[3],
+        init=dense_rank(init), row_start=indptr[:-1], var_start=var_start, var_arc=order,
     )
 
 
@@ -164,8 +171,9 @@ class Refined:
 
 def histograms_equal(u: Union, colours: np.ndarray) -> bool:
     k = int(colours.max()) + 1 if colours.size else 0
-    ha = np.bincount(colours[u.owner == 0], minlength=k)
-    hb = np.bincount(colours[u.owner == 1], minlength=k)
+    cut = u.offsets[2]  # graph A's nodes come first
+    ha = np.bincount(colours[:cut], minlength=k)
+    hb = np.bincount(colours[cut:], minlength=k)
     return bool(np.array_equal(ha, hb))
 
 
@@ -205,11 +213,14 @@ def _half_round(colours: np.ndarray, nodes: np.ndarray, deg: np.ndarray, dst: np
 
 
 def _edge_weights(w: np.ndarray) -> np.ndarray:
-    """Fixed pseudo-random 64-bit weight of every edge label (a table over the labels)."""
+    """Fixed pseudo-random odd 64-bit weight of every edge label (a table over the
+    labels)."""
     if w.size == 0:
         return np.zeros(0, dtype=np.uint64)
     tab = np.arange(int(w.max()) + 1, dtype=np.uint64) * _K2 + np.uint64(HASH_SEED)
-    return _mix(tab)[w]
+    tab = _mix(tab)
+    tab |= np.uint64(1)
+    return tab[w]
 
 
 def _half_round_hash(colours: np.ndarray, nodes: np.ndarray, dst: np.ndarray,
@@ -222,10 +233,15 @@ def _half_round_hash(colours: np.ndarray, nodes: np.ndarray, dst: np.ndarray,
     if nodes.size == 0:
         return colours
     old = colours[nodes]
-    cu = colours.view(np.uint64)
-    x = cu[dst] * _K1
-    x += wh
-    x = _mix(x)
+    k = int(colours.max()) + 1
+    # arc term: (pseudo-random value of the neighbour's colour) · (odd weight of the edge
+    # label), wrap-around; the colour values are one table of k entries
+    ctab = np.arange(k, dtype=np.uint64)
+    ctab *= _K1
+    ctab += _SALT_COL
+    ctab = _mix(ctab)
+    x = ctab[colours][dst]
+    x *= wh
     cs = np.zeros(x.size + 1, dtype=np.uint64)
     np.cumsum(x, out=cs[1:])
     h = cs[start + deg]
@@ -241,7 +257,7 @@ def _half_round_hash(colours: np.ndarray, nodes: np.ndarray, dst: np.ndarray,
     if not np.array_equal(back[inv], old):
         return None
     out = colours.copy()
-    out[nodes] = inv + (int(colours.max()) + 1)
+    out[nodes] = inv + k
     return dense_rank(out)
 
 
@@ -332,7 +348,8 @@ def refine(u: Union, colours: np.ndarray | None = None, *, max_half_rounds: int 
         return Refined(col, 0, True, 0, False, "hash")
     wh = u.__dict__.get("_wh")
     if wh is None:
-        wh = (_edge_weights(u.row_w), _edge_weights(u.var_w))
+        wr = _edge_weights(u.row_w)
+        wh = (wr, wr[u.var_arc] if u.var_arc is not None else _edge_weights(u.var_w))
         object.__setattr__(u, "_wh", wh)
     half = 0
     side = 0

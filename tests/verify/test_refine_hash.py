@@ -11,6 +11,7 @@ exact refinement. So a degenerate hash may cost time but can never change a verd
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -177,3 +178,111 @@ def test_number_lookup_matches_binary_search(values, others):
     q = np.abs(np.array(values + others, dtype=np.float64))
     q = q[q > 1e-12]
     assert np.array_equal(num._positions(q), np.searchsorted(num._u, q))
+
+
+# --------------------------------------------------------------------------- fast paths
+
+_VALUES = st.one_of(
+    st.sampled_from([0.0, -0.0, 1e-13, -1e-13, 1.0, -1.0, 1.0 + 1e-10, 2.0, INF, -INF]),
+    st.floats(-1e9, 1e9, allow_nan=False),
+)
+
+
+@SETTINGS
+@given(st.lists(_VALUES, max_size=400), st.integers(0, 5))
+def test_joint_number_ids_match_the_plain_lookup(values, repeat):
+    # the hash-table deduplication of _Numbers.joint gives exactly the clusters and ids
+    # of sorting every value (duplicates, zeros, -0.0, infinities, near-ties)
+    from optiscribe.verify._canon import _Numbers
+
+    v = np.array(values * (repeat + 1), dtype=np.float64)
+    plain = _Numbers([v], 1e-9, False)
+    joint, ids = _Numbers.joint(v, 1e-9)
+    assert np.array_equal(ids, plain.ids(v))
+    assert np.array_equal(joint._u, plain._u) and np.array_equal(joint._cl, plain._cl)
+    assert joint.inf_id == plain.inf_id
+
+
+def _zero_rhs_equalities(draw_rows):
+    rows = [r for r in draw_rows if sum(1 for x in r if x) >= 2]
+    if not rows:
+        rows = [[1, -1, 0, 0]]
+    return milp(rows, [1, 2, 3, 4], lo=[0] * len(rows), hi=[0] * len(rows))
+
+
+_ROWS = st.lists(st.lists(st.sampled_from([0, 0, 1, -1, 2, -2, 0.5, -0.5]), min_size=4,
+                          max_size=4), min_size=1, max_size=8)
+
+
+@SETTINGS
+@given(_ROWS)
+def test_zero_rhs_equalities_are_oriented_by_the_rule(rows):
+    # orientation rule: the largest magnitude whose +/- counts differ has a positive net
+    # count; rows where every magnitude is balanced are kept in both orientations
+    from optiscribe.verify._canon import KIND_EQ, KIND_EQ_PM
+
+    m = _zero_rhs_equalities(rows)
+    ga, _, _ = label_pair(prepare(m), prepare(m))
+    for k in range(ga.n_rows):
+        cid = ga.coef[ga.indptr[k]:ga.indptr[k + 1]]
+        net = {}
+        for c in cid.tolist():
+            net[abs(c)] = net.get(abs(c), 0) + (1 if c > 0 else -1)
+        unbalanced = [mag for mag, n in net.items() if n]
+        if ga.row_kind[k] == KIND_EQ:
+            assert unbalanced and net[max(unbalanced)] > 0
+        else:
+            assert ga.row_kind[k] == KIND_EQ_PM and not unbalanced
+
+
+@SETTINGS
+@given(_ROWS, st.integers(0, 3))
+def test_duplicate_screen_changes_nothing(rows, seed):
+    # the hashed screen only skips the exact duplicate detection when no two rows are
+    # equal; forcing the exact detection gives the same graphs
+    from optiscribe.verify import _canon as canon_module
+
+    m = _zero_rhs_equalities(rows + rows[:2])
+    other = permuted(m, seed)
+    ga, gb, _ = label_pair(prepare(m), prepare(other))
+    orig = canon_module._maybe_duplicates
+    try:
+        canon_module._maybe_duplicates = lambda *a: True
+        ha, hb, _ = label_pair(prepare(m), prepare(other))
+    finally:
+        canon_module._maybe_duplicates = orig
+    for g, h in ((ga, ha), (gb, hb)):
+        assert np.array_equal(g.indptr, h.indptr) and np.array_equal(g.indices, h.indices)
+        assert np.array_equal(g.coef, h.coef) and np.array_equal(g.row_rhs, h.row_rhs)
+        assert np.array_equal(g.dup_orig, h.dup_orig) and g.steps == h.steps
+
+
+@SETTINGS
+@given(st.integers(1, 30), st.integers(0, 10_000), st.floats(0.1, 10.0),
+       st.sampled_from([0.0, 1e-12, 1e-6, 0.5]))
+def test_proportional_fast_path_matches_the_sparse_one(nrows, seed, lam, noise):
+    # equal sparsity patterns are compared on the data arrays; same answer as the
+    # general sparse-product path
+    from optiscribe.verify._certify import _proportional, _proportional_sparse, _Rows
+
+    rng = np.random.default_rng(seed)
+    dense = rng.choice([0.0, 0.0, 1.0, -1.0, 2.5, -0.5], size=(nrows, 6))
+    dense[:, 0] = np.where(dense[:, 0] == 0, 1.0, dense[:, 0])
+    flip = rng.random(nrows) < 0.3
+    other = dense * lam * np.where(flip, -1.0, 1.0)[:, None]
+    other = other * (1 + noise * rng.standard_normal(other.shape))
+    rr = rng.choice([0.0, 1.0, -2.0, INF], size=nrows)
+    cr = rr * lam * np.where(flip, -1.0, 1.0)
+    eq = rng.random(nrows) < 0.5
+
+    def rows(a):
+        s = sp.csr_array(a)
+        return _Rows(s.indptr, s.indices, s.data, s.shape)
+
+    R, C = rows(dense), rows(other)
+    assert np.array_equal(R.indices, C.indices)
+    fast = _proportional(R, rr, C, cr, eq, 1.6e-8)
+    ra = np.maximum.reduceat(np.abs(R.data), R.indptr[:-1])
+    ca = np.maximum.reduceat(np.abs(C.data), C.indptr[:-1])
+    slow = _proportional_sparse(R.csr(), rr, C.csr(), cr, eq, 1.6e-8, ra, ra / ca)
+    assert fast == slow
