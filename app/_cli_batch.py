@@ -17,6 +17,8 @@ Exit codes (on top of :mod:`optiscribe.app.cli`'s):
 
 from __future__ import annotations
 
+import importlib.util
+
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -292,6 +294,10 @@ def register(app: typer.Typer) -> None:
             "solver": solver, "command": "optiscribe eval " + " ".join(f"-b {b}" for b in benchmark),
         }
         paths = write_reports(run.scores, out_dir, variants=run.variants, meta=meta, plots=plots)
+        if plots and importlib.util.find_spec("matplotlib") is None:
+            # The report and CSV are complete without plots; say why the PNGs are missing.
+            typer.echo("note: plots not written: matplotlib is not installed "
+                       "(pip install 'optiscribe[bench]', or pass --no-plots)", err=True)
         interrupted = any(b.interrupted for b in run.batches)
         if as_json:
             typer.echo(json.dumps({
