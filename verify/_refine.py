@@ -177,6 +177,29 @@ def histograms_equal(u: Union, colours: np.ndarray) -> bool:
     return bool(np.array_equal(ha, hb))
 
 
+def _sorted_arc_keys(colours: np.ndarray, ncolours: int, dst: np.ndarray, w: np.ndarray,
+                     seg: np.ndarray, nnodes: int) -> np.ndarray:
+    """Each node's multiset of (neighbour colour, edge label) as exact int64 keys, sorted
+    inside the node's segment of the arc arrays (the canonical order of the multiset).
+
+    Keys are packed into one int64 when that cannot overflow, else ranked; a segment
+    offset then lets one global sort order every segment at once.
+    """
+    wmax = int(w.max()) + 1
+    if ncolours * wmax < (1 << 62):
+        p = colours[dst] * wmax + w
+    else:
+        p = rank_pairs(colours[dst], w)
+    pmax = int(p.max()) + 1
+    if nnodes * pmax >= (1 << 62):
+        p = dense_rank(p)
+        pmax = int(p.max()) + 1
+    base = seg * pmax
+    p = np.sort(base + p)
+    p -= base
+    return p
+
+
 def _half_round(colours: np.ndarray, nodes: np.ndarray, deg: np.ndarray, dst: np.ndarray,
                 w: np.ndarray, seg: np.ndarray, start: np.ndarray) -> np.ndarray:
     """New colours: classes of (old colour, sorted multiset of (neighbour colour, edge
@@ -188,19 +211,7 @@ def _half_round(colours: np.ndarray, nodes: np.ndarray, deg: np.ndarray, dst: np
     if nodes.size == 0:
         return colours
     if dst.size:
-        wmax = int(w.max()) + 1
-        cmax = int(colours.max()) + 1
-        if cmax * wmax < (1 << 62):
-            p = colours[dst] * wmax + w
-        else:
-            p = rank_pairs(colours[dst], w)
-        pmax = int(p.max()) + 1
-        if nodes.size * pmax >= (1 << 62):
-            p = dense_rank(p)
-            pmax = int(p.max()) + 1
-        base = seg * pmax
-        p = np.sort(base + p)  # sort inside each node's segment
-        p -= base
+        p = _sorted_arc_keys(colours, int(colours.max()) + 1, dst, w, seg, nodes.size)
         seq = rank_sequences_fast(deg, p, seg=seg, starts=start, prefix=colours[nodes])
     else:
         seq = dense_rank(colours[nodes])
@@ -308,18 +319,7 @@ def is_equitable(u: Union, colours: np.ndarray, *, skip_pairs: bool = False) -> 
             return False
         if dst.size == 0:
             continue
-        wmax = int(w.max()) + 1
-        if k * wmax < (1 << 62):
-            p = colours[dst] * wmax + w
-        else:
-            p = rank_pairs(colours[dst], w)
-        pmax = int(p.max()) + 1
-        if nodes.size * pmax >= (1 << 62):
-            p = dense_rank(p)
-            pmax = int(p.max()) + 1
-        base = seg * pmax
-        p = np.sort(base + p)  # each node's multiset in canonical order
-        p -= base
+        p = _sorted_arc_keys(colours, k, dst, w, seg, nodes.size)
         off = np.arange(p.size, dtype=np.int64) - start[seg]
         if not np.array_equal(p[start[r][seg] + off], p):
             return False
