@@ -12,12 +12,21 @@ compiler, so the names are Pyomo's (``capacity[wood]``, ``make[chair]``):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Diagnosis", "HighsCopy", "diagnose_infeasible", "diagnose_unbounded", "highs_copy"]
+__all__ = [
+    "Diagnosis",
+    "HighsCopy",
+    "conflict_message",
+    "diagnose_infeasible",
+    "diagnose_unbounded",
+    "highs_copy",
+    "iis_names",
+]
 
 
 @dataclass(frozen=True)
@@ -85,17 +94,33 @@ def diagnose_infeasible(model: Any) -> Diagnosis:
                                    "values, and big-M or logical constraints that exclude every integer point")
         return Diagnosis(None, "the solver reported infeasibility but the relaxation solved; "
                                "numerical trouble is likely: check very large or very small coefficients")
+    names = iis_names(h, copy.row_names, copy.col_names)
+    if names is None:
+        return Diagnosis(None, "no irreducible infeasible subsystem could be computed; remove constraints one "
+                               "family at a time to find the conflict")
+    return Diagnosis(names, conflict_message(names))
+
+
+def iis_names(h: Any, row_names: Sequence[str], col_names: Sequence[str]) -> tuple[str, ...] | None:
+    """The rows and column bounds of an IIS of the infeasible model in ``h``, by name.
+
+    ``None`` when HiGHS computes none. ``h`` must have been run.
+    """
+    import highspy
+
     # The default strategy only reads an IIS off a simplex basis, which presolve may never
     # produce; strategy 1 (from the LP, row priority) always computes one.
     h.setOptionValue("iis_strategy", 1)
     iis = highspy.HighsIis()
     if h.getIis(iis) != highspy.HighsStatus.kOk or not iis.valid:
-        return Diagnosis(None, "no irreducible infeasible subsystem could be computed; remove constraints one "
-                               "family at a time to find the conflict")
-    names = [copy.row_names[i] for i in iis.row_index]
-    names += [f"bounds of {copy.col_names[j]}" for j in iis.col_index]
-    unique = tuple(dict.fromkeys(names))
-    return Diagnosis(unique, "these constraints and bounds cannot all hold: " + ", ".join(unique))
+        return None
+    names = [row_names[i] for i in iis.row_index]
+    names += [f"bounds of {col_names[j]}" for j in iis.col_index]
+    return tuple(dict.fromkeys(names))
+
+
+def conflict_message(names: Sequence[str]) -> str:
+    return "these constraints and bounds cannot all hold: " + ", ".join(names)
 
 
 def diagnose_unbounded(model: Any) -> Diagnosis:

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from optiscribe.solvers.backends import SolveOptions, _gap, _message
+from optiscribe.solvers.diagnose import conflict_message, iis_names
 from optiscribe.solvers.errors import SolverError
 from optiscribe.solvers.result import SolutionStatus, SolveResult, Termination
 
@@ -66,14 +67,11 @@ def solve_mps(path: str | Path, options: SolveOptions = SolveOptions()) -> Solve
             rnames = list(lp.row_names_) or [f"r{i}" for i in range(lp.num_row_)]
             duals = dict(zip(rnames, (float(d) for d in sol.row_dual)))
     elif term is Termination.INFEASIBLE and options.diagnose:
-        h.setOptionValue("iis_strategy", 1)  # see diagnose.diagnose_infeasible
-        iis = highspy.HighsIis()
-        if h.getIis(iis) == highspy.HighsStatus.kOk and iis.valid:
-            rn = list(lp.row_names_)
-            cn = list(lp.col_names_)
-            conflict = tuple([rn[i] if rn else f"r{i}" for i in iis.row_index]
-                             + [f"bounds of {cn[j] if cn else f'c{j}'}" for j in iis.col_index])
-            extra = "these constraints and bounds cannot all hold: " + ", ".join(conflict)
+        rnames = list(lp.row_names_) or [f"r{i}" for i in range(lp.num_row_)]
+        cnames = list(lp.col_names_) or [f"c{j}" for j in range(lp.num_col_)]
+        conflict = iis_names(h, rnames, cnames)
+        if conflict is not None:
+            extra = conflict_message(conflict)
     version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
     return SolveResult(
         solver="highs", solver_version=version, termination=term, solution_status=status,

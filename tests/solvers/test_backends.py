@@ -146,3 +146,14 @@ def test_solves_from_several_threads_do_not_deadlock() -> None:
         t.join(timeout=max(0.0, deadline - time.monotonic()))
     assert not any(t.is_alive() for t in threads), "a solve thread hung (deadlock between concurrent solves)"
     assert wrong == []
+
+
+def test_solve_mps_infeasible_names_the_conflict(tmp_path: Any) -> None:
+    from optiscribe.formulate.compile import write_mps
+
+    cons = MIX["constraints"] + [{"name": "lots", "expression": "make['chair'] + make['table'] >= 100"}]
+    path = write_mps(model(constraints=cons), tmp_path / "inf.mps")
+    r = solve_mps(path)
+    assert r.termination is Termination.INFEASIBLE and not r.has_solution
+    assert r.conflict is not None and any("lots" in n for n in r.conflict)
+    assert "cannot all hold" in r.message
