@@ -206,7 +206,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
     ) -> None:
         """Check a formulation: shape, names, indices, data, linearity. Exit 0 valid, 1 invalid, 3 unreadable."""
-        from optiscribe.formulate.errors import FormulationValidationError
+        from optiscribe.formulate.errors import FormulationReadError, FormulationValidationError
         from optiscribe.formulate.ir import Formulation
 
         if not file.is_file():
@@ -216,9 +216,7 @@ def register(app: typer.Typer) -> None:
             em = f.expand()
         except FormulationValidationError as exc:
             issues = [str(i) for i in exc.issues]
-            unreadable = not issues and ("not valid JSON" in str(exc) or "not valid YAML" in str(exc)
-                                         or "cannot read" in str(exc) or "unknown formulation file type" in str(exc))
-            code = EXIT_BAD_INPUT if unreadable else EXIT_NEGATIVE
+            code = EXIT_BAD_INPUT if isinstance(exc, FormulationReadError) else EXIT_NEGATIVE
             if as_json:
                 typer.echo(json.dumps({"ok": False, "error": str(exc), "issues": issues}))
             else:

@@ -32,6 +32,7 @@ __all__ = [
     "BackendUnavailable",
     "CompileError",
     "CorrectionBudgetExceeded",
+    "FormulationReadError",
     "FormulationSyntaxError",
     "FormulationValidationError",
     "LLMError",
@@ -69,6 +70,12 @@ class FormulationValidationError(ModelError):
     def __init__(self, message: str, *, issues: tuple = ()) -> None:
         super().__init__(message)
         self.issues = tuple(issues)
+
+
+class FormulationReadError(FormulationValidationError):
+    """The formulation could not be read at all: a missing or unreadable file, an unknown
+    file type, or text that is not JSON/YAML. Callers that separate bad input from an
+    invalid model (the CLI's exit 3 vs 1) test for this type."""
 
 
 class CompileError(ModelError):

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from optiscribe.formulate.errors import FormulationValidationError
+from optiscribe.formulate.errors import FormulationReadError, FormulationValidationError
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -373,7 +373,7 @@ class Formulation(BaseModel):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise FormulationValidationError(
+            raise FormulationReadError(
                 f"the formulation is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
             ) from exc
         return cls.from_dict(data)
@@ -385,7 +385,7 @@ class Formulation(BaseModel):
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-            raise FormulationValidationError(f"the formulation is not valid YAML{where}: {exc}") from exc
+            raise FormulationReadError(f"the formulation is not valid YAML{where}: {exc}") from exc
         if not isinstance(data, dict):
             raise FormulationValidationError(
                 "the formulation must be a mapping with keys sets, parameters, variables, objective, constraints"
@@ -399,13 +399,13 @@ class Formulation(BaseModel):
         try:
             text = p.read_text(encoding="utf-8")
         except OSError as exc:
-            raise FormulationValidationError(f"cannot read formulation file {str(p)!r}: {exc.strerror}") from exc
+            raise FormulationReadError(f"cannot read formulation file {str(p)!r}: {exc.strerror}") from exc
         suffix = p.suffix.lower()
         if suffix == ".json":
             return cls.from_json(text)
         if suffix in (".yaml", ".yml"):
             return cls.from_yaml(text)
-        raise FormulationValidationError(
+        raise FormulationReadError(
             f"unknown formulation file type {suffix!r} for {str(p)!r}: use .json, .yaml or .yml"
         )
 

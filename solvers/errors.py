@@ -10,6 +10,7 @@ and gives the next step; structured context travels as attributes.
     ├── ModelError                  (optiscribe.formulate.errors)
     │   ├── FormulationSyntaxError  an expression does not parse or uses forbidden syntax
     │   ├── FormulationValidationError  unknown names, bad indices, missing data, not a MILP
+    │   │   └── FormulationReadError  the file/text cannot be read as JSON or YAML
     │   └── CompileError            the IR could not be turned into a Pyomo model
     ├── LLMError                    (optiscribe.formulate.errors)
     │   ├── BackendUnavailable      backend not installed / not configured / unreachable

@@ -62,18 +62,22 @@ def test_sense_aliases_are_accepted(base: dict[str, Any]) -> None:
 
 
 def test_bad_json_and_yaml_give_located_errors() -> None:
-    with pytest.raises(FormulationValidationError, match=r"not valid JSON: .* line 1 column"):
+    from optiscribe.formulate.errors import FormulationReadError
+
+    with pytest.raises(FormulationReadError, match=r"not valid JSON: .* line 1 column"):
         Formulation.from_json('{"sets": [}')
-    with pytest.raises(FormulationValidationError, match="not valid YAML at line"):
+    with pytest.raises(FormulationReadError, match="not valid YAML at line"):
         Formulation.from_yaml("sets: [\n  - a: b\n  c")
 
 
 def test_from_file_rejects_unknown_suffix(tmp_path: Any) -> None:
     p = tmp_path / "m.txt"
     p.write_text("{}")
-    with pytest.raises(FormulationValidationError, match="use .json, .yaml or .yml"):
+    from optiscribe.formulate.errors import FormulationReadError
+
+    with pytest.raises(FormulationReadError, match="use .json, .yaml or .yml"):
         Formulation.from_file(p)
-    with pytest.raises(FormulationValidationError, match="cannot read"):
+    with pytest.raises(FormulationReadError, match="cannot read"):
         Formulation.from_file(tmp_path / "missing.yaml")
 
 
