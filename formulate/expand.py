@@ -13,7 +13,6 @@ a convenient matrix-like view for checks (all-zero solutions, counting variables
 from __future__ import annotations
 
 import ast
-import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from optiscribe.formulate.expr import (
     ParamInfo,
     SetInfo,
     VarInfo,
+    did_you_mean,
     parse,
     parse_for_each,
 )
@@ -209,8 +209,7 @@ def _check_index(kind: str, name: str, index: list[str], sets: Mapping[str, SetI
     ok = True
     for n in index:
         if n not in sets:
-            close = difflib.get_close_matches(n, list(sets), n=2, cutoff=0.6)
-            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else (
+            hint = did_you_mean(n, sets, n=2) or (
                 f"; declared sets are: {', '.join(sets)}" if sets else "; declare it under 'sets'")
             issues.append(Issue(where, f"{kind} {name!r} is indexed by unknown set {n!r}{hint}", "unknown_name"))
             ok = False
@@ -264,8 +263,7 @@ def expand(f: Formulation) -> ExpandedModel:
             if isinstance(b, str):
                 p_info = params.get(b)
                 if p_info is None:
-                    close = difflib.get_close_matches(b, list(params), n=2, cutoff=0.6)
-                    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+                    hint = did_you_mean(b, params, n=2)
                     issues.append(Issue(where, f"{side} bound {b!r} is neither a number nor a parameter{hint}", "unknown_name"))
                     resolved_bounds.append(None)
                     continue

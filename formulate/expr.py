@@ -27,7 +27,7 @@ import difflib
 import functools
 import math
 import operator
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -39,6 +39,7 @@ __all__ = [
     "SetInfo",
     "ParamInfo",
     "VarInfo",
+    "did_you_mean",
     "parse",
     "parse_for_each",
 ]
@@ -68,6 +69,12 @@ class ExprError(Exception):
         if self.snippet is not None and self.col is not None:
             return f"{self.message} (at column {self.col + 1}: `{self.snippet}`)"
         return self.message
+
+
+def did_you_mean(name: str, candidates: Iterable[str], *, n: int = 3) -> str:
+    """``"; did you mean 'a' or 'b'?"`` for the declared names close to ``name``, else ``""``."""
+    close = difflib.get_close_matches(name, list(candidates), n=n, cutoff=0.6)
+    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
 # ------------------------------------------------------------------------------ parsing
@@ -410,10 +417,10 @@ class Evaluator:
         return "variable"
 
     def _unknown(self, name: str, kind: str, candidates: list[str]) -> str:
-        close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
         msg = f"unknown {kind} {name!r}"
-        if close:
-            msg += f"; did you mean {' or '.join(repr(c) for c in close)}?"
+        hint = did_you_mean(name, candidates)
+        if hint:
+            msg += hint
         elif candidates:
             shown = ", ".join(candidates[:12]) + (", ..." if len(candidates) > 12 else "")
             msg += f"; declared {kind}s are: {shown}"

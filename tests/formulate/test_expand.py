@@ -168,3 +168,9 @@ def test_index_name_shadowing_is_refused(base: dict[str, Any]) -> None:
     base["objective"]["expression"] = "sum(make[cap] for cap in P)"
     [msg] = issues_of(base)
     assert "hides the declared parameter 'cap'" in msg
+
+
+def test_unknown_bound_parameter_suggests_a_close_one(base: dict[str, Any]) -> None:
+    base["variables"][0]["upper"] = "proft"
+    [msg] = issues_of(base)
+    assert "upper bound 'proft' is neither a number nor a parameter; did you mean 'profit'?" in msg
