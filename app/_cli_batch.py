@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+from rich.markup import escape
 
-from optiscribe.app.cli import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK
+from optiscribe.app.cli import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, fail
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,8 +45,7 @@ def _console(stderr: bool = True) -> Console:
 
 
 def _error(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
-    _console().print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
-    return typer.Exit(code)
+    return fail(message, code)
 
 
 class _Bar:
@@ -95,7 +95,7 @@ class _Bar:
 def _report_issues(scan: InputScan) -> None:
     con = _console()
     for issue in scan.issues[:_MAX_ISSUES_SHOWN]:
-        con.print(f"[yellow]bad input:[/] {issue}", markup=True, soft_wrap=True)
+        con.print(f"[yellow]bad input:[/] {escape(str(issue))}", markup=True, soft_wrap=True)
     if len(scan.issues) > _MAX_ISSUES_SHOWN:
         con.print(f"[yellow]... and {len(scan.issues) - _MAX_ISSUES_SHOWN} more bad lines[/]", markup=True)
 
@@ -333,7 +333,7 @@ def register(app: typer.Typer) -> None:
             for v in run.variants:
                 con.print(f"{v.benchmark} across label variants: " + ", ".join(
                     f"{s.variant} {fmt_ratio(s.accuracy)}" for s in v.scores) + f"; spread {fmt_ratio(v.spread)}")
-            con.print(f"report: {paths['markdown']}  csv: {paths['csv']}")
+            con.print(f"report: {escape(str(paths['markdown']))}  csv: {escape(str(paths['csv']))}")
         if interrupted:
             raise typer.Exit(EXIT_INTERRUPTED)
         raise typer.Exit(EXIT_OK)

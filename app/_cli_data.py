@@ -27,10 +27,9 @@ data_app = typer.Typer(name="data", help="Synthetic problems (text, model, code,
 
 
 def _bad_input(msg: str) -> typer.Exit:
-    from optiscribe.app.cli import EXIT_BAD_INPUT
+    from optiscribe.app.cli import fail
 
-    typer.echo(f"error: {msg}", err=True)
-    return typer.Exit(EXIT_BAD_INPUT)
+    return fail(msg)
 
 
 def _split(values: list[str] | None) -> list[str]:

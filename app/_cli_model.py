@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+from rich.markup import escape
 
-from optiscribe.app.cli import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, EXIT_UNDECIDED
+from optiscribe.app.cli import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, EXIT_UNDECIDED, fail
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,9 +35,8 @@ def _console(stderr: bool = False) -> Console:
 def _fail(message: str, *, as_json: bool, code: int = EXIT_BAD_INPUT, issues: list[str] | None = None) -> typer.Exit:
     if as_json:
         typer.echo(json.dumps({"ok": False, "error": message, "issues": issues or []}))
-    else:
-        _console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True)
-    return typer.Exit(code)
+        return typer.Exit(code)
+    return fail(message, code)
 
 
 def _load(file: Optional[Path], example: Optional[str], as_json: bool) -> Formulation:
@@ -139,7 +139,7 @@ def register(app: typer.Typer) -> None:
         con.print(f"[bold]status[/]: {status}   [bold]objective[/]: {obj}   "
                   f"[bold]solver[/]: {result.solver} {result.solver_version}   [bold]time[/]: {result.runtime_s * 1000:.1f} ms")
         if result.message and not result.is_optimal:
-            con.print(f"[yellow]{result.message}[/]")
+            con.print(f"[yellow]{escape(result.message)}[/]")
         raise typer.Exit(code)
 
     @app.command("export")
@@ -220,7 +220,7 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 typer.echo(json.dumps({"ok": False, "error": str(exc), "issues": issues}))
             else:
-                _console(stderr=True).print(f"[bold red]invalid:[/] {exc}", markup=True)
+                fail(str(exc), code, label="invalid")
             raise typer.Exit(code) from None
         summary = {"ok": True, "name": f.name, "sets": len(f.sets), "parameters": len(f.parameters),
                    "variables": em.num_vars, "constraints": em.num_rows, "notes": list(em.notes)}
@@ -228,8 +228,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(summary))
         else:
             con = _console()
-            con.print(f"[green]valid[/]: {f.name}: {em.num_vars} variables, {em.num_rows} constraints "
+            con.print(f"[green]valid[/]: {escape(f.name)}: {em.num_vars} variables, {em.num_rows} constraints "
                       f"({len(f.sets)} sets, {len(f.parameters)} parameters)")
             for note in em.notes:
-                con.print(f"[yellow]note[/]: {note}")
+                con.print(f"[yellow]note[/]: {escape(note)}")
         raise typer.Exit(EXIT_OK)

@@ -66,16 +66,13 @@ def register(app: typer.Typer) -> None:
         llm_config: BackendConfig,
     ) -> None:
         """Formulate PROBLEM as a MILP with an LLM, solve it, and report status, objective and confidence."""
-        from optiscribe.app.cli import EXIT_BAD_INPUT
         from optiscribe.formulate.errors import LLMError
         from optiscribe.formulate.llm import make_backend
         from optiscribe.formulate.modes import MODES
         from optiscribe.formulate.pipeline import solve_text
         from optiscribe.solvers.errors import DataError
 
-        def fail(msg: str) -> typer.Exit:
-            typer.echo(f"error: {msg}", err=True)
-            return typer.Exit(EXIT_BAD_INPUT)
+        from optiscribe.app.cli import fail
 
         if mode not in MODES:
             raise fail(f"--mode {mode!r} is not a mode; choose one of {', '.join(MODES)}")

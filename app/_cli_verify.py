@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from optiscribe.app.cli import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, EXIT_UNDECIDED
+from optiscribe.app.cli import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, EXIT_UNDECIDED, fail
 
 __all__ = ["register"]
 
@@ -37,10 +37,8 @@ def register(app: typer.Typer) -> None:
 
         from optiscribe.verify import ModelReadError, Verdict, check
 
-        err = Console(stderr=True)
         if level not in ("strict", "normalized"):
-            err.print(f"[red]error:[/red] --level must be 'strict' or 'normalized', not {level!r}.")
-            raise typer.Exit(EXIT_BAD_INPUT)
+            raise fail(f"--level must be 'strict' or 'normalized', not {level!r}.")
         try:
             result = check(reference, candidate, level=level, rtol=rtol, exact=exact,
                            time_limit=time_limit, second_opinion=second_opinion)
@@ -48,7 +46,7 @@ def register(app: typer.Typer) -> None:
             if json_out:
                 typer.echo(json.dumps({"verdict": "bad_input", "reason": str(exc)}))
             else:
-                err.print(f"[red]error:[/red] {exc}")
+                raise fail(str(exc)) from None
             raise typer.Exit(EXIT_BAD_INPUT) from None
         code = {
             Verdict.EQUIVALENT: EXIT_OK,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import typer
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_NEGATIVE", "EXIT_OK", "EXIT_UNDECIDED", "app", "main"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_NEGATIVE", "EXIT_OK", "EXIT_UNDECIDED", "app", "fail", "main"]
 
 EXIT_OK = 0
 EXIT_NEGATIVE = 1
@@ -37,6 +37,22 @@ app = typer.Typer(
     # Markdown mode joins the hard-wrapped lines of docstrings into paragraphs.
     rich_markup_mode="markdown",
 )
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT, *, label: str = "error") -> typer.Exit:
+    """Print ``error: message`` on stderr and return the ``typer.Exit`` to raise.
+
+    The message is printed verbatim, never as rich markup: model names such as
+    ``inv[t - 1]`` or a location ``[at t=1]`` would otherwise be taken for style tags and
+    vanish (or a ``[/path]`` would crash the printer).
+    """
+    from rich.console import Console
+    from rich.text import Text
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        Text.assemble((f"{label}:", "bold red"), " ", message)
+    )
+    return typer.Exit(code)
 
 
 @app.callback()

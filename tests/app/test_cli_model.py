@@ -84,3 +84,23 @@ def test_export_mps_keeps_names_and_latex(tmp_path: Path) -> None:
 
 def test_export_needs_a_target() -> None:
     assert runner.invoke(app, ["export", "--example", "furniture"]).exit_code == 3
+
+
+def test_human_output_keeps_bracketed_names(tmp_path: Path) -> None:
+    """Model names like inv[t-1] and places like [at t=1] are text, not rich markup."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({
+        "sets": [{"name": "T", "first": 1, "last": 2}],
+        "variables": [{"name": "inv", "index": ["T"]}],
+        "objective": {"sense": "min", "expression": "sum(inv[t] for t in T)"},
+        "constraints": [{"name": "bal", "for_each": "t in T", "expression": "inv[t] >= inv[t-1]"}],
+    }))
+    r = runner.invoke(app, ["validate", str(bad)])
+    assert r.exit_code == 1
+    assert "`inv[t-1]`" in r.output and "[at t=1]" in r.output
+
+    cons = load_example("furniture").formulation.to_dict()["constraints"]
+    cons.append({"name": "lots", "expression": "sum(make[p] for p in P) >= 1000"})
+    r = runner.invoke(app, ["solve-model", str(write_model(tmp_path, constraints=cons))])
+    assert r.exit_code == 1
+    assert "bounds of make[chair]" in r.output.replace("\n", " ")
