@@ -108,6 +108,17 @@ def _default_check(a: Any, b: Any) -> Any:
     return check(a, b, level="strict")
 
 
+def _read_once(model: Any) -> Any:
+    """The checker's matrix form of ``model``; the model itself if it cannot be read, so
+    that the comparison fails the usual way and falls back to objectives."""
+    from optiscribe.verify import read_model
+
+    try:
+        return read_model(model)
+    except Exception:  # noqa: BLE001 - reported by the comparison itself
+        return model
+
+
 def _verdict_name(result: Any) -> str:
     v = getattr(result, "verdict", result)
     return str(getattr(v, "value", v)).lower()
@@ -122,6 +133,7 @@ def consensus(
     failed (it counts in the total, never in a class). ``check(a, b)`` defaults to
     ``verify.check(a, b, level="strict")``.
     """
+    read_once = check is None  # our checker takes its matrix form: read each sample once, not per pair
     check = check or _default_check
     total = len(evaluations)
     usable = [i for i, ev in enumerate(evaluations) if ev is not None and (ev.model is not None or ev.mps)]
@@ -138,6 +150,8 @@ def consensus(
                 p = Path(tmp) / f"sample{i}.mps"
                 p.write_text(ev.mps or "", encoding="utf-8")
                 instance[i] = p
+            if read_once:
+                instance[i] = _read_once(instance[i])
         for i in usable:
             placed = False
             for cls in classes:
