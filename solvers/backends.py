@@ -123,7 +123,7 @@ def _message(term: Termination, status: SolutionStatus, extra: str = "") -> str:
 
 
 def _diagnose(
-    model: Any, term: Termination, options: SolveOptions
+    model: Any, term: Termination, options: SolveOptions, *, is_mip: bool
 ) -> tuple[Termination, tuple[str, ...] | None, tuple[str, ...] | None, str]:
     """Explain an infeasible/unbounded outcome; settle "infeasible or unbounded" where sound.
 
@@ -142,7 +142,7 @@ def _diagnose(
         if d.message == "the model is infeasible, not unbounded":
             inf = diagnose_infeasible(model)
             return Termination.INFEASIBLE, inf.names, None, "it is infeasible: " + inf.message
-        if term is Termination.INFEASIBLE_OR_UNBOUNDED and not _is_mip(model):
+        if term is Termination.INFEASIBLE_OR_UNBOUNDED and not is_mip:
             term = Termination.UNBOUNDED
         return term, None, d.names, d.message
     return term, None, None, ""
@@ -210,7 +210,7 @@ class HighsBackend:
                     values[v.name] = float(v.value)
             if not is_mip and status is SolutionStatus.OPTIMAL:
                 duals = {c.name: float(d) for c, d in res.solution_loader.get_duals().items()}
-        term, conflict, ray, extra = _diagnose(model, term, options)
+        term, conflict, ray, extra = _diagnose(model, term, options, is_mip=is_mip)
         obj = res.incumbent_objective
         bound = res.objective_bound
         return SolveResult(
@@ -302,7 +302,7 @@ class ORToolsBackend:
                     continue
                 comp = symbols.get(sym)
                 values[comp.name if comp is not None else sym] = float(solver.value(var))
-        term, conflict, ray, extra = _diagnose(model, term, options)
+        term, conflict, ray, extra = _diagnose(model, term, options, is_mip=is_mip)
         return SolveResult(
             solver=self.name,
             solver_version=self.version(),
