@@ -4,7 +4,7 @@
 and appends one result per line to OUT; rerunning the same command resumes (see
 :mod:`optiscribe.data.batch`). ``eval --benchmark NAME|FILE`` runs the batch over a
 benchmark and writes a Markdown report, a CSV and plots (see
-:mod:`optiscribe.data.evaluate`).
+:mod:`optiscribe.data.eval.score`).
 
 Exit codes (on top of :mod:`optiscribe.app.cli`'s):
 
@@ -179,7 +179,7 @@ def _run_guarded(fn: Callable[[], Any], bar: _Bar) -> Any:
 
 
 def register(app: typer.Typer) -> None:
-    from optiscribe.formulate.llm import backend_options
+    from optiscribe.formulate.llm.base import backend_options
 
     @app.command("batch")
     @backend_options
@@ -258,8 +258,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Score a model (or recorded outputs) on benchmarks: accuracy with and without
         self-correction, unlabelled problems apart, a failure taxonomy, label-variant spread."""
-        from optiscribe.data.evaluate import parse_tolerance, run_eval
-        from optiscribe.data.report import fmt_ratio, write_reports
+        from optiscribe.data.eval.score import parse_tolerance, run_eval
+        from optiscribe.data.eval.report import fmt_ratio, write_reports
         from optiscribe.solvers.errors import OptiscribeError
 
         if list_variants:

@@ -20,7 +20,7 @@ from typing import Annotated
 
 import typer
 
-from optiscribe.formulate.llm import BackendConfig, backend_options
+from optiscribe.formulate.llm.base import BackendConfig, backend_options
 
 data_app = typer.Typer(name="data", help="Synthetic problems (text, model, code, optimum) and equivalence pairs.",
                        no_args_is_help=True)
@@ -58,10 +58,10 @@ def generate_cmd(
     workers: Annotated[int, typer.Option(help="worker processes")] = 2,
 ) -> None:
     """Generate verified records: every one compiled, solved by HiGHS, deduplicated."""
-    from optiscribe.data.synth import DIFFICULTIES, iter_generate
+    from optiscribe.data.synth.generate import DIFFICULTIES, iter_generate
     from optiscribe.solvers.errors import DataError
 
-    from optiscribe.data.synth_base import get_family
+    from optiscribe.data.synth.base import get_family
 
     fams = _split(families) or None
     diffs = _split(difficulty) or list(DIFFICULTIES)
@@ -98,8 +98,8 @@ def pairs_cmd(
     workers: Annotated[int, typer.Option(min=1, help="worker processes (the output does not depend on it)")] = 1,
 ) -> None:
     """Write equivalent and non-equivalent reformulations of every record, labelled."""
-    from optiscribe.data.synth import read_jsonl
-    from optiscribe.data.synth_pairs import TRANSFORMS, iter_pairs
+    from optiscribe.data.synth.generate import read_jsonl
+    from optiscribe.data.synth.pairs import TRANSFORMS, iter_pairs
     from optiscribe.solvers.errors import DataError
 
     names = _split(transformations) or None
@@ -132,8 +132,8 @@ def stats_cmd(
     markdown: Annotated[bool, typer.Option("--markdown", help="print Markdown tables (for docs)")] = False,
 ) -> None:
     """Families, sizes, constraint types and text lengths of a generated set."""
-    from optiscribe.data.synth import read_jsonl
-    from optiscribe.data.synth_stats import compute_stats, stats_markdown
+    from optiscribe.data.synth.generate import read_jsonl
+    from optiscribe.data.synth.stats import compute_stats, stats_markdown
     from optiscribe.solvers.errors import DataError
 
     try:
@@ -171,8 +171,8 @@ def stats_cmd(
 @data_app.command("families")
 def families_cmd() -> None:
     """List the problem families with what each is about."""
-    from optiscribe.data.synth import family_names
-    from optiscribe.data.synth_base import get_family
+    from optiscribe.data.synth.generate import family_names
+    from optiscribe.data.synth.base import get_family
 
     for name in family_names():
         spec = get_family(name)
@@ -189,10 +189,10 @@ def paraphrase_cmd(
     llm_config: BackendConfig,
 ) -> None:
     """Optional: LLM paraphrases, kept only if the forward re-formulation solves to the same optimum."""
-    from optiscribe.data.synth import read_jsonl
-    from optiscribe.data.synth_llm import paraphrase_all
+    from optiscribe.data.synth.generate import read_jsonl
+    from optiscribe.data.synth.paraphrase import paraphrase_all
     from optiscribe.formulate.errors import LLMError
-    from optiscribe.formulate.llm import make_backend
+    from optiscribe.formulate.llm.base import make_backend
     from optiscribe.solvers.errors import DataError
 
     try:

@@ -22,7 +22,7 @@ from optiscribe.app.cli import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, EXIT_UNDE
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from optiscribe.formulate.ir import Formulation
+    from optiscribe.formulate.ir.model import Formulation
     from optiscribe.solvers.result import SolveResult
 
 
@@ -47,10 +47,10 @@ def _load(file: Optional[Path], example: Optional[str], as_json: bool) -> Formul
         raise _fail("give a formulation FILE (.yaml/.json) or --example NAME (see --list-examples)", as_json=as_json)
     try:
         if example is not None:
-            from optiscribe.data.examples import load_example
+            from optiscribe.formulate.examples import load_example
 
             return load_example(example).formulation
-        from optiscribe.formulate.ir import Formulation
+        from optiscribe.formulate.ir.model import Formulation
 
         assert file is not None
         return Formulation.from_file(file)
@@ -105,7 +105,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Solve a five-element formulation and print it, the solution and the status."""
         if list_examples:
-            from optiscribe.data.examples import load_examples
+            from optiscribe.formulate.examples import load_examples
 
             for ex in load_examples():
                 typer.echo(f"{ex.name:28s} {ex.family:24s} optimum {ex.optimum}")
@@ -128,7 +128,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code)
         from rich.markdown import Markdown
 
-        from optiscribe.formulate.render import to_markdown
+        from optiscribe.formulate.ir.render import to_markdown
 
         con = _console()
         con.print(Markdown(to_markdown(f, math="code")))
@@ -156,7 +156,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Export a formulation as MPS/LP (model names kept), LaTeX, Markdown, JSON, YAML or its schema."""
         if schema is not None and file is None and example is None:
-            from optiscribe.formulate.ir import json_schema
+            from optiscribe.formulate.ir.model import json_schema
 
             schema.write_text(json.dumps(json_schema(), indent=2), encoding="utf-8")
             typer.echo(f"wrote {schema}")
@@ -181,7 +181,7 @@ def register(app: typer.Typer) -> None:
             raise _fail(str(exc), as_json=False) from None
         except OSError as exc:
             raise _fail(f"cannot write: {exc}", as_json=False) from None
-        from optiscribe.formulate.render import to_latex, to_markdown
+        from optiscribe.formulate.ir.render import to_latex, to_markdown
 
         writers = {latex: lambda: to_latex(f), markdown: lambda: to_markdown(f), to_json: f.to_json,
                    to_yaml: f.to_yaml}
@@ -193,7 +193,7 @@ def register(app: typer.Typer) -> None:
                 except OSError as exc:
                     raise _fail(f"cannot write {path}: {exc.strerror}", as_json=False) from None
         if schema is not None:
-            from optiscribe.formulate.ir import json_schema
+            from optiscribe.formulate.ir.model import json_schema
 
             schema.write_text(json.dumps(json_schema(), indent=2), encoding="utf-8")
         for t in targets:
@@ -207,7 +207,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Check a formulation: shape, names, indices, data, linearity. Exit 0 valid, 1 invalid, 3 unreadable."""
         from optiscribe.formulate.errors import FormulationReadError, FormulationValidationError
-        from optiscribe.formulate.ir import Formulation
+        from optiscribe.formulate.ir.model import Formulation
 
         if not file.is_file():
             raise _fail(f"no such file: {file}", as_json=as_json)

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from optiscribe.formulate.llm import BackendConfig, backend_options
+from optiscribe.formulate.llm.base import BackendConfig, backend_options
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _HOST_HELP = "address to bind; keep 127.0.0.1 unless you set --require-key-env"
@@ -44,8 +44,8 @@ def register(app: typer.Typer) -> None:
         """
         from optiscribe.app.cli import EXIT_BAD_INPUT
         from optiscribe.formulate.errors import LLMError
-        from optiscribe.formulate.llm import make_backend
-        from optiscribe.formulate.serve import make_server
+        from optiscribe.formulate.llm.base import make_backend
+        from optiscribe.formulate.llm.serve import make_server
         from optiscribe.solvers.errors import DataError
 
         api_key = None

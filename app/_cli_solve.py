@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from optiscribe.formulate.llm import BackendConfig, backend_options
+from optiscribe.formulate.llm.base import BackendConfig, backend_options
 
 if TYPE_CHECKING:
     from optiscribe.formulate.pipeline import PipelineResult
@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Formulate PROBLEM as a MILP with an LLM, solve it, and report status, objective and confidence."""
         from optiscribe.formulate.errors import LLMError
-        from optiscribe.formulate.llm import make_backend
+        from optiscribe.formulate.llm.base import make_backend
         from optiscribe.formulate.modes import MODES
         from optiscribe.formulate.pipeline import solve_text
         from optiscribe.solvers.errors import DataError
@@ -129,7 +129,7 @@ def _save(result: PipelineResult, folder: Path) -> list[str]:
         (folder / "formulation.json").write_text(f.to_json(), encoding="utf-8")
         out += [folder / "formulation.yaml", folder / "formulation.json"]
         if result.model is not None:
-            from optiscribe.formulate.compile import write_mps
+            from optiscribe.formulate.ir.compile import write_mps
 
             out.append(write_mps(result.model, folder / "model.mps"))
     if result.code is not None:
@@ -149,7 +149,7 @@ def _print_human(result: PipelineResult, saved: list[str]) -> None:
 
     console = Console()
     if result.formulation is not None:
-        from optiscribe.formulate.render import to_markdown
+        from optiscribe.formulate.ir.render import to_markdown
 
         console.print(Markdown(to_markdown(result.formulation, math="code")))
     elif result.elements or result.code:

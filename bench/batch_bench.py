@@ -1,6 +1,6 @@
 """Batch benchmark: N problems end to end with the replay backend, wall time and peak RSS.
 
-Inputs are the NL4Opt gold formulations (``optiscribe.data.nl4opt_gold``, when the shared
+Inputs are the NL4Opt gold formulations (``optiscribe.data.gold.nl4opt``, when the shared
 data is present) or else the bundled examples, replicated with distinct ids; the replay
 backend answers each problem with its IR, so every problem goes through the whole
 pipeline (parse, validate, compile, solve, checks) and the batch writes it (fsync).
@@ -42,14 +42,14 @@ def noop(question: str, **_: Any) -> dict[str, Any]:
 def _sources() -> list[tuple[str, str]]:
     """(question, IR JSON) pairs to replicate."""
     try:
-        from optiscribe.data.nl4opt_gold import gold_records
+        from optiscribe.data.gold.nl4opt import gold_records
 
         recs = [g for g in gold_records() if g.error is None and g.answer is not None]
         if recs:
             return [(g.question, g.ir.to_json(indent=None)) for g in recs]
     except Exception as exc:  # noqa: BLE001 - fall back to the bundled examples
         print(f"(NL4Opt gold unavailable: {exc}; using the bundled examples)", file=sys.stderr)
-    from optiscribe.data.examples import load_examples
+    from optiscribe.formulate.examples import load_examples
 
     return [(ex.text, ex.formulation.to_json(indent=None)) for ex in load_examples()]
 
@@ -107,7 +107,7 @@ def run_cli(inp: Path, rep: Path, out: Path, *extra: str) -> dict[str, Any]:
 
 def sequential_work(inp: Path, rep: Path, sample: int) -> float:
     """Mean seconds of pipeline work per problem, in this process, no orchestration."""
-    from optiscribe.formulate.llm import BackendConfig, make_backend
+    from optiscribe.formulate.llm.base import BackendConfig, make_backend
     from optiscribe.formulate.pipeline import solve_text
 
     backend = make_backend(BackendConfig(backend="replay", replay_file=rep))

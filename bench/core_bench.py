@@ -4,7 +4,7 @@ Run from the repository root::
 
     .venv/bin/python bench/core_bench.py [--reps 20] [--write]
 
-For every example in ``optiscribe.data.examples`` it times, ``--reps`` times after one
+For every example in ``optiscribe.formulate.examples`` it times, ``--reps`` times after one
 warm-up pass (so imports, the expression parser's caches and HiGHS are warm):
 
 * **validate**: ``Formulation.from_dict`` (pydantic shape checks) + ``expand`` (semantic
@@ -27,10 +27,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from optiscribe.data.examples import load_examples
-from optiscribe.formulate.compile import compile_expanded
-from optiscribe.formulate.expand import expand
-from optiscribe.formulate.ir import Formulation
+from optiscribe.formulate.examples import load_examples
+from optiscribe.formulate.ir.compile import compile_expanded
+from optiscribe.formulate.ir.expand import expand
+from optiscribe.formulate.ir.model import Formulation
 from optiscribe.solvers import solve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,7 +111,7 @@ def run(reps: int) -> str:
     lines = [
         HEADER,
         "",
-        "Validate + compile + solve time per bundled example (`optiscribe.data.examples`), after one",
+        "Validate + compile + solve time per bundled example (`optiscribe.formulate.examples`), after one",
         f"warm-up pass, {reps} interleaved repetitions each; HiGHS through `optiscribe.solvers.solve`.",
         "*validate* = `Formulation.from_dict` + `expand` (shape and semantic checks, expansion to rows);",
         "*build* = `compile_expanded` (Pyomo model); *solve (interface)* = time inside Pyomo's HiGHS",

@@ -16,8 +16,8 @@ import platform
 import time
 from pathlib import Path
 
-from optiscribe.data.synth import iter_generate
-from optiscribe.data.synth_stats import compute_stats, stats_markdown
+from optiscribe.data.synth.generate import iter_generate
+from optiscribe.data.synth.stats import compute_stats, stats_markdown
 
 
 def main() -> None:

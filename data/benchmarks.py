@@ -28,7 +28,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from optiscribe.data.jsonl import iter_objects
+from optiscribe.formulate.jsonl import iter_objects
 from optiscribe.solvers.errors import DataError
 
 __all__ = [

@@ -48,29 +48,29 @@ __all__ = [
 _EXPORTS: dict[str, str] = {
     "MODES": "modes",
     "Attempt": "loop",
-    "BackendConfig": "llm",
+    "BackendConfig": "llm.base",
     "BackendUnavailable": "errors",
     "CompileError": "errors",
     "ConsensusResult": "consensus",
     "CorrectionBudgetExceeded": "errors",
-    "Formulation": "ir",
+    "Formulation": "ir.model",
     "FormulationValidationError": "errors",
-    "LLMBackend": "llm",
+    "LLMBackend": "llm.base",
     "LLMError": "errors",
     "LLMOutputParseError": "errors",
     "ModeSpec": "loop",
     "PipelineResult": "pipeline",
     "Problem": "loop",
-    "ScriptedBackend": "llm",
-    "available_backends": "llm",
+    "ScriptedBackend": "llm.base",
+    "available_backends": "llm.base",
     "build_feedback": "loop",
-    "config_from_cli": "llm",
-    "json_schema": "ir",
-    "make_backend": "llm",
+    "config_from_cli": "llm.base",
+    "json_schema": "ir.model",
+    "make_backend": "llm.base",
     "run_loop": "loop",
     "solve_text": "pipeline",
-    "to_latex": "render",
-    "to_markdown": "render",
+    "to_latex": "ir.render",
+    "to_markdown": "ir.render",
 }
 
 if TYPE_CHECKING:
@@ -83,8 +83,8 @@ if TYPE_CHECKING:
         LLMError,
         LLMOutputParseError,
     )
-    from optiscribe.formulate.ir import Formulation, json_schema
-    from optiscribe.formulate.llm import (
+    from optiscribe.formulate.ir.model import Formulation, json_schema
+    from optiscribe.formulate.llm.base import (
         BackendConfig,
         LLMBackend,
         ScriptedBackend,
@@ -95,7 +95,7 @@ if TYPE_CHECKING:
     from optiscribe.formulate.loop import Attempt, ModeSpec, Problem, build_feedback, run_loop
     from optiscribe.formulate.modes import MODES
     from optiscribe.formulate.pipeline import PipelineResult, solve_text
-    from optiscribe.formulate.render import to_latex, to_markdown
+    from optiscribe.formulate.ir.render import to_latex, to_markdown
 
 
 def __getattr__(name: str) -> Any:

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from optiscribe.formulate.ir import Formulation
+from optiscribe.formulate.ir.model import Formulation
 
 __all__ = [
     "COUNT_NOUNS",

@@ -35,8 +35,8 @@ from optiscribe.formulate.errors import CorrectionBudgetExceeded, LLMError, LLMO
 from optiscribe.formulate.prompting import format_feedback
 
 if TYPE_CHECKING:
-    from optiscribe.formulate.ir import Formulation
-    from optiscribe.formulate.llm import LLMBackend
+    from optiscribe.formulate.ir.model import Formulation
+    from optiscribe.formulate.llm.base import LLMBackend
     from optiscribe.solvers.result import SolveResult
 
 __all__ = [

@@ -1,7 +1,7 @@
 """The formulate modes as a table: ``{mode: ModeSpec(build_messages, parse, run)}``.
 
 * ``ir`` (default): the model answers with the five elements as JSON in our IR; it is
-  validated (:func:`~optiscribe.formulate.expand.expand`), compiled to Pyomo and solved.
+  validated (:func:`~optiscribe.formulate.ir.expand.expand`), compiled to Pyomo and solved.
   No model output is ever executed.
 * ``code`` (LLMOPT-compatible): the five elements as text, then Pyomo code. The code runs
   only in the sandbox (:func:`optiscribe.solvers.sandbox.run_code`); the model it solved
@@ -33,7 +33,7 @@ from optiscribe.formulate.prompting import (
 )
 
 if TYPE_CHECKING:
-    from optiscribe.formulate.ir import Formulation
+    from optiscribe.formulate.ir.model import Formulation
     from optiscribe.solvers.result import SolveResult
 
 __all__ = ["MODES", "get_mode", "solver_problems"]
@@ -91,8 +91,8 @@ def _issues_text(exc: FormulationValidationError | FormulationSyntaxError | Comp
 
 
 def _run_ir(f: Formulation, ctx: RunContext) -> Evaluation:
-    from optiscribe.formulate.compile import compile_expanded
-    from optiscribe.formulate.expand import expand
+    from optiscribe.formulate.ir.compile import compile_expanded
+    from optiscribe.formulate.ir.expand import expand
     from optiscribe.solvers import solve
     from optiscribe.solvers.errors import SolverError
 
@@ -141,8 +141,8 @@ def _run_ir(f: Formulation, ctx: RunContext) -> Evaluation:
 
 
 def _ir_response_format() -> dict[str, Any]:
-    from optiscribe.formulate.ir import Formulation
-    from optiscribe.formulate.llm import json_schema_format
+    from optiscribe.formulate.ir.model import Formulation
+    from optiscribe.formulate.llm.base import json_schema_format
 
     # strict=False: the IR schema has defaults and unions that OpenAI's strict mode refuses.
     return json_schema_format(Formulation, strict=False)
@@ -161,8 +161,8 @@ def mps_sense(mps: str) -> str:
 
 
 def _run_code(answer: CodeAnswer, ctx: RunContext) -> Evaluation:
-    from optiscribe.solvers.mps import solve_mps
-    from optiscribe.solvers.backends import SolveOptions
+    from optiscribe.solvers.backends.mps import solve_mps
+    from optiscribe.solvers.backends.solve import SolveOptions
     from optiscribe.solvers.errors import SolverError
     from optiscribe.solvers.sandbox import SandboxLimits, run_code
 

@@ -28,8 +28,8 @@ from optiscribe.formulate.loop import DEFAULT_MAX_ROUNDS, Attempt, Evaluation, L
 
 if TYPE_CHECKING:
     from optiscribe.formulate.consensus import ConsensusResult
-    from optiscribe.formulate.ir import Formulation
-    from optiscribe.formulate.llm import LLMBackend
+    from optiscribe.formulate.ir.model import Formulation
+    from optiscribe.formulate.llm.base import LLMBackend
     from optiscribe.solvers.result import SolveResult
 
 __all__ = ["STATUSES", "PipelineResult", "SampleSummary", "solve_text"]

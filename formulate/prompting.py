@@ -6,7 +6,7 @@ result (:data:`PROMPT_VERSIONS`). A file holds named sections separated by
 ``<!-- section: NAME -->`` lines; ``{placeholders}`` are filled here.
 
 Worked examples for the ``ir`` prompt are *not* copied into the prompt file: they are
-drawn from the bundled examples (:mod:`optiscribe.data.examples`) by name when the prompt
+drawn from the bundled examples (:mod:`optiscribe.formulate.examples`) by name when the prompt
 is built, so the examples the model sees are always the ones the tests solve.
 
 Parsing raises exactly one type, :class:`LLMOutputParseError`, whatever went wrong (no
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from optiscribe.formulate.errors import FormulationValidationError, LLMOutputParseError
-from optiscribe.formulate.ir import Formulation
+from optiscribe.formulate.ir.model import Formulation
 
 __all__ = [
     "FEW_SHOT_EXAMPLES",
@@ -107,7 +107,7 @@ def _example_answer(f: Formulation) -> str:
 
 @functools.cache
 def _few_shot(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    from optiscribe.data.examples import example_names, load_example
+    from optiscribe.formulate.examples import example_names, load_example
 
     have = set(example_names())
     return tuple(

@@ -45,7 +45,7 @@ def solve(
     diagnose: bool = True,
 ) -> SolveResult:
     """Solve a Pyomo model with the named backend (``highs`` or ``ortools``)."""
-    from optiscribe.solvers.backends import SolveOptions, get_backend
+    from optiscribe.solvers.backends.solve import SolveOptions, get_backend
 
     opts = SolveOptions(time_limit=time_limit, mip_rel_gap=mip_rel_gap, diagnose=diagnose)
     return get_backend(solver).solve(model, opts)
@@ -53,22 +53,22 @@ def solve(
 
 def solve_mps(path: Any, *, time_limit: float | None = None, mip_rel_gap: float | None = None) -> SolveResult:
     """Solve an MPS/LP file directly with highspy."""
-    from optiscribe.solvers.backends import SolveOptions
-    from optiscribe.solvers.mps import solve_mps as _solve_mps
+    from optiscribe.solvers.backends.solve import SolveOptions
+    from optiscribe.solvers.backends.mps import solve_mps as _solve_mps
 
     return _solve_mps(path, SolveOptions(time_limit=time_limit, mip_rel_gap=mip_rel_gap))
 
 
 def available_solvers() -> dict[str, bool]:
     """Each registered backend and whether it can run here."""
-    from optiscribe.solvers.backends import BACKENDS, get_backend
+    from optiscribe.solvers.backends.solve import BACKENDS, get_backend
 
     return {name: bool(get_backend(name).available()) for name in BACKENDS}
 
 
 def __getattr__(name: str) -> Any:
     if name == "SolveOptions":
-        from optiscribe.solvers.backends import SolveOptions
+        from optiscribe.solvers.backends.solve import SolveOptions
 
         return SolveOptions
     raise AttributeError(name)

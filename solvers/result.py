@@ -3,7 +3,7 @@
 Termination (why the solver stopped) and solution status (what it has to show) are kept
 apart, as Pyomo's ``contrib.solver`` does: a time limit with an incumbent is
 ``TIME_LIMIT`` + ``FEASIBLE``, not a special case. Each solver's own statuses are mapped
-through a dict in :mod:`optiscribe.solvers.status_tables` (kept apart because it imports
+through a dict in :mod:`optiscribe.solvers.backends.status` (kept apart because it imports
 the solver libraries), never an ``if`` ladder.
 """
 

@@ -43,7 +43,7 @@ def test_every_package_folder_is_listed_in_pyproject() -> None:
 def test_core_import_needs_no_heavy_stack() -> None:
     code = (
         "import sys\n"
-        "import optiscribe.formulate.ir, optiscribe.solvers, optiscribe.app.cli\n"
+        "import optiscribe.formulate.ir.model, optiscribe.solvers, optiscribe.app.cli\n"
         "heavy = [m for m in ('torch', 'transformers', 'streamlit', 'peft', 'trl') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
@@ -54,7 +54,7 @@ def test_core_import_needs_no_heavy_stack() -> None:
 def test_readme_formulation_example_solves() -> None:
     import yaml
 
-    from optiscribe.formulate.ir import Formulation
+    from optiscribe.formulate.ir.model import Formulation
     from optiscribe.solvers import solve
 
     [block] = re.findall(r"```yaml\n(.+?)\n```", (ROOT / "README.md").read_text(), flags=re.S)
@@ -68,7 +68,7 @@ def test_readme_library_names_exist() -> None:
     import inspect
 
     from optiscribe.formulate import Formulation, solve_text  # noqa: F401
-    from optiscribe.formulate.llm import BackendConfig, make_backend  # noqa: F401
+    from optiscribe.formulate.llm.base import BackendConfig, make_backend  # noqa: F401
     from optiscribe.verify import CheckResult, check
 
     assert {"reference", "candidate", "level"} <= set(inspect.signature(check).parameters)

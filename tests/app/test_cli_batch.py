@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from optiscribe.app.cli import EXIT_BAD_INPUT, app
-from tests.data._batch_helpers import furniture, id_counts, read_results, write_inputs
+from tests.data.batch._helpers import furniture, id_counts, read_results, write_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-c", "from optiscribe.app.cli import main; main()"]
@@ -177,7 +177,7 @@ def test_cli_eval_responses_scores_ir_and_code_with_taxonomy(tmp_path: Path) -> 
 def test_replay_of_nl4opt_gold_reproduces_the_gold_agreement_figure(tmp_path: Path) -> None:
     """Batch + eval with the replay backend answering each NL4Opt problem with its gold IR:
     the accuracy printed must equal the agreement of the gold report (rule vs preferred)."""
-    gold = pytest.importorskip("optiscribe.data.nl4opt_gold")
+    gold = pytest.importorskip("optiscribe.data.gold.nl4opt")
     from optiscribe.data.benchmarks import load_benchmark
 
     try:

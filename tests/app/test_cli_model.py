@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from optiscribe.app.cli import app
-from optiscribe.data.examples import load_example
+from optiscribe.formulate.examples import load_example
 
 runner = CliRunner()
 

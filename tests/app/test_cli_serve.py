@@ -16,7 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from optiscribe.app import _cli_serve
-from optiscribe.formulate.llm_openai import OpenAIBackend
+from optiscribe.formulate.llm.openai import OpenAIBackend
 
 # The real `optiscribe` entry point, as the console script runs it.
 _LAUNCH = "from optiscribe.app.cli import main; main()"

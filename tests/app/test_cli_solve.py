@@ -10,8 +10,8 @@ import typer
 from typer.testing import CliRunner
 
 from optiscribe.app import _cli_solve
-from optiscribe.data.examples import load_example
-from optiscribe.formulate.llm import CONFIG_ENV_VAR, ENV_VARS
+from optiscribe.formulate.examples import load_example
+from optiscribe.formulate.llm.base import CONFIG_ENV_VAR, ENV_VARS
 
 FURNITURE = load_example("furniture")
 GOOD = json.dumps(FURNITURE.formulation.to_dict())
@@ -145,7 +145,7 @@ def test_missing_problem_file_exits_3(tmp_path: Path) -> None:
 
 
 def test_save_model_writes_ir_and_mps(tmp_path: Path) -> None:
-    from optiscribe.formulate.ir import Formulation
+    from optiscribe.formulate.ir.model import Formulation
     from optiscribe.solvers import solve_mps
 
     out = tmp_path / "saved"

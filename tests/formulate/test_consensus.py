@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from optiscribe.data.examples import load_example
+from optiscribe.formulate.examples import load_example
 from optiscribe.formulate.consensus import consensus
-from optiscribe.formulate.llm import ScriptedBackend
+from optiscribe.formulate.llm.base import ScriptedBackend
 from optiscribe.formulate.loop import Evaluation
 from optiscribe.formulate.pipeline import solve_text
 from optiscribe.solvers.result import SolutionStatus, SolveResult, Termination

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from optiscribe.data.examples import load_example, load_examples
-from optiscribe.formulate.llm import ScriptedBackend
-from optiscribe.formulate.llm_replay import ReplayBackend
+from optiscribe.formulate.examples import load_example, load_examples
+from optiscribe.formulate.llm.base import ScriptedBackend
+from optiscribe.formulate.llm.replay import ReplayBackend
 from optiscribe.formulate.pipeline import PipelineResult, solve_text
 from optiscribe.formulate.prompting import PROMPT_VERSIONS
 
@@ -145,7 +145,7 @@ def test_replayed_nl4opt_gold_formulations_reproduce_the_labels(tmp_path: Path) 
     suspicious-result check that fires on a gold model is a false alarm and fails here."""
     if not (SHARED / "nl4opt.jsonl").is_file():
         pytest.skip(f"shared benchmark data not found at {SHARED} (needed for the NL4Opt gold records)")
-    gold = pytest.importorskip("optiscribe.data.nl4opt_gold")
+    gold = pytest.importorskip("optiscribe.data.gold.nl4opt")
 
     records = [r for r in gold.gold_records() if r.error is None and gold.agree(r.answer, r.labels.get("preferred"))]
     assert len(records) >= 150, f"only {len(records)} agreeing gold records"

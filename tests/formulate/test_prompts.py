@@ -9,10 +9,10 @@ import sys
 import pytest
 
 import optiscribe.formulate as formulate
-from optiscribe.data.examples import load_example
+from optiscribe.formulate.examples import load_example
 from optiscribe.formulate import checks
 from optiscribe.formulate.errors import LLMOutputParseError
-from optiscribe.formulate.ir import Formulation
+from optiscribe.formulate.ir.model import Formulation
 from optiscribe.formulate.prompting import (
     FEW_SHOT_EXAMPLES,
     PROMPT_VERSIONS,

@@ -33,7 +33,7 @@ def test_highspy_and_ortools_share_a_process(first: str, second: str) -> None:
 
 def test_pyomo_highs_then_ortools_backend_in_one_process() -> None:
     code = (
-        "from optiscribe.data.examples import load_example\n"
+        "from optiscribe.formulate.examples import load_example\n"
         "from optiscribe.solvers import solve\n"
         "m = load_example('furniture').formulation.to_pyomo()\n"
         "a = solve(m, solver='highs'); b = solve(m, solver='ortools')\n"

@@ -183,7 +183,7 @@ def test_pyomo_quadratic_and_sos_are_unsupported():
 
 
 class StandInIR:
-    """Stands in for optiscribe.formulate.ir.Formulation: anything with to_pyomo()."""
+    """Stands in for optiscribe.formulate.ir.model.Formulation: anything with to_pyomo()."""
 
     def to_pyomo(self):
         return furniture()

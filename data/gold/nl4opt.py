@@ -1,0 +1,708 @@
+"""NL4Opt's gold formulations, converted to our IR and solved: a real-data check of the IR.
+
+The NL4Opt competition (nl4opt/nl4opt-competition, MIT) annotated each problem of its dev
+(99) and test (289) splits with *declarations*: an objective (``terms`` mention -> coefficient,
+or only ``vars`` when the objective is a plain count) and constraints of seven types::
+
+    sum         x_1 + ... + x_n  op  limit                (all variables)
+    upperbound  x  <=  limit          lowerbound  x  >=  limit
+    linear      sum(coef * x)  op  limit
+    ratio       x  op  share * (x_1 + ... + x_n)         ("at least 30% of all ... are x")
+    xby         x  op  param * y                          ("at most twice as many x as y")
+    xy          x  op  y
+
+Variables are named by *mentions* (text spans); ``order_mapping`` maps every mention to the
+variable's position, and ``vars`` lists the first mention of each variable (it may repeat
+one: ``['freight', 'air', 'air']`` has two variables). Numbers are strings that may be
+words ("twice", "a third", "five"), percentages ("30%", "thirty percent") or carry units
+("8000 minutes"); :func:`parse_number` reads them all. Strict comparisons ("less than")
+are annotated as ``LESS_OR_EQUAL`` and stay non-strict, as a MILP requires.
+
+The declarations say nothing about integrality, so every problem is solved twice, with
+continuous and with integer variables, and :func:`integer_rule` picks one per problem from
+the question text (documented there). The optima are compared with the labels of
+``nl4opt.jsonl`` and of every ``variants/nl4opt.*.jsonl`` (matched on the question text,
+case and whitespace normalised).
+
+Run ``python -m optiscribe.data.gold.nl4opt --out docs/nl4opt-gold.md [--jsonl OUT]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import keyword
+import math
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from optiscribe.data.benchmarks import BenchmarkRecord, benchmarks_dir, list_variants, load_benchmark
+from optiscribe.formulate.ir.model import PYOMO_RESERVED, RESERVED_NAMES, Formulation
+from optiscribe.formulate.jsonl import iter_objects
+from optiscribe.solvers.errors import DataError, OptiscribeError
+
+__all__ = [
+    "ConversionError",
+    "GoldRecord",
+    "Summary",
+    "agree",
+    "convert",
+    "gold_records",
+    "integer_rule",
+    "main",
+    "normalise_question",
+    "parse_number",
+    "read_declarations",
+    "render_report",
+    "summarise",
+]
+
+#: The two competition files with declarations, relative to the benchmarks folder.
+GOLD_FILES: tuple[tuple[str, str], ...] = (
+    ("test", "raw/nl4opt/competition/generation_data/test.jsonl"),
+    ("dev", "raw/training/nl4opt_competition/generation_data/dev.jsonl"),
+)
+#: Tolerances used to call two optima equal: the ones SOURCES.md uses between label variants.
+REL_TOL = 1e-4
+ABS_TOL = 1e-2
+PREFERRED = "preferred"
+
+
+class ConversionError(DataError):
+    """A gold declaration could not be turned into the IR (unreadable number, unknown mention)."""
+
+
+# ------------------------------------------------------------------------------ numbers
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+_SPECIAL = {
+    "half": 0.5, "third": 1 / 3, "quarter": 0.25, "fourth": 0.25, "fifth": 0.2,
+    "twice": 2, "double": 2, "thrice": 3, "triple": 3,
+}
+_NUMBER = re.compile(r"-?\d*\.?\d+")
+
+
+def parse_number(text: str) -> tuple[float, bool]:
+    """Read an annotated number; return ``(value, is_percent)`` with percentages already divided by 100.
+
+    Accepts digits with thousands separators and units (``"400,000"``, ``"8000 minutes"``,
+    ``"$1.2"``), multipliers (``"3 times"``, ``"twice"``), fractions in words (``"a third"``,
+    ``"half"``), number words (``"one hundred thousand"``) and percentages (``"30%"``,
+    ``"thirty percent"``). Raises :class:`ConversionError` otherwise.
+    """
+    s = text.strip().lower().replace(",", "").replace("$", "")
+    percent = "%" in s or "percent" in s
+    s = s.replace("%", " ").replace("percent", " ")
+    m = _NUMBER.search(s)
+    if m is not None:
+        value = float(m.group())
+    else:
+        words = [w for w in re.split(r"[\s-]+", s) if w and w not in ("a", "an", "of", "and", "times")]
+        if not words:
+            raise ConversionError(f"cannot read the number {text!r}: it has no digits or number words")
+        if len(words) == 1 and words[0] in _SPECIAL:
+            value = float(_SPECIAL[words[0]])
+        else:
+            total, current = 0, 0
+            for w in words:
+                if w in _UNITS:
+                    current += _UNITS[w]
+                elif w in _SCALES:
+                    current = max(current, 1) * _SCALES[w]
+                    if _SCALES[w] >= 1000:
+                        total, current = total + current, 0
+                else:
+                    raise ConversionError(f"cannot read the number {text!r}: unknown word {w!r}")
+            value = float(total + current)
+    return (value / 100.0 if percent else value), percent
+
+
+def _fmt(v: float) -> str:
+    """A coefficient as expression text: integers bare, other values with full precision."""
+    if v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return repr(v)
+
+
+# ----------------------------------------------------------------------------- mentions
+
+
+def _norm_mention(s: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", s.lower()).split())
+
+
+def _singular(s: str) -> str:
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in s.split())
+
+
+class _Mentions:
+    """Resolves a mention (a text span naming a variable) to the variable's position."""
+
+    def __init__(self, order_mapping: Mapping[str, int]) -> None:
+        self.exact = dict(order_mapping)
+        self.normal: dict[str, int] = {}
+        self.singular: dict[str, set[int]] = {}
+        for k, i in order_mapping.items():
+            self.normal.setdefault(_norm_mention(k), i)
+            self.singular.setdefault(_singular(_norm_mention(k)), set()).add(i)
+
+    def __call__(self, mention: str, where: str) -> int:
+        if mention in self.exact:
+            return self.exact[mention]
+        n = _norm_mention(mention)
+        if n in self.normal:
+            return self.normal[n]
+        hits = self.singular.get(_singular(n), set())
+        if len(hits) == 1:
+            return next(iter(hits))
+        # A mention that contains, or is contained in, the mentions of exactly one variable.
+        contained = {i for k, i in self.normal.items() if k and (k in n or n in k)}
+        if len(contained) == 1:
+            return next(iter(contained))
+        close = difflib.get_close_matches(n, list(self.normal), n=1, cutoff=0.75)
+        if close:
+            return self.normal[close[0]]
+        raise ConversionError(
+            f"{where}: the mention {mention!r} is not in order_mapping ({', '.join(self.exact)}) "
+            "and matches none of its entries"
+        )
+
+
+def _identifier(text: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "x"
+    if base[0].isdigit():
+        base = "n_" + base
+    if keyword.iskeyword(base) or base in RESERVED_NAMES or base == "objective" or base in PYOMO_RESERVED:
+        base += "_qty"
+    name, k = base, 2
+    while name in taken:
+        name, k = f"{base}_{k}", k + 1
+    taken.add(name)
+    return name
+
+
+# ---------------------------------------------------------------------------- conversion
+
+#: Objective directions as annotated (text spans): "maximum", "highest", "reduce", "lowest", ...
+_MAX_WORDS = ("max", "high", "most", "increase", "great", "large", "big")
+_MIN_WORDS = ("min", "low", "least", "reduce", "decrease", "small", "fewest", "cheap")
+_OPS = {"LESS_OR_EQUAL": "<=", "GREATER_OR_EQUAL": ">=", "EQUAL": "=="}
+
+
+def _lin_text(coefs: Mapping[int, float], names: Sequence[str]) -> str:
+    parts: list[str] = []
+    for i, c in coefs.items():
+        if c == 0:
+            continue
+        mag = abs(c)
+        term = names[i] if mag == 1 else f"{_fmt(mag)} * {names[i]}"
+        if parts:
+            parts.append(("+ " if c > 0 else "- ") + term)
+        else:
+            parts.append(term if c > 0 else f"-{term}")
+    return " ".join(parts) if parts else "0"
+
+
+def convert(key: str, declaration: Mapping[str, Any], *, integer: bool = False) -> Formulation:
+    """The IR of one competition record (``declaration`` is the object under its key).
+
+    Every variable is a scalar named after its first mention (``sled_dogs``), nonnegative,
+    continuous or (``integer=True``) integer; numbers are written into the expressions.
+    Raises :class:`ConversionError` naming the record and the declaration at fault.
+    """
+    where = f"nl4opt competition record {key}"
+    mapping = declaration.get("order_mapping")
+    vars_ = declaration.get("vars")
+    obj = declaration.get("obj_declaration")
+    cons = declaration.get("const_declarations")
+    shapes_ok = isinstance(mapping, dict) and bool(mapping) and isinstance(vars_, list)
+    if not (shapes_ok and isinstance(obj, dict) and isinstance(cons, list)):
+        raise ConversionError(f"{where}: needs order_mapping, vars, obj_declaration and const_declarations")
+    resolve = _Mentions(mapping)
+    positions = sorted(set(mapping.values()))
+    if positions != list(range(len(positions))):
+        raise ConversionError(f"{where}: order_mapping positions {positions} are not 0..n-1")
+    # Name each position after its first entry in `vars`, else its first mention.
+    label: dict[int, str] = {}
+    for v in vars_:
+        i = resolve(v, f"{where} vars")
+        label.setdefault(i, v)
+    for m, i in mapping.items():
+        label.setdefault(i, m)
+    taken: set[str] = set()
+    names = [_identifier(label[i], taken) for i in positions]
+    n = len(names)
+    everyone = {i: 1.0 for i in range(n)}
+
+    def terms_of(raw: Mapping[str, str], place: str) -> dict[int, float]:
+        out: dict[int, float] = {}
+        for mention, coef in raw.items():
+            i = resolve(mention, place)
+            out[i] = out.get(i, 0.0) + parse_number(str(coef))[0]
+        return out
+
+    if "terms" in obj:
+        obj_terms = terms_of(obj["terms"], f"{where} objective")
+    elif "vars" in obj:
+        obj_terms = {resolve(m, f"{where} objective"): 1.0 for m in obj["vars"]}
+    else:
+        raise ConversionError(f"{where}: the objective has neither terms nor vars")
+    direction = str(obj.get("direction", "")).strip().lower()
+    if direction.startswith(_MAX_WORDS):
+        sense = "maximize"
+    elif direction.startswith(_MIN_WORDS):
+        sense = "minimize"
+    else:
+        raise ConversionError(
+            f"{where}: objective direction {obj.get('direction')!r} is not a maximize/minimize word"
+        )
+
+    constraints: list[dict[str, Any]] = []
+    for ci, c in enumerate(cons, start=1):
+        place = f"{where} constraint {ci}"
+        ctype = c.get("type")
+        op = _OPS.get(str(c.get("operator")))
+        if op is None:
+            raise ConversionError(f"{place}: unknown operator {c.get('operator')!r}")
+        said = str(c.get("direction", "")).strip()
+        if ctype == "sum":
+            lhs, rhs = _lin_text(everyone, names), _fmt(parse_number(c["limit"])[0])
+            desc = f"total of all variables, {said!r} {c['limit']}"
+        elif ctype in ("upperbound", "lowerbound"):
+            i = resolve(c["var"], place)
+            lhs, rhs = names[i], _fmt(parse_number(c["limit"])[0])
+            desc = f"{ctype} on {c['var']!r}: {said!r} {c['limit']}"
+        elif ctype == "linear":
+            if not c.get("terms"):
+                raise ConversionError(f"{place}: the linear declaration ({said!r} {c.get('limit')}) has no terms "
+                                      "(an annotation gap)")
+            lhs, rhs = _lin_text(terms_of(c["terms"], place), names), _fmt(parse_number(c["limit"])[0])
+            desc = f"linear limit, {said!r} {c['limit']}"
+        elif ctype == "ratio":
+            share, percent = parse_number(c["limit"])
+            if not percent and share > 1:
+                share /= 100.0  # a share written without '%' ("60"): a percentage
+            i = resolve(c["var"], place)
+            lhs = names[i]
+            rhs = f"{_fmt(share)} * ({_lin_text(everyone, names)})"
+            desc = f"share of {c['var']!r} among all variables, {said!r} {c['limit']}"
+        elif ctype == "xby":
+            i, j = resolve(c["x_var"], place), resolve(c["y_var"], place)
+            lhs, rhs = names[i], f"{_fmt(parse_number(c['param'])[0])} * {names[j]}"
+            desc = f"{c['x_var']!r} {said!r} {c['param']} times {c['y_var']!r}"
+        elif ctype == "xy":
+            i, j = resolve(c["x_var"], place), resolve(c["y_var"], place)
+            lhs, rhs = names[i], names[j]
+            desc = f"{c['x_var']!r} {said!r} {c['y_var']!r}"
+        else:
+            raise ConversionError(f"{place}: unknown constraint type {ctype!r}")
+        constraints.append({
+            "name": f"c{ci}_{ctype}",
+            "description": f"{desc} (gold declaration {ci}, type {ctype})",
+            "expression": f"{lhs} {op} {rhs}",
+        })
+
+    data = {
+        "name": f"nl4opt_{key}",
+        "description": f"NL4Opt gold formulation of competition record {key} "
+                       f"({str(obj.get('name', '')).strip()})",
+        "variables": [
+            {"name": names[i], "description": f"amount of {label[i]!r}",
+             "domain": "integer" if integer else "continuous", "lower": 0}
+            for i in positions
+        ],
+        "objective": {
+            "sense": sense,
+            "expression": _lin_text(obj_terms, names),
+            "description": str(obj.get("name", "")).strip() or "objective",
+        },
+        "constraints": constraints,
+    }
+    return Formulation.from_dict(data)
+
+
+def with_domain(f: Formulation, *, integer: bool) -> Formulation:
+    """The same formulation with every variable continuous or integer."""
+    domain = "integer" if integer else "continuous"
+    return f.model_copy(update={"variables": [v.model_copy(update={"domain": domain}) for v in f.variables]})
+
+
+# --------------------------------------------------------------------------- integrality
+
+_DIVISIBLE = re.compile(
+    r"\b(invest\w*|how much|money|partial|per (kg|kilogram)|"
+    r"how many (kg|kilo\w*|hours?|litres?|liters?|grams?|tons?|gallons?|pounds?))\b"
+)
+
+
+def integer_rule(question: str) -> bool:
+    """Whether to solve a problem with integer variables: the per-problem integrality rule.
+
+    Continuous when the decisions are divisible quantities, recognised in the question by:
+    "how much", money or investing, "partial", a price per kg, or "how many" followed by a
+    divisible unit (kg, hours, litres, grams, tons, gallons, pounds); integer otherwise.
+    NL4Opt problems mostly count vehicles, workers, packs, trips or servings, and their
+    labels count them in whole numbers. Units elsewhere in the text (a resource in ml or
+    kg) say nothing about the decisions and are ignored on purpose.
+    """
+    return not _DIVISIBLE.search(question.lower())
+
+
+# ------------------------------------------------------------------------------ records
+
+
+def normalise_question(text: str) -> str:
+    """The key problems are matched on: lower case, whitespace collapsed."""
+    return " ".join(text.lower().split())
+
+
+@dataclass(frozen=True)
+class GoldRecord:
+    """One NL4Opt problem with its gold formulation in our IR and both optima.
+
+    ``id``/``question`` are those of ``nl4opt.jsonl`` when the problem is in it, else the
+    competition's (``nl4opt/competition/<key>`` for test, ``nl4opt/competition_dev/<key>``
+    for dev, with the competition's text). ``ir`` has the domain chosen by
+    :func:`integer_rule` (``integer``); :meth:`formulation` gives either version.
+    ``labels`` maps each label file (``preferred`` for ``nl4opt.jsonl``, else the variant
+    name) whose text matches to its answer (``None`` when that file has no number).
+    """
+
+    id: str
+    question: str
+    competition_id: str
+    split: str
+    ir: Formulation
+    integer: bool
+    answer_continuous: float | None
+    answer_integer: float | None
+    status_continuous: str
+    status_integer: str
+    labels: Mapping[str, float | None] = field(default_factory=lambda: MappingProxyType({}))
+    error: str | None = None
+    """Why the conversion failed (then ``ir`` is ``None``-like and both answers are ``None``)."""
+
+    @property
+    def answer(self) -> float | None:
+        """The optimum of the version the integrality rule picks."""
+        return self.answer_integer if self.integer else self.answer_continuous
+
+    def formulation(self, *, integer: bool) -> Formulation:
+        return with_domain(self.ir, integer=integer)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "question": self.question,
+            "competition_id": self.competition_id,
+            "split": self.split,
+            "ir": self.ir.to_dict() if self.error is None else None,
+            "integer": self.integer,
+            "answer_continuous": self.answer_continuous,
+            "answer_integer": self.answer_integer,
+            "labels": dict(self.labels),
+            "error": self.error,
+        }
+
+
+def read_declarations(data_dir: str | Path | None = None) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(split, key, record)`` for every problem of the two competition files, in file order."""
+    root = benchmarks_dir(data_dir)
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    for split, rel in GOLD_FILES:
+        path = root / rel
+        if not path.is_file():
+            raise DataError(f"the NL4Opt competition file {str(path)!r} is missing; see benchmarks/SOURCES.md")
+        for _, obj in iter_objects(path, what="NL4Opt competition file"):
+            for key, rec in obj.items():
+                out.append((split, str(key), rec))
+    return out
+
+
+def _label_files(data_dir: str | Path | None) -> dict[str, list[BenchmarkRecord]]:
+    files = {PREFERRED: load_benchmark("nl4opt", data_dir=data_dir)}
+    for v in list_variants("nl4opt", data_dir=data_dir):
+        files[v] = load_benchmark("nl4opt", variant=v, data_dir=data_dir)
+    return files
+
+
+def _solve(f: Formulation) -> tuple[float | None, str]:
+    from optiscribe.solvers import solve
+
+    try:
+        result = solve(f.to_pyomo(), solver="highs", time_limit=10, diagnose=False)
+    except Exception as exc:  # noqa: BLE001 - a failed solve is a finding of the report, not a crash
+        return None, f"error: {type(exc).__name__}: {exc}"
+    if result.is_optimal and result.objective is not None:
+        return float(result.objective), "optimal"
+    return None, result.termination.value
+
+
+def gold_records(data_dir: str | Path | None = None) -> list[GoldRecord]:
+    """Convert and solve (HiGHS, continuous and integer) every NL4Opt gold formulation.
+
+    Records whose conversion fails are kept with ``error`` set, so that counts add up.
+    """
+    labels = _label_files(data_dir)
+    by_text: dict[str, dict[str, BenchmarkRecord]] = {}
+    for variant, recs in labels.items():
+        for r in recs:
+            by_text.setdefault(normalise_question(r.question), {}).setdefault(variant, r)
+    out: list[GoldRecord] = []
+    for split, key, rec in read_declarations(data_dir):
+        document = str(rec.get("document", ""))
+        matched = by_text.get(normalise_question(document), {})
+        pref = matched.get(PREFERRED)
+        rid = pref.id if pref else f"nl4opt/{'competition' if split == 'test' else 'competition_dev'}/{key}"
+        question = pref.question if pref else document
+        lab = MappingProxyType({v: r.answer for v, r in matched.items()})
+        integer = integer_rule(question)
+        try:
+            f_cont = convert(key, rec, integer=False).validate_model()
+        except OptiscribeError as exc:
+            out.append(GoldRecord(rid, question, key, split, Formulation.model_construct(), integer,
+                                  None, None, "not converted", "not converted", lab, str(exc)))
+            continue
+        a_cont, s_cont = _solve(f_cont)
+        f_int = with_domain(f_cont, integer=True)
+        a_int, s_int = _solve(f_int)
+        out.append(GoldRecord(rid, question, key, split, f_int if integer else f_cont, integer,
+                              a_cont, a_int, s_cont, s_int, lab))
+    return out
+
+
+# ------------------------------------------------------------------------------ summary
+
+
+def agree(a: float | None, b: float | None) -> bool:
+    """Equal within the tolerances SOURCES.md uses between label variants (rel 1e-4, abs 1e-2)."""
+    return a is not None and b is not None and math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Agreement of the gold optima with one label file."""
+
+    label_file: str
+    matched: int
+    numeric: int
+    continuous: int
+    integer: int
+    rule: int
+    either: int
+
+    def line(self) -> str:
+        """The report line the tests re-compute (so the report cannot drift)."""
+        return (f"| {self.label_file} | {self.matched} | {self.numeric} | {self.continuous} | {self.integer} | "
+                f"{self.rule} | {self.either} |")
+
+
+@dataclass(frozen=True)
+class Summary:
+    total: int
+    by_split: Mapping[str, int]
+    converted: int
+    solved_continuous: int
+    solved_integer: int
+    rule_integer: int
+    agreements: tuple[Agreement, ...]
+    disagreements: tuple[tuple[GoldRecord, str], ...]
+    conversion_errors: tuple[GoldRecord, ...]
+    records: tuple[GoldRecord, ...] = ()
+
+
+def _statuses(records: Sequence[GoldRecord], attr: str) -> str:
+    c = Counter(getattr(r, attr) for r in records if getattr(r, attr) != "optimal")
+    return ", ".join(f"{k} {n}" for k, n in sorted(c.items())) or "none"
+
+
+def _reason(r: GoldRecord) -> str:
+    """Why a problem's rule optimum disagrees with its preferred label (rules in the report)."""
+    label = r.labels.get(PREFERRED)
+    other = r.answer_continuous if r.integer else r.answer_integer
+    if r.error is not None:
+        return "conversion gap: " + r.error
+    if r.answer is None:
+        status = r.status_integer if r.integer else r.status_continuous
+        return f"conversion gap: the gold model is {status}"
+    if agree(other, label):
+        return f"integrality assumption: the {'continuous' if r.integer else 'integer'} version agrees"
+    for v, a in sorted(r.labels.items()):
+        if v != PREFERRED and (agree(a, r.answer_continuous) or agree(a, r.answer_integer)):
+            return f"label error: variant '{v}' has {a:g}, which a gold version reproduces"
+    if label is not None and r.answer is not None and (
+        agree(label, -r.answer) or agree(abs(label), abs(r.answer) * 100) or agree(abs(label) * 100, abs(r.answer))
+    ):
+        return "conversion gap: same magnitude, different sign or percent scale"
+    return "unexplained: the declarations and the label describe different models (annotation or label error)"
+
+
+def summarise(records: Sequence[GoldRecord]) -> Summary:
+    """Counts, agreement per label file and the reasoned disagreements with the preferred labels."""
+    files: list[str] = [PREFERRED] + sorted({v for r in records for v in r.labels if v != PREFERRED})
+    agreements = []
+    for v in files:
+        matched = [r for r in records if v in r.labels]
+        numeric = [r for r in matched if r.labels[v] is not None]
+        agreements.append(Agreement(
+            label_file=v,
+            matched=len(matched),
+            numeric=len(numeric),
+            continuous=sum(agree(r.answer_continuous, r.labels[v]) for r in numeric),
+            integer=sum(agree(r.answer_integer, r.labels[v]) for r in numeric),
+            rule=sum(agree(r.answer, r.labels[v]) for r in numeric),
+            either=sum(agree(r.answer_continuous, r.labels[v]) or agree(r.answer_integer, r.labels[v]) for r in numeric),
+        ))
+    dis = tuple(
+        (r, _reason(r)) for r in records
+        if r.labels.get(PREFERRED) is not None and not agree(r.answer, r.labels[PREFERRED])
+    )
+    return Summary(
+        total=len(records),
+        by_split=MappingProxyType(dict(Counter(r.split for r in records))),
+        converted=sum(r.error is None for r in records),
+        solved_continuous=sum(r.answer_continuous is not None for r in records),
+        solved_integer=sum(r.answer_integer is not None for r in records),
+        rule_integer=sum(r.integer for r in records if r.error is None),
+        agreements=tuple(agreements),
+        disagreements=dis,
+        conversion_errors=tuple(r for r in records if r.error is not None),
+        records=tuple(records),
+    )
+
+
+COMMAND = "python -m optiscribe.data.gold.nl4opt --out docs/nl4opt-gold.md"
+
+
+def render_report(s: Summary, *, seconds: float | None = None) -> str:
+    """The Markdown report ``docs/nl4opt-gold.md``."""
+    split_text = ", ".join(f"{n} {k}" for k, n in sorted(s.by_split.items(), reverse=True))
+    lines = [
+        "# NL4Opt gold formulations in our IR",
+        "",
+        "A real-data check of the five-element IR: the NL4Opt competition's declaration-level gold",
+        "formulations (`generation_data/test.jsonl` and `dev.jsonl` in the shared data) are converted to",
+        "`Formulation`s by `optiscribe.data.gold.nl4opt`, compiled to Pyomo and solved with HiGHS, once",
+        "with continuous and once with integer variables, and the optima are compared with every NL4Opt",
+        "label file (`nl4opt.jsonl` = *preferred*, and `variants/nl4opt.*.jsonl`), matched on the",
+        "question text (lower case, whitespace collapsed). Two optima agree when they are equal within",
+        f"rel. {REL_TOL:g} / abs. {ABS_TOL:g} (the tolerances of `SOURCES.md`).",
+        "",
+        "Produced by (from the repository root; the shared data is found as `optiscribe.data.benchmarks`",
+        "documents):",
+        "",
+        "```",
+        COMMAND,
+        "```",
+        "",
+        "## Counts",
+        "",
+        f"- problems with declarations: **{s.total}** ({split_text})",
+        f"- converted to the IR (checked by `Formulation.validate_model`): **{s.converted}**",
+        f"- solved to optimality, continuous: **{s.solved_continuous}**; integer: **{s.solved_integer}**",
+        f"- not solved, continuous: {_statuses(s.records, 'status_continuous')}; "
+        f"integer: {_statuses(s.records, 'status_integer')}",
+        f"- integrality rule picks integer for {s.rule_integer} of {s.converted}, continuous for the rest",
+    ]
+    if seconds is not None:
+        lines.append(f"- wall time of conversion + {2 * s.converted} solves: {seconds:.1f} s")
+    lines += [
+        "",
+        "## Integrality rule",
+        "",
+        "The declarations do not say whether variables are integer. Rule (`integer_rule`): **continuous**",
+        "when the decisions are divisible quantities, recognised in the question by \"how much\", money or",
+        "investing, \"partial\", a price per kg, or \"how many\" followed by a divisible unit (kg, hours,",
+        "litres, grams, tons, gallons, pounds); **integer** otherwise (NL4Opt mostly counts vehicles,",
+        "workers, packs, trips, servings). Units of resources elsewhere in the text are ignored on",
+        "purpose. Both versions are solved for every problem; the *rule* column uses the version the rule picks,",
+        "*either* counts a problem when one of the two versions agrees (an upper bound on what any",
+        "integrality rule could reach).",
+        "",
+        "## Agreement with the labels",
+        "",
+        "| label file | matched | numeric labels | continuous agrees | integer agrees | rule agrees | either agrees |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        *[a.line() for a in s.agreements],
+        "",
+        "## Disagreements with the preferred labels (`nl4opt.jsonl`)",
+        "",
+        "Reasons are assigned by these rules, first match wins:",
+        "",
+        "1. *conversion gap*: the declarations did not convert, or the gold model is infeasible/unbounded;",
+        "2. *integrality assumption*: the version the rule did not pick agrees with the label;",
+        "3. *label error*: another label variant's answer agrees with one of the gold versions;",
+        "4. *conversion gap (sign/percent)*: the optimum matches up to sign or a factor 100;",
+        "5. *unexplained*: the declarations and the label describe different models.",
+        "",
+    ]
+    reasons = Counter(reason.split(":")[0] for _, reason in s.disagreements)
+    lines.append(f"{len(s.disagreements)} disagreements: "
+                 + ", ".join(f"{k} {n}" for k, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))) + ".")
+    lines += [
+        "",
+        "| id | competition id | label | continuous | integer | rule | reason |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+
+    def num(v: float | None) -> str:
+        return "–" if v is None else f"{v:.6g}"
+
+    for r, reason in s.disagreements:
+        lines.append(f"| {r.id} | {r.competition_id} | {num(r.labels.get(PREFERRED))} | {num(r.answer_continuous)} | "
+                     f"{num(r.answer_integer)} | {'int' if r.integer else 'cont'} | {reason} |")
+    if s.conversion_errors:
+        lines += ["", "## Conversion failures", ""]
+        lines += [f"- {r.competition_id}: {r.error}" for r in s.conversion_errors]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    """Entry point of ``python -m optiscribe.data.gold.nl4opt``."""
+    ap = argparse.ArgumentParser(prog="python -m optiscribe.data.gold.nl4opt", description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, help="write the Markdown report here (e.g. docs/nl4opt-gold.md)")
+    ap.add_argument("--jsonl", type=Path, help="write one JSON record per problem here")
+    ap.add_argument("--data-dir", type=Path, default=None, help="shared data root (default: found automatically)")
+    args = ap.parse_args(None if argv is None else list(argv))
+    t0 = time.perf_counter()
+    try:
+        records = gold_records(args.data_dir)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    seconds = time.perf_counter() - t0
+    summary = summarise(records)
+    report = render_report(summary, seconds=seconds)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report, encoding="utf-8")
+    if args.jsonl:
+        args.jsonl.parent.mkdir(parents=True, exist_ok=True)
+        with args.jsonl.open("w", encoding="utf-8") as fh:
+            for r in records:
+                fh.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+    if not args.out:
+        sys.stdout.write(report)
+    else:
+        pref = summary.agreements[0]
+        print(f"{summary.converted}/{summary.total} converted; preferred labels: rule agrees "
+              f"{pref.rule}/{pref.numeric}, either {pref.either}/{pref.numeric}; {seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
