@@ -18,11 +18,10 @@ Exit codes (on top of :mod:`optiscribe.app.cli`'s):
 from __future__ import annotations
 
 import importlib.util
-
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -71,10 +70,18 @@ class _Bar:
         )
 
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("[red]failed {task.fields[failed]}"), TaskProgressColumn(show_speed=True),
-            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-            console=_console(), transient=False, refresh_per_second=4,
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("[red]failed {task.fields[failed]}"),
+            TaskProgressColumn(show_speed=True),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=_console(),
+            transient=False,
+            refresh_per_second=4,
         )
         self.progress.start()
         self.task = self.progress.add_task(self.label, total=total, failed=0, rate="")
@@ -83,8 +90,13 @@ class _Bar:
         if self.progress is None:
             return
         speed = self.progress.tasks[0].speed if self.progress.tasks else None
-        self.progress.update(self.task, completed=done, total=total, failed=failed,
-                             rate=f"{speed:.1f}/s" if speed else "")
+        self.progress.update(
+            self.task,
+            completed=done,
+            total=total,
+            failed=failed,
+            rate=f"{speed:.1f}/s" if speed else "",
+        )
 
     def stop(self) -> None:
         if self.progress is not None:
@@ -97,7 +109,9 @@ def _report_issues(scan: InputScan) -> None:
     for issue in scan.issues[:_MAX_ISSUES_SHOWN]:
         con.print(f"[yellow]bad input:[/] {escape(str(issue))}", markup=True, soft_wrap=True)
     if len(scan.issues) > _MAX_ISSUES_SHOWN:
-        con.print(f"[yellow]... and {len(scan.issues) - _MAX_ISSUES_SHOWN} more bad lines[/]", markup=True)
+        con.print(
+            f"[yellow]... and {len(scan.issues) - _MAX_ISSUES_SHOWN} more bad lines[/]", markup=True
+        )
 
 
 def _summary(stats: BatchStats) -> Any:
@@ -125,20 +139,43 @@ def _summary(stats: BatchStats) -> Any:
     return t
 
 
-def _spec(llm_config: Any, *, function: str | None, mode: str, samples: int, max_rounds: int, solver: str,
-          time_limit: Optional[float]) -> Any:
+def _spec(
+    llm_config: Any,
+    *,
+    function: str | None,
+    mode: str,
+    samples: int,
+    max_rounds: int,
+    solver: str,
+    time_limit: float | None,
+) -> Any:
     from optiscribe.data.batch import DEFAULT_FUNCTION, RunSpec
 
     if mode not in ("ir", "code"):
         raise _error(f"--mode {mode!r}: use ir or code")
     if samples < 1 or max_rounds < 1:
         raise _error("--samples and --max-rounds must be at least 1")
-    return RunSpec(backend_config=llm_config, function=function or DEFAULT_FUNCTION, mode=mode,
-                   samples=samples, max_rounds=max_rounds, solver=solver, time_limit=time_limit)
+    return RunSpec(
+        backend_config=llm_config,
+        function=function or DEFAULT_FUNCTION,
+        mode=mode,
+        samples=samples,
+        max_rounds=max_rounds,
+        solver=solver,
+        time_limit=time_limit,
+    )
 
 
-def _batch_options(*, executor: str, concurrency: int, workers: Optional[int], address: Optional[str],
-                   retry_failed: bool, bar: _Bar, strict: bool) -> dict[str, Any]:
+def _batch_options(
+    *,
+    executor: str,
+    concurrency: int,
+    workers: int | None,
+    address: str | None,
+    retry_failed: bool,
+    bar: _Bar,
+    strict: bool,
+) -> dict[str, Any]:
     if concurrency < 1:
         raise _error("--concurrency must be at least 1")
     if workers is not None and workers < 1:
@@ -150,12 +187,22 @@ def _batch_options(*, executor: str, concurrency: int, workers: Optional[int], a
             if strict:
                 raise _StrictAbort(len(scan.issues))
         if state.torn_bytes:
-            _console().print(f"[yellow]repaired:[/] cut a torn last line ({state.torn_bytes} bytes) left by an "
-                             "interrupted run; that problem runs again", markup=True)
+            _console().print(
+                f"[yellow]repaired:[/] cut a torn last line ({state.torn_bytes} bytes) left by an "
+                "interrupted run; that problem runs again",
+                markup=True,
+            )
         bar.start(todo)
 
-    return {"executor": executor, "concurrency": concurrency, "workers": workers, "address": address,
-            "retry_failed": retry_failed, "progress": bar.update, "on_start": on_start}
+    return {
+        "executor": executor,
+        "concurrency": concurrency,
+        "workers": workers,
+        "address": address,
+        "retry_failed": retry_failed,
+        "progress": bar.update,
+        "on_start": on_start,
+    }
 
 
 class _StrictAbort(Exception):
@@ -170,8 +217,10 @@ def _run_guarded(fn: Callable[[], Any], bar: _Bar) -> Any:
     try:
         return fn()
     except _StrictAbort as exc:
-        raise _error(f"{exc.n} bad input line(s) and --strict was given: nothing was run; fix the lines "
-                     "named above") from None
+        raise _error(
+            f"{exc.n} bad input line(s) and --strict was given: nothing was run; fix the lines "
+            "named above"
+        ) from None
     except OptiscribeError as exc:
         raise _error(str(exc)) from None
     finally:
@@ -184,25 +233,58 @@ def register(app: typer.Typer) -> None:
     @app.command("batch")
     @backend_options
     def batch(
-        input_path: Annotated[Path, typer.Argument(metavar="IN.jsonl", help="One {id, question, ...} object per line.")],
-        output_path: Annotated[Path, typer.Argument(metavar="OUT.jsonl", help="Results, one per line (appended; resumable).")],
+        input_path: Annotated[
+            Path,
+            typer.Argument(metavar="IN.jsonl", help="One {id, question, ...} object per line."),
+        ],
+        output_path: Annotated[
+            Path,
+            typer.Argument(
+                metavar="OUT.jsonl", help="Results, one per line (appended; resumable)."
+            ),
+        ],
         *,
         llm_config: Any,
-        mode: Annotated[str, typer.Option(help="ir (five-element JSON) or code (Pyomo code in the sandbox).")] = "ir",
+        mode: Annotated[
+            str, typer.Option(help="ir (five-element JSON) or code (Pyomo code in the sandbox).")
+        ] = "ir",
         samples: Annotated[int, typer.Option(help="Samples per problem (consensus, pass@k).")] = 1,
         max_rounds: Annotated[int, typer.Option(help="Self-correction rounds per problem.")] = 5,
         solver: Annotated[str, typer.Option(help="highs or ortools.")] = "highs",
-        time_limit: Annotated[Optional[float], typer.Option(help="Solver seconds per solve.")] = 60.0,
-        concurrency: Annotated[int, typer.Option(help="Problems (LLM requests) in flight at once.")] = 16,
-        workers: Annotated[Optional[int], typer.Option(help="Worker processes (default: one per core).")] = None,
-        executor: Annotated[str, typer.Option(help="local (processes x threads), thread, or ray.")] = "local",
-        address: Annotated[Optional[str], typer.Option(help="Ray address (with --executor ray): auto, ray://host:10001.")] = None,
-        retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Run again the problems that failed before.")] = False,
-        limit: Annotated[Optional[int], typer.Option(help="Run at most this many problems now.")] = None,
-        strict: Annotated[bool, typer.Option("--strict", help="Run nothing if any input line is bad.")] = False,
-        progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object on stdout.")] = False,
-        function: Annotated[Optional[str], typer.Option(hidden=True, help="Per-problem function module:callable.")] = None,
+        time_limit: Annotated[
+            float | None, typer.Option(help="Solver seconds per solve.")
+        ] = 60.0,
+        concurrency: Annotated[
+            int, typer.Option(help="Problems (LLM requests) in flight at once.")
+        ] = 16,
+        workers: Annotated[
+            int | None, typer.Option(help="Worker processes (default: one per core).")
+        ] = None,
+        executor: Annotated[
+            str, typer.Option(help="local (processes x threads), thread, or ray.")
+        ] = "local",
+        address: Annotated[
+            str | None,
+            typer.Option(help="Ray address (with --executor ray): auto, ray://host:10001."),
+        ] = None,
+        retry_failed: Annotated[
+            bool, typer.Option("--retry-failed", help="Run again the problems that failed before.")
+        ] = False,
+        limit: Annotated[
+            int | None, typer.Option(help="Run at most this many problems now.")
+        ] = None,
+        strict: Annotated[
+            bool, typer.Option("--strict", help="Run nothing if any input line is bad.")
+        ] = False,
+        progress: Annotated[
+            bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")
+        ] = True,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print the summary as one JSON object on stdout.")
+        ] = False,
+        function: Annotated[
+            str | None, typer.Option(hidden=True, help="Per-problem function module:callable.")
+        ] = None,
     ) -> None:
         """Formulate and solve every problem of IN.jsonl; results are appended to OUT.jsonl.
 
@@ -212,12 +294,28 @@ def register(app: typer.Typer) -> None:
         """
         from optiscribe.data.batch import run_batch
 
-        spec = _spec(llm_config, function=function, mode=mode, samples=samples, max_rounds=max_rounds,
-                     solver=solver, time_limit=time_limit)
+        spec = _spec(
+            llm_config,
+            function=function,
+            mode=mode,
+            samples=samples,
+            max_rounds=max_rounds,
+            solver=solver,
+            time_limit=time_limit,
+        )
         bar = _Bar(progress and not as_json, "batch")
-        opts = _batch_options(executor=executor, concurrency=concurrency, workers=workers, address=address,
-                              retry_failed=retry_failed, bar=bar, strict=strict)
-        stats = _run_guarded(lambda: run_batch(input_path, output_path, spec, limit=limit, **opts), bar)
+        opts = _batch_options(
+            executor=executor,
+            concurrency=concurrency,
+            workers=workers,
+            address=address,
+            retry_failed=retry_failed,
+            bar=bar,
+            strict=strict,
+        )
+        stats = _run_guarded(
+            lambda: run_batch(input_path, output_path, spec, limit=limit, **opts), bar
+        )
         if as_json:
             typer.echo(json.dumps(stats.to_dict()))
         else:
@@ -233,33 +331,83 @@ def register(app: typer.Typer) -> None:
     def evaluate(
         *,
         llm_config: Any,
-        benchmark: Annotated[list[str], typer.Option("--benchmark", "-b", help="Benchmark name or JSONL file (repeatable).")],
-        data_dir: Annotated[Optional[Path], typer.Option(help="Shared data root or benchmarks folder (default: found automatically).")] = None,
-        variant: Annotated[Optional[str], typer.Option(help="Label version to score against (see --list-variants).")] = None,
-        all_variants: Annotated[bool, typer.Option("--all-variants", help="Also score the run against every label variant and print the spread.")] = False,
-        list_variants: Annotated[bool, typer.Option("--list-variants", help="List the benchmarks' variants and exit.")] = False,
-        responses: Annotated[Optional[Path], typer.Option(help="Score recorded outputs: JSONL of {id, response} (IR JSON or Python code).")] = None,
-        tolerance: Annotated[str, typer.Option(help="default (rel 1e-4 or abs 1e-2), abs1e-6, rel5pct, or 'rel=..,abs=..'.")] = "default",
-        out_dir: Annotated[Path, typer.Option("--out-dir", "-o", help="Folder for results, report.md, scores.csv, plots.")] = Path("eval-out"),
+        benchmark: Annotated[
+            list[str],
+            typer.Option("--benchmark", "-b", help="Benchmark name or JSONL file (repeatable)."),
+        ],
+        data_dir: Annotated[
+            Path | None,
+            typer.Option(
+                help="Shared data root or benchmarks folder (default: found automatically)."
+            ),
+        ] = None,
+        variant: Annotated[
+            str | None,
+            typer.Option(help="Label version to score against (see --list-variants)."),
+        ] = None,
+        all_variants: Annotated[
+            bool,
+            typer.Option(
+                "--all-variants",
+                help="Also score the run against every label variant and print the spread.",
+            ),
+        ] = False,
+        list_variants: Annotated[
+            bool, typer.Option("--list-variants", help="List the benchmarks' variants and exit.")
+        ] = False,
+        responses: Annotated[
+            Path | None,
+            typer.Option(
+                help="Score recorded outputs: JSONL of {id, response} (IR JSON or Python code)."
+            ),
+        ] = None,
+        tolerance: Annotated[
+            str,
+            typer.Option(
+                help="default (rel 1e-4 or abs 1e-2), abs1e-6, rel5pct, or 'rel=..,abs=..'."
+            ),
+        ] = "default",
+        out_dir: Annotated[
+            Path,
+            typer.Option(
+                "--out-dir", "-o", help="Folder for results, report.md, scores.csv, plots."
+            ),
+        ] = Path("eval-out"),
         mode: Annotated[str, typer.Option(help="ir or code.")] = "ir",
         samples: Annotated[int, typer.Option(help="Samples per problem (pass@k, consensus).")] = 1,
         max_rounds: Annotated[int, typer.Option(help="Self-correction rounds per problem.")] = 5,
         solver: Annotated[str, typer.Option(help="highs or ortools.")] = "highs",
-        time_limit: Annotated[Optional[float], typer.Option(help="Solver seconds per solve.")] = 60.0,
+        time_limit: Annotated[
+            float | None, typer.Option(help="Solver seconds per solve.")
+        ] = 60.0,
         concurrency: Annotated[int, typer.Option(help="Problems in flight at once.")] = 16,
-        workers: Annotated[Optional[int], typer.Option(help="Worker processes (default: one per core).")] = None,
+        workers: Annotated[
+            int | None, typer.Option(help="Worker processes (default: one per core).")
+        ] = None,
         executor: Annotated[str, typer.Option(help="local, thread or ray.")] = "local",
-        address: Annotated[Optional[str], typer.Option(help="Ray address (with --executor ray).")] = None,
-        limit: Annotated[Optional[int], typer.Option(help="Only the first N problems of each benchmark.")] = None,
-        plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write accuracy.png and attempts.png.")] = True,
-        progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")] = True,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON on stdout.")] = False,
-        function: Annotated[Optional[str], typer.Option(hidden=True, help="Per-problem function module:callable.")] = None,
+        address: Annotated[
+            str | None, typer.Option(help="Ray address (with --executor ray).")
+        ] = None,
+        limit: Annotated[
+            int | None, typer.Option(help="Only the first N problems of each benchmark.")
+        ] = None,
+        plots: Annotated[
+            bool, typer.Option("--plots/--no-plots", help="Write accuracy.png and attempts.png.")
+        ] = True,
+        progress: Annotated[
+            bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")
+        ] = True,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print the scores as JSON on stdout.")
+        ] = False,
+        function: Annotated[
+            str | None, typer.Option(hidden=True, help="Per-problem function module:callable.")
+        ] = None,
     ) -> None:
         """Score a model (or recorded outputs) on benchmarks: accuracy with and without
         self-correction, unlabelled problems apart, a failure taxonomy, label-variant spread."""
-        from optiscribe.data.eval.score import parse_tolerance, run_eval
         from optiscribe.data.eval.report import fmt_ratio, write_reports
+        from optiscribe.data.eval.score import parse_tolerance, run_eval
         from optiscribe.solvers.errors import OptiscribeError
 
         if list_variants:
@@ -275,64 +423,135 @@ def register(app: typer.Typer) -> None:
             tol = parse_tolerance(tolerance)
         except OptiscribeError as exc:
             raise _error(str(exc)) from None
-        spec = _spec(llm_config, function=function, mode=mode, samples=samples,
-                     max_rounds=1 if responses else max_rounds, solver=solver, time_limit=time_limit)
+        spec = _spec(
+            llm_config,
+            function=function,
+            mode=mode,
+            samples=samples,
+            max_rounds=1 if responses else max_rounds,
+            solver=solver,
+            time_limit=time_limit,
+        )
         bar = _Bar(progress and not as_json, "eval")
-        opts = _batch_options(executor=executor, concurrency=concurrency, workers=workers, address=address,
-                              retry_failed=False, bar=bar, strict=False)
+        opts = _batch_options(
+            executor=executor,
+            concurrency=concurrency,
+            workers=workers,
+            address=address,
+            retry_failed=False,
+            bar=bar,
+            strict=False,
+        )
 
         def on_benchmark(name: str, n: int) -> None:
             bar.stop()
             bar.label = Path(name).name
 
-        run = _run_guarded(lambda: run_eval(
-            benchmark, out_dir, spec, variant=variant, all_variants=all_variants, data_dir=data_dir,
-            tolerance=tol, responses=responses, limit=limit, batch_options=opts, on_benchmark=on_benchmark), bar)
+        run = _run_guarded(
+            lambda: run_eval(
+                benchmark,
+                out_dir,
+                spec,
+                variant=variant,
+                all_variants=all_variants,
+                data_dir=data_dir,
+                tolerance=tol,
+                responses=responses,
+                limit=limit,
+                batch_options=opts,
+                on_benchmark=on_benchmark,
+            ),
+            bar,
+        )
         meta = {
             "backend": "responses file " + str(responses) if responses else llm_config.backend,
-            "mode": mode, "samples": samples, "max rounds": max_rounds if not responses else 1,
-            "solver": solver, "command": "optiscribe eval " + " ".join(f"-b {b}" for b in benchmark),
+            "mode": mode,
+            "samples": samples,
+            "max rounds": max_rounds if not responses else 1,
+            "solver": solver,
+            "command": "optiscribe eval " + " ".join(f"-b {b}" for b in benchmark),
         }
         paths = write_reports(run.scores, out_dir, variants=run.variants, meta=meta, plots=plots)
         if plots and importlib.util.find_spec("matplotlib") is None:
             # The report and CSV are complete without plots; say why the PNGs are missing.
-            typer.echo("note: plots not written: matplotlib is not installed "
-                       "(pip install 'optiscribe[bench]', or pass --no-plots)", err=True)
+            typer.echo(
+                "note: plots not written: matplotlib is not installed "
+                "(pip install 'optiscribe[bench]', or pass --no-plots)",
+                err=True,
+            )
         interrupted = any(b.interrupted for b in run.batches)
         if as_json:
-            typer.echo(json.dumps({
-                "scores": [s.row() for s in run.scores],
-                "variants": [{"benchmark": v.benchmark, "spread": v.spread,
-                              "scores": [s.row() for s in v.scores]} for v in run.variants],
-                "report": {k: str(p) for k, p in paths.items()},
-                "interrupted": interrupted,
-            }))
+            typer.echo(
+                json.dumps(
+                    {
+                        "scores": [s.row() for s in run.scores],
+                        "variants": [
+                            {
+                                "benchmark": v.benchmark,
+                                "spread": v.spread,
+                                "scores": [s.row() for s in v.scores],
+                            }
+                            for v in run.variants
+                        ],
+                        "report": {k: str(p) for k, p in paths.items()},
+                        "interrupted": interrupted,
+                    }
+                )
+            )
         else:
             from rich.table import Table
 
             con = _console(stderr=False)
             t = Table(title=f"Execution accuracy (tolerance: {tol.describe()})")
-            for col in ("benchmark", "problems", "answered", "executed", "correct", "accuracy", "first attempt",
-                        "unlabelled", "mean attempts"):
+            for col in (
+                "benchmark",
+                "problems",
+                "answered",
+                "executed",
+                "correct",
+                "accuracy",
+                "first attempt",
+                "unlabelled",
+                "mean attempts",
+            ):
                 t.add_column(col, justify="left" if col == "benchmark" else "right")
             for s in run.scores:
-                t.add_row(s.benchmark + (f" ({s.variant})" if s.variant else ""), str(s.problems), str(s.answered),
-                          str(s.executed), str(s.correct), fmt_ratio(s.accuracy), fmt_ratio(s.accuracy_first),
-                          str(s.unlabelled), f"{s.mean_attempts:.2f}")
+                t.add_row(
+                    s.benchmark + (f" ({s.variant})" if s.variant else ""),
+                    str(s.problems),
+                    str(s.answered),
+                    str(s.executed),
+                    str(s.correct),
+                    fmt_ratio(s.accuracy),
+                    fmt_ratio(s.accuracy_first),
+                    str(s.unlabelled),
+                    f"{s.mean_attempts:.2f}",
+                )
             con.print(t)
             for s in run.scores:
-                con.print(f"{s.benchmark}: accuracy {fmt_ratio(s.accuracy)} ({s.correct}/{s.answered} answered), "
-                          f"first attempt {fmt_ratio(s.accuracy_first)}, {s.unlabelled} without a numeric answer",
-                          soft_wrap=True)
+                con.print(
+                    f"{s.benchmark}: accuracy {fmt_ratio(s.accuracy)} ({s.correct}/{s.answered} answered), "
+                    f"first attempt {fmt_ratio(s.accuracy_first)}, {s.unlabelled} without a numeric answer",
+                    soft_wrap=True,
+                )
                 if s.k > 1:
-                    con.print(f"{s.benchmark}: pass@{s.k} {fmt_ratio(s.pass_at_k)}, consensus "
-                              f"{fmt_ratio(s.consensus_accuracy)}")
+                    con.print(
+                        f"{s.benchmark}: pass@{s.k} {fmt_ratio(s.pass_at_k)}, consensus "
+                        f"{fmt_ratio(s.consensus_accuracy)}"
+                    )
                 if s.failures:
-                    con.print(f"{s.benchmark} failures: " + ", ".join(f"{k} {v}" for k, v in
-                                                                     sorted(s.failures.items(), key=lambda kv: -kv[1])))
+                    con.print(
+                        f"{s.benchmark} failures: "
+                        + ", ".join(
+                            f"{k} {v}" for k, v in sorted(s.failures.items(), key=lambda kv: -kv[1])
+                        )
+                    )
             for v in run.variants:
-                con.print(f"{v.benchmark} across label variants: " + ", ".join(
-                    f"{s.variant} {fmt_ratio(s.accuracy)}" for s in v.scores) + f"; spread {fmt_ratio(v.spread)}")
+                con.print(
+                    f"{v.benchmark} across label variants: "
+                    + ", ".join(f"{s.variant} {fmt_ratio(s.accuracy)}" for s in v.scores)
+                    + f"; spread {fmt_ratio(v.spread)}"
+                )
             con.print(f"report: {escape(str(paths['markdown']))}  csv: {escape(str(paths['csv']))}")
         if interrupted:
             raise typer.Exit(EXIT_INTERRUPTED)

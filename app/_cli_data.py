@@ -22,8 +22,11 @@ import typer
 
 from optiscribe.formulate.llm.base import BackendConfig, backend_options
 
-data_app = typer.Typer(name="data", help="Synthetic problems (text, model, code, optimum) and equivalence pairs.",
-                       no_args_is_help=True)
+data_app = typer.Typer(
+    name="data",
+    help="Synthetic problems (text, model, code, optimum) and equivalence pairs.",
+    no_args_is_help=True,
+)
 
 
 def _bad_input(msg: str) -> typer.Exit:
@@ -40,28 +43,61 @@ def _split(values: list[str] | None) -> list[str]:
 
 
 def _progress():  # type: ignore[no-untyped-def]
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TimeRemainingColumn(), transient=False)
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        transient=False,
+    )
 
 
 @data_app.command("generate")
 def generate_cmd(
     out: Annotated[Path, typer.Argument(help="JSONL file to write (one record a line)")],
-    families: Annotated[list[str] | None, typer.Option("--families", "-f", help="families, comma-separated or repeated (default: all; see 'data families')")] = None,
+    families: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--families",
+            "-f",
+            help="families, comma-separated or repeated (default: all; see 'data families')",
+        ),
+    ] = None,
     n: Annotated[int, typer.Option("--n", help="number of unique records")] = 100,
     seed: Annotated[int, typer.Option(help="seed: the same seed gives the same records")] = 0,
-    difficulty: Annotated[list[str] | None, typer.Option("--difficulty", "-d", help="easy, medium, hard (comma-separated or repeated; default: all in turn)")] = None,
-    size: Annotated[int | None, typer.Option(help="fix the main size of every instance instead of drawing it from the difficulty")] = None,
-    status: Annotated[str, typer.Option(help="optimal (default), or labelled 'infeasible' / 'unbounded' variants")] = "optimal",
+    difficulty: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--difficulty",
+            "-d",
+            help="easy, medium, hard (comma-separated or repeated; default: all in turn)",
+        ),
+    ] = None,
+    size: Annotated[
+        int | None,
+        typer.Option(
+            help="fix the main size of every instance instead of drawing it from the difficulty"
+        ),
+    ] = None,
+    status: Annotated[
+        str, typer.Option(help="optimal (default), or labelled 'infeasible' / 'unbounded' variants")
+    ] = "optimal",
     workers: Annotated[int, typer.Option(help="worker processes")] = 2,
 ) -> None:
     """Generate verified records: every one compiled, solved by HiGHS, deduplicated."""
+    from optiscribe.data.synth.base import get_family
     from optiscribe.data.synth.generate import DIFFICULTIES, iter_generate
     from optiscribe.solvers.errors import DataError
-
-    from optiscribe.data.synth.base import get_family
 
     fams = _split(families) or None
     diffs = _split(difficulty) or list(DIFFICULTIES)
@@ -79,7 +115,9 @@ def generate_cmd(
     try:
         with out.open("w", encoding="utf-8") as fh, _progress() as progress:
             task = progress.add_task("generating", total=n)
-            for rec in iter_generate(fams, n=n, seed=seed, difficulties=diffs, size=size, status=status, workers=workers):
+            for rec in iter_generate(
+                fams, n=n, seed=seed, difficulties=diffs, size=size, status=status, workers=workers
+            ):
                 fh.write(rec.to_json() + "\n")
                 written += 1
                 progress.advance(task)
@@ -92,10 +130,20 @@ def generate_cmd(
 def pairs_cmd(
     inp: Annotated[Path, typer.Argument(metavar="IN", help="records from 'data generate'")],
     out: Annotated[Path, typer.Argument(help="JSONL file of labelled pairs")],
-    transformations: Annotated[list[str] | None, typer.Option("--transformations", "-t", help="which transformations (default: all)")] = None,
+    transformations: Annotated[
+        list[str] | None,
+        typer.Option("--transformations", "-t", help="which transformations (default: all)"),
+    ] = None,
     seed: Annotated[int, typer.Option(help="seed of the transformations' random choices")] = 0,
-    solve: Annotated[bool, typer.Option("--solve/--no-solve", help="solve every candidate (checks positives keep the optimum)")] = True,
-    workers: Annotated[int, typer.Option(min=1, help="worker processes (the output does not depend on it)")] = 1,
+    solve: Annotated[
+        bool,
+        typer.Option(
+            "--solve/--no-solve", help="solve every candidate (checks positives keep the optimum)"
+        ),
+    ] = True,
+    workers: Annotated[
+        int, typer.Option(min=1, help="worker processes (the output does not depend on it)")
+    ] = 1,
 ) -> None:
     """Write equivalent and non-equivalent reformulations of every record, labelled."""
     from optiscribe.data.synth.generate import read_jsonl
@@ -115,7 +163,9 @@ def pairs_cmd(
     try:
         with out.open("w", encoding="utf-8") as fh, _progress() as progress:
             task = progress.add_task("pairing", total=len(records))
-            for pairs in iter_pairs(records, seed=seed, transformations=names, solve=solve, workers=workers):
+            for pairs in iter_pairs(
+                records, seed=seed, transformations=names, solve=solve, workers=workers
+            ):
                 for p in pairs:
                     fh.write(p.to_json() + "\n")
                     count += 1
@@ -129,7 +179,9 @@ def pairs_cmd(
 def stats_cmd(
     path: Annotated[Path, typer.Argument(metavar="FILE", help="records from 'data generate'")],
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
-    markdown: Annotated[bool, typer.Option("--markdown", help="print Markdown tables (for docs)")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="print Markdown tables (for docs)")
+    ] = False,
 ) -> None:
     """Families, sizes, constraint types and text lengths of a generated set."""
     from optiscribe.data.synth.generate import read_jsonl
@@ -151,14 +203,22 @@ def stats_cmd(
 
     console = Console()
     w = stats["text_words"]
-    console.print(f"[bold]{stats['records']}[/bold] records; difficulty {stats['difficulty']}; status {stats['status']}; "
-                  f"kind {stats['kind']}; words {w['min']:g}–{w['max']:g} (median {w['median']:g})")
+    console.print(
+        f"[bold]{stats['records']}[/bold] records; difficulty {stats['difficulty']}; status {stats['status']}; "
+        f"kind {stats['kind']}; words {w['min']:g}–{w['max']:g} (median {w['median']:g})"
+    )
     t = Table(title="per family")
     for col in ("family", "records", "vars med/max", "rows med/max", "int vars med", "words med"):
         t.add_column(col)
     for fam, d in stats["per_family"].items():
-        t.add_row(fam, str(d["records"]), f"{d['vars']['median']:g}/{d['vars']['max']:g}",
-                  f"{d['rows']['median']:g}/{d['rows']['max']:g}", f"{d['int_vars']['median']:g}", f"{d['words']['median']:g}")
+        t.add_row(
+            fam,
+            str(d["records"]),
+            f"{d['vars']['median']:g}/{d['vars']['max']:g}",
+            f"{d['rows']['median']:g}/{d['rows']['max']:g}",
+            f"{d['int_vars']['median']:g}",
+            f"{d['words']['median']:g}",
+        )
     console.print(t)
     c = Table(title="constraint types")
     c.add_column("type")
@@ -171,8 +231,8 @@ def stats_cmd(
 @data_app.command("families")
 def families_cmd() -> None:
     """List the problem families with what each is about."""
-    from optiscribe.data.synth.generate import family_names
     from optiscribe.data.synth.base import get_family
+    from optiscribe.data.synth.generate import family_names
 
     for name in family_names():
         spec = get_family(name)

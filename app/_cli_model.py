@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -32,19 +32,24 @@ def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False)
 
 
-def _fail(message: str, *, as_json: bool, code: int = EXIT_BAD_INPUT, issues: list[str] | None = None) -> typer.Exit:
+def _fail(
+    message: str, *, as_json: bool, code: int = EXIT_BAD_INPUT, issues: list[str] | None = None
+) -> typer.Exit:
     if as_json:
         typer.echo(json.dumps({"ok": False, "error": message, "issues": issues or []}))
         return typer.Exit(code)
     return fail(message, code)
 
 
-def _load(file: Optional[Path], example: Optional[str], as_json: bool) -> Formulation:
+def _load(file: Path | None, example: str | None, as_json: bool) -> Formulation:
     from optiscribe.formulate.errors import ModelError
     from optiscribe.solvers.errors import DataError
 
     if (file is None) == (example is None):
-        raise _fail("give a formulation FILE (.yaml/.json) or --example NAME (see --list-examples)", as_json=as_json)
+        raise _fail(
+            "give a formulation FILE (.yaml/.json) or --example NAME (see --list-examples)",
+            as_json=as_json,
+        )
     try:
         if example is not None:
             from optiscribe.formulate.examples import load_example
@@ -55,7 +60,9 @@ def _load(file: Optional[Path], example: Optional[str], as_json: bool) -> Formul
         assert file is not None
         return Formulation.from_file(file)
     except (ModelError, DataError) as exc:
-        raise _fail(str(exc), as_json=as_json, issues=[str(i) for i in getattr(exc, "issues", ())]) from None
+        raise _fail(
+            str(exc), as_json=as_json, issues=[str(i) for i in getattr(exc, "issues", ())]
+        ) from None
 
 
 def _exit_code(result: SolveResult) -> int:
@@ -63,7 +70,11 @@ def _exit_code(result: SolveResult) -> int:
 
     if result.is_optimal:
         return EXIT_OK
-    if result.termination in (Termination.INFEASIBLE, Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED):
+    if result.termination in (
+        Termination.INFEASIBLE,
+        Termination.UNBOUNDED,
+        Termination.INFEASIBLE_OR_UNBOUNDED,
+    ):
         return EXIT_NEGATIVE
     return EXIT_UNDECIDED
 
@@ -95,13 +106,23 @@ def solution_table(result: SolveResult, *, show_zeros: bool = False, limit: int 
 def register(app: typer.Typer) -> None:
     @app.command("solve-model")
     def solve_model(
-        file: Annotated[Optional[Path], typer.Argument(help="Formulation file (.yaml, .yml or .json).")] = None,
-        example: Annotated[Optional[str], typer.Option("--example", "-e", help="Solve a bundled example by name.")] = None,
+        file: Annotated[
+            Path | None, typer.Argument(help="Formulation file (.yaml, .yml or .json).")
+        ] = None,
+        example: Annotated[
+            str | None, typer.Option("--example", "-e", help="Solve a bundled example by name.")
+        ] = None,
         solver: Annotated[str, typer.Option(help="highs or ortools.")] = "highs",
-        time_limit: Annotated[Optional[float], typer.Option(help="Seconds before the solver stops.")] = None,
+        time_limit: Annotated[
+            float | None, typer.Option(help="Seconds before the solver stops.")
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
-        show_all: Annotated[bool, typer.Option("--all", help="Show zero-valued variables too.")] = False,
-        list_examples: Annotated[bool, typer.Option("--list-examples", help="List bundled examples and exit.")] = False,
+        show_all: Annotated[
+            bool, typer.Option("--all", help="Show zero-valued variables too.")
+        ] = False,
+        list_examples: Annotated[
+            bool, typer.Option("--list-examples", help="List bundled examples and exit.")
+        ] = False,
     ) -> None:
         """Solve a five-element formulation and print it, the solution and the status."""
         if list_examples:
@@ -119,12 +140,18 @@ def register(app: typer.Typer) -> None:
             model = f.to_pyomo()
             result = solve(model, solver=solver, time_limit=time_limit)
         except ModelError as exc:
-            raise _fail(str(exc), as_json=as_json, issues=[str(i) for i in getattr(exc, "issues", ())]) from None
+            raise _fail(
+                str(exc), as_json=as_json, issues=[str(i) for i in getattr(exc, "issues", ())]
+            ) from None
         except SolverError as exc:
             raise _fail(str(exc), as_json=as_json) from None
         code = _exit_code(result)
         if as_json:
-            typer.echo(json.dumps({"ok": code == EXIT_OK, "formulation": f.to_dict(), "result": result.to_dict()}))
+            typer.echo(
+                json.dumps(
+                    {"ok": code == EXIT_OK, "formulation": f.to_dict(), "result": result.to_dict()}
+                )
+            )
             raise typer.Exit(code)
         from rich.markdown import Markdown
 
@@ -136,23 +163,37 @@ def register(app: typer.Typer) -> None:
             con.print(solution_table(result, show_zeros=show_all))
         status = f"{result.termination.value} / {result.solution_status.value}"
         obj = "-" if result.objective is None else f"{result.objective:.10g}"
-        con.print(f"[bold]status[/]: {status}   [bold]objective[/]: {obj}   "
-                  f"[bold]solver[/]: {result.solver} {result.solver_version}   [bold]time[/]: {result.runtime_s * 1000:.1f} ms")
+        con.print(
+            f"[bold]status[/]: {status}   [bold]objective[/]: {obj}   "
+            f"[bold]solver[/]: {result.solver} {result.solver_version}   [bold]time[/]: {result.runtime_s * 1000:.1f} ms"
+        )
         if result.message and not result.is_optimal:
             con.print(f"[yellow]{escape(result.message)}[/]")
         raise typer.Exit(code)
 
     @app.command("export")
     def export(
-        file: Annotated[Optional[Path], typer.Argument(help="Formulation file (.yaml, .yml or .json).")] = None,
-        example: Annotated[Optional[str], typer.Option("--example", "-e", help="A bundled example by name.")] = None,
-        mps: Annotated[Optional[Path], typer.Option("--mps", help="Write free MPS here.")] = None,
-        lp: Annotated[Optional[Path], typer.Option("--lp", help="Write CPLEX LP here.")] = None,
-        latex: Annotated[Optional[Path], typer.Option("--latex", help="Write LaTeX here.")] = None,
-        markdown: Annotated[Optional[Path], typer.Option("--markdown", help="Write Markdown here.")] = None,
-        to_json: Annotated[Optional[Path], typer.Option("--to-json", help="Write the IR as JSON here.")] = None,
-        to_yaml: Annotated[Optional[Path], typer.Option("--to-yaml", help="Write the IR as YAML here.")] = None,
-        schema: Annotated[Optional[Path], typer.Option("--schema", help="Write the IR's JSON Schema here.")] = None,
+        file: Annotated[
+            Path | None, typer.Argument(help="Formulation file (.yaml, .yml or .json).")
+        ] = None,
+        example: Annotated[
+            str | None, typer.Option("--example", "-e", help="A bundled example by name.")
+        ] = None,
+        mps: Annotated[Path | None, typer.Option("--mps", help="Write free MPS here.")] = None,
+        lp: Annotated[Path | None, typer.Option("--lp", help="Write CPLEX LP here.")] = None,
+        latex: Annotated[Path | None, typer.Option("--latex", help="Write LaTeX here.")] = None,
+        markdown: Annotated[
+            Path | None, typer.Option("--markdown", help="Write Markdown here.")
+        ] = None,
+        to_json: Annotated[
+            Path | None, typer.Option("--to-json", help="Write the IR as JSON here.")
+        ] = None,
+        to_yaml: Annotated[
+            Path | None, typer.Option("--to-yaml", help="Write the IR as YAML here.")
+        ] = None,
+        schema: Annotated[
+            Path | None, typer.Option("--schema", help="Write the IR's JSON Schema here.")
+        ] = None,
     ) -> None:
         """Export a formulation as MPS/LP (model names kept), LaTeX, Markdown, JSON, YAML or its schema."""
         if schema is not None and file is None and example is None:
@@ -164,8 +205,10 @@ def register(app: typer.Typer) -> None:
         f = _load(file, example, as_json=False)
         targets = [t for t in (mps, lp, latex, markdown, to_json, to_yaml, schema) if t is not None]
         if not targets:
-            raise _fail("nothing to export: give --mps, --lp, --latex, --markdown, --to-json, --to-yaml or --schema",
-                        as_json=False)
+            raise _fail(
+                "nothing to export: give --mps, --lp, --latex, --markdown, --to-json, --to-yaml or --schema",
+                as_json=False,
+            )
         from optiscribe.formulate.errors import ModelError
 
         try:
@@ -174,7 +217,9 @@ def register(app: typer.Typer) -> None:
                 for path, fmt in ((mps, "mps"), (lp, "lp")):
                     if path is not None:
                         path.parent.mkdir(parents=True, exist_ok=True)
-                        model.write(str(path), format=fmt, io_options={"symbolic_solver_labels": True})
+                        model.write(
+                            str(path), format=fmt, io_options={"symbolic_solver_labels": True}
+                        )
             else:
                 f.validate_model()
         except ModelError as exc:
@@ -183,8 +228,12 @@ def register(app: typer.Typer) -> None:
             raise _fail(f"cannot write: {exc}", as_json=False) from None
         from optiscribe.formulate.ir.render import to_latex, to_markdown
 
-        writers = {latex: lambda: to_latex(f), markdown: lambda: to_markdown(f), to_json: f.to_json,
-                   to_yaml: f.to_yaml}
+        writers = {
+            latex: lambda: to_latex(f),
+            markdown: lambda: to_markdown(f),
+            to_json: f.to_json,
+            to_yaml: f.to_yaml,
+        }
         for path, make in writers.items():
             if path is not None:
                 try:
@@ -222,14 +271,23 @@ def register(app: typer.Typer) -> None:
             else:
                 fail(str(exc), code, label="invalid")
             raise typer.Exit(code) from None
-        summary = {"ok": True, "name": f.name, "sets": len(f.sets), "parameters": len(f.parameters),
-                   "variables": em.num_vars, "constraints": em.num_rows, "notes": list(em.notes)}
+        summary = {
+            "ok": True,
+            "name": f.name,
+            "sets": len(f.sets),
+            "parameters": len(f.parameters),
+            "variables": em.num_vars,
+            "constraints": em.num_rows,
+            "notes": list(em.notes),
+        }
         if as_json:
             typer.echo(json.dumps(summary))
         else:
             con = _console()
-            con.print(f"[green]valid[/]: {escape(f.name)}: {em.num_vars} variables, {em.num_rows} constraints "
-                      f"({len(f.sets)} sets, {len(f.parameters)} parameters)")
+            con.print(
+                f"[green]valid[/]: {escape(f.name)}: {em.num_vars} variables, {em.num_rows} constraints "
+                f"({len(f.sets)} sets, {len(f.parameters)} parameters)"
+            )
             for note in em.notes:
                 con.print(f"[yellow]note[/]: {escape(note)}")
         raise typer.Exit(EXIT_OK)

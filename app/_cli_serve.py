@@ -52,23 +52,31 @@ def register(app: typer.Typer) -> None:
         if require_key_env:
             api_key = os.environ.get(require_key_env)
             if not api_key:
-                typer.echo(f"error: --require-key-env {require_key_env}: that environment "
-                           "variable is not set", err=True)
+                typer.echo(
+                    f"error: --require-key-env {require_key_env}: that environment "
+                    "variable is not set",
+                    err=True,
+                )
                 raise typer.Exit(EXIT_BAD_INPUT)
         elif host not in _LOOPBACK:
-            typer.echo(f"warning: serving on {host} without --require-key-env: anyone who can "
-                       "reach this address can use the model", err=True)
+            typer.echo(
+                f"warning: serving on {host} without --require-key-env: anyone who can "
+                "reach this address can use the model",
+                err=True,
+            )
         try:
             backend = make_backend(llm_config)
         except (LLMError, DataError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         try:
-            server = make_server(backend, host, port, model_name=served_model_name,
-                                 api_key=api_key)
+            server = make_server(backend, host, port, model_name=served_model_name, api_key=api_key)
         except OSError as exc:
-            typer.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}; "
-                       "choose another --port", err=True)
+            typer.echo(
+                f"error: cannot listen on {host}:{port}: {exc.strerror or exc}; "
+                "choose another --port",
+                err=True,
+            )
             raise typer.Exit(EXIT_BAD_INPUT) from None
 
         def _stop(*_: Any) -> None:
@@ -77,8 +85,10 @@ def register(app: typer.Typer) -> None:
 
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _stop)
-        print(f"Serving backend {backend.name!r} as model {server.model_name!r} at {server.url}",
-              flush=True)
+        print(
+            f"Serving backend {backend.name!r} as model {server.model_name!r} at {server.url}",
+            flush=True,
+        )
         try:
             server.serve_forever(poll_interval=0.2)
         except KeyboardInterrupt:

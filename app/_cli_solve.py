@@ -38,7 +38,9 @@ def _read_problem(problem: str) -> tuple[str, str | None]:
         return p.read_text(encoding="utf-8"), p.stem
     if " " not in problem.strip() and p.suffix.lower() in _TEXT_SUFFIXES:
         # one word ending in .txt/.md: a mistyped path, not a problem statement
-        raise FileNotFoundError(f"no such file: {problem!r}; pass an existing file or the problem text itself")
+        raise FileNotFoundError(
+            f"no such file: {problem!r}; pass an existing file or the problem text itself"
+        )
     return problem, None
 
 
@@ -54,25 +56,51 @@ def register(app: typer.Typer) -> None:
     @backend_options
     def solve(
         problem: Annotated[str, typer.Argument(help="the problem text, or a file that holds it")],
-        mode: Annotated[str, typer.Option(help="ir (JSON five elements, default) | code (LLMOPT-style Pyomo code, run in the sandbox)")] = "ir",
-        samples: Annotated[int, typer.Option(min=1, help="draw k answers and pick the consensus (confidence = share of the winning class)")] = 1,
-        max_rounds: Annotated[int, typer.Option(min=1, help="self-correction rounds per sample")] = 5,
+        mode: Annotated[
+            str,
+            typer.Option(
+                help="ir (JSON five elements, default) | code (LLMOPT-style Pyomo code, run in the sandbox)"
+            ),
+        ] = "ir",
+        samples: Annotated[
+            int,
+            typer.Option(
+                min=1,
+                help="draw k answers and pick the consensus (confidence = share of the winning class)",
+            ),
+        ] = 1,
+        max_rounds: Annotated[
+            int, typer.Option(min=1, help="self-correction rounds per sample")
+        ] = 5,
         solver: Annotated[str, typer.Option(help="highs | ortools")] = "highs",
-        time_limit: Annotated[float, typer.Option(help="solver time limit per solve, seconds")] = 60.0,
-        problem_id: Annotated[str | None, typer.Option(help="problem id sent to the backend (replay needs it; default: the file's stem)")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="print one JSON object with everything")] = False,
-        save_model: Annotated[Path | None, typer.Option(help="write the formulation (YAML, JSON) and the model (MPS) into this folder")] = None,
+        time_limit: Annotated[
+            float, typer.Option(help="solver time limit per solve, seconds")
+        ] = 60.0,
+        problem_id: Annotated[
+            str | None,
+            typer.Option(
+                help="problem id sent to the backend (replay needs it; default: the file's stem)"
+            ),
+        ] = None,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="print one JSON object with everything")
+        ] = False,
+        save_model: Annotated[
+            Path | None,
+            typer.Option(
+                help="write the formulation (YAML, JSON) and the model (MPS) into this folder"
+            ),
+        ] = None,
         *,
         llm_config: BackendConfig,
     ) -> None:
         """Formulate PROBLEM as a MILP with an LLM, solve it, and report status, objective and confidence."""
+        from optiscribe.app.cli import fail
         from optiscribe.formulate.errors import LLMError
         from optiscribe.formulate.llm.base import make_backend
         from optiscribe.formulate.modes import MODES
         from optiscribe.formulate.pipeline import solve_text
         from optiscribe.solvers.errors import DataError
-
-        from optiscribe.app.cli import fail
 
         if mode not in MODES:
             raise fail(f"--mode {mode!r} is not a mode; choose one of {', '.join(MODES)}")
@@ -83,7 +111,9 @@ def register(app: typer.Typer) -> None:
         except (OSError, UnicodeDecodeError) as exc:
             raise fail(f"cannot read problem file {problem!r}: {exc}") from None
         if not text.strip():
-            raise fail("the problem text is empty; pass the problem in plain language or a file that holds it")
+            raise fail(
+                "the problem text is empty; pass the problem in plain language or a file that holds it"
+            )
         try:
             backend = make_backend(llm_config)
         except (LLMError, DataError) as exc:
@@ -96,9 +126,17 @@ def register(app: typer.Typer) -> None:
 
             pool = WarmPoolExecutor(size=1)
         try:
-            result = solve_text(text, backend=backend, mode=mode, samples=samples, max_rounds=max_rounds,
-                                solver=solver, time_limit=time_limit, problem_id=problem_id or stem,
-                                executor=pool)
+            result = solve_text(
+                text,
+                backend=backend,
+                mode=mode,
+                samples=samples,
+                max_rounds=max_rounds,
+                solver=solver,
+                time_limit=time_limit,
+                problem_id=problem_id or stem,
+                executor=pool,
+            )
         except (LLMError, DataError, ValueError) as exc:
             raise fail(str(exc)) from None
         finally:
@@ -171,18 +209,26 @@ def _print_human(result: PipelineResult, saved: list[str]) -> None:
     for col in ("sample", "round", "result", "seconds"):
         attempts.add_column(col)
     for a in result.history:
-        attempts.add_row(str(a.sample), str(a.round), "accepted" if a.accepted else (a.error_kind or "?"),
-                         f"{a.timings.get('total_s', 0.0):.3f}")
+        attempts.add_row(
+            str(a.sample),
+            str(a.round),
+            "accepted" if a.accepted else (a.error_kind or "?"),
+            f"{a.timings.get('total_s', 0.0):.3f}",
+        )
     console.print(attempts)
     style = {"optimal": "green", "time_limit": "yellow"}.get(result.status, "red")
-    console.print(f"[bold]Status:[/bold] [{style}]{result.status}[/{style}] — {_escape(result.message)}")
+    console.print(
+        f"[bold]Status:[/bold] [{style}]{result.status}[/{style}] — {_escape(result.message)}"
+    )
     if result.objective is not None:
         console.print(f"[bold]Objective:[/bold] {result.objective:.10g}")
     if result.agreement is not None:
         conf = "" if result.confidence is None else f" (confidence {result.confidence:.2f})"
         console.print(f"[bold]Agreement:[/bold] {result.agreement} samples{conf}")
-    console.print(f"[bold]Backend:[/bold] {_escape(result.backend)}, prompt {result.prompt_version}, "
-                  f"{result.timings.get('total_s', 0.0):.2f} s")
+    console.print(
+        f"[bold]Backend:[/bold] {_escape(result.backend)}, prompt {result.prompt_version}, "
+        f"{result.timings.get('total_s', 0.0):.2f} s"
+    )
     for w in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {_escape(w)}")
     for p in saved:

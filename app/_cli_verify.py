@@ -27,7 +27,8 @@ def register(app: typer.Typer) -> None:
         exact: bool = typer.Option(False, "--exact", help="Compare numbers exactly."),
         time_limit: float = typer.Option(30.0, "--time-limit", help="Seconds for the search."),
         second_opinion: bool = typer.Option(
-            False, "--solve", help="Also solve both with HiGHS (weak evidence)."),
+            False, "--solve", help="Also solve both with HiGHS (weak evidence)."
+        ),
     ) -> None:
         """Check whether two MILP files are the same model (exit 0 equivalent, 1 not
         equivalent, 2 unknown/unsupported, 3 bad input)."""
@@ -40,8 +41,15 @@ def register(app: typer.Typer) -> None:
         if level not in ("strict", "normalized"):
             raise fail(f"--level must be 'strict' or 'normalized', not {level!r}.")
         try:
-            result = check(reference, candidate, level=level, rtol=rtol, exact=exact,
-                           time_limit=time_limit, second_opinion=second_opinion)
+            result = check(
+                reference,
+                candidate,
+                level=level,
+                rtol=rtol,
+                exact=exact,
+                time_limit=time_limit,
+                second_opinion=second_opinion,
+            )
         except ModelReadError as exc:
             if json_out:
                 typer.echo(json.dumps({"verdict": "bad_input", "reason": str(exc)}))
@@ -57,7 +65,8 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code)
         out = Console()
         colour = {Verdict.EQUIVALENT: "green", Verdict.NOT_EQUIVALENT: "red"}.get(
-            result.verdict, "yellow")
+            result.verdict, "yellow"
+        )
         out.print(f"[bold {colour}]{result.verdict.value.upper()}[/] ({result.level.value})")
         out.print(result.reason, highlight=False, markup=False)
         if result.certificate is not None:
@@ -66,7 +75,10 @@ def register(app: typer.Typer) -> None:
         if result.steps:
             out.print("steps: " + "; ".join(result.steps), highlight=False, markup=False)
         if result.second_opinion is not None:
-            out.print(f"solver (weak evidence): {result.second_opinion.detail}",
-                      highlight=False, markup=False)
+            out.print(
+                f"solver (weak evidence): {result.second_opinion.detail}",
+                highlight=False,
+                markup=False,
+            )
         out.print(f"time: {result.timings.get('total', 0.0) * 1000:.1f} ms")
         raise typer.Exit(code)

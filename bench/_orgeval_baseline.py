@@ -44,8 +44,9 @@ def _graph(m: MilpData):
         else:
             sense, rhs = 1, lo
         rows.append((idx, val, f"{_fmt(rhs)}|{sense}"))
-    var_lab = [f"{_fmt(m.c[j])}|{int(m.integer[j])}|{_fmt(lb[j])}|{_fmt(ub[j])}"
-               for j in range(m.num_vars)]
+    var_lab = [
+        f"{_fmt(m.c[j])}|{int(m.integer[j])}|{_fmt(lb[j])}|{_fmt(ub[j])}" for j in range(m.num_vars)
+    ]
     n = m.num_vars
     adj: list[list[tuple[int, str]]] = [[] for _ in range(n + len(rows))]
     labels = var_lab + [r[2] for r in rows]

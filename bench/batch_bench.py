@@ -47,7 +47,7 @@ def _sources() -> list[tuple[str, str]]:
         recs = [g for g in gold_records() if g.error is None and g.answer is not None]
         if recs:
             return [(g.question, g.ir.to_json(indent=None)) for g in recs]
-    except Exception as exc:  # noqa: BLE001 - fall back to the bundled examples
+    except Exception as exc:
         print(f"(NL4Opt gold unavailable: {exc}; using the bundled examples)", file=sys.stderr)
     from optiscribe.formulate.examples import load_examples
 
@@ -87,9 +87,27 @@ def _watch(pid: int, stop: threading.Event, peaks: dict[str, float]) -> None:
 
 
 def run_cli(inp: Path, rep: Path, out: Path, *extra: str) -> dict[str, Any]:
-    cmd = [sys.executable, "-c", "from optiscribe.app.cli import main; main()", "batch", str(inp), str(out),
-           "--backend", "replay", "--replay-file", str(rep), "--no-progress", "--json", "--time-limit", "10", *extra]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")]))
+    cmd = [
+        sys.executable,
+        "-c",
+        "from optiscribe.app.cli import main; main()",
+        "batch",
+        str(inp),
+        str(out),
+        "--backend",
+        "replay",
+        "--replay-file",
+        str(rep),
+        "--no-progress",
+        "--json",
+        "--time-limit",
+        "10",
+        *extra,
+    ]
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), os.environ.get("PYTHONPATH", "")]),
+    )
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     stop, peaks = threading.Event(), {}
@@ -112,7 +130,9 @@ def sequential_work(inp: Path, rep: Path, sample: int) -> float:
 
     backend = make_backend(BackendConfig(backend="replay", replay_file=rep))
     lines = inp.read_text().splitlines()[:sample]
-    solve_text(json.loads(lines[0])["question"], backend=backend, problem_id=json.loads(lines[0])["id"])  # warm-up
+    solve_text(
+        json.loads(lines[0])["question"], backend=backend, problem_id=json.loads(lines[0])["id"]
+    )  # warm-up
     t0 = time.perf_counter()
     for line in lines[1:]:
         obj = json.loads(line)
@@ -121,36 +141,54 @@ def sequential_work(inp: Path, rep: Path, sample: int) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--n", type=int, action="append", help="problem counts (repeatable; default 1000)")
-    ap.add_argument("--sample", type=int, default=100, help="problems timed sequentially for the work estimate")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--n", type=int, action="append", help="problem counts (repeatable; default 1000)"
+    )
+    ap.add_argument(
+        "--sample", type=int, default=100, help="problems timed sequentially for the work estimate"
+    )
     ap.add_argument("--no-noop", action="store_true", help="skip the orchestration-only run")
     args = ap.parse_args()
     sizes = args.n or [1000]
     sources = _sources()
     cores = os.cpu_count() or 1
-    print(f"{len(sources)} distinct problems, replicated; {cores} cores; python {sys.version.split()[0]}")
+    print(
+        f"{len(sources)} distinct problems, replicated; {cores} cores; python {sys.version.split()[0]}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for n in sizes:
             inp, rep = build(n, folder, sources)
             full = run_cli(inp, rep, folder / f"out-{n}.jsonl")
             s = full["stats"]
-            line = (f"n={n}: wall {full['wall_s']:.1f} s (batch loop {s['wall_s']:.1f} s, worker start-up "
-                    f"{s['startup_s']:.1f} s), {s['succeeded']} ok / {s['failed']} failed, "
-                    f"{n / full['wall_s']:.1f} problems/s; peak RSS main {full.get('main_mb', 0):.0f} MiB, "
-                    f"largest worker {full.get('worker_mb', 0):.0f} MiB, whole tree {full.get('tree_mb', 0):.0f} MiB")
+            line = (
+                f"n={n}: wall {full['wall_s']:.1f} s (batch loop {s['wall_s']:.1f} s, worker start-up "
+                f"{s['startup_s']:.1f} s), {s['succeeded']} ok / {s['failed']} failed, "
+                f"{n / full['wall_s']:.1f} problems/s; peak RSS main {full.get('main_mb', 0):.0f} MiB, "
+                f"largest worker {full.get('worker_mb', 0):.0f} MiB, whole tree {full.get('tree_mb', 0):.0f} MiB"
+            )
             print(line, flush=True)
             if not args.no_noop and n == sizes[0]:
-                noop_run = run_cli(inp, rep, folder / f"noop-{n}.jsonl", "--function", "batch_bench:noop")
+                noop_run = run_cli(
+                    inp, rep, folder / f"noop-{n}.jsonl", "--function", "batch_bench:noop"
+                )
                 work = sequential_work(inp, rep, min(args.sample, n))
                 ideal = n * work / cores
-                print(f"  orchestration only (noop function): wall {noop_run['wall_s']:.1f} s = "
-                      f"{100 * noop_run['wall_s'] / full['wall_s']:.0f} % of the full run", flush=True)
-                print(f"  pipeline work per problem (sequential, in-process): {1000 * work:.1f} ms -> "
-                      f"{ideal:.1f} s for {n} on {cores} cores if perfectly parallel; orchestration + "
-                      f"imbalance = {full['wall_s'] - ideal:.1f} s = "
-                      f"{100 * (full['wall_s'] - ideal) / full['wall_s']:.0f} % of the wall time", flush=True)
+                print(
+                    f"  orchestration only (noop function): wall {noop_run['wall_s']:.1f} s = "
+                    f"{100 * noop_run['wall_s'] / full['wall_s']:.0f} % of the full run",
+                    flush=True,
+                )
+                print(
+                    f"  pipeline work per problem (sequential, in-process): {1000 * work:.1f} ms -> "
+                    f"{ideal:.1f} s for {n} on {cores} cores if perfectly parallel; orchestration + "
+                    f"imbalance = {full['wall_s'] - ideal:.1f} s = "
+                    f"{100 * (full['wall_s'] - ideal) / full['wall_s']:.0f} % of the wall time",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

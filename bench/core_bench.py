@@ -61,7 +61,9 @@ def time_once(data: dict, expected: float | None) -> Timing:
     t2 = time.perf_counter()
     r = solve(model, solver="highs")
     t3 = time.perf_counter()
-    if expected is not None and (r.objective is None or abs(r.objective - expected) > 1e-6 * max(1.0, abs(expected))):
+    if expected is not None and (
+        r.objective is None or abs(r.objective - expected) > 1e-6 * max(1.0, abs(expected))
+    ):
         raise SystemExit(f"{f.name}: objective {r.objective} differs from the recorded {expected}")
     return Timing(t1 - t0, t2 - t1, r.runtime_s, (t3 - t2) - r.runtime_s)
 
@@ -151,7 +153,9 @@ def write_section(section: str, path: Path = DOC) -> None:
     if start is None:
         new = text.rstrip("\n") + "\n\n" + section
     else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
         tail = "".join(lines[end:])
         new = "".join(lines[:start]) + section + ("\n" + tail if tail else "")
     path.parent.mkdir(parents=True, exist_ok=True)

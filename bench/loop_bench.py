@@ -42,19 +42,23 @@ def bench(repeat: int) -> list[dict[str, object]]:
             overheads.append(res.timings["total_s"] - res.timings["llm_s"])
             for s in STAGES:
                 stages[s].append(res.attempts[-1].timings.get(s, 0.0))
-        rows.append({
-            "name": ex.name,
-            "status": status,
-            "overhead_ms": 1000 * statistics.median(overheads),
-            **{s[:-2] + "_ms": 1000 * statistics.median(v) for s, v in stages.items()},
-        })
+        rows.append(
+            {
+                "name": ex.name,
+                "status": status,
+                "overhead_ms": 1000 * statistics.median(overheads),
+                **{s[:-2] + "_ms": 1000 * statistics.median(v) for s, v in stages.items()},
+            }
+        )
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--markdown", action="store_true", help="print a Markdown table for docs/benchmarks.md")
+    ap.add_argument(
+        "--markdown", action="store_true", help="print a Markdown table for docs/benchmarks.md"
+    )
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     rows = bench(args.repeat)
@@ -65,13 +69,23 @@ def main(argv: list[str] | None = None) -> int:
         print("| " + " | ".join(cols) + " |")
         print("|" + "---|" * len(cols))
         for r in rows:
-            print("| " + " | ".join(f"{r[c]:.1f}" if isinstance(r[c], float) else str(r[c]) for c in cols) + " |")
+            print(
+                "| "
+                + " | ".join(f"{r[c]:.1f}" if isinstance(r[c], float) else str(r[c]) for c in cols)
+                + " |"
+            )
     else:
         for r in rows:
-            print("  ".join(f"{r[c]:8.1f}" if isinstance(r[c], float) else f"{r[c]!s:<22}" for c in cols))
-    print(f"\n{len(rows)} problems, median overhead {overall:.1f} ms (target < {TARGET_MS:.0f} ms), "
-          f"max {float(worst['overhead_ms']):.1f} ms ({worst['name']}); "  # type: ignore[arg-type]
-          f"python {platform.python_version()}, {time.perf_counter() - t0:.1f} s in all")
+            print(
+                "  ".join(
+                    f"{r[c]:8.1f}" if isinstance(r[c], float) else f"{r[c]!s:<22}" for c in cols
+                )
+            )
+    print(
+        f"\n{len(rows)} problems, median overhead {overall:.1f} ms (target < {TARGET_MS:.0f} ms), "
+        f"max {float(worst['overhead_ms']):.1f} ms ({worst['name']}); "  # type: ignore[arg-type]
+        f"python {platform.python_version()}, {time.perf_counter() - t0:.1f} s in all"
+    )
     return 0 if overall < TARGET_MS else 1
 
 

@@ -55,6 +55,7 @@ def main() -> None:
     cold = SubprocessExecutor()
     times: dict[str, list[float]] = {"warm": [], "cold": [], "plain": []}
     with WarmPoolExecutor() as pool:
+
         def warm() -> str:
             r = pool.run(CODE)
             assert r.ok and r.reports, r.summary
@@ -66,7 +67,9 @@ def main() -> None:
             return r.stdout
 
         def plain() -> str:
-            out = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", CODE], capture_output=True, text=True, check=True
+            )
             return out.stdout
 
         runners = {"warm": warm, "cold": cold_run, "plain": plain}
@@ -81,17 +84,23 @@ def main() -> None:
                 assert "optimal 36.0" in out, (name, out)
         workers = pool.size
 
-    print(f"# {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, pool size {workers}, {args.runs} runs each")
+    print(
+        f"# {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, pool size {workers}, {args.runs} runs each"
+    )
     print(f"# isolation: {probe_isolation().describe()}")
     print("| mode | p50 ms | p95 ms | mean ms | min ms |")
     print("|---|---:|---:|---:|---:|")
-    for name, label in (("warm", "warm pool (WarmPoolExecutor)"),
-                        ("cold", "cold sandbox (SubprocessExecutor)"),
-                        ("plain", "plain `python -c`, no sandbox")):
+    for name, label in (
+        ("warm", "warm pool (WarmPoolExecutor)"),
+        ("cold", "cold sandbox (SubprocessExecutor)"),
+        ("plain", "plain `python -c`, no sandbox"),
+    ):
         xs = [t * 1000 for t in times[name]]
-        print(f"| {label} | {_pct(xs, .5):.0f} | {_pct(xs, .95):.0f} | "
-              f"{statistics.mean(xs):.0f} | {min(xs):.0f} |")
+        print(
+            f"| {label} | {_pct(xs, 0.5):.0f} | {_pct(xs, 0.95):.0f} | "
+            f"{statistics.mean(xs):.0f} | {min(xs):.0f} |"
+        )
 
 
 if __name__ == "__main__":

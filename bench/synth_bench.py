@@ -39,17 +39,27 @@ def main() -> None:
             fh.write(rec.to_json() + "\n")
             records.append(rec)
             if len(records) % 1000 == 0:
-                print(f"  {len(records)} records after {time.perf_counter() - t0:.1f} s", flush=True)
+                print(
+                    f"  {len(records)} records after {time.perf_counter() - t0:.1f} s", flush=True
+                )
     wall = time.perf_counter() - t0
     attempts = sum(r.meta["attempt"] for r in records)
     candidates = max(r.meta["index"] for r in records) + 1
     stats = compute_stats(records)
     result = {
-        "n": len(records), "workers": args.workers, "seed": args.seed, "wall_s": round(wall, 1),
-        "records_per_s": round(len(records) / wall, 1), "first_record_s": round(first or 0.0, 2),
-        "candidates": candidates, "duplicates_dropped": candidates - len(records),
-        "redraws_inside_records": attempts, "python": platform.python_version(), "machine": platform.machine(),
-        "file": str(args.out), "file_mb": round(args.out.stat().st_size / 1e6, 1),
+        "n": len(records),
+        "workers": args.workers,
+        "seed": args.seed,
+        "wall_s": round(wall, 1),
+        "records_per_s": round(len(records) / wall, 1),
+        "first_record_s": round(first or 0.0, 2),
+        "candidates": candidates,
+        "duplicates_dropped": candidates - len(records),
+        "redraws_inside_records": attempts,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "file": str(args.out),
+        "file_mb": round(args.out.stat().st_size / 1e6, 1),
     }
     print(json.dumps(result, indent=2))
     if args.markdown:

@@ -18,10 +18,10 @@ import numpy as np
 import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _orgeval_baseline import orgeval_check  # noqa: E402
+from _orgeval_baseline import orgeval_check
 
-from optiscribe.verify import MilpData, check, read_model  # noqa: E402
-from optiscribe.verify._solver import solver_opinion  # noqa: E402
+from optiscribe.verify import MilpData, check, read_model
+from optiscribe.verify._solver import solver_opinion
 
 SHARED = Path(os.environ.get("OPTISCRIBE_SHARED_DATA", "/work/shared/data"))
 HC = SHARED / "instances" / "highs-check"
@@ -52,21 +52,38 @@ def timed(fn, limit: float):
 def permuted(m: MilpData, seed: int = 0) -> MilpData:
     rng = np.random.default_rng(seed)
     pc, pr = rng.permutation(m.num_vars), rng.permutation(m.num_rows)
-    return MilpData.build(c=m.c[pc], A=m.A[pr][:, pc], row_lower=m.row_lower[pr],
-                          row_upper=m.row_upper[pr], col_lower=m.col_lower[pc],
-                          col_upper=m.col_upper[pc], integer=m.integer[pc], sense=m.sense,
-                          offset=m.offset, var_names=[f"v{j}" for j in pc],
-                          row_names=[f"r{i}" for i in pr])
+    return MilpData.build(
+        c=m.c[pc],
+        A=m.A[pr][:, pc],
+        row_lower=m.row_lower[pr],
+        row_upper=m.row_upper[pr],
+        col_lower=m.col_lower[pc],
+        col_upper=m.col_upper[pc],
+        integer=m.integer[pc],
+        sense=m.sense,
+        offset=m.offset,
+        var_names=[f"v{j}" for j in pc],
+        row_names=[f"r{i}" for i in pr],
+    )
 
 
 def perturbed(m: MilpData) -> MilpData:
     A = sp.csr_array(m.A)
     d = A.data.copy()
     d[A.nnz // 2] *= 1.37
-    return MilpData.build(c=m.c, A=sp.csr_array((d, A.indices, A.indptr), shape=A.shape),
-                          row_lower=m.row_lower, row_upper=m.row_upper, col_lower=m.col_lower,
-                          col_upper=m.col_upper, integer=m.integer, sense=m.sense,
-                          offset=m.offset, var_names=m.var_names, row_names=m.row_names)
+    return MilpData.build(
+        c=m.c,
+        A=sp.csr_array((d, A.indices, A.indptr), shape=A.shape),
+        row_lower=m.row_lower,
+        row_upper=m.row_upper,
+        col_lower=m.col_lower,
+        col_upper=m.col_upper,
+        integer=m.integer,
+        sense=m.sense,
+        offset=m.offset,
+        var_names=m.var_names,
+        row_names=m.row_names,
+    )
 
 
 def synthetic(nnz: int, seed: int = 0) -> MilpData:
@@ -77,9 +94,14 @@ def synthetic(nnz: int, seed: int = 0) -> MilpData:
     r = np.repeat(np.arange(rows), 10)
     c = rng.integers(0, n, r.size)
     A = sp.csr_array((rng.integers(1, 20, r.size).astype(float), (r, c)), shape=(rows, n))
-    return MilpData.build(c=rng.integers(0, 10, n), A=A, row_lower=np.full(rows, -np.inf),
-                          row_upper=rng.integers(10, 100, rows).astype(float),
-                          integer=rng.random(n) < 0.3, col_upper=np.full(n, 50.0))
+    return MilpData.build(
+        c=rng.integers(0, 10, n),
+        A=A,
+        row_lower=np.full(rows, -np.inf),
+        row_upper=rng.integers(10, 100, rows).astype(float),
+        integer=rng.random(n) < 0.3,
+        col_upper=np.full(n, 50.0),
+    )
 
 
 def vf2(a: MilpData, b: MilpData) -> bool:
@@ -103,8 +125,12 @@ def vf2(a: MilpData, b: MilpData) -> bool:
             if u.owner[s] == g:
                 G.add_edge(int(s), int(d), w=int(w))
         graphs.append(G)
-    return iso.GraphMatcher(graphs[0], graphs[1], node_match=lambda x, y: x["c"] == y["c"],
-                            edge_match=lambda x, y: x["w"] == y["w"]).is_isomorphic()
+    return iso.GraphMatcher(
+        graphs[0],
+        graphs[1],
+        node_match=lambda x, y: x["c"] == y["c"],
+        edge_match=lambda x, y: x["w"] == y["w"],
+    ).is_isomorphic()
 
 
 VF2_LIMIT = 10.0  # VF2 times out on everything above a few thousand nonzeros anyway
@@ -182,10 +208,15 @@ def child_peak(nnz: int) -> dict:
     import subprocess
 
     code = _CHILD.format(bench=str(Path(__file__).resolve().parent), nnz=nnz)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split()
-    return {"child_s": float(out[0]), "rss_models_mib": int(out[1]) / 1024,
-            "peak_rss_mib": int(out[2]) / 1024, "child_verdict": out[3]}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return {
+        "child_s": float(out[0]),
+        "rss_models_mib": int(out[1]) / 1024,
+        "peak_rss_mib": int(out[2]) / 1024,
+        "child_verdict": out[3],
+    }
 
 
 def _fmt(t, limit):
@@ -194,17 +225,21 @@ def _fmt(t, limit):
 
 def report(rows, limit):
     small = [r["optiscribe"] for r in rows if r["nnz"] <= 1000 and r["optiscribe"]]
-    print(f"\nmedian optiscribe time on instances with <= 1000 nonzeros: "
-          f"{statistics.median(small) * 1000:.2f} ms over {len(small)} pairs")
+    print(
+        f"\nmedian optiscribe time on instances with <= 1000 nonzeros: "
+        f"{statistics.median(small) * 1000:.2f} ms over {len(small)} pairs"
+    )
     print("\n| case | nnz | optiscribe | verdict | ORGEval-style | VF2 (networkx) | solver |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         if r["nnz"] >= 2000 or r["case"].startswith("synthetic"):
             lim = {m: r.get(m + "_limit", limit) for m in ("orgeval", "vf2", "solver")}
-            print(f"| {r['case']} | {r['nnz']} | {_fmt(r['optiscribe'], limit)} | "
-                  f"{r['optiscribe_result']} | {_fmt(r.get('orgeval'), lim['orgeval'])} | "
-                  f"{_fmt(r.get('vf2'), lim['vf2']) if 'vf2' in r else 'n/a'} | "
-                  f"{_fmt(r.get('solver'), lim['solver']) if 'solver' in r else 'n/a'} |")
+            print(
+                f"| {r['case']} | {r['nnz']} | {_fmt(r['optiscribe'], limit)} | "
+                f"{r['optiscribe_result']} | {_fmt(r.get('orgeval'), lim['orgeval'])} | "
+                f"{_fmt(r.get('vf2'), lim['vf2']) if 'vf2' in r else 'n/a'} | "
+                f"{_fmt(r.get('solver'), lim['solver']) if 'solver' in r else 'n/a'} |"
+            )
     big = [r for r in rows if r["nnz"] > 10**4 and r["optiscribe"]]
     for r in big:
         o = r.get("orgeval")
@@ -212,9 +247,11 @@ def report(rows, limit):
         print(f"speed-up over ORGEval-style on {r['case']}: {ratio}x")
     for r in rows:
         if "peak_rss_mib" in r:
-            print(f"{r['case']}: child process check {r['child_s']:.2f} s "
-                  f"({r['child_verdict']}), RSS after building both models "
-                  f"{r['rss_models_mib']:.0f} MiB, peak RSS {r['peak_rss_mib']:.0f} MiB")
+            print(
+                f"{r['case']}: child process check {r['child_s']:.2f} s "
+                f"({r['child_verdict']}), RSS after building both models "
+                f"{r['rss_models_mib']:.0f} MiB, peak RSS {r['peak_rss_mib']:.0f} MiB"
+            )
     import matplotlib
 
     matplotlib.use("Agg")
@@ -222,7 +259,7 @@ def report(rows, limit):
 
     fig, ax = plt.subplots(figsize=(7, 5))
     for meth, mk in (("optiscribe", "o"), ("orgeval", "s"), ("vf2", "^"), ("solver", "x")):
-        pts = [(r["nnz"], r[meth]) for r in rows if meth in r and r[meth]]
+        pts = [(r["nnz"], r[meth]) for r in rows if r.get(meth)]
         if pts:
             x, y = zip(*pts)
             ax.loglog(x, y, mk, label=meth, alpha=0.7)

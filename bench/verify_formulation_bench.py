@@ -37,7 +37,7 @@ FB = SHARED / "equivalence" / "formulation-bench"
 
 
 class Expr:
-    __slots__ = ("terms", "const")
+    __slots__ = ("const", "terms")
 
     def __init__(self, terms: dict[int, float] | None = None, const: float = 0.0) -> None:
         self.terms = terms or {}
@@ -124,8 +124,17 @@ def quicksum(it: Any) -> Expr:
     return out
 
 
-GRB = SimpleNamespace(MINIMIZE=1, MAXIMIZE=-1, INFINITY=float("inf"), CONTINUOUS="C",
-                      INTEGER="I", BINARY="B", EQUAL="==", LESS_EQUAL="<=", GREATER_EQUAL=">=")
+GRB = SimpleNamespace(
+    MINIMIZE=1,
+    MAXIMIZE=-1,
+    INFINITY=float("inf"),
+    CONTINUOUS="C",
+    INTEGER="I",
+    BINARY="B",
+    EQUAL="==",
+    LESS_EQUAL="<=",
+    GREATER_EQUAL=">=",
+)
 
 
 class ShimModel:
@@ -138,8 +147,14 @@ class ShimModel:
         self.obj = Expr()
         self.sense = 1
 
-    def addVar(self, lb: float = 0.0, ub: float = float("inf"), obj: float = 0.0,
-               vtype: str = "C", name: str = "") -> Var:
+    def addVar(
+        self,
+        lb: float = 0.0,
+        ub: float = float("inf"),
+        obj: float = 0.0,
+        vtype: str = "C",
+        name: str = "",
+    ) -> Var:
         idx = len(self.names)
         self.names.append(name or f"C{idx}")
         if vtype == "B":
@@ -149,13 +164,20 @@ class ShimModel:
         self.vtype.append(vtype)
         return Var(idx)
 
-    def addVars(self, *dims: Any, lb: float = 0.0, ub: float = float("inf"), vtype: str = "C",
-                name: str = "") -> TupleDict:
+    def addVars(
+        self,
+        *dims: Any,
+        lb: float = 0.0,
+        ub: float = float("inf"),
+        vtype: str = "C",
+        name: str = "",
+    ) -> TupleDict:
         if len(dims) == 1 and isinstance(dims[0], (list, tuple)) and not isinstance(dims[0], int):
             keys = list(dims[0])
         else:
-            keys = list(itertools.product(*[range(d) if isinstance(d, int) else list(d)
-                                            for d in dims]))
+            keys = list(
+                itertools.product(*[range(d) if isinstance(d, int) else list(d) for d in dims])
+            )
             if len(dims) == 1:
                 keys = [k[0] for k in keys]
         out = TupleDict()
@@ -201,10 +223,19 @@ class ShimModel:
         c = np.zeros(n)
         for k, v in self.obj.terms.items():
             c[k] += v
-        return MilpData.build(c=c, A=A, row_lower=lo, row_upper=hi, col_lower=self.lb,
-                              col_upper=self.ub, integer=[t != "C" for t in self.vtype],
-                              sense=self.sense, offset=self.obj.const, var_names=self.names,
-                              source=source)
+        return MilpData.build(
+            c=c,
+            A=A,
+            row_lower=lo,
+            row_upper=hi,
+            col_lower=self.lb,
+            col_upper=self.ub,
+            integer=[t != "C" for t in self.vtype],
+            sense=self.sense,
+            offset=self.obj.const,
+            var_names=self.names,
+            source=source,
+        )
 
 
 # ------------------------------------------------------------------ instantiation
@@ -214,7 +245,7 @@ def _declare(model: ShimModel, name: str, var: dict[str, Any], ns: dict[str, Any
     vtype = {"continuous": "C", "integer": "I", "binary": "B"}[var["type"]]
     lb = 0.0 if vtype == "B" else -float("inf")
     if var.get("indices"):
-        keys = eval(f"[{var['indices']}]", ns)  # noqa: S307 - research data, our own sandbox
+        keys = eval(f"[{var['indices']}]", ns)
         return model.addVars(keys, lb=lb, vtype=vtype, name=name)
     shape = var.get("shape") or []
     if not shape:
@@ -227,14 +258,15 @@ def _declare(model: ShimModel, name: str, var: dict[str, Any], ns: dict[str, Any
                 arr, outer = str(d).split("[")
                 dims.append(("ragged", arr, outer.rstrip("]")))
             else:
-                dims.append(("plain", int(eval(str(d), ns)), str(d)))  # noqa: S307
+                dims.append(("plain", int(eval(str(d), ns)), str(d)))
         out: dict[Any, Any] = {}
 
         def rec(prefix: tuple[Any, ...], k: int) -> None:
             if k == len(dims):
                 key = prefix if len(prefix) > 1 else prefix[0]
-                out[key] = model.addVar(lb=lb, vtype=vtype,
-                                        name=f"{name}_{'_'.join(str(x) for x in prefix)}")
+                out[key] = model.addVar(
+                    lb=lb, vtype=vtype, name=f"{name}_{'_'.join(str(x) for x in prefix)}"
+                )
                 return
             kind, a, b = dims[k]
             if kind == "plain":
@@ -247,30 +279,39 @@ def _declare(model: ShimModel, name: str, var: dict[str, Any], ns: dict[str, Any
 
         rec((), 0)
         return out
-    sizes = [int(eval(str(d), ns)) for d in shape]  # noqa: S307
+    sizes = [int(eval(str(d), ns)) for d in shape]
     return model.addVars(*sizes, lb=lb, vtype=vtype, name=name)
 
 
 def build(problem: int, formulation: str, params: dict[str, Any]) -> MilpData:
     """Instantiate one formulation with the given parameter values."""
-    f = json.loads((FB / "problems" / f"p{problem}" / "formulations" / formulation /
-                    "formulation.json").read_text())
+    f = json.loads(
+        (
+            FB / "problems" / f"p{problem}" / "formulations" / formulation / "formulation.json"
+        ).read_text()
+    )
     model = ShimModel()
     gp = SimpleNamespace(quicksum=quicksum, GRB=GRB, Model=ShimModel)
-    ns: dict[str, Any] = {"gp": gp, "GRB": GRB, "quicksum": quicksum, "math": math,
-                          "model": model, "Model": ShimModel}
+    ns: dict[str, Any] = {
+        "gp": gp,
+        "GRB": GRB,
+        "quicksum": quicksum,
+        "math": math,
+        "model": model,
+        "Model": ShimModel,
+    }
     for imp in f.get("imports", []):
-        exec(imp, ns)  # noqa: S102
+        exec(imp, ns)
     ns.update(params)
     for d in (f.get("definitions") or {}).values():
-        exec(d["code"]["python"], ns)  # noqa: S102
+        exec(d["code"]["python"], ns)
     for name, var in f["variables"].items():
         ns[name] = _declare(model, name, var, ns)
     for c in f["constraints"]:
         code = c["code"].get("gurobipy", "")
         if code:
-            exec(code, ns)  # noqa: S102
-    exec(f["objective"]["code"]["gurobipy"], ns)  # noqa: S102
+            exec(code, ns)
+    exec(f["objective"]["code"]["gurobipy"], ns)
     return model.to_milp(f"p{problem}/{formulation}")
 
 
@@ -280,23 +321,33 @@ def pair_params(problem: int, a: str, b: str) -> tuple[dict[str, Any], dict[str,
     ns: dict[str, Any] = {"math": math}
     ns.update(data)
     for d in (mp.get("definitions") or {}).values():
-        exec(d["code"]["python"], ns)  # noqa: S102
+        exec(d["code"]["python"], ns)
     pb: dict[str, Any] = {}
     for name, d in mp["parameters"].items():
-        exec(d["code"]["python"], ns)  # noqa: S102
+        exec(d["code"]["python"], ns)
         pb[name] = ns[name]
     return dict(data), pb
 
 
 def family(problem: int, formulation: str) -> str:
-    f = json.loads((FB / "problems" / f"p{problem}" / "formulations" / formulation /
-                    "formulation.json").read_text())
+    f = json.loads(
+        (
+            FB / "problems" / f"p{problem}" / "formulations" / formulation / "formulation.json"
+        ).read_text()
+    )
     src = f.get("metadata", {}).get("source", {})
     if src.get("dataset") == "EquivaFormulation":
-        return {"c": "rename", "d": "digits", "f": "objective variable", "g": "slack",
-                "h": "split variables", "i": "objective scaling", "j": "unrelated",
-                "k": "unrelated, same optimum", "l": "constraints removed"}.get(
-                    src.get("variation_id", ""), src.get("variation_id", "?"))
+        return {
+            "c": "rename",
+            "d": "digits",
+            "f": "objective variable",
+            "g": "slack",
+            "h": "split variables",
+            "i": "objective scaling",
+            "j": "unrelated",
+            "k": "unrelated, same optimum",
+            "l": "constraints removed",
+        }.get(src.get("variation_id", ""), src.get("variation_id", "?"))
     return f"{src.get('dataset', '?')} alternative"
 
 
@@ -304,8 +355,12 @@ def pairs() -> list[dict[str, Any]]:
     return json.loads((FB / "dataset.json").read_text())["reformulations"]
 
 
-def evaluate(levels: tuple[str, ...] = ("strict", "normalized"), *, time_limit: float = 10.0,
-             verbose: bool = False) -> list[dict[str, Any]]:
+def evaluate(
+    levels: tuple[str, ...] = ("strict", "normalized"),
+    *,
+    time_limit: float = 10.0,
+    verbose: bool = False,
+) -> list[dict[str, Any]]:
     """Check every labelled pair at every level; one record per (pair, level)."""
     rows = []
     for pr in pairs():
@@ -320,14 +375,35 @@ def evaluate(levels: tuple[str, ...] = ("strict", "normalized"), *, time_limit: 
             err = f"{type(exc).__name__}: {exc}"
         for level in levels:
             if ma is None:
-                rows.append(dict(problem=p, a=a, b=b, label=pr["reformulation"], family=fam,
-                                 level=level, verdict="build error", seconds=0.0, reason=err))
+                rows.append(
+                    dict(
+                        problem=p,
+                        a=a,
+                        b=b,
+                        label=pr["reformulation"],
+                        family=fam,
+                        level=level,
+                        verdict="build error",
+                        seconds=0.0,
+                        reason=err,
+                    )
+                )
                 continue
             t = time.perf_counter()
             r = check(ma, mb, level=level, time_limit=time_limit)
-            rows.append(dict(problem=p, a=a, b=b, label=pr["reformulation"], family=fam,
-                             level=level, verdict=r.verdict.value,
-                             seconds=time.perf_counter() - t, reason=r.reason[:160]))
+            rows.append(
+                dict(
+                    problem=p,
+                    a=a,
+                    b=b,
+                    label=pr["reformulation"],
+                    family=fam,
+                    level=level,
+                    verdict=r.verdict.value,
+                    seconds=time.perf_counter() - t,
+                    reason=r.reason[:160],
+                )
+            )
             if verbose:
                 print(p, a, b, fam, level, r.verdict.value, r.reason[:100], flush=True)
     return rows
@@ -346,12 +422,15 @@ def main() -> None:
     for fam, label in fams:
         s = table[(fam, label, "strict")]
         nrm = table[(fam, label, "normalized")]
-        print(f"| {fam} | {'positive' if label else 'negative'} | {len(s)} | "
-              f"{s.count('equivalent')} | {nrm.count('equivalent')} |")
+        print(
+            f"| {fam} | {'positive' if label else 'negative'} | {len(s)} | "
+            f"{s.count('equivalent')} | {nrm.count('equivalent')} |"
+        )
     false_eq = [r for r in rows if not r["label"] and r["verdict"] == "equivalent"]
     errors = [r for r in rows if r["verdict"] == "build error"]
-    print(f"\nfalse EQUIVALENT on negative pairs: {len(false_eq)}; build errors: "
-          f"{len(errors) // 2}")
+    print(
+        f"\nfalse EQUIVALENT on negative pairs: {len(false_eq)}; build errors: {len(errors) // 2}"
+    )
     for r in errors[::2]:
         print("  build error:", r["problem"], r["a"], r["b"], r["reason"][:120])
     secs = [r["seconds"] for r in rows if r["verdict"] != "build error"]

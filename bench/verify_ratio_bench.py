@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _orgeval_baseline import orgeval_check  # noqa: E402
-from verify_bench import HC, permuted, perturbed, synthetic  # noqa: E402
+from _orgeval_baseline import orgeval_check
+from verify_bench import HC, permuted, perturbed, synthetic
 
-from optiscribe.verify import check, read_model  # noqa: E402
+from optiscribe.verify import check, read_model
 
 
 def cases():
@@ -36,8 +36,10 @@ def cases():
 
 def main() -> None:
     reps = int(sys.argv[sys.argv.index("--reps") + 1]) if "--reps" in sys.argv else 5
-    print("| case | nnz | optiscribe | ORGEval-style | ratio | verdict | refinement | split "
-          "(canon/refine/decide/verify ms) |")
+    print(
+        "| case | nnz | optiscribe | ORGEval-style | ratio | verdict | refinement | split "
+        "(canon/refine/decide/verify ms) |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for case, a, b in cases():
         n = reps if a.nnz < 200_000 else min(reps, 2)
@@ -52,18 +54,24 @@ def main() -> None:
             orgeval_check(a, b)
             tg.append(time.perf_counter() - t)
         assert best is not None
-        path = next((s.split(": ", 1)[1] for s in best.steps
-                     if s.startswith("colour refinement:")), "n/a")
+        path = next(
+            (s.split(": ", 1)[1] for s in best.steps if s.startswith("colour refinement:")), "n/a"
+        )
         path = {True: "hash"}.get(path.startswith("64-bit"), path)
-        if "checked equitable" in next((s for s in best.steps
-                                        if s.startswith("colour refinement:")), ""):
+        if "checked equitable" in next(
+            (s for s in best.steps if s.startswith("colour refinement:")), ""
+        ):
             path = "hash + equitability check"
         tm = best.timings
-        split = "/".join(f"{tm.get(k, 0.0) * 1000:.1f}"
-                         for k in ("canonicalise", "refine", "decide", "verify"))
+        split = "/".join(
+            f"{tm.get(k, 0.0) * 1000:.1f}" for k in ("canonicalise", "refine", "decide", "verify")
+        )
         o, g = min(to), min(tg)
-        print(f"| {case} | {a.nnz} | {o * 1000:.1f} ms | {g * 1000:.1f} ms | {g / o:.1f}x | "
-              f"{best.verdict.value} | {path} | {split} |", flush=True)
+        print(
+            f"| {case} | {a.nnz} | {o * 1000:.1f} ms | {g * 1000:.1f} ms | {g / o:.1f}x | "
+            f"{best.verdict.value} | {path} | {split} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

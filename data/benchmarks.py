@@ -32,8 +32,8 @@ from optiscribe.formulate.jsonl import iter_objects
 from optiscribe.solvers.errors import DataError
 
 __all__ = [
-    "BenchmarkRecord",
     "ENV_VAR",
+    "BenchmarkRecord",
     "benchmarks_dir",
     "list_benchmarks",
     "list_variants",
@@ -122,8 +122,11 @@ def list_variants(name: str, data_dir: str | Path | None = None) -> list[str]:
     root = benchmarks_dir(data_dir)
     _check_name(name, root)
     prefix = f"{name}."
-    return sorted(p.name[len(prefix):-len(".jsonl")] for p in (root / "variants").glob(f"{name}.*.jsonl")
-                  if "." not in p.name[len(prefix):-len(".jsonl")])
+    return sorted(
+        p.name[len(prefix) : -len(".jsonl")]
+        for p in (root / "variants").glob(f"{name}.*.jsonl")
+        if "." not in p.name[len(prefix) : -len(".jsonl")]
+    )
 
 
 def _check_name(name: str, root: Path) -> None:
@@ -132,7 +135,11 @@ def _check_name(name: str, root: Path) -> None:
         import difflib
 
         close = difflib.get_close_matches(name, names, n=3)
-        hint = f"did you mean {', '.join(close)}?" if close else f"available: {', '.join(names) or '(none)'}"
+        hint = (
+            f"did you mean {', '.join(close)}?"
+            if close
+            else f"available: {', '.join(names) or '(none)'}"
+        )
         raise DataError(f"no benchmark named {name!r} in {str(root)!r}; {hint}")
 
 
@@ -148,7 +155,9 @@ def load_benchmark(
     text = str(name_or_path)
     if isinstance(name_or_path, Path) or text.endswith(".jsonl") or os.sep in text or "/" in text:
         if variant is not None:
-            raise DataError(f"a variant ({variant!r}) cannot be combined with a file path ({text!r}); pass a name")
+            raise DataError(
+                f"a variant ({variant!r}) cannot be combined with a file path ({text!r}); pass a name"
+            )
         path = Path(name_or_path).expanduser()
         if not path.is_file():
             raise DataError(f"benchmark file {str(path)!r} does not exist; check the path")
@@ -160,7 +169,9 @@ def load_benchmark(
     path = root / "variants" / f"{text}.{variant}.jsonl"
     if not path.is_file():
         known = list_variants(text, data_dir=root)
-        raise DataError(f"benchmark {text!r} has no variant {variant!r}; variants: {', '.join(known) or '(none)'}")
+        raise DataError(
+            f"benchmark {text!r} has no variant {variant!r}; variants: {', '.join(known) or '(none)'}"
+        )
     return read_jsonl(path)
 
 
@@ -175,7 +186,11 @@ def _record(obj: dict[str, Any], where: str) -> BenchmarkRecord:
             raise DataError(f"{where}: the record lacks a non-empty string {key!r}")
     answer = obj.get("answer")
     if answer is not None:
-        if isinstance(answer, bool) or not isinstance(answer, (int, float)) or not math.isfinite(answer):
+        if (
+            isinstance(answer, bool)
+            or not isinstance(answer, (int, float))
+            or not math.isfinite(answer)
+        ):
             raise DataError(f"{where}: 'answer' must be a finite number or null, found {answer!r}")
         answer = float(answer)
     nested = obj.get("extra") or {}
@@ -186,4 +201,6 @@ def _record(obj: dict[str, Any], where: str) -> BenchmarkRecord:
     if any(k in nested for k in top):
         extra["extra"] = dict(nested)
     extra.update(top)
-    return BenchmarkRecord(id=obj["id"], question=obj["question"], answer=answer, extra=MappingProxyType(extra))
+    return BenchmarkRecord(
+        id=obj["id"], question=obj["question"], answer=answer, extra=MappingProxyType(extra)
+    )

@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
+    "MODES",
     "Attempt",
     "BackendConfig",
     "BackendUnavailable",
@@ -28,7 +29,6 @@ __all__ = [
     "LLMBackend",
     "LLMError",
     "LLMOutputParseError",
-    "MODES",
     "ModeSpec",
     "PipelineResult",
     "Problem",
@@ -84,6 +84,7 @@ if TYPE_CHECKING:
         LLMOutputParseError,
     )
     from optiscribe.formulate.ir.model import Formulation, json_schema
+    from optiscribe.formulate.ir.render import to_latex, to_markdown
     from optiscribe.formulate.llm.base import (
         BackendConfig,
         LLMBackend,
@@ -95,7 +96,6 @@ if TYPE_CHECKING:
     from optiscribe.formulate.loop import Attempt, ModeSpec, Problem, build_feedback, run_loop
     from optiscribe.formulate.modes import MODES
     from optiscribe.formulate.pipeline import PipelineResult, solve_text
-    from optiscribe.formulate.ir.render import to_latex, to_markdown
 
 
 def __getattr__(name: str) -> Any:

@@ -64,8 +64,12 @@ _MIN_CUES = re.compile(
 )
 # Weaker evidence, used only in the question sentence and only when the verbs above do
 # not decide: first words of direction, then what is measured.
-_MAX_WORDS = re.compile(r"\b(?:increase|raise|boost|maximum|largest|greatest|highest|(?<!at )most)\b", re.I)
-_MIN_WORDS = re.compile(r"\b(?:decrease|reduce|lower|cut|minimum|smallest|lowest|fewest|(?<!at )least)\b", re.I)
+_MAX_WORDS = re.compile(
+    r"\b(?:increase|raise|boost|maximum|largest|greatest|highest|(?<!at )most)\b", re.I
+)
+_MIN_WORDS = re.compile(
+    r"\b(?:decrease|reduce|lower|cut|minimum|smallest|lowest|fewest|(?<!at )least)\b", re.I
+)
 _MAX_NOUNS = re.compile(r"\b(?:profits?|revenues?|income|earnings|returns?)\b", re.I)
 _MIN_NOUNS = re.compile(r"\b(?:costs?|expenses?|waste|time|distance|emissions?|pollution)\b", re.I)
 
@@ -112,7 +116,7 @@ def check_sense(text: str, sense: str | None) -> Finding | None:
     return Finding(
         "sense",
         f"the objective is set to {sense} but the problem text asks to {want[0]} (it says "
-        f"{want[1]!r}); change the objective's sense to \"{want[0]}\" (and check that the "
+        f'{want[1]!r}); change the objective\'s sense to "{want[0]}" (and check that the '
         "objective expression measures what the text wants to "
         f"{'increase' if want[0] == 'maximize' else 'decrease'})",
     )
@@ -144,7 +148,9 @@ COUNT_NOUNS = frozenset(
     guard officer teacher operator driver robot computer phone bike bicycle trailer tanker
     printer book toy desk bed room tent kit pack lamp cake pie bowl cup plate""".split()
 )
-_CUE_PHRASES = re.compile(r"\bnumber of\b|\bhow many\b|\bcount\b|\bwhole\b|\binteger\b|\bindivisible\b", re.I)
+_CUE_PHRASES = re.compile(
+    r"\bnumber of\b|\bhow many\b|\bcount\b|\bwhole\b|\binteger\b|\bindivisible\b", re.I
+)
 _WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -152,7 +158,14 @@ def _singular(word: str) -> str:
     w = word.lower()
     if w in ("people", "staff"):
         return w
-    for suffix, repl in (("ies", "y"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"), ("ses", "s"), ("s", "")):
+    for suffix, repl in (
+        ("ies", "y"),
+        ("ches", "ch"),
+        ("shes", "sh"),
+        ("xes", "x"),
+        ("ses", "s"),
+        ("s", ""),
+    ):
         if w.endswith(suffix) and len(w) > len(suffix) + 1:
             return w[: -len(suffix)] + repl
     return w
@@ -174,7 +187,9 @@ def counting_variables(text: str, formulation: Formulation) -> dict[str, str]:
             continue
         desc = f"{v.name} {v.description}"
         nouns = [w for w in _words(desc) if w in COUNT_NOUNS]
-        says_count = bool(re.search(r"\bnumber of\b|\bhow many\b|\bcount of\b|^num_|^n_", desc, re.I))
+        says_count = bool(
+            re.search(r"\bnumber of\b|\bhow many\b|\bcount of\b|^num_|^n_", desc, re.I)
+        )
         noun = next((n for n in nouns if n in text_words), None)
         if noun is not None and (text_cue or says_count):
             out[v.name] = noun
@@ -209,8 +224,9 @@ def check_fractional_counts(
     names = ", ".join(f"'{n}'" for n in bad)
     return Finding(
         "fractional_count",
-        "; ".join(parts) + f". Whole {', '.join(sorted({counting[n] + 's' for n in bad}))} cannot be "
-        f"split: declare {names} with \"domain\": \"integer\" (or \"binary\" for yes/no choices).",
+        "; ".join(parts)
+        + f". Whole {', '.join(sorted({counting[n] + 's' for n in bad}))} cannot be "
+        f'split: declare {names} with "domain": "integer" (or "binary" for yes/no choices).',
     )
 
 

@@ -48,8 +48,14 @@ class Link:
     reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"a": self.a, "b": self.b, "verdict": self.verdict, "method": self.method,
-                "joined": self.joined, "reason": self.reason}
+        return {
+            "a": self.a,
+            "b": self.b,
+            "verdict": self.verdict,
+            "method": self.method,
+            "joined": self.joined,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -79,9 +85,14 @@ class ConsensusResult:
         return f"{size}/{self.total}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"winner": self.winner, "classes": [list(c) for c in self.classes], "total": self.total,
-                "agreement": self.agreement, "confidence": self.confidence,
-                "links": [link.to_dict() for link in self.links]}
+        return {
+            "winner": self.winner,
+            "classes": [list(c) for c in self.classes],
+            "total": self.total,
+            "agreement": self.agreement,
+            "confidence": self.confidence,
+            "links": [link.to_dict() for link in self.links],
+        }
 
 
 def objectives_agree(a: float | None, b: float | None) -> bool:
@@ -115,7 +126,7 @@ def _read_once(model: Any) -> Any:
 
     try:
         return read_model(model)
-    except Exception:  # noqa: BLE001 - reported by the comparison itself
+    except Exception:
         return model
 
 
@@ -133,10 +144,14 @@ def consensus(
     failed (it counts in the total, never in a class). ``check(a, b)`` defaults to
     ``verify.check(a, b, level="strict")``.
     """
-    read_once = check is None  # our checker takes its matrix form: read each sample once, not per pair
+    read_once = (
+        check is None
+    )  # our checker takes its matrix form: read each sample once, not per pair
     check = check or _default_check
     total = len(evaluations)
-    usable = [i for i, ev in enumerate(evaluations) if ev is not None and (ev.model is not None or ev.mps)]
+    usable = [
+        i for i, ev in enumerate(evaluations) if ev is not None and (ev.model is not None or ev.mps)
+    ]
     classes: list[list[int]] = []
     links: list[Link] = []
     with tempfile.TemporaryDirectory(prefix="optiscribe-consensus-") as tmp:
@@ -180,12 +195,14 @@ def consensus(
     return ConsensusResult(winner, tuple(tuple(c) for c in classes), total, tuple(links))
 
 
-def _compare(a: int, b: int, instance: dict[int, Any], evs: Sequence[Evaluation | None], check: CheckFn) -> Link:
+def _compare(
+    a: int, b: int, instance: dict[int, Any], evs: Sequence[Evaluation | None], check: CheckFn
+) -> Link:
     try:
         result = check(instance[a], instance[b])
         verdict = _verdict_name(result)
         reason = str(getattr(result, "reason", ""))
-    except Exception as exc:  # noqa: BLE001 - an unreadable model falls back to objectives, never crashes consensus
+    except Exception as exc:
         verdict, reason = "error", f"{type(exc).__name__}: {exc}"
     if verdict == "equivalent":
         return Link(a, b, verdict, "verify", True, reason)
@@ -194,7 +211,10 @@ def _compare(a: int, b: int, instance: dict[int, Any], evs: Sequence[Evaluation 
     ea, eb = evs[a], evs[b]
     assert ea is not None and eb is not None
     same = (
-        ea.solve is not None and eb.solve is not None and ea.solve.is_optimal and eb.solve.is_optimal
+        ea.solve is not None
+        and eb.solve is not None
+        and ea.solve.is_optimal
+        and eb.solve.is_optimal
         and objectives_agree(ea.solve.objective, eb.solve.objective)
     )
     return Link(a, b, verdict, "objective", same, reason)

@@ -175,7 +175,12 @@ class CorrectionBudgetExceeded(LLMError):
     """
 
     def __init__(
-        self, message: str, *, attempts: int, history: tuple[Any, ...] = (), last_output: str | None = None
+        self,
+        message: str,
+        *,
+        attempts: int,
+        history: tuple[Any, ...] = (),
+        last_output: str | None = None,
     ) -> None:
         super().__init__(message)
         self.attempts = attempts

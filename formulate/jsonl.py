@@ -42,7 +42,9 @@ def iter_objects(path: str | Path, *, what: str = "file") -> Iterator[tuple[str,
                         "JSON object: fix or remove the line"
                     ) from exc
                 if not isinstance(obj, dict):
-                    raise DataError(f"{where}: each line must be a JSON object, found {type(obj).__name__}")
+                    raise DataError(
+                        f"{where}: each line must be a JSON object, found {type(obj).__name__}"
+                    )
                 yield where, obj
         except UnicodeDecodeError as exc:
             raise DataError(f"{what} {str(p)!r} is not UTF-8 text: {exc}") from exc

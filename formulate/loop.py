@@ -72,23 +72,25 @@ class Problem:
 
 
 #: Heading of each problem kind in the feedback (and the taxonomy of ``Attempt.error_kind``).
-PROBLEM_TITLES: Mapping[str, str] = MappingProxyType({
-    "json": "The answer is not valid JSON",
-    "schema": "The JSON does not have the shape of a formulation",
-    "code": "The answer has no usable code",
-    "validation": "The formulation is not a valid MILP",
-    "compile": "The formulation could not be compiled",
-    "sandbox": "The program failed in the sandbox",
-    "no_model": "The program solved no model",
-    "solver_error": "The solver failed",
-    "infeasible": "The model is infeasible",
-    "unbounded": "The model is unbounded",
-    "infeasible_or_unbounded": "The model is infeasible or unbounded",
-    "time_limit": "The solver hit its time limit",
-    "sense": "The objective sense is at odds with the text",
-    "all_zero": "Suspicious result: every variable is 0",
-    "fractional_count": "Suspicious result: fractional counts of whole things",
-})
+PROBLEM_TITLES: Mapping[str, str] = MappingProxyType(
+    {
+        "json": "The answer is not valid JSON",
+        "schema": "The JSON does not have the shape of a formulation",
+        "code": "The answer has no usable code",
+        "validation": "The formulation is not a valid MILP",
+        "compile": "The formulation could not be compiled",
+        "sandbox": "The program failed in the sandbox",
+        "no_model": "The program solved no model",
+        "solver_error": "The solver failed",
+        "infeasible": "The model is infeasible",
+        "unbounded": "The model is unbounded",
+        "infeasible_or_unbounded": "The model is infeasible or unbounded",
+        "time_limit": "The solver hit its time limit",
+        "sense": "The objective sense is at odds with the text",
+        "all_zero": "Suspicious result: every variable is 0",
+        "fractional_count": "Suspicious result: fractional counts of whole things",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,11 @@ def describe_problems(problems: Sequence[Problem]) -> str:
 
 
 def build_feedback(
-    messages: Sequence[Mapping[str, Any]], bad_output: str, problems: Sequence[Problem], *, mode: str = "ir"
+    messages: Sequence[Mapping[str, Any]],
+    bad_output: str,
+    problems: Sequence[Problem],
+    *,
+    mode: str = "ir",
 ) -> list[dict[str, Any]]:
     """A new message list: ``messages``, the bad answer, and a correction request.
 
@@ -219,7 +225,10 @@ def evaluate(spec: ModeSpec, output: str, ctx: RunContext) -> Evaluation:
         parsed = spec.parse(output)
     except LLMOutputParseError as exc:
         kind = getattr(exc, "kind", "json")
-        return Evaluation(problems=(Problem(kind, str(exc)),), timings=MappingProxyType({"parse_s": time.perf_counter() - t0}))
+        return Evaluation(
+            problems=(Problem(kind, str(exc)),),
+            timings=MappingProxyType({"parse_s": time.perf_counter() - t0}),
+        )
     parse_s = time.perf_counter() - t0
     ev = spec.run(parsed, ctx)
     return dataclasses.replace(ev, timings=MappingProxyType({"parse_s": parse_s, **ev.timings}))
@@ -257,12 +266,18 @@ def run_loop(
         else:
             try:
                 output = backend.complete(
-                    messages, n=1, temperature=temperature, response_format=response_format, problem_id=problem_id
+                    messages,
+                    n=1,
+                    temperature=temperature,
+                    response_format=response_format,
+                    problem_id=problem_id,
                 )[0]
             except LLMError as exc:
                 if rnd == 1:
                     raise
-                raise _exhausted(history, f"the backend failed on correction round {rnd}: {exc}") from exc
+                raise _exhausted(
+                    history, f"the backend failed on correction round {rnd}: {exc}"
+                ) from exc
         llm_s = time.perf_counter() - t0
         ev = evaluate(spec, output, ctx)
         blocking = [p for p in ev.problems if p.hard or p.kind not in warned]

@@ -21,7 +21,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from optiscribe.formulate import checks
-from optiscribe.formulate.errors import CompileError, FormulationSyntaxError, FormulationValidationError
+from optiscribe.formulate.errors import (
+    CompileError,
+    FormulationSyntaxError,
+    FormulationValidationError,
+)
 from optiscribe.formulate.loop import Evaluation, ModeSpec, Problem, RunContext
 from optiscribe.formulate.prompting import (
     PROMPT_VERSIONS,
@@ -58,25 +62,47 @@ def solver_problems(result: SolveResult) -> list[Problem]:
     if term is Termination.INFEASIBLE:
         conflict = _listed(result.conflict)
         if conflict:
-            msg = (f"no plan satisfies all constraints. These constraints and bounds cannot hold together "
-                   f"(an irreducible infeasible subset): {conflict}. Check their directions (<= vs >=), "
-                   "right-hand sides and units against the text.")
+            msg = (
+                f"no plan satisfies all constraints. These constraints and bounds cannot hold together "
+                f"(an irreducible infeasible subset): {conflict}. Check their directions (<= vs >=), "
+                "right-hand sides and units against the text."
+            )
         else:
             msg = f"no plan satisfies all constraints ({result.message}). Check directions, right-hand sides and units."
         return [Problem("infeasible", msg)]
     if term is Termination.UNBOUNDED:
         ray = _listed(result.unbounded_direction)
         where = f" by increasing/decreasing {ray}" if ray else ""
-        return [Problem("unbounded", f"the objective improves without limit{where}. A constraint or bound "
-                                     "that limits these variables is missing, or the objective sense is wrong.")]
+        return [
+            Problem(
+                "unbounded",
+                f"the objective improves without limit{where}. A constraint or bound "
+                "that limits these variables is missing, or the objective sense is wrong.",
+            )
+        ]
     if term is Termination.INFEASIBLE_OR_UNBOUNDED:
-        return [Problem("infeasible_or_unbounded", f"{result.message}. Check for missing limits on the variables "
-                                                   "and for constraints that contradict each other.")]
+        return [
+            Problem(
+                "infeasible_or_unbounded",
+                f"{result.message}. Check for missing limits on the variables "
+                "and for constraints that contradict each other.",
+            )
+        ]
     if term.is_limit:
-        got = "a feasible solution was found but not proven optimal" if result.has_solution else "no solution was found"
-        return [Problem("time_limit", f"the solver stopped at its limit ({term.value}); {got}. If the model is "
-                                      "larger than the problem needs (extra indices, big-M constants), make it more "
-                                      "compact; otherwise answer with the same formulation.", hard=False)]
+        got = (
+            "a feasible solution was found but not proven optimal"
+            if result.has_solution
+            else "no solution was found"
+        )
+        return [
+            Problem(
+                "time_limit",
+                f"the solver stopped at its limit ({term.value}); {got}. If the model is "
+                "larger than the problem needs (extra indices, big-M constants), make it more "
+                "compact; otherwise answer with the same formulation.",
+                hard=False,
+            )
+        ]
     return [Problem("solver_error", f"the solver stopped with {term.value}: {result.message}")]
 
 
@@ -106,8 +132,13 @@ def _run_ir(f: Formulation, ctx: RunContext) -> Evaluation:
         t = now
 
     def done(*problems: Problem, **kw: Any) -> Evaluation:
-        return Evaluation(problems=tuple(problems), formulation=f, sense=f.objective.sense,
-                          timings=MappingProxyType(timings), **kw)
+        return Evaluation(
+            problems=tuple(problems),
+            formulation=f,
+            sense=f.objective.sense,
+            timings=MappingProxyType(timings),
+            **kw,
+        )
 
     sense = checks.check_sense(ctx.text, f.objective.sense)
     soft_sense = [Problem("sense", sense.message, hard=False)] if sense else []
@@ -131,10 +162,12 @@ def _run_ir(f: Formulation, ctx: RunContext) -> Evaluation:
     lap("solve_s")
     problems = solver_problems(result) + soft_sense
     if result.has_solution:
-        for finding in checks.findings([
-            checks.check_all_zero(result.values),
-            checks.check_fractional_counts(ctx.text, f, result.values),
-        ]):
+        for finding in checks.findings(
+            [
+                checks.check_all_zero(result.values),
+                checks.check_fractional_counts(ctx.text, f, result.values),
+            ]
+        ):
             problems.append(Problem(finding.kind, finding.message, hard=False))
     lap("checks_s")
     return done(*problems, solve=result, model=model)
@@ -173,8 +206,13 @@ def _run_code(answer: CodeAnswer, ctx: RunContext) -> Evaluation:
     timings["sandbox_s"] = time.perf_counter() - t
 
     def done(*problems: Problem, **kw: Any) -> Evaluation:
-        return Evaluation(problems=tuple(problems), code=answer.code, elements=answer.elements or None,
-                          timings=MappingProxyType(timings), **kw)
+        return Evaluation(
+            problems=tuple(problems),
+            code=answer.code,
+            elements=answer.elements or None,
+            timings=MappingProxyType(timings),
+            **kw,
+        )
 
     if not run.ok:
         tail = run.stdout.strip()[-600:]
@@ -182,10 +220,17 @@ def _run_code(answer: CodeAnswer, ctx: RunContext) -> Evaluation:
         return done(Problem("sandbox", run.summary + printed))
     captured = [r for r in run.reports if r.mps is not None]
     if not captured:
-        why = "; ".join(r.mps_error for r in run.reports if r.mps_error) or "no solver call was made"
-        return done(Problem("no_model", f"the program ran but no solved model could be captured ({why}). Build a "
-                                        "Pyomo ConcreteModel and solve it with SolverFactory('glpk').solve(model) "
-                                        "(any LP/MILP solver name runs HiGHS here)."))
+        why = (
+            "; ".join(r.mps_error for r in run.reports if r.mps_error) or "no solver call was made"
+        )
+        return done(
+            Problem(
+                "no_model",
+                f"the program ran but no solved model could be captured ({why}). Build a "
+                "Pyomo ConcreteModel and solve it with SolverFactory('glpk').solve(model) "
+                "(any LP/MILP solver name runs HiGHS here).",
+            )
+        )
     mps = captured[-1].mps
     assert mps is not None
     sense = mps_sense(mps)
@@ -197,7 +242,11 @@ def _run_code(answer: CodeAnswer, ctx: RunContext) -> Evaluation:
             result = solve_mps(path, SolveOptions(time_limit=ctx.time_limit))
         except SolverError as exc:
             timings["solve_s"] = time.perf_counter() - t
-            return done(Problem("solver_error", f"the captured model could not be solved: {exc}"), mps=mps, sense=sense)
+            return done(
+                Problem("solver_error", f"the captured model could not be solved: {exc}"),
+                mps=mps,
+                sense=sense,
+            )
     timings["solve_s"] = time.perf_counter() - t
     problems = solver_problems(result)
     s = checks.check_sense(ctx.text, sense)
@@ -209,8 +258,17 @@ def _run_code(answer: CodeAnswer, ctx: RunContext) -> Evaluation:
 
 
 MODES: dict[str, ModeSpec] = {
-    "ir": ModeSpec("ir", PROMPT_VERSIONS["ir"], build_ir_messages, parse_ir_answer, _run_ir, _ir_response_format),
-    "code": ModeSpec("code", PROMPT_VERSIONS["code"], build_code_messages, parse_code_answer, _run_code),
+    "ir": ModeSpec(
+        "ir",
+        PROMPT_VERSIONS["ir"],
+        build_ir_messages,
+        parse_ir_answer,
+        _run_ir,
+        _ir_response_format,
+    ),
+    "code": ModeSpec(
+        "code", PROMPT_VERSIONS["code"], build_code_messages, parse_code_answer, _run_code
+    ),
 }
 
 

@@ -24,7 +24,14 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from optiscribe.formulate.errors import CorrectionBudgetExceeded
-from optiscribe.formulate.loop import DEFAULT_MAX_ROUNDS, Attempt, Evaluation, LoopOutcome, RunContext, run_loop
+from optiscribe.formulate.loop import (
+    DEFAULT_MAX_ROUNDS,
+    Attempt,
+    Evaluation,
+    LoopOutcome,
+    RunContext,
+    run_loop,
+)
 
 if TYPE_CHECKING:
     from optiscribe.formulate.consensus import ConsensusResult
@@ -137,8 +144,11 @@ def _final_status(ev: Evaluation | None) -> str:
         return "optimal"
     if term.is_limit:
         return "time_limit"
-    return {Termination.INFEASIBLE: "infeasible", Termination.UNBOUNDED: "unbounded",
-            Termination.INFEASIBLE_OR_UNBOUNDED: "infeasible"}.get(term, "failed")
+    return {
+        Termination.INFEASIBLE: "infeasible",
+        Termination.UNBOUNDED: "unbounded",
+        Termination.INFEASIBLE_OR_UNBOUNDED: "infeasible",
+    }.get(term, "failed")
 
 
 def _failed_status(history: tuple[Attempt, ...]) -> str:
@@ -160,11 +170,30 @@ class _SampleRun:
     error: str | None
 
 
-def _run_sample(text: str, spec: Any, backend: Any, ctx: RunContext, *, first: str | None, sample: int,
-                max_rounds: int, temperature: float | None, problem_id: str | None) -> _SampleRun:
+def _run_sample(
+    text: str,
+    spec: Any,
+    backend: Any,
+    ctx: RunContext,
+    *,
+    first: str | None,
+    sample: int,
+    max_rounds: int,
+    temperature: float | None,
+    problem_id: str | None,
+) -> _SampleRun:
     try:
-        outcome = run_loop(text, spec, backend, ctx, max_rounds=max_rounds, temperature=temperature,
-                           problem_id=problem_id, first_output=first, sample=sample)
+        outcome = run_loop(
+            text,
+            spec,
+            backend,
+            ctx,
+            max_rounds=max_rounds,
+            temperature=temperature,
+            problem_id=problem_id,
+            first_output=first,
+            sample=sample,
+        )
     except CorrectionBudgetExceeded as exc:
         return _SampleRun(None, tuple(getattr(exc, "history", ())), str(exc))
     return _SampleRun(outcome, outcome.history, None)
@@ -200,18 +229,51 @@ def solve_text(
     if samples < 1:
         raise ValueError(f"samples must be at least 1, got {samples!r}")
     spec = get_mode(mode)
-    ctx = RunContext(text=text, solver=solver, time_limit=time_limit, executor=executor,
-                     sandbox_timeout=sandbox_timeout)
+    ctx = RunContext(
+        text=text,
+        solver=solver,
+        time_limit=time_limit,
+        executor=executor,
+        sandbox_timeout=sandbox_timeout,
+    )
     t0 = time.perf_counter()
     if samples == 1:
-        runs = [_run_sample(text, spec, backend, ctx, first=None, sample=0, max_rounds=max_rounds,
-                            temperature=temperature, problem_id=problem_id)]
+        runs = [
+            _run_sample(
+                text,
+                spec,
+                backend,
+                ctx,
+                first=None,
+                sample=0,
+                max_rounds=max_rounds,
+                temperature=temperature,
+                problem_id=problem_id,
+            )
+        ]
     else:
         temp = DEFAULT_SAMPLE_TEMPERATURE if temperature is None else temperature
-        firsts = backend.complete(spec.build_messages(text), n=samples, temperature=temp,
-                                  response_format=spec.response_format(), problem_id=problem_id)
-        runs = [_run_sample(text, spec, backend, ctx, first=out, sample=i, max_rounds=max_rounds,
-                            temperature=temp, problem_id=problem_id) for i, out in enumerate(firsts)]
+        firsts = backend.complete(
+            spec.build_messages(text),
+            n=samples,
+            temperature=temp,
+            response_format=spec.response_format(),
+            problem_id=problem_id,
+        )
+        runs = [
+            _run_sample(
+                text,
+                spec,
+                backend,
+                ctx,
+                first=out,
+                sample=i,
+                max_rounds=max_rounds,
+                temperature=temp,
+                problem_id=problem_id,
+            )
+            for i, out in enumerate(firsts)
+        ]
     loop_s = time.perf_counter() - t0
 
     evaluations = [r.outcome.evaluation if r.outcome else None for r in runs]
@@ -236,11 +298,25 @@ def solve_text(
     )  # fmt: skip
     history = tuple(a for r in runs for a in r.history)
     llm_s = sum(a.timings.get("llm_s", 0.0) for a in history)
-    timings = MappingProxyType({"total_s": time.perf_counter() - t0, "llm_s": llm_s,
-                                "loop_s": loop_s, "consensus_s": consensus_s})
-    common = dict(mode=mode, text=text, history=history, samples=summaries, timings=timings,
-                  backend=_backend_name(backend), prompt_version=spec.prompt_version, problem_id=problem_id,
-                  consensus=cons)
+    timings = MappingProxyType(
+        {
+            "total_s": time.perf_counter() - t0,
+            "llm_s": llm_s,
+            "loop_s": loop_s,
+            "consensus_s": consensus_s,
+        }
+    )
+    common = dict(
+        mode=mode,
+        text=text,
+        history=history,
+        samples=summaries,
+        timings=timings,
+        backend=_backend_name(backend),
+        prompt_version=spec.prompt_version,
+        problem_id=problem_id,
+        consensus=cons,
+    )
 
     if chosen is None:
         # Nothing passed: report the last attempt of the first sample that got furthest.
@@ -250,9 +326,16 @@ def solve_text(
         return PipelineResult(
             status=status,
             message=run.error or "no sample produced an answer",
-            formulation=last.formulation if last else None, code=last.code if last else None,
-            elements=None, mps=None, solve=last.solve if last else None, attempts=run.history,
-            confidence=None, agreement=f"0/{samples}", warnings=(), **common,
+            formulation=last.formulation if last else None,
+            code=last.code if last else None,
+            elements=None,
+            mps=None,
+            solve=last.solve if last else None,
+            attempts=run.history,
+            confidence=None,
+            agreement=f"0/{samples}",
+            warnings=(),
+            **common,
         )
     outcome = runs[chosen].outcome
     assert outcome is not None
@@ -263,8 +346,17 @@ def solve_text(
     if cons is not None:
         msg += f"; {cons.agreement} samples agree"
     return PipelineResult(
-        status=status, message=msg, formulation=ev.formulation, code=ev.code, elements=ev.elements,
-        mps=ev.mps, solve=ev.solve, attempts=outcome.history,
-        confidence=cons.confidence if cons else 1.0, agreement=cons.agreement if cons else "1/1",
-        warnings=outcome.warnings, model=ev.model, **common,
+        status=status,
+        message=msg,
+        formulation=ev.formulation,
+        code=ev.code,
+        elements=ev.elements,
+        mps=ev.mps,
+        solve=ev.solve,
+        attempts=outcome.history,
+        confidence=cons.confidence if cons else 1.0,
+        agreement=cons.agreement if cons else "1/1",
+        warnings=outcome.warnings,
+        model=ev.model,
+        **common,
     )

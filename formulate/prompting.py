@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+
 from optiscribe.formulate.errors import FormulationValidationError, LLMOutputParseError
 from optiscribe.formulate.ir.model import Formulation
 
@@ -38,8 +39,8 @@ __all__ = [
     "format_feedback",
     "load_prompt",
     "parse_code_answer",
-    "parse_ir_answer",
     "parse_error",
+    "parse_ir_answer",
 ]
 
 PROMPT_VERSIONS: dict[str, str] = {"ir": "ir_v1", "code": "code_v1"}
@@ -59,7 +60,11 @@ _SECTION = re.compile(r"^<!-- section: ([a-z_]+) -->[ \t]*$", re.MULTILINE)
 def load_prompt(version: str) -> dict[str, str]:
     """The sections of prompt file ``<version>.md`` (e.g. ``ir_v1``), by name."""
     try:
-        text = resources.files("optiscribe.formulate.prompts").joinpath(f"{version}.md").read_text(encoding="utf-8")
+        text = (
+            resources.files("optiscribe.formulate.prompts")
+            .joinpath(f"{version}.md")
+            .read_text(encoding="utf-8")
+        )
     except FileNotFoundError:
         raise FileNotFoundError(
             f"prompt file {version}.md is missing from optiscribe/formulate/prompts; "
@@ -89,7 +94,19 @@ def _example_answer(f: Formulation) -> str:
     """The JSON we want back: defaults left out (``lower: null`` is not a default and
     stays), one list item per line, so that line/column feedback points somewhere useful."""
     data = json.loads(f.model_dump_json(exclude_defaults=True))
-    data = {k: data[k] for k in ("name", "description", "sets", "parameters", "variables", "objective", "constraints") if k in data}
+    data = {
+        k: data[k]
+        for k in (
+            "name",
+            "description",
+            "sets",
+            "parameters",
+            "variables",
+            "objective",
+            "constraints",
+        )
+        if k in data
+    }
     lines = ["{"]
     keys = list(data)
     for n, k in enumerate(keys):
@@ -111,17 +128,23 @@ def _few_shot(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
     have = set(example_names())
     return tuple(
-        (load_example(n).text, _example_answer(load_example(n).formulation)) for n in names if n in have
+        (load_example(n).text, _example_answer(load_example(n).formulation))
+        for n in names
+        if n in have
     )
 
 
-def build_ir_messages(text: str, *, examples: Sequence[str] = FEW_SHOT_EXAMPLES) -> list[dict[str, str]]:
+def build_ir_messages(
+    text: str, *, examples: Sequence[str] = FEW_SHOT_EXAMPLES
+) -> list[dict[str, str]]:
     """System prompt, the worked examples as user/assistant turns, then the problem."""
     sections = load_prompt(PROMPT_VERSIONS["ir"])
     messages = [{"role": "system", "content": sections["system"]}]
     for ex_text, answer in _few_shot(tuple(examples)):
         messages.append({"role": "user", "content": sections["example_user"].format(text=ex_text)})
-        messages.append({"role": "assistant", "content": sections["example_assistant"].format(answer=answer)})
+        messages.append(
+            {"role": "assistant", "content": sections["example_assistant"].format(answer=answer)}
+        )
     messages.append({"role": "user", "content": sections["user"].format(text=text.strip())})
     return messages
 
@@ -166,7 +189,7 @@ def parse_ir_answer(output: str) -> Formulation:
         data, _end = json.JSONDecoder().raw_decode(output, start)
     except json.JSONDecodeError as exc:
         line, column = _line_col(output, exc.pos)
-        src_line = output.splitlines()[line - 1] if output.splitlines()[line - 1:line] else ""
+        src_line = output.splitlines()[line - 1] if output.splitlines()[line - 1 : line] else ""
         caret = " " * (column - 1) + "^"
         # An unterminated string runs to the end of the text, so both mean "cut off".
         truncated = exc.pos >= len(output.rstrip()) - 1 or exc.msg.startswith("Unterminated string")
@@ -197,7 +220,9 @@ class CodeAnswer:
     code: str
 
 
-_ELEMENT_HEADING = re.compile(r"^#+\s*(sets|parameters|variables|objective|constraints)\s*:?", re.I | re.M)
+_ELEMENT_HEADING = re.compile(
+    r"^#+\s*(sets|parameters|variables|objective|constraints)\s*:?", re.I | re.M
+)
 
 
 def build_code_messages(text: str) -> list[dict[str, str]]:
@@ -212,10 +237,15 @@ def build_code_messages(text: str) -> list[dict[str, str]]:
 def extract_code(output: str) -> str | None:
     """The Python code of an answer: the longest ```python fence, else the bare answer if
     it looks like code (starts with an import)."""
-    blocks = [m.group(2) for m in _FENCE.finditer(output) if m.group(1).lower() in ("python", "py", "python3")]
+    blocks = [
+        m.group(2)
+        for m in _FENCE.finditer(output)
+        if m.group(1).lower() in ("python", "py", "python3")
+    ]
     if not blocks:
         blocks = [
-            m.group(2) for m in _FENCE.finditer(output)
+            m.group(2)
+            for m in _FENCE.finditer(output)
             if m.group(1) == "" and re.search(r"^\s*(from|import)\s+\w", m.group(2), re.M)
         ]
     if blocks:
@@ -237,7 +267,7 @@ def parse_code_answer(output: str) -> CodeAnswer:
     first_code = output.find("```python")
     head = output[: first_code if first_code >= 0 else len(output)]
     m = _ELEMENT_HEADING.search(head)
-    elements = head[m.start():].strip().strip("`").strip() if m else ""
+    elements = head[m.start() :].strip().strip("`").strip() if m else ""
     return CodeAnswer(elements=elements, code=code)
 
 

@@ -51,10 +51,12 @@ def solve(
     return get_backend(solver).solve(model, opts)
 
 
-def solve_mps(path: Any, *, time_limit: float | None = None, mip_rel_gap: float | None = None) -> SolveResult:
+def solve_mps(
+    path: Any, *, time_limit: float | None = None, mip_rel_gap: float | None = None
+) -> SolveResult:
     """Solve an MPS/LP file directly with highspy."""
-    from optiscribe.solvers.backends.solve import SolveOptions
     from optiscribe.solvers.backends.mps import solve_mps as _solve_mps
+    from optiscribe.solvers.backends.solve import SolveOptions
 
     return _solve_mps(path, SolveOptions(time_limit=time_limit, mip_rel_gap=mip_rel_gap))
 

@@ -67,14 +67,23 @@ def highs_copy(model: Any, *, relax: bool = False) -> HighsCopy:
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     is_mip = any(v.is_integer() or v.is_binary() for v in info.columns)
     if is_mip and not relax:
-        idx = np.array([i for i, v in enumerate(info.columns) if v.is_integer() or v.is_binary()], dtype=np.int32)
+        idx = np.array(
+            [i for i, v in enumerate(info.columns) if v.is_integer() or v.is_binary()],
+            dtype=np.int32,
+        )
         h.changeColsIntegrality(len(idx), idx, np.array([highspy.HighsVarType.kInteger] * len(idx)))
     A = info.A.tocsr()
     row_names = []
     for r, ((con, kind), rhs) in enumerate(zip(info.rows, info.rhs)):
         start, end = A.indptr[r], A.indptr[r + 1]
         lo, hi = (-inf, rhs) if kind == 1 else (rhs, inf) if kind == -1 else (rhs, rhs)
-        h.addRow(lo, hi, end - start, A.indices[start:end].astype(np.int32), A.data[start:end].astype(float))
+        h.addRow(
+            lo,
+            hi,
+            end - start,
+            A.indices[start:end].astype(np.int32),
+            A.data[start:end].astype(float),
+        )
         row_names.append(con.name)
     return HighsCopy(h, tuple(v.name for v in info.columns), tuple(row_names), is_mip)
 
@@ -89,15 +98,24 @@ def diagnose_infeasible(model: Any) -> Diagnosis:
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kOptimal or status == highspy.HighsModelStatus.kUnbounded:
         if copy.is_mip:
-            return Diagnosis(None, "the LP relaxation is feasible, so the model is infeasible only because of "
-                                   "integrality: check integer/binary variables whose constraints need fractional "
-                                   "values, and big-M or logical constraints that exclude every integer point")
-        return Diagnosis(None, "the solver reported infeasibility but the relaxation solved; "
-                               "numerical trouble is likely: check very large or very small coefficients")
+            return Diagnosis(
+                None,
+                "the LP relaxation is feasible, so the model is infeasible only because of "
+                "integrality: check integer/binary variables whose constraints need fractional "
+                "values, and big-M or logical constraints that exclude every integer point",
+            )
+        return Diagnosis(
+            None,
+            "the solver reported infeasibility but the relaxation solved; "
+            "numerical trouble is likely: check very large or very small coefficients",
+        )
     names = iis_names(h, copy.row_names, copy.col_names)
     if names is None:
-        return Diagnosis(None, "no irreducible infeasible subsystem could be computed; remove constraints one "
-                               "family at a time to find the conflict")
+        return Diagnosis(
+            None,
+            "no irreducible infeasible subsystem could be computed; remove constraints one "
+            "family at a time to find the conflict",
+        )
     return Diagnosis(names, conflict_message(names))
 
 
@@ -135,19 +153,29 @@ def diagnose_unbounded(model: Any) -> Diagnosis:
     if status == highspy.HighsModelStatus.kInfeasible:
         return Diagnosis(None, "the model is infeasible, not unbounded")
     if status != highspy.HighsModelStatus.kUnbounded:
-        return Diagnosis(None, "the objective can improve without limit; look for variables without an upper "
-                               "bound (maximize) or lower bound (minimize) that appear in the objective")
+        return Diagnosis(
+            None,
+            "the objective can improve without limit; look for variables without an upper "
+            "bound (maximize) or lower bound (minimize) that appear in the objective",
+        )
     _, has_ray, ray = h.getPrimalRay()
     if has_ray:
         names = tuple(copy.col_names[j] for j, v in enumerate(ray) if abs(v) > 1e-9)
     else:
         names = _improving_unbounded_columns(copy)
     if not names:
-        return Diagnosis(None, "the objective can improve without limit; bound the variables that appear in the "
-                               "objective or add the constraint that limits them")
-    return Diagnosis(names, "the objective improves without limit as these variables change: "
-                            + ", ".join(names[:20]) + (" ..." if len(names) > 20 else "")
-                            + "; a bound or a constraint on them is probably missing")
+        return Diagnosis(
+            None,
+            "the objective can improve without limit; bound the variables that appear in the "
+            "objective or add the constraint that limits them",
+        )
+    return Diagnosis(
+        names,
+        "the objective improves without limit as these variables change: "
+        + ", ".join(names[:20])
+        + (" ..." if len(names) > 20 else "")
+        + "; a bound or a constraint on them is probably missing",
+    )
 
 
 def _improving_unbounded_columns(copy: HighsCopy) -> tuple[str, ...]:
@@ -159,6 +187,8 @@ def _improving_unbounded_columns(copy: HighsCopy) -> tuple[str, ...]:
     out = []
     for j, cost in enumerate(lp.col_cost_):
         c = sign * cost  # minimising c: improves when the variable moves against the sign of c
-        if (c < 0 and lp.col_upper_[j] >= highspy.kHighsInf) or (c > 0 and lp.col_lower_[j] <= -highspy.kHighsInf):
+        if (c < 0 and lp.col_upper_[j] >= highspy.kHighsInf) or (
+            c > 0 and lp.col_lower_[j] <= -highspy.kHighsInf
+        ):
             out.append(copy.col_names[j])
     return tuple(out)

@@ -51,10 +51,16 @@ class Termination(enum.Enum):
         return self in _LIMITS
 
 
-_LIMITS = frozenset({
-    Termination.TIME_LIMIT, Termination.ITERATION_LIMIT, Termination.OBJECTIVE_LIMIT,
-    Termination.SOLUTION_LIMIT, Termination.MEMORY_LIMIT, Termination.INTERRUPTED,
-})
+_LIMITS = frozenset(
+    {
+        Termination.TIME_LIMIT,
+        Termination.ITERATION_LIMIT,
+        Termination.OBJECTIVE_LIMIT,
+        Termination.SOLUTION_LIMIT,
+        Termination.MEMORY_LIMIT,
+        Termination.INTERRUPTED,
+    }
+)
 
 
 class SolutionStatus(enum.Enum):
@@ -99,7 +105,10 @@ class SolveResult:
 
     @property
     def is_optimal(self) -> bool:
-        return self.termination is Termination.OPTIMAL and self.solution_status is SolutionStatus.OPTIMAL
+        return (
+            self.termination is Termination.OPTIMAL
+            and self.solution_status is SolutionStatus.OPTIMAL
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
@@ -116,6 +125,8 @@ class SolveResult:
             "runtime_s": self.runtime_s,
             "is_mip": self.is_mip,
             "conflict": None if self.conflict is None else list(self.conflict),
-            "unbounded_direction": None if self.unbounded_direction is None else list(self.unbounded_direction),
+            "unbounded_direction": None
+            if self.unbounded_direction is None
+            else list(self.unbounded_direction),
             "message": self.message,
         }

@@ -20,7 +20,7 @@ def test_readme_opens_with_run_and_test_commands() -> None:
     cmds = readme_commands()
     assert len(cmds) >= 2
     assert "optiscribe" in cmds[0] and "pip install" in cmds[0]
-    assert "pytest" in cmds[1] and 'torch==2.13.0' in cmds[1]
+    assert "pytest" in cmds[1] and "torch==2.13.0" in cmds[1]
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from optiscribe.verify._model import MilpData
 from optiscribe.verify._ranks import _mix, rank_pairs, rank_sequences_fast
 
-__all__ = ["Prepared", "Graph", "prepare", "label_pair", "ZERO_TOL", "EQ_TOL"]
+__all__ = ["EQ_TOL", "ZERO_TOL", "Graph", "Prepared", "label_pair", "prepare"]
 
 #: Absolute magnitude at or below which a number is zero (noise such as -1e-17).
 ZERO_TOL = 1e-12
@@ -160,8 +160,11 @@ def prepare(model: MilpData) -> Prepared:
     klo, khi = lo[keep], hi[keep]
     width = khi - klo
     with np.errstate(invalid="ignore"):
-        eq = np.isfinite(klo) & np.isfinite(khi) & (
-            width <= EQ_TOL * np.maximum(1.0, np.maximum(np.abs(klo), np.abs(khi))))
+        eq = (
+            np.isfinite(klo)
+            & np.isfinite(khi)
+            & (width <= EQ_TOL * np.maximum(1.0, np.maximum(np.abs(klo), np.abs(khi))))
+        )
     up = ~eq & np.isfinite(khi)
     dn = ~eq & np.isfinite(klo)
     if (up & dn).any():
@@ -169,8 +172,9 @@ def prepare(model: MilpData) -> Prepared:
     if dn.any():
         steps.append(f"{int(dn.sum())} '>=' sides negated into '<=' rows")
     orig = np.concatenate([keep[eq], keep[up], keep[dn]])
-    side = np.concatenate([np.zeros(int(eq.sum())), np.ones(int(up.sum())),
-                           -np.ones(int(dn.sum()))]).astype(np.int8)
+    side = np.concatenate(
+        [np.zeros(int(eq.sum())), np.ones(int(up.sum())), -np.ones(int(dn.sum()))]
+    ).astype(np.int8)
     rhs = np.concatenate([klo[eq], khi[up], -klo[dn]]).astype(np.float64, copy=False)
     sign = np.where(side < 0, -1.0, 1.0)
     if orig.size:
@@ -192,8 +196,12 @@ def prepare(model: MilpData) -> Prepared:
             R.sort_indices()
             rows = HalfRows(R.indptr, R.indices, R.data, (int(orig.size), model.num_vars))
     else:
-        rows = HalfRows(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0),
-                        (0, model.num_vars))
+        rows = HalfRows(
+            np.zeros(1, dtype=np.int64),
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0),
+            (0, model.num_vars),
+        )
     scale = np.ones(orig.size)
     if orig.size:
         absmax = np.maximum.reduceat(np.abs(rows.data), rows.indptr[:-1]) if rows.nnz else scale
@@ -201,10 +209,21 @@ def prepare(model: MilpData) -> Prepared:
         if not np.all(scale == 1.0):
             steps.append("rows scaled to largest coefficient 1")
     return Prepared(
-        model=model, cost=cost, offset=float(offset), lb=lb, ub=ub, integer=integer,
-        infeasible=tuple(infeasible), rows=rows, rhs=rhs, is_eq=side == 0,
-        orig_row=orig.astype(np.int64, copy=False), side=side, scale=scale,
-        folded_rows=single_idx.astype(np.int64), steps=tuple(steps),
+        model=model,
+        cost=cost,
+        offset=float(offset),
+        lb=lb,
+        ub=ub,
+        integer=integer,
+        infeasible=tuple(infeasible),
+        rows=rows,
+        rhs=rhs,
+        is_eq=side == 0,
+        orig_row=orig.astype(np.int64, copy=False),
+        side=side,
+        scale=scale,
+        folded_rows=single_idx.astype(np.int64),
+        steps=tuple(steps),
     )
 
 
@@ -224,14 +243,16 @@ class _Numbers:
     def __init__(self, values: list[np.ndarray], rtol: float, exact: bool) -> None:
         self.exact = exact
         if exact:
-            mags = sorted({abs(v) for arr in values for v in arr
-                           if v != 0 and not _is_inf(v)})
+            mags = sorted({abs(v) for arr in values for v in arr if v != 0 and not _is_inf(v)})
             self._exact_ids = {m: k + 1 for k, m in enumerate(mags)}
             self.inf_id = len(mags) + 1
             self.reps = [Fraction(0)] + mags
             return
-        allv = np.concatenate([np.abs(a.astype(np.float64)) for a in values]) if values else \
-            np.zeros(0)
+        allv = (
+            np.concatenate([np.abs(a.astype(np.float64)) for a in values])
+            if values
+            else np.zeros(0)
+        )
         allv = allv[np.isfinite(allv) & (allv > ZERO_TOL)]
         self._setup(np.unique(allv), rtol)
 
@@ -250,8 +271,9 @@ class _Numbers:
         self._bucket: tuple[object, ...] | None = None
 
     @classmethod
-    def joint(cls, allv: np.ndarray, rtol: float, *,
-              overwrite: bool = False) -> tuple[_Numbers, np.ndarray]:
+    def joint(
+        cls, allv: np.ndarray, rtol: float, *, overwrite: bool = False
+    ) -> tuple[_Numbers, np.ndarray]:
         """The tolerance-mode map of all values ``allv`` (floats) and their ids, in one go.
 
         Same result as ``n = _Numbers([allv], rtol, False); n, n.ids(allv)``, but the
@@ -393,8 +415,11 @@ def label_pair(
     for p, (coef, rhs) in zip((pa, pb), scaled):
         scalars = np.concatenate([p.cost, p.lb, p.ub, [p.offset]])
         if exact:
-            pools += [np.array(_as_fractions(scalars), dtype=object), np.array(coef, dtype=object),
-                      np.array(rhs, dtype=object)]
+            pools += [
+                np.array(_as_fractions(scalars), dtype=object),
+                np.array(coef, dtype=object),
+                np.array(rhs, dtype=object),
+            ]
         else:
             pools += [scalars, np.asarray(coef), np.asarray(rhs)]
     if exact:
@@ -407,17 +432,18 @@ def label_pair(
         cuts = np.cumsum([0] + [len(x) for x in pools])
         pre = []
         for g, p in enumerate((pa, pb)):
-            sc, co, rh = (ids[cuts[3 * g + k]:cuts[3 * g + k + 1]] for k in range(3))
+            sc, co, rh = (ids[cuts[3 * g + k] : cuts[3 * g + k + 1]] for k in range(3))
             n = p.cost.size
-            pre.append((sc[:n], sc[n:2 * n], sc[2 * n:3 * n], sc[3 * n:], co, rh))
+            pre.append((sc[:n], sc[n : 2 * n], sc[2 * n : 3 * n], sc[3 * n :], co, rh))
     graphs = []
     for p, (coef, rhs), pi in zip((pa, pb), scaled, pre):
         graphs.append(_build_graph(p, numbers, coef, rhs, exact, pi))
     return graphs[0], graphs[1], numbers
 
 
-def _maybe_duplicates(indptr: np.ndarray, indices: np.ndarray, cid: np.ndarray,
-                      kind: np.ndarray, rid: np.ndarray) -> bool:
+def _maybe_duplicates(
+    indptr: np.ndarray, indices: np.ndarray, cid: np.ndarray, kind: np.ndarray, rid: np.ndarray
+) -> bool:
     """False only if no two rows are equal (same kind, rhs id and (column, coefficient
     id) sequence). A 64-bit hash of each row is a function of the row, so equal rows get
     equal hashes; if all hashes differ there are no duplicates. Otherwise (duplicates or
@@ -441,20 +467,36 @@ _H1 = np.uint64(0x9E3779B97F4A7C15)
 _H2 = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
-def _build_graph(p: Prepared, num: _Numbers, coef: object, rhs: object, exact: bool,
-                 pre: tuple[np.ndarray, ...] | None = None) -> Graph:
+def _build_graph(
+    p: Prepared,
+    num: _Numbers,
+    coef: object,
+    rhs: object,
+    exact: bool,
+    pre: tuple[np.ndarray, ...] | None = None,
+) -> Graph:
     """``pre``: the ids of (cost, lb, ub, offset, coefficients, rhs), when already
     looked up."""
     steps = list(p.steps)
-    conv = (lambda a: np.array(_as_fractions(np.asarray(a, dtype=np.float64)), dtype=object)) \
-        if exact else (lambda a: a)
+    conv = (
+        (lambda a: np.array(_as_fractions(np.asarray(a, dtype=np.float64)), dtype=object))
+        if exact
+        else (lambda a: a)
+    )
     if pre is None:
-        pre = (num.ids(conv(p.cost)), num.ids(conv(p.lb)), num.ids(conv(p.ub)),
-               num.ids(conv(np.array([p.offset]))),
-               num.ids(np.asarray(coef, dtype=object) if exact else np.asarray(coef)),
-               num.ids(np.asarray(rhs, dtype=object) if exact else np.asarray(rhs)))
-    var_label = np.stack([pre[0], p.integer.astype(np.int64), pre[1], pre[2]], axis=1) \
-        if p.cost.size else np.zeros((0, 4), dtype=np.int64)
+        pre = (
+            num.ids(conv(p.cost)),
+            num.ids(conv(p.lb)),
+            num.ids(conv(p.ub)),
+            num.ids(conv(np.array([p.offset]))),
+            num.ids(np.asarray(coef, dtype=object) if exact else np.asarray(coef)),
+            num.ids(np.asarray(rhs, dtype=object) if exact else np.asarray(rhs)),
+        )
+    var_label = (
+        np.stack([pre[0], p.integer.astype(np.int64), pre[1], pre[2]], axis=1)
+        if p.cost.size
+        else np.zeros((0, 4), dtype=np.int64)
+    )
     offset_id = int(pre[3][0])
     indptr = p.rows.indptr.astype(np.int64, copy=False)
     indices = p.rows.indices.astype(np.int64, copy=False)
@@ -518,8 +560,7 @@ def _build_graph(p: Prepared, num: _Numbers, coef: object, rhs: object, exact: b
         sym = eqz & ~decided
         if sym.any():
             kind[sym] = KIND_EQ_PM
-            steps.append(f"{int(sym.sum())} sign-symmetric equalities kept in both "
-                         f"orientations")
+            steps.append(f"{int(sym.sum())} sign-symmetric equalities kept in both orientations")
         if (orient < 0).any():
             steps.append(f"{int((orient < 0).sum())} equalities re-oriented")
     cid = cid * np.repeat(orient, counts)
@@ -532,9 +573,10 @@ def _build_graph(p: Prepared, num: _Numbers, coef: object, rhs: object, exact: b
     if pm.size:
         ext_counts = counts[pm]
         starts = indptr[pm]
-        take = np.repeat(starts, ext_counts) + (np.arange(int(ext_counts.sum())) -
-                                                np.repeat(np.cumsum(ext_counts) - ext_counts,
-                                                          ext_counts))
+        take = np.repeat(starts, ext_counts) + (
+            np.arange(int(ext_counts.sum()))
+            - np.repeat(np.cumsum(ext_counts) - ext_counts, ext_counts)
+        )
         indices = np.concatenate([indices, indices[take]])
         cid = np.concatenate([cid, -cid[take]])
         counts = np.concatenate([counts, ext_counts])
@@ -572,8 +614,19 @@ def _build_graph(p: Prepared, num: _Numbers, coef: object, rhs: object, exact: b
             rid, kind, factor = rid[keep_mask], kind[keep_mask], factor[keep_mask]
             row_orig, row_side = row_orig[keep_mask], row_side[keep_mask]
     return Graph(
-        prepared=p, var_label=var_label, row_kind=kind, row_rhs=rid, indptr=indptr,
-        indices=indices, coef=cid, row_orig=row_orig, row_side=row_side, row_factor=factor,
-        dup_orig=dup_orig, dup_side=dup_side, dup_node=dup_node, offset_id=offset_id,
+        prepared=p,
+        var_label=var_label,
+        row_kind=kind,
+        row_rhs=rid,
+        indptr=indptr,
+        indices=indices,
+        coef=cid,
+        row_orig=row_orig,
+        row_side=row_side,
+        row_factor=factor,
+        dup_orig=dup_orig,
+        dup_side=dup_side,
+        dup_node=dup_node,
+        offset_id=offset_id,
         steps=tuple(steps),
     )

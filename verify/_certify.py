@@ -43,10 +43,13 @@ class HalfRowMap:
 
 
 def _close(a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
-    same_inf = (np.isinf(a) & np.isinf(b) & (np.sign(a) == np.sign(b)))
+    same_inf = np.isinf(a) & np.isinf(b) & (np.sign(a) == np.sign(b))
     with np.errstate(invalid="ignore"):
-        fin = np.isfinite(a) & np.isfinite(b) & (
-            np.abs(a - b) <= tol * np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-300) + 1e-12)
+        fin = (
+            np.isfinite(a)
+            & np.isfinite(b)
+            & (np.abs(a - b) <= tol * np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-300) + 1e-12)
+        )
     return same_inf | fin
 
 
@@ -70,10 +73,12 @@ def _effective(m: MilpData) -> tuple[np.ndarray, np.ndarray, bool]:
     if integ.size:
         li, ui = lb[integ], ub[integ]
         with np.errstate(invalid="ignore"):
-            lb[integ] = np.where(np.isfinite(li),
-                                 np.ceil(li - 1e-9 * np.maximum(1.0, np.abs(li))), li)
-            ub[integ] = np.where(np.isfinite(ui),
-                                 np.floor(ui + 1e-9 * np.maximum(1.0, np.abs(ui))), ui)
+            lb[integ] = np.where(
+                np.isfinite(li), np.ceil(li - 1e-9 * np.maximum(1.0, np.abs(li))), li
+            )
+            ub[integ] = np.where(
+                np.isfinite(ui), np.floor(ui + 1e-9 * np.maximum(1.0, np.abs(ui))), ui
+            )
     if np.any(lb > ub + 1e-9 * np.maximum(1.0, np.abs(ub))):
         infeasible = True
     return lb, ub, infeasible
@@ -85,8 +90,11 @@ def _half_row_codes(m: MilpData) -> np.ndarray:
     i = np.flatnonzero(nnz >= 2)
     lo, hi = m.row_lower[i], m.row_upper[i]
     with np.errstate(invalid="ignore"):
-        eq = np.isfinite(lo) & np.isfinite(hi) & (
-            hi - lo <= 1e-12 * np.maximum(1.0, np.maximum(np.abs(lo), np.abs(hi))))
+        eq = (
+            np.isfinite(lo)
+            & np.isfinite(hi)
+            & (hi - lo <= 1e-12 * np.maximum(1.0, np.maximum(np.abs(lo), np.abs(hi))))
+        )
     up = ~eq & np.isfinite(hi)
     dn = ~eq & np.isfinite(lo)
     codes = np.concatenate([3 * i[eq] + 1, 3 * i[up] + 2, 3 * i[dn]])
@@ -110,8 +118,9 @@ class _Rows(NamedTuple):
         return sp.csr_array((self.data, self.indices, self.indptr), shape=self.shape)
 
 
-def _rows(m: MilpData, rows: np.ndarray, sides: np.ndarray,
-          col_map: np.ndarray | None = None) -> tuple[_Rows, np.ndarray]:
+def _rows(
+    m: MilpData, rows: np.ndarray, sides: np.ndarray, col_map: np.ndarray | None = None
+) -> tuple[_Rows, np.ndarray]:
     """The half-rows ``(rows, sides)`` of ``m`` as ``<=``/``=`` rows (canonical CSR), with
     column ``j`` moved to ``col_map[j]`` when a (bijective) map is given."""
     sign = np.where(sides < 0, -1.0, 1.0)
@@ -145,8 +154,9 @@ def _rows(m: MilpData, rows: np.ndarray, sides: np.ndarray,
     else:
         z = np.zeros(0, dtype=np.int64)
         out = _Rows(np.zeros(1, dtype=np.int64), z, np.zeros(0), shape)
-    rhs = np.where(sides < 0, -m.row_lower[rows], np.where(sides > 0, m.row_upper[rows],
-                                                          m.row_lower[rows]))
+    rhs = np.where(
+        sides < 0, -m.row_lower[rows], np.where(sides > 0, m.row_upper[rows], m.row_lower[rows])
+    )
     return out, rhs
 
 
@@ -160,8 +170,9 @@ def _row_absmax(M: _Rows | sp.csr_array) -> np.ndarray:
     return out
 
 
-def _proportional(R: _Rows, rr: np.ndarray, C: _Rows, cr: np.ndarray,
-                  eq: np.ndarray, tol: float) -> tuple[bool, int]:
+def _proportional(
+    R: _Rows, rr: np.ndarray, C: _Rows, cr: np.ndarray, eq: np.ndarray, tol: float
+) -> tuple[bool, int]:
     """Each row of (R, rr) equals λ·(C, cr) with λ > 0 (λ ≠ 0 for equalities)."""
     if R.shape[0] == 0:
         return True, -1
@@ -183,8 +194,9 @@ def _proportional(R: _Rows, rr: np.ndarray, C: _Rows, cr: np.ndarray,
         lam = lam * np.where(eq, sign, 1.0)
         dmax = np.zeros(R.shape[0])
         if rd.size:
-            dmax[seg_nz] = np.maximum.reduceat(np.abs(rd - cd * np.repeat(lam, cnt)),
-                                               R.indptr[:-1][seg_nz])
+            dmax[seg_nz] = np.maximum.reduceat(
+                np.abs(rd - cd * np.repeat(lam, cnt)), R.indptr[:-1][seg_nz]
+            )
         bad = bad_sign | (dmax > tol * ra) | ~_close(rr, lam * cr, tol)
         if bad.any():
             return False, int(np.flatnonzero(bad)[0])
@@ -192,17 +204,25 @@ def _proportional(R: _Rows, rr: np.ndarray, C: _Rows, cr: np.ndarray,
     return _proportional_sparse(R.csr(), rr, C.csr(), cr, eq, tol, ra, lam)
 
 
-def _proportional_sparse(R: sp.csr_array, rr: np.ndarray, C: sp.csr_array, cr: np.ndarray,
-                         eq: np.ndarray, tol: float, ra: np.ndarray,
-                         lam: np.ndarray) -> tuple[bool, int]:
+def _proportional_sparse(
+    R: sp.csr_array,
+    rr: np.ndarray,
+    C: sp.csr_array,
+    cr: np.ndarray,
+    eq: np.ndarray,
+    tol: float,
+    ra: np.ndarray,
+    lam: np.ndarray,
+) -> tuple[bool, int]:
     """:func:`_proportional` for any sparsity patterns (sparse products)."""
     dot = np.asarray(R.multiply(C).sum(axis=1)).reshape(-1)
     sign = np.where(dot < 0, -1.0, 1.0)
     bad_sign = ~eq & (dot <= 0)
     lam = lam * np.where(eq, sign, 1.0)
     C.sum_duplicates()
-    lam_c = sp.csr_array((C.data * np.repeat(lam, np.diff(C.indptr)), C.indices, C.indptr),
-                         shape=C.shape)
+    lam_c = sp.csr_array(
+        (C.data * np.repeat(lam, np.diff(C.indptr)), C.indices, C.indptr), shape=C.shape
+    )
     D = sp.csr_array(R - lam_c)
     dmax = _row_absmax(D)
     bad = bad_sign | (dmax > tol * ra) | ~_close(rr, lam * cr, tol)
@@ -211,15 +231,19 @@ def _proportional_sparse(R: sp.csr_array, rr: np.ndarray, C: sp.csr_array, cr: n
     return True, -1
 
 
-def verify_mapping(ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: HalfRowMap, *,
-                   tol: float) -> tuple[bool, str]:
+def verify_mapping(
+    ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: HalfRowMap, *, tol: float
+) -> tuple[bool, str]:
     """Prove that ``var_map`` (reference column → candidate column) and ``rows`` map the
     reference model onto the candidate model. Returns ``(ok, what failed)``."""
     n = ref.num_vars
     if cand.num_vars != n or var_map.size != n:
         return False, "different numbers of variables"
-    if np.any(var_map < 0) or np.any(var_map >= n) or \
-            not np.all(np.bincount(var_map, minlength=n) == 1):
+    if (
+        np.any(var_map < 0)
+        or np.any(var_map >= n)
+        or not np.all(np.bincount(var_map, minlength=n) == 1)
+    ):
         return False, "the variable mapping is not a bijection"
     if not np.array_equal(ref.integer, cand.integer[var_map]):
         j = int(np.flatnonzero(ref.integer != cand.integer[var_map])[0])
@@ -228,22 +252,28 @@ def verify_mapping(ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: Hal
     lb_c, ub_c, inf_c = _effective(cand)
     if inf_r != inf_c:
         return False, "only one model is infeasible by construction"
-    for what, a, b in (("lower bound", lb_r, lb_c[var_map]), ("upper bound", ub_r, ub_c[var_map]),
-                       ("cost", ref.c * ref.sense, cand.c[var_map] * cand.sense)):
+    for what, a, b in (
+        ("lower bound", lb_r, lb_c[var_map]),
+        ("upper bound", ub_r, ub_c[var_map]),
+        ("cost", ref.c * ref.sense, cand.c[var_map] * cand.sense),
+    ):
         ok = _close(a, b, tol)
         if not ok.all():
             j = int(np.flatnonzero(~ok)[0])
             return False, f"variable {ref.var_names[j]}: {what} {a[j]} vs {b[j]}"
-    if not _close(np.array([ref.offset * ref.sense]), np.array([cand.offset * cand.sense]),
-                  tol)[0]:
+    if not _close(np.array([ref.offset * ref.sense]), np.array([cand.offset * cand.sense]), tol)[0]:
         return False, "objective constants differ"
     # coverage: every half-row of each model is paired or a checked duplicate
     for model, paired, dups, label in (
         (ref, (rows.pairs_ref_row, rows.pairs_ref_side), rows.dups_ref, "reference"),
         (cand, (rows.pairs_cand_row, rows.pairs_cand_side), rows.dups_cand, "candidate"),
     ):
-        have = np.concatenate([3 * np.asarray(paired[0], dtype=np.int64) + paired[1] + 1,
-                               3 * np.asarray(dups[0], dtype=np.int64) + dups[1] + 1])
+        have = np.concatenate(
+            [
+                3 * np.asarray(paired[0], dtype=np.int64) + paired[1] + 1,
+                3 * np.asarray(dups[0], dtype=np.int64) + dups[1] + 1,
+            ]
+        )
         codes = _half_row_codes(model)
         seen = np.zeros(3 * model.num_rows + 3, dtype=bool)
         seen[have[(have >= 0) & (have < seen.size)]] = True
@@ -257,8 +287,11 @@ def verify_mapping(ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: Hal
             C, cr = _rows(model, dups[2], dups[3])
             ok, k = _proportional(R, rr, C, cr, dups[1] == 0, tol)
             if not ok or np.any((dups[1] == 0) != (dups[3] == 0)):
-                return False, f"{label} row {model.row_names[int(dups[0][max(k, 0)])]} is not " \
-                              f"a duplicate of the row it was merged with"
+                return (
+                    False,
+                    f"{label} row {model.row_names[int(dups[0][max(k, 0)])]} is not "
+                    f"a duplicate of the row it was merged with",
+                )
     eq_r, eq_c = rows.pairs_ref_side == 0, rows.pairs_cand_side == 0
     if np.any(eq_r != eq_c):
         k = int(np.flatnonzero(eq_r != eq_c)[0])
@@ -268,6 +301,8 @@ def verify_mapping(ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: Hal
     C, cr = _rows(cand, rows.pairs_cand_row, rows.pairs_cand_side)
     ok, k = _proportional(R, rr, C, cr, eq_r, tol)
     if not ok:
-        return False, (f"row {ref.row_names[int(rows.pairs_ref_row[k])]} does not match "
-                       f"{cand.row_names[int(rows.pairs_cand_row[k])]}")
+        return False, (
+            f"row {ref.row_names[int(rows.pairs_ref_row[k])]} does not match "
+            f"{cand.row_names[int(rows.pairs_cand_row[k])]}"
+        )
     return True, ""

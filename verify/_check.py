@@ -98,12 +98,21 @@ def check(
         mb = read_model(candidate, name="candidate")
     except UnsupportedModelError as exc:
         timings["read"] = time.perf_counter() - t0
-        return CheckResult(Verdict.UNSUPPORTED, lvl, str(exc), timings=MappingProxyType(timings),
-                           method="read")
+        return CheckResult(
+            Verdict.UNSUPPORTED, lvl, str(exc), timings=MappingProxyType(timings), method="read"
+        )
     t1 = time.perf_counter()
     timings["read"] = t1 - t0
-    result = _decide(ma, mb, lvl, rtol=rtol, exact=exact, max_search_nodes=max_search_nodes,
-                     deadline=t0 + time_limit, timings=timings)
+    result = _decide(
+        ma,
+        mb,
+        lvl,
+        rtol=rtol,
+        exact=exact,
+        max_search_nodes=max_search_nodes,
+        deadline=t0 + time_limit,
+        timings=timings,
+    )
     if second_opinion:
         from optiscribe.verify._solver import solver_opinion
 
@@ -121,8 +130,17 @@ def _replace(r: CheckResult, **kw: Any) -> CheckResult:
     return replace(r, **kw)
 
 
-def _decide(ma: MilpData, mb: MilpData, lvl: Level, *, rtol: float, exact: bool,
-            max_search_nodes: int, deadline: float, timings: dict[str, float]) -> CheckResult:
+def _decide(
+    ma: MilpData,
+    mb: MilpData,
+    lvl: Level,
+    *,
+    rtol: float,
+    exact: bool,
+    max_search_nodes: int,
+    deadline: float,
+    timings: dict[str, float],
+) -> CheckResult:
     t = time.perf_counter()
     steps: list[str] = [f"reference: {s}" for s in ma.read_steps]
     steps += [f"candidate: {s}" for s in mb.read_steps]
@@ -189,10 +207,12 @@ def _decide(ma: MilpData, mb: MilpData, lvl: Level, *, rtol: float, exact: bool,
         elif sd_a != sd_b:
             which = "reference" if sd_a else "candidate"
             other = "candidate" if sd_a else "reference"
-            msg = (f"the {which}'s stable colouring is symmetric-decomposable and the "
-                   f"{other}'s is not; this property is preserved by isomorphism, so the "
-                   f"models differ in how their symmetric parts are wired (colour refinement "
-                   f"alone cannot see it)")
+            msg = (
+                f"the {which}'s stable colouring is symmetric-decomposable and the "
+                f"{other}'s is not; this property is preserved by isomorphism, so the "
+                f"models differ in how their symmetric parts are wired (colour refinement "
+                f"alone cannot see it)"
+            )
             wit = Witness("symmetric decomposition", msg, round=r.rounds)
             timings["decide"] = time.perf_counter() - t
             return out(Verdict.NOT_EQUIVALENT, msg, "symmetric decomposition", witness=wit)
@@ -201,17 +221,23 @@ def _decide(ma: MilpData, mb: MilpData, lvl: Level, *, rtol: float, exact: bool,
             s = search(u, r.colours, max_nodes=max_search_nodes, deadline=deadline)
             nodes = s.nodes
             if s.exhausted:
-                msg = (f"colour refinement gives equal histograms, but an exhaustive "
-                       f"individualisation-refinement search ({s.nodes} nodes) finds no "
-                       f"isomorphism: the models are wired differently")
+                msg = (
+                    f"colour refinement gives equal histograms, but an exhaustive "
+                    f"individualisation-refinement search ({s.nodes} nodes) finds no "
+                    f"isomorphism: the models are wired differently"
+                )
                 wit = Witness("search", msg, round=r.rounds)
                 timings["decide"] = time.perf_counter() - t
                 return out(Verdict.NOT_EQUIVALENT, msg, "search", witness=wit)
             mapping = s.mapping
             if mapping is None:
                 timings["decide"] = time.perf_counter() - t
-                return out(Verdict.UNKNOWN, f"undecided: {s.reason} (colour histograms are equal;"
-                           f" raise max_search_nodes/time_limit to continue)", "search")
+                return out(
+                    Verdict.UNKNOWN,
+                    f"undecided: {s.reason} (colour histograms are equal;"
+                    f" raise max_search_nodes/time_limit to continue)",
+                    "search",
+                )
     timings["decide"] = time.perf_counter() - t
     t = time.perf_counter()
     assert mapping is not None
@@ -231,28 +257,39 @@ def _decide(ma: MilpData, mb: MilpData, lvl: Level, *, rtol: float, exact: bool,
         r2 = refine(u, r.colours, stop_when_discrete=False)
         timings["verify"] = time.perf_counter() - t
         if r2.diverged:
-            wit = _histogram_witness(u, r2.colours, r.rounds + r2.rounds, numbers,
-                                     _Display(ma, mb))
+            wit = _histogram_witness(u, r2.colours, r.rounds + r2.rounds, numbers, _Display(ma, mb))
             return out(Verdict.NOT_EQUIVALENT, wit.message, "colour refinement", witness=wit)
-        return out(Verdict.UNKNOWN, "internal error: a discrete stable colouring with equal "
-                   "histograms gave no isomorphism; please report this pair", "discrete")
+        return out(
+            Verdict.UNKNOWN,
+            "internal error: a discrete stable colouring with equal "
+            "histograms gave no isomorphism; please report this pair",
+            "discrete",
+        )
     if not ok:
-        return out(Verdict.UNKNOWN, f"the mapping found by {method} failed re-verification on "
-                   f"the models as read ({why}); numbers may agree only up to the clustering "
-                   f"tolerance", method)
-    cert = _certificate(ma, mb, ga, gb, var_map, row_map, rows, method, r.rounds, nodes,
-                        elim_a, elim_b)
-    return out(Verdict.EQUIVALENT, f"same model up to the {lvl.value} normalisations "
-               f"({method}; certificate verified)", method, certificate=cert)
+        return out(
+            Verdict.UNKNOWN,
+            f"the mapping found by {method} failed re-verification on "
+            f"the models as read ({why}); numbers may agree only up to the clustering "
+            f"tolerance",
+            method,
+        )
+    cert = _certificate(
+        ma, mb, ga, gb, var_map, row_map, rows, method, r.rounds, nodes, elim_a, elim_b
+    )
+    return out(
+        Verdict.EQUIVALENT,
+        f"same model up to the {lvl.value} normalisations ({method}; certificate verified)",
+        method,
+        certificate=cert,
+    )
 
 
 _PATHS = {
     "hash": "64-bit multiset hashing (its histograms and forced bijections need no "
-            "equitability check)",
+    "equitability check)",
     "hash, checked equitable": "64-bit multiset hashing, stable partition checked "
-                               "equitable (exact)",
-    "exact (hash collision)": "hash collision detected, redone with exact sort-based "
-                              "refinement",
+    "equitable (exact)",
+    "exact (hash collision)": "hash collision detected, redone with exact sort-based refinement",
     "exact": "exact sort-based refinement",
 }
 
@@ -277,20 +314,33 @@ def _to_original(u: Union, mapping: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     for g in (ga, gb):
         dup.append((g.dup_orig, g.dup_side, g.row_orig[g.dup_node], g.row_side[g.dup_node]))
     rows = HalfRowMap(
-        pairs_ref_row=ga.row_orig, pairs_ref_side=ga.row_side,
-        pairs_cand_row=gb.row_orig[row_map], pairs_cand_side=gb.row_side[row_map],
-        dups_ref=dup[0], dups_cand=dup[1],
+        pairs_ref_row=ga.row_orig,
+        pairs_ref_side=ga.row_side,
+        pairs_cand_row=gb.row_orig[row_map],
+        pairs_cand_side=gb.row_side[row_map],
+        dups_ref=dup[0],
+        dups_cand=dup[1],
     )
     return var_map.astype(np.int64), row_map.astype(np.int64), rows
 
 
-def _certificate(ma: MilpData, mb: MilpData, ga: Graph, gb: Graph, var_map: np.ndarray,
-                 row_map: np.ndarray, rows: HalfRowMap, method: str, rounds: int, nodes: int,
-                 elim_a: tuple[str, ...], elim_b: tuple[str, ...]) -> Certificate:
+def _certificate(
+    ma: MilpData,
+    mb: MilpData,
+    ga: Graph,
+    gb: Graph,
+    var_map: np.ndarray,
+    row_map: np.ndarray,
+    rows: HalfRowMap,
+    method: str,
+    rounds: int,
+    nodes: int,
+    elim_a: tuple[str, ...],
+    elim_b: tuple[str, ...],
+) -> Certificate:
     var_list = var_map.tolist()
     row_map = row_map.copy()
-    rows_ref = (rows.pairs_ref_row.copy(), rows.pairs_ref_side.copy(),
-                rows.pairs_cand_row.copy())
+    rows_ref = (rows.pairs_ref_row.copy(), rows.pairs_ref_side.copy(), rows.pairs_cand_row.copy())
     fa, fb = np.asarray(ga.row_factor), np.asarray(gb.row_factor)
 
     def variables() -> dict[str, str]:
@@ -303,8 +353,9 @@ def _certificate(ma: MilpData, mb: MilpData, ga: Graph, gb: Graph, var_map: np.n
         # canonical = fa * ref (as written) = fb * cand (as written) → ref = (fb / fa) cand
         fac = (fb[row_map] / fa).tolist()
         rn_a, rn_b = ma.row_names, mb.row_names
-        for i, s, i2, f in zip(rows_ref[0].tolist(), rows_ref[1].tolist(),
-                               rows_ref[2].tolist(), fac):
+        for i, s, i2, f in zip(
+            rows_ref[0].tolist(), rows_ref[1].tolist(), rows_ref[2].tolist(), fac
+        ):
             entry = (rn_b[i2], f)
             lst = cons.get(rn_a[i])
             if lst is None:
@@ -321,8 +372,11 @@ def _certificate(ma: MilpData, mb: MilpData, ga: Graph, gb: Graph, var_map: np.n
         constraints=LazyMapping(constraints),
         reference_bounds_from_rows=tuple(ma.row_names[i] for i in ga.prepared.folded_rows),
         candidate_bounds_from_rows=tuple(mb.row_names[i] for i in gb.prepared.folded_rows),
-        reference_eliminated=elim_a, candidate_eliminated=elim_b,
-        method=method, rounds=rounds, search_nodes=nodes,
+        reference_eliminated=elim_a,
+        candidate_eliminated=elim_b,
+        method=method,
+        rounds=rounds,
+        search_nodes=nodes,
         variable_index=tuple(var_list),
     )
 
@@ -344,9 +398,11 @@ class _Display:
         if key not in self._maps:
             m, other = self.models[side], self.models[1 - side]
             names = m.row_names if row else m.var_names
-            self._maps[key] = (display_map(names, other.row_names if row else other.var_names,
-                                           row=row)
-                               if might_be_mangled(names, row=row) else {})
+            self._maps[key] = (
+                display_map(names, other.row_names if row else other.var_names, row=row)
+                if might_be_mangled(names, row=row)
+                else {}
+            )
         return self._maps[key]
 
     def var(self, side: int, name: str) -> str:
@@ -365,22 +421,29 @@ class _Display:
 def _invariant_witness(ga: Graph, gb: Graph, numbers: _Numbers) -> Witness | None:
     pa, pb = ga.prepared, gb.prepared
     if bool(pa.infeasible) != bool(pb.infeasible):
-        which, why = ("reference", pa.infeasible[0]) if pa.infeasible else ("candidate",
-                                                                           pb.infeasible[0])
+        which, why = (
+            ("reference", pa.infeasible[0]) if pa.infeasible else ("candidate", pb.infeasible[0])
+        )
         msg = f"only the {which} is infeasible by construction: {why}"
         return Witness("feasibility", msg)
     if ga.offset_id != gb.offset_id:
-        msg = (f"objective constants differ (in minimisation form): reference "
-               f"{pa.offset:.10g}, candidate {pb.offset:.10g}")
+        msg = (
+            f"objective constants differ (in minimisation form): reference "
+            f"{pa.offset:.10g}, candidate {pb.offset:.10g}"
+        )
         return Witness("objective constant", msg)
     if ga.n_vars != gb.n_vars:
-        msg = (f"the reference has {ga.n_vars} variables, the candidate has {gb.n_vars} "
-               f"(after canonicalisation)")
+        msg = (
+            f"the reference has {ga.n_vars} variables, the candidate has {gb.n_vars} "
+            f"(after canonicalisation)"
+        )
         return Witness("size", msg, reference_count=ga.n_vars, candidate_count=gb.n_vars)
     if ga.n_rows != gb.n_rows:
-        msg = (f"the reference has {ga.n_rows} canonical rows, the candidate has {gb.n_rows} "
-               f"(after splitting ranged rows, folding singleton rows into bounds and dropping "
-               f"duplicates)")
+        msg = (
+            f"the reference has {ga.n_rows} canonical rows, the candidate has {gb.n_rows} "
+            f"(after splitting ranged rows, folding singleton rows into bounds and dropping "
+            f"duplicates)"
+        )
         return Witness("size", msg, reference_count=ga.n_rows, candidate_count=gb.n_rows)
     return None
 
@@ -391,8 +454,9 @@ def _fmt(v: float) -> str:
     return f"{v:.10g}"
 
 
-def _row_text(m: MilpData, i: int, limit: int = 6, disp: _Display | None = None,
-              side: int = 0) -> str:
+def _row_text(
+    m: MilpData, i: int, limit: int = 6, disp: _Display | None = None, side: int = 0
+) -> str:
     lo, hi = m.A.indptr[i], m.A.indptr[i + 1]
     terms = []
     vname = (lambda s: s) if disp is None else (lambda s: disp.var(side, s))
@@ -425,13 +489,17 @@ def _describe_node(u: Union, node: int, numbers: _Numbers) -> str:
         rhs = numbers.value(int(g.row_rhs[k]))
         deg = int(g.indptr[k + 1] - g.indptr[k])
         extra = " (sign-symmetric)" if kind not in (KIND_LE, KIND_EQ) else ""
-        return (f"rows `{op} {_fmt(rhs)}`{extra} with {deg} nonzeros (after scaling the "
-                f"largest coefficient to 1)")
+        return (
+            f"rows `{op} {_fmt(rhs)}`{extra} with {deg} nonzeros (after scaling the "
+            f"largest coefficient to 1)"
+        )
     j = node - base_v
     cost, integ, lb, ub = (int(x) for x in g.var_label[j])
     typ = "integer" if integ else "continuous"
-    return (f"{typ} variables with cost {_fmt(numbers.value(cost))} and bounds "
-            f"[{_fmt(numbers.value(lb))}, {_fmt(numbers.value(ub))}]")
+    return (
+        f"{typ} variables with cost {_fmt(numbers.value(cost))} and bounds "
+        f"[{_fmt(numbers.value(lb))}, {_fmt(numbers.value(ub))}]"
+    )
 
 
 def _node_name(u: Union, node: int, disp: _Display) -> tuple[str, str]:
@@ -447,8 +515,9 @@ def _node_name(u: Union, node: int, disp: _Display) -> tuple[str, str]:
     return disp.var(side, raw), raw
 
 
-def _histogram_witness(u: Union, colours: np.ndarray, half_round: int,
-                       numbers: _Numbers, disp: _Display) -> Witness:
+def _histogram_witness(
+    u: Union, colours: np.ndarray, half_round: int, numbers: _Numbers, disp: _Display
+) -> Witness:
     k = int(colours.max()) + 1
     ha = np.bincount(colours[u.owner == 0], minlength=k)
     hb = np.bincount(colours[u.owner == 1], minlength=k)
@@ -468,14 +537,26 @@ def _histogram_witness(u: Union, colours: np.ndarray, half_round: int,
         stage, ctx = "labels", ""
     else:
         stage = "refinement"
-        ctx = (f" whose neighbourhoods match up to refinement round {half_round} (same labels, "
-               f"different wiring)")
-    msg = (f"the reference has {int(ha[c])} {what}{ctx}"
-           f"{' (e.g. ' + '; '.join(ex_a) + ')' if ex_a else ''}, the candidate has "
-           f"{int(hb[c])}{' (e.g. ' + '; '.join(ex_b) + ')' if ex_b else ''}")
-    return Witness(stage, msg, round=half_round, reference_count=int(ha[c]),
-                   candidate_count=int(hb[c]), reference_examples=ex_a, candidate_examples=ex_b,
-                   reference_examples_raw=raw_a, candidate_examples_raw=raw_b)
+        ctx = (
+            f" whose neighbourhoods match up to refinement round {half_round} (same labels, "
+            f"different wiring)"
+        )
+    msg = (
+        f"the reference has {int(ha[c])} {what}{ctx}"
+        f"{' (e.g. ' + '; '.join(ex_a) + ')' if ex_a else ''}, the candidate has "
+        f"{int(hb[c])}{' (e.g. ' + '; '.join(ex_b) + ')' if ex_b else ''}"
+    )
+    return Witness(
+        stage,
+        msg,
+        round=half_round,
+        reference_count=int(ha[c]),
+        candidate_count=int(hb[c]),
+        reference_examples=ex_a,
+        candidate_examples=ex_b,
+        reference_examples_raw=raw_a,
+        candidate_examples_raw=raw_b,
+    )
 
 
 # --------------------------------------------------------------------------- instances
@@ -511,8 +592,11 @@ def check_instances(
         raise ValueError("check_instances needs at least one data instance.")
     for k, r in enumerate(results):
         if r.verdict is not Verdict.EQUIVALENT:
-            return _replace(r, verdict=Verdict.UNKNOWN if r.verdict is Verdict.UNKNOWN
-                            else r.verdict, reason=f"data instance {k}: {r.reason}")
+            return _replace(
+                r,
+                verdict=Verdict.UNKNOWN if r.verdict is Verdict.UNKNOWN else r.verdict,
+                reason=f"data instance {k}: {r.reason}",
+            )
     if require_same_mapping:
         first = results[0].certificate
         assert first is not None
@@ -521,11 +605,14 @@ def check_instances(
             for name, img in r.certificate.variables.items():
                 if name in first.variables and first.variables[name] != img:
                     return _replace(
-                        r, verdict=Verdict.UNKNOWN, certificate=None,
-                        reason=(f"data instance {k}: each instance is equivalent, but variable "
-                                f"{name} maps to {img} here and to {first.variables[name]} on "
-                                f"instance 0; the correspondence depends on the data"))
+                        r,
+                        verdict=Verdict.UNKNOWN,
+                        certificate=None,
+                        reason=(
+                            f"data instance {k}: each instance is equivalent, but variable "
+                            f"{name} maps to {img} here and to {first.variables[name]} on "
+                            f"instance 0; the correspondence depends on the data"
+                        ),
+                    )
     last = results[-1]
-    return _replace(last, reason=f"equivalent on all {len(results)} data instances "
-                                 f"({last.reason})")
-
+    return _replace(last, reason=f"equivalent on all {len(results)} data instances ({last.reason})")

@@ -174,8 +174,14 @@ class MilpData:
         vn = _names(var_names, n, "x")
         rn = _names(row_names, rl.size, "r")
         label = source or "model"
-        for what, arr in (("objective", cc), ("matrix", mat.data), ("row bounds", rl),
-                          ("row bounds", ru), ("column bounds", cl), ("column bounds", cu)):
+        for what, arr in (
+            ("objective", cc),
+            ("matrix", mat.data),
+            ("row bounds", rl),
+            ("row bounds", ru),
+            ("column bounds", cl),
+            ("column bounds", cu),
+        ):
             if np.isnan(arr).any():
                 raise ModelReadError(
                     f"{label}: the {what} contains NaN values; fix the model (or the file that "
@@ -220,8 +226,10 @@ class MilpData:
     def summary(self) -> str:
         """One line for messages: size and source."""
         kind = "MILP" if self.integer.any() else "LP"
-        return (f"{kind} with {self.num_vars} variables, {self.num_rows} rows, {self.nnz} "
-                f"nonzeros ({self.source or 'in memory'})")
+        return (
+            f"{kind} with {self.num_vars} variables, {self.num_rows} rows, {self.nnz} "
+            f"nonzeros ({self.source or 'in memory'})"
+        )
 
 
 def _names(names: object | None, n: int, prefix: str) -> tuple[str, ...]:

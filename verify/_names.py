@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-__all__ = ["pyomo_label", "demangle", "display_map", "might_be_mangled"]
+__all__ = ["demangle", "display_map", "might_be_mangled", "pyomo_label"]
 
 _ROW = re.compile(r"^(?:c_[lue]|r_[lu])_(.+)_$")
 _LABEL_CHARS = re.compile(r"^[A-Za-z0-9_()]+$")
@@ -94,8 +94,9 @@ def might_be_mangled(names: tuple[str, ...], *, row: bool) -> bool:
     return bool(_ROW_HINT.search(blob)) if row else "(" in blob
 
 
-def display_map(raw_names: Iterable[str], other_names: Iterable[str], *,
-                row: bool) -> Mapping[str, str]:
+def display_map(
+    raw_names: Iterable[str], other_names: Iterable[str], *, row: bool
+) -> Mapping[str, str]:
     """Raw name → display name, for the names that demangle (others are left out).
 
     ``other_names`` are the names of the other model of the pair: a name there whose

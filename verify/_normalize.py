@@ -89,8 +89,9 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
                 w.row_alive[i] = False
         csc = sp.csc_array(csr)
         # fixed variables
-        for j in np.flatnonzero(w.var_alive & np.isfinite(w.lb) & (w.ub - w.lb <= 1e-12 *
-                                                                   np.maximum(1, np.abs(w.lb)))):
+        for j in np.flatnonzero(
+            w.var_alive & np.isfinite(w.lb) & (w.ub - w.lb <= 1e-12 * np.maximum(1, np.abs(w.lb)))
+        ):
             v = float(w.lb[j])
             for k in range(csc.indptr[j], csc.indptr[j + 1]):
                 i = int(csc.indices[k])
@@ -111,8 +112,11 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
         csc = sp.csc_array(csr)
         row_nnz = np.diff(csr.indptr)
         for j in np.flatnonzero(w.var_alive & ~w.integer & (w.c == 0)):
-            rows = [int(csc.indices[k]) for k in range(csc.indptr[j], csc.indptr[j + 1])
-                    if w.row_alive[csc.indices[k]]]
+            rows = [
+                int(csc.indices[k])
+                for k in range(csc.indptr[j], csc.indptr[j + 1])
+                if w.row_alive[csc.indices[k]]
+            ]
             if len(rows) != 1 or row_nnz[rows[0]] < 2:
                 continue
             i = rows[0]
@@ -139,8 +143,11 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
         alive_cost = np.flatnonzero(w.var_alive & (w.c != 0))
         if alive_cost.size == 1 and not w.integer[alive_cost[0]]:
             z = int(alive_cost[0])
-            rows = [int(csc.indices[k]) for k in range(csc.indptr[z], csc.indptr[z + 1])
-                    if w.row_alive[csc.indices[k]]]
+            rows = [
+                int(csc.indices[k])
+                for k in range(csc.indptr[z], csc.indptr[z + 1])
+                if w.row_alive[csc.indices[k]]
+            ]
             if len(rows) == 1:
                 i = rows[0]
                 if np.isfinite(w.lo[i]) and w.lo[i] == w.hi[i] and row_nnz[i] >= 2:
@@ -160,8 +167,9 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
                     if np.isneginf(w.lo[i]) and np.isposinf(w.hi[i]):
                         w.row_alive[i] = False
                     w.var_alive[z] = False
-                    eliminated.append(f"{m.var_names[z]} (objective variable defined by "
-                                      f"{m.row_names[i]})")
+                    eliminated.append(
+                        f"{m.var_names[z]} (objective variable defined by {m.row_names[i]})"
+                    )
                     note("objective-defining variables substituted")
                     changed = True
         if changed:
@@ -176,8 +184,11 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
             amin = _dot(pos, lb) + _dot(neg, ub)
             amax = _dot(pos, ub) + _dot(neg, lb)
         tol = 1e-9
-        red = w.row_alive & (amin >= w.lo - tol * np.maximum(1, np.abs(w.lo))) & (
-            amax <= w.hi + tol * np.maximum(1, np.abs(w.hi)))
+        red = (
+            w.row_alive
+            & (amin >= w.lo - tol * np.maximum(1, np.abs(w.lo)))
+            & (amax <= w.hi + tol * np.maximum(1, np.abs(w.hi)))
+        )
         red &= np.diff(csr.indptr) >= 2
         if red.any():
             w.row_alive[red] = False
@@ -196,13 +207,22 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
         note(f"objective scaled by 1/{cmax:g}")
     A = sp.csr_array(w.A)[keep_r][:, keep_v]
     out = MilpData.build(
-        c=c, A=A, row_lower=w.lo[keep_r], row_upper=w.hi[keep_r], col_lower=w.lb[keep_v],
-        col_upper=w.ub[keep_v], integer=w.integer[keep_v], sense=1, offset=offset,
-        var_names=[m.var_names[j] for j in keep_v], row_names=[m.row_names[i] for i in keep_r],
+        c=c,
+        A=A,
+        row_lower=w.lo[keep_r],
+        row_upper=w.hi[keep_r],
+        col_lower=w.lb[keep_v],
+        col_upper=w.ub[keep_v],
+        integer=w.integer[keep_v],
+        sense=1,
+        offset=offset,
+        var_names=[m.var_names[j] for j in keep_v],
+        row_names=[m.row_names[i] for i in keep_r],
         source=f"{m.source} (normalized)",
     )
-    steps = tuple(f"{k} ({v})" if not k.startswith("objective scaled") else k
-                  for k, v in counts.items())
+    steps = tuple(
+        f"{k} ({v})" if not k.startswith("objective scaled") else k for k, v in counts.items()
+    )
     return Normalized(out, steps, tuple(eliminated))
 
 

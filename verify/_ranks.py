@@ -111,9 +111,15 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def rank_sequences_fast(lengths: np.ndarray, tokens: np.ndarray, *,
-                        seg: np.ndarray | None = None, starts: np.ndarray | None = None,
-                        with_first: bool = False, prefix: np.ndarray | None = None):
+def rank_sequences_fast(
+    lengths: np.ndarray,
+    tokens: np.ndarray,
+    *,
+    seg: np.ndarray | None = None,
+    starts: np.ndarray | None = None,
+    with_first: bool = False,
+    prefix: np.ndarray | None = None,
+):
     """Exact equality classes of variable-length integer sequences, in O(total tokens).
 
     Same contract as :func:`rank_sequences` for equality (equal sequences, equal id;
@@ -166,8 +172,9 @@ def rank_sequences_fast(lengths: np.ndarray, tokens: np.ndarray, *,
                 first_tok = np.zeros(other.size, dtype=np.int64)
                 np.cumsum(cnt[:-1], out=first_tok[1:])
                 o = np.arange(int(cnt.sum()), dtype=np.int64) - first_tok[tok_seg]
-                ok = np.array_equal(tokens[lo[tok_seg] + o],
-                                    tokens[starts[rep[other]][tok_seg] + o])
+                ok = np.array_equal(
+                    tokens[lo[tok_seg] + o], tokens[starts[rep[other]][tok_seg] + o]
+                )
             else:
                 ok = np.array_equal(tokens[starts[rep[seg]] + off], tokens)
     if not ok:  # fingerprint collision: exact fallback

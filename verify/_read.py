@@ -20,7 +20,7 @@ import scipy.sparse as sp
 
 from optiscribe.verify._model import MilpData, ModelReadError, UnsupportedModelError
 
-__all__ = ["ModelLike", "read_model", "read_file", "from_pyomo", "fold_objective_constant"]
+__all__ = ["ModelLike", "fold_objective_constant", "from_pyomo", "read_file", "read_model"]
 
 #: The name Pyomo's LP and MPS writers give the pseudo-column that carries an objective
 #: constant (``/work/shared/docs/ecosystem.md`` §1.3).
@@ -92,7 +92,8 @@ def read_model(model: ModelLike, *, name: str = "") -> MilpData:
                 source=type(model).__name__,
             ) from exc
         return fold_objective_constant(
-            from_pyomo(pyomo_model, source=f"{type(model).__name__}.to_pyomo()"))
+            from_pyomo(pyomo_model, source=f"{type(model).__name__}.to_pyomo()")
+        )
     if _is_pyomo_model(model):
         return fold_objective_constant(from_pyomo(model))
     raise ModelReadError(
@@ -123,11 +124,11 @@ def fold_objective_constant(m: MilpData) -> MilpData:
         j = m.var_names.index(PYOMO_CONSTANT_COLUMN)
     except ValueError:
         return m
-    if PYOMO_CONSTANT_COLUMN in m.var_names[j + 1:]:
+    if PYOMO_CONSTANT_COLUMN in m.var_names[j + 1 :]:
         return m
     csc = m.A.tocsc()
-    rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
-    vals = csc.data[csc.indptr[j]:csc.indptr[j + 1]]
+    rows = csc.indices[csc.indptr[j] : csc.indptr[j + 1]]
+    vals = csc.data[csc.indptr[j] : csc.indptr[j + 1]]
     lo, hi = float(m.col_lower[j]), float(m.col_upper[j])
     if rows.size:
         nnz = np.diff(m.A.indptr)[rows]
@@ -146,15 +147,22 @@ def fold_objective_constant(m: MilpData) -> MilpData:
     keep_r = np.setdiff1d(np.arange(m.num_rows), rows)
     k = float(m.c[j])
     dropped = [m.row_names[i] for i in rows.tolist()]
-    step = (f"objective constant {k:.10g} read from Pyomo's fixed column "
-            f"{PYOMO_CONSTANT_COLUMN}" + (f" (and its row {', '.join(dropped)})" if dropped
-                                           else ""))
+    step = f"objective constant {k:.10g} read from Pyomo's fixed column {PYOMO_CONSTANT_COLUMN}" + (
+        f" (and its row {', '.join(dropped)})" if dropped else ""
+    )
     out = MilpData.build(
-        c=m.c[keep_c], A=m.A[keep_r][:, keep_c], row_lower=m.row_lower[keep_r],
-        row_upper=m.row_upper[keep_r], col_lower=m.col_lower[keep_c],
-        col_upper=m.col_upper[keep_c], integer=m.integer[keep_c], sense=m.sense,
-        offset=m.offset + k, var_names=[m.var_names[i] for i in keep_c.tolist()],
-        row_names=[m.row_names[i] for i in keep_r.tolist()], source=m.source,
+        c=m.c[keep_c],
+        A=m.A[keep_r][:, keep_c],
+        row_lower=m.row_lower[keep_r],
+        row_upper=m.row_upper[keep_r],
+        col_lower=m.col_lower[keep_c],
+        col_upper=m.col_upper[keep_c],
+        integer=m.integer[keep_c],
+        sense=m.sense,
+        offset=m.offset + k,
+        var_names=[m.var_names[i] for i in keep_c.tolist()],
+        row_names=[m.row_names[i] for i in keep_r.tolist()],
+        source=m.source,
     )
     return replace(out, read_steps=m.read_steps + (step,))
 
@@ -233,9 +241,7 @@ def _scan_mps(text: str, path: Path) -> None:
                 f"{path}: this looks like a CPLEX LP file, not MPS; rename it to .lp.",
                 source=str(path),
             )
-        raise ModelReadError(
-            f"{path}: not an MPS file (no ROWS section).", source=str(path)
-        )
+        raise ModelReadError(f"{path}: not an MPS file (no ROWS section).", source=str(path))
     if not saw_end:
         raise ModelReadError(
             f"{path}: the MPS file has no ENDATA line; it looks truncated. Write it again.",
@@ -454,8 +460,9 @@ def from_pyomo(model: Any, *, source: str = "") -> MilpData:
                     source=label,
                     features=("nonlinear objective",),
                 ) from exc
-            raise ModelReadError(f"{label}: Pyomo could not compile the model: {msg}",
-                                 source=label) from exc
+            raise ModelReadError(
+                f"{label}: Pyomo could not compile the model: {msg}", source=label
+            ) from exc
         # read the bounds while fixed variables still carry their value as bounds
         columns = list(info.columns)
         lo = np.array([-np.inf if v.lb is None else float(v.lb) for v in columns])

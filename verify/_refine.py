@@ -51,8 +51,18 @@ from optiscribe.verify._ranks import (
     rank_sequences_fast,
 )
 
-__all__ = ["Union", "Refined", "build_union", "refine", "refine_exact", "is_equitable",
-           "sd_status", "sd_mapping", "search", "mapping_is_isomorphism"]
+__all__ = [
+    "Refined",
+    "Union",
+    "build_union",
+    "is_equitable",
+    "mapping_is_isomorphism",
+    "refine",
+    "refine_exact",
+    "sd_mapping",
+    "sd_status",
+    "search",
+]
 
 #: Fixed seed of the 64-bit weights of the hashed refinement (shared by both graphs).
 HASH_SEED = 0x243F6A8885A308D3
@@ -123,14 +133,15 @@ def build_union(ga: Graph, gb: Graph) -> Union:
     nvc = int(vkey.max()) + 1 if vkey.size else 0
     init = np.empty(n, dtype=np.int64)
     init[oa_v:oa_r] = vkey[: ga.n_vars]
-    init[ob_v:ob_r] = vkey[ga.n_vars:]
+    init[ob_v:ob_r] = vkey[ga.n_vars :]
     init[oa_r:ob_v] = rkey[: ga.n_rows] + nvc
-    init[ob_r:] = rkey[ga.n_rows:] + nvc
+    init[ob_r:] = rkey[ga.n_rows :] + nvc
     # arcs
     allcoef = np.concatenate([ga.coef, gb.coef])
     wshift = int(allcoef.min()) if allcoef.size else 0
-    row_nodes = np.concatenate([np.arange(oa_r, ob_v, dtype=np.int64),
-                                np.arange(ob_r, n, dtype=np.int64)])
+    row_nodes = np.concatenate(
+        [np.arange(oa_r, ob_v, dtype=np.int64), np.arange(ob_r, n, dtype=np.int64)]
+    )
     row_deg = np.concatenate([np.diff(ga.indptr), np.diff(gb.indptr)]).astype(np.int64, copy=False)
     row_dst = np.concatenate([ga.indices, gb.indices + ob_v]).astype(np.int64, copy=False)
     allcoef -= wshift
@@ -140,20 +151,40 @@ def build_union(ga: Graph, gb: Graph) -> Union:
     # stable grouping of the arcs by variable node: a CSR→CSC conversion (O(nnz), in C)
     indptr = np.zeros(row_nodes.size + 1, dtype=np.int64)
     np.cumsum(row_deg, out=indptr[1:])
-    order = sp.csr_array((np.arange(row_dst.size, dtype=np.int64), row_dst, indptr),
-                         shape=(row_nodes.size, n)).tocsc().data.astype(np.int64, copy=False)
-    var_nodes = np.concatenate([np.arange(oa_v, oa_r, dtype=np.int64),
-                                np.arange(ob_v, ob_r, dtype=np.int64)])
+    order = (
+        sp.csr_array(
+            (np.arange(row_dst.size, dtype=np.int64), row_dst, indptr), shape=(row_nodes.size, n)
+        )
+        .tocsc()
+        .data.astype(np.int64, copy=False)
+    )
+    var_nodes = np.concatenate(
+        [np.arange(oa_v, oa_r, dtype=np.int64), np.arange(ob_v, ob_r, dtype=np.int64)]
+    )
     var_deg_full = np.bincount(row_dst, minlength=n)
     var_deg = var_deg_full[var_nodes].astype(np.int64, copy=False)
     var_start = np.zeros(var_deg.size, dtype=np.int64)
     if var_deg.size:
         np.cumsum(var_deg[:-1], out=var_start[1:])
     return Union(
-        ga=ga, gb=gb, n=n, owner=owner, is_row=is_row, offsets=(oa_v, oa_r, ob_v, ob_r),
-        row_nodes=row_nodes, row_deg=row_deg, row_dst=row_dst, row_w=row_w,
-        var_nodes=var_nodes, var_deg=var_deg, var_dst=src_of_arc[order], var_w=row_w[order],
-        init=dense_rank(init), row_start=indptr[:-1], var_start=var_start, var_arc=order,
+        ga=ga,
+        gb=gb,
+        n=n,
+        owner=owner,
+        is_row=is_row,
+        offsets=(oa_v, oa_r, ob_v, ob_r),
+        row_nodes=row_nodes,
+        row_deg=row_deg,
+        row_dst=row_dst,
+        row_w=row_w,
+        var_nodes=var_nodes,
+        var_deg=var_deg,
+        var_dst=src_of_arc[order],
+        var_w=row_w[order],
+        init=dense_rank(init),
+        row_start=indptr[:-1],
+        var_start=var_start,
+        var_arc=order,
     )
 
 
@@ -177,8 +208,9 @@ def histograms_equal(u: Union, colours: np.ndarray) -> bool:
     return bool(np.array_equal(ha, hb))
 
 
-def _sorted_arc_keys(colours: np.ndarray, ncolours: int, dst: np.ndarray, w: np.ndarray,
-                     seg: np.ndarray, nnodes: int) -> np.ndarray:
+def _sorted_arc_keys(
+    colours: np.ndarray, ncolours: int, dst: np.ndarray, w: np.ndarray, seg: np.ndarray, nnodes: int
+) -> np.ndarray:
     """Each node's multiset of (neighbour colour, edge label) as exact int64 keys, sorted
     inside the node's segment of the arc arrays (the canonical order of the multiset).
 
@@ -200,8 +232,15 @@ def _sorted_arc_keys(colours: np.ndarray, ncolours: int, dst: np.ndarray, w: np.
     return p
 
 
-def _half_round(colours: np.ndarray, nodes: np.ndarray, deg: np.ndarray, dst: np.ndarray,
-                w: np.ndarray, seg: np.ndarray, start: np.ndarray) -> np.ndarray:
+def _half_round(
+    colours: np.ndarray,
+    nodes: np.ndarray,
+    deg: np.ndarray,
+    dst: np.ndarray,
+    w: np.ndarray,
+    seg: np.ndarray,
+    start: np.ndarray,
+) -> np.ndarray:
     """New colours: classes of (old colour, sorted multiset of (neighbour colour, edge
     label)) for ``nodes``; other nodes keep their class. Exact (see
     :func:`rank_sequences_fast`); the ids depend only on the classes' contents, so the
@@ -234,8 +273,14 @@ def _edge_weights(w: np.ndarray) -> np.ndarray:
     return tab[w]
 
 
-def _half_round_hash(colours: np.ndarray, nodes: np.ndarray, dst: np.ndarray,
-                     wh: np.ndarray, start: np.ndarray, deg: np.ndarray) -> np.ndarray | None:
+def _half_round_hash(
+    colours: np.ndarray,
+    nodes: np.ndarray,
+    dst: np.ndarray,
+    wh: np.ndarray,
+    start: np.ndarray,
+    deg: np.ndarray,
+) -> np.ndarray | None:
     """Fast half-round: new colours of ``nodes`` from an order-free 64-bit multiset hash
     of (neighbour colour, edge label), combined with the old colour; dense-ranked over
     both graphs (one ``np.unique`` on the nodes, none on the arcs). Returns None when
@@ -326,8 +371,14 @@ def is_equitable(u: Union, colours: np.ndarray, *, skip_pairs: bool = False) -> 
     return True
 
 
-def refine(u: Union, colours: np.ndarray | None = None, *, max_half_rounds: int = 10_000,
-           stop_when_discrete: bool = True, exact: bool = False) -> Refined:
+def refine(
+    u: Union,
+    colours: np.ndarray | None = None,
+    *,
+    max_half_rounds: int = 10_000,
+    stop_when_discrete: bool = True,
+    exact: bool = False,
+) -> Refined:
     """Refine to the stable colouring, stopping early when the per-graph histograms differ.
 
     Fast path first (64-bit multiset hashing, see the module docstring). Its result is
@@ -340,8 +391,9 @@ def refine(u: Union, colours: np.ndarray | None = None, *, max_half_rounds: int 
     :func:`refine_exact` either way.
     """
     if exact:
-        return refine_exact(u, colours, max_half_rounds=max_half_rounds,
-                            stop_when_discrete=stop_when_discrete)
+        return refine_exact(
+            u, colours, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
+        )
     col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
     k = int(col.max()) + 1 if col.size else 0
     if not histograms_equal(u, col):
@@ -383,14 +435,26 @@ def refine(u: Union, colours: np.ndarray | None = None, *, max_half_rounds: int 
             return Refined(col, half, False, -1, discrete, "hash, checked equitable")
     # a collision (detected on the way, or by the equitability check), or the round
     # limit (keep the exact path's semantics): the exact reference path from the start
-    r = refine_exact(u, colours, max_half_rounds=max_half_rounds,
-                     stop_when_discrete=stop_when_discrete)
-    return Refined(r.colours, r.rounds, r.diverged, r.diverged_at, r.discrete,
-                   "exact (hash collision)" if half < max_half_rounds else "exact")
+    r = refine_exact(
+        u, colours, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
+    )
+    return Refined(
+        r.colours,
+        r.rounds,
+        r.diverged,
+        r.diverged_at,
+        r.discrete,
+        "exact (hash collision)" if half < max_half_rounds else "exact",
+    )
 
 
-def refine_exact(u: Union, colours: np.ndarray | None = None, *,
-                 max_half_rounds: int = 10_000, stop_when_discrete: bool = True) -> Refined:
+def refine_exact(
+    u: Union,
+    colours: np.ndarray | None = None,
+    *,
+    max_half_rounds: int = 10_000,
+    stop_when_discrete: bool = True,
+) -> Refined:
     """Exact sort-based refinement (the reference path): stable colouring, stopping
     early when the per-graph histograms differ.
 
@@ -413,11 +477,13 @@ def refine_exact(u: Union, colours: np.ndarray | None = None, *,
         if stop_when_discrete and k * 2 == u.n:
             break
         if side == 0:
-            new = _half_round(col, u.row_nodes, u.row_deg, u.row_dst, u.row_w, u.row_seg,
-                                  u.row_start)
+            new = _half_round(
+                col, u.row_nodes, u.row_deg, u.row_dst, u.row_w, u.row_seg, u.row_start
+            )
         else:
-            new = _half_round(col, u.var_nodes, u.var_deg, u.var_dst, u.var_w, u.var_seg,
-                                  u.var_start)
+            new = _half_round(
+                col, u.var_nodes, u.var_deg, u.var_dst, u.var_w, u.var_seg, u.var_start
+            )
         half += 1
         side ^= 1
         k_new = int(new.max()) + 1 if new.size else 0
@@ -458,8 +524,9 @@ def sd_status(u: Union, colours: np.ndarray) -> tuple[bool, bool, np.ndarray]:
         amb |= mask & (cnt[colours] > 1)
     src = np.repeat(u.row_nodes, u.row_deg)
     both = amb[src] & amb[u.row_dst]
-    adj = sp.csr_array((np.ones(int(both.sum()), dtype=np.int8), (src[both], u.row_dst[both])),
-                       shape=(u.n, u.n))
+    adj = sp.csr_array(
+        (np.ones(int(both.sum()), dtype=np.int8), (src[both], u.row_dst[both])), shape=(u.n, u.n)
+    )
     _, labels = connected_components(adj, directed=False)
     comp[amb] = labels[amb]
     for g in (0, 1):
@@ -564,8 +631,9 @@ def _target_cell(u: Union, colours: np.ndarray) -> np.ndarray | None:
     return np.flatnonzero(colours == c)
 
 
-def search(u: Union, colours: np.ndarray, *, max_nodes: int = 2000,
-           deadline: float | None = None) -> SearchResult:
+def search(
+    u: Union, colours: np.ndarray, *, max_nodes: int = 2000, deadline: float | None = None
+) -> SearchResult:
     """Exact individualisation-refinement: decides isomorphism or runs out of budget.
 
     At every search node pick the smallest non-singleton cell, individualise its first

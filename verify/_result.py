@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["Verdict", "Level", "Certificate", "Witness", "SolverOpinion", "CheckResult"]
+__all__ = ["Certificate", "CheckResult", "Level", "SolverOpinion", "Verdict", "Witness"]
 
 
 class Verdict(str, enum.Enum):
@@ -115,19 +115,25 @@ class Certificate:
     def describe(self, limit: int = 10) -> list[str]:
         """Human-readable lines (display names): variables, then constraints, each
         truncated to ``limit`` entries."""
-        lines = [f"variables mapped: {len(self.variables)}"
-                 + (f" (first {limit})" if len(self.variables) > limit else "")]
+        lines = [
+            f"variables mapped: {len(self.variables)}"
+            + (f" (first {limit})" if len(self.variables) > limit else "")
+        ]
         for k, (a, b) in enumerate(self.variables.items()):
             if k >= limit:
                 break
             lines.append(f"  {self.display(a)} -> {self.display(b, 'candidate')}")
-        lines.append(f"constraints mapped: {len(self.constraints)}"
-                     + (f" (first {limit})" if len(self.constraints) > limit else ""))
+        lines.append(
+            f"constraints mapped: {len(self.constraints)}"
+            + (f" (first {limit})" if len(self.constraints) > limit else "")
+        )
         for k, (a, imgs) in enumerate(self.constraints.items()):
             if k >= limit:
                 break
-            shown = ", ".join(f"{self.display(b, 'candidate')}"
-                              + ("" if f == 1 else f" (x {f:.6g})") for b, f in imgs)
+            shown = ", ".join(
+                f"{self.display(b, 'candidate')}" + ("" if f == 1 else f" (x {f:.6g})")
+                for b, f in imgs
+            )
             lines.append(f"  {self.display(a)} -> {shown}")
         return lines
 

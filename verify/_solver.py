@@ -43,8 +43,10 @@ def solve(model: MilpData, *, time_limit: float = 10.0) -> tuple[str, float | No
     lp.a_matrix_.num_col_ = model.num_vars
     lp.a_matrix_.num_row_ = model.num_rows
     if model.integer.any():
-        lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
-                           for b in model.integer.tolist()]
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
+            for b in model.integer.tolist()
+        ]
     h.passModel(lp)
     h.run()
     status = h.getModelStatus()
@@ -55,8 +57,14 @@ def solve(model: MilpData, *, time_limit: float = 10.0) -> tuple[str, float | No
     return name, obj
 
 
-def solver_opinion(ref: MilpData, cand: MilpData, *, time_limit: float = 10.0,
-                   rtol: float = 1e-6, atol: float = 1e-6) -> SolverOpinion:
+def solver_opinion(
+    ref: MilpData,
+    cand: MilpData,
+    *,
+    time_limit: float = 10.0,
+    rtol: float = 1e-6,
+    atol: float = 1e-6,
+) -> SolverOpinion:
     """Solve both and say whether status and optimal objective agree (within tolerance,
     compared in minimisation form)."""
     t0 = time.perf_counter()

@@ -120,7 +120,9 @@ def read_problems(path: str | Path) -> Iterator[Problem | InputIssue]:
     try:
         fh = p.open("rb")
     except OSError as exc:
-        raise DataError(f"cannot read batch input {str(p)!r}: {exc.strerror}; check the path") from exc
+        raise DataError(
+            f"cannot read batch input {str(p)!r}: {exc.strerror}; check the path"
+        ) from exc
     seen: dict[str, int] = {}
     name = str(p)
     with fh:
@@ -133,27 +135,50 @@ def read_problems(path: str | Path) -> Iterator[Problem | InputIssue]:
                 yield InputIssue(name, lineno, "not UTF-8 text; re-encode the file as UTF-8")
                 continue
             except json.JSONDecodeError as exc:
-                yield InputIssue(name, lineno, f"not valid JSON ({exc.msg} at column {exc.colno}); "
-                                 "each line must be one JSON object")
+                yield InputIssue(
+                    name,
+                    lineno,
+                    f"not valid JSON ({exc.msg} at column {exc.colno}); "
+                    "each line must be one JSON object",
+                )
                 continue
             if not isinstance(obj, dict):
-                yield InputIssue(name, lineno, f"a line must be a JSON object, found {type(obj).__name__}")
+                yield InputIssue(
+                    name, lineno, f"a line must be a JSON object, found {type(obj).__name__}"
+                )
                 continue
             pid = obj.get("id")
-            if isinstance(pid, bool) or not isinstance(pid, (str, int)) or (isinstance(pid, str) and not pid.strip()):
-                yield InputIssue(name, lineno, "missing field 'id' (a non-empty string or an integer)"
-                                 if pid is None else f"'id' must be a non-empty string or an integer, found {pid!r}")
+            if (
+                isinstance(pid, bool)
+                or not isinstance(pid, (str, int))
+                or (isinstance(pid, str) and not pid.strip())
+            ):
+                yield InputIssue(
+                    name,
+                    lineno,
+                    "missing field 'id' (a non-empty string or an integer)"
+                    if pid is None
+                    else f"'id' must be a non-empty string or an integer, found {pid!r}",
+                )
                 continue
             q = obj.get("question")
             if not isinstance(q, str) or not q.strip():
-                yield InputIssue(name, lineno, f"problem {str(pid)!r}: missing field 'question' "
-                                 "(a non-empty string)" if q is None else
-                                 f"problem {str(pid)!r}: 'question' must be a non-empty string")
+                yield InputIssue(
+                    name,
+                    lineno,
+                    f"problem {str(pid)!r}: missing field 'question' (a non-empty string)"
+                    if q is None
+                    else f"problem {str(pid)!r}: 'question' must be a non-empty string",
+                )
                 continue
             sid = str(pid)
             if sid in seen:
-                yield InputIssue(name, lineno, f"duplicate id {sid!r} (first on line {seen[sid]}); "
-                                 "this line is skipped: give it a distinct id")
+                yield InputIssue(
+                    name,
+                    lineno,
+                    f"duplicate id {sid!r} (first on line {seen[sid]}); "
+                    "this line is skipped: give it a distinct id",
+                )
                 continue
             seen[sid] = lineno
             yield Problem(sid, q, lineno, obj)
@@ -206,23 +231,31 @@ class ResultStore:
         self._fd: int | None = None
         parent = self.path.parent if str(self.path.parent) else Path(".")
         if not parent.is_dir():
-            raise DataError(f"cannot write results to {str(self.path)!r}: folder {str(parent)!r} does not "
-                            "exist; create it or choose another output path")
+            raise DataError(
+                f"cannot write results to {str(self.path)!r}: folder {str(parent)!r} does not "
+                "exist; create it or choose another output path"
+            )
         if self.path.is_dir():
-            raise DataError(f"cannot write results to {str(self.path)!r}: it is a folder; give a file name")
+            raise DataError(
+                f"cannot write results to {str(self.path)!r}: it is a folder; give a file name"
+            )
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         except OSError as exc:
-            raise DataError(f"cannot write results to {str(self.path)!r}: {exc.strerror}; choose a writable "
-                            "output path") from exc
+            raise DataError(
+                f"cannot write results to {str(self.path)!r}: {exc.strerror}; choose a writable "
+                "output path"
+            ) from exc
         try:
             import fcntl
 
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise DataError(f"another batch is writing to {str(self.path)!r}; wait for it to finish (two "
-                            "writers would duplicate results) or choose another output path") from None
+            raise DataError(
+                f"another batch is writing to {str(self.path)!r}; wait for it to finish (two "
+                "writers would duplicate results) or choose another output path"
+            ) from None
         except ImportError:  # pragma: no cover - not POSIX
             pass
         self._fd = fd
@@ -363,8 +396,14 @@ class RunSpec:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def kwargs(self) -> dict[str, Any]:
-        return {"mode": self.mode, "samples": self.samples, "max_rounds": self.max_rounds,
-                "solver": self.solver, "time_limit": self.time_limit, **dict(self.extra)}
+        return {
+            "mode": self.mode,
+            "samples": self.samples,
+            "max_rounds": self.max_rounds,
+            "solver": self.solver,
+            "time_limit": self.time_limit,
+            **dict(self.extra),
+        }
 
 
 def resolve_function(target: str) -> Callable[..., Any]:
@@ -375,11 +414,15 @@ def resolve_function(target: str) -> Callable[..., Any]:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise DataError(f"cannot import {module_name!r} for the per-problem function {target!r}: {exc}") from exc
+        raise DataError(
+            f"cannot import {module_name!r} for the per-problem function {target!r}: {exc}"
+        ) from exc
     try:
         return getattr(module, attr)  # type: ignore[no-any-return]
     except AttributeError:
-        raise DataError(f"module {module_name!r} has no {attr!r} (per-problem function {target!r})") from None
+        raise DataError(
+            f"module {module_name!r} has no {attr!r} (per-problem function {target!r})"
+        ) from None
 
 
 def _build_backend(spec: RunSpec) -> Any:
@@ -399,8 +442,15 @@ def _error_info(exc: BaseException) -> dict[str, Any]:
     return info
 
 
-def make_record(problem: Problem, result: Mapping[str, Any] | None, error: Mapping[str, Any] | None,
-                elapsed: float, *, tries: int = 1, worker: str = "") -> dict[str, Any]:
+def make_record(
+    problem: Problem,
+    result: Mapping[str, Any] | None,
+    error: Mapping[str, Any] | None,
+    elapsed: float,
+    *,
+    tries: int = 1,
+    worker: str = "",
+) -> dict[str, Any]:
     """One output line. ``status``/``objective`` repeat the result's for quick filtering."""
     if result is not None:
         status = str(result.get("status", "unknown"))
@@ -473,8 +523,16 @@ def _sandbox_pool() -> Any:
         return _SANDBOX_POOL
 
 
-def run_one(problem: Problem, fn: Callable[..., Any], backend: Any, spec: RunSpec, *,
-            tries: int = 1, worker: str = "", lock: threading.Lock | None = None) -> dict[str, Any]:
+def run_one(
+    problem: Problem,
+    fn: Callable[..., Any],
+    backend: Any,
+    spec: RunSpec,
+    *,
+    tries: int = 1,
+    worker: str = "",
+    lock: threading.Lock | None = None,
+) -> dict[str, Any]:
     """Run one problem; never raises for a failure of the problem (it becomes the record).
 
     The problem's compute runs under ``lock`` (the process's, by default) and the lock is
@@ -491,7 +549,7 @@ def run_one(problem: Problem, fn: Callable[..., Any], backend: Any, spec: RunSpe
             out = fn(problem.question, backend=proxied, problem_id=problem.id, **kwargs)
             data = out.to_dict() if hasattr(out, "to_dict") else dict(out)
         err = None
-    except Exception as exc:  # noqa: BLE001 - one failing problem never stops the others
+    except Exception as exc:
         data, err = None, _error_info(exc)
     return make_record(problem, data, err, time.perf_counter() - t0, tries=tries, worker=worker)
 
@@ -512,8 +570,14 @@ class ThreadExecutor:
 
     name = "thread"
 
-    def __init__(self, spec: RunSpec, *, concurrency: int = 8, backend: Any = None,
-                 fn: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self,
+        spec: RunSpec,
+        *,
+        concurrency: int = 8,
+        backend: Any = None,
+        fn: Callable[..., Any] | None = None,
+    ) -> None:
         self.spec = spec
         self.concurrency = max(1, concurrency)
         self.backend = backend if backend is not None else _build_backend(spec)
@@ -530,7 +594,9 @@ class ThreadExecutor:
                     if p is None:
                         exhausted = True
                         break
-                    pending.add(pool.submit(run_one, p, self.fn, self.backend, self.spec, worker="thread"))
+                    pending.add(
+                        pool.submit(run_one, p, self.fn, self.backend, self.spec, worker="thread")
+                    )
                 if stop.is_set():
                     exhausted = True
                 if not pending:
@@ -548,7 +614,9 @@ class ThreadExecutor:
 _Task = tuple[int, Problem, int]  # (seq, problem, tries)
 
 
-def _worker_main(wid: int, spec: RunSpec, threads: int, tasks: Any, results: Any, parent: int) -> None:
+def _worker_main(
+    wid: int, spec: RunSpec, threads: int, tasks: Any, results: Any, parent: int
+) -> None:
     """Worker process: build the backend once, run tasks on ``threads`` threads."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     _die_with_parent()
@@ -559,7 +627,7 @@ def _worker_main(wid: int, spec: RunSpec, threads: int, tasks: Any, results: Any
     try:
         backend = _build_backend(spec)
         fn = resolve_function(spec.function)
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, which aborts the run
+    except Exception as exc:
         results.put(("fatal", wid, f"{type(exc).__name__}: {exc}"))
         return
     results.put(("ready", wid, os.getpid()))
@@ -567,7 +635,9 @@ def _worker_main(wid: int, spec: RunSpec, threads: int, tasks: Any, results: Any
 
     def work(task: _Task) -> None:
         seq, problem, tries = task
-        results.put(("result", wid, seq, run_one(problem, fn, backend, spec, tries=tries, worker=label)))
+        results.put(
+            ("result", wid, seq, run_one(problem, fn, backend, spec, tries=tries, worker=label))
+        )
 
     with ThreadPoolExecutor(threads, thread_name_prefix=f"optiscribe-w{wid}") as pool:
         while True:
@@ -611,8 +681,14 @@ class LocalExecutor:
 
     name = "local"
 
-    def __init__(self, spec: RunSpec, *, concurrency: int = 16, workers: int | None = None,
-                 start_method: str = "spawn") -> None:
+    def __init__(
+        self,
+        spec: RunSpec,
+        *,
+        concurrency: int = 16,
+        workers: int | None = None,
+        start_method: str = "spawn",
+    ) -> None:
         self.spec = spec
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.concurrency = max(self.workers, concurrency)
@@ -622,8 +698,12 @@ class LocalExecutor:
 
     def _spawn(self, wid: int, results: Any) -> _Worker:
         tasks = self.ctx.Queue()
-        proc = self.ctx.Process(target=_worker_main, name=f"optiscribe-batch-{wid}",
-                                args=(wid, self.spec, self.threads, tasks, results, os.getpid()), daemon=True)
+        proc = self.ctx.Process(
+            target=_worker_main,
+            name=f"optiscribe-batch-{wid}",
+            args=(wid, self.spec, self.threads, tasks, results, os.getpid()),
+            daemon=True,
+        )
         proc.start()
         return _Worker(wid, proc, tasks)
 
@@ -639,7 +719,9 @@ class LocalExecutor:
             while True:
                 # dispatch
                 while not stop.is_set():
-                    free = [w for w in workers.values() if w.ready and len(w.in_flight) < self.threads]
+                    free = [
+                        w for w in workers.values() if w.ready and len(w.in_flight) < self.threads
+                    ]
                     if not free:
                         break
                     if retry:
@@ -676,8 +758,10 @@ class LocalExecutor:
                                 if not self.startup_s:
                                     self.startup_s = time.perf_counter() - t0
                         elif kind == "fatal":
-                            raise DataError(f"the batch workers could not set up the backend or the "
-                                            f"per-problem function: {msg[2]}")
+                            raise DataError(
+                                f"the batch workers could not set up the backend or the "
+                                f"per-problem function: {msg[2]}"
+                            )
                         msg = results.get_nowait()
                 except queue.Empty:
                     pass
@@ -695,11 +779,20 @@ class LocalExecutor:
                         if tries <= _WORKER_RETRIES:
                             retry.append((s, p, tries + 1))
                         else:
-                            failed.append(make_record(p, None, {
-                                "type": "WorkerDied",
-                                "message": f"the worker process died (exit code {code}) while solving this "
-                                           f"problem, {tries} time(s); it may crash the solver: run it alone "
-                                           "with 'optiscribe solve' to see why"}, 0.0, tries=tries))
+                            failed.append(
+                                make_record(
+                                    p,
+                                    None,
+                                    {
+                                        "type": "WorkerDied",
+                                        "message": f"the worker process died (exit code {code}) while solving this "
+                                        f"problem, {tries} time(s); it may crash the solver: run it alone "
+                                        "with 'optiscribe solve' to see why",
+                                    },
+                                    0.0,
+                                    tries=tries,
+                                )
+                            )
                     if failed:
                         sink(failed)
                     if not stop.is_set():
@@ -746,13 +839,21 @@ class RayExecutor:
 
     name = "ray"
 
-    def __init__(self, spec: RunSpec, *, concurrency: int = 16, address: str | None = None,
-                 num_cpus: float = 1.0) -> None:
+    def __init__(
+        self,
+        spec: RunSpec,
+        *,
+        concurrency: int = 16,
+        address: str | None = None,
+        num_cpus: float = 1.0,
+    ) -> None:
         try:
             import ray
         except ImportError:
-            raise DataError('the ray executor needs Ray: pip install "optiscribe[ray]" '
-                            '(or pip install "ray[default]")') from None
+            raise DataError(
+                'the ray executor needs Ray: pip install "optiscribe[ray]" '
+                '(or pip install "ray[default]")'
+            ) from None
         self.ray = ray
         self.spec = spec
         self.concurrency = max(1, concurrency)
@@ -764,8 +865,13 @@ class RayExecutor:
     def run(self, problems: Iterator[Problem], sink: Sink, stop: threading.Event) -> None:
         ray = self.ray
         if not ray.is_initialized():
-            ray.init(address=self.address, ignore_reinit_error=True, include_dashboard=False,
-                     log_to_driver=False, configure_logging=False)
+            ray.init(
+                address=self.address,
+                ignore_reinit_error=True,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+            )
             self._started = True
         self.workers = int(ray.cluster_resources().get("CPU", 1))
         remote = ray.remote(num_cpus=self.num_cpus, max_retries=_WORKER_RETRIES)(_ray_task)
@@ -782,8 +888,9 @@ class RayExecutor:
                     pending[remote.remote(p, spec_ref)] = p
                 if not pending or stop.is_set():
                     break
-                ready, _ = ray.wait(list(pending), num_returns=len(pending), timeout=0.2,
-                                    fetch_local=True)
+                ready, _ = ray.wait(
+                    list(pending), num_returns=len(pending), timeout=0.2, fetch_local=True
+                )
                 if not ready:
                     continue
                 batch = []
@@ -791,8 +898,10 @@ class RayExecutor:
                     p = pending.pop(ref)
                     try:
                         batch.append(ray.get(ref))
-                    except Exception as exc:  # noqa: BLE001 - a crashed task is this problem's failure
-                        batch.append(make_record(p, None, _error_info(exc), 0.0, tries=1 + _WORKER_RETRIES))
+                    except Exception as exc:
+                        batch.append(
+                            make_record(p, None, _error_info(exc), 0.0, tries=1 + _WORKER_RETRIES)
+                        )
                 sink(batch)
         finally:
             for ref in pending:
@@ -925,12 +1034,20 @@ def run_batch(
     finally:
         store.close()
     return BatchStats(
-        input_problems=scan.problems, bad_lines=len(scan.issues), already_done=len(done_before),
-        ran=counter.ok + counter.failed, succeeded=counter.ok, failed=counter.failed,
-        interrupted=stop.is_set(), wall_s=wall, work_s=counter.work_s,
-        workers=getattr(runner, "workers", 1) or 1, torn_bytes_repaired=store.state.torn_bytes,
+        input_problems=scan.problems,
+        bad_lines=len(scan.issues),
+        already_done=len(done_before),
+        ran=counter.ok + counter.failed,
+        succeeded=counter.ok,
+        failed=counter.failed,
+        interrupted=stop.is_set(),
+        wall_s=wall,
+        work_s=counter.work_s,
+        workers=getattr(runner, "workers", 1) or 1,
+        torn_bytes_repaired=store.state.torn_bytes,
         failure_reasons=dict(sorted(counter.reasons.items(), key=lambda kv: -kv[1])),
-        output=str(output_path), startup_s=getattr(runner, "startup_s", 0.0),
+        output=str(output_path),
+        startup_s=getattr(runner, "startup_s", 0.0),
     )
 
 

@@ -45,15 +45,31 @@ def render_markdown(
         "",
     ]
     k = max((s.k for s in scores), default=1)
-    head = ["benchmark", "variant", "problems", "answered", "executed", "correct", "accuracy",
-            "accuracy (first)"]
+    head = [
+        "benchmark",
+        "variant",
+        "problems",
+        "answered",
+        "executed",
+        "correct",
+        "accuracy",
+        "accuracy (first)",
+    ]
     if k > 1:
         head += [f"pass@{k}", "consensus"]
     head += ["mean attempts", "problem time (s, summed)"]
     lines += ["## Scores", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for s in scores:
-        row = [s.benchmark, s.variant or "preferred", str(s.problems), str(s.answered), str(s.executed),
-               str(s.correct), _pct(s.accuracy), _pct(s.accuracy_first)]
+        row = [
+            s.benchmark,
+            s.variant or "preferred",
+            str(s.problems),
+            str(s.answered),
+            str(s.executed),
+            str(s.correct),
+            _pct(s.accuracy),
+            _pct(s.accuracy_first),
+        ]
         if k > 1:
             row += [_pct(s.pass_at_k), _pct(s.consensus_accuracy)]
         row += [f"{s.mean_attempts:.2f}", f"{s.time_s:.1f}"]
@@ -61,37 +77,67 @@ def render_markdown(
     lines.append("")
 
     if any(s.unlabelled for s in scores):
-        lines += ["## Problems without a numeric answer", "",
-                  "Not counted as correct or wrong; what the run said about them:", "",
-                  "| benchmark | unlabelled | with an objective | run statuses |", "|---|---|---|---|"]
+        lines += [
+            "## Problems without a numeric answer",
+            "",
+            "Not counted as correct or wrong; what the run said about them:",
+            "",
+            "| benchmark | unlabelled | with an objective | run statuses |",
+            "|---|---|---|---|",
+        ]
         for s in scores:
             if s.unlabelled:
                 st = ", ".join(f"{k}: {v}" for k, v in sorted(s.unlabelled_statuses.items()))
-                lines.append(f"| {s.benchmark} | {s.unlabelled} | {s.unlabelled_executed} | {st or '—'} |")
+                lines.append(
+                    f"| {s.benchmark} | {s.unlabelled} | {s.unlabelled_executed} | {st or '—'} |"
+                )
         lines.append("")
     if any(s.missing for s in scores):
-        lines += ["**Incomplete run:** " + ", ".join(f"{s.benchmark}: {s.missing} problems have no result"
-                                                    for s in scores if s.missing)
-                  + " (rerun the same command to resume).", ""]
+        lines += [
+            "**Incomplete run:** "
+            + ", ".join(
+                f"{s.benchmark}: {s.missing} problems have no result" for s in scores if s.missing
+            )
+            + " (rerun the same command to resume).",
+            "",
+        ]
 
-    lines += ["## Failure taxonomy", "", "Answered problems not solved correctly, by the first cause found:", ""]
+    lines += [
+        "## Failure taxonomy",
+        "",
+        "Answered problems not solved correctly, by the first cause found:",
+        "",
+    ]
     cats = [f.value for f in Failure]
     lines += ["| benchmark | " + " | ".join(cats) + " |", "|---|" + "---|" * len(cats)]
     for s in scores:
-        lines.append(f"| {s.benchmark} | " + " | ".join(str(s.failures.get(c, 0)) for c in cats) + " |")
+        lines.append(
+            f"| {s.benchmark} | " + " | ".join(str(s.failures.get(c, 0)) for c in cats) + " |"
+        )
     lines.append("")
 
     for vs in variants:
-        lines += [f"## Label variants of {vs.benchmark}", "",
-                  "The same run scored against every published label version (matched on the question text).", "",
-                  "| variant | matched | answered | correct | accuracy | accuracy (first) | unmatched |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## Label variants of {vs.benchmark}",
+            "",
+            "The same run scored against every published label version (matched on the question text).",
+            "",
+            "| variant | matched | answered | correct | accuracy | accuracy (first) | unmatched |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for s in vs.scores:
-            lines.append(f"| {s.variant} | {s.problems} | {s.answered} | {s.correct} | {_pct(s.accuracy)} | "
-                         f"{_pct(s.accuracy_first)} | {vs.unmatched.get(s.variant, 0)} |")
+            lines.append(
+                f"| {s.variant} | {s.problems} | {s.answered} | {s.correct} | {_pct(s.accuracy)} | "
+                f"{_pct(s.accuracy_first)} | {vs.unmatched.get(s.variant, 0)} |"
+            )
         spread = vs.spread
-        lines += ["", f"Spread of accuracy across variants: **{_pct(spread)}** (max − min)." if spread is not None
-                  else "Fewer than two variants had answered problems: no spread.", ""]
+        lines += [
+            "",
+            f"Spread of accuracy across variants: **{_pct(spread)}** (max − min)."
+            if spread is not None
+            else "Fewer than two variants had answered problems: no spread.",
+            "",
+        ]
 
     if plots:
         lines += ["## Plots", ""] + [f"![{Path(p).stem}]({Path(p).name})" for p in plots] + [""]
@@ -135,7 +181,9 @@ def write_plots(scores: Sequence[BenchmarkScore], out_dir: str | Path) -> list[P
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 100)
     # Two lines: the tolerance text is long and would be clipped on a one-benchmark plot.
-    ax.set_title(f"Execution accuracy\n({scores[0].tolerance.describe() if scores else ''})", fontsize=9)
+    ax.set_title(
+        f"Execution accuracy\n({scores[0].tolerance.describe() if scores else ''})", fontsize=9
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     paths.append(out / "accuracy.png")
@@ -175,8 +223,10 @@ def write_reports(
     out.mkdir(parents=True, exist_ok=True)
     pngs = write_plots(scores, out) if plots else []
     md = out / "report.md"
-    md.write_text(render_markdown(scores, variants=variants, meta=meta, plots=[str(p) for p in pngs]),
-                  encoding="utf-8")
+    md.write_text(
+        render_markdown(scores, variants=variants, meta=meta, plots=[str(p) for p in pngs]),
+        encoding="utf-8",
+    )
     paths = {"markdown": md, "csv": write_csv(scores, out / "scores.csv")}
     for p in pngs:
         paths[p.stem] = p

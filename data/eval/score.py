@@ -44,18 +44,18 @@ from optiscribe.solvers.errors import DataError
 __all__ = [
     "TOLERANCES",
     "BenchmarkScore",
+    "EvalRun",
     "Failure",
     "Outcome",
     "ProblemScore",
     "Tolerance",
     "VariantScore",
     "consensus",
-    "EvalRun",
     "execute_response",
-    "run_eval",
     "outcome_of",
     "parse_tolerance",
     "read_outcomes",
+    "run_eval",
     "score",
     "score_response",
     "score_variants",
@@ -75,7 +75,9 @@ class Tolerance:
 
     def __post_init__(self) -> None:
         if self.rel < 0 or self.abs < 0 or (self.rel == 0 and self.abs == 0):
-            raise DataError(f"tolerance rel={self.rel}, abs={self.abs}: both must be >= 0 and one > 0")
+            raise DataError(
+                f"tolerance rel={self.rel}, abs={self.abs}: both must be >= 0 and one > 0"
+            )
 
     def close(self, pred: float | None, gold: float | None) -> bool:
         if pred is None or gold is None or not math.isfinite(pred) or not math.isfinite(gold):
@@ -117,8 +119,10 @@ def parse_tolerance(text: str) -> Tolerance:
             else:
                 raise ValueError(key)
     except ValueError:
-        raise DataError(f"tolerance {text!r} is not understood; use one of {', '.join(TOLERANCES)} "
-                        "or 'rel=1e-4,abs=1e-2'") from None
+        raise DataError(
+            f"tolerance {text!r} is not understood; use one of {', '.join(TOLERANCES)} "
+            "or 'rel=1e-4,abs=1e-2'"
+        ) from None
     return Tolerance(rel, abs_, t)
 
 
@@ -151,18 +155,53 @@ class Failure(str, enum.Enum):
 
 # A classifier is (category, words looked for in the status / error type / message), in order.
 _RULES: tuple[tuple[Failure, tuple[str, ...]], ...] = (
-    (Failure.BACKEND_ERROR, ("backendrequesterror", "backendunavailable", "backend_error", "workerdied")),
+    (
+        Failure.BACKEND_ERROR,
+        ("backendrequesterror", "backendunavailable", "backend_error", "workerdied"),
+    ),
     (Failure.NOT_MILP, ("not_milp", "not a milp", "not milp")),
-    (Failure.PARSE_ERROR, ("parse", "no json", "not valid json", "json is invalid", "has no python code",
-                           "llmoutputparseerror", "syntax_error", "syntax error")),
-    (Failure.INVALID_IR, ("invalid_ir", "invalid ir", "formulationvalidationerror", "formulationsyntaxerror",
-                          "compileerror", "validation", "invalid")),
+    (
+        Failure.PARSE_ERROR,
+        (
+            "parse",
+            "no json",
+            "not valid json",
+            "json is invalid",
+            "has no python code",
+            "llmoutputparseerror",
+            "syntax_error",
+            "syntax error",
+        ),
+    ),
+    (
+        Failure.INVALID_IR,
+        (
+            "invalid_ir",
+            "invalid ir",
+            "formulationvalidationerror",
+            "formulationsyntaxerror",
+            "compileerror",
+            "validation",
+            "invalid",
+        ),
+    ),
     (Failure.TIMEOUT, ("time_limit", "timeout", "timed out", "time limit")),
     (Failure.UNBOUNDED, ("unbounded",)),
     (Failure.INFEASIBLE, ("infeasible",)),
     (Failure.NO_RESPONSE, ("is not in replay file", "no recorded response")),
-    (Failure.CODE_ERROR, ("runtime_error", "import_error", "code error", "code_error", "memory", "forbidden",
-                          "output_limit", "no solve")),
+    (
+        Failure.CODE_ERROR,
+        (
+            "runtime_error",
+            "import_error",
+            "code error",
+            "code_error",
+            "memory",
+            "forbidden",
+            "output_limit",
+            "no solve",
+        ),
+    ),
 )
 
 
@@ -209,10 +248,17 @@ def _num(v: Any) -> float | None:
 
 
 _KIND_FAILURE: dict[str, Failure] = {
-    "json": Failure.PARSE_ERROR, "code": Failure.PARSE_ERROR, "schema": Failure.INVALID_IR,
-    "validation": Failure.INVALID_IR, "compile": Failure.INVALID_IR, "sandbox": Failure.CODE_ERROR,
-    "no_model": Failure.CODE_ERROR, "solver_error": Failure.OTHER, "infeasible": Failure.INFEASIBLE,
-    "unbounded": Failure.UNBOUNDED, "infeasible_or_unbounded": Failure.INFEASIBLE,
+    "json": Failure.PARSE_ERROR,
+    "code": Failure.PARSE_ERROR,
+    "schema": Failure.INVALID_IR,
+    "validation": Failure.INVALID_IR,
+    "compile": Failure.INVALID_IR,
+    "sandbox": Failure.CODE_ERROR,
+    "no_model": Failure.CODE_ERROR,
+    "solver_error": Failure.OTHER,
+    "infeasible": Failure.INFEASIBLE,
+    "unbounded": Failure.UNBOUNDED,
+    "infeasible_or_unbounded": Failure.INFEASIBLE,
     "time_limit": Failure.TIMEOUT,
 }
 """The pipeline's problem kinds (``formulate.loop.PROBLEM_TITLES``) in the taxonomy."""
@@ -273,7 +319,9 @@ def outcome_of(record: Mapping[str, Any]) -> Outcome:
     samples_raw = result.get("samples") or []
     samples: tuple[float | None, ...] = ()
     if isinstance(samples_raw, list) and len(samples_raw) > 1:
-        samples = tuple(_attempt_objective(s) if isinstance(s, Mapping) else _num(s) for s in samples_raw)
+        samples = tuple(
+            _attempt_objective(s) if isinstance(s, Mapping) else _num(s) for s in samples_raw
+        )
     failure: Failure | None = None
     detail = ""
     if final is None:
@@ -294,7 +342,9 @@ def outcome_of(record: Mapping[str, Any]) -> Outcome:
             if failure is None:
                 failure = classify(status, result.get("message"))
             detail = str(result.get("message") or "")[:300]
-    return Outcome(rid, question, final, first, samples, n_attempts, failure, elapsed, status, detail)
+    return Outcome(
+        rid, question, final, first, samples, n_attempts, failure, elapsed, status, detail
+    )
 
 
 def read_outcomes(path: str | Path) -> Iterator[Outcome]:
@@ -400,12 +450,22 @@ class BenchmarkScore:
     def row(self) -> dict[str, Any]:
         """A flat row (the CSV and the Markdown table are made from it)."""
         return {
-            "benchmark": self.benchmark, "variant": self.variant, "tolerance": self.tolerance.describe(),
-            "problems": self.problems, "answered": self.answered, "executed": self.executed,
-            "correct": self.correct, "accuracy": self.accuracy, "accuracy_first": self.accuracy_first,
-            "k": self.k, "pass_at_k": self.pass_at_k, "consensus": self.consensus_accuracy,
-            "mean_attempts": round(self.mean_attempts, 3), "time_s": round(self.time_s, 3),
-            "unlabelled": self.unlabelled, "unlabelled_executed": self.unlabelled_executed,
+            "benchmark": self.benchmark,
+            "variant": self.variant,
+            "tolerance": self.tolerance.describe(),
+            "problems": self.problems,
+            "answered": self.answered,
+            "executed": self.executed,
+            "correct": self.correct,
+            "accuracy": self.accuracy,
+            "accuracy_first": self.accuracy_first,
+            "k": self.k,
+            "pass_at_k": self.pass_at_k,
+            "consensus": self.consensus_accuracy,
+            "mean_attempts": round(self.mean_attempts, 3),
+            "time_s": round(self.time_s, 3),
+            "unlabelled": self.unlabelled,
+            "unlabelled_executed": self.unlabelled_executed,
             "missing": self.missing,
             **{f"fail:{f.value}": self.failures.get(f.value, 0) for f in Failure},
         }
@@ -454,15 +514,25 @@ def score(
     labelled = [p for p in per if p.answer is not None and p.outcome is not None]
     unlabelled = [p for p in per if p.answer is None and p.outcome is not None]
     return BenchmarkScore(
-        benchmark=benchmark, variant=variant, tolerance=tolerance, problems=len(per),
+        benchmark=benchmark,
+        variant=variant,
+        tolerance=tolerance,
+        problems=len(per),
         answered=sum(1 for p in per if p.answer is not None),
         executed=sum(1 for p in labelled if p.outcome and p.outcome.final is not None),
-        correct=sum(p.correct for p in labelled), correct_first=sum(p.correct_first for p in labelled),
-        k=k, pass_k=sum(p.pass_k for p in labelled), consensus_correct=sum(p.consensus_correct for p in labelled),
-        mean_attempts=(sum(attempts) / len(attempts)) if attempts else 0.0, time_s=time_s,
-        failures=dict(failures), unlabelled=sum(1 for p in per if p.answer is None),
+        correct=sum(p.correct for p in labelled),
+        correct_first=sum(p.correct_first for p in labelled),
+        k=k,
+        pass_k=sum(p.pass_k for p in labelled),
+        consensus_correct=sum(p.consensus_correct for p in labelled),
+        mean_attempts=(sum(attempts) / len(attempts)) if attempts else 0.0,
+        time_s=time_s,
+        failures=dict(failures),
+        unlabelled=sum(1 for p in per if p.answer is None),
         unlabelled_executed=sum(1 for p in unlabelled if p.outcome and p.outcome.final is not None),
-        unlabelled_statuses=dict(unl_status), missing=missing, per_problem=tuple(per),
+        unlabelled_statuses=dict(unl_status),
+        missing=missing,
+        per_problem=tuple(per),
     )
 
 
@@ -521,7 +591,9 @@ def score_variants(
             remapped[r.id] = o
         unmatched[v] = miss
         if pairs:
-            scores.append(score(pairs, remapped, tolerance=tolerance, benchmark=benchmark, variant=v))
+            scores.append(
+                score(pairs, remapped, tolerance=tolerance, benchmark=benchmark, variant=v)
+            )
     return VariantScore(benchmark, tuple(scores), unmatched)
 
 
@@ -529,7 +601,11 @@ def score_variants(
 
 
 def _ir_outcome(text: str, *, solver: str, time_limit: float | None) -> dict[str, Any]:
-    from optiscribe.formulate.errors import FormulationSyntaxError, FormulationValidationError, LLMOutputParseError
+    from optiscribe.formulate.errors import (
+        FormulationSyntaxError,
+        FormulationValidationError,
+        LLMOutputParseError,
+    )
     from optiscribe.formulate.prompting import parse_ir_answer
     from optiscribe.solvers import solve
 
@@ -537,26 +613,36 @@ def _ir_outcome(text: str, *, solver: str, time_limit: float | None) -> dict[str
         f = parse_ir_answer(text)
     except LLMOutputParseError as exc:
         kind = getattr(exc, "kind", "json")
-        return {"failure": (Failure.INVALID_IR if kind == "schema" else Failure.PARSE_ERROR).value,
-                "message": str(exc)}
+        return {
+            "failure": (Failure.INVALID_IR if kind == "schema" else Failure.PARSE_ERROR).value,
+            "message": str(exc),
+        }
     try:
         model = f.to_pyomo()
     except (FormulationValidationError, FormulationSyntaxError) as exc:
         kinds = {getattr(i, "kind", "") for i in getattr(exc, "issues", ())}
         fail = Failure.NOT_MILP if "not_milp" in kinds else Failure.INVALID_IR
         return {"failure": fail.value, "message": str(exc), "formulation": f.to_dict()}
-    except Exception as exc:  # noqa: BLE001 - CompileError and friends: the IR is not usable
+    except Exception as exc:
         return {"failure": Failure.INVALID_IR.value, "message": f"{type(exc).__name__}: {exc}"}
     res = solve(model, solver=solver, time_limit=time_limit)
-    out = _termination_outcome(res.termination.value, res.objective if res.has_solution else None, res.message)
+    out = _termination_outcome(
+        res.termination.value, res.objective if res.has_solution else None, res.message
+    )
     out["formulation"] = f.to_dict()
     return out
 
 
-def _termination_outcome(termination: str, objective: float | None, message: str = "") -> dict[str, Any]:
+def _termination_outcome(
+    termination: str, objective: float | None, message: str = ""
+) -> dict[str, Any]:
     t = termination.lower()
     if objective is not None and (t == "optimal" or t.endswith("limit")):
-        return {"status": "optimal" if t == "optimal" else "feasible", "objective": objective, "message": message}
+        return {
+            "status": "optimal" if t == "optimal" else "feasible",
+            "objective": objective,
+            "message": message,
+        }
     if t == "infeasible":
         fail = Failure.INFEASIBLE
     elif t in ("unbounded", "infeasible_or_unbounded"):
@@ -570,8 +656,12 @@ def _termination_outcome(termination: str, objective: float | None, message: str
 
 
 _SANDBOX_KIND = {
-    "syntax_error": Failure.PARSE_ERROR, "timeout": Failure.TIMEOUT, "import_error": Failure.CODE_ERROR,
-    "runtime_error": Failure.CODE_ERROR, "memory": Failure.CODE_ERROR, "output_limit": Failure.CODE_ERROR,
+    "syntax_error": Failure.PARSE_ERROR,
+    "timeout": Failure.TIMEOUT,
+    "import_error": Failure.CODE_ERROR,
+    "runtime_error": Failure.CODE_ERROR,
+    "memory": Failure.CODE_ERROR,
+    "output_limit": Failure.CODE_ERROR,
     "forbidden": Failure.CODE_ERROR,
 }
 
@@ -584,15 +674,23 @@ def _code_outcome(text: str, *, time_limit: float | None, executor: Any = None) 
     if code is None:
         return {"failure": Failure.PARSE_ERROR.value, "message": "the response has no Python code"}
     limits = SandboxLimits(timeout_s=float(time_limit or 30.0))
-    res = run_code(code, executor=executor) if executor is not None else run_code(code, limits=limits)
+    res = (
+        run_code(code, executor=executor) if executor is not None else run_code(code, limits=limits)
+    )
     out: dict[str, Any] = {"code": code}
     if not res.ok:
-        out.update(failure=_SANDBOX_KIND.get(res.kind.value, Failure.CODE_ERROR).value, message=res.summary,
-                   status=res.kind.value)
+        out.update(
+            failure=_SANDBOX_KIND.get(res.kind.value, Failure.CODE_ERROR).value,
+            message=res.summary,
+            status=res.kind.value,
+        )
         return out
     if not res.reports:
-        out.update(failure=Failure.CODE_ERROR.value, message="the code ran but solved no model (no solve)",
-                   status="no_solve")
+        out.update(
+            failure=Failure.CODE_ERROR.value,
+            message="the code ran but solved no model (no solve)",
+            status="no_solve",
+        )
         return out
     rep = res.reports[-1]
     out.update(_termination_outcome(rep.termination, _num(rep.objective), res.summary))
@@ -605,11 +703,14 @@ def _looks_like_ir(text: str) -> bool:
     if s.startswith("{"):
         return True
     m = re.search(r"```(\w*)", s)
-    return bool(m and m.group(1).lower() in ("json", "")) and '"variables"' in s and "import " not in s
+    return (
+        bool(m and m.group(1).lower() in ("json", "")) and '"variables"' in s and "import " not in s
+    )
 
 
-def execute_response(text: str, *, solver: str = "highs", time_limit: float | None = 60.0,
-                     executor: Any = None) -> dict[str, Any]:
+def execute_response(
+    text: str, *, solver: str = "highs", time_limit: float | None = 60.0, executor: Any = None
+) -> dict[str, Any]:
     """Run one recorded response: IR JSON is compiled and solved, anything else is run as
     Python code in the sandbox. Returns ``status``, ``objective``, ``failure``, ``message``
     and ``kind`` (``"ir"`` or ``"code"``); never raises for a bad response."""
@@ -626,9 +727,18 @@ def execute_response(text: str, *, solver: str = "highs", time_limit: float | No
     return out
 
 
-def score_response(question: str, *, backend: Any, problem_id: str | None = None, mode: str = "ir",
-                   samples: int = 1, max_rounds: int = 1, solver: str = "highs",
-                   time_limit: float | None = 60.0, **_: Any) -> dict[str, Any]:
+def score_response(
+    question: str,
+    *,
+    backend: Any,
+    problem_id: str | None = None,
+    mode: str = "ir",
+    samples: int = 1,
+    max_rounds: int = 1,
+    solver: str = "highs",
+    time_limit: float | None = 60.0,
+    **_: Any,
+) -> dict[str, Any]:
     """The batch per-problem function of ``eval --responses``: fetch this problem's
     recorded responses from the ``replay`` backend and execute each one.
 
@@ -669,7 +779,9 @@ class EvalRun:
 
 
 def _slug(name: str) -> str:
-    stem = Path(name).name.removesuffix(".jsonl") if name.endswith(".jsonl") or "/" in name else name
+    stem = (
+        Path(name).name.removesuffix(".jsonl") if name.endswith(".jsonl") or "/" in name else name
+    )
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", stem) or "benchmark"
 
 
@@ -708,9 +820,14 @@ def run_eval(
 
         rpath = Path(responses)
         if not rpath.is_file():
-            raise DataError(f"responses file {str(rpath)!r} does not exist; give a JSONL of {{id, response}}")
-        spec = dc.replace(spec, backend_config=BackendConfig(backend="replay", replay_file=rpath.resolve()),
-                          function="optiscribe.data.eval.score:score_response")
+            raise DataError(
+                f"responses file {str(rpath)!r} does not exist; give a JSONL of {{id, response}}"
+            )
+        spec = dc.replace(
+            spec,
+            backend_config=BackendConfig(backend="replay", replay_file=rpath.resolve()),
+            function="optiscribe.data.eval.score:score_response",
+        )
     scores: list[BenchmarkScore] = []
     spreads: list[VariantScore] = []
     batches: list[Any] = []
@@ -723,8 +840,12 @@ def run_eval(
         inp = out / f"{slug}.input.jsonl"
         with inp.open("w", encoding="utf-8") as fh:
             for r in records:
-                fh.write(json.dumps({"id": r.id, "question": r.question, "answer": r.answer},
-                                    ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps(
+                        {"id": r.id, "question": r.question, "answer": r.answer}, ensure_ascii=False
+                    )
+                    + "\n"
+                )
         res_path = out / f"{slug}.results.jsonl"
         if on_benchmark is not None:
             on_benchmark(name, len(records))
@@ -732,8 +853,15 @@ def run_eval(
         results.append(res_path)
         outcomes = {o.id: o for o in read_outcomes(res_path)}
         label = _slug(name)
-        scores.append(score([(r.id, r.answer) for r in records], outcomes, tolerance=tolerance,
-                            benchmark=label, variant=variant or ""))
+        scores.append(
+            score(
+                [(r.id, r.answer) for r in records],
+                outcomes,
+                tolerance=tolerance,
+                benchmark=label,
+                variant=variant or "",
+            )
+        )
         if all_variants and not (name.endswith(".jsonl") or "/" in name):
             spreads.append(score_variants(name, outcomes, tolerance=tolerance, data_dir=data_dir))
         if getattr(batches[-1], "interrupted", False):

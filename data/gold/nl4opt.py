@@ -44,7 +44,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from optiscribe.data.benchmarks import BenchmarkRecord, benchmarks_dir, list_variants, load_benchmark
+from optiscribe.data.benchmarks import (
+    BenchmarkRecord,
+    benchmarks_dir,
+    list_variants,
+    load_benchmark,
+)
 from optiscribe.formulate.ir.model import PYOMO_RESERVED, RESERVED_NAMES, Formulation
 from optiscribe.formulate.jsonl import iter_objects
 from optiscribe.solvers.errors import DataError, OptiscribeError
@@ -83,15 +88,46 @@ class ConversionError(DataError):
 # ------------------------------------------------------------------------------ numbers
 
 _UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 _SPECIAL = {
-    "half": 0.5, "third": 1 / 3, "quarter": 0.25, "fourth": 0.25, "fifth": 0.2,
-    "twice": 2, "double": 2, "thrice": 3, "triple": 3,
+    "half": 0.5,
+    "third": 1 / 3,
+    "quarter": 0.25,
+    "fourth": 0.25,
+    "fifth": 0.2,
+    "twice": 2,
+    "double": 2,
+    "thrice": 3,
+    "triple": 3,
 }
 _NUMBER = re.compile(r"-?\d*\.?\d+")
 
@@ -111,9 +147,13 @@ def parse_number(text: str) -> tuple[float, bool]:
     if m is not None:
         value = float(m.group())
     else:
-        words = [w for w in re.split(r"[\s-]+", s) if w and w not in ("a", "an", "of", "and", "times")]
+        words = [
+            w for w in re.split(r"[\s-]+", s) if w and w not in ("a", "an", "of", "and", "times")
+        ]
         if not words:
-            raise ConversionError(f"cannot read the number {text!r}: it has no digits or number words")
+            raise ConversionError(
+                f"cannot read the number {text!r}: it has no digits or number words"
+            )
         if len(words) == 1 and words[0] in _SPECIAL:
             value = float(_SPECIAL[words[0]])
         else:
@@ -146,7 +186,9 @@ def _norm_mention(s: str) -> str:
 
 
 def _singular(s: str) -> str:
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in s.split())
+    return " ".join(
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in s.split()
+    )
 
 
 class _Mentions:
@@ -186,7 +228,12 @@ def _identifier(text: str, taken: set[str]) -> str:
     base = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "x"
     if base[0].isdigit():
         base = "n_" + base
-    if keyword.iskeyword(base) or base in RESERVED_NAMES or base == "objective" or base in PYOMO_RESERVED:
+    if (
+        keyword.iskeyword(base)
+        or base in RESERVED_NAMES
+        or base == "objective"
+        or base in PYOMO_RESERVED
+    ):
         base += "_qty"
     name, k = base, 2
     while name in taken:
@@ -231,7 +278,9 @@ def convert(key: str, declaration: Mapping[str, Any], *, integer: bool = False) 
     cons = declaration.get("const_declarations")
     shapes_ok = isinstance(mapping, dict) and bool(mapping) and isinstance(vars_, list)
     if not (shapes_ok and isinstance(obj, dict) and isinstance(cons, list)):
-        raise ConversionError(f"{where}: needs order_mapping, vars, obj_declaration and const_declarations")
+        raise ConversionError(
+            f"{where}: needs order_mapping, vars, obj_declaration and const_declarations"
+        )
     resolve = _Mentions(mapping)
     positions = sorted(set(mapping.values()))
     if positions != list(range(len(positions))):
@@ -288,9 +337,14 @@ def convert(key: str, declaration: Mapping[str, Any], *, integer: bool = False) 
             desc = f"{ctype} on {c['var']!r}: {said!r} {c['limit']}"
         elif ctype == "linear":
             if not c.get("terms"):
-                raise ConversionError(f"{place}: the linear declaration ({said!r} {c.get('limit')}) has no terms "
-                                      "(an annotation gap)")
-            lhs, rhs = _lin_text(terms_of(c["terms"], place), names), _fmt(parse_number(c["limit"])[0])
+                raise ConversionError(
+                    f"{place}: the linear declaration ({said!r} {c.get('limit')}) has no terms "
+                    "(an annotation gap)"
+                )
+            lhs, rhs = (
+                _lin_text(terms_of(c["terms"], place), names),
+                _fmt(parse_number(c["limit"])[0]),
+            )
             desc = f"linear limit, {said!r} {c['limit']}"
         elif ctype == "ratio":
             share, percent = parse_number(c["limit"])
@@ -310,19 +364,25 @@ def convert(key: str, declaration: Mapping[str, Any], *, integer: bool = False) 
             desc = f"{c['x_var']!r} {said!r} {c['y_var']!r}"
         else:
             raise ConversionError(f"{place}: unknown constraint type {ctype!r}")
-        constraints.append({
-            "name": f"c{ci}_{ctype}",
-            "description": f"{desc} (gold declaration {ci}, type {ctype})",
-            "expression": f"{lhs} {op} {rhs}",
-        })
+        constraints.append(
+            {
+                "name": f"c{ci}_{ctype}",
+                "description": f"{desc} (gold declaration {ci}, type {ctype})",
+                "expression": f"{lhs} {op} {rhs}",
+            }
+        )
 
     data = {
         "name": f"nl4opt_{key}",
         "description": f"NL4Opt gold formulation of competition record {key} "
-                       f"({str(obj.get('name', '')).strip()})",
+        f"({str(obj.get('name', '')).strip()})",
         "variables": [
-            {"name": names[i], "description": f"amount of {label[i]!r}",
-             "domain": "integer" if integer else "continuous", "lower": 0}
+            {
+                "name": names[i],
+                "description": f"amount of {label[i]!r}",
+                "domain": "integer" if integer else "continuous",
+                "lower": 0,
+            }
             for i in positions
         ],
         "objective": {
@@ -338,7 +398,9 @@ def convert(key: str, declaration: Mapping[str, Any], *, integer: bool = False) 
 def with_domain(f: Formulation, *, integer: bool) -> Formulation:
     """The same formulation with every variable continuous or integer."""
     domain = "integer" if integer else "continuous"
-    return f.model_copy(update={"variables": [v.model_copy(update={"domain": domain}) for v in f.variables]})
+    return f.model_copy(
+        update={"variables": [v.model_copy(update={"domain": domain}) for v in f.variables]}
+    )
 
 
 # --------------------------------------------------------------------------- integrality
@@ -426,7 +488,9 @@ def read_declarations(data_dir: str | Path | None = None) -> list[tuple[str, str
     for split, rel in GOLD_FILES:
         path = root / rel
         if not path.is_file():
-            raise DataError(f"the NL4Opt competition file {str(path)!r} is missing; see benchmarks/SOURCES.md")
+            raise DataError(
+                f"the NL4Opt competition file {str(path)!r} is missing; see benchmarks/SOURCES.md"
+            )
         for _, obj in iter_objects(path, what="NL4Opt competition file"):
             for key, rec in obj.items():
                 out.append((split, str(key), rec))
@@ -445,7 +509,7 @@ def _solve(f: Formulation) -> tuple[float | None, str]:
 
     try:
         result = solve(f.to_pyomo(), solver="highs", time_limit=10, diagnose=False)
-    except Exception as exc:  # noqa: BLE001 - a failed solve is a finding of the report, not a crash
+    except Exception as exc:
         return None, f"error: {type(exc).__name__}: {exc}"
     if result.is_optimal and result.objective is not None:
         return float(result.objective), "optimal"
@@ -467,21 +531,52 @@ def gold_records(data_dir: str | Path | None = None) -> list[GoldRecord]:
         document = str(rec.get("document", ""))
         matched = by_text.get(normalise_question(document), {})
         pref = matched.get(PREFERRED)
-        rid = pref.id if pref else f"nl4opt/{'competition' if split == 'test' else 'competition_dev'}/{key}"
+        rid = (
+            pref.id
+            if pref
+            else f"nl4opt/{'competition' if split == 'test' else 'competition_dev'}/{key}"
+        )
         question = pref.question if pref else document
         lab = MappingProxyType({v: r.answer for v, r in matched.items()})
         integer = integer_rule(question)
         try:
             f_cont = convert(key, rec, integer=False).validate_model()
         except OptiscribeError as exc:
-            out.append(GoldRecord(rid, question, key, split, Formulation.model_construct(), integer,
-                                  None, None, "not converted", "not converted", lab, str(exc)))
+            out.append(
+                GoldRecord(
+                    rid,
+                    question,
+                    key,
+                    split,
+                    Formulation.model_construct(),
+                    integer,
+                    None,
+                    None,
+                    "not converted",
+                    "not converted",
+                    lab,
+                    str(exc),
+                )
+            )
             continue
         a_cont, s_cont = _solve(f_cont)
         f_int = with_domain(f_cont, integer=True)
         a_int, s_int = _solve(f_int)
-        out.append(GoldRecord(rid, question, key, split, f_int if integer else f_cont, integer,
-                              a_cont, a_int, s_cont, s_int, lab))
+        out.append(
+            GoldRecord(
+                rid,
+                question,
+                key,
+                split,
+                f_int if integer else f_cont,
+                integer,
+                a_cont,
+                a_int,
+                s_cont,
+                s_int,
+                lab,
+            )
+        )
     return out
 
 
@@ -507,8 +602,10 @@ class Agreement:
 
     def line(self) -> str:
         """The report line the tests re-compute (so the report cannot drift)."""
-        return (f"| {self.label_file} | {self.matched} | {self.numeric} | {self.continuous} | {self.integer} | "
-                f"{self.rule} | {self.either} |")
+        return (
+            f"| {self.label_file} | {self.matched} | {self.numeric} | {self.continuous} | {self.integer} | "
+            f"{self.rule} | {self.either} |"
+        )
 
 
 @dataclass(frozen=True)
@@ -540,12 +637,20 @@ def _reason(r: GoldRecord) -> str:
         status = r.status_integer if r.integer else r.status_continuous
         return f"conversion gap: the gold model is {status}"
     if agree(other, label):
-        return f"integrality assumption: the {'continuous' if r.integer else 'integer'} version agrees"
+        return (
+            f"integrality assumption: the {'continuous' if r.integer else 'integer'} version agrees"
+        )
     for v, a in sorted(r.labels.items()):
         if v != PREFERRED and (agree(a, r.answer_continuous) or agree(a, r.answer_integer)):
             return f"label error: variant '{v}' has {a:g}, which a gold version reproduces"
-    if label is not None and r.answer is not None and (
-        agree(label, -r.answer) or agree(abs(label), abs(r.answer) * 100) or agree(abs(label) * 100, abs(r.answer))
+    if (
+        label is not None
+        and r.answer is not None
+        and (
+            agree(label, -r.answer)
+            or agree(abs(label), abs(r.answer) * 100)
+            or agree(abs(label) * 100, abs(r.answer))
+        )
     ):
         return "conversion gap: same magnitude, different sign or percent scale"
     return "unexplained: the declarations and the label describe different models (annotation or label error)"
@@ -553,22 +658,30 @@ def _reason(r: GoldRecord) -> str:
 
 def summarise(records: Sequence[GoldRecord]) -> Summary:
     """Counts, agreement per label file and the reasoned disagreements with the preferred labels."""
-    files: list[str] = [PREFERRED] + sorted({v for r in records for v in r.labels if v != PREFERRED})
+    files: list[str] = [PREFERRED] + sorted(
+        {v for r in records for v in r.labels if v != PREFERRED}
+    )
     agreements = []
     for v in files:
         matched = [r for r in records if v in r.labels]
         numeric = [r for r in matched if r.labels[v] is not None]
-        agreements.append(Agreement(
-            label_file=v,
-            matched=len(matched),
-            numeric=len(numeric),
-            continuous=sum(agree(r.answer_continuous, r.labels[v]) for r in numeric),
-            integer=sum(agree(r.answer_integer, r.labels[v]) for r in numeric),
-            rule=sum(agree(r.answer, r.labels[v]) for r in numeric),
-            either=sum(agree(r.answer_continuous, r.labels[v]) or agree(r.answer_integer, r.labels[v]) for r in numeric),
-        ))
+        agreements.append(
+            Agreement(
+                label_file=v,
+                matched=len(matched),
+                numeric=len(numeric),
+                continuous=sum(agree(r.answer_continuous, r.labels[v]) for r in numeric),
+                integer=sum(agree(r.answer_integer, r.labels[v]) for r in numeric),
+                rule=sum(agree(r.answer, r.labels[v]) for r in numeric),
+                either=sum(
+                    agree(r.answer_continuous, r.labels[v]) or agree(r.answer_integer, r.labels[v])
+                    for r in numeric
+                ),
+            )
+        )
     dis = tuple(
-        (r, _reason(r)) for r in records
+        (r, _reason(r))
+        for r in records
         if r.labels.get(PREFERRED) is not None and not agree(r.answer, r.labels[PREFERRED])
     )
     return Summary(
@@ -625,8 +738,8 @@ def render_report(s: Summary, *, seconds: float | None = None) -> str:
         "## Integrality rule",
         "",
         "The declarations do not say whether variables are integer. Rule (`integer_rule`): **continuous**",
-        "when the decisions are divisible quantities, recognised in the question by \"how much\", money or",
-        "investing, \"partial\", a price per kg, or \"how many\" followed by a divisible unit (kg, hours,",
+        'when the decisions are divisible quantities, recognised in the question by "how much", money or',
+        'investing, "partial", a price per kg, or "how many" followed by a divisible unit (kg, hours,',
         "litres, grams, tons, gallons, pounds); **integer** otherwise (NL4Opt mostly counts vehicles,",
         "workers, packs, trips, servings). Units of resources elsewhere in the text are ignored on",
         "purpose. Both versions are solved for every problem; the *rule* column uses the version the rule picks,",
@@ -651,8 +764,11 @@ def render_report(s: Summary, *, seconds: float | None = None) -> str:
         "",
     ]
     reasons = Counter(reason.split(":")[0] for _, reason in s.disagreements)
-    lines.append(f"{len(s.disagreements)} disagreements: "
-                 + ", ".join(f"{k} {n}" for k, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))) + ".")
+    lines.append(
+        f"{len(s.disagreements)} disagreements: "
+        + ", ".join(f"{k} {n}" for k, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+        + "."
+    )
     lines += [
         "",
         "| id | competition id | label | continuous | integer | rule | reason |",
@@ -663,8 +779,10 @@ def render_report(s: Summary, *, seconds: float | None = None) -> str:
         return "–" if v is None else f"{v:.6g}"
 
     for r, reason in s.disagreements:
-        lines.append(f"| {r.id} | {r.competition_id} | {num(r.labels.get(PREFERRED))} | {num(r.answer_continuous)} | "
-                     f"{num(r.answer_integer)} | {'int' if r.integer else 'cont'} | {reason} |")
+        lines.append(
+            f"| {r.id} | {r.competition_id} | {num(r.labels.get(PREFERRED))} | {num(r.answer_continuous)} | "
+            f"{num(r.answer_integer)} | {'int' if r.integer else 'cont'} | {reason} |"
+        )
     if s.conversion_errors:
         lines += ["", "## Conversion failures", ""]
         lines += [f"- {r.competition_id}: {r.error}" for r in s.conversion_errors]
@@ -673,10 +791,19 @@ def render_report(s: Summary, *, seconds: float | None = None) -> str:
 
 def main(argv: Iterable[str] | None = None) -> int:
     """Entry point of ``python -m optiscribe.data.gold.nl4opt``."""
-    ap = argparse.ArgumentParser(prog="python -m optiscribe.data.gold.nl4opt", description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, help="write the Markdown report here (e.g. docs/nl4opt-gold.md)")
+    ap = argparse.ArgumentParser(
+        prog="python -m optiscribe.data.gold.nl4opt", description=__doc__.splitlines()[0]
+    )
+    ap.add_argument(
+        "--out", type=Path, help="write the Markdown report here (e.g. docs/nl4opt-gold.md)"
+    )
     ap.add_argument("--jsonl", type=Path, help="write one JSON record per problem here")
-    ap.add_argument("--data-dir", type=Path, default=None, help="shared data root (default: found automatically)")
+    ap.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="shared data root (default: found automatically)",
+    )
     args = ap.parse_args(None if argv is None else list(argv))
     t0 = time.perf_counter()
     try:
@@ -699,8 +826,10 @@ def main(argv: Iterable[str] | None = None) -> int:
         sys.stdout.write(report)
     else:
         pref = summary.agreements[0]
-        print(f"{summary.converted}/{summary.total} converted; preferred labels: rule agrees "
-              f"{pref.rule}/{pref.numeric}, either {pref.either}/{pref.numeric}; {seconds:.1f} s")
+        print(
+            f"{summary.converted}/{summary.total} converted; preferred labels: rule agrees "
+            f"{pref.rule}/{pref.numeric}, either {pref.either}/{pref.numeric}; {seconds:.1f} s"
+        )
     return 0
 
 

@@ -22,12 +22,12 @@ from optiscribe.solvers.errors import DataError
 
 __all__ = [
     "DIFFICULTIES",
+    "FAMILIES",
     "Ctx",
     "Difficulty",
     "Draft",
     "Fact",
     "FamilySpec",
-    "FAMILIES",
     "family",
     "get_family",
     "pick_names",
@@ -106,7 +106,9 @@ class FamilySpec:
 FAMILIES: dict[str, FamilySpec] = {}
 
 
-def family(name: str, summary: str, *, kind: str = "LP") -> Callable[[Callable[[Ctx], Draft]], Callable[[Ctx], Draft]]:
+def family(
+    name: str, summary: str, *, kind: str = "LP"
+) -> Callable[[Callable[[Ctx], Draft]], Callable[[Ctx], Draft]]:
     """Register ``build`` under ``name`` (decorator)."""
 
     def deco(build: Callable[[Ctx], Draft]) -> Callable[[Ctx], Draft]:
@@ -153,7 +155,9 @@ def ident(text: str) -> str:
     return out
 
 
-def table(rows: Iterable[Any], cols: Iterable[Any], value: Callable[[Any, Any], float]) -> dict[str, dict[str, float]]:
+def table(
+    rows: Iterable[Any], cols: Iterable[Any], value: Callable[[Any, Any], float]
+) -> dict[str, dict[str, float]]:
     """Nested IR table ``{row: {col: value}}``."""
     cols = list(cols)
     return {str(r): {str(c): value(r, c) for c in cols} for r in rows}

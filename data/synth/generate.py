@@ -38,7 +38,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from optiscribe.data.synth.base import DIFFICULTIES, FAMILIES, Ctx, Draft, Fact, _load_all, get_family
+from optiscribe.data.synth.base import (
+    DIFFICULTIES,
+    FAMILIES,
+    Ctx,
+    Draft,
+    Fact,
+    _load_all,
+    get_family,
+)
 from optiscribe.data.synth.text import Phraser, fmt_number, sentence
 from optiscribe.formulate.jsonl import iter_objects
 from optiscribe.solvers.errors import DataError
@@ -101,8 +109,15 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "family": self.family, "difficulty": self.difficulty, "question": self.question,
-            "ir": self.ir, "code": self.code, "answer": self.answer, "status": self.status, "meta": self.meta,
+            "id": self.id,
+            "family": self.family,
+            "difficulty": self.difficulty,
+            "question": self.question,
+            "ir": self.ir,
+            "code": self.code,
+            "answer": self.answer,
+            "status": self.status,
+            "meta": self.meta,
         }
 
     def to_json(self) -> str:
@@ -111,14 +126,27 @@ class Record:
     @classmethod
     def from_dict(cls, data: Any, *, where: str = "record") -> Record:
         if not isinstance(data, dict):
-            raise DataError(f"{where}: expected a JSON object with keys id, family, question, ir, ..., found {type(data).__name__}")
-        missing = [k for k in ("id", "family", "difficulty", "question", "ir", "code", "answer", "status") if k not in data]
+            raise DataError(
+                f"{where}: expected a JSON object with keys id, family, question, ir, ..., found {type(data).__name__}"
+            )
+        missing = [
+            k
+            for k in ("id", "family", "difficulty", "question", "ir", "code", "answer", "status")
+            if k not in data
+        ]
         if missing:
-            raise DataError(f"{where}: missing key(s) {missing}; is this a file written by 'optiscribe data generate'?")
+            raise DataError(
+                f"{where}: missing key(s) {missing}; is this a file written by 'optiscribe data generate'?"
+            )
         return cls(
-            id=str(data["id"]), family=str(data["family"]), difficulty=str(data["difficulty"]),
-            question=str(data["question"]), ir=dict(data["ir"]), code=str(data["code"]),
-            answer=None if data["answer"] is None else float(data["answer"]), status=str(data["status"]),
+            id=str(data["id"]),
+            family=str(data["family"]),
+            difficulty=str(data["difficulty"]),
+            question=str(data["question"]),
+            ir=dict(data["ir"]),
+            code=str(data["code"]),
+            answer=None if data["answer"] is None else float(data["answer"]),
+            status=str(data["status"]),
             meta=dict(data.get("meta") or {}),
         )
 
@@ -137,7 +165,10 @@ def write_jsonl(records: Iterable[Record], path: str | Path) -> int:
 
 def read_jsonl(path: str | Path) -> list[Record]:
     """Read records written by :func:`write_jsonl`; errors name the line."""
-    return [Record.from_dict(data, where=where) for where, data in iter_objects(path, what="record file")]
+    return [
+        Record.from_dict(data, where=where)
+        for where, data in iter_objects(path, what="record file")
+    ]
 
 
 # ------------------------------------------------------------------------------- seeds
@@ -195,7 +226,9 @@ def _expand(f: Formulation, family: str) -> ExpandedModel:
     try:
         return f.expand()
     except ModelError as exc:
-        raise DataError(f"family {family!r} wrote a model the IR rejects (a bug in the family): {exc}") from exc
+        raise DataError(
+            f"family {family!r} wrote a model the IR rejects (a bug in the family): {exc}"
+        ) from exc
 
 
 def _solve(em: ExpandedModel, time_limit: float = SOLVE_TIME_LIMIT) -> SolveResult:
@@ -203,7 +236,13 @@ def _solve(em: ExpandedModel, time_limit: float = SOLVE_TIME_LIMIT) -> SolveResu
     from optiscribe.solvers import solve
 
     # A tight gap: the stored answer is the optimum, not a 1e-4-close incumbent.
-    return solve(compile_expanded(em), solver="highs", time_limit=time_limit, mip_rel_gap=1e-9, diagnose=False)
+    return solve(
+        compile_expanded(em),
+        solver="highs",
+        time_limit=time_limit,
+        mip_rel_gap=1e-9,
+        diagnose=False,
+    )
 
 
 def solve_formulation(f: Formulation, time_limit: float = SOLVE_TIME_LIMIT) -> SolveResult:
@@ -271,13 +310,21 @@ def fingerprint(em: ExpandedModel) -> str:
         if lo is not None and hi is not None and lo == hi:
             a = sorted((_sig(c / scale), label[vk]) for c, vk in terms)
             b = sorted((_sig(-c / scale), label[vk]) for c, vk in terms)
-            key, rhs = (a, _sig(lo / scale)) if (a, _sig(lo / scale)) >= (b, _sig(-lo / scale)) else (b, _sig(-lo / scale))
+            key, rhs = (
+                (a, _sig(lo / scale))
+                if (a, _sig(lo / scale)) >= (b, _sig(-lo / scale))
+                else (b, _sig(-lo / scale))
+            )
             rows.append(f"E{key}{rhs}")
             continue
         if hi is not None:
-            rows.append(f"L{sorted((_sig(c / scale), label[vk]) for c, vk in terms)}{_sig(hi / scale)}")
+            rows.append(
+                f"L{sorted((_sig(c / scale), label[vk]) for c, vk in terms)}{_sig(hi / scale)}"
+            )
         if lo is not None:
-            rows.append(f"L{sorted((_sig(-c / scale), label[vk]) for c, vk in terms)}{_sig(-lo / scale)}")
+            rows.append(
+                f"L{sorted((_sig(-c / scale), label[vk]) for c, vk in terms)}{_sig(-lo / scale)}"
+            )
     body = json.dumps([_sig(sign * em.objective.const), sorted(label.values()), sorted(rows)])
     return hashlib.sha256(body.encode()).hexdigest()[:32]
 
@@ -292,10 +339,19 @@ def _text_key(text: str) -> str:
 def _objective_fact(draft: Draft, ph: Phraser, target: float, sense: str) -> Fact:
     value = ph.money(target) if draft.objective_money else fmt_number(target)
     if sense == "minimize":
-        text = ph.s("[The budget is|Management caps] {noun} at {v}" if draft.objective_money
-                    else "{noun} [must not exceed|can be at most] {v}", noun=draft.objective_noun, v=value)
+        text = ph.s(
+            "[The budget is|Management caps] {noun} at {v}"
+            if draft.objective_money
+            else "{noun} [must not exceed|can be at most] {v}",
+            noun=draft.objective_noun,
+            v=value,
+        )
     else:
-        text = ph.s("[The owners insist|Management requires] that {noun} be at least {v}", noun=draft.objective_noun, v=value)
+        text = ph.s(
+            "[The owners insist|Management requires] that {noun} be at least {v}",
+            noun=draft.objective_noun,
+            v=value,
+        )
     return Fact(sentence(text), covers=("objective_target",))
 
 
@@ -313,14 +369,26 @@ def _make_infeasible(draft: Draft, optimum: float, rng: random.Random, ph: Phras
     expr = draft.ir["objective"]["expression"]
     if sense == "minimize":
         target = _nice_round(optimum * rng.uniform(0.55, 0.85), up=False)
-        con = {"name": "objective_target", "description": "cap on the objective", "expression": f"{expr} <= {target!r}"}
+        con = {
+            "name": "objective_target",
+            "description": "cap on the objective",
+            "expression": f"{expr} <= {target!r}",
+        }
     else:
         target = _nice_round(optimum * rng.uniform(1.2, 1.6), up=True)
-        con = {"name": "objective_target", "description": "goal on the objective", "expression": f"{expr} >= {target!r}"}
+        con = {
+            "name": "objective_target",
+            "description": "goal on the objective",
+            "expression": f"{expr} >= {target!r}",
+        }
     ir = json.loads(json.dumps(draft.ir))
     ir["constraints"].append(con)
-    return replace(draft, ir=ir, facts=(*draft.facts, _objective_fact(draft, ph, target, sense)),
-                   features=(*draft.features, "objective_target"))
+    return replace(
+        draft,
+        ir=ir,
+        facts=(*draft.facts, _objective_fact(draft, ph, target, sense)),
+        features=(*draft.features, "objective_target"),
+    )
 
 
 def _make_unbounded(draft: Draft) -> Draft | None:
@@ -409,16 +477,33 @@ def generate_record(
                 continue
             answer = None
         text = render_text(draft, text_rng)
-        n_int = sum(1 for vk in em.bounds if {v.name: v.domain for v in f.variables}[vk[0]] != "continuous")
+        n_int = sum(
+            1 for vk in em.bounds if {v.name: v.domain for v in f.variables}[vk[0]] != "continuous"
+        )
         meta = {
-            "seed": seed, "index": index, "attempt": attempt, "size": size if size is not None else draft.size,
+            "seed": seed,
+            "index": index,
+            "attempt": attempt,
+            "size": size if size is not None else draft.size,
             "size_arg": size,
-            "features": sorted(set(draft.features)), "n_vars": em.num_vars, "n_rows": em.num_rows, "n_int": n_int,
-            "kind": "MILP" if n_int else "LP", "fingerprint": fingerprint(em), "text_key": _text_key(text),
+            "features": sorted(set(draft.features)),
+            "n_vars": em.num_vars,
+            "n_rows": em.num_rows,
+            "n_int": n_int,
+            "kind": "MILP" if n_int else "LP",
+            "fingerprint": fingerprint(em),
+            "text_key": _text_key(text),
         }
         return Record(
-            id=f"{family}-{seed}-{index:06d}", family=family, difficulty=difficulty, question=text,
-            ir=f.to_dict(), code=to_pyomo_code(f, solver=solver_name), answer=answer, status=status, meta=meta,
+            id=f"{family}-{seed}-{index:06d}",
+            family=family,
+            difficulty=difficulty,
+            question=text,
+            ir=f.to_dict(),
+            code=to_pyomo_code(f, solver=solver_name),
+            answer=answer,
+            status=status,
+            meta=meta,
         )
     hint = ""
     if status == "unbounded":
@@ -439,7 +524,9 @@ class _Task:
     difficulty: str
 
 
-def _plan(families: Sequence[str], difficulties: Sequence[str], start: int, count: int) -> list[_Task]:
+def _plan(
+    families: Sequence[str], difficulties: Sequence[str], start: int, count: int
+) -> list[_Task]:
     out = []
     for k in range(start, start + count):
         fam = families[k % len(families)]
@@ -450,7 +537,14 @@ def _plan(families: Sequence[str], difficulties: Sequence[str], start: int, coun
 
 def _run_task(args: tuple[_Task, int, int | None, str]) -> Record:
     task, seed, size, status = args
-    return generate_record(task.family, seed=seed, index=task.index, difficulty=task.difficulty, size=size, status=status)
+    return generate_record(
+        task.family,
+        seed=seed,
+        index=task.index,
+        difficulty=task.difficulty,
+        size=size,
+        status=status,
+    )
 
 
 def iter_generate(
@@ -489,7 +583,9 @@ def iter_generate(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("fork")
+        )
     try:
         while kept < n:
             if start >= budget:
@@ -497,7 +593,12 @@ def iter_generate(
                     f"only {kept} unique problems after {start} candidates for families {names}; these families "
                     "have too few distinct instances at this size: add families or difficulties, or drop --size"
                 )
-            todo = _plan(names, difficulties, start, min(chunk, max(n - kept, 1) + 8 if workers == 1 else chunk))
+            todo = _plan(
+                names,
+                difficulties,
+                start,
+                min(chunk, max(n - kept, 1) + 8 if workers == 1 else chunk),
+            )
             start += len(todo)
             args = [(t, seed, size, status) for t in todo]
             results: Iterable[Record] = pool.map(_run_task, args) if pool else map(_run_task, args)
@@ -529,7 +630,15 @@ def generate(
 ) -> list[Record]:
     """:func:`iter_generate` collected into a list (``on_record`` sees each as it comes)."""
     out = []
-    for rec in iter_generate(families, n=n, seed=seed, difficulties=difficulties, size=size, status=status, workers=workers):
+    for rec in iter_generate(
+        families,
+        n=n,
+        seed=seed,
+        difficulties=difficulties,
+        size=size,
+        status=status,
+        workers=workers,
+    ):
         out.append(rec)
         if on_record is not None:
             on_record(rec)
@@ -543,11 +652,23 @@ def reword(record: Record, text_seed: int) -> str:
     writes it with a different phrasing stream. Useful to give one model several texts.
     """
     if record.status != "optimal":
-        raise DataError(f"record {record.id!r} is a {record.status} variant; reword works on optimal records only")
+        raise DataError(
+            f"record {record.id!r} is a {record.status} variant; reword works on optimal records only"
+        )
     spec = get_family(record.family)
     meta = record.meta
     size = meta.get("size_arg")
-    rng = random.Random(_derive(meta["seed"], record.family, meta["index"], meta["attempt"], record.difficulty, size, "data"))
+    rng = random.Random(
+        _derive(
+            meta["seed"],
+            record.family,
+            meta["index"],
+            meta["attempt"],
+            record.difficulty,
+            size,
+            "data",
+        )
+    )
     text_rng = random.Random(_derive(text_seed, record.id, "reword"))
     draft = spec.build(Ctx(rng, Phraser(text_rng), record.difficulty, size))  # type: ignore[arg-type]
     return render_text(draft, text_rng)

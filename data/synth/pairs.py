@@ -47,10 +47,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from optiscribe.data.synth.generate import Record, _derive, fingerprint, family_names, generate_record, solve_formulation
+from optiscribe.data.synth.generate import (
+    Record,
+    _derive,
+    family_names,
+    fingerprint,
+    generate_record,
+    solve_formulation,
+)
 from optiscribe.solvers.errors import DataError
 
-__all__ = ["Pair", "TRANSFORMS", "Transform", "apply_transform", "iter_pairs", "make_pairs"]
+__all__ = ["TRANSFORMS", "Pair", "Transform", "apply_transform", "iter_pairs", "make_pairs"]
 
 IR = dict[str, Any]
 
@@ -85,9 +92,16 @@ class Pair:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "source_id": self.source_id, "family": self.family, "transformation": self.transformation,
-            "equivalent": self.equivalent, "level": self.level, "reference": self.reference, "candidate": self.candidate,
-            "reference_answer": self.reference_answer, "candidate_answer": self.candidate_answer,
+            "id": self.id,
+            "source_id": self.source_id,
+            "family": self.family,
+            "transformation": self.transformation,
+            "equivalent": self.equivalent,
+            "level": self.level,
+            "reference": self.reference,
+            "candidate": self.candidate,
+            "reference_answer": self.reference_answer,
+            "candidate_answer": self.candidate_answer,
             "answer_factor": self.answer_factor,
         }
 
@@ -97,11 +111,28 @@ class Pair:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Pair:
         try:
-            return cls(**{k: d[k] for k in (
-                "id", "source_id", "family", "transformation", "equivalent", "level", "reference", "candidate",
-                "reference_answer", "candidate_answer")}, answer_factor=float(d.get("answer_factor", 1.0)))
+            return cls(
+                **{
+                    k: d[k]
+                    for k in (
+                        "id",
+                        "source_id",
+                        "family",
+                        "transformation",
+                        "equivalent",
+                        "level",
+                        "reference",
+                        "candidate",
+                        "reference_answer",
+                        "candidate_answer",
+                    )
+                },
+                answer_factor=float(d.get("answer_factor", 1.0)),
+            )
         except KeyError as exc:
-            raise DataError(f"pair record lacks the key {exc.args[0]!r}; was it written by 'optiscribe data pairs'?") from None
+            raise DataError(
+                f"pair record lacks the key {exc.args[0]!r}; was it written by 'optiscribe data pairs'?"
+            ) from None
 
 
 # ------------------------------------------------------------------------------- AST helpers
@@ -129,7 +160,10 @@ def _bindings(for_each: str) -> list[tuple[tuple[str, ...], str]]:
 
 
 def _for_each_text(bindings: Iterable[tuple[tuple[str, ...], str]]) -> str:
-    return ", ".join(f"{names[0] if len(names) == 1 else '(' + ', '.join(names) + ')'} in {s}" for names, s in bindings)
+    return ", ".join(
+        f"{names[0] if len(names) == 1 else '(' + ', '.join(names) + ')'} in {s}"
+        for names, s in bindings
+    )
 
 
 def _constraint_names_used(ir: IR) -> set[str]:
@@ -192,7 +226,11 @@ def _ineq_constraints(ir: IR) -> list[int]:
     out = []
     for i, c in enumerate(ir["constraints"]):
         node = ast.parse(c["expression"], mode="eval").body
-        if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.LtE, ast.GtE)):
+        if (
+            isinstance(node, ast.Compare)
+            and len(node.ops) == 1
+            and isinstance(node.ops[0], (ast.LtE, ast.GtE))
+        ):
             out.append(i)
     return out
 
@@ -204,8 +242,12 @@ def _rename(ir: IR, rng: random.Random, rec: Record) -> IR | None:
     ir = copy.deepcopy(ir)
     taken = _all_names(ir)
     mapping: dict[str, str] = {}
-    stems = {"sets": rng.choice(["SET", "IDX", "G"]), "parameters": rng.choice(["p", "data", "k"]),
-             "variables": rng.choice(["v", "y", "dv"]), "constraints": rng.choice(["c", "row", "con"])}
+    stems = {
+        "sets": rng.choice(["SET", "IDX", "G"]),
+        "parameters": rng.choice(["p", "data", "k"]),
+        "variables": rng.choice(["v", "y", "dv"]),
+        "constraints": rng.choice(["c", "row", "con"]),
+    }
     for kind, stem in stems.items():
         for n, item in enumerate(ir[kind], 1):
             new = f"{stem}{n}"
@@ -215,7 +257,7 @@ def _rename(ir: IR, rng: random.Random, rec: Record) -> IR | None:
     elems: dict[str, str] = {}
     for s in ir["sets"]:
         for e in s.get("elements") or []:
-            for comp in (e if isinstance(e, list) else [e]):
+            for comp in e if isinstance(e, list) else [e]:
                 if isinstance(comp, str) and comp not in elems:
                     elems[comp] = f"e{len(elems) + 1}"
 
@@ -232,7 +274,9 @@ def _rename(ir: IR, rng: random.Random, rec: Record) -> IR | None:
     for s in ir["sets"]:
         s["name"] = mapping[s["name"]]
         if s.get("elements") is not None:
-            s["elements"] = [[el(c) for c in e] if isinstance(e, list) else el(e) for e in s["elements"]]
+            s["elements"] = [
+                [el(c) for c in e] if isinstance(e, list) else el(e) for e in s["elements"]
+            ]
     for p in ir["parameters"]:
         p["name"] = mapping[p["name"]]
         p["index"] = [mapping[i] for i in p.get("index", [])]
@@ -277,7 +321,9 @@ def _row_scaling(ir: IR, rng: random.Random, rec: Record) -> IR | None:
     ir = copy.deepcopy(ir)
     if not ir["constraints"]:
         return None
-    for i in rng.sample(range(len(ir["constraints"])), rng.randint(1, min(3, len(ir["constraints"])))):
+    for i in rng.sample(
+        range(len(ir["constraints"])), rng.randint(1, min(3, len(ir["constraints"])))
+    ):
         c = ir["constraints"][i]
         c["expression"] = _scale_compare(c["expression"], rng.choice([2, 3, 4, 5, 10, 0.5, 0.25]))
     return ir
@@ -287,7 +333,9 @@ def _sign_flip(ir: IR, rng: random.Random, rec: Record) -> IR | None:
     ir = copy.deepcopy(ir)
     if not ir["constraints"]:
         return None
-    for i in rng.sample(range(len(ir["constraints"])), rng.randint(1, min(3, len(ir["constraints"])))):
+    for i in rng.sample(
+        range(len(ir["constraints"])), rng.randint(1, min(3, len(ir["constraints"])))
+    ):
         c = ir["constraints"][i]
         c["expression"] = _scale_compare(c["expression"], -1)
     return ir
@@ -315,8 +363,16 @@ def _slack(ir: IR, rng: random.Random, rec: Record) -> IR | None:
     binds = _bindings(c["for_each"]) if c.get("for_each") else []
     idx_names = [n for names, _ in binds for n in names]
     ref = f"{name}[{', '.join(idx_names)}]" if idx_names else name
-    ir["variables"].append({"name": name, "description": f"slack of {c['name']}", "index": [s for _, s in binds],
-                            "domain": "continuous", "lower": 0, "upper": None})
+    ir["variables"].append(
+        {
+            "name": name,
+            "description": f"slack of {c['name']}",
+            "index": [s for _, s in binds],
+            "domain": "continuous",
+            "lower": 0,
+            "upper": None,
+        }
+    )
     sign = "+" if isinstance(node.ops[0], ast.LtE) else "-"
     lhs, rhs = ast.unparse(node.left), ast.unparse(node.comparators[0])
     c["expression"] = f"{lhs} {sign} {ref} == {rhs}"
@@ -326,11 +382,25 @@ def _slack(ir: IR, rng: random.Random, rec: Record) -> IR | None:
 def _objective_variable(ir: IR, rng: random.Random, rec: Record) -> IR | None:
     ir = copy.deepcopy(ir)
     name = _fresh(ir, "obj_value")
-    ir["variables"].append({"name": name, "description": "value of the objective", "index": [],
-                            "domain": "continuous", "lower": None, "upper": None})
-    ir["constraints"].append({"name": _fresh(ir, "define_objective"), "description": "objective definition",
-                              "for_each": None, "condition": None,
-                              "expression": f"{name} == {ir['objective']['expression']}"})
+    ir["variables"].append(
+        {
+            "name": name,
+            "description": "value of the objective",
+            "index": [],
+            "domain": "continuous",
+            "lower": None,
+            "upper": None,
+        }
+    )
+    ir["constraints"].append(
+        {
+            "name": _fresh(ir, "define_objective"),
+            "description": "objective definition",
+            "for_each": None,
+            "condition": None,
+            "expression": f"{name} == {ir['objective']['expression']}",
+        }
+    )
     ir["objective"]["expression"] = name
     return ir
 
@@ -348,8 +418,11 @@ def _objective_scaling(ir: IR, rng: random.Random, rec: Record) -> IR | None:
 
 def _split_variable(ir: IR, rng: random.Random, rec: Record) -> IR | None:
     ir = copy.deepcopy(ir)
-    options = [v for v in ir["variables"] if v["domain"] != "binary" and v.get("lower") in (0, 0.0)
-               and v.get("upper") is None]
+    options = [
+        v
+        for v in ir["variables"]
+        if v["domain"] != "binary" and v.get("lower") in (0, 0.0) and v.get("upper") is None
+    ]
     if not options:
         return None
     v = rng.choice(options)
@@ -380,7 +453,7 @@ def _split_variable(ir: IR, rng: random.Random, rec: Record) -> IR | None:
     pos = ir["variables"].index(v)
     va = {**v, "name": a, "description": f"first part of {old}"}
     vb = {**v, "name": b, "description": f"second part of {old}"}
-    ir["variables"][pos:pos + 1] = [va, vb]
+    ir["variables"][pos : pos + 1] = [va, vb]
     return ir
 
 
@@ -424,19 +497,30 @@ def _change_literal(ir: IR, rng: random.Random) -> IR | None:
     options = []
     for i, c in enumerate(ir["constraints"]):
         for node in ast.walk(ast.parse(c["expression"], mode="eval")):
-            if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, (int, float))
+                and not isinstance(node.value, bool)
+            ):
                 options.append(i)
                 break
     if not options:
         return None
     c = ir["constraints"][rng.choice(options)]
-    consts = [n for n in ast.walk(ast.parse(c["expression"], mode="eval")) if isinstance(n, ast.Constant)
-              and isinstance(n.value, (int, float))]
+    consts = [
+        n
+        for n in ast.walk(ast.parse(c["expression"], mode="eval"))
+        if isinstance(n, ast.Constant) and isinstance(n.value, (int, float))
+    ]
     target = rng.randrange(len(consts))
     seen = [-1]
 
     def fix(node: ast.AST) -> ast.AST:
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool)
+        ):
             seen[0] += 1
             if seen[0] == target:
                 return ast.copy_location(ast.Constant(_perturb(node.value, rng)), node)
@@ -490,33 +574,42 @@ def _unrelated(ir: IR, rng: random.Random, rec: Record) -> IR | None:
     if rec.answer is None:
         return None
     others = [f for f in family_names() if f != rec.family]
-    other = generate_record(rng.choice(others), seed=_derive(rec.id, "unrelated"), index=rng.randrange(10_000),
-                            difficulty=rng.choice(["easy", "medium"]))
+    other = generate_record(
+        rng.choice(others),
+        seed=_derive(rec.id, "unrelated"),
+        index=rng.randrange(10_000),
+        difficulty=rng.choice(["easy", "medium"]),
+    )
     assert other.answer is not None
     cand = copy.deepcopy(other.ir)
     offset = rec.answer - other.answer
     cand["objective"]["expression"] = f"({cand['objective']['expression']}) + {offset!r}"
-    cand["objective"]["description"] = f"{cand['objective'].get('description', '')} shifted by a constant"
+    cand["objective"]["description"] = (
+        f"{cand['objective'].get('description', '')} shifted by a constant"
+    )
     return cand
 
 
-TRANSFORMS: dict[str, Transform] = {t.name: t for t in (
-    Transform("rename", True, "strict", _rename),
-    Transform("reorder", True, "strict", _reorder),
-    Transform("row_scaling", True, "strict", _row_scaling),
-    Transform("sign_flip", True, "strict", _sign_flip),
-    Transform("binary_as_integer", True, "strict", _binary_as_integer),
-    Transform("slack_variable", True, "normalized", _slack),
-    Transform("objective_variable", True, "normalized", _objective_variable),
-    Transform("objective_scaling", True, "normalized", _objective_scaling),
-    Transform("split_variable", True, "none", _split_variable),
-    Transform("remove_constraint", False, "normalized", _remove_constraint),
-    Transform("change_coefficient", False, "normalized", _change_coefficient),
-    Transform("relax_integrality", False, "normalized", _relax_integrality),
-    Transform("flip_sense", False, "normalized", _flip_sense),
-    Transform("flip_inequality", False, "normalized", _flip_inequality),
-    Transform("unrelated_same_optimum", False, "normalized", _unrelated),
-)}
+TRANSFORMS: dict[str, Transform] = {
+    t.name: t
+    for t in (
+        Transform("rename", True, "strict", _rename),
+        Transform("reorder", True, "strict", _reorder),
+        Transform("row_scaling", True, "strict", _row_scaling),
+        Transform("sign_flip", True, "strict", _sign_flip),
+        Transform("binary_as_integer", True, "strict", _binary_as_integer),
+        Transform("slack_variable", True, "normalized", _slack),
+        Transform("objective_variable", True, "normalized", _objective_variable),
+        Transform("objective_scaling", True, "normalized", _objective_scaling),
+        Transform("split_variable", True, "none", _split_variable),
+        Transform("remove_constraint", False, "normalized", _remove_constraint),
+        Transform("change_coefficient", False, "normalized", _change_coefficient),
+        Transform("relax_integrality", False, "normalized", _relax_integrality),
+        Transform("flip_sense", False, "normalized", _flip_sense),
+        Transform("flip_inequality", False, "normalized", _flip_inequality),
+        Transform("unrelated_same_optimum", False, "normalized", _unrelated),
+    )
+}
 
 
 def apply_transform(name: str, record: Record, *, seed: int = 0) -> IR | None:
@@ -524,7 +617,9 @@ def apply_transform(name: str, record: Record, *, seed: int = 0) -> IR | None:
     try:
         t = TRANSFORMS[name]
     except KeyError:
-        raise DataError(f"unknown transformation {name!r}; known: {', '.join(TRANSFORMS)}") from None
+        raise DataError(
+            f"unknown transformation {name!r}; known: {', '.join(TRANSFORMS)}"
+        ) from None
     rng = random.Random(_derive(seed, record.id, name))
     return t.apply(record.ir, rng, record)
 
@@ -532,7 +627,11 @@ def apply_transform(name: str, record: Record, *, seed: int = 0) -> IR | None:
 def _objective_factor(ir: IR) -> float:
     text = ir["objective"]["expression"]
     node = ast.parse(text, mode="eval").body
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and isinstance(node.left, ast.Constant):
+    if (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Mult)
+        and isinstance(node.left, ast.Constant)
+    ):
         return float(node.left.value)
     return 1.0
 
@@ -581,16 +680,22 @@ def make_pairs(
             try:
                 cf = Formulation.from_dict(cand)
                 em = cf.expand()
-            except Exception as exc:  # noqa: BLE001 - report which transformation broke the model
-                raise DataError(f"transformation {name!r} made an invalid model from {record.id!r}: {exc}") from exc
+            except Exception as exc:
+                raise DataError(
+                    f"transformation {name!r} made an invalid model from {record.id!r}: {exc}"
+                ) from exc
             if t.equivalent:
                 break
             if fingerprint(em) != ref_fp:
                 if not (solve and name in _NEEDS_NEW_OPTIMUM):
                     break
                 res = solve_formulation(cf)
-                same = (res.termination is Termination.OPTIMAL and res.objective is not None and record.answer is not None
-                        and abs(res.objective - record.answer) <= 1e-6 * max(1.0, abs(record.answer)))
+                same = (
+                    res.termination is Termination.OPTIMAL
+                    and res.objective is not None
+                    and record.answer is not None
+                    and abs(res.objective - record.answer) <= 1e-6 * max(1.0, abs(record.answer))
+                )
                 if not same:
                     break
             cand = None
@@ -600,20 +705,36 @@ def make_pairs(
         cand_answer: float | None = None
         if solve:
             res = solve_formulation(Formulation.from_dict(cand))
-            cand_answer = float(res.objective) if res.termination is Termination.OPTIMAL and res.objective is not None else None
+            cand_answer = (
+                float(res.objective)
+                if res.termination is Termination.OPTIMAL and res.objective is not None
+                else None
+            )
             must_match = t.equivalent or name == "unrelated_same_optimum"
             if must_match and record.answer is not None:
                 expected = record.answer * factor
-                if cand_answer is None or abs(cand_answer - expected) > 1e-6 * max(1.0, abs(expected)):
+                if cand_answer is None or abs(cand_answer - expected) > 1e-6 * max(
+                    1.0, abs(expected)
+                ):
                     raise DataError(
                         f"transformation {name!r} on {record.id!r} should keep the optimum {expected} but the candidate "
                         f"gives {cand_answer} ({res.termination.value}); this is a bug in synth_pairs"
                     )
-        pairs.append(Pair(
-            id=f"{record.id}:{name}", source_id=record.id, family=record.family, transformation=name,
-            equivalent=t.equivalent, level=t.level, reference=record.ir, candidate=cand,
-            reference_answer=record.answer, candidate_answer=cand_answer, answer_factor=factor,
-        ))
+        pairs.append(
+            Pair(
+                id=f"{record.id}:{name}",
+                source_id=record.id,
+                family=record.family,
+                transformation=name,
+                equivalent=t.equivalent,
+                level=t.level,
+                reference=record.ir,
+                candidate=cand,
+                reference_answer=record.answer,
+                candidate_answer=cand_answer,
+                answer_factor=factor,
+            )
+        )
     return pairs
 
 
@@ -646,8 +767,12 @@ def iter_pairs(
     from concurrent.futures import ProcessPoolExecutor
 
     todo = list(jobs)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("fork")
+    ) as pool:
         # map keeps input order; the chunks amortise the pickling of records and pairs.
-        done = iter(pool.map(_pairs_job, [j for j in todo if j[0].status == "optimal"], chunksize=4))
+        done = iter(
+            pool.map(_pairs_job, [j for j in todo if j[0].status == "optimal"], chunksize=4)
+        )
         for job in todo:
             yield next(done) if job[0].status == "optimal" else []

@@ -55,15 +55,40 @@ _TEXT_SCHEMA = {
     "type": "json_schema",
     "json_schema": {
         "name": "paraphrase",
-        "schema": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"],
-                   "additionalProperties": False},
+        "schema": {
+            "type": "object",
+            "properties": {"text": {"type": "string"}},
+            "required": ["text"],
+            "additionalProperties": False,
+        },
         "strict": True,
     },
 }
 _WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-    "eighteen": 18, "nineteen": 19, "twenty": 20, "a dozen": 12, "two dozen": 24, "half a dozen": 6, "twice": 2,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "a dozen": 12,
+    "two dozen": 24,
+    "half a dozen": 6,
+    "twice": 2,
 }
 _NUM = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])-?\d+(?:\.\d+)?")
 
@@ -96,7 +121,7 @@ def _extract_text(answer: str) -> str:
 
     try:
         data = extract_json(answer)
-    except Exception:  # noqa: BLE001 - plain-text servers answer with the text itself
+    except Exception:
         return answer.strip()
     if isinstance(data, dict) and isinstance(data.get("text"), str):
         return data["text"].strip()
@@ -112,7 +137,9 @@ def llm_formulator(llm: Completer, *, temperature: float = 0.0) -> Callable[[str
 
         answer = llm.complete(
             [{"role": "system", "content": FORMULATE_SYSTEM}, {"role": "user", "content": text}],
-            n=1, temperature=temperature, response_format=json_schema_format(Formulation, strict=False),
+            n=1,
+            temperature=temperature,
+            response_format=json_schema_format(Formulation, strict=False),
         )[0]
         return Formulation.from_dict(extract_json(answer))
 
@@ -137,11 +164,18 @@ def paraphrase(
     another optimum. Accepted records get the id ``<id>~p<k>`` and ``meta['paraphrase_of']``.
     """
     if record.status != "optimal" or record.answer is None:
-        raise DataError(f"record {record.id!r} has no optimum ({record.status}); paraphrase needs a solved record")
+        raise DataError(
+            f"record {record.id!r} has no optimum ({record.status}); paraphrase needs a solved record"
+        )
     forward = formulator or llm_formulator(llm)
     answers = llm.complete(
-        [{"role": "system", "content": PARAPHRASE_SYSTEM}, {"role": "user", "content": record.question}],
-        n=n, temperature=temperature, response_format=_TEXT_SCHEMA,
+        [
+            {"role": "system", "content": PARAPHRASE_SYSTEM},
+            {"role": "user", "content": record.question},
+        ],
+        n=n,
+        temperature=temperature,
+        response_format=_TEXT_SCHEMA,
     )
     original_numbers = numbers_in(record.question)
     accepted: list[Record] = []
@@ -154,27 +188,37 @@ def paraphrase(
         if check_numbers:
             lost = sorted(original_numbers - numbers_in(text))
             if lost:
-                rejected.append(f"numbers missing from the paraphrase: {', '.join(f'{x:g}' for x in lost[:5])}")
+                rejected.append(
+                    f"numbers missing from the paraphrase: {', '.join(f'{x:g}' for x in lost[:5])}"
+                )
                 continue
         try:
             f = forward(text)
             res = solve_formulation(f)
-        except Exception as exc:  # noqa: BLE001 - any failure of the forward step rejects this candidate
+        except Exception as exc:
             rejected.append(f"forward formulation failed: {str(exc).splitlines()[0][:200]}")
             continue
         if res.objective is None or not res.is_optimal:
             rejected.append(f"forward model is {res.termination.value}")
             continue
         if abs(res.objective - record.answer) > rtol * max(1.0, abs(record.answer)):
-            rejected.append(f"forward optimum {res.objective:g} differs from the record's {record.answer:g}")
+            rejected.append(
+                f"forward optimum {res.objective:g} differs from the record's {record.answer:g}"
+            )
             continue
-        meta = {**record.meta, "paraphrase_of": record.id, "llm": getattr(llm, "name", type(llm).__name__)}
+        meta = {
+            **record.meta,
+            "paraphrase_of": record.id,
+            "llm": getattr(llm, "name", type(llm).__name__),
+        }
         meta.pop("text_key", None)
         accepted.append(replace(record, id=f"{record.id}~p{k + 1}", question=text, meta=meta))
     return ParaphraseReport(record.id, tuple(accepted), tuple(rejected))
 
 
-def paraphrase_all(records: Iterable[Record], llm: Completer, **options: Any) -> Iterator[ParaphraseReport]:
+def paraphrase_all(
+    records: Iterable[Record], llm: Completer, **options: Any
+) -> Iterator[ParaphraseReport]:
     """:func:`paraphrase` over many records (skips infeasible/unbounded ones)."""
     for rec in records:
         if rec.status == "optimal" and rec.answer is not None:

@@ -21,8 +21,12 @@ __all__ = ["compute_stats", "stats_markdown"]
 def _summary(values: list[float]) -> dict[str, float]:
     if not values:
         return {"min": 0, "median": 0, "mean": 0, "max": 0}
-    return {"min": min(values), "median": statistics.median(values), "mean": round(statistics.fmean(values), 1),
-            "max": max(values)}
+    return {
+        "min": min(values),
+        "median": statistics.median(values),
+        "mean": round(statistics.fmean(values), 1),
+        "max": max(values),
+    }
 
 
 def compute_stats(records: Iterable[Record | Mapping[str, Any]]) -> dict[str, Any]:
@@ -54,8 +58,13 @@ def compute_stats(records: Iterable[Record | Mapping[str, Any]]) -> dict[str, An
         "n_vars": _summary([float(r.meta.get("n_vars", 0)) for r in recs]),
         "n_rows": _summary([float(r.meta.get("n_rows", 0)) for r in recs]),
         "per_family": {
-            fam: {"records": len(d["vars"]), "vars": _summary(d["vars"]), "rows": _summary(d["rows"]),
-                  "int_vars": _summary(d["ints"]), "words": _summary(d["words"])}
+            fam: {
+                "records": len(d["vars"]),
+                "vars": _summary(d["vars"]),
+                "rows": _summary(d["rows"]),
+                "int_vars": _summary(d["ints"]),
+                "words": _summary(d["words"]),
+            }
             for fam, d in sorted(per_family.items())
         },
     }
@@ -71,14 +80,21 @@ def stats_markdown(stats: Mapping[str, Any]) -> str:
     for key in ("difficulty", "status", "kind"):
         out.append(f"- {key}: " + ", ".join(f"{k} {v}" for k, v in stats[key].items()))
     w, c = stats["text_words"], stats["text_chars"]
-    out.append(f"- text length: {_fmt(w['min'])}–{_fmt(w['max'])} words (median {_fmt(w['median'])}, "
-               f"mean {_fmt(w['mean'])}); {_fmt(c['min'])}–{_fmt(c['max'])} characters")
-    out += ["", "| family | records | variables (median / max) | rows (median / max) | integer vars (median) | words (median) |",
-            "|---|---|---|---|---|---|"]
+    out.append(
+        f"- text length: {_fmt(w['min'])}–{_fmt(w['max'])} words (median {_fmt(w['median'])}, "
+        f"mean {_fmt(w['mean'])}); {_fmt(c['min'])}–{_fmt(c['max'])} characters"
+    )
+    out += [
+        "",
+        "| family | records | variables (median / max) | rows (median / max) | integer vars (median) | words (median) |",
+        "|---|---|---|---|---|---|",
+    ]
     for fam, d in stats["per_family"].items():
-        out.append(f"| {fam} | {d['records']} | {_fmt(d['vars']['median'])} / {_fmt(d['vars']['max'])} | "
-                   f"{_fmt(d['rows']['median'])} / {_fmt(d['rows']['max'])} | {_fmt(d['int_vars']['median'])} | "
-                   f"{_fmt(d['words']['median'])} |")
+        out.append(
+            f"| {fam} | {d['records']} | {_fmt(d['vars']['median'])} / {_fmt(d['vars']['max'])} | "
+            f"{_fmt(d['rows']['median'])} / {_fmt(d['rows']['max'])} | {_fmt(d['int_vars']['median'])} | "
+            f"{_fmt(d['words']['median'])} |"
+        )
     out += ["", "| constraint type | records using it |", "|---|---|"]
     out += [f"| {k} | {v} |" for k, v in stats["constraint_types"].items()]
     return "\n".join(out) + "\n"

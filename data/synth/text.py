@@ -19,23 +19,77 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Phraser", "Money", "a_an", "fmt_number", "plural", "join_list", "sentence"]
+__all__ = ["Money", "Phraser", "a_an", "fmt_number", "join_list", "plural", "sentence"]
 
 _SMALL_WORDS = (
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen", "twenty",
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
 )
-_FRACTION_WORDS = {0.5: "half", 0.25: "a quarter", 0.75: "three quarters", 1 / 3: "a third", 2 / 3: "two thirds"}
+_FRACTION_WORDS = {
+    0.5: "half",
+    0.25: "a quarter",
+    0.75: "three quarters",
+    1 / 3: "a third",
+    2 / 3: "two thirds",
+}
 
 _IRREGULAR = {
-    "person": "people", "child": "children", "foot": "feet", "tooth": "teeth", "loaf": "loaves",
-    "shelf": "shelves", "knife": "knives", "box": "boxes", "batch": "batches", "bus": "buses",
-    "series": "series", "sheep": "sheep", "fish": "fish", "kg": "kg", "g": "g", "mg": "mg",
-    "m": "m", "cm": "cm", "km": "km", "GB": "GB", "MWh": "MWh", "kWh": "kWh", "ml": "ml",
-    "lb": "lb", "m3": "m3", "ft": "ft", "in": "in", "mm": "mm", "Gbps": "Gbps", "kcal": "kcal",
-    "barrels": "barrels", "litres": "litres", "metres": "metres", "dollars": "dollars", "hours": "hours",
-    "MJ": "MJ", "TB": "TB",
+    "person": "people",
+    "child": "children",
+    "foot": "feet",
+    "tooth": "teeth",
+    "loaf": "loaves",
+    "shelf": "shelves",
+    "knife": "knives",
+    "box": "boxes",
+    "batch": "batches",
+    "bus": "buses",
+    "series": "series",
+    "sheep": "sheep",
+    "fish": "fish",
+    "kg": "kg",
+    "g": "g",
+    "mg": "mg",
+    "m": "m",
+    "cm": "cm",
+    "km": "km",
+    "GB": "GB",
+    "MWh": "MWh",
+    "kWh": "kWh",
+    "ml": "ml",
+    "lb": "lb",
+    "m3": "m3",
+    "ft": "ft",
+    "in": "in",
+    "mm": "mm",
+    "Gbps": "Gbps",
+    "kcal": "kcal",
+    "barrels": "barrels",
+    "litres": "litres",
+    "metres": "metres",
+    "dollars": "dollars",
+    "hours": "hours",
+    "MJ": "MJ",
+    "TB": "TB",
 }
 
 
@@ -142,7 +196,11 @@ class Phraser:
         """Expand ``[a|b]`` alternatives (nested), then fill ``{slot}`` values."""
         text = self._choose(template)
         if slots:
-            text = re.sub(r"\{(\w+)\}", lambda m: str(slots[m.group(1)]) if m.group(1) in slots else m.group(0), text)
+            text = re.sub(
+                r"\{(\w+)\}",
+                lambda m: str(slots[m.group(1)]) if m.group(1) in slots else m.group(0),
+                text,
+            )
         return text
 
     def s(self, template: str, **slots: object) -> str:
@@ -157,7 +215,7 @@ class Phraser:
             if m is None:
                 return text
             choice = self.rng.choice(m.group(1).split("|"))
-            text = text[: m.start()] + choice + text[m.end():]
+            text = text[: m.start()] + choice + text[m.end() :]
 
     # -- numbers --------------------------------------------------------------------------
 

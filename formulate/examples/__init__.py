@@ -53,7 +53,11 @@ def load_example(name: str) -> Example:
         import difflib
 
         close = difflib.get_close_matches(name, list(files), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else f"; available: {', '.join(sorted(files))}"
+        hint = (
+            f"; did you mean {', '.join(close)}?"
+            if close
+            else f"; available: {', '.join(sorted(files))}"
+        )
         raise DataError(f"no bundled example named {name!r}{hint}")
     try:
         data = yaml.safe_load(files[name].read_text(encoding="utf-8"))

@@ -71,7 +71,9 @@ def to_pyomo_code(f: Formulation, *, solver: str = "highs") -> str:
     lines.append("")
     sense = "pyo.maximize" if f.objective.sense == "maximize" else "pyo.minimize"
     lines.append(_comment("# Objective", f.objective.description))
-    lines.append(f"model.objective = pyo.Objective(expr={_expr(f.objective.expression)}, sense={sense})")
+    lines.append(
+        f"model.objective = pyo.Objective(expr={_expr(f.objective.expression)}, sense={sense})"
+    )
     lines.append("")
     if f.constraints:
         lines.append("# Constraints")
@@ -91,7 +93,9 @@ def to_pyomo_code(f: Formulation, *, solver: str = "highs") -> str:
             lines.append(f"    if not ({c.condition.strip()}):")
             lines.append("        return pyo.Constraint.Skip")
         lines.append(f"    return {body}")
-        lines.append(f"model.{c.name} = pyo.Constraint({', '.join(index_sets)}, rule={c.name}_rule)")
+        lines.append(
+            f"model.{c.name} = pyo.Constraint({', '.join(index_sets)}, rule={c.name}_rule)"
+        )
     lines += [
         "",
         f"result = pyo.SolverFactory({solver!r}).solve(model)",
@@ -110,7 +114,7 @@ def parse_objective(stdout: str) -> float | None:
     for line in stdout.splitlines():
         if line.startswith(OBJECTIVE_LABEL):
             try:
-                return float(line[len(OBJECTIVE_LABEL):].strip())
+                return float(line[len(OBJECTIVE_LABEL) :].strip())
             except ValueError:
                 return None
     return None
@@ -160,12 +164,14 @@ def _flat_entries(p: Parameter, sets: Mapping[str, SetDef]) -> dict[Any, float]:
         for row in vals:
             raw.append((tuple(row[:-1]), row[-1]))
     else:
+
         def walk(obj: Any, prefix: tuple[Any, ...]) -> None:
             if len(prefix) == arity:
                 raw.append((prefix, obj))
                 return
             for k, v in obj.items():
                 walk(v, (*prefix, k))
+
         walk(vals, ())
     lookups = [_lookup(s) for s in infos]
     out: dict[Any, float] = {}
@@ -173,7 +179,7 @@ def _flat_entries(p: Parameter, sets: Mapping[str, SetDef]) -> dict[Any, float]:
         typed: list[Any] = []
         pos = 0
         for lk, d in zip(lookups, dims):
-            comps = tuple(str(c) for c in key[pos:pos + d])
+            comps = tuple(str(c) for c in key[pos : pos + d])
             pos += d
             if comps not in lk:
                 raise DataError(
@@ -215,7 +221,9 @@ def _variable(v: Variable, sets: Mapping[str, SetDef]) -> list[str]:
     index = ", ".join(v.index)
     head = f"pyo.Var({index + ', ' if index else ''}"
     lo, hi = v.lower, v.upper
-    domain = {"continuous": "pyo.Reals", "integer": "pyo.Integers", "binary": "pyo.Binary"}[v.domain]
+    domain = {"continuous": "pyo.Reals", "integer": "pyo.Integers", "binary": "pyo.Binary"}[
+        v.domain
+    ]
     out: list[str] = []
     if v.domain == "binary" and lo in (0, 0.0, None) and hi in (None, 1, 1.0):
         decl = f"{head}domain=pyo.Binary)"
@@ -247,8 +255,11 @@ class _Chains(ast.NodeTransformer):
         else:
             return node
         call = ast.Call(
-            func=ast.Attribute(value=ast.Name("pyo", ast.Load()), attr="inequality", ctx=ast.Load()),
-            args=[lo, mid, hi], keywords=[],
+            func=ast.Attribute(
+                value=ast.Name("pyo", ast.Load()), attr="inequality", ctx=ast.Load()
+            ),
+            args=[lo, mid, hi],
+            keywords=[],
         )
         return ast.copy_location(call, node)
 

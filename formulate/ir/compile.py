@@ -47,13 +47,20 @@ def compile_expanded(em: ExpandedModel) -> pyo.ConcreteModel:
     try:
         for s in f.sets:
             info = em.sets[s.name]
-            m.add_component(s.name, pyo.Set(initialize=list(info.members), ordered=True, dimen=info.dimen, doc=s.description))
+            m.add_component(
+                s.name,
+                pyo.Set(
+                    initialize=list(info.members), ordered=True, dimen=info.dimen, doc=s.description
+                ),
+            )
 
         domains = {"continuous": pyo.Reals, "integer": pyo.Integers, "binary": pyo.Binary}
         comps: dict[str, Any] = {}
         for v in f.variables:
             if v.index:
-                var = pyo.Var(*[m.component(n) for n in v.index], domain=domains[v.domain], doc=v.description)
+                var = pyo.Var(
+                    *[m.component(n) for n in v.index], domain=domains[v.domain], doc=v.description
+                )
             else:
                 var = pyo.Var(domain=domains[v.domain], doc=v.description)
             m.add_component(v.name, var)
@@ -73,12 +80,16 @@ def compile_expanded(em: ExpandedModel) -> pyo.ConcreteModel:
         def linear(terms: Any, const: float = 0.0) -> Any:
             items = [(vardata(k), c) for k, c in terms.items() if c != 0.0]
             return LinearExpression(
-                constant=const, linear_coefs=[c for _, c in items], linear_vars=[v for v, _ in items]
+                constant=const,
+                linear_coefs=[c for _, c in items],
+                linear_vars=[v for v, _ in items],
             )
 
         sense = pyo.minimize if f.objective.sense == "minimize" else pyo.maximize
         m.objective = pyo.Objective(
-            expr=linear(em.objective.terms, em.objective.const), sense=sense, doc=f.objective.description
+            expr=linear(em.objective.terms, em.objective.const),
+            sense=sense,
+            doc=f.objective.description,
         )
 
         by_family: dict[str, list[Any]] = {}
@@ -93,7 +104,12 @@ def compile_expanded(em: ExpandedModel) -> pyo.ConcreteModel:
                     con[_index(row.key)] = _bounded(linear(row.terms), row.lo, row.hi)
             elif rows:
                 row = rows[0]
-                m.add_component(c.name, pyo.Constraint(expr=_bounded(linear(row.terms), row.lo, row.hi), doc=c.description))
+                m.add_component(
+                    c.name,
+                    pyo.Constraint(
+                        expr=_bounded(linear(row.terms), row.lo, row.hi), doc=c.description
+                    ),
+                )
     except (ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise CompileError(f"Pyomo rejected the model {f.name!r}: {exc}") from exc
     return m

@@ -100,7 +100,12 @@ def _fmt_key(key: tuple[Any, ...]) -> str:
 
 
 def _table_from_values(
-    p_name: str, index: tuple[str, ...], values: Any, sets: Mapping[str, SetInfo], where: str, issues: list[Issue]
+    p_name: str,
+    index: tuple[str, ...],
+    values: Any,
+    sets: Mapping[str, SetInfo],
+    where: str,
+    issues: list[Issue],
 ) -> dict[tuple[Any, ...], float]:
     """Read a parameter table (nested mapping, rows, flat list or matrix) into key -> value."""
     infos = [sets[n] for n in index]
@@ -112,8 +117,14 @@ def _table_from_values(
             raw.append((prefix, obj))
             return
         if not isinstance(obj, Mapping):
-            issues.append(Issue(where, f"expected a mapping at key ({_fmt_key(prefix)}) but found {obj!r}; "
-                                       f"the table needs {arity} levels of keys", "bad_data"))
+            issues.append(
+                Issue(
+                    where,
+                    f"expected a mapping at key ({_fmt_key(prefix)}) but found {obj!r}; "
+                    f"the table needs {arity} levels of keys",
+                    "bad_data",
+                )
+            )
             return
         for k, v in obj.items():
             walk(v, (*prefix, k))
@@ -124,15 +135,28 @@ def _table_from_values(
         flat_numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
         if flat_numbers and len(infos) == 1 and infos[0].dimen == 1:
             if len(values) != len(infos[0].members):
-                issues.append(Issue(where, f"a list of {len(values)} numbers cannot fill set {index[0]!r} with "
-                                           f"{len(infos[0].members)} elements; give one value per element in set order "
-                                           "or a mapping element -> value", "missing_data"))
+                issues.append(
+                    Issue(
+                        where,
+                        f"a list of {len(values)} numbers cannot fill set {index[0]!r} with "
+                        f"{len(infos[0].members)} elements; give one value per element in set order "
+                        "or a mapping element -> value",
+                        "missing_data",
+                    )
+                )
                 return {}
             return {(m,): float(v) for m, v in zip(infos[0].members, values)}
         is_matrix = (
-            len(infos) == 2 and infos[0].dimen == 1 and infos[1].dimen == 1 and len(values) == len(infos[0].members)
-            and all(isinstance(r, list) and len(r) == len(infos[1].members)
-                    and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in r) for r in values)
+            len(infos) == 2
+            and infos[0].dimen == 1
+            and infos[1].dimen == 1
+            and len(values) == len(infos[0].members)
+            and all(
+                isinstance(r, list)
+                and len(r) == len(infos[1].members)
+                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in r)
+                for r in values
+            )
         )
         rows_ok = all(isinstance(r, list) and len(r) == arity + 1 for r in values)
         if is_matrix and rows_ok:
@@ -145,17 +169,35 @@ def _table_from_values(
                 for b, x in zip(infos[1].members, r)
             }
         if is_matrix and rows_ok:
-            issues.append(Issue(where, "the list of lists could be a matrix or a list of [key..., value] rows; "
-                                       "write the table as nested mappings to make it unambiguous", "bad_data"))
+            issues.append(
+                Issue(
+                    where,
+                    "the list of lists could be a matrix or a list of [key..., value] rows; "
+                    "write the table as nested mappings to make it unambiguous",
+                    "bad_data",
+                )
+            )
             return {}
         if not rows_ok:
-            issues.append(Issue(where, f"rows of a table must each be [{', '.join(['key'] * arity)}, value] "
-                                       f"({arity + 1} entries)", "bad_data"))
+            issues.append(
+                Issue(
+                    where,
+                    f"rows of a table must each be [{', '.join(['key'] * arity)}, value] "
+                    f"({arity + 1} entries)",
+                    "bad_data",
+                )
+            )
             return {}
         raw = [(tuple(r[:arity]), r[arity]) for r in values]
     else:
-        issues.append(Issue(where, f"parameter {p_name!r} is indexed by ({', '.join(index)}) but its values are a "
-                                   "single number; give a mapping element -> value, or drop the index", "bad_data"))
+        issues.append(
+            Issue(
+                where,
+                f"parameter {p_name!r} is indexed by ({', '.join(index)}) but its values are a "
+                "single number; give a mapping element -> value, or drop the index",
+                "bad_data",
+            )
+        )
         return {}
 
     table: dict[tuple[Any, ...], float] = {}
@@ -164,22 +206,32 @@ def _table_from_values(
         pos = 0
         bad = False
         for info in infos:
-            chunk = key[pos:pos + info.dimen]
+            chunk = key[pos : pos + info.dimen]
             pos += info.dimen
             found = info.find(chunk)
             if found is None:
                 shown = chunk[0] if len(chunk) == 1 else chunk
-                issues.append(Issue(where, f"key {shown!r} is not an element of set {info.name!r}", "bad_key"))
+                issues.append(
+                    Issue(where, f"key {shown!r} is not an element of set {info.name!r}", "bad_key")
+                )
                 bad = True
                 break
             resolved.extend(found if isinstance(found, tuple) else (found,))
         if bad:
             continue
         if isinstance(val, bool) or not isinstance(val, (int, float)):
-            issues.append(Issue(where, f"the value at ({_fmt_key(tuple(resolved))}) is {val!r}, not a number", "bad_data"))
+            issues.append(
+                Issue(
+                    where,
+                    f"the value at ({_fmt_key(tuple(resolved))}) is {val!r}, not a number",
+                    "bad_data",
+                )
+            )
             continue
         if math.isnan(val):
-            issues.append(Issue(where, f"the value at ({_fmt_key(tuple(resolved))}) is NaN", "bad_data"))
+            issues.append(
+                Issue(where, f"the value at ({_fmt_key(tuple(resolved))}) is NaN", "bad_data")
+            )
             continue
         rk = tuple(resolved)
         if rk in table:
@@ -191,7 +243,7 @@ def _table_from_values(
 def _keys_valid(key: tuple[Any, ...], infos: list[SetInfo]) -> bool:
     pos = 0
     for info in infos:
-        if info.find(key[pos:pos + info.dimen]) is None:
+        if info.find(key[pos : pos + info.dimen]) is None:
             return False
         pos += info.dimen
     return True
@@ -205,13 +257,25 @@ def _product_keys(index: tuple[str, ...], sets: Mapping[str, SetInfo]) -> list[t
     return keys
 
 
-def _check_index(kind: str, name: str, index: list[str], sets: Mapping[str, SetInfo], where: str, issues: list[Issue]) -> bool:
+def _check_index(
+    kind: str,
+    name: str,
+    index: list[str],
+    sets: Mapping[str, SetInfo],
+    where: str,
+    issues: list[Issue],
+) -> bool:
     ok = True
     for n in index:
         if n not in sets:
             hint = did_you_mean(n, sets, n=2) or (
-                f"; declared sets are: {', '.join(sets)}" if sets else "; declare it under 'sets'")
-            issues.append(Issue(where, f"{kind} {name!r} is indexed by unknown set {n!r}{hint}", "unknown_name"))
+                f"; declared sets are: {', '.join(sets)}" if sets else "; declare it under 'sets'"
+            )
+            issues.append(
+                Issue(
+                    where, f"{kind} {name!r} is indexed by unknown set {n!r}{hint}", "unknown_name"
+                )
+            )
             ok = False
     return ok
 
@@ -231,8 +295,14 @@ def expand(f: Formulation) -> ExpandedModel:
         arity = sum(sets[n].dimen for n in index)
         if not index:
             if not isinstance(p.values, (int, float)):
-                issues.append(Issue(where, "a parameter without 'index' must have a single number as its value; "
-                                           "for a table, list the sets it is indexed by under 'index'", "bad_data"))
+                issues.append(
+                    Issue(
+                        where,
+                        "a parameter without 'index' must have a single number as its value; "
+                        "for a table, list the sets it is indexed by under 'index'",
+                        "bad_data",
+                    )
+                )
                 continue
             params[p.name] = ParamInfo(p.name, (), 0, float(p.values), {}, None)
             continue
@@ -242,8 +312,14 @@ def expand(f: Formulation) -> ExpandedModel:
             if missing:
                 shown = "; ".join(f"({_fmt_key(k)})" for k in missing[:5])
                 more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-                issues.append(Issue(where, f"the table misses {len(missing)} entr{'y' if len(missing) == 1 else 'ies'}: "
-                                           f"{shown}{more}; add them, or set 'default' for sparse data", "missing_data"))
+                issues.append(
+                    Issue(
+                        where,
+                        f"the table misses {len(missing)} entr{'y' if len(missing) == 1 else 'ies'}: "
+                        f"{shown}{more}; add them, or set 'default' for sparse data",
+                        "missing_data",
+                    )
+                )
         params[p.name] = ParamInfo(p.name, index, arity, None, table, p.default)
 
     variables: dict[str, VarInfo] = {}
@@ -264,12 +340,24 @@ def expand(f: Formulation) -> ExpandedModel:
                 p_info = params.get(b)
                 if p_info is None:
                     hint = did_you_mean(b, params, n=2)
-                    issues.append(Issue(where, f"{side} bound {b!r} is neither a number nor a parameter{hint}", "unknown_name"))
+                    issues.append(
+                        Issue(
+                            where,
+                            f"{side} bound {b!r} is neither a number nor a parameter{hint}",
+                            "unknown_name",
+                        )
+                    )
                     resolved_bounds.append(None)
                     continue
                 if p_info.index != index:
-                    issues.append(Issue(where, f"{side} bound parameter {b!r} is indexed by ({', '.join(p_info.index)}) "
-                                               f"but the variable by ({', '.join(index)}); they must match", "arity"))
+                    issues.append(
+                        Issue(
+                            where,
+                            f"{side} bound parameter {b!r} is indexed by ({', '.join(p_info.index)}) "
+                            f"but the variable by ({', '.join(index)}); they must match",
+                            "arity",
+                        )
+                    )
                     resolved_bounds.append(None)
                     continue
                 resolved_bounds.append(p_info)
@@ -283,7 +371,13 @@ def expand(f: Formulation) -> ExpandedModel:
                 lo = 0.0 if lo is None else max(lo, 0.0)
                 hi = 1.0 if hi is None else min(hi, 1.0)
             if lo is not None and hi is not None and lo > hi:
-                issues.append(Issue(where, f"empty domain at ({_fmt_key(k)}): lower bound {lo:g} > upper bound {hi:g}", "bad_data"))
+                issues.append(
+                    Issue(
+                        where,
+                        f"empty domain at ({_fmt_key(k)}): lower bound {lo:g} > upper bound {hi:g}",
+                        "bad_data",
+                    )
+                )
             bounds[(v.name, k)] = (lo, hi)
 
     ev = Evaluator(sets, params, variables)
@@ -297,7 +391,9 @@ def expand(f: Formulation) -> ExpandedModel:
             raise ExprError(f"the objective evaluates to the set element {val!r}, not a number")
         objective = val if isinstance(val, Lin) else Lin({}, float(val))
         if not objective.terms:
-            notes.append("the objective has no decision variables: any feasible solution is optimal")
+            notes.append(
+                "the objective has no decision variables: any feasible solution is optimal"
+            )
     except ExprError as exc:
         issues.append(Issue("objective.expression", exc.located(), exc.kind))
 
@@ -313,7 +409,9 @@ def expand(f: Formulation) -> ExpandedModel:
             cond_text = c.condition.strip() if c.condition else None
             cond = parse(cond_text) if cond_text else None
             if cond is not None and not bindings:
-                raise ExprError("a condition needs a quantifier: add 'for_each', or drop the condition")
+                raise ExprError(
+                    "a condition needs a quantifier: add 'for_each', or drop the condition"
+                )
             field_name = "expression"
             expr_text = c.expression.strip()
             tree = parse(expr_text)
@@ -345,9 +443,13 @@ def expand(f: Formulation) -> ExpandedModel:
                         raise ExprError(
                             f"the constraint has no decision variables{at} and can never hold "
                             f"({'' if lo is None else f'{-lo:g} ... '}{'0' if hi is None else f'0 <= {hi:g}'}); "
-                            "check the data or the condition", kind="infeasible")
-                    notes.append(f"constraint {c.name}{'[' + _fmt_key(key) + ']' if key else ''} has no decision "
-                                 "variables and always holds; it is left out")
+                            "check the data or the condition",
+                            kind="infeasible",
+                        )
+                    notes.append(
+                        f"constraint {c.name}{'[' + _fmt_key(key) + ']' if key else ''} has no decision "
+                        "variables and always holds; it is left out"
+                    )
                     continue
                 rows.append(Row(c.name, key, lin.terms, lo, hi))
                 keys.append(key)
@@ -358,7 +460,9 @@ def expand(f: Formulation) -> ExpandedModel:
             issues.append(Issue(f"{where}.{field_name}", exc.located() + at, exc.kind))
             continue
         if not keys and bindings:
-            notes.append(f"constraint family {c.name!r} is empty (its quantifier/condition selects nothing)")
+            notes.append(
+                f"constraint family {c.name!r} is empty (its quantifier/condition selects nothing)"
+            )
         constraint_keys[c.name] = tuple(keys)
 
     if issues:

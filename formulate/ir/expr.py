@@ -32,12 +32,12 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 __all__ = [
+    "Evaluator",
     "ExprError",
     "Lin",
-    "Scope",
-    "Evaluator",
-    "SetInfo",
     "ParamInfo",
+    "Scope",
+    "SetInfo",
     "VarInfo",
     "did_you_mean",
     "parse",
@@ -58,7 +58,9 @@ class ExprError(Exception):
     element that holds the expression.
     """
 
-    def __init__(self, message: str, node: ast.AST | None = None, text: str = "", *, kind: str = "invalid") -> None:
+    def __init__(
+        self, message: str, node: ast.AST | None = None, text: str = "", *, kind: str = "invalid"
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind
@@ -80,12 +82,42 @@ def did_you_mean(name: str, candidates: Iterable[str], *, n: int = 3) -> str:
 # ------------------------------------------------------------------------------ parsing
 
 _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
-    ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.IfExp, ast.Call,
-    ast.GeneratorExp, ast.ListComp, ast.comprehension, ast.Name, ast.Constant, ast.Subscript,
-    ast.Tuple, ast.Load, ast.Store,
-    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.Mod, ast.FloorDiv,
-    ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or,
-    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn,
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Compare,
+    ast.BoolOp,
+    ast.IfExp,
+    ast.Call,
+    ast.GeneratorExp,
+    ast.ListComp,
+    ast.comprehension,
+    ast.Name,
+    ast.Constant,
+    ast.Subscript,
+    ast.Tuple,
+    ast.Load,
+    ast.Store,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.Pow,
+    ast.Mod,
+    ast.FloorDiv,
+    ast.USub,
+    ast.UAdd,
+    ast.Not,
+    ast.And,
+    ast.Or,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.In,
+    ast.NotIn,
 )
 _FUNCTIONS = frozenset({"sum", "min", "max", "abs", "len"})
 
@@ -128,28 +160,43 @@ def parse(text: str) -> ast.Expression:
         hint = ""
         if "=" in src and "==" not in src and "<=" not in src and ">=" not in src:
             hint = "; write equality as '=='"
-        raise ExprError(f"the expression does not parse{where}: {exc.msg}{hint}", kind="syntax") from None
+        raise ExprError(
+            f"the expression does not parse{where}: {exc.msg}{hint}", kind="syntax"
+        ) from None
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
-            msg = _NODE_HINTS.get(type(node), f"{type(node).__name__} is not allowed in model expressions")
+            msg = _NODE_HINTS.get(
+                type(node), f"{type(node).__name__} is not allowed in model expressions"
+            )
             raise ExprError(msg, node, src, kind="syntax")
-        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str)) or (
-            isinstance(node, ast.Constant) and isinstance(node.value, bool)
+        if (
+            (isinstance(node, ast.Constant)
+            and not isinstance(node.value, (int, float, str)))
+            or (isinstance(node, ast.Constant) and isinstance(node.value, bool))
         ):
-            raise ExprError(f"the constant {node.value!r} is not allowed; use numbers or 'strings'", node, src, kind="syntax")
+            raise ExprError(
+                f"the constant {node.value!r} is not allowed; use numbers or 'strings'",
+                node,
+                src,
+                kind="syntax",
+            )
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
                 name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
                 raise ExprError(
                     f"the function {name!r} is not available; only {', '.join(sorted(_FUNCTIONS))} are",
-                    node, src, kind="syntax",
+                    node,
+                    src,
+                    kind="syntax",
                 )
             if node.keywords:
                 raise ExprError("keyword arguments are not allowed", node, src, kind="syntax")
         if isinstance(node, (ast.GeneratorExp, ast.ListComp)):
             for gen in node.generators:
                 if gen.is_async:
-                    raise ExprError("async comprehensions are not allowed", node, src, kind="syntax")
+                    raise ExprError(
+                        "async comprehensions are not allowed", node, src, kind="syntax"
+                    )
     return tree
 
 
@@ -188,7 +235,9 @@ def parse_for_each(text: str) -> tuple[Binding, ...]:
             raise ExprError(
                 "each quantifier clause must read 'i in SET' or '(i, j) in PAIRS'; "
                 "for a pair of indices write the parentheses: '(i, j) in ARCS'",
-                clause, src, kind="syntax",
+                clause,
+                src,
+                kind="syntax",
             )
         target = clause.left
         if isinstance(target, ast.Name):
@@ -196,10 +245,17 @@ def parse_for_each(text: str) -> tuple[Binding, ...]:
         elif isinstance(target, ast.Tuple) and all(isinstance(e, ast.Name) for e in target.elts):
             names = tuple(e.id for e in target.elts)  # type: ignore[attr-defined]
         else:
-            raise ExprError("a quantifier target must be a name or a tuple of names", clause, src, kind="syntax")
+            raise ExprError(
+                "a quantifier target must be a name or a tuple of names", clause, src, kind="syntax"
+            )
         for n in names:
             if n in seen:
-                raise ExprError(f"the index name {n!r} is bound twice in the quantifier", clause, src, kind="syntax")
+                raise ExprError(
+                    f"the index name {n!r} is bound twice in the quantifier",
+                    clause,
+                    src,
+                    kind="syntax",
+                )
             seen.add(n)
         out.append(Binding(names, clause.comparators[0].id, clause))  # type: ignore[attr-defined]
     return tuple(out)
@@ -211,7 +267,7 @@ def parse_for_each(text: str) -> tuple[Binding, ...]:
 class Lin:
     """A linear expression: ``sum(coef * var) + const``. Treated as immutable."""
 
-    __slots__ = ("terms", "const")
+    __slots__ = ("const", "terms")
 
     def __init__(self, terms: dict[VarKey, float], const: float = 0.0) -> None:
         self.terms = terms
@@ -289,7 +345,12 @@ Scope = Mapping[str, Any]
 class Evaluator:
     """Evaluates parsed expressions against the model's sets, parameters and variables."""
 
-    def __init__(self, sets: Mapping[str, SetInfo], params: Mapping[str, ParamInfo], variables: Mapping[str, VarInfo]) -> None:
+    def __init__(
+        self,
+        sets: Mapping[str, SetInfo],
+        params: Mapping[str, ParamInfo],
+        variables: Mapping[str, VarInfo],
+    ) -> None:
         self.sets = sets
         self.params = params
         self.variables = variables
@@ -305,7 +366,9 @@ class Evaluator:
         """Evaluate a condition on constants (a filter in a quantifier or a sum)."""
         return self._truth(tree.body, scope, text)
 
-    def comparison(self, tree: ast.Expression, text: str, scope: Scope) -> tuple[Lin, float | None, float | None]:
+    def comparison(
+        self, tree: ast.Expression, text: str, scope: Scope
+    ) -> tuple[Lin, float | None, float | None]:
         """Evaluate a constraint ``lhs op rhs`` into ``lo <= terms + 0 <= hi``.
 
         Returns the linear part with its constant moved to the bounds.
@@ -314,19 +377,25 @@ class Evaluator:
         if not isinstance(body, ast.Compare):
             raise ExprError(
                 "a constraint needs one comparison: write 'lhs <= rhs', 'lhs >= rhs' or 'lhs == rhs'",
-                body, text, kind="no_comparison",
+                body,
+                text,
+                kind="no_comparison",
             )
         ops = body.ops
         for op in ops:
             if isinstance(op, (ast.Lt, ast.Gt)):
                 raise ExprError(
                     "strict inequalities '<' and '>' cannot be modelled in a MILP; use '<=' or '>='",
-                    body, text, kind="not_milp",
+                    body,
+                    text,
+                    kind="not_milp",
                 )
             if not isinstance(op, (ast.LtE, ast.GtE, ast.Eq)):
                 raise ExprError(
                     f"'{_OP_TEXT.get(type(op), type(op).__name__)}' is not a constraint comparison; use <=, >= or ==",
-                    body, text, kind="no_comparison",
+                    body,
+                    text,
+                    kind="no_comparison",
                 )
         operands = [body.left, *body.comparators]
         if len(ops) == 1:
@@ -352,17 +421,23 @@ class Evaluator:
                 if isinstance(v, Lin):
                     raise ExprError(
                         "the ends of a range 'lo <= expr <= hi' must be constants; write two constraints instead",
-                        n, text, kind="invalid",
+                        n,
+                        text,
+                        kind="invalid",
                     )
             self._no_string(mid, mid_node, text)
             m = _as_lin(mid)
             return Lin(m.terms, 0.0), float(lo) - m.const, float(hi) - m.const  # type: ignore[arg-type]
         raise ExprError(
             "a constraint has one comparison, or a range 'lo <= expr <= hi'; split chains into separate constraints",
-            body, text, kind="invalid",
+            body,
+            text,
+            kind="invalid",
         )
 
-    def iterate(self, bindings: tuple[Binding, ...], scope: Scope, text: str) -> Iterator[dict[str, Any]]:
+    def iterate(
+        self, bindings: tuple[Binding, ...], scope: Scope, text: str
+    ) -> Iterator[dict[str, Any]]:
         """All assignments of a quantifier's indices, in set order (the last clause varies fastest)."""
         resolved = []
         for b in bindings:
@@ -372,7 +447,9 @@ class Evaluator:
 
     # -- internals --------------------------------------------------------------------
 
-    def _product(self, resolved: list[tuple[Binding, SetInfo]], i: int, scope: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def _product(
+        self, resolved: list[tuple[Binding, SetInfo]], i: int, scope: dict[str, Any]
+    ) -> Iterator[dict[str, Any]]:
         if i == len(resolved):
             yield dict(scope)
             return
@@ -390,7 +467,9 @@ class Evaluator:
     def _set_for_binding(self, b: Binding, scope: Scope, text: str) -> SetInfo:
         info = self.sets.get(b.set_name)
         if info is None:
-            raise ExprError(self._unknown(b.set_name, "set", list(self.sets)), b.node, text, kind="unknown_name")
+            raise ExprError(
+                self._unknown(b.set_name, "set", list(self.sets)), b.node, text, kind="unknown_name"
+            )
         if len(b.names) != info.dimen:
             if info.dimen == 1:
                 msg = f"set {b.set_name!r} holds single elements, so bind one name: '{b.names[0]} in {b.set_name}'"
@@ -405,7 +484,9 @@ class Evaluator:
             if n in self.params or n in self.variables or n in self.sets:
                 raise ExprError(
                     f"the index name {n!r} hides the declared {self._kind_of(n)} {n!r}; use another index name",
-                    b.node, text, kind="invalid",
+                    b.node,
+                    text,
+                    kind="invalid",
                 )
         return info
 
@@ -430,7 +511,11 @@ class Evaluator:
 
     def _no_string(self, v: Value, node: ast.AST, text: str) -> None:
         if isinstance(v, (str, tuple)):
-            raise ExprError(f"the set element {v!r} is not a number; it can only be used as an index", node, text)
+            raise ExprError(
+                f"the set element {v!r} is not a number; it can only be used as an index",
+                node,
+                text,
+            )
 
     def _truth(self, node: ast.AST, scope: Scope, text: str) -> bool:
         v = self._ev(node, scope, text)
@@ -438,11 +523,13 @@ class Evaluator:
             raise ExprError(
                 "a condition cannot depend on decision variables (that would not be a MILP); "
                 "conditions filter indices and data only",
-                node, text, kind="not_milp",
+                node,
+                text,
+                kind="not_milp",
             )
         return bool(v)
 
-    def _ev(self, node: ast.AST, scope: Scope, text: str) -> Value:  # noqa: C901 - one dispatch
+    def _ev(self, node: ast.AST, scope: Scope, text: str) -> Value:
         if isinstance(node, ast.Constant):
             return node.value  # type: ignore[no-any-return]
         if isinstance(node, ast.Name):
@@ -455,7 +542,9 @@ class Evaluator:
             v = self._ev(node.operand, scope, text)
             if isinstance(node.op, ast.Not):
                 if isinstance(v, Lin):
-                    raise ExprError("'not' cannot apply to decision variables", node, text, kind="not_milp")
+                    raise ExprError(
+                        "'not' cannot apply to decision variables", node, text, kind="not_milp"
+                    )
                 return not v
             self._no_string(v, node.operand, text)
             if isinstance(node.op, ast.USub):
@@ -468,13 +557,17 @@ class Evaluator:
                 return all(self._truth(v, scope, text) for v in node.values)
             return any(self._truth(v, scope, text) for v in node.values)
         if isinstance(node, ast.IfExp):
-            return self._ev(node.body if self._truth(node.test, scope, text) else node.orelse, scope, text)
+            return self._ev(
+                node.body if self._truth(node.test, scope, text) else node.orelse, scope, text
+            )
         if isinstance(node, ast.Call):
             return self._call(node, scope, text)
         if isinstance(node, ast.Tuple):
             return tuple(self._ev(e, scope, text) for e in node.elts)
         if isinstance(node, (ast.GeneratorExp, ast.ListComp)):
-            raise ExprError("a comprehension must be the argument of sum(...), min(...) or max(...)", node, text)
+            raise ExprError(
+                "a comprehension must be the argument of sum(...), min(...) or max(...)", node, text
+            )
         raise ExprError(f"{type(node).__name__} is not allowed here", node, text, kind="syntax")
 
     def _name(self, node: ast.Name, scope: Scope, text: str) -> Value:
@@ -487,7 +580,9 @@ class Evaluator:
                 idx = ", ".join(p.index)
                 raise ExprError(
                     f"parameter {n!r} is indexed by ({idx}); write {n}[...] with {p.arity} index value(s)",
-                    node, text, kind="arity",
+                    node,
+                    text,
+                    kind="arity",
                 )
             return p.scalar  # type: ignore[return-value]
         if n in self.variables:
@@ -496,13 +591,16 @@ class Evaluator:
                 idx = ", ".join(v.index)
                 raise ExprError(
                     f"variable {n!r} is indexed by ({idx}); write {n}[...] with {v.arity} index value(s)",
-                    node, text, kind="arity",
+                    node,
+                    text,
+                    kind="arity",
                 )
             return Lin({(n, ()): 1.0})
         if n in self.sets:
             raise ExprError(
                 f"the set {n!r} is not a value; iterate over it ('for i in {n}') or use len({n})",
-                node, text,
+                node,
+                text,
             )
         if n == "inf":
             return math.inf
@@ -511,7 +609,9 @@ class Evaluator:
             if s.dimen == 1 and s.find((n,)) is not None:
                 raise ExprError(
                     f"unknown name {n!r}; it is an element of set {s.name!r}, so quote it: '{n}'",
-                    node, text, kind="unknown_name",
+                    node,
+                    text,
+                    kind="unknown_name",
                 )
         candidates = sorted({*self._known, *scope})
         raise ExprError(self._unknown(n, "name", candidates), node, text, kind="unknown_name")
@@ -523,24 +623,30 @@ class Evaluator:
         for p in parts:
             v = self._ev(p, scope, text)
             if isinstance(v, Lin):
-                raise ExprError("an index cannot depend on decision variables", p, text, kind="not_milp")
+                raise ExprError(
+                    "an index cannot depend on decision variables", p, text, kind="not_milp"
+                )
             if isinstance(v, tuple):
                 out.extend(v)  # an arc bound as one name: x[a] with a in ARCS
             elif isinstance(v, float):
                 if not v.is_integer():
-                    raise ExprError(f"the index value {v!r} is not an integer", p, text, kind="bad_key")
+                    raise ExprError(
+                        f"the index value {v!r} is not an integer", p, text, kind="bad_key"
+                    )
                 out.append(int(v))
             else:
                 out.append(v)
         return tuple(out)
 
-    def _resolve_key(self, owner: str, index: tuple[str, ...], key: tuple[Any, ...], node: ast.AST, text: str) -> tuple[Any, ...] | None:
+    def _resolve_key(
+        self, owner: str, index: tuple[str, ...], key: tuple[Any, ...], node: ast.AST, text: str
+    ) -> tuple[Any, ...] | None:
         """Map a written key to the sets' own elements; ``None`` when it is outside them."""
         out: list[Any] = []
         pos = 0
         for set_name in index:
             info = self.sets[set_name]
-            chunk = key[pos:pos + info.dimen]
+            chunk = key[pos : pos + info.dimen]
             pos += info.dimen
             found = info.find(chunk)
             if found is None:
@@ -548,21 +654,35 @@ class Evaluator:
             out.extend(found if isinstance(found, tuple) else (found,))
         return tuple(out)
 
-    def _key_error(self, owner: str, kind: str, index: tuple[str, ...], key: tuple[Any, ...], node: ast.AST, text: str) -> ExprError:
+    def _key_error(
+        self,
+        owner: str,
+        kind: str,
+        index: tuple[str, ...],
+        key: tuple[Any, ...],
+        node: ast.AST,
+        text: str,
+    ) -> ExprError:
         pos = 0
         for set_name in index:
             info = self.sets[set_name]
-            chunk = key[pos:pos + info.dimen]
+            chunk = key[pos : pos + info.dimen]
             pos += info.dimen
             if info.find(chunk) is None:
                 shown = chunk[0] if len(chunk) == 1 else chunk
-                sample = ", ".join(repr(m) for m in info.members[:6]) + (", ..." if len(info.members) > 6 else "")
+                sample = ", ".join(repr(m) for m in info.members[:6]) + (
+                    ", ..." if len(info.members) > 6 else ""
+                )
                 return ExprError(
                     f"{kind} {owner!r}: the index {shown!r} is not in set {set_name!r} (elements: {sample}); "
                     "guard the term with a condition (e.g. 'if t > 1') or fix the index",
-                    node, text, kind="bad_key",
+                    node,
+                    text,
+                    kind="bad_key",
                 )
-        return ExprError(f"{kind} {owner!r}: the index {key!r} is not valid", node, text, kind="bad_key")
+        return ExprError(
+            f"{kind} {owner!r}: the index {key!r} is not valid", node, text, kind="bad_key"
+        )
 
     def _subscript(self, node: ast.Subscript, scope: Scope, text: str) -> Value:
         if not isinstance(node.value, ast.Name):
@@ -572,7 +692,12 @@ class Evaluator:
         if n in self.variables:
             v = self.variables[n]
             if len(key) != v.arity:
-                raise ExprError(self._arity_msg("variable", n, v.index, v.arity, len(key)), node, text, kind="arity")
+                raise ExprError(
+                    self._arity_msg("variable", n, v.index, v.arity, len(key)),
+                    node,
+                    text,
+                    kind="arity",
+                )
             resolved = self._resolve_key(n, v.index, key, node, text)
             if resolved is None:
                 raise self._key_error(n, "variable", v.index, key, node, text)
@@ -580,7 +705,12 @@ class Evaluator:
         if n in self.params:
             p = self.params[n]
             if len(key) != p.arity:
-                raise ExprError(self._arity_msg("parameter", n, p.index, p.arity, len(key)), node, text, kind="arity")
+                raise ExprError(
+                    self._arity_msg("parameter", n, p.index, p.arity, len(key)),
+                    node,
+                    text,
+                    kind="arity",
+                )
             resolved = self._resolve_key(n, p.index, key, node, text)
             if resolved is None:
                 raise self._key_error(n, "parameter", p.index, key, node, text)
@@ -588,14 +718,24 @@ class Evaluator:
             if val is None:
                 if p.default is None:
                     raise ExprError(
-                        f"parameter {n!r} has no value for {resolved!r} and no default", node, text, kind="missing_data"
+                        f"parameter {n!r} has no value for {resolved!r} and no default",
+                        node,
+                        text,
+                        kind="missing_data",
                     )
                 return p.default
             return val
         if n in scope or n in self.sets:
-            raise ExprError(f"{n!r} is not a parameter or variable and cannot be indexed", node, text)
+            raise ExprError(
+                f"{n!r} is not a parameter or variable and cannot be indexed", node, text
+            )
         candidates = sorted({*self.params, *self.variables})
-        raise ExprError(self._unknown(n, "parameter or variable", candidates), node.value, text, kind="unknown_name")
+        raise ExprError(
+            self._unknown(n, "parameter or variable", candidates),
+            node.value,
+            text,
+            kind="unknown_name",
+        )
 
     @staticmethod
     def _arity_msg(kind: str, name: str, index: tuple[str, ...], arity: int, got: int) -> str:
@@ -622,7 +762,9 @@ class Evaluator:
                 raise ExprError(
                     "not a MILP: product of two expressions with decision variables; "
                     "linearise it (e.g. with a binary variable and big-M constraints)",
-                    node, text, kind="not_milp",
+                    node,
+                    text,
+                    kind="not_milp",
                 )
             if isinstance(a, Lin):
                 return _scale(a, float(b))  # type: ignore[arg-type]
@@ -634,7 +776,9 @@ class Evaluator:
                 raise ExprError(
                     "not a MILP: division by an expression with decision variables; "
                     "multiply both sides by the denominator if it is positive, or reformulate",
-                    node, text, kind="not_milp",
+                    node,
+                    text,
+                    kind="not_milp",
                 )
             if b == 0:
                 raise ExprError("division by zero", node, text)
@@ -643,20 +787,27 @@ class Evaluator:
             return a / b  # type: ignore[operator]
         if isinstance(op, ast.Pow):
             if isinstance(b, Lin):
-                raise ExprError("not a MILP: a decision variable in an exponent", node, text, kind="not_milp")
+                raise ExprError(
+                    "not a MILP: a decision variable in an exponent", node, text, kind="not_milp"
+                )
             if isinstance(a, Lin):
                 if b == 1:
                     return a
                 raise ExprError(
-                    "not a MILP: power of an expression with decision variables", node, text, kind="not_milp"
+                    "not a MILP: power of an expression with decision variables",
+                    node,
+                    text,
+                    kind="not_milp",
                 )
             try:
-                return a ** b  # type: ignore[operator]
+                return a**b  # type: ignore[operator]
             except (OverflowError, ZeroDivisionError) as exc:
                 raise ExprError(f"cannot compute the power: {exc}", node, text) from None
         if isinstance(op, (ast.Mod, ast.FloorDiv)):
             if isinstance(a, Lin) or isinstance(b, Lin):
-                raise ExprError("not a MILP: '%' or '//' on decision variables", node, text, kind="not_milp")
+                raise ExprError(
+                    "not a MILP: '%' or '//' on decision variables", node, text, kind="not_milp"
+                )
             if b == 0:
                 raise ExprError("division by zero", node, text)
             return a % b if isinstance(op, ast.Mod) else a // b  # type: ignore[operator]
@@ -667,11 +818,15 @@ class Evaluator:
         for op, right_node in zip(node.ops, node.comparators):
             if isinstance(op, (ast.In, ast.NotIn)):
                 if not isinstance(right_node, ast.Name) or right_node.id not in self.sets:
-                    raise ExprError("'in' needs a declared set on its right, e.g. '(i, j) in ARCS'", node, text)
+                    raise ExprError(
+                        "'in' needs a declared set on its right, e.g. '(i, j) in ARCS'", node, text
+                    )
                 info = self.sets[right_node.id]
                 comps = left if isinstance(left, tuple) else (left,)
                 if isinstance(left, Lin) or any(isinstance(c, Lin) for c in comps):
-                    raise ExprError("'in' cannot test decision variables", node, text, kind="not_milp")
+                    raise ExprError(
+                        "'in' cannot test decision variables", node, text, kind="not_milp"
+                    )
                 inside = len(comps) == info.dimen and info.find(comps) is not None
                 ok = inside if isinstance(op, ast.In) else not inside
                 right: Value = left
@@ -681,7 +836,9 @@ class Evaluator:
                     raise ExprError(
                         "a comparison with decision variables can only be the whole constraint, "
                         "not part of a condition or an arithmetic expression",
-                        node, text, kind="not_milp",
+                        node,
+                        text,
+                        kind="not_milp",
                     )
                 fn = _CMP[type(op)]
                 try:
@@ -689,7 +846,9 @@ class Evaluator:
                 except TypeError:
                     ok = fn(str(left), str(right)) if isinstance(op, (ast.Eq, ast.NotEq)) else None  # type: ignore[assignment]
                     if ok is None:
-                        raise ExprError(f"cannot order {left!r} and {right!r}", node, text) from None
+                        raise ExprError(
+                            f"cannot order {left!r} and {right!r}", node, text
+                        ) from None
             if not ok:
                 return False
             left = right
@@ -698,7 +857,11 @@ class Evaluator:
     def _call(self, node: ast.Call, scope: Scope, text: str) -> Value:
         fname = node.func.id  # type: ignore[attr-defined]
         if fname == "len":
-            if len(node.args) != 1 or not isinstance(node.args[0], ast.Name) or node.args[0].id not in self.sets:
+            if (
+                len(node.args) != 1
+                or not isinstance(node.args[0], ast.Name)
+                or node.args[0].id not in self.sets
+            ):
                 raise ExprError("len(...) takes one declared set, e.g. len(I)", node, text)
             return len(self.sets[node.args[0].id].members)
         if fname == "sum":
@@ -716,7 +879,9 @@ class Evaluator:
             if isinstance(v, Lin):
                 raise ExprError(
                     "not a MILP: abs() of decision variables; introduce a variable t with t >= e and t >= -e",
-                    node, text, kind="not_milp",
+                    node,
+                    text,
+                    kind="not_milp",
                 )
             self._no_string(v, node.args[0], text)
             return abs(v)  # type: ignore[arg-type]
@@ -728,13 +893,17 @@ class Evaluator:
         if any(isinstance(v, Lin) for v in values):
             raise ExprError(
                 f"not a MILP: {fname}() of decision variables; model it with an auxiliary variable and constraints",
-                node, text, kind="not_milp",
+                node,
+                text,
+                kind="not_milp",
             )
         if not values:
             raise ExprError(f"{fname}() of nothing", node, text)
         return min(values) if fname == "min" else max(values)  # type: ignore[type-var]
 
-    def _generate(self, comp: ast.GeneratorExp | ast.ListComp, scope: Scope, text: str) -> Iterator[Value]:
+    def _generate(
+        self, comp: ast.GeneratorExp | ast.ListComp, scope: Scope, text: str
+    ) -> Iterator[Value]:
         gens = comp.generators
         local = dict(scope)
 
@@ -748,7 +917,9 @@ class Evaluator:
             target = g.target
             if isinstance(target, ast.Name):
                 names: tuple[str, ...] = (target.id,)
-            elif isinstance(target, ast.Tuple) and all(isinstance(e, ast.Name) for e in target.elts):
+            elif isinstance(target, ast.Tuple) and all(
+                isinstance(e, ast.Name) for e in target.elts
+            ):
                 names = tuple(e.id for e in target.elts)  # type: ignore[attr-defined]
             else:
                 raise ExprError("the loop target must be a name or a tuple of names", target, text)
@@ -782,8 +953,20 @@ class Evaluator:
 
 
 _CMP = {
-    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
-    ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
 }
-_OP_TEXT = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
-            ast.In: "in", ast.NotIn: "not in"}
+_OP_TEXT = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}

@@ -41,8 +41,8 @@ __all__ = [
     "Formulation",
     "Objective",
     "Parameter",
-    "SetDef",
     "Sense",
+    "SetDef",
     "Variable",
     "json_schema",
 ]
@@ -55,28 +55,98 @@ Sense = Literal["minimize", "maximize"]
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: Names that the expression language gives a meaning of its own.
-RESERVED_NAMES = frozenset({"sum", "min", "max", "abs", "len", "range", "True", "False", "None", "inf"})
+RESERVED_NAMES = frozenset(
+    {"sum", "min", "max", "abs", "len", "range", "True", "False", "None", "inf"}
+)
 #: Attributes of a Pyomo model: a component with one of these names cannot be added, so the
 #: compiler could not keep the name. ``tests/formulate/ir/test_model.py`` checks this list against
 #: the installed Pyomo.
-PYOMO_RESERVED = frozenset({
-    "Skip", "activate", "active", "active_blocks", "active_component_data",
-    "active_components", "add_component", "all_blocks", "all_component_data", "all_components",
-    "block_data_objects", "clear", "clear_suffix_value", "clone", "cname", "collect_ctypes",
-    "component", "component_data_iterindex", "component_data_objects", "component_map",
-    "component_objects", "compute_statistics", "config", "construct", "contains_component",
-    "create_instance", "ctype", "deactivate", "del_component", "dim", "display", "doc",
-    "find_component", "fix_all_vars", "get_suffix_value", "getname", "id_index_map", "index",
-    "index_set", "is_component_type", "is_constructed", "is_expression_type", "is_indexed",
-    "is_logical_type", "is_named_expression_type", "is_numeric_type", "is_parameter_type",
-    "is_reference", "is_variable_type", "items", "iteritems", "iterkeys", "itervalues", "keys",
-    "load", "local_name", "model", "name", "nconstraints", "nobjectives", "nvariables",
-    "parent_block", "parent_component", "pprint", "preprocess", "private_data",
-    "reclassify_component_type", "reconstruct", "register_private_data_initializer",
-    "root_block", "set_suffix_value", "set_value", "solutions", "statistics", "to_dense_data",
-    "transfer_attributes_from", "type", "unfix_all_vars", "valid_model_component",
-    "valid_problem_types", "values", "write",
-})
+PYOMO_RESERVED = frozenset(
+    {
+        "Skip",
+        "activate",
+        "active",
+        "active_blocks",
+        "active_component_data",
+        "active_components",
+        "add_component",
+        "all_blocks",
+        "all_component_data",
+        "all_components",
+        "block_data_objects",
+        "clear",
+        "clear_suffix_value",
+        "clone",
+        "cname",
+        "collect_ctypes",
+        "component",
+        "component_data_iterindex",
+        "component_data_objects",
+        "component_map",
+        "component_objects",
+        "compute_statistics",
+        "config",
+        "construct",
+        "contains_component",
+        "create_instance",
+        "ctype",
+        "deactivate",
+        "del_component",
+        "dim",
+        "display",
+        "doc",
+        "find_component",
+        "fix_all_vars",
+        "get_suffix_value",
+        "getname",
+        "id_index_map",
+        "index",
+        "index_set",
+        "is_component_type",
+        "is_constructed",
+        "is_expression_type",
+        "is_indexed",
+        "is_logical_type",
+        "is_named_expression_type",
+        "is_numeric_type",
+        "is_parameter_type",
+        "is_reference",
+        "is_variable_type",
+        "items",
+        "iteritems",
+        "iterkeys",
+        "itervalues",
+        "keys",
+        "load",
+        "local_name",
+        "model",
+        "name",
+        "nconstraints",
+        "nobjectives",
+        "nvariables",
+        "parent_block",
+        "parent_component",
+        "pprint",
+        "preprocess",
+        "private_data",
+        "reclassify_component_type",
+        "reconstruct",
+        "register_private_data_initializer",
+        "root_block",
+        "set_suffix_value",
+        "set_value",
+        "solutions",
+        "statistics",
+        "to_dense_data",
+        "transfer_attributes_from",
+        "type",
+        "unfix_all_vars",
+        "valid_model_component",
+        "valid_problem_types",
+        "values",
+        "write",
+    }
+)
 #: Upper limit on elements of one set: beyond it a model is data, not a formulation.
 MAX_SET_SIZE = 1_000_000
 
@@ -130,7 +200,9 @@ class SetDef(BaseModel):
     def _shape(self) -> SetDef:
         has_range = self.first is not None or self.last is not None
         if self.elements is not None and has_range:
-            raise ValueError(f"set {self.name!r}: give either 'elements' or 'first'/'last', not both")
+            raise ValueError(
+                f"set {self.name!r}: give either 'elements' or 'first'/'last', not both"
+            )
         if self.elements is None:
             if self.first is None or self.last is None:
                 raise ValueError(
@@ -186,11 +258,16 @@ class Parameter(BaseModel):
 
     name: str = Field(description="Identifier used in expressions.")
     description: str = Field(default="", description="What the numbers mean, with units.")
-    index: list[str] = Field(default_factory=list, description="Names of the sets indexing the table; empty for a scalar.")
+    index: list[str] = Field(
+        default_factory=list,
+        description="Names of the sets indexing the table; empty for a scalar.",
+    )
     values: float | dict[str, Any] | list[Any] = Field(
         description="A number (scalar), nested mappings keyed by set elements, rows [key..., value], a list in set order, or a matrix."
     )
-    default: float | None = Field(default=None, description="Value of entries the table leaves out.")
+    default: float | None = Field(
+        default=None, description="Value of entries the table leaves out."
+    )
 
     @field_validator("name")
     @classmethod
@@ -227,10 +304,16 @@ class Variable(BaseModel):
 
     name: str = Field(description="Identifier used in expressions.")
     description: str = Field(default="", description="What the decision is, with units.")
-    index: list[str] = Field(default_factory=list, description="Names of the sets indexing the variable.")
+    index: list[str] = Field(
+        default_factory=list, description="Names of the sets indexing the variable."
+    )
     domain: Domain = Field(default="continuous", description="continuous, integer or binary.")
-    lower: float | str | None = Field(default=0.0, description="Lower bound: number, parameter name, or null for none.")
-    upper: float | str | None = Field(default=None, description="Upper bound: number, parameter name, or null for none.")
+    lower: float | str | None = Field(
+        default=0.0, description="Lower bound: number, parameter name, or null for none."
+    )
+    upper: float | str | None = Field(
+        default=None, description="Upper bound: number, parameter name, or null for none."
+    )
 
     @field_validator("name")
     @classmethod
@@ -244,13 +327,20 @@ class Objective(BaseModel):
     model_config = _STRICT
 
     sense: Sense = Field(description="minimize or maximize.")
-    expression: str = Field(description="Linear expression, e.g. 'sum(profit[p] * x[p] for p in P)'.")
+    expression: str = Field(
+        description="Linear expression, e.g. 'sum(profit[p] * x[p] for p in P)'."
+    )
     description: str = Field(default="", description="What the objective measures, with units.")
 
     @field_validator("sense", mode="before")
     @classmethod
     def _sense(cls, v: Any) -> Any:
-        aliases = {"min": "minimize", "minimise": "minimize", "max": "maximize", "maximise": "maximize"}
+        aliases = {
+            "min": "minimize",
+            "minimise": "minimize",
+            "max": "maximize",
+            "maximise": "maximize",
+        }
         if isinstance(v, str):
             return aliases.get(v.strip().lower(), v.strip().lower())
         return v
@@ -269,10 +359,15 @@ class Constraint(BaseModel):
     name: str = Field(description="Identifier of the constraint family.")
     description: str = Field(default="", description="What the constraint says in words.")
     for_each: str | list[str] | None = Field(
-        default=None, description="Quantifier, e.g. 'i in I, t in T' or '(i, j) in ARCS'; null for a single constraint."
+        default=None,
+        description="Quantifier, e.g. 'i in I, t in T' or '(i, j) in ARCS'; null for a single constraint.",
     )
-    condition: str | None = Field(default=None, description="Optional filter on the quantified indices, e.g. 't > 1'.")
-    expression: str = Field(description="One comparison: 'lhs <= rhs', 'lhs >= rhs' or 'lhs == rhs'.")
+    condition: str | None = Field(
+        default=None, description="Optional filter on the quantified indices, e.g. 't > 1'."
+    )
+    expression: str = Field(
+        description="One comparison: 'lhs <= rhs', 'lhs >= rhs' or 'lhs == rhs'."
+    )
 
     @field_validator("name")
     @classmethod
@@ -319,7 +414,9 @@ class Formulation(BaseModel):
                     )
                 owner[item.name] = kind
         if "objective" in owner:
-            raise ValueError(f"the name 'objective' is reserved for the objective; rename the {owner['objective']}")
+            raise ValueError(
+                f"the name 'objective' is reserved for the objective; rename the {owner['objective']}"
+            )
         if not self.variables:
             raise ValueError("the model has no variables: declare at least one decision variable")
         return self
@@ -399,7 +496,9 @@ class Formulation(BaseModel):
         try:
             text = p.read_text(encoding="utf-8")
         except OSError as exc:
-            raise FormulationReadError(f"cannot read formulation file {str(p)!r}: {exc.strerror}") from exc
+            raise FormulationReadError(
+                f"cannot read formulation file {str(p)!r}: {exc.strerror}"
+            ) from exc
         suffix = p.suffix.lower()
         if suffix == ".json":
             return cls.from_json(text)

@@ -15,8 +15,16 @@ from optiscribe.formulate.ir.model import Formulation
 
 __all__ = ["expr_to_latex", "to_latex", "to_markdown"]
 
-_CMP = {ast.Eq: "=", ast.NotEq: r"\neq", ast.Lt: "<", ast.LtE: r"\le", ast.Gt: ">", ast.GtE: r"\ge",
-        ast.In: r"\in", ast.NotIn: r"\notin"}
+_CMP = {
+    ast.Eq: "=",
+    ast.NotEq: r"\neq",
+    ast.Lt: "<",
+    ast.LtE: r"\le",
+    ast.Gt: ">",
+    ast.GtE: r"\ge",
+    ast.In: r"\in",
+    ast.NotIn: r"\notin",
+}
 _PREC = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2, ast.Mod: 2, ast.FloorDiv: 2, ast.Pow: 3}
 
 
@@ -26,7 +34,9 @@ def _ident(name: str) -> str:
 
 
 def _text(s: str) -> str:
-    safe = s.replace("\\", r"\backslash ").replace("_", r"\_").replace("{", r"\{").replace("}", r"\}")
+    safe = (
+        s.replace("\\", r"\backslash ").replace("_", r"\_").replace("{", r"\{").replace("}", r"\}")
+    )
     return rf"\text{{{safe}}}"
 
 
@@ -63,7 +73,9 @@ class _Latex:
         s = self.render(child)
         if isinstance(child, ast.BinOp):
             p = _PREC.get(type(child.op), 0)
-            if p < parent_prec or (right and p == parent_prec and isinstance(child.op, (ast.Sub, ast.Div))):
+            if p < parent_prec or (
+                right and p == parent_prec and isinstance(child.op, (ast.Sub, ast.Div))
+            ):
                 return rf"\left({s}\right)"
         if isinstance(child, (ast.IfExp, ast.Compare, ast.BoolOp)):
             return rf"\left({s}\right)"
@@ -80,7 +92,9 @@ class _Latex:
         if isinstance(n.op, ast.Mult):
             both_numbers = isinstance(n.left, ast.Constant) and isinstance(n.right, ast.Constant)
             return f"{left} \\cdot {right}" if both_numbers else f"{left} \\, {right}"
-        op = {ast.Add: "+", ast.Sub: "-", ast.Mod: r"\bmod", ast.FloorDiv: r"\operatorname{div}"}[type(n.op)]
+        op = {ast.Add: "+", ast.Sub: "-", ast.Mod: r"\bmod", ast.FloorDiv: r"\operatorname{div}"}[
+            type(n.op)
+        ]
         if isinstance(n.op, ast.Add) and right.startswith("-"):
             return f"{left} {right}"
         return f"{left} {op} {right}"
@@ -102,8 +116,10 @@ class _Latex:
         return op.join(self._wrap(v, 0) for v in n.values)
 
     def _IfExp(self, n: ast.IfExp) -> str:
-        return (rf"\begin{{cases}} {self.render(n.body)} & \text{{if }} {self.render(n.test)} \\ "
-                rf"{self.render(n.orelse)} & \text{{otherwise}} \end{{cases}}")
+        return (
+            rf"\begin{{cases}} {self.render(n.body)} & \text{{if }} {self.render(n.test)} \\ "
+            rf"{self.render(n.orelse)} & \text{{otherwise}} \end{{cases}}"
+        )
 
     def _generators(self, gens: list[ast.comprehension]) -> str:
         binds = []
@@ -161,11 +177,15 @@ def to_latex(f: Formulation) -> str:
     lines = [rf"{sense} \quad & {expr_to_latex(f.objective.expression)}"]
     for i, c in enumerate(f.constraints):
         lead = r"\text{s.t.} \quad" if i == 0 else ""
-        lines.append(rf"{lead} & {expr_to_latex(c.expression)} {_quantifier_latex(c.for_each, c.condition)}"
-                     rf" && \text{{({c.name.replace('_', ' ')})}}")
+        lines.append(
+            rf"{lead} & {expr_to_latex(c.expression)} {_quantifier_latex(c.for_each, c.condition)}"
+            rf" && \text{{({c.name.replace('_', ' ')})}}"
+        )
     for v in f.variables:
         idx = rf"_{{{','.join(_ident(s) for s in v.index)}}}" if v.index else ""
-        dom = {"continuous": r"\mathbb{R}", "integer": r"\mathbb{Z}", "binary": r"\{0,1\}"}[v.domain]
+        dom = {"continuous": r"\mathbb{R}", "integer": r"\mathbb{Z}", "binary": r"\{0,1\}"}[
+            v.domain
+        ]
         lines.append(rf" & {_ident(v.name)}{idx} \in {dom}{_bounds_latex(v.lower, v.upper)}")
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
 
@@ -191,7 +211,9 @@ def _values_summary(values: Any, limit: int = 6) -> str:
         shown = ", ".join(f"{k}: {_values_summary(v, 3)}" for k, v in items[:limit])
         return "{" + shown + (", …" if len(items) > limit else "") + "}"
     if isinstance(values, list):
-        shown = ", ".join(_values_summary(v, 3) if isinstance(v, (list, dict)) else str(v) for v in values[:limit])
+        shown = ", ".join(
+            _values_summary(v, 3) if isinstance(v, (list, dict)) else str(v) for v in values[:limit]
+        )
         return "[" + shown + (", …" if len(values) > limit else "") + "]"
     return str(values)
 
@@ -213,8 +235,13 @@ def to_markdown(f: Formulation, *, math: str = "latex") -> str:
     if f.sets:
         out += ["| set | elements | meaning |", "| --- | --- | --- |"]
         for s in f.sets:
-            elems = f"{s.first}..{s.last}" if s.elements is None else _values_summary(
-                [list(e) if isinstance(e, tuple) else e for e in s.elements], 8)
+            elems = (
+                f"{s.first}..{s.last}"
+                if s.elements is None
+                else _values_summary(
+                    [list(e) if isinstance(e, tuple) else e for e in s.elements], 8
+                )
+            )
             out.append(f"| `{s.name}` | {_md(elems)} | {_md(s.description)} |")
     else:
         out.append("(none)")
@@ -224,15 +251,35 @@ def to_markdown(f: Formulation, *, math: str = "latex") -> str:
         for p in f.parameters:
             idx = ", ".join(p.index) or "scalar"
             default = f" (default {_num(p.default)})" if p.default is not None else ""
-            out.append(f"| `{p.name}` | {idx} | {_md(_values_summary(p.values))}{default} | {_md(p.description)} |")
+            out.append(
+                f"| `{p.name}` | {idx} | {_md(_values_summary(p.values))}{default} | {_md(p.description)} |"
+            )
     else:
         out.append("(none)")
-    out += ["", "## Variables", "", "| variable | index | domain | bounds | meaning |", "| --- | --- | --- | --- | --- |"]
+    out += [
+        "",
+        "## Variables",
+        "",
+        "| variable | index | domain | bounds | meaning |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for v in f.variables:
-        lo = "-inf" if v.lower is None else str(v.lower if isinstance(v.lower, str) else _num(v.lower))
-        hi = "+inf" if v.upper is None else str(v.upper if isinstance(v.upper, str) else _num(v.upper))
-        out.append(f"| `{v.name}` | {', '.join(v.index) or 'scalar'} | {v.domain} | [{lo}, {hi}] | {_md(v.description)} |")
-    obj = f"`{f.objective.expression}`" if as_code else f"$${expr_to_latex(f.objective.expression)}$$"
+        lo = (
+            "-inf"
+            if v.lower is None
+            else str(v.lower if isinstance(v.lower, str) else _num(v.lower))
+        )
+        hi = (
+            "+inf"
+            if v.upper is None
+            else str(v.upper if isinstance(v.upper, str) else _num(v.upper))
+        )
+        out.append(
+            f"| `{v.name}` | {', '.join(v.index) or 'scalar'} | {v.domain} | [{lo}, {hi}] | {_md(v.description)} |"
+        )
+    obj = (
+        f"`{f.objective.expression}`" if as_code else f"$${expr_to_latex(f.objective.expression)}$$"
+    )
     out += ["", "## Objective", "", f"**{f.objective.sense}** {obj}"]
     if f.objective.description:
         out += ["", f.objective.description]

@@ -374,7 +374,9 @@ class BackendConfig:
     """
 
     backend: str = _setting("builtin", "openai | transformers | replay | builtin")
-    base_url: str | None = _setting(None, "OpenAI-compatible endpoint, e.g. http://localhost:11434/v1")
+    base_url: str | None = _setting(
+        None, "OpenAI-compatible endpoint, e.g. http://localhost:11434/v1"
+    )
     model: str | None = _setting(None, "model name at the endpoint")
     api_key_env: str = _setting("OPENAI_API_KEY", "environment variable that holds the API key")
     model_dir: Path | None = _setting(None, "local model directory (transformers)")
@@ -459,7 +461,9 @@ def _convert(name: str, value: Any, source: str) -> Any:
 def _read_config_file(path: Path) -> dict[str, Any]:
     """Read the ``[llm]`` table (or the top level) of a TOML or YAML file."""
     if not path.is_file():
-        raise BackendConfigError(f"config file {path} does not exist; check --config / {CONFIG_ENV_VAR}")
+        raise BackendConfigError(
+            f"config file {path} does not exist; check --config / {CONFIG_ENV_VAR}"
+        )
     text = path.read_text(encoding="utf-8")
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
@@ -512,7 +516,9 @@ def load_config(
             merged[name] = _convert(name, raw.strip(), f"environment variable {var}")
     for name, value in (cli or {}).items():
         if name not in _CONVERTERS:
-            raise BackendConfigError(f"unknown backend option {name!r}; known: {', '.join(_CONVERTERS)}")
+            raise BackendConfigError(
+                f"unknown backend option {name!r}; known: {', '.join(_CONVERTERS)}"
+            )
         if value is not None:
             merged[name] = _convert(name, value, f"option --{name.replace('_', '-')}")
     return BackendConfig(**merged)
@@ -701,11 +707,15 @@ def _option_parameters() -> tuple[inspect.Parameter, ...]:
     import typer  # the CLI layer only; keeps typer out of plain library imports
 
     helps = {f.name: f.metadata.get("help", "") for f in dataclasses.fields(BackendConfig)}
-    helps["config"] = f"TOML/YAML config file, keys at top level or in an 'llm' table (or ${CONFIG_ENV_VAR})"
+    helps["config"] = (
+        f"TOML/YAML config file, keys at top level or in an 'llm' table (or ${CONFIG_ENV_VAR})"
+    )
     params = []
     for name, (decls, typ) in _OPTION_DECLS.items():
         env_note = f" [env: {ENV_VARS[name]}]" if name in ENV_VARS else ""
-        option = typer.Option(*decls, help=helps[name] + env_note, rich_help_panel=_PANEL, show_default=False)
+        option = typer.Option(
+            *decls, help=helps[name] + env_note, rich_help_panel=_PANEL, show_default=False
+        )
         params.append(
             inspect.Parameter(
                 f"llm_{name}",
@@ -744,7 +754,7 @@ def backend_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        values = {name[len("llm_"):]: kwargs.pop(name, None) for name in names}
+        values = {name[len("llm_") :]: kwargs.pop(name, None) for name in names}
         try:
             kwargs["llm_config"] = config_from_cli(**values)
         except BackendConfigError as exc:

@@ -222,8 +222,9 @@ class OpenAIBackend:
         temp = self.temperature if temperature is None else temperature
         texts: list[str] = []
         while len(texts) < n:
-            got = self._request(msgs, n=n - len(texts), temperature=temp, response_format=fmt,
-                                problem_id=problem_id)
+            got = self._request(
+                msgs, n=n - len(texts), temperature=temp, response_format=fmt, problem_id=problem_id
+            )
             texts.extend(got[: n - len(texts)])
         return texts
 
@@ -267,25 +268,33 @@ class OpenAIBackend:
                         f"{self.endpoint} rejected the request with HTTP {status} "
                         f"(authentication): check the API key in ${self.api_key_env}"
                         + ("" if self.key_is_set else " (it is not set)"),
-                        endpoint=self.endpoint, attempts=attempt, status_code=status,
+                        endpoint=self.endpoint,
+                        attempts=attempt,
+                        status_code=status,
                     ) from None
                 if action is _Action.NOT_FOUND:
                     raise BackendUnavailable(
                         self._not_found_message(exc),
-                        endpoint=self.endpoint, attempts=attempt, status_code=status,
+                        endpoint=self.endpoint,
+                        attempts=attempt,
+                        status_code=status,
                     ) from None
                 if action is _Action.FAIL:
                     raise BackendRequestError(
                         f"{self.endpoint} refused the request with HTTP {status}: "
                         f"{self._scrub(_server_message(exc))}",
-                        status_code=status, attempts=attempt, endpoint=self.endpoint,
+                        status_code=status,
+                        attempts=attempt,
+                        endpoint=self.endpoint,
                     ) from None
                 if action is _Action.MALFORMED:
                     raise BackendRequestError(
                         f"{self.endpoint} answered with a body that is not chat.completion "
                         f"JSON ({self._scrub(str(exc))[:200]}); is the base URL an "
                         "OpenAI-compatible /v1 endpoint?",
-                        status_code=status, attempts=attempt, endpoint=self.endpoint,
+                        status_code=status,
+                        attempts=attempt,
+                        endpoint=self.endpoint,
                     ) from None
                 last_action, last_status = action, status
                 last_reason = self._scrub(_describe(exc, self.timeout))
@@ -298,8 +307,14 @@ class OpenAIBackend:
                 last_reason = "the answer had no choices or only blank content"
             if attempt < attempts_allowed:
                 delay = self._delay(attempt, retry_after)
-                log.warning("%s: attempt %d/%d failed (%s); retrying in %.2fs",
-                            self.endpoint, attempt, attempts_allowed, last_reason, delay)
+                log.warning(
+                    "%s: attempt %d/%d failed (%s); retrying in %.2fs",
+                    self.endpoint,
+                    attempt,
+                    attempts_allowed,
+                    last_reason,
+                    delay,
+                )
                 time.sleep(delay)
 
         if last_action is _Action.UNREACHABLE:
@@ -307,12 +322,16 @@ class OpenAIBackend:
                 f"no answer from {self.endpoint} after {attempts_allowed} attempt(s): "
                 f"{last_reason}. Is the server running and the base URL right "
                 "(--base-url / OPTISCRIBE_BASE_URL)? Raise --timeout for slow models.",
-                endpoint=self.endpoint, attempts=attempts_allowed, status_code=None,
+                endpoint=self.endpoint,
+                attempts=attempts_allowed,
+                status_code=None,
             )
         raise BackendRequestError(
             f"{self.endpoint} failed {attempts_allowed} attempt(s); last: {last_reason}. "
             "Retry later or raise --max-retries.",
-            status_code=last_status, attempts=attempts_allowed, endpoint=self.endpoint,
+            status_code=last_status,
+            attempts=attempts_allowed,
+            endpoint=self.endpoint,
         )
 
     def _texts(self, completion: Any, attempt: int) -> list[str]:
@@ -321,7 +340,9 @@ class OpenAIBackend:
             raise BackendRequestError(
                 f"{self.endpoint} answered without a 'choices' field; is the base URL an "
                 "OpenAI-compatible /v1 endpoint?",
-                status_code=200, attempts=attempt, endpoint=self.endpoint,
+                status_code=200,
+                attempts=attempt,
+                endpoint=self.endpoint,
             )
         texts = []
         for choice in choices:

@@ -158,8 +158,10 @@ def _load(path: Path) -> dict[str, tuple[str, ...]]:
         if "id" not in obj:
             raise DataError(f"{where}: each line must be an object with an 'id'")
         if ("response" in obj) == ("responses" in obj):
-            raise DataError(f"{where}: give exactly one of 'response' (a string) or "
-                            "'responses' (a list of strings)")
+            raise DataError(
+                f"{where}: give exactly one of 'response' (a string) or "
+                "'responses' (a list of strings)"
+            )
         got = [obj["response"]] if "response" in obj else obj["responses"]
         if not isinstance(got, list) or not all(isinstance(r, str) for r in got):
             raise DataError(f"{where}: responses must be strings")

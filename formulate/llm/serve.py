@@ -39,7 +39,7 @@ from optiscribe.formulate.errors import (
 )
 from optiscribe.formulate.llm.base import PROBLEM_ID_HEADER, LLMBackend
 
-__all__ = ["ChatCompletionsServer", "MAX_BODY_BYTES", "MAX_N", "make_server"]
+__all__ = ["MAX_BODY_BYTES", "MAX_N", "ChatCompletionsServer", "make_server"]
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,22 @@ _ERROR_STATUS: tuple[tuple[type[LLMError], int, str], ...] = (
 class BadRequest(Exception):
     """A client error, answered with ``status`` and an OpenAI-style error body."""
 
-    def __init__(self, message: str, *, status: int = 400, param: str | None = None,
-                 code: str | None = None, type_: str = "invalid_request_error") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        param: str | None = None,
+        code: str | None = None,
+        type_: str = "invalid_request_error",
+    ) -> None:
         super().__init__(message)
         self.status, self.param, self.code, self.type_ = status, param, code, type_
 
 
-def _error_body(message: str, type_: str, param: str | None = None,
-                code: str | None = None) -> dict[str, Any]:
+def _error_body(
+    message: str, type_: str, param: str | None = None, code: str | None = None
+) -> dict[str, Any]:
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
@@ -78,15 +86,21 @@ def _text_of(content: Any, i: int) -> str:
     if isinstance(content, list):
         parts = []
         for part in content:
-            if not isinstance(part, Mapping) or part.get("type") != "text" or not isinstance(
-                part.get("text"), str
+            if (
+                not isinstance(part, Mapping)
+                or part.get("type") != "text"
+                or not isinstance(part.get("text"), str)
             ):
-                raise BadRequest(f"messages[{i}].content: only text parts are supported",
-                                 param=f"messages[{i}].content")
+                raise BadRequest(
+                    f"messages[{i}].content: only text parts are supported",
+                    param=f"messages[{i}].content",
+                )
             parts.append(part["text"])
         return "".join(parts)
-    raise BadRequest(f"messages[{i}].content must be a string or a list of text parts",
-                     param=f"messages[{i}].content")
+    raise BadRequest(
+        f"messages[{i}].content must be a string or a list of text parts",
+        param=f"messages[{i}].content",
+    )
 
 
 def parse_chat_request(body: Any, model_name: str) -> dict[str, Any]:
@@ -97,8 +111,12 @@ def parse_chat_request(body: Any, model_name: str) -> dict[str, Any]:
     if not isinstance(model, str) or not model:
         raise BadRequest("'model' is required (a string)", param="model")
     if model != model_name:
-        raise BadRequest(f"The model `{model}` does not exist; this server serves "
-                         f"`{model_name}`", status=404, param="model", code="model_not_found")
+        raise BadRequest(
+            f"The model `{model}` does not exist; this server serves `{model_name}`",
+            status=404,
+            param="model",
+            code="model_not_found",
+        )
     if body.get("stream"):
         raise BadRequest("stream=true is not supported by optiscribe serve", param="stream")
     raw = body.get("messages")
@@ -107,8 +125,9 @@ def parse_chat_request(body: Any, model_name: str) -> dict[str, Any]:
     messages = []
     for i, m in enumerate(raw):
         if not isinstance(m, Mapping) or m.get("role") not in _ROLES:
-            raise BadRequest(f"messages[{i}] needs a 'role' in {sorted(_ROLES)}",
-                             param=f"messages[{i}].role")
+            raise BadRequest(
+                f"messages[{i}] needs a 'role' in {sorted(_ROLES)}", param=f"messages[{i}].role"
+            )
         messages.append({"role": m["role"], "content": _text_of(m.get("content"), i)})
     n = body.get("n", 1)
     if n is None:
@@ -117,18 +136,22 @@ def parse_chat_request(body: Any, model_name: str) -> dict[str, Any]:
         raise BadRequest(f"'n' must be an integer in [1, {MAX_N}]", param="n")
     temperature = body.get("temperature")
     if temperature is not None and (
-        isinstance(temperature, bool) or not isinstance(temperature, (int, float))
+        isinstance(temperature, bool)
+        or not isinstance(temperature, (int, float))
         or not 0 <= temperature <= 2
     ):
         raise BadRequest("'temperature' must be a number in [0, 2]", param="temperature")
     fmt = body.get("response_format")
     if fmt is not None:
         if not isinstance(fmt, Mapping) or fmt.get("type") not in _FORMAT_TYPES:
-            raise BadRequest(f"'response_format.type' must be one of {sorted(_FORMAT_TYPES)}",
-                             param="response_format")
+            raise BadRequest(
+                f"'response_format.type' must be one of {sorted(_FORMAT_TYPES)}",
+                param="response_format",
+            )
         if fmt["type"] == "json_schema" and not isinstance(fmt.get("json_schema"), Mapping):
-            raise BadRequest("'response_format.json_schema' must be an object",
-                             param="response_format")
+            raise BadRequest(
+                "'response_format.json_schema' must be an object", param="response_format"
+            )
         if fmt["type"] == "text":
             fmt = None
     metadata = body.get("metadata")
@@ -147,8 +170,15 @@ class ChatCompletionsServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, backend: LLMBackend, host: str = "127.0.0.1", port: int = 0, *,
-                 model_name: str = "optiscribe", api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        backend: LLMBackend,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        model_name: str = "optiscribe",
+        api_key: str | None = None,
+    ) -> None:
         super().__init__((host, port), _Handler)
         self.backend = backend
         self.model_name = model_name
@@ -176,9 +206,14 @@ class ChatCompletionsServer(ThreadingHTTPServer):
         return f"ChatCompletionsServer({self.url!r}, backend={self.backend!r})"
 
 
-def make_server(backend: LLMBackend, host: str = "127.0.0.1", port: int = 0, *,
-                model_name: str | None = None, api_key: str | None = None
-                ) -> ChatCompletionsServer:
+def make_server(
+    backend: LLMBackend,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    model_name: str | None = None,
+    api_key: str | None = None,
+) -> ChatCompletionsServer:
     """Bind a server (``port=0``: a free port) without starting it.
 
     Call ``serve_forever()`` (blocking) or run it in a thread; ``shutdown()`` stops it.
@@ -212,8 +247,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _authorised(self) -> bool:
         if self.server.check_key(self.headers.get("Authorization")):
             return True
-        self._send_error(BadRequest("missing or wrong API key (Authorization: Bearer ...)",
-                                    status=401, code="invalid_api_key"))
+        self._send_error(
+            BadRequest(
+                "missing or wrong API key (Authorization: Bearer ...)",
+                status=401,
+                code="invalid_api_key",
+            )
+        )
         return False
 
     def do_GET(self) -> None:
@@ -224,9 +264,20 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorised():
             return
         if path in ("/v1/models", "/models"):
-            self._send_json(200, {"object": "list", "data": [{
-                "id": self.server.model_name, "object": "model",
-                "created": self.server.created, "owned_by": "optiscribe"}]})
+            self._send_json(
+                200,
+                {
+                    "object": "list",
+                    "data": [
+                        {
+                            "id": self.server.model_name,
+                            "object": "model",
+                            "created": self.server.created,
+                            "owned_by": "optiscribe",
+                        }
+                    ],
+                },
+            )
             return
         self._send_error(BadRequest(f"no route GET {path}", status=404))
 
@@ -238,8 +289,9 @@ class _Handler(BaseHTTPRequestHandler):
             length = -1
         if length < 0 or length > MAX_BODY_BYTES:
             self.close_connection = True
-            self._send_error(BadRequest(f"request body must be 0..{MAX_BODY_BYTES} bytes",
-                                        status=413))
+            self._send_error(
+                BadRequest(f"request body must be 0..{MAX_BODY_BYTES} bytes", status=413)
+            )
             return
         raw = self.rfile.read(length) if length else b""
         if not self._authorised():
@@ -262,8 +314,12 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             with self.server.backend_lock:
                 texts = self.server.backend.complete(
-                    args["messages"], n=args["n"], temperature=args["temperature"],
-                    response_format=args["response_format"], problem_id=args["problem_id"])
+                    args["messages"],
+                    n=args["n"],
+                    temperature=args["temperature"],
+                    response_format=args["response_format"],
+                    problem_id=args["problem_id"],
+                )
         except LLMError as exc:
             status, type_ = next((s, t) for cls, s, t in _ERROR_STATUS if isinstance(exc, cls))
             log.warning("backend %s failed: %s", self.server.backend.name, exc)
@@ -271,8 +327,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         except Exception:
             log.exception("backend %s raised unexpectedly", self.server.backend.name)
-            self._send_json(500, _error_body("internal error in the backend; see the server log",
-                                             "server_error"))
+            self._send_json(
+                500,
+                _error_body("internal error in the backend; see the server log", "server_error"),
+            )
             return
         self._send_json(200, self._completion(args, texts))
 
@@ -283,14 +341,21 @@ class _Handler(BaseHTTPRequestHandler):
             "created": int(time.time()),
             "model": self.server.model_name,
             "choices": [
-                {"index": i, "message": {"role": "assistant", "content": t},
-                 "finish_reason": "stop", "logprobs": None}
+                {
+                    "index": i,
+                    "message": {"role": "assistant", "content": t},
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                }
                 for i, t in enumerate(texts)
             ],
         }
         prompt = self.server.count_tokens("\n".join(m["content"] for m in args["messages"]))
         if prompt is not None:
             completion = sum(self.server.count_tokens(t) or 0 for t in texts)
-            payload["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion,
-                                "total_tokens": prompt + completion}
+            payload["usage"] = {
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+            }
         return payload

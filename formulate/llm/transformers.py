@@ -93,7 +93,11 @@ class TransformersBackend:
         self.temperature = temperature
         self.seed = seed
         self.model = self.model_dir.name  # served name for `optiscribe serve`
-        tok_dir = self.adapter if self.adapter and (self.adapter / "tokenizer_config.json").is_file() else self.model_dir
+        tok_dir = (
+            self.adapter
+            if self.adapter and (self.adapter / "tokenizer_config.json").is_file()
+            else self.model_dir
+        )
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True)
             model = AutoModelForCausalLM.from_pretrained(self.model_dir, local_files_only=True)

@@ -47,9 +47,12 @@ def solve_mps(path: str | Path, options: SolveOptions = SolveOptions()) -> Solve
     info = h.getInfo()
     has_sol = info.primal_solution_status == 2  # kSolutionStatusFeasible
     status = (
-        SolutionStatus.OPTIMAL if term is Termination.OPTIMAL and has_sol
-        else SolutionStatus.FEASIBLE if has_sol
-        else SolutionStatus.INFEASIBLE if term is Termination.INFEASIBLE
+        SolutionStatus.OPTIMAL
+        if term is Termination.OPTIMAL and has_sol
+        else SolutionStatus.FEASIBLE
+        if has_sol
+        else SolutionStatus.INFEASIBLE
+        if term is Termination.INFEASIBLE
         else SolutionStatus.NO_SOLUTION
     )
     values: dict[str, float] = {}
@@ -74,9 +77,17 @@ def solve_mps(path: str | Path, options: SolveOptions = SolveOptions()) -> Solve
             extra = conflict_message(conflict)
     version = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
     return SolveResult(
-        solver="highs", solver_version=version, termination=term, solution_status=status,
-        objective=obj, bound=bound,
+        solver="highs",
+        solver_version=version,
+        termination=term,
+        solution_status=status,
+        objective=obj,
+        bound=bound,
         gap=_gap(obj, bound) if is_mip else (0.0 if term is Termination.OPTIMAL else None),
-        values=MappingProxyType(values), duals=None if duals is None else MappingProxyType(duals),
-        runtime_s=runtime, is_mip=is_mip, conflict=conflict, message=_message(term, status, extra),
+        values=MappingProxyType(values),
+        duals=None if duals is None else MappingProxyType(duals),
+        runtime_s=runtime,
+        is_mip=is_mip,
+        conflict=conflict,
+        message=_message(term, status, extra),
     )

@@ -28,14 +28,14 @@ from optiscribe.solvers.errors import SolverError, SolverUnavailable
 from optiscribe.solvers.result import SolutionStatus, SolveResult, Termination
 
 __all__ = [
+    "BACKENDS",
+    "SOLVE_LOCK",
     "Availability",
     "Backend",
     "Capabilities",
     "HighsBackend",
     "ORToolsBackend",
     "SolveOptions",
-    "BACKENDS",
-    "SOLVE_LOCK",
     "get_backend",
 ]
 
@@ -97,7 +97,9 @@ class Backend(Protocol):
 def _is_mip(model: Any) -> bool:
     import pyomo.environ as pyo
 
-    return any(v.is_integer() or v.is_binary() for v in model.component_data_objects(pyo.Var, active=True))
+    return any(
+        v.is_integer() or v.is_binary() for v in model.component_data_objects(pyo.Var, active=True)
+    )
 
 
 def _gap(obj: float | None, bound: float | None) -> float | None:
@@ -118,7 +120,11 @@ def _message(term: Termination, status: SolutionStatus, extra: str = "") -> str:
         Termination.EMPTY_MODEL: "the model is empty",
     }.get(term, f"the solver stopped: {term.value}")
     if term.is_limit:
-        base += "; the best solution found is returned" if status is SolutionStatus.FEASIBLE else "; no solution was found"
+        base += (
+            "; the best solution found is returned"
+            if status is SolutionStatus.FEASIBLE
+            else "; no solution was found"
+        )
     return base + (f"; {extra}" if extra else "")
 
 
@@ -180,7 +186,9 @@ class HighsBackend:
         from optiscribe.solvers.backends.status import PYOMO_SOLUTION_STATUS, PYOMO_TERMINATION
 
         if not self.available():
-            raise SolverUnavailable("HiGHS is not available: install it with 'pip install highspy==1.12.0'")
+            raise SolverUnavailable(
+                "HiGHS is not available: install it with 'pip install highspy==1.12.0'"
+            )
         is_mip = _is_mip(model)
         kwargs: dict[str, Any] = {
             "load_solutions": False,
@@ -263,11 +271,15 @@ class ORToolsBackend:
         from optiscribe.solvers.backends.status import ORTOOLS_MB_STATUS
 
         if not self.available():
-            raise SolverUnavailable("OR-Tools is not available: install it with 'pip install ortools==9.15.6755'")
+            raise SolverUnavailable(
+                "OR-Tools is not available: install it with 'pip install ortools==9.15.6755'"
+            )
         is_mip = _is_mip(model)
         with tempfile.TemporaryDirectory(prefix="optiscribe-ortools-") as tmp:
             path = Path(tmp) / "model.mps"
-            _, smap_id = model.write(str(path), format="mps", io_options={"symbolic_solver_labels": True})
+            _, smap_id = model.write(
+                str(path), format="mps", io_options={"symbolic_solver_labels": True}
+            )
             symbols = model.solutions.symbol_map[smap_id].bySymbol
             mbm = mb.Model()
             if not mbm.import_from_mps_file(str(path)):
@@ -321,7 +333,9 @@ class ORToolsBackend:
         )
 
 
-BACKENDS: MappingProxyType[str, type[Any]] = MappingProxyType({"highs": HighsBackend, "ortools": ORToolsBackend})
+BACKENDS: MappingProxyType[str, type[Any]] = MappingProxyType(
+    {"highs": HighsBackend, "ortools": ORToolsBackend}
+)
 
 
 @functools.cache

@@ -44,9 +44,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
+from optiscribe.solvers.errors import SandboxError, SandboxSetupError
 from optiscribe.solvers.sandbox import _launcher
 from optiscribe.solvers.sandbox._pool import WorkerProcess
-from optiscribe.solvers.errors import SandboxError, SandboxSetupError
 
 __all__ = [
     "CodeError",
@@ -115,7 +115,9 @@ class SandboxLimits:
     def __post_init__(self) -> None:
         for name in ("timeout_s", "memory_mb", "fsize_mb", "nofile", "nproc", "max_output_bytes"):
             if getattr(self, name) <= 0:
-                raise ValueError(f"SandboxLimits.{name} must be positive, got {getattr(self, name)!r}")
+                raise ValueError(
+                    f"SandboxLimits.{name} must be positive, got {getattr(self, name)!r}"
+                )
         if self.cpu_s is not None and self.cpu_s <= 0:
             raise ValueError(f"SandboxLimits.cpu_s must be positive or None, got {self.cpu_s!r}")
         if self.memory_mb < 256:
@@ -133,9 +135,13 @@ class SandboxLimits:
 
     def to_child(self) -> dict[str, Any]:
         return {
-            "timeout_s": self.timeout_s, "cpu_s": self.effective_cpu_s,
-            "memory_mb": self.memory_mb, "fsize_mb": self.fsize_mb, "nofile": self.nofile,
-            "nproc": self.nproc, "max_output_bytes": self.max_output_bytes,
+            "timeout_s": self.timeout_s,
+            "cpu_s": self.effective_cpu_s,
+            "memory_mb": self.memory_mb,
+            "fsize_mb": self.fsize_mb,
+            "nofile": self.nofile,
+            "nproc": self.nproc,
+            "max_output_bytes": self.max_output_bytes,
         }
 
 
@@ -185,14 +191,18 @@ class SolveReport:
     def _from_event(cls, ev: Mapping[str, Any], mps_text: str | None) -> SolveReport:
         values = ev.get("values") or {}
         return cls(
-            index=int(ev.get("index", 0)), api=str(ev.get("api", "?")),
-            requested_solver=ev.get("requested_solver"), solver=str(ev.get("solver", "?")),
+            index=int(ev.get("index", 0)),
+            api=str(ev.get("api", "?")),
+            requested_solver=ev.get("requested_solver"),
+            solver=str(ev.get("solver", "?")),
             termination=str(ev.get("termination", "unknown")),
             objective=ev.get("objective"),
             values=MappingProxyType({str(k): float(v) for k, v in values.items()}),
-            mps=mps_text, mps_error=ev.get("mps_error"),
+            mps=mps_text,
+            mps_error=ev.get("mps_error"),
             ignored_options=tuple(ev.get("ignored_options") or ()),
-            status=ev.get("status"), wall_s=ev.get("wall_s"),
+            status=ev.get("status"),
+            wall_s=ev.get("wall_s"),
         )
 
 
@@ -329,8 +339,12 @@ def _probe_namespaces(python: str) -> _NamespaceSupport:
     for prefix in candidates:
         try:
             out = subprocess.run(
-                [*prefix, python, "-I", "-c", _PROBE_CODE], capture_output=True, text=True,
-                timeout=20, env=_base_env(tempfile.gettempdir()), stdin=subprocess.DEVNULL,
+                [*prefix, python, "-I", "-c", _PROBE_CODE],
+                capture_output=True,
+                text=True,
+                timeout=20,
+                env=_base_env(tempfile.gettempdir()),
+                stdin=subprocess.DEVNULL,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             errors.append(f"{' '.join(prefix[1:])}: {exc}")
@@ -346,10 +360,12 @@ def probe_isolation(python: str | None = None) -> Isolation:
     """What a run on this machine gets (namespaces probed, Landlock ABI queried)."""
     ns = _probe_namespaces(python or sys.executable)
     return Isolation(
-        network_namespace=ns.network, pid_namespace=ns.pid,
+        network_namespace=ns.network,
+        pid_namespace=ns.pid,
         landlock_abi=_launcher.landlock_abi(),
         uid_dropped=os.geteuid() == 0 and _launcher._nobody_can_use_python(),
-        audit_hook=True, notes=(ns.note,) if ns.note else (),
+        audit_hook=True,
+        notes=(ns.note,) if ns.note else (),
     )
 
 
@@ -359,10 +375,17 @@ def probe_isolation(python: str | None = None) -> Isolation:
 def _base_env(home: str) -> dict[str, str]:
     """The whole environment of the child: no API keys, single-threaded BLAS."""
     return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": home,
-        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8",
-        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": home,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
         "MALLOC_ARENA_MAX": "2",
     }
 
@@ -401,14 +424,21 @@ class _JobFiles:
             for p in (self.work, self.models, self.code_path):
                 os.chown(p, _launcher.NOBODY, _launcher.NOBODY)
 
-    def job(self, limits: SandboxLimits, *, landlock: bool, drop_root: bool,
-            pid_namespace: bool = True) -> dict[str, Any]:
+    def job(
+        self, limits: SandboxLimits, *, landlock: bool, drop_root: bool, pid_namespace: bool = True
+    ) -> dict[str, Any]:
         return {
-            "code_path": str(self.code_path), "work_dir": str(self.work),
-            "models_dir": str(self.models), "stdout_path": str(self.stdout),
-            "stderr_path": str(self.stderr), "channel_path": str(self.channel),
-            "limits": limits.to_child(), "env": _base_env(str(self.work)),
-            "landlock": landlock, "drop_root": drop_root, "pid_namespace": pid_namespace,
+            "code_path": str(self.code_path),
+            "work_dir": str(self.work),
+            "models_dir": str(self.models),
+            "stdout_path": str(self.stdout),
+            "stderr_path": str(self.stderr),
+            "channel_path": str(self.channel),
+            "limits": limits.to_child(),
+            "env": _base_env(str(self.work)),
+            "landlock": landlock,
+            "drop_root": drop_root,
+            "pid_namespace": pid_namespace,
             "hook": True,
         }
 
@@ -458,42 +488,75 @@ def _read_mps(models_dir: Path, name: Any) -> str | None:
         return None
 
 
-def _classify(sup: Mapping[str, Any], outcome: Mapping[str, Any] | None, limits: SandboxLimits,
-              stderr: str) -> tuple[ErrorKind, CodeError | None, str | None]:
+def _classify(
+    sup: Mapping[str, Any], outcome: Mapping[str, Any] | None, limits: SandboxLimits, stderr: str
+) -> tuple[ErrorKind, CodeError | None, str | None]:
     """Decide the :class:`ErrorKind`; the parent's own observations win over the child's."""
     rc = sup.get("returncode")
     killed = sup.get("killed")
     if killed == "timeout":
-        return ErrorKind.TIMEOUT, CodeError(
-            ErrorKind.TIMEOUT, "Timeout",
-            f"the program did not finish within {limits.timeout_s:g} s and was killed; "
-            "look for an endless loop, a blocking call (input, sleep) or a model too large "
-            "to solve in time", ), killed
+        return (
+            ErrorKind.TIMEOUT,
+            CodeError(
+                ErrorKind.TIMEOUT,
+                "Timeout",
+                f"the program did not finish within {limits.timeout_s:g} s and was killed; "
+                "look for an endless loop, a blocking call (input, sleep) or a model too large "
+                "to solve in time",
+            ),
+            killed,
+        )
     if killed == "output_limit":
-        return ErrorKind.OUTPUT_LIMIT, CodeError(
-            ErrorKind.OUTPUT_LIMIT, "OutputLimit",
-            f"the program printed more than {limits.max_output_bytes} bytes and was killed; "
-            "print only the solution summary"), killed
+        return (
+            ErrorKind.OUTPUT_LIMIT,
+            CodeError(
+                ErrorKind.OUTPUT_LIMIT,
+                "OutputLimit",
+                f"the program printed more than {limits.max_output_bytes} bytes and was killed; "
+                "print only the solution summary",
+            ),
+            killed,
+        )
     cpu_hit = rc == -signal.SIGXCPU or (
-        rc == -signal.SIGKILL and sup.get("cpu_s", 0.0) >= limits.effective_cpu_s - 0.05)
+        rc == -signal.SIGKILL and sup.get("cpu_s", 0.0) >= limits.effective_cpu_s - 0.05
+    )
     if cpu_hit:
-        return ErrorKind.TIMEOUT, CodeError(
-            ErrorKind.TIMEOUT, "Timeout",
-            f"the program used more than {limits.effective_cpu_s} s of CPU time and was killed"), "cpu_limit"
+        return (
+            ErrorKind.TIMEOUT,
+            CodeError(
+                ErrorKind.TIMEOUT,
+                "Timeout",
+                f"the program used more than {limits.effective_cpu_s} s of CPU time and was killed",
+            ),
+            "cpu_limit",
+        )
     if outcome is not None:
         kind = ErrorKind(outcome.get("kind", "runtime_error"))
         if kind is ErrorKind.OK:
             return kind, None, None
-        return kind, CodeError(
-            kind=kind, type_name=str(outcome.get("type", "Error")),
-            message=str(outcome.get("message", "")), line=outcome.get("line"),
-            traceback=tuple(outcome.get("traceback") or ()), origin=outcome.get("origin"),
-            missing_module=outcome.get("missing_module"),
-        ), None
+        return (
+            kind,
+            CodeError(
+                kind=kind,
+                type_name=str(outcome.get("type", "Error")),
+                message=str(outcome.get("message", "")),
+                line=outcome.get("line"),
+                traceback=tuple(outcome.get("traceback") or ()),
+                origin=outcome.get("origin"),
+                missing_module=outcome.get("missing_module"),
+            ),
+            None,
+        )
     if "MemoryError" in stderr or "bad_alloc" in stderr:
-        return ErrorKind.MEMORY, CodeError(
-            ErrorKind.MEMORY, "MemoryError",
-            f"the program ran out of memory (limit {limits.memory_mb} MB)"), None
+        return (
+            ErrorKind.MEMORY,
+            CodeError(
+                ErrorKind.MEMORY,
+                "MemoryError",
+                f"the program ran out of memory (limit {limits.memory_mb} MB)",
+            ),
+            None,
+        )
     if rc == 0:
         return ErrorKind.OK, None, None  # e.g. os._exit(0): no outcome line, still a success
     if isinstance(rc, int) and rc < 0:
@@ -501,16 +564,26 @@ def _classify(sup: Mapping[str, Any], outcome: Mapping[str, Any] | None, limits:
             signame = signal.Signals(-rc).name
         except ValueError:
             signame = f"signal {-rc}"
-        return ErrorKind.RUNTIME_ERROR, CodeError(
-            ErrorKind.RUNTIME_ERROR, "Crash", f"the program was killed by {signame}"), None
+        return (
+            ErrorKind.RUNTIME_ERROR,
+            CodeError(ErrorKind.RUNTIME_ERROR, "Crash", f"the program was killed by {signame}"),
+            None,
+        )
     last = [ln for ln in stderr.strip().splitlines() if ln.strip()][-3:]
-    return ErrorKind.RUNTIME_ERROR, CodeError(
-        ErrorKind.RUNTIME_ERROR, "Exit", f"the program exited with status {rc}"
-        + (": " + " | ".join(last) if last else "")), None
+    return (
+        ErrorKind.RUNTIME_ERROR,
+        CodeError(
+            ErrorKind.RUNTIME_ERROR,
+            "Exit",
+            f"the program exited with status {rc}" + (": " + " | ".join(last) if last else ""),
+        ),
+        None,
+    )
 
 
-def _collect(files: _JobFiles, sup: Mapping[str, Any], limits: SandboxLimits,
-             base: Isolation, executor: str) -> ExecutionResult:
+def _collect(
+    files: _JobFiles, sup: Mapping[str, Any], limits: SandboxLimits, base: Isolation, executor: str
+) -> ExecutionResult:
     events = _read_channel(files.channel)
     died = next((e for e in events if e.get("event") == "child_exit"), None)
     if died is not None and sup.get("killed") is None:
@@ -528,20 +601,30 @@ def _collect(files: _JobFiles, sup: Mapping[str, Any], limits: SandboxLimits,
     kind, error, killed = _classify(sup, outcome, limits, stderr)
     reports = tuple(
         SolveReport._from_event(ev, _read_mps(files.models, ev.get("mps")))
-        for ev in events if ev.get("event") == "solve"
+        for ev in events
+        if ev.get("event") == "solve"
     )[:MAX_REPORTS]
     isolation = base
     if entered is not None:
         isolation = replace(
-            base, landlock_abi=int(entered.get("landlock_abi", 0)),
-            uid_dropped=bool(entered.get("uid_dropped")), audit_hook=bool(entered.get("audit_hook")),
+            base,
+            landlock_abi=int(entered.get("landlock_abi", 0)),
+            uid_dropped=bool(entered.get("uid_dropped")),
+            audit_hook=bool(entered.get("audit_hook")),
         )
     return ExecutionResult(
-        kind=kind, returncode=sup.get("returncode"), timed_out=kind is ErrorKind.TIMEOUT,
-        killed=killed, wall_s=float(sup.get("wall_s", 0.0)), stdout=_tail(files.stdout),
-        stderr=stderr, error=error, reports=reports,
+        kind=kind,
+        returncode=sup.get("returncode"),
+        timed_out=kind is ErrorKind.TIMEOUT,
+        killed=killed,
+        wall_s=float(sup.get("wall_s", 0.0)),
+        stdout=_tail(files.stdout),
+        stderr=stderr,
+        error=error,
+        reports=reports,
         violations=tuple(outcome.get("violations") or ()) if outcome else (),
-        isolation=isolation, executor=executor,
+        isolation=isolation,
+        executor=executor,
     )
 
 
@@ -563,9 +646,15 @@ class SubprocessExecutor:
 
     name = "cold"
 
-    def __init__(self, limits: SandboxLimits | None = None, *, namespaces: bool = True,
-                 landlock: bool = True, drop_root: bool = True,
-                 python: str | None = None) -> None:
+    def __init__(
+        self,
+        limits: SandboxLimits | None = None,
+        *,
+        namespaces: bool = True,
+        landlock: bool = True,
+        drop_root: bool = True,
+        python: str | None = None,
+    ) -> None:
         self.limits = limits or SandboxLimits()
         self.python = python or sys.executable
         self.namespaces = namespaces
@@ -584,15 +673,21 @@ class SubprocessExecutor:
         files = _JobFiles(code, drop_root=self.drop_root)
         try:
             job_path = files.ctl / "job.json"
-            job_path.write_text(json.dumps(files.job(limits, landlock=self.landlock,
-                                                     drop_root=self.drop_root)))
+            job_path.write_text(
+                json.dumps(files.job(limits, landlock=self.landlock, drop_root=self.drop_root))
+            )
             cmd = [*ns.prefix, self.python, "-I", LAUNCHER, "run", str(job_path)]
             with open(files.stdout, "ab") as out, open(files.stderr, "ab") as err:
                 try:
                     proc = subprocess.Popen(
-                        cmd, cwd=files.work, env=_base_env(str(files.work)),
-                        stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                        start_new_session=True, close_fds=True,
+                        cmd,
+                        cwd=files.work,
+                        env=_base_env(str(files.work)),
+                        stdin=subprocess.DEVNULL,
+                        stdout=out,
+                        stderr=err,
+                        start_new_session=True,
+                        close_fds=True,
                     )
                 except OSError as exc:
                     raise SandboxSetupError(
@@ -606,9 +701,11 @@ class SubprocessExecutor:
                     pass
 
             sup = _launcher.supervise(
-                proc.pid, timeout_s=limits.timeout_s,
+                proc.pid,
+                timeout_s=limits.timeout_s,
                 watch_paths=[str(files.stdout), str(files.stderr)],
-                max_output_bytes=limits.max_output_bytes, kill=kill,
+                max_output_bytes=limits.max_output_bytes,
+                kill=kill,
             )
             proc.returncode = sup["returncode"]  # reaped by supervise()
             kill()  # stragglers in the process group (the PID namespace already took the rest)
@@ -631,9 +728,17 @@ class WarmPoolExecutor:
 
     name = "warm"
 
-    def __init__(self, size: int | None = None, limits: SandboxLimits | None = None, *,
-                 namespaces: bool = True, landlock: bool = True, drop_root: bool = True,
-                 python: str | None = None, start_timeout_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        size: int | None = None,
+        limits: SandboxLimits | None = None,
+        *,
+        namespaces: bool = True,
+        landlock: bool = True,
+        drop_root: bool = True,
+        python: str | None = None,
+        start_timeout_s: float = 60.0,
+    ) -> None:
         self.size = size if size is not None else max(1, min(2, os.cpu_count() or 1))
         if self.size < 1:
             raise ValueError(f"WarmPoolExecutor size must be >= 1, got {size}")
@@ -643,8 +748,11 @@ class WarmPoolExecutor:
         self.landlock = landlock
         self.drop_root = drop_root
         self.start_timeout_s = start_timeout_s
-        self._ns = (_probe_namespaces(self.python) if namespaces
-                    else _NamespaceSupport((), False, False, "namespaces switched off"))
+        self._ns = (
+            _probe_namespaces(self.python)
+            if namespaces
+            else _NamespaceSupport((), False, False, "namespaces switched off")
+        )
         self._home = tempfile.mkdtemp(prefix="optiscribe-pool-")
         self._cond = threading.Condition()
         self._idle: list[WorkerProcess] = []
@@ -661,8 +769,12 @@ class WarmPoolExecutor:
     def _spawn(self) -> WorkerProcess:
         cmd = [*self._ns.prefix, self.python, "-I", LAUNCHER, "worker"]
         try:
-            w = WorkerProcess(cmd, env=_base_env(self._home), cwd=self._home,
-                              log_path=os.path.join(self._home, f"worker-{time.monotonic_ns()}.log"))
+            w = WorkerProcess(
+                cmd,
+                env=_base_env(self._home),
+                cwd=self._home,
+                log_path=os.path.join(self._home, f"worker-{time.monotonic_ns()}.log"),
+            )
         except OSError as exc:
             raise SandboxSetupError(f"cannot start a sandbox worker {cmd[0]!r}: {exc}") from exc
         with self._cond:
@@ -773,8 +885,12 @@ class WarmPoolExecutor:
                 healthy = False
                 self._replace(w)
                 if reply is None and alive:
-                    sup = {"returncode": -signal.SIGKILL, "killed": "timeout",
-                           "wall_s": time.monotonic() - t0, "cpu_s": 0.0}
+                    sup = {
+                        "returncode": -signal.SIGKILL,
+                        "killed": "timeout",
+                        "wall_s": time.monotonic() - t0,
+                        "cpu_s": 0.0,
+                    }
                 else:
                     raise SandboxError(
                         "the warm sandbox worker died while running the job (it has been "
@@ -782,8 +898,11 @@ class WarmPoolExecutor:
                     )
             else:
                 sup = reply
-            base = Isolation(self._ns.network, bool(sup.get("job_pid_namespace", False)),
-                             notes=(self._ns.note,) if self._ns.note else ())
+            base = Isolation(
+                self._ns.network,
+                bool(sup.get("job_pid_namespace", False)),
+                notes=(self._ns.note,) if self._ns.note else (),
+            )
             return _collect(files, sup, limits, base, self.name)
         finally:
             files.cleanup()
@@ -795,8 +914,9 @@ _default_executor: SubprocessExecutor | None = None
 _default_lock = threading.Lock()
 
 
-def run_code(code: str, *, limits: SandboxLimits | None = None,
-             executor: Executor | None = None) -> ExecutionResult:
+def run_code(
+    code: str, *, limits: SandboxLimits | None = None, executor: Executor | None = None
+) -> ExecutionResult:
     """Run ``code`` in the sandbox and return the result (never raises for code failures).
 
     Without ``executor`` a cold :class:`SubprocessExecutor` with ``limits`` is used. With

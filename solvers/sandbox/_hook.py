@@ -25,16 +25,37 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 #: Pyomo solver names (lower case, ``appsi_`` prefix removed) that are redirected to HiGHS.
 REDIRECTED_PYOMO_SOLVERS = frozenset(
     {
-        "glpk", "cbc", "gurobi", "gurobi_direct", "gurobi_persistent", "cplex",
-        "cplex_direct", "cplex_persistent", "xpress", "xpress_direct", "xpress_persistent",
-        "scip", "highs", "copt", "copt_direct", "copt_persistent", "mosek", "mosek_direct",
-        "mosek_persistent", "gams", "baron", "lpsolve", "clp", "glop",
+        "glpk",
+        "cbc",
+        "gurobi",
+        "gurobi_direct",
+        "gurobi_persistent",
+        "cplex",
+        "cplex_direct",
+        "cplex_persistent",
+        "xpress",
+        "xpress_direct",
+        "xpress_persistent",
+        "scip",
+        "highs",
+        "copt",
+        "copt_direct",
+        "copt_persistent",
+        "mosek",
+        "mosek_direct",
+        "mosek_persistent",
+        "gams",
+        "baron",
+        "lpsolve",
+        "clp",
+        "glop",
     }
 )
 #: Option names LLM code uses for a time limit / a relative MIP gap, per solver dialect.
@@ -143,25 +164,48 @@ class HighsStandIn:
                 raw["mip_rel_gap"] = float(val)
             else:
                 ignored.append(str(key))
-        ignored += sorted(k for k in kwds if k not in ("symbolic_solver_labels", "keepfiles", "report_timing", "warmstart", "suffixes", "logfile", "solnfile"))
+        ignored += sorted(
+            k
+            for k in kwds
+            if k
+            not in (
+                "symbolic_solver_labels",
+                "keepfiles",
+                "report_timing",
+                "warmstart",
+                "suffixes",
+                "logfile",
+                "solnfile",
+            )
+        )
 
         index, mps_path = _next_model_path("model")
         report: dict[str, Any] = {
-            "event": "solve", "index": index, "api": "pyomo", "requested_solver": self.requested,
-            "solver": "highs", "ignored_options": ignored, "mps": None, "mps_error": None,
+            "event": "solve",
+            "index": index,
+            "api": "pyomo",
+            "requested_solver": self.requested,
+            "solver": "highs",
+            "ignored_options": ignored,
+            "mps": None,
+            "mps_error": None,
         }
         if mps_path is not None:
             try:
                 model.write(mps_path, format="mps", io_options={"symbolic_solver_labels": True})
                 report["mps"] = os.path.basename(mps_path)
-            except Exception as exc:  # noqa: BLE001 - a model HiGHS may still solve
+            except Exception as exc:
                 report["mps_error"] = f"{type(exc).__name__}: {exc}"[:300]
         t0 = time.monotonic()
         inner = self._make_highs()
         try:
             results = inner.solve(
-                model, tee=tee, load_solutions=False, timelimit=timelimit,
-                solver_options=raw or None, raise_exception_on_nonoptimal_result=False,
+                model,
+                tee=tee,
+                load_solutions=False,
+                timelimit=timelimit,
+                solver_options=raw or None,
+                raise_exception_on_nonoptimal_result=False,
             )
         except Exception as exc:
             report.update(termination="error", error=f"{type(exc).__name__}: {exc}"[:300])
@@ -208,7 +252,7 @@ def _patch_pyomo(module: ModuleType) -> None:
         if _name is None:
             return original(self, _name, **kwds)
         name = str(_name).split(":")[0].lower()
-        base = name[len("appsi_"):] if name.startswith("appsi_") else name
+        base = name[len("appsi_") :] if name.startswith("appsi_") else name
         if base in REDIRECTED_PYOMO_SOLVERS:
             return HighsStandIn(str(_name), lambda: original(self, "highs"))
         return original(self, _name, **kwds)
@@ -219,10 +263,25 @@ def _patch_pyomo(module: ModuleType) -> None:
 
 # ---------------------------------------------------------------- OR-Tools pywraplp
 
-_PYWRAPLP_STATUS = {0: "optimal", 1: "feasible", 2: "infeasible", 3: "unbounded", 4: "abnormal",
-                    5: "model_invalid", 6: "not_solved"}
-_COMMERCIAL_IDS = {"GUROBI", "GUROBI_MIXED_INTEGER_PROGRAMMING", "GUROBI_LINEAR_PROGRAMMING",
-                   "CPLEX", "CPLEX_MIXED_INTEGER_PROGRAMMING", "XPRESS", "GLPK", "COPT"}
+_PYWRAPLP_STATUS = {
+    0: "optimal",
+    1: "feasible",
+    2: "infeasible",
+    3: "unbounded",
+    4: "abnormal",
+    5: "model_invalid",
+    6: "not_solved",
+}
+_COMMERCIAL_IDS = {
+    "GUROBI",
+    "GUROBI_MIXED_INTEGER_PROGRAMMING",
+    "GUROBI_LINEAR_PROGRAMMING",
+    "CPLEX",
+    "CPLEX_MIXED_INTEGER_PROGRAMMING",
+    "XPRESS",
+    "GLPK",
+    "COPT",
+}
 
 
 def _patch_pywraplp(module: ModuleType) -> None:
@@ -232,17 +291,23 @@ def _patch_pywraplp(module: ModuleType) -> None:
     original_solve = solver_cls.Solve
     original_create = solver_cls.CreateSolver
 
-    def Solve(self: Any, *args: Any) -> Any:  # noqa: N802 - OR-Tools' name
+    def Solve(self: Any, *args: Any) -> Any:
         index, mps_path = _next_model_path("pywraplp")
-        report: dict[str, Any] = {"event": "solve", "index": index, "api": "pywraplp",
-                                  "requested_solver": getattr(self, "_optiscribe_requested", None),
-                                  "solver": self.SolverVersion(), "mps": None, "mps_error": None}
+        report: dict[str, Any] = {
+            "event": "solve",
+            "index": index,
+            "api": "pywraplp",
+            "requested_solver": getattr(self, "_optiscribe_requested", None),
+            "solver": self.SolverVersion(),
+            "mps": None,
+            "mps_error": None,
+        }
         if mps_path is not None:
             try:
                 with open(mps_path, "w", encoding="utf-8") as fh:
                     fh.write(self.ExportModelAsMpsFormat(False, False))
                 report["mps"] = os.path.basename(mps_path)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 report["mps_error"] = f"{type(exc).__name__}: {exc}"[:300]
         t0 = time.monotonic()
         status = original_solve(self, *args)
@@ -258,7 +323,7 @@ def _patch_pywraplp(module: ModuleType) -> None:
         _emit(report)
         return status
 
-    def CreateSolver(solver_id: str, *args: Any) -> Any:  # noqa: N802
+    def CreateSolver(solver_id: str, *args: Any) -> Any:
         solver = original_create(solver_id, *args)
         if solver is None and str(solver_id).upper() in _COMMERCIAL_IDS:
             solver = original_create("SCIP", *args)

@@ -43,8 +43,9 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 NOBODY = 65534
 CHANNEL_FD = 3  # where the channel lives in the child once other fds are closed
@@ -211,8 +212,11 @@ def apply_landlock(write_dirs: list[str], read_paths: list[str]) -> int:
                     rights &= file_only
                 rule = _PathBeneath(allowed=rights & fs_all, parent_fd=pfd)
                 libc.syscall(
-                    ctypes.c_long(_LL_ADD_RULE), ctypes.c_int(rfd), ctypes.c_int(1),
-                    ctypes.byref(rule), ctypes.c_uint32(0),
+                    ctypes.c_long(_LL_ADD_RULE),
+                    ctypes.c_int(rfd),
+                    ctypes.c_int(1),
+                    ctypes.byref(rule),
+                    ctypes.c_uint32(0),
                 )
             finally:
                 os.close(pfd)
@@ -233,8 +237,16 @@ def _read_paths() -> list[str]:
     paths.add(os.path.dirname(os.path.realpath(sys.executable)))
     paths.update(
         [
-            "/usr", "/lib", "/lib64", "/bin", "/proc", "/sys/devices/system/cpu",
-            "/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group",
+            "/usr",
+            "/lib",
+            "/lib64",
+            "/bin",
+            "/proc",
+            "/sys/devices/system/cpu",
+            "/etc/ld.so.cache",
+            "/etc/localtime",
+            "/etc/passwd",
+            "/etc/group",
         ]
     )
     return sorted(p for p in paths if os.path.exists(p))
@@ -343,7 +355,9 @@ def _redirect_stdio(job: dict[str, Any]) -> int:
         io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace"
     )
     sys.stderr = io.TextIOWrapper(
-        io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace",
+        io.FileIO(2, "w", closefd=False),
+        encoding="utf-8",
+        errors="backslashreplace",
         line_buffering=True,
     )
     return CHANNEL_FD
@@ -451,9 +465,7 @@ def describe_exception(exc: BaseException, code_path: str) -> dict[str, Any]:
     """
     frames = traceback.extract_tb(exc.__traceback__)
     user = [f for f in frames if f.filename == code_path]
-    tb_lines = [
-        f"line {f.lineno}, in {f.name}: {(f.line or '').strip()}" for f in user[-5:]
-    ]
+    tb_lines = [f"line {f.lineno}, in {f.name}: {(f.line or '').strip()}" for f in user[-5:]]
     origin = None
     if frames and frames[-1].filename != code_path:
         fn = frames[-1].filename
@@ -468,7 +480,10 @@ def describe_exception(exc: BaseException, code_path: str) -> dict[str, Any]:
         message = exc.msg
         if exc.text:
             caret = " " * max((exc.offset or 1) - 1, 0) + "^"
-            tb_lines = [f"line {exc.lineno}: {exc.text.rstrip()}", " " * (len(str(exc.lineno)) + 7) + caret]
+            tb_lines = [
+                f"line {exc.lineno}: {exc.text.rstrip()}",
+                " " * (len(str(exc.lineno)) + 7) + caret,
+            ]
     elif isinstance(exc, ImportError):
         kind = "import_error"
         missing = exc.name
@@ -516,11 +531,13 @@ def run_code(job: dict[str, Any]) -> int:
         if status not in (None, 0):
             rc = status if isinstance(status, int) else 1
             outcome.update(
-                kind="runtime_error", type="SystemExit",
-                message=f"the program called exit({status!r})", line=None,
+                kind="runtime_error",
+                type="SystemExit",
+                message=f"the program called exit({status!r})",
+                line=None,
                 traceback=describe_exception(exc, code_path)["traceback"],
             )
-    except BaseException as exc:  # noqa: BLE001 - everything the code raises is a result
+    except BaseException as exc:
         rc = 1
         try:
             outcome.update(describe_exception(exc, code_path))
@@ -528,16 +545,19 @@ def run_code(job: dict[str, Any]) -> int:
             outcome.update(kind="memory", type="MemoryError", message="out of memory")
         try:
             traceback.print_exception(exc, file=sys.stderr)
-        except BaseException:  # noqa: BLE001 - stderr may be over its size limit
+        except BaseException:
             pass
         del exc
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except BaseException:  # noqa: BLE001
+        except BaseException:
             if outcome["kind"] == "ok":
-                outcome.update(kind="output_limit", type="OSError",
-                               message="output exceeded the file size limit")
+                outcome.update(
+                    kind="output_limit",
+                    type="OSError",
+                    message="output exceeded the file size limit",
+                )
                 rc = 1
     outcome["violations"] = list(_violations)
     emit(outcome)
@@ -588,7 +608,7 @@ def _job_supervisor(job: dict[str, Any], hook: ModuleType | None, result_fd: int
             set_parent_death_signal()
             enter_sandbox(job, hook)
             rc = run_code(job)
-        except BaseException:  # noqa: BLE001 - last resort, never return into the worker
+        except BaseException:
             rc = 70
         os._exit(rc)
 
@@ -637,7 +657,10 @@ def _main_worker() -> None:
         except ImportError:
             pass
     hook = _load_hook()
-    os.write(proto_out, (json.dumps({"ready": True, "pid": os.getpid(), "preloaded": preloaded}) + "\n").encode())
+    os.write(
+        proto_out,
+        (json.dumps({"ready": True, "pid": os.getpid(), "preloaded": preloaded}) + "\n").encode(),
+    )
     buf = b""
     while True:
         while b"\n" not in buf:

@@ -25,8 +25,14 @@ class WorkerProcess:
         self.log_path = log_path
         self._log = open(log_path, "ab")
         self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
-            cwd=cwd, env=env, start_new_session=True, close_fds=True,
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+            close_fds=True,
         )
         self._buf = b""
         self.ready_info: dict[str, Any] | None = None

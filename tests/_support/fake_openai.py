@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["Fault", "FakeOpenAIServer", "RawReply", "RecordedRequest", "Reply", "chat_completion"]
+__all__ = ["FakeOpenAIServer", "Fault", "RawReply", "RecordedRequest", "Reply", "chat_completion"]
 
 
 class Fault(enum.Enum):
@@ -134,8 +134,9 @@ Item = str | Sequence[str] | Reply | RawReply | Fault
 Handler = Callable[[RecordedRequest], Item]
 
 
-def chat_completion(contents: Sequence[str | None], *, model: str = "fake-model",
-                    finish_reason: str = "stop") -> dict[str, Any]:
+def chat_completion(
+    contents: Sequence[str | None], *, model: str = "fake-model", finish_reason: str = "stop"
+) -> dict[str, Any]:
     """A ``chat.completion`` object with one choice per content."""
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
@@ -241,8 +242,10 @@ class FakeOpenAIServer:
             def do_GET(self) -> None:
                 server._record(self, b"")
                 if self.path.rstrip("/").endswith("/models"):
-                    data = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"}
-                            for m in server.models]
+                    data = [
+                        {"id": m, "object": "model", "created": 0, "owned_by": "fake"}
+                        for m in server.models
+                    ]
                     self._send(200, {"object": "list", "data": data})
                 else:
                     self._send(404, _error(f"no route {self.path}", "invalid_request_error"))
@@ -256,13 +259,25 @@ class FakeOpenAIServer:
                     return
                 model = (rec.json or {}).get("model", "fake-model")
                 if server.strict_models and model not in server.models:
-                    self._send(404, _error(f"The model `{model}` does not exist",
-                                           "invalid_request_error", "model_not_found"))
+                    self._send(
+                        404,
+                        _error(
+                            f"The model `{model}` does not exist",
+                            "invalid_request_error",
+                            "model_not_found",
+                        ),
+                    )
                     return
                 self._serve(server._next(rec), model)
 
-            def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None,
-                      raw: bytes | None = None, ctype: str = "application/json") -> None:
+            def _send(
+                self,
+                status: int,
+                payload: Any,
+                headers: dict[str, str] | None = None,
+                raw: bytes | None = None,
+                ctype: str = "application/json",
+            ) -> None:
                 data = raw if raw is not None else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
@@ -274,18 +289,33 @@ class FakeOpenAIServer:
 
             def _serve(self, item: Item | None, model: str) -> None:
                 if item is None:
-                    self._send(418, _error("FakeOpenAIServer: no scripted response left; "
-                                           "add more with fake.add(...)", "fake_script_exhausted"))
+                    self._send(
+                        418,
+                        _error(
+                            "FakeOpenAIServer: no scripted response left; "
+                            "add more with fake.add(...)",
+                            "fake_script_exhausted",
+                        ),
+                    )
                 elif isinstance(item, Fault):
                     self._fault(item, model)
                 elif isinstance(item, Reply):
-                    self._send(item.status, chat_completion(item.contents, model=model,
-                                                            finish_reason=item.finish_reason),
-                               headers=item.headers)
+                    self._send(
+                        item.status,
+                        chat_completion(
+                            item.contents, model=model, finish_reason=item.finish_reason
+                        ),
+                        headers=item.headers,
+                    )
                 elif isinstance(item, RawReply):
                     raw = item.body if isinstance(item.body, bytes) else None
-                    self._send(item.status, item.body, headers=item.headers, raw=raw,
-                               ctype=item.content_type)
+                    self._send(
+                        item.status,
+                        item.body,
+                        headers=item.headers,
+                        raw=raw,
+                        ctype=item.content_type,
+                    )
                 elif isinstance(item, str):
                     self._send(200, chat_completion([item], model=model))
                 else:
@@ -298,8 +328,11 @@ class FakeOpenAIServer:
                 elif fault is Fault.DISCONNECT:
                     self.close_connection = True
                 elif fault is Fault.RATE_LIMIT:
-                    self._send(429, _error("Rate limit reached", "requests", "rate_limit_exceeded"),
-                               headers={"Retry-After": "0"})
+                    self._send(
+                        429,
+                        _error("Rate limit reached", "requests", "rate_limit_exceeded"),
+                        headers={"Retry-After": "0"},
+                    )
                 elif fault is Fault.SERVER_ERROR:
                     self._send(500, _error("The server had an error", "server_error"))
                 elif fault is Fault.BAD_GATEWAY:
@@ -307,18 +340,32 @@ class FakeOpenAIServer:
                 elif fault is Fault.MALFORMED_JSON:
                     self._send(200, None, raw=b'{"id": "chatcmpl-x", "choices": [{"index": 0,')
                 elif fault is Fault.TRUNCATED:
-                    self._send(200, chat_completion(['{"sets": [{"name": "I", "ele'],
-                                                    model=model, finish_reason="length"))
+                    self._send(
+                        200,
+                        chat_completion(
+                            ['{"sets": [{"name": "I", "ele'], model=model, finish_reason="length"
+                        ),
+                    )
                 elif fault is Fault.EMPTY_CHOICES:
                     self._send(200, chat_completion([], model=model))
                 elif fault is Fault.BLANK_CONTENT:
                     self._send(200, chat_completion(["  \n"], model=model))
                 elif fault is Fault.UNKNOWN_MODEL:
-                    self._send(404, _error(f"The model `{model}` does not exist",
-                                           "invalid_request_error", "model_not_found"))
+                    self._send(
+                        404,
+                        _error(
+                            f"The model `{model}` does not exist",
+                            "invalid_request_error",
+                            "model_not_found",
+                        ),
+                    )
                 elif fault is Fault.UNAUTHORIZED:
-                    self._send(401, _error("Incorrect API key provided", "invalid_request_error",
-                                           "invalid_api_key"))
+                    self._send(
+                        401,
+                        _error(
+                            "Incorrect API key provided", "invalid_request_error", "invalid_api_key"
+                        ),
+                    )
                 elif fault is Fault.BAD_REQUEST:
                     self._send(400, _error("Invalid value for 'messages'", "invalid_request_error"))
                 else:  # pragma: no cover - exhaustive
@@ -326,8 +373,9 @@ class FakeOpenAIServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         self._watchdog = threading.Timer(self.max_lifetime, self.stop)
         self._watchdog.daemon = True

@@ -14,12 +14,35 @@ runner = CliRunner()
 
 def test_generate_stats_and_pairs(tmp_path: Path) -> None:
     out = tmp_path / "s.jsonl"
-    r = runner.invoke(app, ["data", "generate", "--families", "diet,knapsack", "--n", "6", "--seed", "7",
-                            "--workers", "1", str(out)])
+    r = runner.invoke(
+        app,
+        [
+            "data",
+            "generate",
+            "--families",
+            "diet,knapsack",
+            "--n",
+            "6",
+            "--seed",
+            "7",
+            "--workers",
+            "1",
+            str(out),
+        ],
+    )
     assert r.exit_code == 0, r.output
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert len(lines) == 6 and {x["family"] for x in lines} == {"diet", "knapsack"}
-    assert set(lines[0]) >= {"id", "family", "difficulty", "question", "ir", "code", "answer", "status"}
+    assert set(lines[0]) >= {
+        "id",
+        "family",
+        "difficulty",
+        "question",
+        "ir",
+        "code",
+        "answer",
+        "status",
+    }
 
     r = runner.invoke(app, ["data", "stats", "--json", str(out)])
     assert r.exit_code == 0, r.output
@@ -36,11 +59,15 @@ def test_generate_stats_and_pairs(tmp_path: Path) -> None:
     got = [json.loads(x) for x in pairs.read_text().splitlines()]
     assert len(got) == 12
     assert {(g["transformation"], g["equivalent"], g["level"]) for g in got} == {
-        ("rename", True, "strict"), ("flip_sense", False, "normalized")}
+        ("rename", True, "strict"),
+        ("flip_sense", False, "normalized"),
+    }
 
     # Two worker processes write the very same file.
     pairs2 = tmp_path / "p2.jsonl"
-    r = runner.invoke(app, ["data", "pairs", str(out), str(pairs2), "-t", "rename,flip_sense", "--workers", "2"])
+    r = runner.invoke(
+        app, ["data", "pairs", str(out), str(pairs2), "-t", "rename,flip_sense", "--workers", "2"]
+    )
     assert r.exit_code == 0, r.output
     assert pairs2.read_bytes() == pairs.read_bytes()
 
@@ -48,21 +75,53 @@ def test_generate_stats_and_pairs(tmp_path: Path) -> None:
 def test_same_seed_same_file(tmp_path: Path) -> None:
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     for p in (a, b):
-        r = runner.invoke(app, ["data", "generate", "-f", "nl4opt", "--n", "3", "--seed", "1", "--workers", "1", str(p)])
+        r = runner.invoke(
+            app,
+            [
+                "data",
+                "generate",
+                "-f",
+                "nl4opt",
+                "--n",
+                "3",
+                "--seed",
+                "1",
+                "--workers",
+                "1",
+                str(p),
+            ],
+        )
         assert r.exit_code == 0, r.output
     assert a.read_text() == b.read_text()
 
 
 def test_bad_input_exits_3(tmp_path: Path) -> None:
-    r = runner.invoke(app, ["data", "generate", "-f", "nope", "--n", "2", "--workers", "1", str(tmp_path / "x.jsonl")])
+    r = runner.invoke(
+        app,
+        ["data", "generate", "-f", "nope", "--n", "2", "--workers", "1", str(tmp_path / "x.jsonl")],
+    )
     assert r.exit_code == EXIT_BAD_INPUT and "unknown problem family 'nope'" in r.output
     r = runner.invoke(app, ["data", "stats", str(tmp_path / "missing.jsonl")])
     assert r.exit_code == EXIT_BAD_INPUT and "cannot read" in r.output
-    r = runner.invoke(app, ["data", "pairs", str(tmp_path / "missing.jsonl"), str(tmp_path / "o.jsonl"), "-t", "bogus"])
+    r = runner.invoke(
+        app,
+        [
+            "data",
+            "pairs",
+            str(tmp_path / "missing.jsonl"),
+            str(tmp_path / "o.jsonl"),
+            "-t",
+            "bogus",
+        ],
+    )
     assert r.exit_code == EXIT_BAD_INPUT and "unknown transformation" in r.output
 
 
 def test_families_lists_every_family() -> None:
     r = runner.invoke(app, ["data", "families"])
     assert r.exit_code == 0
-    assert "scheduling" in r.output and "cutting_stock" in r.output and len(r.output.splitlines()) >= 15
+    assert (
+        "scheduling" in r.output
+        and "cutting_stock" in r.output
+        and len(r.output.splitlines()) >= 15
+    )

@@ -26,7 +26,11 @@ def write_model(tmp_path: Path, **changes: object) -> Path:
 def test_solve_model_example_human_output() -> None:
     r = runner.invoke(app, ["solve-model", "--example", "furniture"])
     assert r.exit_code == 0, r.output
-    assert "make[chair]" in r.output and "status: optimal / optimal" in r.output and "objective: 1900" in r.output
+    assert (
+        "make[chair]" in r.output
+        and "status: optimal / optimal" in r.output
+        and "objective: 1900" in r.output
+    )
     assert "## Sets" not in r.output and "Sets" in r.output  # rendered, not raw markdown
 
 
@@ -34,7 +38,11 @@ def test_solve_model_json(tmp_path: Path) -> None:
     r = runner.invoke(app, ["solve-model", str(write_model(tmp_path)), "--json"])
     assert r.exit_code == 0
     out = json.loads(r.stdout)
-    assert out["ok"] and out["result"]["objective"] == 1900 and out["result"]["termination"] == "optimal"
+    assert (
+        out["ok"]
+        and out["result"]["objective"] == 1900
+        and out["result"]["termination"] == "optimal"
+    )
     assert out["formulation"]["name"] == "furniture"
 
 
@@ -51,7 +59,9 @@ def test_solve_model_bad_input_exit_3(tmp_path: Path) -> None:
     assert runner.invoke(app, ["solve-model", str(tmp_path / "missing.yaml")]).exit_code == 3
     assert runner.invoke(app, ["solve-model", "--example", "nosuch"]).exit_code == 3
     assert runner.invoke(app, ["solve-model"]).exit_code == 3
-    bad = write_model(tmp_path, objective={"sense": "maximize", "expression": "sum(proft[p] for p in P)"})
+    bad = write_model(
+        tmp_path, objective={"sense": "maximize", "expression": "sum(proft[p] for p in P)"}
+    )
     r = runner.invoke(app, ["solve-model", str(bad), "--json"])
     assert r.exit_code == 3 and "did you mean 'profit'" in json.loads(r.stdout)["issues"][0]
 
@@ -60,7 +70,9 @@ def test_validate_exit_codes(tmp_path: Path) -> None:
     good = write_model(tmp_path)
     r = runner.invoke(app, ["validate", str(good), "--json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["variables"] == 2
-    bad = write_model(tmp_path, constraints=[{"name": "c", "expression": "make['chair'] * make['table'] <= 3"}])
+    bad = write_model(
+        tmp_path, constraints=[{"name": "c", "expression": "make['chair'] * make['table'] <= 3"}]
+    )
     r = runner.invoke(app, ["validate", str(bad), "--json"])
     assert r.exit_code == 1 and "not a MILP" in json.loads(r.stdout)["issues"][0]
     broken = tmp_path / "broken.json"
@@ -72,7 +84,9 @@ def test_validate_exit_codes(tmp_path: Path) -> None:
 def test_export_mps_keeps_names_and_latex(tmp_path: Path) -> None:
     out = tmp_path / "m.mps"
     tex = tmp_path / "m.tex"
-    r = runner.invoke(app, ["export", "--example", "furniture", "--mps", str(out), "--latex", str(tex)])
+    r = runner.invoke(
+        app, ["export", "--example", "furniture", "--mps", str(out), "--latex", str(tex)]
+    )
     assert r.exit_code == 0, r.output
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
@@ -89,12 +103,18 @@ def test_export_needs_a_target() -> None:
 def test_human_output_keeps_bracketed_names(tmp_path: Path) -> None:
     """Model names like inv[t-1] and places like [at t=1] are text, not rich markup."""
     bad = tmp_path / "bad.yaml"
-    bad.write_text(yaml.safe_dump({
-        "sets": [{"name": "T", "first": 1, "last": 2}],
-        "variables": [{"name": "inv", "index": ["T"]}],
-        "objective": {"sense": "min", "expression": "sum(inv[t] for t in T)"},
-        "constraints": [{"name": "bal", "for_each": "t in T", "expression": "inv[t] >= inv[t-1]"}],
-    }))
+    bad.write_text(
+        yaml.safe_dump(
+            {
+                "sets": [{"name": "T", "first": 1, "last": 2}],
+                "variables": [{"name": "inv", "index": ["T"]}],
+                "objective": {"sense": "min", "expression": "sum(inv[t] for t in T)"},
+                "constraints": [
+                    {"name": "bal", "for_each": "t in T", "expression": "inv[t] >= inv[t-1]"}
+                ],
+            }
+        )
+    )
     r = runner.invoke(app, ["validate", str(bad)])
     assert r.exit_code == 1
     assert "`inv[t-1]`" in r.output and "[at t=1]" in r.output

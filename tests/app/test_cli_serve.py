@@ -44,8 +44,10 @@ def test_serve_is_registered_with_the_project_cli() -> None:
         (["serve", "--backend", "replay"], "--replay-file"),
         (["serve", "--backend", "replay", "--structured", "xml"], "structured='xml'"),
         (["serve", "--backend", "replay", "--replay-file", "/no/such.jsonl"], "does not exist"),
-        (["serve", "--backend", "replay", "--require-key-env", "OPTISCRIBE_TEST_UNSET_KEY"],
-         "OPTISCRIBE_TEST_UNSET_KEY"),
+        (
+            ["serve", "--backend", "replay", "--require-key-env", "OPTISCRIBE_TEST_UNSET_KEY"],
+            "OPTISCRIBE_TEST_UNSET_KEY",
+        ),
     ],
 )
 def test_bad_configuration_exits_3(args: list[str], needle: str) -> None:
@@ -58,8 +60,17 @@ def test_bad_configuration_exits_3(args: list[str], needle: str) -> None:
 def test_help_lists_backend_options() -> None:
     result = CliRunner().invoke(_app(), ["serve", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
-    for flag in ("--backend", "--base-url", "--model-dir", "--adapter", "--replay-file",
-                 "--config", "--structured", "--port", "--host"):
+    for flag in (
+        "--backend",
+        "--base-url",
+        "--model-dir",
+        "--adapter",
+        "--replay-file",
+        "--config",
+        "--structured",
+        "--port",
+        "--host",
+    ):
         assert flag in result.output
 
 
@@ -72,7 +83,9 @@ def _read_line(proc: subprocess.Popen, timeout: float) -> str:
             return proc.stdout.readline()
         if proc.poll() is not None:
             break
-    raise AssertionError(f"serve printed no URL; stderr: {proc.stderr.read() if proc.poll() is not None else ''}")
+    raise AssertionError(
+        f"serve printed no URL; stderr: {proc.stderr.read() if proc.poll() is not None else ''}"
+    )
 
 
 def test_serve_process_end_to_end_with_replay(tmp_path: Path) -> None:
@@ -81,9 +94,22 @@ def test_serve_process_end_to_end_with_replay(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPTISCRIBE_")}
     env["OPTISCRIBE_REPLAY_FILE"] = str(f)  # configuration through the environment
     proc = subprocess.Popen(
-        [sys.executable, "-c", _LAUNCH, "serve", "--backend", "replay", "--port", "0",
-         "--served-model-name", "recorded"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [
+            sys.executable,
+            "-c",
+            _LAUNCH,
+            "serve",
+            "--backend",
+            "replay",
+            "--port",
+            "0",
+            "--served-model-name",
+            "recorded",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         line = _read_line(proc, timeout=60)
@@ -92,7 +118,9 @@ def test_serve_process_end_to_end_with_replay(tmp_path: Path) -> None:
         assert url.startswith("http://127.0.0.1:") and url.endswith("/v1")
         client = OpenAIBackend(model="recorded", base_url=url, env={}, timeout=10, max_retries=0)
         assert client.complete([{"role": "user", "content": "q"}], problem_id="p1", n=2) == [
-            "alpha", "beta"]
+            "alpha",
+            "beta",
+        ]
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

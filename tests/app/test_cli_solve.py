@@ -15,11 +15,15 @@ from optiscribe.formulate.llm.base import CONFIG_ENV_VAR, ENV_VARS
 
 FURNITURE = load_example("furniture")
 GOOD = json.dumps(FURNITURE.formulation.to_dict())
-INFEASIBLE = json.dumps({
-    **FURNITURE.formulation.to_dict(),
-    "constraints": [*FURNITURE.formulation.to_dict()["constraints"],
-                    {"name": "table_minimum", "expression": "make['table'] >= 45"}],
-})
+INFEASIBLE = json.dumps(
+    {
+        **FURNITURE.formulation.to_dict(),
+        "constraints": [
+            *FURNITURE.formulation.to_dict()["constraints"],
+            {"name": "table_minimum", "expression": "make['table'] >= 45"},
+        ],
+    }
+)
 CODE = (
     "## Variables:\nx, y\n```python\nfrom pyomo.environ import *\nm = ConcreteModel()\n"
     "m.x = Var(within=NonNegativeIntegers)\nm.y = Var(within=NonNegativeIntegers)\n"
@@ -44,7 +48,9 @@ def _app() -> typer.Typer:
 
 def _replay(tmp_path: Path, records: dict[str, list[str]]) -> Path:
     path = tmp_path / "replay.jsonl"
-    path.write_text("".join(json.dumps({"id": k, "responses": v}) + "\n" for k, v in records.items()))
+    path.write_text(
+        "".join(json.dumps({"id": k, "responses": v}) + "\n" for k, v in records.items())
+    )
     return path
 
 
@@ -66,7 +72,9 @@ def test_solve_is_registered_with_the_project_cli() -> None:
 
 def test_json_output_has_everything_and_exit_0(tmp_path: Path) -> None:
     replay = _replay(tmp_path, {"furniture": [GOOD]})
-    res = invoke(str(_problem(tmp_path)), "--backend", "replay", "--replay-file", str(replay), "--json")
+    res = invoke(
+        str(_problem(tmp_path)), "--backend", "replay", "--replay-file", str(replay), "--json"
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["status"] == "optimal" and data["objective"] == pytest.approx(1900.0)
@@ -79,19 +87,41 @@ def test_json_output_has_everything_and_exit_0(tmp_path: Path) -> None:
 
 def test_human_output_shows_elements_solution_status_and_attempts(tmp_path: Path) -> None:
     replay = _replay(tmp_path, {"p1": ["not json", GOOD]})
-    res = invoke(FURNITURE.text, "--problem-id", "p1", "--backend", "replay", "--replay-file", str(replay))
+    res = invoke(
+        FURNITURE.text, "--problem-id", "p1", "--backend", "replay", "--replay-file", str(replay)
+    )
     assert res.exit_code == 0, res.output
     out = res.stdout
-    for needle in ("Sets", "Parameters", "Variables", "Objective", "Constraints",  # the five elements
-                   "make[chair]", "make[table]", "Status: optimal", "Objective: 1900",
-                   "Agreement: 1/1", "Attempts", "json", "accepted"):
+    for needle in (
+        "Sets",
+        "Parameters",
+        "Variables",
+        "Objective",
+        "Constraints",  # the five elements
+        "make[chair]",
+        "make[table]",
+        "Status: optimal",
+        "Objective: 1900",
+        "Agreement: 1/1",
+        "Attempts",
+        "json",
+        "accepted",
+    ):
         assert needle in out, needle
 
 
 def test_infeasible_after_all_rounds_exits_1(tmp_path: Path) -> None:
     replay = _replay(tmp_path, {"furniture": [INFEASIBLE, INFEASIBLE]})
-    res = invoke(str(_problem(tmp_path)), "--backend", "replay", "--replay-file", str(replay),
-                 "--max-rounds", "2", "--json")
+    res = invoke(
+        str(_problem(tmp_path)),
+        "--backend",
+        "replay",
+        "--replay-file",
+        str(replay),
+        "--max-rounds",
+        "2",
+        "--json",
+    )
     assert res.exit_code == 1, res.output
     data = json.loads(res.stdout)
     assert data["status"] == "infeasible" and data["rounds"] == 2
@@ -101,8 +131,16 @@ def test_infeasible_after_all_rounds_exits_1(tmp_path: Path) -> None:
 def test_time_limit_exits_2(tmp_path: Path) -> None:
     # a real HiGHS time limit: reported to the model once, then accepted as undecided
     replay = _replay(tmp_path, {"furniture": [GOOD, GOOD]})
-    res = invoke(str(_problem(tmp_path)), "--backend", "replay", "--replay-file", str(replay),
-                 "--time-limit", "1e-9", "--json")
+    res = invoke(
+        str(_problem(tmp_path)),
+        "--backend",
+        "replay",
+        "--replay-file",
+        str(replay),
+        "--time-limit",
+        "1e-9",
+        "--json",
+    )
     assert res.exit_code == 2, res.output
     data = json.loads(res.stdout)
     assert data["status"] == "time_limit" and data["objective"] is None
@@ -126,7 +164,9 @@ def test_no_backend_configured_exits_3_and_says_how_to_configure_one(tmp_path: P
 )
 def test_bad_input_exits_3(tmp_path: Path, args: list[str], needle: str) -> None:
     replay = _replay(tmp_path, {"furniture": [GOOD]})
-    res = invoke(str(_problem(tmp_path)), "--backend", "replay", "--replay-file", str(replay), *args)
+    res = invoke(
+        str(_problem(tmp_path)), "--backend", "replay", "--replay-file", str(replay), *args
+    )
     assert res.exit_code == 3, res.output
     assert needle in res.stderr
 
@@ -134,13 +174,20 @@ def test_bad_input_exits_3(tmp_path: Path, args: list[str], needle: str) -> None
 def test_empty_problem_file_exits_3(tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("  \n")
-    res = invoke(str(empty), "--backend", "replay", "--replay-file", str(_replay(tmp_path, {"x": [GOOD]})))
+    res = invoke(
+        str(empty), "--backend", "replay", "--replay-file", str(_replay(tmp_path, {"x": [GOOD]}))
+    )
     assert res.exit_code == 3 and "empty" in res.stderr
 
 
 def test_missing_problem_file_exits_3(tmp_path: Path) -> None:
-    res = invoke(str(tmp_path / "nope.txt"), "--backend", "replay",
-                 "--replay-file", str(_replay(tmp_path, {"x": [GOOD]})))
+    res = invoke(
+        str(tmp_path / "nope.txt"),
+        "--backend",
+        "replay",
+        "--replay-file",
+        str(_replay(tmp_path, {"x": [GOOD]})),
+    )
     assert res.exit_code == 3 and "no such file" in res.stderr
 
 
@@ -150,10 +197,22 @@ def test_save_model_writes_ir_and_mps(tmp_path: Path) -> None:
 
     out = tmp_path / "saved"
     replay = _replay(tmp_path, {"furniture": [GOOD]})
-    res = invoke(str(_problem(tmp_path)), "--backend", "replay", "--replay-file", str(replay),
-                 "--save-model", str(out), "--json")
+    res = invoke(
+        str(_problem(tmp_path)),
+        "--backend",
+        "replay",
+        "--replay-file",
+        str(replay),
+        "--save-model",
+        str(out),
+        "--json",
+    )
     assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in out.iterdir()) == ["formulation.json", "formulation.yaml", "model.mps"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "formulation.json",
+        "formulation.yaml",
+        "model.mps",
+    ]
     assert Formulation.from_file(out / "formulation.yaml") == FURNITURE.formulation
     assert solve_mps(out / "model.mps").objective == pytest.approx(1900.0)
     assert json.loads(res.stdout)["saved"][-1].endswith("model.mps")
@@ -162,8 +221,20 @@ def test_save_model_writes_ir_and_mps(tmp_path: Path) -> None:
 def test_code_mode_and_samples(tmp_path: Path) -> None:
     out = tmp_path / "saved"
     replay = _replay(tmp_path, {"furniture": [CODE, CODE]})
-    res = invoke(str(_problem(tmp_path)), "--backend", "replay", "--replay-file", str(replay),
-                 "--mode", "code", "--samples", "2", "--save-model", str(out), "--json")
+    res = invoke(
+        str(_problem(tmp_path)),
+        "--backend",
+        "replay",
+        "--replay-file",
+        str(replay),
+        "--mode",
+        "code",
+        "--samples",
+        "2",
+        "--save-model",
+        str(out),
+        "--json",
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["mode"] == "code" and data["objective"] == pytest.approx(1900.0)

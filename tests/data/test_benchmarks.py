@@ -20,8 +20,14 @@ from optiscribe.solvers.errors import DataError
 
 
 def _line(**kw: object) -> str:
-    rec = {"id": "b/1", "source": "B", "question": "Maximise x.", "answer": 3, "answer_status": "original",
-           "extra": {"variant": "original"}}
+    rec = {
+        "id": "b/1",
+        "source": "B",
+        "question": "Maximise x.",
+        "answer": 3,
+        "answer_status": "original",
+        "extra": {"variant": "original"},
+    }
     rec.update(kw)
     return json.dumps(rec)
 
@@ -31,7 +37,9 @@ def tiny(tmp_path: Path) -> Path:
     """A shared-data root with one benchmark 'toy' and two variants."""
     b = tmp_path / "benchmarks"
     (b / "variants").mkdir(parents=True)
-    (b / "toy.jsonl").write_text(_line() + "\n\n" + _line(id="b/2", answer=None) + "\n", encoding="utf-8")
+    (b / "toy.jsonl").write_text(
+        _line() + "\n\n" + _line(id="b/2", answer=None) + "\n", encoding="utf-8"
+    )
     (b / "variants" / "toy.original.jsonl").write_text(_line(answer=4.5) + "\n", encoding="utf-8")
     (b / "variants" / "toy.fixed.jsonl").write_text(_line() + "\n", encoding="utf-8")
     (b / "toy_v1.jsonl").write_text(_line() + "\n", encoding="utf-8")
@@ -113,7 +121,9 @@ def test_clashing_nested_field_is_kept(tmp_path: Path) -> None:
     assert r.source == "B" and r.extra["k"] == 1 and r.extra["extra"]["source"] == "inner"
 
 
-def test_env_var_wins_and_must_exist(tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_var_wins_and_must_exist(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(bm.ENV_VAR, str(tiny))
     assert shared_data_dir() == tiny
     assert list_benchmarks() == ["toy", "toy_v1"]
@@ -122,7 +132,9 @@ def test_env_var_wins_and_must_exist(tiny: Path, tmp_path: Path, monkeypatch: py
         shared_data_dir()
 
 
-def test_missing_everywhere_gives_next_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_everywhere_gives_next_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(bm.ENV_VAR, raising=False)
     monkeypatch.setattr(bm, "_DEFAULT_CANDIDATES", (tmp_path / "a", tmp_path / "b"))
     with pytest.raises(DataError, match="set \\$OPTISCRIBE_SHARED_DATA"):
@@ -163,7 +175,10 @@ def test_every_shared_file_loads_with_the_counts_of_index_json() -> None:
         for variant, vinfo in info["variants"].items():
             recs = load_benchmark(name, variant=variant)
             assert len(recs) == vinfo["count"], (name, variant)
-            assert sum(r.answer is not None for r in recs) == vinfo["numeric_answers"], (name, variant)
+            assert sum(r.answer is not None for r in recs) == vinfo["numeric_answers"], (
+                name,
+                variant,
+            )
             assert len({r.id for r in recs}) == len(recs), f"duplicate ids in {name}.{variant}"
         preferred = load_benchmark(name)
         assert len(preferred) == info["variants"][info["preferred_variant"]]["count"]

@@ -23,11 +23,23 @@ BASE: dict[str, Any] = {
         {"name": "inv", "index": ["T"]},
         {"name": "flow", "index": ["ARCS"], "upper": 8},
     ],
-    "objective": {"sense": "maximize", "expression": "sum(profit[p] * make[p] for p in P) - sum(inv[t] for t in T)"},
+    "objective": {
+        "sense": "maximize",
+        "expression": "sum(profit[p] * make[p] for p in P) - sum(inv[t] for t in T)",
+    },
     "constraints": [
         {"name": "capacity", "expression": "sum(make[p] for p in P) <= cap"},
-        {"name": "balance", "for_each": "t in T", "condition": "t > 1", "expression": "inv[t] == inv[t - 1] + demand[t]"},
-        {"name": "route", "for_each": "(i, j) in ARCS", "expression": "flow[i, j] <= cost[i, j] * 2"},
+        {
+            "name": "balance",
+            "for_each": "t in T",
+            "condition": "t > 1",
+            "expression": "inv[t] == inv[t - 1] + demand[t]",
+        },
+        {
+            "name": "route",
+            "for_each": "(i, j) in ARCS",
+            "expression": "flow[i, j] <= cost[i, j] * 2",
+        },
     ],
 }
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from optiscribe.formulate.examples import load_example
 from optiscribe.formulate.consensus import consensus
+from optiscribe.formulate.examples import load_example
 from optiscribe.formulate.llm.base import ScriptedBackend
 from optiscribe.formulate.loop import Evaluation
 from optiscribe.formulate.pipeline import solve_text
@@ -21,19 +21,21 @@ A = json.dumps(FURNITURE.formulation.to_dict())
 
 # The same model written differently: no sets, variables and constraints renamed and
 # reordered, the table limit first, coefficients spelled out.
-B = json.dumps({
-    "name": "workshop",
-    "variables": [
-        {"name": "tables_made", "description": "tables built", "domain": "integer"},
-        {"name": "chairs_made", "description": "chairs built", "domain": "integer"},
-    ],
-    "objective": {"sense": "maximize", "expression": "50 * tables_made + 30 * chairs_made"},
-    "constraints": [
-        {"name": "sales", "expression": "tables_made <= 30"},
-        {"name": "finishing_hours", "expression": "2 * tables_made + chairs_made <= 70"},
-        {"name": "carpentry_hours", "expression": "3 * tables_made + 2 * chairs_made <= 120"},
-    ],
-})
+B = json.dumps(
+    {
+        "name": "workshop",
+        "variables": [
+            {"name": "tables_made", "description": "tables built", "domain": "integer"},
+            {"name": "chairs_made", "description": "chairs built", "domain": "integer"},
+        ],
+        "objective": {"sense": "maximize", "expression": "50 * tables_made + 30 * chairs_made"},
+        "constraints": [
+            {"name": "sales", "expression": "tables_made <= 30"},
+            {"name": "finishing_hours", "expression": "2 * tables_made + chairs_made <= 70"},
+            {"name": "carpentry_hours", "expression": "3 * tables_made + 2 * chairs_made <= 120"},
+        ],
+    }
+)
 
 # A different model: the finishing hours misread as 60.
 C = B.replace("chairs_made <= 70", "chairs_made <= 60")
@@ -72,10 +74,18 @@ def test_failed_samples_count_in_the_share() -> None:
 # ---------------------------------------------------------------- grouping rules (unit)
 
 
-def _ev(objective: float | None, term: Termination = Termination.OPTIMAL, tag: str = "") -> Evaluation:
+def _ev(
+    objective: float | None, term: Termination = Termination.OPTIMAL, tag: str = ""
+) -> Evaluation:
     status = SolutionStatus.OPTIMAL if term is Termination.OPTIMAL else SolutionStatus.FEASIBLE
-    solve = SolveResult(solver="highs", solver_version="test", termination=term, solution_status=status,
-                        objective=objective, values=MappingProxyType({"x": 1.0}))
+    solve = SolveResult(
+        solver="highs",
+        solver_version="test",
+        termination=term,
+        solution_status=status,
+        objective=objective,
+        values=MappingProxyType({"x": 1.0}),
+    )
     return Evaluation(solve=solve, model=tag or object())
 
 

@@ -12,10 +12,25 @@ from optiscribe.solvers import solve
 NAMES = example_names()
 #: The problem families the examples must cover (issue 2).
 REQUIRED_FAMILIES = {
-    "production_planning", "diet", "blending", "transportation", "assignment", "knapsack",
-    "multi_dimensional_knapsack", "facility_location", "set_cover", "bin_packing", "lot_sizing",
-    "min_cost_flow", "shortest_path", "staffing", "job_scheduling", "either_or", "cutting_stock",
-    "portfolio", "two_variable",
+    "production_planning",
+    "diet",
+    "blending",
+    "transportation",
+    "assignment",
+    "knapsack",
+    "multi_dimensional_knapsack",
+    "facility_location",
+    "set_cover",
+    "bin_packing",
+    "lot_sizing",
+    "min_cost_flow",
+    "shortest_path",
+    "staffing",
+    "job_scheduling",
+    "either_or",
+    "cutting_stock",
+    "portfolio",
+    "two_variable",
 }
 REL_TOL = 1e-6
 
@@ -24,7 +39,9 @@ def test_there_are_enough_examples_and_they_cover_the_families() -> None:
     examples = load_examples()
     assert len(examples) >= 25
     families = {e.family for e in examples}
-    assert REQUIRED_FAMILIES <= families, f"missing families: {sorted(REQUIRED_FAMILIES - families)}"
+    assert REQUIRED_FAMILIES <= families, (
+        f"missing families: {sorted(REQUIRED_FAMILIES - families)}"
+    )
     assert sum(e.family == "two_variable" for e in examples) >= 3
 
 
@@ -43,13 +60,18 @@ def test_examples_exercise_the_language() -> None:
     assert any(s.dimen == 2 for f in fs for s in f.sets), "a tuple set"
     assert any("(" in (c.for_each or "") for c in cons), "a tuple binding in for_each"
     assert any(c.condition for c in cons), "a condition"
-    assert any("- 1]" in c.expression and c.condition for c in cons), "t - 1 indexing guarded by a condition"
-    assert any(p.default is not None for f in fs for p in f.parameters), "a sparse table with default"
+    assert any("- 1]" in c.expression and c.condition for c in cons), (
+        "t - 1 indexing guarded by a condition"
+    )
+    assert any(p.default is not None for f in fs for p in f.parameters), (
+        "a sparse table with default"
+    )
     assert any(c.expression.count("<=") == 2 for c in cons), "a range lo <= e <= hi"
     assert any("==" in c.expression for c in cons), "an equality"
     assert any(v.lower is None for f in fs for v in f.variables), "a free variable"
-    assert any(isinstance(v.upper, str) or isinstance(v.lower, str) for f in fs for v in f.variables), \
-        "a parameter bound"
+    assert any(
+        isinstance(v.upper, str) or isinstance(v.lower, str) for f in fs for v in f.variables
+    ), "a parameter bound"
     assert {f.objective.sense for f in fs} == {"minimize", "maximize"}
     assert {v.domain for f in fs for v in f.variables} == {"continuous", "integer", "binary"}
 
@@ -61,8 +83,12 @@ def test_example_is_well_written(name: str) -> None:
     assert ex.optimum is not None and ex.optimum != 0
     f = ex.formulation
     assert f.description
-    for kind, items in (("set", f.sets), ("parameter", f.parameters), ("variable", f.variables),
-                        ("constraint", f.constraints)):
+    for kind, items in (
+        ("set", f.sets),
+        ("parameter", f.parameters),
+        ("variable", f.variables),
+        ("constraint", f.constraints),
+    ):
         for item in items:
             assert item.description, f"{kind} {item.name!r} has no description"
     assert f.objective.description
@@ -76,7 +102,10 @@ def test_highs_reaches_the_recorded_optimum(name: str) -> None:
     r = solve(ex.formulation.to_pyomo(), solver="highs", time_limit=10)
     assert r.is_optimal, r.message
     assert r.objective is not None and ex.optimum is not None
-    assert math.isclose(r.objective, ex.optimum, rel_tol=REL_TOL, abs_tol=1e-9), (r.objective, ex.optimum)
+    assert math.isclose(r.objective, ex.optimum, rel_tol=REL_TOL, abs_tol=1e-9), (
+        r.objective,
+        ex.optimum,
+    )
     assert r.runtime_s < 1.0
 
 
@@ -86,4 +115,7 @@ def test_ortools_reaches_the_recorded_optimum(name: str) -> None:
     r = solve(ex.formulation.to_pyomo(), solver="ortools", time_limit=10)
     assert r.is_optimal, r.message
     assert r.objective is not None and ex.optimum is not None
-    assert math.isclose(r.objective, ex.optimum, rel_tol=REL_TOL, abs_tol=1e-9), (r.objective, ex.optimum)
+    assert math.isclose(r.objective, ex.optimum, rel_tol=REL_TOL, abs_tol=1e-9), (
+        r.objective,
+        ex.optimum,
+    )

@@ -16,7 +16,10 @@ def test_objects_with_their_place_and_blank_lines_skipped(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [('{"id": 1}\n{"id": \n', ":2: not valid JSON"), ('{"id": 1}\n[1, 2]\n', ":2: each line must be a JSON object, found list")],
+    [
+        ('{"id": 1}\n{"id": \n', ":2: not valid JSON"),
+        ('{"id": 1}\n[1, 2]\n', ":2: each line must be a JSON object, found list"),
+    ],
 )
 def test_bad_lines_name_file_and_line(tmp_path: Path, text: str, fragment: str) -> None:
     p = tmp_path / "b.jsonl"

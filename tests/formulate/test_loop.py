@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from optiscribe.formulate.examples import load_example
 from optiscribe.formulate.errors import CorrectionBudgetExceeded, LLMError
+from optiscribe.formulate.examples import load_example
 from optiscribe.formulate.llm.base import ScriptedBackend
 from optiscribe.formulate.loop import ModeSpec, Problem, RunContext, build_feedback, run_loop
 from optiscribe.formulate.modes import MODES
@@ -35,12 +35,24 @@ def answer(data: dict[str, Any]) -> str:
 
 
 GOOD = answer(furniture())
-BAD_JSON = "Here is my model:\n```json\n" + GOOD.replace('"variables": [', '"variables" [', 1) + "\n```"
-UNKNOWN_NAME = GOOD.replace("sum(profit[p] * make[p] for p in P)", "sum(proft[p] * make[p] for p in P)")
-INFEASIBLE = answer(furniture(constraints=[
-    *FURNITURE.formulation.to_dict()["constraints"],
-    {"name": "table_minimum", "description": "contract", "expression": "make['table'] >= 45"},
-]))
+BAD_JSON = (
+    "Here is my model:\n```json\n" + GOOD.replace('"variables": [', '"variables" [', 1) + "\n```"
+)
+UNKNOWN_NAME = GOOD.replace(
+    "sum(profit[p] * make[p] for p in P)", "sum(proft[p] * make[p] for p in P)"
+)
+INFEASIBLE = answer(
+    furniture(
+        constraints=[
+            *FURNITURE.formulation.to_dict()["constraints"],
+            {
+                "name": "table_minimum",
+                "description": "contract",
+                "expression": "make['table'] >= 45",
+            },
+        ]
+    )
+)
 WRONG_SENSE = GOOD.replace('"sense": "maximize"', '"sense": "minimize"')
 
 
@@ -59,7 +71,12 @@ def test_wrong_answers_are_corrected_one_after_another() -> None:
     assert outcome.evaluation.formulation == FURNITURE.formulation
 
     fb = [a.feedback for a in outcome.history]
-    line = BAD_JSON.splitlines().index(next(ln for ln in BAD_JSON.splitlines() if '"variables" [' in ln)) + 1
+    line = (
+        BAD_JSON.splitlines().index(
+            next(ln for ln in BAD_JSON.splitlines() if '"variables" [' in ln)
+        )
+        + 1
+    )
     assert f"line {line} column" in fb[0] and "Expecting ':' delimiter" in fb[0]
     assert "'proft'" in fb[1] and "did you mean 'profit'" in fb[1]
     assert "table_minimum" in fb[2] and "cannot hold together" in fb[2]
@@ -72,7 +89,10 @@ def test_wrong_answers_are_corrected_one_after_another() -> None:
     for prev, nxt, attempt in zip(sent, sent[1:], outcome.history):
         assert list(nxt[: len(prev)]) == list(prev)
         assert nxt[len(prev)] == {"role": "assistant", "content": attempt.output}
-        assert nxt[len(prev) + 1]["role"] == "user" and nxt[len(prev) + 1]["content"] == attempt.feedback
+        assert (
+            nxt[len(prev) + 1]["role"] == "user"
+            and nxt[len(prev) + 1]["content"] == attempt.feedback
+        )
 
 
 def test_every_attempt_keeps_output_ir_problems_and_timings() -> None:
@@ -88,7 +108,9 @@ def test_every_attempt_keeps_output_ir_problems_and_timings() -> None:
 def test_build_feedback_never_mutates_the_callers_messages() -> None:
     messages = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
     before = copy.deepcopy(messages)
-    new = build_feedback(messages, "bad", [Problem("json", "the JSON is invalid at line 1 column 2")])
+    new = build_feedback(
+        messages, "bad", [Problem("json", "the JSON is invalid at line 1 column 2")]
+    )
     assert messages == before
     assert new is not messages and all(a is not b for a, b in zip(new, messages))
     assert new[:2] == before and new[2] == {"role": "assistant", "content": "bad"}
@@ -163,29 +185,37 @@ TRUCKS = (
 
 
 def trucks(domain: str) -> str:
-    return answer({
-        "name": "trucks",
-        "variables": [{"name": "hired", "description": "number of trucks hired", "domain": domain}],
-        "objective": {"sense": "minimize", "expression": "100 * hired"},
-        "constraints": [{"name": "move_all", "expression": "8 * hired >= 100"}],
-    })
+    return answer(
+        {
+            "name": "trucks",
+            "variables": [
+                {"name": "hired", "description": "number of trucks hired", "domain": domain}
+            ],
+            "objective": {"sense": "minimize", "expression": "100 * hired"},
+            "constraints": [{"name": "move_all", "expression": "8 * hired >= 100"}],
+        }
+    )
 
 
 def test_fractional_counts_are_sent_back_and_the_integer_model_is_accepted() -> None:
     outcome = loop(ScriptedBackend([trucks("continuous"), trucks("integer")]), text=TRUCKS)
     first = outcome.history[0]
     assert first.error_kind == "fractional_count"
-    assert "'hired'" in first.feedback and "12.5" in first.feedback and '"integer"' in first.feedback
+    assert (
+        "'hired'" in first.feedback and "12.5" in first.feedback and '"integer"' in first.feedback
+    )
     assert outcome.evaluation.solve.objective == pytest.approx(1300.0)
     assert outcome.warnings == ()
 
 
 def test_a_soft_finding_is_reported_once_then_kept_as_a_warning() -> None:
     text = "A shop may run an optional advert costing $5 per slot. Minimize the total cost."
-    idle = answer({
-        "variables": [{"name": "slots", "description": "advert slots bought"}],
-        "objective": {"sense": "minimize", "expression": "5 * slots"},
-    })
+    idle = answer(
+        {
+            "variables": [{"name": "slots", "description": "advert slots bought"}],
+            "objective": {"sense": "minimize", "expression": "5 * slots"},
+        }
+    )
     outcome = loop(ScriptedBackend([idle, idle]), text=text)
     assert [a.error_kind for a in outcome.history] == ["all_zero", None]
     assert "do nothing" in outcome.history[0].feedback
@@ -205,12 +235,16 @@ def test_max_rounds_must_be_positive() -> None:
 
 def test_validation_feedback_lists_every_issue_with_its_place() -> None:
     data = furniture()
-    data["constraints"][0]["expression"] = "sum(hours[r, p] * make[p] * make[p] for p in P) <= available[r]"
+    data["constraints"][0]["expression"] = (
+        "sum(hours[r, p] * make[p] * make[p] for p in P) <= available[r]"
+    )
     data["constraints"][1]["expression"] = "make['desk'] <= max_tables"
     outcome = loop(ScriptedBackend([answer(data), GOOD]))
     fb = outcome.history[0].feedback
     assert "constraints[0] 'capacity'" in fb and "not a MILP" in fb  # the non-linear term
-    assert "constraints[1] 'table_demand'" in fb and "'desk' is not in set 'P'" in fb  # the index error
+    assert (
+        "constraints[1] 'table_demand'" in fb and "'desk' is not in set 'P'" in fb
+    )  # the index error
 
 
 def test_schema_feedback_names_the_fields() -> None:

@@ -26,8 +26,11 @@ def test_each_bundled_example_reproduces_its_optimum(example) -> None:  # type: 
 
 
 def test_result_is_frozen_and_serialisable() -> None:
-    result = solve_text(FURNITURE.text, backend=ScriptedBackend([json.dumps(FURNITURE.formulation.to_dict())]),
-                        problem_id="furniture")
+    result = solve_text(
+        FURNITURE.text,
+        backend=ScriptedBackend([json.dumps(FURNITURE.formulation.to_dict())]),
+        problem_id="furniture",
+    )
     assert isinstance(result, PipelineResult)
     with pytest.raises(AttributeError):
         result.status = "failed"  # type: ignore[misc]
@@ -52,7 +55,7 @@ def test_bad_arguments_are_rejected_with_the_fix() -> None:
 
 # ------------------------------------------------------------------------------ code mode
 
-LLMOPT_ANSWER = '''## Sets:
+LLMOPT_ANSWER = """## Sets:
 - Products P = {chair, table}
 ## Parameters:
 - profit: chair 30, table 50; carpentry hours 2/3 (120 available), finishing 1/2 (70 available)
@@ -95,7 +98,7 @@ def main():
 if __name__ == "__main__":
     main()
 ```
-'''
+"""
 
 FAILING = LLMOPT_ANSWER.replace("        m.x_table = Var(within=NonNegativeIntegers)\n", "")
 
@@ -126,7 +129,9 @@ def test_code_mode_feeds_the_traceback_lines_back() -> None:
 
 def test_code_mode_without_a_solve_is_sent_back() -> None:
     no_solve = "```python\nfrom pyomo.environ import *\nm = ConcreteModel()\nprint('done')\n```"
-    result = solve_text(FURNITURE.text, backend=ScriptedBackend([no_solve, LLMOPT_ANSWER]), mode="code")
+    result = solve_text(
+        FURNITURE.text, backend=ScriptedBackend([no_solve, LLMOPT_ANSWER]), mode="code"
+    )
     assert result.attempts[0].error_kind == "no_model"
     assert "SolverFactory" in result.attempts[0].feedback
     assert result.status == "optimal"
@@ -144,13 +149,21 @@ def test_replayed_nl4opt_gold_formulations_reproduce_the_labels(tmp_path: Path) 
     validate → compile → HiGHS → checks) as optimal with that optimum, in one round: a
     suspicious-result check that fires on a gold model is a false alarm and fails here."""
     if not (SHARED / "nl4opt.jsonl").is_file():
-        pytest.skip(f"shared benchmark data not found at {SHARED} (needed for the NL4Opt gold records)")
+        pytest.skip(
+            f"shared benchmark data not found at {SHARED} (needed for the NL4Opt gold records)"
+        )
     gold = pytest.importorskip("optiscribe.data.gold.nl4opt")
 
-    records = [r for r in gold.gold_records() if r.error is None and gold.agree(r.answer, r.labels.get("preferred"))]
+    records = [
+        r
+        for r in gold.gold_records()
+        if r.error is None and gold.agree(r.answer, r.labels.get("preferred"))
+    ]
     assert len(records) >= 150, f"only {len(records)} agreeing gold records"
     replay = tmp_path / "gold.jsonl"
-    replay.write_text("".join(json.dumps({"id": r.id, "response": r.ir.to_json()}) + "\n" for r in records))
+    replay.write_text(
+        "".join(json.dumps({"id": r.id, "response": r.ir.to_json()}) + "\n" for r in records)
+    )
     backend = ReplayBackend(replay)
 
     wrong = []

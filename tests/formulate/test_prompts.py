@@ -9,9 +9,9 @@ import sys
 import pytest
 
 import optiscribe.formulate as formulate
-from optiscribe.formulate.examples import load_example
 from optiscribe.formulate import checks
 from optiscribe.formulate.errors import LLMOutputParseError
+from optiscribe.formulate.examples import load_example
 from optiscribe.formulate.ir.model import Formulation
 from optiscribe.formulate.prompting import (
     FEW_SHOT_EXAMPLES,
@@ -42,8 +42,11 @@ def test_ir_prompt_shows_bundled_examples_rendered_at_build_time() -> None:
     msgs = build_ir_messages("Make widgets for profit.")
     assert [m["role"] for m in msgs[:1]] == ["system"]
     assert msgs[-1]["role"] == "user" and "Make widgets for profit." in msgs[-1]["content"]
-    shown = [n for n in FEW_SHOT_EXAMPLES if any(load_example(n).text in m["content"] for m in msgs)] \
-        if "furniture" in FEW_SHOT_EXAMPLES else []
+    shown = (
+        [n for n in FEW_SHOT_EXAMPLES if any(load_example(n).text in m["content"] for m in msgs)]
+        if "furniture" in FEW_SHOT_EXAMPLES
+        else []
+    )
     assert "furniture" in shown
     # each example answer is the example's own IR, and parses back to it
     answers = [m["content"] for m in msgs if m["role"] == "assistant"]
@@ -59,7 +62,13 @@ def test_ir_prompt_can_be_built_without_examples() -> None:
 def test_code_prompt_asks_for_llmopt_five_headings_and_pyomo() -> None:
     msgs = build_code_messages("Some problem.")
     user = msgs[-1]["content"]
-    for heading in ("## Sets:", "## Parameters:", "## Variables:", "## Objective:", "## Constraints:"):
+    for heading in (
+        "## Sets:",
+        "## Parameters:",
+        "## Variables:",
+        "## Objective:",
+        "## Constraints:",
+    ):
         assert heading in user
     assert "from pyomo.environ import *" in user and "Some problem." in user
 
@@ -87,7 +96,9 @@ def test_bad_json_error_names_line_and_column_of_the_whole_answer() -> None:
     with pytest.raises(LLMOutputParseError) as info:
         parse_ir_answer(answer)
     exc = info.value
-    expected_line = answer.splitlines().index(next(ln for ln in answer.splitlines() if '"sets" [' in ln)) + 1
+    expected_line = (
+        answer.splitlines().index(next(ln for ln in answer.splitlines() if '"sets" [' in ln)) + 1
+    )
     assert exc.line == expected_line  # type: ignore[attr-defined]
     assert exc.column == answer.splitlines()[expected_line - 1].index("[") + 1  # type: ignore[attr-defined]
     assert f"line {expected_line} column {exc.column}" in str(exc)  # type: ignore[attr-defined]
@@ -102,7 +113,11 @@ def test_bad_json_error_names_line_and_column_of_the_whole_answer() -> None:
         ("[1, 2, 3]", "json", "no JSON object"),
         (GOOD[: len(GOOD) // 2], "json", "cut off"),
         ('{"variables": []}', "schema", "objective"),
-        ('{"variables": [{"name": "x y"}], "objective": {"sense": "max", "expression": "x"}}', "schema", "identifier"),
+        (
+            '{"variables": [{"name": "x y"}], "objective": {"sense": "max", "expression": "x"}}',
+            "schema",
+            "identifier",
+        ),
     ],
     ids=["prose", "list", "truncated", "missing-objective", "bad-name"],
 )
@@ -147,10 +162,15 @@ def test_code_answer_split_into_elements_and_code() -> None:
         ("How many should it make to maximise profit?", "maximize"),
         ("Find the plan that minimizes the total cost.", "minimize"),
         ("Produce as few units as possible while meeting demand.", "minimize"),
-        ("Each item sells for $3. How should it plan production to get the most profit?", "maximize"),
+        (
+            "Each item sells for $3. How should it plan production to get the most profit?",
+            "maximize",
+        ),
         ("At least 5 trucks are needed. What is the plan with the lowest cost?", "minimize"),
-        ("A car brings a profit of $5. How many sedans and buses should it buy to decrease the number of vehicles?",
-         "minimize"),
+        (
+            "A car brings a profit of $5. How many sedans and buses should it buy to decrease the number of vehicles?",
+            "minimize",
+        ),
         ("It wants to maximize revenue but minimize waste.", None),
         ("Each table needs at least 2 hours and at most 5. What should it do?", None),
     ],
@@ -162,19 +182,26 @@ def test_expected_sense(text: str, sense: str | None) -> None:
 
 def test_sense_finding_names_both_senses_and_the_cue() -> None:
     f = checks.check_sense("How many should it make to maximise profit?", "minimize")
-    assert f is not None and "minimize" in f.message and '"maximize"' in f.message and "maximise" in f.message
+    assert (
+        f is not None
+        and "minimize" in f.message
+        and '"maximize"' in f.message
+        and "maximise" in f.message
+    )
     assert checks.check_sense("How many should it make to maximise profit?", "maximize") is None
 
 
 def _truck_model(domain: str) -> Formulation:
-    return Formulation.from_dict({
-        "variables": [
-            {"name": "trucks", "description": "number of trucks hired", "domain": domain},
-            {"name": "fuel", "description": "litres of fuel bought"},
-        ],
-        "objective": {"sense": "minimize", "expression": "100 * trucks + fuel"},
-        "constraints": [{"name": "carry", "expression": "8 * trucks >= 100"}],
-    })
+    return Formulation.from_dict(
+        {
+            "variables": [
+                {"name": "trucks", "description": "number of trucks hired", "domain": domain},
+                {"name": "fuel", "description": "litres of fuel bought"},
+            ],
+            "objective": {"sense": "minimize", "expression": "100 * trucks + fuel"},
+            "constraints": [{"name": "carry", "expression": "8 * trucks >= 100"}],
+        }
+    )
 
 
 def test_fractional_counts_flags_only_counting_variables_with_fractional_values() -> None:
@@ -183,7 +210,11 @@ def test_fractional_counts_flags_only_counting_variables_with_fractional_values(
     assert checks.counting_variables(text, f) == {"trucks": "truck"}
     finding = checks.check_fractional_counts(text, f, {"trucks": 12.5, "fuel": 3.25})
     assert finding is not None
-    assert "'trucks'" in finding.message and "12.5" in finding.message and '"integer"' in finding.message
+    assert (
+        "'trucks'" in finding.message
+        and "12.5" in finding.message
+        and '"integer"' in finding.message
+    )
     assert "fuel" not in finding.message  # litres are divisible
     assert checks.check_fractional_counts(text, f, {"trucks": 13.0, "fuel": 3.25}) is None
     assert checks.counting_variables(text, _truck_model("integer")) == {}

@@ -7,7 +7,9 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("package", ["optiscribe.solvers", "optiscribe.formulate", "optiscribe.verify"])
+@pytest.mark.parametrize(
+    "package", ["optiscribe.solvers", "optiscribe.formulate", "optiscribe.verify"]
+)
 def test_all_is_sorted_and_resolves(package: str) -> None:
     mod = importlib.import_module(package)
     names = list(mod.__all__)

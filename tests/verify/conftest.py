@@ -19,26 +19,54 @@ INF = np.inf
 
 def need(path: Path) -> Path:
     if not path.exists():
-        pytest.skip(f"research data not found at {path}; set OPTISCRIBE_SHARED_DATA to the "
-                    f"shared data folder to run this test")
+        pytest.skip(
+            f"research data not found at {path}; set OPTISCRIBE_SHARED_DATA to the "
+            f"shared data folder to run this test"
+        )
     return path
 
 
-def milp(rows, c, *, lo=None, hi=None, lb=None, ub=None, integer=None, sense=1, offset=0.0,
-         var_names=None, row_names=None) -> MilpData:
+def milp(
+    rows,
+    c,
+    *,
+    lo=None,
+    hi=None,
+    lb=None,
+    ub=None,
+    integer=None,
+    sense=1,
+    offset=0.0,
+    var_names=None,
+    row_names=None,
+) -> MilpData:
     """Dense little models: ``rows`` is a list of coefficient lists."""
     A = sp.csr_array(np.array(rows, dtype=float).reshape(len(rows), len(c)))
     m = len(rows)
     return MilpData.build(
-        c=c, A=A,
+        c=c,
+        A=A,
         row_lower=[-INF] * m if lo is None else lo,
         row_upper=[INF] * m if hi is None else hi,
-        col_lower=lb, col_upper=ub, integer=integer, sense=sense, offset=offset,
-        var_names=var_names, row_names=row_names)
+        col_lower=lb,
+        col_upper=ub,
+        integer=integer,
+        sense=sense,
+        offset=offset,
+        var_names=var_names,
+        row_names=row_names,
+    )
 
 
-def permuted(m: MilpData, seed: int = 0, *, scale: bool = True, flip: bool = True,
-             negate_objective: bool = True, prefix: str = "p_") -> MilpData:
+def permuted(
+    m: MilpData,
+    seed: int = 0,
+    *,
+    scale: bool = True,
+    flip: bool = True,
+    negate_objective: bool = True,
+    prefix: str = "p_",
+) -> MilpData:
     """A random permutation + renaming of ``m``, rows scaled by positive factors and
     sign-flipped (with the bounds swapped), objective negated with max/min swapped."""
     rng = np.random.default_rng(seed)
@@ -49,16 +77,33 @@ def permuted(m: MilpData, seed: int = 0, *, scale: bool = True, flip: bool = Tru
     A = sp.csr_array(sp.diags_array(np.where(f, -s, s)) @ m.A[pr][:, pc])
     sign = -1.0 if negate_objective else 1.0
     return MilpData.build(
-        c=sign * m.c[pc], A=A, row_lower=np.where(f, -hi, lo), row_upper=np.where(f, -lo, hi),
-        col_lower=m.col_lower[pc], col_upper=m.col_upper[pc], integer=m.integer[pc],
-        sense=int(sign) * m.sense, offset=sign * m.offset,
+        c=sign * m.c[pc],
+        A=A,
+        row_lower=np.where(f, -hi, lo),
+        row_upper=np.where(f, -lo, hi),
+        col_lower=m.col_lower[pc],
+        col_upper=m.col_upper[pc],
+        integer=m.integer[pc],
+        sense=int(sign) * m.sense,
+        offset=sign * m.offset,
         var_names=[f"{prefix}{m.var_names[j]}" for j in pc],
-        row_names=[f"{prefix}{m.row_names[i]}" for i in pr])
+        row_names=[f"{prefix}{m.row_names[i]}" for i in pr],
+    )
 
 
 def with_changes(m: MilpData, **kw) -> MilpData:
-    fields = dict(c=m.c, A=m.A, row_lower=m.row_lower, row_upper=m.row_upper,
-                  col_lower=m.col_lower, col_upper=m.col_upper, integer=m.integer,
-                  sense=m.sense, offset=m.offset, var_names=m.var_names, row_names=m.row_names)
+    fields = dict(
+        c=m.c,
+        A=m.A,
+        row_lower=m.row_lower,
+        row_upper=m.row_upper,
+        col_lower=m.col_lower,
+        col_upper=m.col_upper,
+        integer=m.integer,
+        sense=m.sense,
+        offset=m.offset,
+        var_names=m.var_names,
+        row_names=m.row_names,
+    )
     fields.update(kw)
     return MilpData.build(**fields)

@@ -15,9 +15,15 @@ EQ, NE = Verdict.EQUIVALENT, Verdict.NOT_EQUIVALENT
 
 def base():
     # min 3x + 2y + z  s.t.  x + y <= 10,  2x - z >= 1,  y + z = 4,  x, y, z >= 0, y integer
-    return milp([[1, 1, 0], [2, 0, -1], [0, 1, 1]], [3, 2, 1], lo=[-INF, 1, 4], hi=[10, INF, 4],
-                integer=[False, True, False], var_names=["x", "y", "z"],
-                row_names=["cap", "need", "bal"])
+    return milp(
+        [[1, 1, 0], [2, 0, -1], [0, 1, 1]],
+        [3, 2, 1],
+        lo=[-INF, 1, 4],
+        hi=[10, INF, 4],
+        integer=[False, True, False],
+        var_names=["x", "y", "z"],
+        row_names=["cap", "need", "bal"],
+    )
 
 
 def test_permuted_renamed_copy_is_equivalent_with_named_certificate():
@@ -27,7 +33,10 @@ def test_permuted_renamed_copy_is_equivalent_with_named_certificate():
     assert r.verdict is EQ and isinstance(r, CheckResult)
     assert dict(r.certificate.variables) == {"x": "p_x", "y": "p_y", "z": "p_z"}
     assert {k: [n for n, _ in v] for k, v in r.certificate.constraints.items()} == {
-        "cap": ["p_cap"], "need": ["p_need"], "bal": ["p_bal"]}
+        "cap": ["p_cap"],
+        "need": ["p_need"],
+        "bal": ["p_bal"],
+    }
     assert r.witness is None and r.timings["total"] > 0
 
 
@@ -61,22 +70,29 @@ def test_min_versus_max_with_identical_data_differs():  # ORGEval defect 1
     assert check(a, with_changes(a, sense=-1)).verdict is NE
 
 
-@pytest.mark.parametrize("ref,cand", [
-    # x + y <= 5  vs  -x - y >= -5                               (defect 4)
-    (dict(rows=[[1, 1]], lo=[-INF], hi=[5]), dict(rows=[[-1, -1]], lo=[-5], hi=[INF])),
-    # x + y = 5  vs  -x - y = -5                                  (defect 4)
-    (dict(rows=[[1, 1]], lo=[5], hi=[5]), dict(rows=[[-1, -1]], lo=[-5], hi=[-5])),
-    # x - y = 0  vs  y - x = 0                                    (defect 4, sum of coefs 0)
-    (dict(rows=[[1, -1]], lo=[0], hi=[0]), dict(rows=[[-1, 1]], lo=[0], hi=[0])),
-    # 2x + 4y <= 6  vs  x + 2y <= 3  (positive row scaling)
-    (dict(rows=[[2, 4]], lo=[-INF], hi=[6]), dict(rows=[[1, 2]], lo=[-INF], hi=[3])),
-    # ranged row vs the pair of one-sided rows                    (defect 9)
-    (dict(rows=[[1, 1]], lo=[1], hi=[5]), dict(rows=[[1, 1], [-1, -1]], lo=[-INF, -INF],
-                                                  hi=[5, -1])),
-    # duplicate row
-    (dict(rows=[[1, 1]], lo=[-INF], hi=[5]), dict(rows=[[1, 1], [2, 2]], lo=[-INF, -INF],
-                                                     hi=[5, 10])),
-])
+@pytest.mark.parametrize(
+    "ref,cand",
+    [
+        # x + y <= 5  vs  -x - y >= -5                               (defect 4)
+        (dict(rows=[[1, 1]], lo=[-INF], hi=[5]), dict(rows=[[-1, -1]], lo=[-5], hi=[INF])),
+        # x + y = 5  vs  -x - y = -5                                  (defect 4)
+        (dict(rows=[[1, 1]], lo=[5], hi=[5]), dict(rows=[[-1, -1]], lo=[-5], hi=[-5])),
+        # x - y = 0  vs  y - x = 0                                    (defect 4, sum of coefs 0)
+        (dict(rows=[[1, -1]], lo=[0], hi=[0]), dict(rows=[[-1, 1]], lo=[0], hi=[0])),
+        # 2x + 4y <= 6  vs  x + 2y <= 3  (positive row scaling)
+        (dict(rows=[[2, 4]], lo=[-INF], hi=[6]), dict(rows=[[1, 2]], lo=[-INF], hi=[3])),
+        # ranged row vs the pair of one-sided rows                    (defect 9)
+        (
+            dict(rows=[[1, 1]], lo=[1], hi=[5]),
+            dict(rows=[[1, 1], [-1, -1]], lo=[-INF, -INF], hi=[5, -1]),
+        ),
+        # duplicate row
+        (
+            dict(rows=[[1, 1]], lo=[-INF], hi=[5]),
+            dict(rows=[[1, 1], [2, 2]], lo=[-INF, -INF], hi=[5, 10]),
+        ),
+    ],
+)
 def test_presentation_variants_are_equivalent(ref, cand):
     a = milp(ref["rows"], [1, 2], lo=ref["lo"], hi=ref["hi"], lb=[-INF, -INF])
     b = milp(cand["rows"], [1, 2], lo=cand["lo"], hi=cand["hi"], lb=[-INF, -INF])
@@ -135,14 +151,12 @@ def _cycle_rows(edges, n=6):
 
 def six_cycle():
     edges = [(i, (i + 1) % 6) for i in range(6)]
-    return milp(_cycle_rows(edges), [0] * 6, lo=[1] * 6, hi=[1] * 6, integer=[True] * 6,
-                ub=[1] * 6)
+    return milp(_cycle_rows(edges), [0] * 6, lo=[1] * 6, hi=[1] * 6, integer=[True] * 6, ub=[1] * 6)
 
 
 def two_triangles():
     edges = [(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3)]
-    return milp(_cycle_rows(edges), [0] * 6, lo=[1] * 6, hi=[1] * 6, integer=[True] * 6,
-                ub=[1] * 6)
+    return milp(_cycle_rows(edges), [0] * 6, lo=[1] * 6, hi=[1] * 6, integer=[True] * 6, ub=[1] * 6)
 
 
 def test_six_cycle_versus_two_triangles_is_not_equivalent():
@@ -237,7 +251,12 @@ def test_second_opinion_is_attached_as_weak_evidence():
     op = r.second_opinion
     assert op is not None and op.agree and op.reference_status == "Optimal"
     # different models with the same optimum: the solver agrees, the checker does not
-    b = milp([[1, 1, 0], [2, 0, -1], [0, 1, 1]], [3, 2, 1], lo=[-INF, 1, 4], hi=[20, INF, 4],
-             integer=[False, True, False])
+    b = milp(
+        [[1, 1, 0], [2, 0, -1], [0, 1, 1]],
+        [3, 2, 1],
+        lo=[-INF, 1, 4],
+        hi=[20, INF, 4],
+        integer=[False, True, False],
+    )
     r2 = check(a, b, second_opinion=True)
     assert r2.verdict is NE and r2.second_opinion.agree

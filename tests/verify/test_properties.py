@@ -12,8 +12,7 @@ from optiscribe.verify import Verdict, check
 
 from .conftest import INF, milp, permuted, with_changes
 
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -25,14 +24,22 @@ def models(draw):
     c = [draw(vals) for _ in range(n)]
     kinds = [draw(st.sampled_from(["le", "ge", "eq", "range"])) for _ in range(m)]
     rhs = [draw(st.sampled_from([0.0, 1.0, 3.0, 5.0, -2.0])) for _ in range(m)]
-    lo = [r if k in ("ge", "eq") else (r - 4 if k == "range" else -INF)
-          for k, r in zip(kinds, rhs)]
+    lo = [r if k in ("ge", "eq") else (r - 4 if k == "range" else -INF) for k, r in zip(kinds, rhs)]
     hi = [r if k in ("le", "eq", "range") else INF for k, r in zip(kinds, rhs)]
     integer = [draw(st.booleans()) for _ in range(n)]
     ub = [draw(st.sampled_from([1.0, 5.0, 10.0, INF])) for _ in range(n)]
     sense = draw(st.sampled_from([1, -1]))
-    return milp(rows, c, lo=lo, hi=hi, integer=integer, ub=ub, sense=sense,
-                var_names=[f"x{j}" for j in range(n)], row_names=[f"c{i}" for i in range(m)])
+    return milp(
+        rows,
+        c,
+        lo=lo,
+        hi=hi,
+        integer=integer,
+        ub=ub,
+        sense=sense,
+        var_names=[f"x{j}" for j in range(n)],
+        row_names=[f"c{i}" for i in range(m)],
+    )
 
 
 @SETTINGS
@@ -50,13 +57,17 @@ def test_permuted_renamed_scaled_copy_is_equivalent(m, seed):
 def _interchangeable(m, a, b):
     """Symmetric variables may legitimately swap: then the swap must be a symmetry of m."""
     ia, ib = m.var_names.index(a), m.var_names.index(b)
-    return (m.c[ia] == m.c[ib] and m.integer[ia] == m.integer[ib]
-            and m.col_upper[ia] == m.col_upper[ib])
+    return (
+        m.c[ia] == m.c[ib] and m.integer[ia] == m.integer[ib] and m.col_upper[ia] == m.col_upper[ib]
+    )
 
 
 @SETTINGS
-@given(models(), st.sampled_from(["coef", "bound", "rhs", "sense", "integrality", "objsense"]),
-       st.integers(0, 10_000))
+@given(
+    models(),
+    st.sampled_from(["coef", "bound", "rhs", "sense", "integrality", "objsense"]),
+    st.integers(0, 10_000),
+)
 def test_one_change_is_not_equivalent(m, what, seed):
     rng = np.random.default_rng(seed)
     A = m.A.toarray()

@@ -69,39 +69,58 @@ def test_maximisation_constant_and_negative_constant(tmp_path):
 
 
 def _with_column(A, lb, ub, names, rl, ru, rn):
-    return MilpData.build(c=[2.0, 7.0], A=sp.csr_array(np.array(A, dtype=float)),
-                          row_lower=rl, row_upper=ru, col_lower=lb, col_upper=ub,
-                          var_names=names, row_names=rn)
+    return MilpData.build(
+        c=[2.0, 7.0],
+        A=sp.csr_array(np.array(A, dtype=float)),
+        row_lower=rl,
+        row_upper=ru,
+        col_lower=lb,
+        col_upper=ub,
+        var_names=names,
+        row_names=rn,
+    )
 
 
 def test_only_the_exact_pattern_is_folded():
     # fixed at 1 by bounds, only in the objective: folded
-    m = _with_column([[1.0, 0.0]], [0, 1], [5, 1], ["x", "ONE_VAR_CONSTANT"], [1], [np.inf],
-                     ["c"])
+    m = _with_column([[1.0, 0.0]], [0, 1], [5, 1], ["x", "ONE_VAR_CONSTANT"], [1], [np.inf], ["c"])
     f = fold_objective_constant(m)
     assert f.var_names == ("x",) and f.offset == 7.0
     # part of a real row: left alone
-    m = _with_column([[1.0, 1.0]], [0, 1], [5, 1], ["x", "ONE_VAR_CONSTANT"], [1], [np.inf],
-                     ["c"])
+    m = _with_column([[1.0, 1.0]], [0, 1], [5, 1], ["x", "ONE_VAR_CONSTANT"], [1], [np.inf], ["c"])
     assert fold_objective_constant(m) is m
     # fixed at 2, not 1: left alone
-    m = _with_column([[1.0, 0.0]], [0, 2], [5, 2], ["x", "ONE_VAR_CONSTANT"], [1], [np.inf],
-                     ["c"])
+    m = _with_column([[1.0, 0.0]], [0, 2], [5, 2], ["x", "ONE_VAR_CONSTANT"], [1], [np.inf], ["c"])
     assert fold_objective_constant(m) is m
     # not fixed at all: left alone
-    m = _with_column([[1.0, 0.0]], [0, 0], [5, np.inf], ["x", "ONE_VAR_CONSTANT"], [1],
-                     [np.inf], ["c"])
+    m = _with_column(
+        [[1.0, 0.0]], [0, 0], [5, np.inf], ["x", "ONE_VAR_CONSTANT"], [1], [np.inf], ["c"]
+    )
     assert fold_objective_constant(m) is m
     # fixed by an equality row of its own (MPS shape), scaled: folded with the row
-    m = _with_column([[1.0, 0.0], [0.0, 3.0]], [0, 0], [5, np.inf], ["x", "ONE_VAR_CONSTANT"],
-                     [1, 3], [np.inf, 3], ["c", "c_e_ONE_VAR_CONSTANT"])
+    m = _with_column(
+        [[1.0, 0.0], [0.0, 3.0]],
+        [0, 0],
+        [5, np.inf],
+        ["x", "ONE_VAR_CONSTANT"],
+        [1, 3],
+        [np.inf, 3],
+        ["c", "c_e_ONE_VAR_CONSTANT"],
+    )
     f = fold_objective_constant(m)
     assert f.var_names == ("x",) and f.row_names == ("c",) and f.offset == 7.0
     # a fixed column with another name is a variable at strict (normalized substitutes it)
     m = _with_column([[1.0, 0.0]], [0, 1], [5, 1], ["x", "y"], [1], [np.inf], ["c"])
     assert fold_objective_constant(m) is m
-    plain = MilpData.build(c=[2.0], A=sp.csr_array(np.array([[1.0]])), row_lower=[1],
-                           row_upper=[np.inf], col_upper=[5], var_names=["x"], offset=7.0)
+    plain = MilpData.build(
+        c=[2.0],
+        A=sp.csr_array(np.array([[1.0]])),
+        row_lower=[1],
+        row_upper=[np.inf],
+        col_upper=[5],
+        var_names=["x"],
+        offset=7.0,
+    )
     assert check(plain, m).verdict is Verdict.NOT_EQUIVALENT
     assert check(plain, m, level="normalized").verdict is Verdict.EQUIVALENT
 
@@ -133,10 +152,10 @@ def furniture(cap: float = 40.0) -> pyo.ConcreteModel:
     m.S = pyo.Set(initialize=["S1", "S3"])
     m.x = pyo.Var(m.P, bounds=(0, 10))
     m.o = pyo.Objective(expr=30 * m.x["chairs"] + 70 * m.x["tables"] + 3, sense=pyo.maximize)
-    m.cap = pyo.Constraint(["wood"], rule=lambda m, r: 2 * m.x["chairs"] + 5 * m.x["tables"]
-                           <= cap)
-    m.need = pyo.Constraint(m.S, rule=lambda m, s: m.x["chairs"] + 3 * m.x["tables"]
-                            >= (1 if s == "S1" else 2))
+    m.cap = pyo.Constraint(["wood"], rule=lambda m, r: 2 * m.x["chairs"] + 5 * m.x["tables"] <= cap)
+    m.need = pyo.Constraint(
+        m.S, rule=lambda m, s: m.x["chairs"] + 3 * m.x["tables"] >= (1 if s == "S1" else 2)
+    )
     m.bal = pyo.Constraint([2], rule=lambda m, i: m.x["chairs"] - 2 * m.x["tables"] == 1)
     m.rng = pyo.Constraint(expr=pyo.inequality(1, m.x["chairs"] + 4 * m.x["tables"], 30))
     return m
@@ -174,7 +193,8 @@ def test_witness_shows_pyomo_names_and_keeps_raw(tmp_path):
     assert "cap[wood]" in shown
     assert "c_u_cap(wood)_" in raw
     assert json.loads(r.to_json())["witness"]["candidate_examples_raw"] == list(
-        w.candidate_examples_raw)
+        w.candidate_examples_raw
+    )
 
 
 def test_two_exports_show_demangled_names(tmp_path):
@@ -196,12 +216,18 @@ def test_discrete_mapping_failing_reverification_is_unknown_not_equivalent():
     n = chain.size
     A = sp.csr_array(np.eye(n) + np.eye(n, k=1))[: n - 1]
     costs = np.arange(1, n + 1, dtype=float)
-    a = MilpData.build(c=costs, A=A, row_lower=np.full(n - 1, -np.inf),
-                       row_upper=chain[: n - 1], col_upper=np.full(n, 9.0))
+    a = MilpData.build(
+        c=costs,
+        A=A,
+        row_lower=np.full(n - 1, -np.inf),
+        row_upper=chain[: n - 1],
+        col_upper=np.full(n, 9.0),
+    )
     rhs = chain[: n - 1].copy()
     rhs[0] = chain[-1]  # same cluster as chain[0], 2.2e-8 away
-    b = MilpData.build(c=costs, A=A, row_lower=np.full(n - 1, -np.inf), row_upper=rhs,
-                       col_upper=np.full(n, 9.0))
+    b = MilpData.build(
+        c=costs, A=A, row_lower=np.full(n - 1, -np.inf), row_upper=rhs, col_upper=np.full(n, 9.0)
+    )
     r = check(a, b)
     assert r.verdict is Verdict.UNKNOWN and "re-verification" in r.reason
     assert r.method == "discrete"

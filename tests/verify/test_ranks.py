@@ -28,9 +28,14 @@ def test_rank_pairs_handles_values_that_would_overflow_packing():
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 2), st.lists(st.integers(-3, 4), max_size=9)),
-                min_size=1, max_size=25),
-       st.sampled_from(["real", "all collide", "many collide"]))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.lists(st.integers(-3, 4), max_size=9)),
+        min_size=1,
+        max_size=25,
+    ),
+    st.sampled_from(["real", "all collide", "many collide"]),
+)
 def test_rank_sequences_fast_is_exact_even_when_fingerprints_collide(items, mix):
     """The fingerprint only groups candidates; token-by-token comparison decides, and a
     collision falls back to the exact pairing tree."""
@@ -41,8 +46,11 @@ def test_rank_sequences_fast_is_exact_even_when_fingerprints_collide(items, mix)
     lengths = np.array([len(s) for s in seqs])
     tokens = np.array([x for s in seqs for x in s], dtype=np.int64)
     real = ranks._mix
-    fake = {"real": real, "all collide": lambda x: x * np.uint64(0),
-            "many collide": lambda x: x & np.uint64(3)}[mix]
+    fake = {
+        "real": real,
+        "all collide": lambda x: x * np.uint64(0),
+        "many collide": lambda x: x & np.uint64(3),
+    }[mix]
     ranks._mix = fake
     try:
         r, first = ranks.rank_sequences_fast(lengths, tokens, prefix=prefix, with_first=True)

@@ -77,13 +77,16 @@ def test_mps_and_lp_of_the_same_model_are_equivalent(tmp_path):
     assert check(src, gz).verdict is Verdict.EQUIVALENT
 
 
-@pytest.mark.parametrize("name,feature", [
-    ("2821-quadobj.mps", "quadratic objective"),
-    ("qptestnw.lp", "quadratic terms"),
-    ("qcqp.lp", "quadratic terms"),
-    ("semi-continuous.mps", "semi-continuous variable"),
-    ("semi-integer.lp", "semi-continuous variable"),
-])
+@pytest.mark.parametrize(
+    "name,feature",
+    [
+        ("2821-quadobj.mps", "quadratic objective"),
+        ("qptestnw.lp", "quadratic terms"),
+        ("qcqp.lp", "quadratic terms"),
+        ("semi-continuous.mps", "semi-continuous variable"),
+        ("semi-integer.lp", "semi-continuous variable"),
+    ],
+)
 def test_unsupported_files_are_reported_not_dropped(name, feature):
     path = need(HIGHS_CHECK / name)
     with pytest.raises(UnsupportedModelError) as ei:
@@ -99,21 +102,29 @@ def test_sos_and_indicator_sections_are_unsupported(tmp_path):
     ind = tmp_path / "ind.lp"
     ind.write_text("Minimize\n x + y\nSubject To\n c: b = 1 -> x + y >= 1\nBinaries\n b\nEnd\n")
     mps = tmp_path / "ind.mps"
-    mps.write_text("NAME t\nROWS\n N obj\n L c\nCOLUMNS\n x obj 1 c 1\nRHS\n rhs c 1\n"
-                   "INDICATORS\n IF c b 1\nENDATA\n")
-    for p, feat in ((sos, "SOS constraint"), (ind, "indicator constraint"),
-                    (mps, "indicator constraint")):
+    mps.write_text(
+        "NAME t\nROWS\n N obj\n L c\nCOLUMNS\n x obj 1 c 1\nRHS\n rhs c 1\n"
+        "INDICATORS\n IF c b 1\nENDATA\n"
+    )
+    for p, feat in (
+        (sos, "SOS constraint"),
+        (ind, "indicator constraint"),
+        (mps, "indicator constraint"),
+    ):
         with pytest.raises(UnsupportedModelError) as ei:
             read_model(p)
         assert feat in ei.value.features
 
 
-@pytest.mark.parametrize("content,fragment", [
-    ("", "empty"),
-    ("NAME x\nROWS\n N obj\nCOLUMNS\n x obj 1\n", "truncated"),
-    ("Minimize\n x + y\nSubject To\n c: x + y >= 1\n", "truncated"),
-    ("\\^%(^%(T&*)(lksz\nfoo\n", "not a CPLEX LP"),
-])
+@pytest.mark.parametrize(
+    "content,fragment",
+    [
+        ("", "empty"),
+        ("NAME x\nROWS\n N obj\nCOLUMNS\n x obj 1\n", "truncated"),
+        ("Minimize\n x + y\nSubject To\n c: x + y >= 1\n", "truncated"),
+        ("\\^%(^%(T&*)(lksz\nfoo\n", "not a CPLEX LP"),
+    ],
+)
 def test_bad_files_raise_a_clear_read_error(tmp_path, content, fragment):
     ext = ".mps" if content.startswith("NAME") else ".lp"
     p = tmp_path / f"bad{ext}"
@@ -150,8 +161,9 @@ def furniture():
     m.y = pyo.Var(bounds=(0, 5))
     m.wood = pyo.Constraint(expr=2 * m.x["chairs"] + 5 * m.x["tables"] <= 40)
     m.rng = pyo.Constraint(expr=pyo.inequality(1, m.x["chairs"] - m.y, 8))
-    m.obj = pyo.Objective(expr=30 * m.x["chairs"] + 70 * m.x["tables"] + m.y + 5,
-                          sense=pyo.maximize)
+    m.obj = pyo.Objective(
+        expr=30 * m.x["chairs"] + 70 * m.x["tables"] + m.y + 5, sense=pyo.maximize
+    )
     return m
 
 

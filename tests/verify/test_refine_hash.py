@@ -11,8 +11,8 @@ exact refinement. So a degenerate hash may cost time but can never change a verd
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -63,8 +63,12 @@ def _pairs():
         ("SD counterexample reversed", _two_copies(True), _two_copies(False), NE),
         ("SD permuted", _two_copies(False), permuted(_two_copies(False), seed=2), EQ),
         ("6-cycle vs two triangles", six_cycle(), two_triangles(), NE),
-        ("6-cycle permuted", six_cycle(), permuted(six_cycle(), seed=5,
-                                                   negate_objective=False), EQ),
+        (
+            "6-cycle permuted",
+            six_cycle(),
+            permuted(six_cycle(), seed=5, negate_objective=False),
+            EQ,
+        ),
         ("collision permuted", cm, permuted(cm, seed=1), EQ),
         ("collision hides a difference", cm, _collision_model([0, 1, 1, 0]), NE),
     ]
@@ -113,8 +117,11 @@ def test_equitability_check_catches_a_linear_collision(monkeypatch):
 
 def test_steps_record_the_refinement_path():
     r = check(six_cycle(), permuted(six_cycle(), seed=5, negate_objective=False))
-    assert any(s == "colour refinement: 64-bit multiset hashing, stable partition checked "
-                    "equitable (exact)" for s in r.steps)
+    assert any(
+        s == "colour refinement: 64-bit multiset hashing, stable partition checked "
+        "equitable (exact)"
+        for s in r.steps
+    )
     r = check(base(), permuted(base(), seed=3))
     assert any(s.startswith("colour refinement: 64-bit multiset hashing") for s in r.steps)
 
@@ -124,8 +131,7 @@ def _same_partition(c1: np.ndarray, c2: np.ndarray) -> bool:
     return k == np.unique(c1).size == np.unique(c2).size
 
 
-SETTINGS = settings(max_examples=80, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -169,8 +175,10 @@ def test_inf_bounds_model_has_both_paths_agree():
 
 
 @SETTINGS
-@given(st.lists(st.floats(1e-12, 1e12, allow_nan=False), min_size=1, max_size=300),
-       st.lists(st.floats(1e-12, 1e12, allow_nan=False), max_size=50))
+@given(
+    st.lists(st.floats(1e-12, 1e12, allow_nan=False), min_size=1, max_size=300),
+    st.lists(st.floats(1e-12, 1e12, allow_nan=False), max_size=50),
+)
 def test_number_lookup_matches_binary_search(values, others):
     from optiscribe.verify._canon import _Numbers
 
@@ -210,8 +218,11 @@ def _zero_rhs_equalities(draw_rows):
     return milp(rows, [1, 2, 3, 4], lo=[0] * len(rows), hi=[0] * len(rows))
 
 
-_ROWS = st.lists(st.lists(st.sampled_from([0, 0, 1, -1, 2, -2, 0.5, -0.5]), min_size=4,
-                          max_size=4), min_size=1, max_size=8)
+_ROWS = st.lists(
+    st.lists(st.sampled_from([0, 0, 1, -1, 2, -2, 0.5, -0.5]), min_size=4, max_size=4),
+    min_size=1,
+    max_size=8,
+)
 
 
 @SETTINGS
@@ -224,7 +235,7 @@ def test_zero_rhs_equalities_are_oriented_by_the_rule(rows):
     m = _zero_rhs_equalities(rows)
     ga, _, _ = label_pair(prepare(m), prepare(m))
     for k in range(ga.n_rows):
-        cid = ga.coef[ga.indptr[k]:ga.indptr[k + 1]]
+        cid = ga.coef[ga.indptr[k] : ga.indptr[k + 1]]
         net = {}
         for c in cid.tolist():
             net[abs(c)] = net.get(abs(c), 0) + (1 if c > 0 else -1)
@@ -258,8 +269,12 @@ def test_duplicate_screen_changes_nothing(rows, seed):
 
 
 @SETTINGS
-@given(st.integers(1, 30), st.integers(0, 10_000), st.floats(0.1, 10.0),
-       st.sampled_from([0.0, 1e-12, 1e-6, 0.5]))
+@given(
+    st.integers(1, 30),
+    st.integers(0, 10_000),
+    st.floats(0.1, 10.0),
+    st.sampled_from([0.0, 1e-12, 1e-6, 0.5]),
+)
 def test_proportional_fast_path_matches_the_sparse_one(nrows, seed, lam, noise):
     # equal sparsity patterns are compared on the data arrays; same answer as the
     # general sparse-product path

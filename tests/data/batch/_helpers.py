@@ -18,7 +18,9 @@ def furniture() -> tuple[str, dict[str, Any], float]:
     return ex["text"], ex["formulation"], float(ex["optimum"])
 
 
-def write_inputs(tmp: Path, n: int, *, copies: int = 5, prefix: str = "p") -> tuple[Path, Path, float]:
+def write_inputs(
+    tmp: Path, n: int, *, copies: int = 5, prefix: str = "p"
+) -> tuple[Path, Path, float]:
     """IN.jsonl with ``n`` furniture problems and a replay file answering each with the IR."""
     text, ir, optimum = furniture()
     inp, rep = tmp / "in.jsonl", tmp / "replay.jsonl"

@@ -26,7 +26,9 @@ PIPELINE = RunSpec()  # the real optiscribe.formulate.pipeline:solve_text
 
 
 def _replay_spec(rep: Path, **kw: object) -> RunSpec:
-    return RunSpec(backend_config=BackendConfig(backend="replay", replay_file=rep), time_limit=10.0, **kw)  # type: ignore[arg-type]
+    return RunSpec(
+        backend_config=BackendConfig(backend="replay", replay_file=rep), time_limit=10.0, **kw
+    )  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------- input
@@ -34,16 +36,21 @@ def _replay_spec(rep: Path, **kw: object) -> RunSpec:
 
 def test_read_problems_names_every_bad_line(tmp_path: Path) -> None:
     f = tmp_path / "in.jsonl"
-    f.write_text("\n".join([
-        json.dumps({"id": "a", "question": "Q1", "keep": 1}),
-        "{not json",
-        json.dumps({"question": "no id"}),
-        json.dumps({"id": "b"}),
-        json.dumps({"id": "a", "question": "again"}),
-        json.dumps([1, 2]),
-        "",
-        json.dumps({"id": 7, "question": "int id"}),
-    ]) + "\n")
+    f.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "a", "question": "Q1", "keep": 1}),
+                "{not json",
+                json.dumps({"question": "no id"}),
+                json.dumps({"id": "b"}),
+                json.dumps({"id": "a", "question": "again"}),
+                json.dumps([1, 2]),
+                "",
+                json.dumps({"id": 7, "question": "int id"}),
+            ]
+        )
+        + "\n"
+    )
     items = list(read_problems(f))
     good = [i for i in items if isinstance(i, Problem)]
     bad = [i for i in items if isinstance(i, InputIssue)]
@@ -73,7 +80,11 @@ def test_bad_lines_skipped_good_lines_all_written(tmp_path: Path) -> None:
     assert all(r["objective"] == pytest.approx(optimum) for r in recs)
     # the record carries the IR, the attempts with their feedback, backend and prompt version
     r0 = recs[0]["result"]
-    assert r0["formulation"]["name"] == "furniture" and r0["attempts"] and "feedback" in r0["attempts"][0]
+    assert (
+        r0["formulation"]["name"] == "furniture"
+        and r0["attempts"]
+        and "feedback" in r0["attempts"][0]
+    )
     assert r0["backend"] == "scripted" and r0["prompt_version"] and "total_s" in r0["timings"]
 
 
@@ -135,7 +146,7 @@ def test_retry_failed_reruns_only_failures_and_keeps_ids_unique(tmp_path: Path) 
     flaky = {"q1"}
 
     def answer(call: object) -> str:
-        if getattr(call, "problem_id") in flaky:
+        if call.problem_id in flaky:
             raise RuntimeError("backend down for q1")
         return json.dumps(ir)
 
@@ -146,7 +157,9 @@ def test_retry_failed_reruns_only_failures_and_keeps_ids_unique(tmp_path: Path) 
     s2 = run_batch(inp, out, PIPELINE, backend=ScriptedBackend(answer), handle_signals=False)
     assert s2.ran == 0  # failures count as done unless asked
     flaky.clear()
-    s3 = run_batch(inp, out, PIPELINE, backend=ScriptedBackend(answer), retry_failed=True, handle_signals=False)
+    s3 = run_batch(
+        inp, out, PIPELINE, backend=ScriptedBackend(answer), retry_failed=True, handle_signals=False
+    )
     assert (s3.ran, s3.succeeded) == (1, 1)
     assert id_counts(out) == {f"q{i}": 1 for i in range(4)}
     assert all(r["error"] is None for r in read_results(out))
@@ -164,8 +177,16 @@ def test_stop_event_stops_dispatching_and_keeps_written_results(tmp_path: Path) 
         if done >= 5:
             stop.set()
 
-    stats = run_batch(inp, tmp_path / "out.jsonl", PIPELINE, backend=ScriptedBackend(lambda c: json.dumps(ir)),
-                      concurrency=2, progress=progress, stop=stop, handle_signals=False)
+    stats = run_batch(
+        inp,
+        tmp_path / "out.jsonl",
+        PIPELINE,
+        backend=ScriptedBackend(lambda c: json.dumps(ir)),
+        concurrency=2,
+        progress=progress,
+        stop=stop,
+        handle_signals=False,
+    )
     assert stats.interrupted and 5 <= stats.ran < 50
     assert sum(id_counts(tmp_path / "out.jsonl").values()) == stats.ran
 
@@ -177,14 +198,26 @@ def test_stop_event_stops_dispatching_and_keeps_written_results(tmp_path: Path) 
 def test_local_processes_one_failing_problem_never_stops_the_others(tmp_path: Path) -> None:
     inp, rep, optimum = write_inputs(tmp_path, 12)
     # p5 has no recorded answer: the replay backend raises for it alone
-    rep.write_text("".join(line for line in rep.read_text().splitlines(keepends=True) if '"p5"' not in line))
-    stats = run_batch(inp, tmp_path / "out.jsonl", _replay_spec(rep), concurrency=4, workers=2,
-                      handle_signals=False)
+    rep.write_text(
+        "".join(line for line in rep.read_text().splitlines(keepends=True) if '"p5"' not in line)
+    )
+    stats = run_batch(
+        inp,
+        tmp_path / "out.jsonl",
+        _replay_spec(rep),
+        concurrency=4,
+        workers=2,
+        handle_signals=False,
+    )
     recs = {r["id"]: r for r in read_results(tmp_path / "out.jsonl")}
     assert len(recs) == 12 and stats.failed == 1
-    assert recs["p5"]["status"] == "error" and "not in replay file" in recs["p5"]["error"]["message"]
+    assert (
+        recs["p5"]["status"] == "error" and "not in replay file" in recs["p5"]["error"]["message"]
+    )
     assert all(r["objective"] == pytest.approx(optimum) for k, r in recs.items() if k != "p5")
-    assert len({r["batch"]["worker"] for r in recs.values() if r["batch"]["worker"]}) == 2  # both processes worked
+    assert (
+        len({r["batch"]["worker"] for r in recs.values() if r["batch"]["worker"]}) == 2
+    )  # both processes worked
 
 
 @pytest.mark.slow
@@ -193,8 +226,13 @@ def test_fault_injection_retried_then_recorded_with_reason(tmp_path: Path) -> No
     text, ir, optimum = furniture()
     answer = json.dumps(ir)
     ids = [f"f{i}" for i in range(8)]
-    plan = {"f1": [Fault.SERVER_ERROR], "f2": [Fault.TIMEOUT], "f3": [Fault.BAD_GATEWAY, Fault.SERVER_ERROR],
-            "f5": [Fault.SERVER_ERROR] * 10, "f6": [Fault.TIMEOUT] * 10}
+    plan = {
+        "f1": [Fault.SERVER_ERROR],
+        "f2": [Fault.TIMEOUT],
+        "f3": [Fault.BAD_GATEWAY, Fault.SERVER_ERROR],
+        "f5": [Fault.SERVER_ERROR] * 10,
+        "f6": [Fault.TIMEOUT] * 10,
+    }
     lock = threading.Lock()
 
     def handler(req: RecordedRequest) -> object:
@@ -206,10 +244,13 @@ def test_fault_injection_retried_then_recorded_with_reason(tmp_path: Path) -> No
     inp = tmp_path / "in.jsonl"
     inp.write_text("".join(json.dumps({"id": i, "question": text}) + "\n" for i in ids))
     with FakeOpenAIServer(handler=handler, hang_seconds=3.0) as fake:
-        cfg = BackendConfig(backend="openai", base_url=fake.base_url, model="fake-model", timeout=1.0,
-                            max_retries=2)
+        cfg = BackendConfig(
+            backend="openai", base_url=fake.base_url, model="fake-model", timeout=1.0, max_retries=2
+        )
         spec = RunSpec(backend_config=cfg, time_limit=10.0)
-        stats = run_batch(inp, tmp_path / "out.jsonl", spec, concurrency=8, workers=2, handle_signals=False)
+        stats = run_batch(
+            inp, tmp_path / "out.jsonl", spec, concurrency=8, workers=2, handle_signals=False
+        )
         per_id: dict[str, int] = {}
         for r in fake.chat_requests:
             pid = r.headers.get("x-optiscribe-problem-id", "")
@@ -217,19 +258,26 @@ def test_fault_injection_retried_then_recorded_with_reason(tmp_path: Path) -> No
     recs = {r["id"]: r for r in read_results(tmp_path / "out.jsonl")}
     assert set(recs) == set(ids)
     for ok in ("f0", "f1", "f2", "f3", "f4", "f7"):
-        assert recs[ok]["status"] == "optimal" and recs[ok]["objective"] == pytest.approx(optimum), ok
+        assert recs[ok]["status"] == "optimal" and recs[ok]["objective"] == pytest.approx(
+            optimum
+        ), ok
     assert per_id["f1"] == 2 and per_id["f3"] == 3  # retried
     assert per_id["f5"] == 3 and per_id["f6"] == 3  # max_retries=2: three attempts, then given up
     e5, e6 = recs["f5"]["error"], recs["f6"]["error"]
     assert e5["type"] == "BackendRequestError" and "500" in e5["message"] and e5["attempts"] == 3
-    assert e6["type"] in ("BackendUnavailable", "BackendRequestError") and "tim" in e6["message"].lower()
+    assert (
+        e6["type"] in ("BackendUnavailable", "BackendRequestError")
+        and "tim" in e6["message"].lower()
+    )
     assert stats.failed == 2 and stats.succeeded == 6
 
 
 @pytest.mark.slow
 @pytest.mark.ray
 def test_ray_executor_gives_the_same_results_as_local(tmp_path: Path) -> None:
-    ray = pytest.importorskip("ray", reason='Ray is an optional extra: pip install "optiscribe[ray]"')
+    ray = pytest.importorskip(
+        "ray", reason='Ray is an optional extra: pip install "optiscribe[ray]"'
+    )
     inp, rep, optimum = write_inputs(tmp_path, 8)
     # two problems with different answers so that the comparison is not trivially constant
     text, ir, _ = furniture()
@@ -242,19 +290,25 @@ def test_ray_executor_gives_the_same_results_as_local(tmp_path: Path) -> None:
     run_batch(inp, tmp_path / "local.jsonl", spec, concurrency=4, workers=2, handle_signals=False)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
-        stats = run_batch(inp, tmp_path / "ray.jsonl", spec, executor="ray", concurrency=4, handle_signals=False)
+        stats = run_batch(
+            inp, tmp_path / "ray.jsonl", spec, executor="ray", concurrency=4, handle_signals=False
+        )
     finally:
         ray.shutdown()
     assert stats.ran == 8
 
     def key(path: Path) -> dict[str, tuple[object, object, object]]:
-        return {r["id"]: (r["status"], r["objective"], (r["result"] or {}).get("rounds"))
-                for r in read_results(path)}
+        return {
+            r["id"]: (r["status"], r["objective"], (r["result"] or {}).get("rounds"))
+            for r in read_results(path)
+        }
 
     local, remote = key(tmp_path / "local.jsonl"), key(tmp_path / "ray.jsonl")
     assert local == remote
     assert local["p0"][1] == pytest.approx(optimum) and local["p3"][1] != local["p0"][1]
-    assert all(r["batch"]["worker"].startswith("ray:") for r in read_results(tmp_path / "ray.jsonl"))
+    assert all(
+        r["batch"]["worker"].startswith("ray:") for r in read_results(tmp_path / "ray.jsonl")
+    )
 
 
 def test_a_second_writer_on_the_same_output_is_refused(tmp_path: Path) -> None:
@@ -279,8 +333,14 @@ def test_code_mode_runs_generated_code_in_each_workers_warm_sandbox(tmp_path: Pa
         for i in range(4):
             fi.write(json.dumps({"id": f"c{i}", "question": text}) + "\n")
             fr.write(json.dumps({"id": f"c{i}", "responses": [answer] * 3}) + "\n")
-    stats = run_batch(inp, tmp_path / "out.jsonl", _replay_spec(rep, mode="code"), workers=2, concurrency=2,
-                      handle_signals=False)
+    stats = run_batch(
+        inp,
+        tmp_path / "out.jsonl",
+        _replay_spec(rep, mode="code"),
+        workers=2,
+        concurrency=2,
+        handle_signals=False,
+    )
     recs = read_results(tmp_path / "out.jsonl")
     assert stats.failed == 0 and len(recs) == 4
     assert all(r["objective"] == pytest.approx(optimum) for r in recs)

@@ -26,17 +26,34 @@ from optiscribe.solvers.errors import DataError
 from tests.data.batch._helpers import furniture
 
 
-def _o(pid: str, final: float | None, first: float | None = None, samples: tuple = (), attempts: int = 1,
-       failure: Failure | None = None, question: str = "") -> Outcome:
-    return Outcome(pid, question or pid, final, first if first is not None else final, samples, attempts,
-                   failure, 0.1)
+def _o(
+    pid: str,
+    final: float | None,
+    first: float | None = None,
+    samples: tuple = (),
+    attempts: int = 1,
+    failure: Failure | None = None,
+    question: str = "",
+) -> Outcome:
+    return Outcome(
+        pid,
+        question or pid,
+        final,
+        first if first is not None else final,
+        samples,
+        attempts,
+        failure,
+        0.1,
+    )
 
 
 def test_tolerances_declared_and_selectable() -> None:
     d = TOLERANCES["default"]
     assert d.close(1000.05, 1000.0) and not d.close(1000.2, 1000.0)  # rel 1e-4 of 1000 = 0.1
     assert d.close(0.009, 0.0) and not d.close(0.02, 0.0)  # abs 1e-2 near zero
-    assert not TOLERANCES["abs1e-6"].close(1000.05, 1000.0) and TOLERANCES["abs1e-6"].close(1.0000005, 1.0)
+    assert not TOLERANCES["abs1e-6"].close(1000.05, 1000.0) and TOLERANCES["abs1e-6"].close(
+        1.0000005, 1.0
+    )
     assert TOLERANCES["rel5pct"].close(104, 100) and not TOLERANCES["rel5pct"].close(106, 100)
     assert parse_tolerance("rel=0.1") == Tolerance(0.1, 0.0, "rel=0.1")
     with pytest.raises(DataError, match="not understood"):
@@ -87,16 +104,28 @@ def test_variants_scored_by_question_text_with_spread(tmp_path: Path) -> None:
     (root / "variants").mkdir(parents=True)
 
     def write(path: Path, rows: list[tuple[str, str, float | None]]) -> None:
-        path.write_text("".join(json.dumps({"id": i, "question": q, "answer": a}) + "\n" for i, q, a in rows))
+        path.write_text(
+            "".join(json.dumps({"id": i, "question": q, "answer": a}) + "\n" for i, q, a in rows)
+        )
 
     write(root / "toy.jsonl", [("toy/x/1", "Q one", 1.0), ("toy/x/2", "Q two", 2.0)])
-    write(root / "variants" / "toy.orig.jsonl", [("toy/o/1", "q  ONE", 1.0), ("toy/o/2", "Q two", 3.0),
-                                                ("toy/o/3", "Q three", 3.0)])
-    write(root / "variants" / "toy.clean.jsonl", [("toy/c/1", "Q one", 1.0), ("toy/c/2", "Q two", 2.0)])
-    outcomes = {"toy/x/1": _o("toy/x/1", 1.0, question="Q one"), "toy/x/2": _o("toy/x/2", 2.0, question="Q two")}
+    write(
+        root / "variants" / "toy.orig.jsonl",
+        [("toy/o/1", "q  ONE", 1.0), ("toy/o/2", "Q two", 3.0), ("toy/o/3", "Q three", 3.0)],
+    )
+    write(
+        root / "variants" / "toy.clean.jsonl",
+        [("toy/c/1", "Q one", 1.0), ("toy/c/2", "Q two", 2.0)],
+    )
+    outcomes = {
+        "toy/x/1": _o("toy/x/1", 1.0, question="Q one"),
+        "toy/x/2": _o("toy/x/2", 2.0, question="Q two"),
+    }
     vs = score_variants("toy", outcomes, data_dir=tmp_path)
     by = {s.variant: s for s in vs.scores}
-    assert by["clean"].accuracy == 1.0 and by["orig"].accuracy == 0.5  # text matched case/space-insensitively
+    assert (
+        by["clean"].accuracy == 1.0 and by["orig"].accuracy == 0.5
+    )  # text matched case/space-insensitively
     assert vs.unmatched == {"clean": 0, "orig": 1}
     assert vs.spread == pytest.approx(0.5)
 
@@ -104,17 +133,21 @@ def test_variants_scored_by_question_text_with_spread(tmp_path: Path) -> None:
 def test_outcome_of_real_pipeline_results_first_attempt_vs_final(tmp_path: Path) -> None:
     """Through the real pipeline: a first answer that is infeasible, then the right one."""
     text, ir, optimum = furniture()
-    infeasible = dict(ir, constraints=[*ir["constraints"], {"name": "lots", "expression": "make['table'] >= 100"}])
+    infeasible = dict(
+        ir, constraints=[*ir["constraints"], {"name": "lots", "expression": "make['table'] >= 100"}]
+    )
     wrong_then_right = {"r": [json.dumps(infeasible), json.dumps(ir)], "w": ["no json here"] * 5}
 
     def answer(call: object) -> str:
-        pid = getattr(call, "problem_id")
+        pid = call.problem_id
         return wrong_then_right[pid].pop(0)
 
     inp = tmp_path / "in.jsonl"
     inp.write_text("".join(json.dumps({"id": i, "question": text}) + "\n" for i in ("r", "w")))
     out = tmp_path / "out.jsonl"
-    run_batch(inp, out, RunSpec(max_rounds=3), backend=ScriptedBackend(answer), handle_signals=False)
+    run_batch(
+        inp, out, RunSpec(max_rounds=3), backend=ScriptedBackend(answer), handle_signals=False
+    )
     got = {o.id: o for o in read_outcomes(out)}
     r, w = got["r"], got["w"]
     assert r.final == pytest.approx(optimum) and r.first is None and r.attempts == 2
@@ -124,8 +157,15 @@ def test_outcome_of_real_pipeline_results_first_attempt_vs_final(tmp_path: Path)
 
 
 def test_outcome_of_backend_error_record() -> None:
-    rec = {"id": "x", "status": "error", "objective": None, "result": None, "input": {"question": "q"},
-           "error": {"type": "BackendRequestError", "message": "HTTP 500 after 3 attempts"}, "batch": {}}
+    rec = {
+        "id": "x",
+        "status": "error",
+        "objective": None,
+        "result": None,
+        "input": {"question": "q"},
+        "error": {"type": "BackendRequestError", "message": "HTTP 500 after 3 attempts"},
+        "batch": {},
+    }
     o = outcome_of(rec)
     assert o.failure is Failure.BACKEND_ERROR and o.final is None and o.attempts == 0
 
@@ -133,10 +173,14 @@ def test_outcome_of_backend_error_record() -> None:
 def test_execute_response_ir_kinds() -> None:
     _, ir, optimum = furniture()
     assert execute_response(json.dumps(ir))["objective"] == pytest.approx(optimum)
-    assert execute_response("```json\n" + json.dumps(ir) + "\n```")["objective"] == pytest.approx(optimum)
+    assert execute_response("```json\n" + json.dumps(ir) + "\n```")["objective"] == pytest.approx(
+        optimum
+    )
     bad_shape = execute_response(json.dumps({"variables": "x"}))
     assert bad_shape["failure"] == "invalid IR" and bad_shape["kind"] == "ir"
-    unknown = execute_response(json.dumps(dict(ir, objective=dict(ir["objective"], expression="nope[p]"))))
+    unknown = execute_response(
+        json.dumps(dict(ir, objective=dict(ir["objective"], expression="nope[p]")))
+    )
     assert unknown["failure"] == "invalid IR"
     unb = dict(ir, constraints=[])
     assert execute_response(json.dumps(unb))["failure"] in ("unbounded", "infeasible")

@@ -29,10 +29,22 @@ REPORT = Path(__file__).resolve().parents[3] / "docs" / "nl4opt-gold.md"
 @pytest.mark.parametrize(
     ("text", "value", "percent"),
     [
-        ("1000", 1000, False), ("400,000", 400000, False), ("$1.2", 1.2, False), ("8000 minutes", 8000, False),
-        ("30%", 0.3, True), ("7.5%", 0.075, True), ("thirty percent", 0.3, True), ("35 percent", 0.35, True),
-        ("twice", 2, False), ("thrice", 3, False), ("three times", 3, False), ("1.5 times", 1.5, False),
-        ("a third", 1 / 3, False), ("half", 0.5, False), ("Four", 4, False), ("fifteen", 15, False),
+        ("1000", 1000, False),
+        ("400,000", 400000, False),
+        ("$1.2", 1.2, False),
+        ("8000 minutes", 8000, False),
+        ("30%", 0.3, True),
+        ("7.5%", 0.075, True),
+        ("thirty percent", 0.3, True),
+        ("35 percent", 0.35, True),
+        ("twice", 2, False),
+        ("thrice", 3, False),
+        ("three times", 3, False),
+        ("1.5 times", 1.5, False),
+        ("a third", 1 / 3, False),
+        ("half", 0.5, False),
+        ("Four", 4, False),
+        ("fifteen", 15, False),
         ("one hundred thousand", 100000, False),
     ],
 )
@@ -50,8 +62,13 @@ def _decl(consts: list[dict[str, Any]], obj: dict[str, Any] | None = None) -> di
     return {
         "vars": ["small boats", "large boats", "large boats"],
         "order_mapping": {"small boats": 0, "large boats": 1, "small boat": 0, "Large boat": 1},
-        "obj_declaration": obj or {"type": "objective", "direction": "minimum", "name": "cost",
-                                   "terms": {"small boat": "5", "large boats": "12"}},
+        "obj_declaration": obj
+        or {
+            "type": "objective",
+            "direction": "minimum",
+            "name": "cost",
+            "terms": {"small boat": "5", "large boats": "12"},
+        },
         "const_declarations": consts,
     }
 
@@ -59,19 +76,56 @@ def _decl(consts: list[dict[str, Any]], obj: dict[str, Any] | None = None) -> di
 def test_every_constraint_type_converts_to_its_expression() -> None:
     consts = [
         {"type": "sum", "direction": "at most", "limit": "35", "operator": "LESS_OR_EQUAL"},
-        {"type": "upperbound", "direction": "at most", "limit": "fifteen", "var": "small boat",
-         "operator": "LESS_OR_EQUAL"},
-        {"type": "lowerbound", "direction": "at least", "limit": "2", "var": "large boats (new)",
-         "operator": "GREATER_OR_EQUAL"},
-        {"type": "linear", "direction": "need", "limit": "150", "terms": {"small boats": "10", "Large boat": "2.5"},
-         "operator": "GREATER_OR_EQUAL"},
-        {"type": "ratio", "direction": "at least", "limit": "40%", "var": "large boats",
-         "operator": "GREATER_OR_EQUAL"},
-        {"type": "ratio", "direction": "at most", "limit": "60", "var": "small boats", "operator": "LESS_OR_EQUAL"},
-        {"type": "xby", "direction": "at most", "param": "twice", "x_var": "small boats", "y_var": "large boats",
-         "operator": "LESS_OR_EQUAL"},
-        {"type": "xy", "direction": "less than", "x_var": "Large boat", "y_var": "small boat",
-         "operator": "LESS_OR_EQUAL"},
+        {
+            "type": "upperbound",
+            "direction": "at most",
+            "limit": "fifteen",
+            "var": "small boat",
+            "operator": "LESS_OR_EQUAL",
+        },
+        {
+            "type": "lowerbound",
+            "direction": "at least",
+            "limit": "2",
+            "var": "large boats (new)",
+            "operator": "GREATER_OR_EQUAL",
+        },
+        {
+            "type": "linear",
+            "direction": "need",
+            "limit": "150",
+            "terms": {"small boats": "10", "Large boat": "2.5"},
+            "operator": "GREATER_OR_EQUAL",
+        },
+        {
+            "type": "ratio",
+            "direction": "at least",
+            "limit": "40%",
+            "var": "large boats",
+            "operator": "GREATER_OR_EQUAL",
+        },
+        {
+            "type": "ratio",
+            "direction": "at most",
+            "limit": "60",
+            "var": "small boats",
+            "operator": "LESS_OR_EQUAL",
+        },
+        {
+            "type": "xby",
+            "direction": "at most",
+            "param": "twice",
+            "x_var": "small boats",
+            "y_var": "large boats",
+            "operator": "LESS_OR_EQUAL",
+        },
+        {
+            "type": "xy",
+            "direction": "less than",
+            "x_var": "Large boat",
+            "y_var": "small boat",
+            "operator": "LESS_OR_EQUAL",
+        },
     ]
     f = convert("42", _decl(consts))
     # `vars` repeats 'large boats': two variables, named after their first mention
@@ -90,7 +144,10 @@ def test_every_constraint_type_converts_to_its_expression() -> None:
         "large_boats <= small_boats",
     ]
     assert all(c.description for c in f.constraints)
-    assert [v.domain for v in convert("42", _decl(consts), integer=True).variables] == ["integer", "integer"]
+    assert [v.domain for v in convert("42", _decl(consts), integer=True).variables] == [
+        "integer",
+        "integer",
+    ]
     # Solved by hand: the 40% share (l >= 2s/3) and the need (10s + 2.5l >= 150) bind,
     # so s = 90/7, l = 60/7 and the cost is 5s + 12l = 1170/7.
     r = solve(f.to_pyomo())
@@ -98,14 +155,39 @@ def test_every_constraint_type_converts_to_its_expression() -> None:
 
 
 def test_count_objective_and_unknown_mentions() -> None:
-    f = convert("7", _decl([], {"type": "objective", "direction": "reduce", "name": "boats",
-                                "vars": ["small boats", "large boats"]}))
+    f = convert(
+        "7",
+        _decl(
+            [],
+            {
+                "type": "objective",
+                "direction": "reduce",
+                "name": "boats",
+                "vars": ["small boats", "large boats"],
+            },
+        ),
+    )
     assert f.objective.sense == "minimize" and f.objective.expression == "small_boats + large_boats"
-    bad = [{"type": "upperbound", "direction": "at most", "limit": "3", "var": "submarines",
-            "operator": "LESS_OR_EQUAL"}]
+    bad = [
+        {
+            "type": "upperbound",
+            "direction": "at most",
+            "limit": "3",
+            "var": "submarines",
+            "operator": "LESS_OR_EQUAL",
+        }
+    ]
     with pytest.raises(ConversionError, match="'submarines' is not in order_mapping"):
         convert("7", _decl(bad))
-    empty = [{"type": "linear", "direction": "at least", "limit": "3", "terms": {}, "operator": "GREATER_OR_EQUAL"}]
+    empty = [
+        {
+            "type": "linear",
+            "direction": "at least",
+            "limit": "3",
+            "terms": {},
+            "operator": "GREATER_OR_EQUAL",
+        }
+    ]
     with pytest.raises(ConversionError, match="no terms"):
         convert("7", _decl(empty))
 
@@ -115,7 +197,9 @@ def test_integer_rule() -> None:
     assert not integer_rule("How much should she invest in each?")
     assert not integer_rule("How many kg of each fertilizer should be used?")
     # a resource in ml does not make counted bottles divisible
-    assert integer_rule("The company has 2000 ml of syrup. How many bottles of each should be made?")
+    assert integer_rule(
+        "The company has 2000 ml of syrup. How many bottles of each should be made?"
+    )
 
 
 # ------------------------------------------------------------------ the real competition files
@@ -153,8 +237,14 @@ def test_hand_checked_sled_dogs(declarations: dict[str, dict[str, Any]]) -> None
     # budget 50 sled + 100 truck <= 1000; sled trips "less than" truck trips; max 100 sled + 300 truck
     f = convert("1117636837", declarations["1117636837"])
     assert [v.name for v in f.variables] == ["sled_dogs", "trucks"]
-    assert f.objective.sense == "maximize" and f.objective.expression == "100 * sled_dogs + 300 * trucks"
-    assert [c.expression for c in f.constraints] == ["50 * sled_dogs + 100 * trucks <= 1000", "sled_dogs <= trucks"]
+    assert (
+        f.objective.sense == "maximize"
+        and f.objective.expression == "100 * sled_dogs + 300 * trucks"
+    )
+    assert [c.expression for c in f.constraints] == [
+        "50 * sled_dogs + 100 * trucks <= 1000",
+        "sled_dogs <= trucks",
+    ]
     assert solve(f.to_pyomo()).objective == pytest.approx(3000)  # 10 trucks
 
 
@@ -162,14 +252,22 @@ def test_hand_checked_sled_dogs(declarations: dict[str, dict[str, Any]]) -> None
     ("key", "expressions"),
     [
         # three ad channels; ratio "third" and ratio "5" (a percentage without '%'); "fifteen" spelled out
-        ("1275707149", {"wassa <= 0.3333333333333333 * (z_tube + soorchle + wassa)",
-                        "z_tube >= 0.05 * (z_tube + soorchle + wassa)", "soorchle <= 15"}),
+        (
+            "1275707149",
+            {
+                "wassa <= 0.3333333333333333 * (z_tube + soorchle + wassa)",
+                "z_tube >= 0.05 * (z_tube + soorchle + wassa)",
+                "soorchle <= 15",
+            },
+        ),
         # `vars` is ['freight', 'air', 'air']: two variables, not three
         ("358766780", {"air >= 0.3 * (freight + air)", "freight >= 5"}),
     ],
 )
 @pytestmark_shared
-def test_hand_checked_records(declarations: dict[str, dict[str, Any]], key: str, expressions: set[str]) -> None:
+def test_hand_checked_records(
+    declarations: dict[str, dict[str, Any]], key: str, expressions: set[str]
+) -> None:
     f = convert(key, declarations[key])
     got = {c.expression for c in f.constraints}
     assert expressions <= got, got
@@ -178,19 +276,25 @@ def test_hand_checked_records(declarations: dict[str, dict[str, Any]], key: str,
 
 
 @pytestmark_shared
-def test_every_record_converts_except_annotation_gaps(records: list[GoldRecord],
-                                                     declarations: dict[str, dict[str, Any]]) -> None:
+def test_every_record_converts_except_annotation_gaps(
+    records: list[GoldRecord], declarations: dict[str, dict[str, Any]]
+) -> None:
     assert len(records) == 388 == len(declarations)
     assert {r.split for r in records} == {"test", "dev"}
     for r in records:
-        gaps = [c for c in declarations[r.competition_id]["const_declarations"]
-                if c["type"] == "linear" and not c.get("terms")]
+        gaps = [
+            c
+            for c in declarations[r.competition_id]["const_declarations"]
+            if c["type"] == "linear" and not c.get("terms")
+        ]
         if gaps:
             assert r.error is not None and "no terms" in r.error
         else:
             assert r.error is None, r.error
             assert r.ir.variables and r.ir.constraints
-            assert all(v.domain == ("integer" if r.integer else "continuous") for v in r.ir.variables)
+            assert all(
+                v.domain == ("integer" if r.integer else "continuous") for v in r.ir.variables
+            )
     ids = [r.id for r in records]
     assert len(set(ids)) == len(ids)
 

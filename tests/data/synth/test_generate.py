@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from optiscribe.data.synth.base import DIFFICULTIES, Draft, Fact
 from optiscribe.data.synth.generate import (
     Record,
     _degenerate,
@@ -21,7 +22,6 @@ from optiscribe.data.synth.generate import (
     solve_formulation,
     write_jsonl,
 )
-from optiscribe.data.synth.base import DIFFICULTIES, Draft, Fact
 from optiscribe.data.synth.paraphrase import numbers_in
 from optiscribe.data.synth.text import Phraser, fmt_number, plural
 from optiscribe.formulate.ir.model import Formulation
@@ -30,8 +30,21 @@ from optiscribe.solvers.result import SolutionStatus, SolveResult, Termination
 
 FAMILIES = family_names()
 REQUIRED = {
-    "production_planning", "diet", "blending", "transportation", "assignment", "knapsack", "facility_location",
-    "set_cover", "bin_packing", "lot_sizing", "network_flow", "staffing", "scheduling", "cutting_stock", "portfolio",
+    "production_planning",
+    "diet",
+    "blending",
+    "transportation",
+    "assignment",
+    "knapsack",
+    "facility_location",
+    "set_cover",
+    "bin_packing",
+    "lot_sizing",
+    "network_flow",
+    "staffing",
+    "scheduling",
+    "cutting_stock",
+    "portfolio",
     "nl4opt",
 }
 
@@ -47,11 +60,17 @@ def test_the_issue_families_are_all_registered() -> None:
 
 @pytest.fixture(scope="module")
 def records() -> dict[tuple[str, str], Record]:
-    return {(f, d): generate_record(f, seed=11, index=3, difficulty=d) for f in FAMILIES for d in DIFFICULTIES}
+    return {
+        (f, d): generate_record(f, seed=11, index=3, difficulty=d)
+        for f in FAMILIES
+        for d in DIFFICULTIES
+    }
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-def test_family_generates_compiles_solves_and_reproduces_its_optimum(family: str, records: dict) -> None:
+def test_family_generates_compiles_solves_and_reproduces_its_optimum(
+    family: str, records: dict
+) -> None:
     sizes = []
     for d in DIFFICULTIES:
         rec = records[(family, d)]
@@ -103,11 +122,19 @@ def _numbers_of_model(ir: dict) -> set[float]:
             continue
         walk(p["values"])
     for c in ir["constraints"]:
-        out |= {float(x) for x in re.findall(r"(?<![\w.\[])\d+(?:\.\d+)?(?![\w\]])", c["expression"])}
+        out |= {
+            float(x) for x in re.findall(r"(?<![\w.\[])\d+(?:\.\d+)?(?![\w\]])", c["expression"])
+        }
     return {x for x in out if x not in (0.0, 1.0)}
 
 
-_SHARE_WORDS = {"half": 50.0, "a quarter": 25.0, "three quarters": 75.0, "a third": 100 / 3, "two thirds": 200 / 3}
+_SHARE_WORDS = {
+    "half": 50.0,
+    "a quarter": 25.0,
+    "three quarters": 75.0,
+    "a third": 100 / 3,
+    "two thirds": 200 / 3,
+}
 
 
 def _stated(text: str) -> set[float]:
@@ -124,9 +151,9 @@ def test_every_number_of_the_model_is_stated_in_the_text(family: str) -> None:
         stated = _stated(rec.question)
         for v in _numbers_of_model(rec.ir):
             forms = {v, v * 100, v / 100, v * 1000, round(v * 100, 6)}
-            assert any(any(math.isclose(f, s, rel_tol=1e-9, abs_tol=1e-9) for s in stated) for f in forms), (
-                f"{rec.id}: the model uses {v:g} but the text never states it:\n{rec.question}"
-            )
+            assert any(
+                any(math.isclose(f, s, rel_tol=1e-9, abs_tol=1e-9) for s in stated) for f in forms
+            ), f"{rec.id}: the model uses {v:g} but the text never states it:\n{rec.question}"
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -141,7 +168,10 @@ def test_texts_vary_in_wording_and_order(family: str) -> None:
     assert other != rec.question
     stated = _stated(other)
     for v in _numbers_of_model(rec.ir):
-        assert any(math.isclose(f, x) for f in (v, v * 100, v / 100, v * 1000) for x in stated), (v, other)
+        assert any(math.isclose(f, x) for f in (v, v * 100, v / 100, v * 1000) for x in stated), (
+            v,
+            other,
+        )
 
 
 def test_same_seed_same_records_in_any_number_of_workers() -> None:
@@ -174,7 +204,9 @@ def test_dedup_drops_a_model_seen_before(monkeypatch: pytest.MonkeyPatch) -> Non
     def same_model(family: str, **kw: object) -> Record:
         rec = real(family, **kw)  # type: ignore[arg-type]
         if kw["index"] % 2:  # every other candidate repeats the first model, in new words
-            return Record(**{**rec.__dict__, "meta": {**rec.meta, "fingerprint": first.meta["fingerprint"]}})
+            return Record(
+                **{**rec.__dict__, "meta": {**rec.meta, "fingerprint": first.meta["fingerprint"]}}
+            )
         return rec
 
     monkeypatch.setattr(synth, "generate_record", same_model)
@@ -221,7 +253,9 @@ def test_unbounded_variant_of_a_covering_family_is_refused_with_a_reason() -> No
 
 
 def test_bad_arguments_name_the_thing() -> None:
-    with pytest.raises(DataError, match="unknown problem family 'nope'.*known families: assignment"):
+    with pytest.raises(
+        DataError, match="unknown problem family 'nope'.*known families: assignment"
+    ):
         generate_record("nope")
     with pytest.raises(DataError, match="unknown difficulty 'extreme'"):
         generate_record("diet", difficulty="extreme")
@@ -239,7 +273,14 @@ def test_read_jsonl_reports_the_bad_line(tmp_path) -> None:
 
 
 def _result(objective: float | None, values: dict[str, float]) -> SolveResult:
-    return SolveResult("highs", "x", Termination.OPTIMAL, SolutionStatus.OPTIMAL, objective=objective, values=values)
+    return SolveResult(
+        "highs",
+        "x",
+        Termination.OPTIMAL,
+        SolutionStatus.OPTIMAL,
+        objective=objective,
+        values=values,
+    )
 
 
 def test_degenerate_optima_are_recognised() -> None:
@@ -249,7 +290,13 @@ def test_degenerate_optima_are_recognised() -> None:
 
 
 def test_render_keeps_pins_and_puts_tables_in_their_own_paragraph() -> None:
-    facts = (Fact("B.", pin="first"), Fact("x.\n| a | b |"), Fact("C."), Fact("D."), Fact("Z.", pin="last"))
+    facts = (
+        Fact("B.", pin="first"),
+        Fact("x.\n| a | b |"),
+        Fact("C."),
+        Fact("D."),
+        Fact("Z.", pin="last"),
+    )
     draft = Draft({}, "Intro.", facts, "Q?", (), "the cost")
     for s in range(20):
         text = render_text(draft, random.Random(s))

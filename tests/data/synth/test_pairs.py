@@ -36,24 +36,34 @@ def test_same_model_pairs_keep_the_optimum_and_unrelated_ones_copy_it(pairs: lis
     for p in pairs:
         if not (p.equivalent or p.transformation == "unrelated_same_optimum"):
             continue
-        res = solve_formulation(Formulation.from_dict(p.candidate))  # independent of make_pairs' own check
+        res = solve_formulation(
+            Formulation.from_dict(p.candidate)
+        )  # independent of make_pairs' own check
         assert res.termination is Termination.OPTIMAL, p.id
         expected = p.reference_answer * p.answer_factor
-        assert abs(res.objective - expected) <= 1e-6 * max(1.0, abs(expected)), (p.id, res.objective, expected)
+        assert abs(res.objective - expected) <= 1e-6 * max(1.0, abs(expected)), (
+            p.id,
+            res.objective,
+            expected,
+        )
 
 
 def test_changed_coefficients_move_the_optimum(pairs: list[Pair]) -> None:
     changed = [p for p in pairs if p.transformation == "change_coefficient"]
     assert changed
     for p in changed:
-        assert p.candidate_answer is None or abs(p.candidate_answer - p.reference_answer) > 1e-6 * max(1, abs(p.reference_answer))
+        assert p.candidate_answer is None or abs(
+            p.candidate_answer - p.reference_answer
+        ) > 1e-6 * max(1, abs(p.reference_answer))
 
 
 def _check():  # type: ignore[no-untyped-def]
     try:
         from optiscribe.verify import Verdict, check
     except ImportError as exc:  # pragma: no cover - only while the checker is being written
-        pytest.skip(f"optiscribe.verify.check is not importable yet ({exc}); these pairs test it once it is")
+        pytest.skip(
+            f"optiscribe.verify.check is not importable yet ({exc}); these pairs test it once it is"
+        )
     return check, Verdict
 
 
@@ -63,7 +73,9 @@ def test_checker_accepts_every_same_model_pair_at_its_level(pairs: list[Pair]) -
     for p in pairs:
         if not p.equivalent or p.level == "none":
             continue
-        res = check(Formulation.from_dict(p.reference), Formulation.from_dict(p.candidate), level=p.level)
+        res = check(
+            Formulation.from_dict(p.reference), Formulation.from_dict(p.candidate), level=p.level
+        )
         if res.verdict is not Verdict.EQUIVALENT:
             failures.append(f"{p.id} ({p.level}): {res.verdict.value}: {res.reason}")
     assert not failures, "\n".join(failures)
@@ -76,7 +88,9 @@ def test_checker_never_calls_a_different_model_equivalent(pairs: list[Pair]) -> 
         if p.equivalent:
             continue
         for level in ("strict", "normalized"):
-            res = check(Formulation.from_dict(p.reference), Formulation.from_dict(p.candidate), level=level)
+            res = check(
+                Formulation.from_dict(p.reference), Formulation.from_dict(p.candidate), level=level
+            )
             if res.verdict is Verdict.EQUIVALENT:
                 failures.append(f"{p.id} ({level}): {res.reason}")
     assert not failures, "\n".join(failures)
@@ -87,7 +101,11 @@ def test_split_variable_is_beyond_a_syntactic_checker(pairs: list[Pair]) -> None
     split = [p for p in pairs if p.transformation == "split_variable"]
     assert split
     for p in split:  # the label 'none' says so; this keeps the label honest
-        res = check(Formulation.from_dict(p.reference), Formulation.from_dict(p.candidate), level="normalized")
+        res = check(
+            Formulation.from_dict(p.reference),
+            Formulation.from_dict(p.candidate),
+            level="normalized",
+        )
         assert res.verdict is not Verdict.EQUIVALENT
 
 

@@ -15,7 +15,9 @@ from optiscribe.solvers.errors import DataError
 
 def _wrong_ir(ir: dict) -> dict:
     bad = copy.deepcopy(ir)
-    bad["objective"]["sense"] = "minimize" if bad["objective"]["sense"] == "maximize" else "maximize"
+    bad["objective"]["sense"] = (
+        "minimize" if bad["objective"]["sense"] == "maximize" else "maximize"
+    )
     return bad
 
 
@@ -39,14 +41,21 @@ def test_paraphrases_are_kept_only_when_the_forward_model_matches() -> None:
     report = paraphrase(rec, llm, n=4, temperature=0.9)
     assert [r.question for r in report.accepted] == [good]
     kept = report.accepted[0]
-    assert kept.id == f"{rec.id}~p1" and kept.answer == rec.answer and kept.meta["paraphrase_of"] == rec.id
+    assert (
+        kept.id == f"{rec.id}~p1"
+        and kept.answer == rec.answer
+        and kept.meta["paraphrase_of"] == rec.id
+    )
     assert len(report.rejected) == 3
     assert any("differs from the record's" in r or "forward model is" in r for r in report.rejected)
     assert any(r.startswith("numbers missing") for r in report.rejected)
     assert any("repeats the original" in r for r in report.rejected)
     assert report.n_candidates == 4
     # Two forward formulations were asked for: the lossy and the repeated texts never got that far.
-    assert sum(1 for c in llm.calls if c.messages[0]["content"].startswith("You are an operations")) == 2
+    assert (
+        sum(1 for c in llm.calls if c.messages[0]["content"].startswith("You are an operations"))
+        == 2
+    )
 
 
 def test_a_custom_formulator_and_an_unparsable_model_are_handled() -> None:
@@ -57,7 +66,9 @@ def test_a_custom_formulator_and_an_unparsable_model_are_handled() -> None:
         raise ValueError("model said something that is not JSON")
 
     report = paraphrase(rec, llm, n=1, formulator=broken)
-    assert not report.accepted and report.rejected[0].startswith("forward formulation failed: model said")
+    assert not report.accepted and report.rejected[0].startswith(
+        "forward formulation failed: model said"
+    )
 
 
 def test_paraphrase_needs_a_solved_record() -> None:
@@ -67,4 +78,10 @@ def test_paraphrase_needs_a_solved_record() -> None:
 
 
 def test_numbers_in_reads_digits_and_words() -> None:
-    assert numbers_in("We need $1,200 and 2.5 kg, a dozen eggs, three vans and 60%") >= {1200, 2.5, 12, 3, 60}
+    assert numbers_in("We need $1,200 and 2.5 kg, a dozen eggs, three vans and 60%") >= {
+        1200,
+        2.5,
+        12,
+        3,
+        60,
+    }

@@ -31,7 +31,9 @@ def _have_checker() -> bool:
 def records() -> list[Record]:
     out = []
     for k, fam in enumerate(family_names()):
-        out.append(generate_record(fam, seed=21, index=k, difficulty=("easy", "medium", "hard")[k % 3]))
+        out.append(
+            generate_record(fam, seed=21, index=k, difficulty=("easy", "medium", "hard")[k % 3])
+        )
         out.append(generate_record(fam, seed=22, index=k, difficulty="hard"))
     return out
 
@@ -46,12 +48,22 @@ def _run_all(codes: list[str]) -> list[tuple[bool, str, float | None, str | None
         out = []
         for r in results:
             rep = r.reports[0] if r.reports else None
-            out.append((r.ok and len(r.reports) == 1, r.stdout + r.summary, parse_objective(r.stdout),
-                        rep.mps if rep is not None else None))
+            out.append(
+                (
+                    r.ok and len(r.reports) == 1,
+                    r.stdout + r.summary,
+                    parse_objective(r.stdout),
+                    rep.mps if rep is not None else None,
+                )
+            )
         return out
     out = []
-    for code in codes:  # fallback: a plain subprocess (no isolation), only while the sandbox is missing
-        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    for (
+        code
+    ) in codes:  # fallback: a plain subprocess (no isolation), only while the sandbox is missing
+        p = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+        )
         out.append((p.returncode == 0, p.stdout + p.stderr, parse_objective(p.stdout), None))
     return out
 
@@ -63,7 +75,11 @@ def test_every_records_code_gives_the_irs_optimum(records: list[Record], tmp_pat
         assert ok, f"{rec.id}: the code failed:\n{output[-2000:]}"
         assert objective is not None, f"{rec.id}: no '{OBJECTIVE_LABEL}' line in:\n{output[-1000:]}"
         assert rec.answer is not None
-        assert abs(objective - rec.answer) <= 1e-6 * max(1.0, abs(rec.answer)), (rec.id, objective, rec.answer)
+        assert abs(objective - rec.answer) <= 1e-6 * max(1.0, abs(rec.answer)), (
+            rec.id,
+            objective,
+            rec.answer,
+        )
         if mps is not None and _have_checker():
             from optiscribe.verify import Verdict, check
 
@@ -74,7 +90,9 @@ def test_every_records_code_gives_the_irs_optimum(records: list[Record], tmp_pat
             # folds it into the constant at the strict level, so strict is the level for all.
             level = "strict"
             res = check(f, path, level=level)
-            assert res.verdict is Verdict.EQUIVALENT, f"{rec.id}: code model differs from the IR ({level}): {res.reason}"
+            assert res.verdict is Verdict.EQUIVALENT, (
+                f"{rec.id}: code model differs from the IR ({level}): {res.reason}"
+            )
             mps_checked += 1
     if HAVE_SANDBOX and _have_checker():
         assert mps_checked == len(records)
@@ -92,36 +110,59 @@ def test_code_keeps_ir_names_and_structure() -> None:
 
 
 def test_range_constraints_json_keys_and_param_bounds_are_translated() -> None:
-    f = Formulation.from_dict({
-        "name": "edge",
-        "sets": [{"name": "T", "first": 1, "last": 3}, {"name": "A", "elements": [["a", "b"], ["b", "c"]]}],
-        "parameters": [
-            {"name": "cap", "index": ["T"], "values": {"1": 4, "2": 5, "3": 6}},
-            {"name": "w", "index": ["A"], "values": [["a", "b", 2], ["b", "c", 3]]},
-            {"name": "lo", "index": ["T"], "values": {"1": 1, "2": 0, "3": 1}, "default": 0},
-        ],
-        "variables": [{"name": "x", "index": ["T"], "lower": "lo", "upper": "cap"},
-                      {"name": "f", "index": ["A"]}, {"name": "z", "lower": None}],
-        "objective": {"sense": "maximize", "expression": "sum(x[t] for t in T) + sum(w[i, j] * f[i, j] for (i, j) in A) - z"},
-        "constraints": [
-            {"name": "band", "for_each": "t in T", "condition": "t > 1", "expression": "2 <= x[t] + x[t - 1] <= 9"},
-            {"name": "flows", "for_each": "(i, j) in A", "expression": "f[i, j] <= 1"},
-            {"name": "zz", "expression": "z >= 0.5"},
-        ],
-    })
+    f = Formulation.from_dict(
+        {
+            "name": "edge",
+            "sets": [
+                {"name": "T", "first": 1, "last": 3},
+                {"name": "A", "elements": [["a", "b"], ["b", "c"]]},
+            ],
+            "parameters": [
+                {"name": "cap", "index": ["T"], "values": {"1": 4, "2": 5, "3": 6}},
+                {"name": "w", "index": ["A"], "values": [["a", "b", 2], ["b", "c", 3]]},
+                {"name": "lo", "index": ["T"], "values": {"1": 1, "2": 0, "3": 1}, "default": 0},
+            ],
+            "variables": [
+                {"name": "x", "index": ["T"], "lower": "lo", "upper": "cap"},
+                {"name": "f", "index": ["A"]},
+                {"name": "z", "lower": None},
+            ],
+            "objective": {
+                "sense": "maximize",
+                "expression": "sum(x[t] for t in T) + sum(w[i, j] * f[i, j] for (i, j) in A) - z",
+            },
+            "constraints": [
+                {
+                    "name": "band",
+                    "for_each": "t in T",
+                    "condition": "t > 1",
+                    "expression": "2 <= x[t] + x[t - 1] <= 9",
+                },
+                {"name": "flows", "for_each": "(i, j) in A", "expression": "f[i, j] <= 1"},
+                {"name": "zz", "expression": "z >= 0.5"},
+            ],
+        }
+    )
     code = to_pyomo_code(f)
     assert "pyo.inequality(2, x[t] + x[t - 1], 9)" in code
     assert "cap = {1: 4, 2: 5, 3: 6}" in code  # JSON's text keys back to the set's integers
     assert "defaultdict(lambda: 0," in code
     ns: dict = {}
-    exec(compile(code.split("result = ")[0], "edge", "exec"), ns)  # build only; solving is tested above
+    exec(
+        compile(code.split("result = ")[0], "edge", "exec"), ns
+    )  # build only; solving is tested above
     m = ns["model"]
     assert m.x[1].lb == 1 and m.x[3].ub == 6 and m.z.lb is None
     assert len(m.band) == 2 and m.zz.lower == 0.5
 
 
 def test_a_name_the_script_needs_is_refused() -> None:
-    f = Formulation.from_dict({"variables": [{"name": "result"}], "objective": {"sense": "min", "expression": "result"},
-                               "constraints": [{"name": "c", "expression": "result >= 1"}]})
+    f = Formulation.from_dict(
+        {
+            "variables": [{"name": "result"}],
+            "objective": {"sense": "min", "expression": "result"},
+            "constraints": [{"name": "c", "expression": "result >= 1"}],
+        }
+    )
     with pytest.raises(DataError, match="uses the name.*'result'"):
         to_pyomo_code(f)

@@ -16,7 +16,14 @@ def test_names_and_indices_are_preserved(base: dict[str, Any]) -> None:
     names = {v.name for v in m.component_data_objects(pyo.Var)}
     assert {"make[chair]", "inv[2]", "flow[s,a]"} <= names
     cons = {c.name for c in m.component_data_objects(pyo.Constraint)}
-    assert cons == {"capacity", "balance[2]", "balance[3]", "route[s,a]", "route[a,t]", "route[s,t]"}
+    assert cons == {
+        "capacity",
+        "balance[2]",
+        "balance[3]",
+        "route[s,a]",
+        "route[a,t]",
+        "route[s,t]",
+    }
     assert m.make["table"].domain is pyo.Integers
     assert m.flow["s", "t"].ub == 8
     assert m.objective.sense == pyo.maximize

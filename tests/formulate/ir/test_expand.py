@@ -60,7 +60,10 @@ def test_key_not_in_set_names_the_binding(base: dict[str, Any]) -> None:
 def test_missing_table_entries_are_listed(base: dict[str, Any]) -> None:
     del base["parameters"][1]["values"]["2"]
     msgs = issues_of(base)
-    assert any("parameters[1] 'demand'" in m and "misses 1 entry: (2)" in m and "default" in m for m in msgs)
+    assert any(
+        "parameters[1] 'demand'" in m and "misses 1 entry: (2)" in m and "default" in m
+        for m in msgs
+    )
 
 
 def test_sparse_table_with_default_is_fine(base: dict[str, Any]) -> None:
@@ -89,14 +92,19 @@ def test_strict_inequality_is_not_milp(base: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("expression", "fragment"),
     [
-        ("make['chair'] * make['table'] <= 4", "product of two expressions with decision variables"),
+        (
+            "make['chair'] * make['table'] <= 4",
+            "product of two expressions with decision variables",
+        ),
         ("cap / make['chair'] <= 4", "division by an expression with decision variables"),
         ("make['chair'] ** 2 <= 4", "power of an expression with decision variables"),
         ("abs(make['chair']) <= 4", "abs() of decision variables"),
         ("max(make['chair'], 2) <= 4", "max() of decision variables"),
     ],
 )
-def test_nonlinear_terms_are_not_milp_with_place(base: dict[str, Any], expression: str, fragment: str) -> None:
+def test_nonlinear_terms_are_not_milp_with_place(
+    base: dict[str, Any], expression: str, fragment: str
+) -> None:
     base["constraints"][0]["expression"] = expression
     with pytest.raises(FormulationValidationError) as err:
         Formulation.from_dict(base).expand()
@@ -130,10 +138,17 @@ def test_constant_true_row_becomes_a_note(base: dict[str, Any]) -> None:
 def test_ranges_ifexp_and_membership(base: dict[str, Any]) -> None:
     base["constraints"] += [
         {"name": "band", "expression": "2 <= make['chair'] + make['table'] <= cap"},
-        {"name": "init", "for_each": "t in T",
-         "expression": "inv[t] >= (demand[t] if t == 1 else 0)"},
-        {"name": "only_arcs", "for_each": "i in P", "condition": "('s', 'a') in ARCS and i != 'table'",
-         "expression": "make[i] >= 1"},
+        {
+            "name": "init",
+            "for_each": "t in T",
+            "expression": "inv[t] >= (demand[t] if t == 1 else 0)",
+        },
+        {
+            "name": "only_arcs",
+            "for_each": "i in P",
+            "condition": "('s', 'a') in ARCS and i != 'table'",
+            "expression": "make[i] >= 1",
+        },
     ]
     em = Formulation.from_dict(base).expand()
     band = next(r for r in em.rows if r.name == "band")
@@ -144,10 +159,23 @@ def test_ranges_ifexp_and_membership(base: dict[str, Any]) -> None:
 def test_parameter_table_forms(base: dict[str, Any]) -> None:
     base["parameters"][0]["values"] = [30, 50]  # flat list in set order
     base["parameters"].append({"name": "m", "index": ["P", "T"], "values": [[1, 2, 3], [4, 5, 6]]})
-    base["parameters"].append({"name": "r", "index": ["P", "T"],
-                               "values": [["chair", 1, 1], ["chair", 2, 1], ["chair", 3, 1],
-                                          ["table", 1, 2], ["table", 2, 2], ["table", 3, 2]]})
-    base["constraints"].append({"name": "uses", "expression": "m['table', 3] * make['table'] + r['table', 1] <= 100"})
+    base["parameters"].append(
+        {
+            "name": "r",
+            "index": ["P", "T"],
+            "values": [
+                ["chair", 1, 1],
+                ["chair", 2, 1],
+                ["chair", 3, 1],
+                ["table", 1, 2],
+                ["table", 2, 2],
+                ["table", 3, 2],
+            ],
+        }
+    )
+    base["constraints"].append(
+        {"name": "uses", "expression": "m['table', 3] * make['table'] + r['table', 1] <= 100"}
+    )
     em = Formulation.from_dict(base).expand()
     uses = next(r for r in em.rows if r.name == "uses")
     assert dict(uses.terms) == {("make", ("table",)): 6.0}

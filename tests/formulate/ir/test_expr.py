@@ -14,7 +14,10 @@ from optiscribe.formulate.ir.expr import ExprError, parse, parse_for_each
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("__import__('os').system('touch /tmp/optiscribe-pwned')", "is not available; only abs, len, max, min, sum"),
+        (
+            "__import__('os').system('touch /tmp/optiscribe-pwned')",
+            "is not available; only abs, len, max, min, sum",
+        ),
         ("__import__('os')", "function '__import__' is not available"),
         ("x.real", "attribute access"),
         ("(lambda: 1)()", "lambda"),
@@ -46,7 +49,9 @@ def test_quantifier_parsing() -> None:
         parse_for_each("i in I, i in J")
 
 
-def test_model_text_is_never_evaluated_by_python(base: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_model_text_is_never_evaluated_by_python(
+    base: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Expanding and compiling a model never calls eval/exec/compile on its text."""
     from optiscribe.formulate.examples import load_examples
     from optiscribe.formulate.ir.model import Formulation
@@ -58,6 +63,7 @@ def test_model_text_is_never_evaluated_by_python(base: dict[str, Any], monkeypat
         def refuse(*args: Any, **kwargs: Any) -> Any:
             calls.append(name)
             raise AssertionError(f"{name} called on model text")
+
         return refuse
 
     def compile_guard(source: Any, *args: Any, **kwargs: Any) -> Any:
@@ -67,7 +73,7 @@ def test_model_text_is_never_evaluated_by_python(base: dict[str, Any], monkeypat
             calls.append("compile")
         return real_compile(source, *args, **kwargs)
 
-    from optiscribe.formulate import expr as expr_mod
+    from optiscribe.formulate.ir import expr as expr_mod
 
     # Warm every import first: defining dataclasses at import time legitimately uses exec.
     Formulation.from_dict(base).expand()

@@ -27,7 +27,13 @@ def test_five_elements_are_in_llmopt_order() -> None:
 
 def test_schema_describes_every_element() -> None:
     schema = json_schema()
-    assert set(schema["properties"]) >= {"sets", "parameters", "variables", "objective", "constraints"}
+    assert set(schema["properties"]) >= {
+        "sets",
+        "parameters",
+        "variables",
+        "objective",
+        "constraints",
+    }
     json.dumps(schema)  # serialisable for structured-output requests
     for name in ("SetDef", "Parameter", "Variable", "Objective", "Constraint"):
         assert "description" in schema["$defs"][name]["properties"]
@@ -36,10 +42,19 @@ def test_schema_describes_every_element() -> None:
 @pytest.mark.parametrize(
     ("mutate", "fragment"),
     [
-        (lambda d: d["sets"].append({"name": "P2", "elements": ["a"], "first": 1, "last": 2}), "not both"),
+        (
+            lambda d: d["sets"].append({"name": "P2", "elements": ["a"], "first": 1, "last": 2}),
+            "not both",
+        ),
         (lambda d: d["sets"].append({"name": "E"}), "has no elements"),
-        (lambda d: d["sets"].append({"name": "D", "elements": ["a", "a"]}), "lists element 'a' twice"),
-        (lambda d: d["sets"].append({"name": "M", "elements": ["a", ["b", "c"]]}), "mixes elements"),
+        (
+            lambda d: d["sets"].append({"name": "D", "elements": ["a", "a"]}),
+            "lists element 'a' twice",
+        ),
+        (
+            lambda d: d["sets"].append({"name": "M", "elements": ["a", ["b", "c"]]}),
+            "mixes elements",
+        ),
         (lambda d: d["variables"].append({"name": "2x"}), "not an identifier"),
         (lambda d: d["variables"].append({"name": "sum"}), "reserved"),
         (lambda d: d["variables"].append({"name": "P"}), "used by a set and a variable"),
@@ -92,5 +107,7 @@ def test_pyomo_reserved_names_cover_the_installed_pyomo() -> None:
 
 def test_pyomo_attribute_names_are_refused_with_a_suggestion(base: dict[str, Any]) -> None:
     base["variables"].append({"name": "load"})
-    with pytest.raises(FormulationValidationError, match="'load' is reserved by the model compiler; .*'load_v'"):
+    with pytest.raises(
+        FormulationValidationError, match="'load' is reserved by the model compiler; .*'load_v'"
+    ):
         Formulation.from_dict(base)

@@ -38,12 +38,19 @@ MSGS = [{"role": "user", "content": "Formulate: maximise 3x + 2y."}]
 def test_error_tree() -> None:
     assert issubclass(errors.LLMError, OptiscribeError)
     assert issubclass(errors.ModelError, OptiscribeError)
-    for cls in (errors.BackendUnavailable, errors.BackendRequestError,
-                errors.LLMOutputParseError, errors.CorrectionBudgetExceeded):
+    for cls in (
+        errors.BackendUnavailable,
+        errors.BackendRequestError,
+        errors.LLMOutputParseError,
+        errors.CorrectionBudgetExceeded,
+    ):
         assert issubclass(cls, errors.LLMError)
     assert issubclass(errors.BackendConfigError, errors.BackendUnavailable)
-    for cls in (errors.FormulationSyntaxError, errors.FormulationValidationError,
-                errors.CompileError):
+    for cls in (
+        errors.FormulationSyntaxError,
+        errors.FormulationValidationError,
+        errors.CompileError,
+    ):
         assert issubclass(cls, errors.ModelError)
     e = errors.FormulationValidationError("bad", issues=("a", "b"))
     assert e.issues == ("a", "b") and str(e) == "bad"
@@ -68,8 +75,10 @@ def test_importing_llm_does_not_import_heavy_or_cli_modules() -> None:
 
 
 def test_importing_openai_backend_does_not_import_torch() -> None:
-    code = "import sys, optiscribe.formulate.llm.openai, optiscribe.formulate.llm.transformers\n" \
-           "print('torch' in sys.modules, 'transformers' in sys.modules)"
+    code = (
+        "import sys, optiscribe.formulate.llm.openai, optiscribe.formulate.llm.transformers\n"
+        "print('torch' in sys.modules, 'transformers' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
 
@@ -106,13 +115,21 @@ def test_config_file_from_env_var_and_yaml(tmp_path: Path) -> None:
 
 
 def test_env_values_are_converted_and_blank_ignored() -> None:
-    env = {"OPTISCRIBE_TEMPERATURE": "0.7", "OPTISCRIBE_MAX_RETRIES": "0",
-           "OPTISCRIBE_MODEL": "  ", "OPTISCRIBE_MODEL_DIR": "/m"}
+    env = {
+        "OPTISCRIBE_TEMPERATURE": "0.7",
+        "OPTISCRIBE_MAX_RETRIES": "0",
+        "OPTISCRIBE_MODEL": "  ",
+        "OPTISCRIBE_MODEL_DIR": "/m",
+    }
     cfg = load_config(env=env)
     assert cfg.temperature == 0.7 and cfg.max_retries == 0 and cfg.model is None
     assert cfg.model_dir == Path("/m")
-    assert set(ENV_VARS.values()) >= {"OPTISCRIBE_BACKEND", "OPTISCRIBE_BASE_URL",
-                                      "OPTISCRIBE_MODEL", "OPTISCRIBE_API_KEY_ENV"}
+    assert set(ENV_VARS.values()) >= {
+        "OPTISCRIBE_BACKEND",
+        "OPTISCRIBE_BASE_URL",
+        "OPTISCRIBE_MODEL",
+        "OPTISCRIBE_API_KEY_ENV",
+    }
 
 
 @pytest.mark.parametrize(
@@ -173,8 +190,12 @@ def test_builtin_is_a_clear_unavailable_with_next_steps() -> None:
         make_backend(BackendConfig())
     msg = str(info.value)
     assert "not available yet" in msg
-    for needle in ("--backend openai --base-url http://localhost:11434/v1 --model qwen2.5:7b",
-                   "--backend transformers --model-dir", "replay", "openai        ok"):
+    for needle in (
+        "--backend openai --base-url http://localhost:11434/v1 --model qwen2.5:7b",
+        "--backend transformers --model-dir",
+        "replay",
+        "openai        ok",
+    ):
         assert needle in msg
 
 
@@ -182,9 +203,10 @@ def test_missing_requirement_names_the_install_command(monkeypatch: pytest.Monke
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "torch" else real(name, *a))
-    with pytest.raises(errors.BackendUnavailable, match=r'torch==2\.13\.0'):
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a)
+    )
+    with pytest.raises(errors.BackendUnavailable, match=r"torch==2\.13\.0"):
         make_backend(BackendConfig(backend="transformers", model_dir=Path("/nowhere")))
 
 
@@ -319,7 +341,12 @@ def test_backend_options_decorator_merges_cli_env_and_file(tmp_path: Path) -> No
     assert "hello ann" in result.output
     (cfg,) = seen
     assert (cfg.backend, cfg.model, cfg.base_url, cfg.timeout, cfg.structured) == (
-        "openai", "cli-model", "http://env:1/v1", 9.0, "none")
+        "openai",
+        "cli-model",
+        "http://env:1/v1",
+        9.0,
+        "none",
+    )
 
 
 def test_backend_options_bad_value_exits_3() -> None:
@@ -333,8 +360,19 @@ def test_backend_options_bad_value_exits_3() -> None:
 
 
 def test_backend_options_cover_the_documented_flags() -> None:
-    for flag in ("backend", "base_url", "model", "model_dir", "adapter", "replay_file",
-                 "config", "temperature", "timeout", "max_retries", "structured"):
+    for flag in (
+        "backend",
+        "base_url",
+        "model",
+        "model_dir",
+        "adapter",
+        "replay_file",
+        "config",
+        "temperature",
+        "timeout",
+        "max_retries",
+        "structured",
+    ):
         assert flag in BACKEND_OPTION_NAMES
     with pytest.raises(TypeError, match="llm_config"):
         backend_options(lambda x: x)

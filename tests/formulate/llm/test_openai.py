@@ -31,8 +31,15 @@ def fake() -> Iterator[FakeOpenAIServer]:
 
 
 def backend(fake: FakeOpenAIServer, **kw) -> OpenAIBackend:
-    args = dict(model="fake-model", base_url=fake.base_url, env={"OPENAI_API_KEY": KEY},
-                timeout=0.5, max_retries=2, backoff_base=0.001, backoff_max=0.01)
+    args = dict(
+        model="fake-model",
+        base_url=fake.base_url,
+        env={"OPENAI_API_KEY": KEY},
+        timeout=0.5,
+        max_retries=2,
+        backoff_base=0.001,
+        backoff_max=0.01,
+    )
     args.update(kw)
     return OpenAIBackend(**args)
 
@@ -67,16 +74,23 @@ def test_json_schema_mode_sends_the_schema(fake: FakeOpenAIServer) -> None:
 
 def test_json_object_mode_downgrades_and_puts_schema_in_prompt(fake: FakeOpenAIServer) -> None:
     fake.add('{"x": 1}')
-    backend(fake, structured="json_object").complete(MSGS, response_format=json_schema_format(SCHEMA))
+    backend(fake, structured="json_object").complete(
+        MSGS, response_format=json_schema_format(SCHEMA)
+    )
     body = fake.last.json
     assert body["response_format"] == {"type": "json_object"}
     assert body["messages"][:1] == MSGS
-    assert body["messages"][-1]["role"] == "system" and '"required": ["x"]' in body["messages"][-1]["content"]
+    assert (
+        body["messages"][-1]["role"] == "system"
+        and '"required": ["x"]' in body["messages"][-1]["content"]
+    )
 
 
 def test_none_mode_sends_no_response_format(fake: FakeOpenAIServer) -> None:
     fake.add('```json\n{"x": 1}\n```')
-    out = backend(fake, structured="none").complete(MSGS, response_format=json_schema_format(SCHEMA))
+    out = backend(fake, structured="none").complete(
+        MSGS, response_format=json_schema_format(SCHEMA)
+    )
     assert "response_format" not in fake.last.json
     assert "JSON schema" in fake.last.json["messages"][-1]["content"]
     assert out == ['```json\n{"x": 1}\n```']
@@ -96,9 +110,18 @@ def test_problem_id_travels_as_a_header(fake: FakeOpenAIServer) -> None:
     assert "problem_id" not in fake.last.json and "metadata" not in fake.last.json
 
 
-@pytest.mark.parametrize("fault", [Fault.RATE_LIMIT, Fault.SERVER_ERROR, Fault.BAD_GATEWAY,
-                                   Fault.TIMEOUT, Fault.DISCONNECT, Fault.EMPTY_CHOICES,
-                                   Fault.BLANK_CONTENT])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault.RATE_LIMIT,
+        Fault.SERVER_ERROR,
+        Fault.BAD_GATEWAY,
+        Fault.TIMEOUT,
+        Fault.DISCONNECT,
+        Fault.EMPTY_CHOICES,
+        Fault.BLANK_CONTENT,
+    ],
+)
 def test_transient_faults_are_retried(fake: FakeOpenAIServer, fault: Fault) -> None:
     fake.add_many(fault, "recovered")
     assert backend(fake).complete(MSGS) == ["recovered"]
@@ -148,8 +171,9 @@ def test_timeout_exhausted_is_unavailable_with_hint(fake: FakeOpenAIServer) -> N
         (Fault.TRUNCATED, LLMOutputParseError, "cut off at the token limit"),
     ],
 )
-def test_non_transient_faults_fail_at_once(fake: FakeOpenAIServer, fault: Fault,
-                                           exc: type[LLMError], needle: str) -> None:
+def test_non_transient_faults_fail_at_once(
+    fake: FakeOpenAIServer, fault: Fault, exc: type[LLMError], needle: str
+) -> None:
     fake.add_many(fault, "never served")
     with pytest.raises(exc) as info:
         backend(fake).complete(MSGS)
@@ -169,12 +193,20 @@ def test_unreachable_endpoint_is_clear() -> None:
     with socket.socket() as s:  # a port that is certainly closed
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    b = OpenAIBackend(model="m", base_url=f"http://127.0.0.1:{port}/v1", env={},
-                      timeout=1, max_retries=1, backoff_base=0.001)
+    b = OpenAIBackend(
+        model="m",
+        base_url=f"http://127.0.0.1:{port}/v1",
+        env={},
+        timeout=1,
+        max_retries=1,
+        backoff_base=0.001,
+    )
     with pytest.raises(BackendUnavailable) as info:
         b.complete(MSGS)
     msg = str(info.value)
-    assert f"127.0.0.1:{port}/v1" in msg and "2 attempt(s)" in msg and "Is the server running" in msg
+    assert (
+        f"127.0.0.1:{port}/v1" in msg and "2 attempt(s)" in msg and "Is the server running" in msg
+    )
 
 
 def test_openai_itself_without_key_fails_at_construction() -> None:
@@ -198,8 +230,11 @@ def test_key_never_appears_in_repr_str_errors_or_logs(
     fake: FakeOpenAIServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    b = make_backend(BackendConfig(backend="openai", base_url=fake.base_url, model="fake-model",
-                                   timeout=0.5, max_retries=1))
+    b = make_backend(
+        BackendConfig(
+            backend="openai", base_url=fake.base_url, model="fake-model", timeout=0.5, max_retries=1
+        )
+    )
     b.backoff_base = 0.001  # type: ignore[attr-defined]
     assert KEY not in repr(b) and KEY not in str(b) and "(set)" in repr(b)
     caplog.set_level(logging.DEBUG)
@@ -224,7 +259,9 @@ def test_key_never_appears_in_repr_str_errors_or_logs(
 def _echo_key_error(req: RecordedRequest) -> RawReply:
     """A badly behaved server that reflects the Authorization header in its error."""
     message = f"bad key {req.headers['authorization']}"
-    return RawReply(status=400, body={"error": {"message": message, "type": "invalid_request_error"}})
+    return RawReply(
+        status=400, body={"error": {"message": message, "type": "invalid_request_error"}}
+    )
 
 
 def test_public_endpoint_strips_credentials() -> None:

@@ -19,15 +19,18 @@ from optiscribe.formulate.llm.openai import OpenAIBackend
 from optiscribe.formulate.llm.replay import ReplayBackend
 from optiscribe.formulate.llm.serve import ChatCompletionsServer, make_server
 
-MSGS = [{"role": "system", "content": "You formulate MILPs."},
-        {"role": "user", "content": "Maximise 3x + 2y."}]
+MSGS = [
+    {"role": "system", "content": "You formulate MILPs."},
+    {"role": "user", "content": "Maximise 3x + 2y."},
+]
 
 
 @contextmanager
 def serving(backend: LLMBackend, **kw: Any) -> Iterator[ChatCompletionsServer]:
     server = make_server(backend, "127.0.0.1", 0, **kw)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield server
@@ -43,11 +46,18 @@ def client(server: ChatCompletionsServer, **kw: Any) -> OpenAIBackend:
     return OpenAIBackend(**args)
 
 
-def post(server: ChatCompletionsServer, body: Any, headers: dict | None = None,
-         path: str = "/v1/chat/completions") -> tuple[int, dict]:
+def post(
+    server: ChatCompletionsServer,
+    body: Any,
+    headers: dict | None = None,
+    path: str = "/v1/chat/completions",
+) -> tuple[int, dict]:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    req = urllib.request.Request(server.url.removesuffix("/v1") + path, data=data,
-                                 headers={"Content-Type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        server.url.removesuffix("/v1") + path,
+        data=data,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(req, timeout=5) as resp:
             return resp.status, json.loads(resp.read())
@@ -80,8 +90,9 @@ def test_replay_behind_serve_gets_problem_id_from_header_or_metadata(tmp_path: P
     with serving(ReplayBackend(f)) as server:
         assert server.model_name == "optiscribe-replay"
         assert client(server).complete(MSGS, problem_id="p7") == ["one"]
-        status, body = post(server, {"model": server.model_name, "messages": MSGS,
-                                     "metadata": {"problem_id": "p7"}})
+        status, body = post(
+            server, {"model": server.model_name, "messages": MSGS, "metadata": {"problem_id": "p7"}}
+        )
         assert status == 200 and body["choices"][0]["message"]["content"] == "two"
         # Missing id: the backend's error reaches the client with the id and file named.
         with pytest.raises(LLMError) as info:
@@ -96,8 +107,12 @@ def test_completion_json_shape_and_models() -> None:
         assert body["object"] == "chat.completion" and body["model"] == "tiny"
         assert body["id"].startswith("chatcmpl-")
         assert [c["index"] for c in body["choices"]] == [0, 1]
-        assert body["choices"][1] == {"index": 1, "message": {"role": "assistant", "content": "b"},
-                                      "finish_reason": "stop", "logprobs": None}
+        assert body["choices"][1] == {
+            "index": 1,
+            "message": {"role": "assistant", "content": "b"},
+            "finish_reason": "stop",
+            "logprobs": None,
+        }
         assert "usage" not in body  # the scripted backend cannot count tokens
         with urllib.request.urlopen(server.url + "/models", timeout=5) as resp:
             models = json.loads(resp.read())
@@ -125,12 +140,24 @@ def test_usage_when_the_backend_counts_tokens() -> None:
         ({"messages": MSGS}, 400, "model"),
         ({"model": "other", "messages": MSGS}, 404, "model"),
         ({"model": "tiny", "messages": []}, 400, "messages"),
-        ({"model": "tiny", "messages": [{"role": "wizard", "content": "x"}]}, 400, "messages[0].role"),
-        ({"model": "tiny", "messages": [{"role": "user", "content": 5}]}, 400, "messages[0].content"),
+        (
+            {"model": "tiny", "messages": [{"role": "wizard", "content": "x"}]},
+            400,
+            "messages[0].role",
+        ),
+        (
+            {"model": "tiny", "messages": [{"role": "user", "content": 5}]},
+            400,
+            "messages[0].content",
+        ),
         ({"model": "tiny", "messages": MSGS, "n": 0}, 400, "n"),
         ({"model": "tiny", "messages": MSGS, "n": 1000}, 400, "n"),
         ({"model": "tiny", "messages": MSGS, "temperature": 3}, 400, "temperature"),
-        ({"model": "tiny", "messages": MSGS, "response_format": {"type": "xml"}}, 400, "response_format"),
+        (
+            {"model": "tiny", "messages": MSGS, "response_format": {"type": "xml"}},
+            400,
+            "response_format",
+        ),
         ({"model": "tiny", "messages": MSGS, "stream": True}, 400, "stream"),
     ],
 )
@@ -147,8 +174,18 @@ def test_bad_requests_get_openai_error_json(body: Any, status: int, param: str |
 def test_content_parts_are_joined() -> None:
     scripted = ScriptedBackend(["ok"])
     with serving(scripted, model_name="tiny") as server:
-        status, _ = post(server, {"model": "tiny", "messages": [
-            {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}]})
+        status, _ = post(
+            server,
+            {
+                "model": "tiny",
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}],
+                    }
+                ],
+            },
+        )
     assert status == 200 and scripted.calls[0].messages[0]["content"] == "ab"
 
 

@@ -16,7 +16,7 @@ pytestmark = [
     pytest.mark.finetune,
     pytest.mark.skipif(
         not have_finetune_stack(),
-        reason='needs torch, transformers, tokenizers and peft: '
+        reason="needs torch, transformers, tokenizers and peft: "
         'pip install "torch==2.13.0" -e ".[finetune]"',
     ),
 ]
@@ -37,8 +37,14 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _backend(model_dir: Path, adapter: Path | None = None, **kw):
-    cfg = BackendConfig(backend="transformers", model_dir=model_dir, adapter=adapter,
-                        device="cpu", max_tokens=8, **kw)
+    cfg = BackendConfig(
+        backend="transformers",
+        model_dir=model_dir,
+        adapter=adapter,
+        device="cpu",
+        max_tokens=8,
+        **kw,
+    )
     return make_backend(cfg)
 
 
@@ -115,12 +121,14 @@ def test_serve_in_front_of_transformers_reached_with_openai_backend(
     local = _backend(model_dir, adapter=adapter_dir)
     expected = local.complete(MSGS, n=2)
     server = make_server(local, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
-        remote = OpenAIBackend(model=server.model_name, base_url=server.url, env={},
-                               timeout=60, max_retries=0)
+        remote = OpenAIBackend(
+            model=server.model_name, base_url=server.url, env={}, timeout=60, max_retries=0
+        )
         assert remote.complete(MSGS, n=2) == expected
     finally:
         server.shutdown()

@@ -45,7 +45,9 @@ def test_optimal(solver: str) -> None:
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_infeasible_reports_the_conflict(solver: str) -> None:
-    cons = MIX["constraints"] + [{"name": "lots", "expression": "make['chair'] + make['table'] >= 100"}]
+    cons = MIX["constraints"] + [
+        {"name": "lots", "expression": "make['chair'] + make['table'] >= 100"}
+    ]
     r = solve(model(constraints=cons), solver=solver)
     assert r.termination is Termination.INFEASIBLE
     assert not r.has_solution
@@ -89,12 +91,24 @@ def test_time_limit_is_honoured() -> None:
     d = {
         "sets": [{"name": "I", "elements": list(weights)}, {"name": "R", "first": 1, "last": 30}],
         "parameters": [
-            {"name": "w", "index": ["R", "I"], "values": {r: {i: weights[i] + rng.randint(0, 99) for i in weights} for r in range(1, 31)}},
+            {
+                "name": "w",
+                "index": ["R", "I"],
+                "values": {
+                    r: {i: weights[i] + rng.randint(0, 99) for i in weights} for r in range(1, 31)
+                },
+            },
             {"name": "v", "index": ["I"], "values": values},
         ],
         "variables": [{"name": "take", "index": ["I"], "domain": "binary"}],
         "objective": {"sense": "maximize", "expression": "sum(v[i] * take[i] for i in I)"},
-        "constraints": [{"name": "cap", "for_each": "r in R", "expression": "sum(w[r, i] * take[i] for i in I) <= 100000"}],
+        "constraints": [
+            {
+                "name": "cap",
+                "for_each": "r in R",
+                "expression": "sum(w[r, i] * take[i] for i in I) <= 100000",
+            }
+        ],
     }
     r = solve(Formulation.from_dict(d).to_pyomo(), time_limit=0.5)
     assert r.runtime_s < 5
@@ -144,14 +158,18 @@ def test_solves_from_several_threads_do_not_deadlock() -> None:
     deadline = time.monotonic() + 60  # one deadline for all: a deadlock fails, it does not hang
     for t in threads:
         t.join(timeout=max(0.0, deadline - time.monotonic()))
-    assert not any(t.is_alive() for t in threads), "a solve thread hung (deadlock between concurrent solves)"
+    assert not any(t.is_alive() for t in threads), (
+        "a solve thread hung (deadlock between concurrent solves)"
+    )
     assert wrong == []
 
 
 def test_solve_mps_infeasible_names_the_conflict(tmp_path: Any) -> None:
     from optiscribe.formulate.ir.compile import write_mps
 
-    cons = MIX["constraints"] + [{"name": "lots", "expression": "make['chair'] + make['table'] >= 100"}]
+    cons = MIX["constraints"] + [
+        {"name": "lots", "expression": "make['chair'] + make['table'] >= 100"}
+    ]
     path = write_mps(model(constraints=cons), tmp_path / "inf.mps")
     r = solve_mps(path)
     assert r.termination is Termination.INFEASIBLE and not r.has_solution

@@ -155,11 +155,20 @@ def test_every_solver_name_and_infeasible_model(pool: WarmPoolExecutor) -> None:
     r = pool.run(code)
     assert r.ok, r.summary
     lines = r.stdout.strip().splitlines()
-    assert lines[:6] == [f"{n} optimal 2.0" for n in
-                         ["cbc", "gurobi", "cplex", "highs", "appsi_highs", "gurobi_persistent"]]
+    assert lines[:6] == [
+        f"{n} optimal 2.0"
+        for n in ["cbc", "gurobi", "cplex", "highs", "appsi_highs", "gurobi_persistent"]
+    ]
     assert lines[6] == "infeasible: infeasible"
     assert [x.requested_solver for x in r.reports] == [
-        "cbc", "gurobi", "cplex", "highs", "appsi_highs", "gurobi_persistent", "glpk"]
+        "cbc",
+        "gurobi",
+        "cplex",
+        "highs",
+        "appsi_highs",
+        "gurobi_persistent",
+        "glpk",
+    ]
     assert [x.index for x in r.reports] == list(range(1, 8))
     last = r.reports[-1]
     assert last.termination == "infeasible" and last.objective is None and not last.values

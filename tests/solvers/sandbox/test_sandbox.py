@@ -24,9 +24,9 @@ from optiscribe.solvers.sandbox import (
     ExecutionResult,
     Executor,
     FakeExecutor,
+    Isolation,
     SandboxLimits,
     SubprocessExecutor,
-    Isolation,
     WarmPoolExecutor,
     probe_isolation,
     run_code,
@@ -56,8 +56,9 @@ def pool(_secret_in_parent_env: None) -> Iterator[WarmPoolExecutor]:
 
 
 @pytest.fixture(params=["cold", "warm"])
-def executor(request: pytest.FixtureRequest, cold: SubprocessExecutor,
-             pool: WarmPoolExecutor) -> Executor:
+def executor(
+    request: pytest.FixtureRequest, cold: SubprocessExecutor, pool: WarmPoolExecutor
+) -> Executor:
     return cold if request.param == "cold" else pool
 
 
@@ -129,7 +130,9 @@ def test_memory_hog_gets_memory_error(executor: Executor) -> None:
     assert r.error is not None and r.error.line == 1
     # Growing to the limit zero-fills every page (~384 MiB): give it room on a loaded machine,
     # and check that the memory limit, not the timeout, is what stops it.
-    r = executor.run("chunks = []\nwhile True:\n    chunks.append(bytearray(50 << 20))\n", timeout=20)
+    r = executor.run(
+        "chunks = []\nwhile True:\n    chunks.append(bytearray(50 << 20))\n", timeout=20
+    )
     assert r.kind is ErrorKind.MEMORY, r.summary
     assert not r.timed_out and r.wall_s < 20
 
@@ -170,7 +173,9 @@ def test_ctypes_fork_storm_and_setsid_escape_die_with_the_namespace(
 
 
 def test_cpu_limit_is_a_timeout(cold: SubprocessExecutor) -> None:
-    r = SubprocessExecutor(SandboxLimits(timeout_s=10, cpu_s=1, memory_mb=384)).run("while True:\n    pass\n")
+    r = SubprocessExecutor(SandboxLimits(timeout_s=10, cpu_s=1, memory_mb=384)).run(
+        "while True:\n    pass\n"
+    )
     assert r.kind is ErrorKind.TIMEOUT and r.killed == "cpu_limit", r.summary
     assert "more than 1 s of CPU time" in r.summary
     assert r.wall_s < 5
@@ -184,12 +189,16 @@ def test_endless_output_is_cut(executor: Executor) -> None:
 
 
 def test_big_file_hits_file_size_limit(executor: Executor) -> None:
-    r = executor.run("with open('big.bin', 'wb') as f:\n    while True:\n        f.write(b'0' * (1 << 20))\n")
+    r = executor.run(
+        "with open('big.bin', 'wb') as f:\n    while True:\n        f.write(b'0' * (1 << 20))\n"
+    )
     assert r.kind is ErrorKind.OUTPUT_LIMIT, r.summary
     assert "file size limit" in r.summary
 
 
-def test_write_outside_work_dir_is_refused(executor: Executor, tmp_path: Path, iso: Isolation) -> None:
+def test_write_outside_work_dir_is_refused(
+    executor: Executor, tmp_path: Path, iso: Isolation
+) -> None:
     if not (iso.landlock_abi or iso.uid_dropped):
         pytest.skip(f"neither Landlock nor a uid drop on this machine ({iso.describe()})")
     target = tmp_path / "escaped.txt"
@@ -199,12 +208,19 @@ def test_write_outside_work_dir_is_refused(executor: Executor, tmp_path: Path, i
         assert "only the work dir is writable" in r.summary
         assert not path.exists()
     # writing inside the work dir is fine
-    assert executor.run("open('ok.txt', 'w').write('fine')\nprint(open('ok.txt').read())\n").stdout.strip() == "fine"
+    assert (
+        executor.run(
+            "open('ok.txt', 'w').write('fine')\nprint(open('ok.txt').read())\n"
+        ).stdout.strip()
+        == "fine"
+    )
 
 
 def test_environment_holds_no_keys(executor: Executor, iso: Isolation) -> None:
     if not (iso.pid_namespace or iso.landlock_abi or iso.uid_dropped):
-        pytest.skip("without PID namespace, Landlock or uid drop /proc/<parent>/environ is readable")
+        pytest.skip(
+            "without PID namespace, Landlock or uid drop /proc/<parent>/environ is readable"
+        )
     assert os.environ["OPENAI_API_KEY"] == SECRET
     code = textwrap.dedent(
         """
@@ -241,10 +257,14 @@ def test_socket_is_refused(executor: Executor) -> None:
     t = threading.Thread(target=accept)
     t.start()
     try:
-        r = executor.run(f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1)\n")
+        r = executor.run(
+            f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1)\n"
+        )
         assert r.kind is ErrorKind.FORBIDDEN, r.summary
         assert "network access is not allowed" in r.summary
-        r = executor.run("import urllib.request\nurllib.request.urlopen('http://example.com', timeout=1)\n")
+        r = executor.run(
+            "import urllib.request\nurllib.request.urlopen('http://example.com', timeout=1)\n"
+        )
         assert r.kind is ErrorKind.FORBIDDEN, r.summary
     finally:
         t.join()
@@ -347,7 +367,10 @@ def test_closed_pool_refuses_work() -> None:
     with pytest.raises(SandboxError, match="closed"):
         p.run("print(1)")
     for pid in pids:
-        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+        assert (
+            not Path(f"/proc/{pid}").exists()
+            or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+        )
 
 
 # ---------------------------------------------------------------- API
