@@ -309,7 +309,7 @@ def _as_linexpr(x: Any) -> LinExpr:
         raise unsupported(f"general constraint {x.kind}")
     if isinstance(x, MVar | MLinExpr):
         raise unsupported("matrix API (addMVar / MLinExpr)")
-    raise GurobiError(10003, f"Unsupported type {type(x).__name__} in a linear expression")
+    raise TypeError(f"unsupported operand type(s) for +=: 'LinExpr' and '{type(x).__name__}'")
 
 
 def _quadratic() -> UnsupportedFeature:
@@ -332,7 +332,7 @@ class _ExprOps:
             return _as_linexpr(other)
         try:
             o = _as_linexpr(other)
-        except GurobiError:
+        except TypeError:
             return NotImplemented
         e = self._lin()
         e._iadd(o, 1.0)
@@ -343,7 +343,7 @@ class _ExprOps:
     def __sub__(self, other: Any) -> LinExpr:
         try:
             o = _as_linexpr(other)
-        except GurobiError:
+        except TypeError:
             return NotImplemented
         e = self._lin()
         e._iadd(o, -1.0)
@@ -352,7 +352,7 @@ class _ExprOps:
     def __rsub__(self, other: Any) -> LinExpr:
         try:
             e = _as_linexpr(other)
-        except GurobiError:
+        except TypeError:
             return NotImplemented
         e._iadd(self._lin(), -1.0)
         return e
@@ -423,7 +423,7 @@ class _ExprOps:
             raise unsupported("matrix API (addMVar / MLinExpr)")
         try:
             rhs = _as_linexpr(other)
-        except GurobiError:
+        except TypeError:
             return NotImplemented  # type: ignore[return-value]
         return TempConstr(self._lin(), sense, rhs)
 
@@ -474,6 +474,8 @@ class Var(_ExprOps):
         m = self._model
         if key in ("x", "xn"):
             return m._solution_value(self)
+        if self._index >= m._nv_upd:  # gurobipy's lazy update: not in the model yet
+            raise AttributeError(f"Index out of range for attribute '{attr}'")
         if key == "varname":
             return m._var_name(self)
         if key == "lb":
@@ -710,12 +712,29 @@ class TempConstr:
         )
 
     def __rshift__(self, other: Any) -> Any:
-        raise unsupported("indicator constraints")
+        if not isinstance(other, TempConstr):
+            raise unsupported("indicator constraints", "the right side must be a linear constraint")
+        return IndicatorConstr(self, other)
 
-    __rrshift__ = __lshift__ = __rlshift__ = __rshift__
+    def __lshift__(self, other: Any) -> Any:
+        if not isinstance(other, TempConstr):
+            raise unsupported("indicator constraints", "the left side must be a linear constraint")
+        return IndicatorConstr(other, self)
 
     def __repr__(self) -> str:
         return f"<gurobi.TempConstr {self.lhs!r} {self.sense} {self.rhs!r}>"
+
+
+class IndicatorConstr:
+    """``(b == v) >> (lhs sense rhs)`` before it is added; linearised exactly on adding."""
+
+    __slots__ = ("cond", "then")
+
+    def __init__(self, cond: TempConstr, then: TempConstr) -> None:
+        self.cond, self.then = cond, then
+
+    def __bool__(self) -> bool:
+        raise GurobiError(10003, "Indicator constraint has no bool value")
 
 
 class Constr:
@@ -737,6 +756,8 @@ class Constr:
 
     def getAttr(self, attr: str) -> Any:
         key = str(attr).lower()
+        if self._index >= self._model._nc_upd:  # gurobipy's lazy update
+            raise AttributeError(f"Index out of range for attribute '{attr}'")
         if key == "constrname":
             return self._model._constr_name(self)
         if key == "rhs":
@@ -780,7 +801,10 @@ class Constr:
 
 
 def quicksum(items: Iterable[Any]) -> LinExpr:
-    """Sum of linear terms (numbers, variables, expressions)."""
+    """Sum of linear terms (numbers, variables, expressions); of the values for a tupledict,
+    as gurobipy does (with a deprecation warning there)."""
+    if isinstance(items, tupledict):
+        items = items.values()
     e = LinExpr()
     for it in items:
         e._iadd(_as_linexpr(it), 1.0)
@@ -872,6 +896,20 @@ def _sense(x: Any) -> str:
     return table[s]
 
 
+def _indicator_condition(cond: TempConstr) -> tuple[Var, bool]:
+    """``b == 1`` / ``b == 0`` (either side) -> (b, value); anything else is refused."""
+    e = _as_linexpr(cond.lhs)
+    e._iadd(_as_linexpr(cond.rhs), -1.0)
+    terms = [(v, c) for v, c in e._terms.items() if c != 0.0]
+    if cond.sense != "=" or len(terms) != 1:
+        raise unsupported("indicator constraints", "the condition must be binvar == 0 or 1")
+    v, c = terms[0]
+    value = -e._const / c
+    if value not in (0.0, 1.0):
+        raise unsupported("indicator constraints", "the condition must be binvar == 0 or 1")
+    return v, value == 1.0
+
+
 def _flatten_key(parts: tuple[Any, ...]) -> Any:
     flat: list[Any] = []
     for p in parts:
@@ -946,6 +984,8 @@ class Model:
         d["_iters"] = 0
         d["_nodes"] = 0
         d["_solved_vars"] = 0
+        d["_nv_upd"] = 0  # variables / constraints the last update() made visible
+        d["_nc_upd"] = 0
 
     # -- names (Gurobi's defaults for unnamed objects)
     def _var_name(self, v: Var) -> str:
@@ -979,8 +1019,8 @@ class Model:
             "runtime": lambda: self._runtime,
             "itercount": lambda: self._iters,
             "nodecount": lambda: self._nodes,
-            "numvars": lambda: len(self._vars),
-            "numconstrs": lambda: len(self._constrs),
+            "numvars": lambda: self._nv_upd,
+            "numconstrs": lambda: self._nc_upd,
             "numintvars": lambda: sum(v._vtype in "BI" for v in self._vars),
             "numbinvars": lambda: sum(v._vtype == "B" for v in self._vars),
             "ismip": lambda: int(any(v._vtype in "BI" for v in self._vars)),
@@ -1117,6 +1157,9 @@ class Model:
             return self._add_linear(0.0, "=", 0.0 if constr else 1.0, name)
         if isinstance(constr, GenExpr):
             raise unsupported(f"general constraint {constr.kind}")
+        if isinstance(constr, IndicatorConstr):
+            binvar, binval = _indicator_condition(constr.cond)
+            return self._add_indicator(binvar, binval, constr.then, name)
         if not isinstance(constr, TempConstr):
             raise GurobiError(
                 10003, f"Invalid argument to Model.addConstr: {type(constr).__name__}"
@@ -1171,8 +1214,59 @@ class Model:
     def addGenConstrOr(self, *a: Any, **k: Any) -> Any:
         raise unsupported("general constraint or_")
 
-    def addGenConstrIndicator(self, *a: Any, **k: Any) -> Any:
-        raise unsupported("indicator constraints")
+    def addGenConstrIndicator(
+        self,
+        binvar: Var,
+        binval: Any,
+        lhs: Any,
+        sense: Any = None,
+        rhs: Any = None,
+        name: str = "",
+    ) -> Constr:
+        then = (
+            lhs
+            if isinstance(lhs, TempConstr)
+            else TempConstr(
+                _as_linexpr(lhs), _sense(sense), _as_linexpr(0.0 if rhs is None else rhs)
+            )
+        )
+        if not isinstance(binvar, Var):
+            raise GurobiError(10003, "addGenConstrIndicator needs a binary Var")
+        return self._add_indicator(binvar, bool(binval), then, name)
+
+    def _add_indicator(self, b: Var, val: bool, then: TempConstr, name: str) -> Constr:
+        """Exact big-M rewrite of ``b == val  =>  then``, with M from finite variable bounds.
+
+        For binary ``b`` the rows ``expr - rhs <= M·(1-b)`` (resp. ``M·b`` for ``val=0``)
+        with ``M = max(expr) - rhs`` (and the mirror for ``>=``) have exactly the indicator's
+        feasible set, because ``expr`` cannot exceed its bound-implied range. Unbounded
+        ``expr`` has no exact M: refused, never approximated.
+        """
+        if b._vtype != "B" and not (b._vtype == "I" and b._lb >= 0.0 and b._ub <= 1.0):
+            raise unsupported("indicator constraints", "the indicator variable is not binary")
+        e = _as_linexpr(then.lhs)
+        e._iadd(_as_linexpr(then.rhs), -1.0)  # e = lhs - rhs, constraint: e sense 0
+        hi = lo = e._const
+        for v, c in e._terms.items():
+            if c == 0.0:
+                continue
+            hi += c * (v._ub if c > 0 else v._lb)
+            lo += c * (v._lb if c > 0 else v._ub)
+        # switch: 1-b when the indicator fires on b == 1, b when it fires on b == 0
+        switch = LinExpr._from_terms({b: -1.0}, 1.0) if val else LinExpr._from_terms({b: 1.0}, 0.0)
+        rows: list[Constr] = []
+        base = str(name) if name else ""
+        for sense in ("<", ">") if then.sense == "=" else (then.sense,):
+            bound = hi if sense == "<" else lo
+            if not math.isfinite(bound):
+                raise unsupported(
+                    "indicator constraints with unbounded variables",
+                    "give every variable in the implied constraint finite bounds",
+                )
+            rhs_side = switch * bound  # e <= M·switch  (M = hi)  or  e >= m·switch (m = lo)
+            suffix = "" if then.sense != "=" or sense == "<" else "~ge"
+            rows.append(self._add_linear(e, sense, rhs_side, base + suffix if base else ""))
+        return rows[0]
 
     def addGenConstrPWL(self, *a: Any, **k: Any) -> Any:
         raise unsupported("piecewise-linear constraints")
@@ -1196,7 +1290,9 @@ class Model:
         return self._obj.copy()
 
     def update(self) -> None:
-        return None
+        """Make pending variables and constraints visible (gurobipy's lazy update)."""
+        self.__dict__["_nv_upd"] = len(self._vars)
+        self.__dict__["_nc_upd"] = len(self._constrs)
 
     def reset(self, clearall: int = 0) -> None:
         d = self.__dict__
@@ -1221,16 +1317,21 @@ class Model:
         return None
 
     def getVars(self) -> list[Var]:
-        return list(self._vars)
+        """Variables as of the last update (pending ones are not listed, as in gurobipy)."""
+        return self._vars[: self._nv_upd]
 
     def getConstrs(self) -> list[Constr]:
-        return list(self._constrs)
+        return self._constrs[: self._nc_upd]
 
     def getVarByName(self, name: str) -> Var | None:
-        return next((v for v in self._vars if self._var_name(v) == name), None)
+        if self._nv_upd == 0:
+            raise GurobiError(10003, "No variable names available to index")
+        return next((v for v in self.getVars() if self._var_name(v) == name), None)
 
     def getConstrByName(self, name: str) -> Constr | None:
-        return next((c for c in self._constrs if self._constr_name(c) == name), None)
+        if self._nc_upd == 0:
+            raise GurobiError(10003, "No constraint names available to index")
+        return next((c for c in self.getConstrs() if self._constr_name(c) == name), None)
 
     def getRow(self, constr: Constr) -> LinExpr:
         return LinExpr._from_terms(constr._coefs, 0.0)
@@ -1257,6 +1358,8 @@ class Model:
         if len(drop_v) + len(drop_c) != len(list(items)):
             raise GurobiError(10003, "Model.remove accepts variables and linear constraints only")
         d = self.__dict__
+        d["_nv_upd"] -= sum(id(v) in drop_v for v in self._vars[: self._nv_upd])
+        d["_nc_upd"] -= sum(id(c) in drop_c for c in self._constrs[: self._nc_upd])
         d["_constrs"] = [c for c in self._constrs if id(c) not in drop_c]
         for c in self._constrs:
             if any(id(v) in drop_v for v in c._coefs):
@@ -1296,6 +1399,7 @@ class Model:
             {vmap[v]: a for v, a in self._obj._terms.items()}, self._obj._const
         )
         m._set_sense(self._sense)
+        m.update()
         return m
 
     def computeIIS(self) -> None:
@@ -1412,6 +1516,7 @@ class Model:
     def optimize(self, callback: Any = None) -> None:
         if callback is not None:
             raise unsupported("callbacks")
+        self.update()
         h, ignored = self._highs()
         index, mps_path = _next_model_path()
         report: dict[str, Any] = {
@@ -1469,6 +1574,7 @@ class Model:
     def write(self, filename: str) -> None:
         fn = str(filename)
         low = fn.lower()
+        self.update()
         if low.endswith((".mps", ".lp", ".mps.gz", ".lp.gz")):
             h, _ = self._highs()
             h.writeModel(fn)
