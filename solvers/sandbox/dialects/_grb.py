@@ -966,6 +966,11 @@ _TERMINATION = {
 class Model:
     """A gurobipy ``Model`` whose ``optimize()`` runs HiGHS and captures the model as MPS."""
 
+    _api = "gurobipy"  # the solve report's api / requested solver (coptpy overrides)
+    _requested = "gurobi"
+    _var_class: type[Var] = Var
+    _constr_class: type[Constr] = Constr
+
     def __init__(self, name: str = "", env: Env | None = None) -> None:
         d = self.__dict__
         d["_name"] = str(name)
@@ -986,6 +991,9 @@ class Model:
         d["_solved_vars"] = 0
         d["_nv_upd"] = 0  # variables / constraints the last update() made visible
         d["_nc_upd"] = 0
+
+    def _indexed_name(self, prefix: str, key: Any) -> str:
+        return f"{prefix}[{_fmt_key(key)}]"
 
     # -- names (Gurobi's defaults for unnamed objects)
     def _var_name(self, v: Var) -> str:
@@ -1103,7 +1111,7 @@ class Model:
         lo, hi = _bound(lb), _bound(ub)
         if t == "B":
             lo, hi = max(lo, 0.0), min(hi, 1.0)
-        v = Var(self, len(self._vars), lo, hi, float(obj), t, str(name) if name else "")
+        v = self._var_class(self, len(self._vars), lo, hi, float(obj), t, str(name) if name else "")
         self._vars.append(v)
         return v
 
@@ -1123,7 +1131,7 @@ class Model:
         for pos, combo in enumerate(itertools.product(*lists)):
             key = _flatten_key(combo)
             if isinstance(name, str):
-                vname = f"{name}[{_fmt_key(key)}]" if name else ""
+                vname = self._indexed_name(name, key) if name else ""
             else:
                 vname = str(_per_key(name, key, pos, "name"))
             out[key] = self.addVar(
@@ -1145,7 +1153,9 @@ class Model:
         for v in coefs:
             if v._model is not self:
                 raise GurobiError(10003, "Variable not in model")
-        c = Constr(self, len(self._constrs), coefs, sense, -e._const, str(name) if name else "")
+        c = self._constr_class(
+            self, len(self._constrs), coefs, sense, -e._const, str(name) if name else ""
+        )
         self._constrs.append(c)
         return c
 
@@ -1168,7 +1178,7 @@ class Model:
 
     def addLConstr(self, lhs: Any, sense: Any = None, rhs: Any = None, name: str = "") -> Constr:
         if isinstance(lhs, TempConstr) and sense is None:
-            return self.addConstr(lhs, name)
+            return self.addConstr(lhs, name=name)
         return self._add_linear(lhs, _sense(sense), 0.0 if rhs is None else rhs, name)
 
     def addConstrs(self, generator: Iterator[Any], name: str = "") -> tupledict:
@@ -1185,8 +1195,8 @@ class Model:
                 vals = [loc[n] for n in loop_vars if n in loc]
                 if vals:
                     key = _flatten_key(tuple(vals))
-            cname = f"{name}[{_fmt_key(key)}]" if name else ""
-            out[key] = self.addConstr(tc, cname)
+            cname = self._indexed_name(name, key) if name else ""
+            out[key] = self.addConstr(tc, name=cname)
             pos += 1
         return out
 
@@ -1380,13 +1390,13 @@ class Model:
         return m
 
     def copy(self) -> Model:
-        m = Model(self._name)
+        m = type(self)(self._name)
         m.__dict__["Params"] = ParamSet(self.Params)
         vmap: dict[Var, Var] = {}
         for v in self._vars:
             vmap[v] = m.addVar(v._lb, v._ub, v._obj, v._vtype, v._name)
         for c in self._constrs:
-            nc = Constr(
+            nc = self._constr_class(
                 m,
                 len(m._constrs),
                 {vmap[v]: a for v, a in c._coefs.items()},
@@ -1522,8 +1532,8 @@ class Model:
         report: dict[str, Any] = {
             "event": "solve",
             "index": index,
-            "api": "gurobipy",
-            "requested_solver": "gurobi",
+            "api": self._api,
+            "requested_solver": self._requested,
             "solver": "highs",
             "ignored_options": ignored,
             "mps": None,
