@@ -216,8 +216,10 @@ class ParamSet:
     """``model.Params``: case-insensitive parameter names, Gurobi's defaults."""
 
     def __init__(self, parent: ParamSet | None = None) -> None:
-        object.__setattr__(self, "_values", {})
-        object.__setattr__(self, "_parent", parent)
+        """A copy of ``parent``'s values: a model keeps the settings its environment had
+        when it was created, as in gurobipy."""
+        object.__setattr__(self, "_values", dict(parent._explicit()) if parent else {})
+        object.__setattr__(self, "_parent", None)
 
     @staticmethod
     def _key(name: str) -> str:
@@ -1552,6 +1554,8 @@ class Model:
         status = _HIGHS_STATUS_TO_GRB.get(h.getModelStatus().name, GRB.NUMERIC)
         info = h.getInfo()
         has_sol = int(info.primal_solution_status) == 2 or h.getModelStatus().name == "kModelEmpty"
+        # Gurobi reports no solution for unbounded/infeasible models (HiGHS may keep a point)
+        has_sol = has_sol and status not in (GRB.INFEASIBLE, GRB.INF_OR_UNBD, GRB.UNBOUNDED)
         is_mip = any(v._vtype in "BI" for v in self._vars)
         d["_status"] = status
         d["_iters"] = int(getattr(info, "simplex_iteration_count", 0) or 0)
