@@ -58,7 +58,9 @@ def test_addvars_keys_and_names_follow_gurobipy() -> None:
     x = m.addVars(2, 3, name="x")
     assert list(x.keys()) == list(itertools.product(range(2), range(3)))
     arcs = gp.tuplelist([(1, "a"), (2, "b")])
-    f = m.addVars(arcs, [0, 1], lb={(1, "a", 0): 2.0, (1, "a", 1): 0, (2, "b", 0): 0, (2, "b", 1): 0})
+    f = m.addVars(
+        arcs, [0, 1], lb={(1, "a", 0): 2.0, (1, "a", 1): 0, (2, "b", 0): 0, (2, "b", 1): 0}
+    )
     assert (1, "a", 0) in f and (2, "b", 1) in f  # tuple elements are flattened into the key
     y = m.addVars(["p", "q"], vtype=GRB.BINARY)
     z = m.addVar()
@@ -208,7 +210,10 @@ def test_remove_write_and_copy(tmp_path: Path) -> None:
     m.remove(c)
     m.addConstr(x[1] <= 2, name="lim2")
     m.optimize()
-    assert m.ObjVal == pytest.approx(5.0) and [k.ConstrName for k in m.getConstrs()] == ["lim", "lim2"]
+    assert m.ObjVal == pytest.approx(5.0) and [k.ConstrName for k in m.getConstrs()] == [
+        "lim",
+        "lim2",
+    ]
     m.write(str(tmp_path / "m.lp"))
     m.write(str(tmp_path / "m.mps"))
     assert "lim2" in (tmp_path / "m.mps").read_text()
