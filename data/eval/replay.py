@@ -201,7 +201,9 @@ def _failure_key(res: ExecutionResult) -> str:
     if err is None:
         return res.kind.value
     if res.kind is ErrorKind.RUNTIME_ERROR:
-        return f"{err.type_name}" + (f" in {err.origin}" if err.origin else "")
+        if err.origin in ("_grb.py", "_copt.py"):  # raised by the dialect: say what it refused
+            return f"{err.type_name}: {err.message[:70]}"
+        return err.type_name
     return res.kind.value
 
 
@@ -387,7 +389,11 @@ def summarize(rows: Sequence[ReplayRow]) -> dict[str, Any]:
     out: dict[str, Any] = {"total": block(rows), "benchmarks": {}}
     for name in sorted({r.benchmark for r in rows}):
         out["benchmarks"][name] = block([r for r in rows if r.benchmark == name])
-    out["failures"] = dict(Counter(r.failure_key for r in rows if r.failure_key).most_common())
+    failed = Counter(r.failure_key for r in rows if r.failure_key)
+    also = Counter(r.failure_key for r in rows if r.failure_key and r.recorded is None)
+    out["failures"] = {
+        k: {"programs": n, "authors_no_objective": also[k]} for k, n in failed.most_common()
+    }
     return out
 
 
@@ -423,8 +429,14 @@ def render_replay(rows: Sequence[ReplayRow], meta: Mapping[str, Any] | None = No
         )
     lines += ["", "## Failures by feature / error", ""]
     if s["failures"]:
-        lines += ["| feature or error | programs |", "|---|---|"]
-        lines += [f"| {k} | {v} |" for k, v in s["failures"].items()]
+        lines += [
+            "| feature or error | programs | of which the authors' run gave no objective either |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {k.replace('|', '/')} | {v['programs']} | {v['authors_no_objective']} |"
+            for k, v in s["failures"].items()
+        ]
     else:
         lines.append("none")
     lines += ["", "## Where HiGHS and the authors' solver disagree", ""]

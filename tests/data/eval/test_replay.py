@@ -95,7 +95,10 @@ def test_replay_classifies_every_outcome_and_reason(published: Path) -> None:
         2,
         1,
     )
-    assert summarize(rows)["failures"]["unsupported: quadratic terms"] == 1
+    assert summarize(rows)["failures"]["unsupported: quadratic terms"] == {
+        "programs": 1,
+        "authors_no_objective": 0,
+    }
     md = render_replay(rows)
     assert "| Synthetic | 7 | 3 | 2 | 1 | 1 | 5 | 2 (40.0 %) | 1 | 50.0 % |" in md
 
