@@ -222,7 +222,9 @@ class Model(_grb.Model):
         kw.setdefault("name", nameprefix)
         return super().addVars(*indices, **kw)
 
-    def addConstr(self, lhs: Any, sense: Any = None, rhs: Any = None, name: str = "") -> Any:
+    def addConstr(  # type: ignore[override]  # COPT's signature, not gurobipy's
+        self, lhs: Any, sense: Any = None, rhs: Any = None, name: str = ""
+    ) -> Any:
         if sense is None:
             return super().addConstr(lhs, name)
         if str(sense) not in _SENSE:
