@@ -5,14 +5,12 @@ Inside the sandbox the code-mode hook (``_hook.py``) makes ``import gurobipy`` r
 solve it with ``highspy``, answer the attributes programs read, and capture the model as
 MPS with the program's own names, so ``verify`` compares the model the code built.
 Features that cannot be reproduced exactly (quadratic terms, general and indicator
-constraints, SOS, callbacks, multiple objectives, ...) raise
+constraints without finite bounds, SOS, callbacks, multiple objectives, ...) raise
 :class:`._grb.UnsupportedFeature` naming the feature; nothing is approximated.
 
 The modules use the standard library and ``highspy`` only: they are loaded by path in the
 sandbox child, where ``optiscribe`` is not importable. See ``docs/dialects.md``.
+
+The map from module name to file lives in ``_hook._DIALECT_FILES`` (the hook is stdlib-only
+and cannot import this package).
 """
-
-from __future__ import annotations
-
-#: Module name a program imports -> file in this folder that answers it.
-DIALECT_FILES = {"gurobipy": "_grb.py", "coptpy": "_copt.py"}
