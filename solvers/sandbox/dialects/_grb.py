@@ -927,7 +927,8 @@ def _index_list(arg: Any) -> list[Any]:
     return list(arg)
 
 
-def _per_key(value: Any, key: Any, pos: int, what: str) -> Any:
+def _per_key(value: Any, key: Any, pos: int) -> Any:
+    """A per-variable argument of addVars: a dict by key, a list by position, or a scalar."""
     if isinstance(value, dict):
         return value[key]
     if isinstance(value, list | tuple):
@@ -1135,12 +1136,12 @@ class Model:
             if isinstance(name, str):
                 vname = self._indexed_name(name, key) if name else ""
             else:
-                vname = str(_per_key(name, key, pos, "name"))
+                vname = str(_per_key(name, key, pos))
             out[key] = self.addVar(
-                lb=_per_key(lb, key, pos, "lb"),
-                ub=_per_key(ub, key, pos, "ub"),
-                obj=_per_key(obj, key, pos, "obj"),
-                vtype=_per_key(vtype, key, pos, "vtype"),
+                lb=_per_key(lb, key, pos),
+                ub=_per_key(ub, key, pos),
+                obj=_per_key(obj, key, pos),
+                vtype=_per_key(vtype, key, pos),
                 name=vname,
             )
         return out
