@@ -420,6 +420,12 @@ def register(app: typer.Typer) -> None:
             except OptiscribeError as exc:
                 raise _error(str(exc)) from None
             if published:
+                if benchmark or variant:
+                    typer.echo(
+                        "note: --benchmark/--variant are not used for published outputs: each "
+                        "record names its benchmark and index (labels: the sirl variants)",
+                        err=True,
+                    )
                 replay_command(
                     responses,
                     out_dir=out_dir,
