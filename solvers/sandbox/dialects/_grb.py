@@ -151,7 +151,32 @@ class GRB:
         MEM_LIMIT = 17
 
     class Attr:
-        pass
+        X = "X"
+        Xn = "Xn"
+        ObjVal = "ObjVal"
+        ObjBound = "ObjBound"
+        MIPGap = "MIPGap"
+        Status = "Status"
+        SolCount = "SolCount"
+        Runtime = "Runtime"
+        NumVars = "NumVars"
+        NumConstrs = "NumConstrs"
+        NumIntVars = "NumIntVars"
+        NumBinVars = "NumBinVars"
+        IsMIP = "IsMIP"
+        ModelSense = "ModelSense"
+        ObjCon = "ObjCon"
+        VarName = "VarName"
+        LB = "LB"
+        UB = "UB"
+        Obj = "Obj"
+        VType = "VType"
+        ConstrName = "ConstrName"
+        RHS = "RHS"
+        Sense = "Sense"
+        Slack = "Slack"
+        Pi = "Pi"
+        RC = "RC"
 
     class Param:
         pass
@@ -205,6 +230,8 @@ _PARAMS: dict[str, tuple[str, Any, str | None]] = {
         ("Symmetry", -1, None),
         ("MemLimit", _INF, None),
         ("WorkLimit", _INF, None),
+        ("LazyConstraints", 0, None),  # only meaningful with callbacks, which are refused
+        ("PreCrush", 0, None),
     ]
 }
 for _name, (_canon, _d, _h) in _PARAMS.items():

@@ -355,3 +355,12 @@ def test_captured_model_is_equivalent_to_one_built_by_hand(
     )
     res = check(ref, _mps(tmp_path, _solves(events)[0]))
     assert res.verdict is Verdict.EQUIVALENT, res
+
+
+def test_attribute_constants_work_with_getattr() -> None:
+    m = _model()
+    x = m.addVars(2, ub=1, name="x")
+    m.setObjective(x.sum(), GRB.MAXIMIZE)
+    m.optimize()
+    assert m.getAttr(GRB.Attr.X, x) == {0: 1.0, 1: 1.0}
+    assert m.getAttr(GRB.Attr.ObjVal) == 2.0 and m.getAttr(GRB.Attr.Status) == GRB.OPTIMAL
