@@ -251,9 +251,7 @@ def register(app: typer.Typer) -> None:
         samples: Annotated[int, typer.Option(help="Samples per problem (consensus, pass@k).")] = 1,
         max_rounds: Annotated[int, typer.Option(help="Self-correction rounds per problem.")] = 5,
         solver: Annotated[str, typer.Option(help="highs or ortools.")] = "highs",
-        time_limit: Annotated[
-            float | None, typer.Option(help="Solver seconds per solve.")
-        ] = 60.0,
+        time_limit: Annotated[float | None, typer.Option(help="Solver seconds per solve.")] = 60.0,
         concurrency: Annotated[
             int, typer.Option(help="Problems (LLM requests) in flight at once.")
         ] = 16,
@@ -332,9 +330,13 @@ def register(app: typer.Typer) -> None:
         *,
         llm_config: Any,
         benchmark: Annotated[
-            list[str],
-            typer.Option("--benchmark", "-b", help="Benchmark name or JSONL file (repeatable)."),
-        ],
+            list[str] | None,
+            typer.Option(
+                "--benchmark",
+                "-b",
+                help="Benchmark name or JSONL file (repeatable; not needed for published outputs).",
+            ),
+        ] = None,
         data_dir: Annotated[
             Path | None,
             typer.Option(
@@ -358,7 +360,9 @@ def register(app: typer.Typer) -> None:
         responses: Annotated[
             Path | None,
             typer.Option(
-                help="Score recorded outputs: JSONL of {id, response} (IR JSON or Python code)."
+                help="Score recorded outputs: JSONL of {id, response} (IR JSON or Python code), "
+                "or published outputs {benchmark, index, code, data_json, stage_objectives} "
+                "(replayed in the sandbox, any dialect; see docs/dialects.md)."
             ),
         ] = None,
         tolerance: Annotated[
@@ -377,9 +381,7 @@ def register(app: typer.Typer) -> None:
         samples: Annotated[int, typer.Option(help="Samples per problem (pass@k, consensus).")] = 1,
         max_rounds: Annotated[int, typer.Option(help="Self-correction rounds per problem.")] = 5,
         solver: Annotated[str, typer.Option(help="highs or ortools.")] = "highs",
-        time_limit: Annotated[
-            float | None, typer.Option(help="Solver seconds per solve.")
-        ] = 60.0,
+        time_limit: Annotated[float | None, typer.Option(help="Solver seconds per solve.")] = 60.0,
         concurrency: Annotated[int, typer.Option(help="Problems in flight at once.")] = 16,
         workers: Annotated[
             int | None, typer.Option(help="Worker processes (default: one per core).")
@@ -410,6 +412,33 @@ def register(app: typer.Typer) -> None:
         from optiscribe.data.eval.score import parse_tolerance, run_eval
         from optiscribe.solvers.errors import OptiscribeError
 
+        if responses is not None:
+            from optiscribe.app._replay import is_published, replay_command
+
+            try:
+                published = is_published(responses)
+            except OptiscribeError as exc:
+                raise _error(str(exc)) from None
+            if published:
+                if benchmark or variant:
+                    typer.echo(
+                        "note: --benchmark/--variant are not used for published outputs: each "
+                        "record names its benchmark and index (labels: the sirl variants)",
+                        err=True,
+                    )
+                replay_command(
+                    responses,
+                    out_dir=out_dir,
+                    data_dir=data_dir,
+                    timeout_s=float(time_limit or 60.0),
+                    workers=workers,
+                    limit=limit,
+                    as_json=as_json,
+                    progress=progress and not as_json,
+                )
+                return
+        if not benchmark:
+            raise _error("give at least one --benchmark (name or JSONL file)")
         if list_variants:
             from optiscribe.data.benchmarks import list_variants as _lv
 

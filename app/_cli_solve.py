@@ -59,7 +59,8 @@ def register(app: typer.Typer) -> None:
         mode: Annotated[
             str,
             typer.Option(
-                help="ir (JSON five elements, default) | code (LLMOPT-style Pyomo code, run in the sandbox)"
+                help="ir (JSON five elements, default) | code (LLMOPT-style Pyomo code, run in the "
+                "sandbox) | code_gurobipy (gurobipy code, run on HiGHS in the sandbox)"
             ),
         ] = "ir",
         samples: Annotated[
@@ -91,6 +92,13 @@ def register(app: typer.Typer) -> None:
                 help="write the formulation (YAML, JSON) and the model (MPS) into this folder"
             ),
         ] = None,
+        data: Annotated[
+            Path | None,
+            typer.Option(
+                help="JSON file whose value code-mode programs get as the global 'data' "
+                "(ReLoop-style parameter dict); --mode code only"
+            ),
+        ] = None,
         *,
         llm_config: BackendConfig,
     ) -> None:
@@ -114,6 +122,19 @@ def register(app: typer.Typer) -> None:
             raise fail(
                 "the problem text is empty; pass the problem in plain language or a file that holds it"
             )
+        code_globals = None
+        if data is not None:
+            if not mode.startswith("code"):
+                raise fail("--data is for --mode code (it predefines the programs' 'data' global)")
+            try:
+                code_globals = {"data": json.loads(data.read_text(encoding="utf-8"))}
+            except (OSError, UnicodeDecodeError) as exc:
+                raise fail(f"cannot read --data file {str(data)!r}: {exc}") from None
+            except json.JSONDecodeError as exc:
+                raise fail(
+                    f"--data file {str(data)!r} is not JSON ({exc.msg} at line {exc.lineno}); "
+                    'give a JSON object such as {"capacity": 10}'
+                ) from None
         try:
             backend = make_backend(llm_config)
         except (LLMError, DataError) as exc:
@@ -121,7 +142,7 @@ def register(app: typer.Typer) -> None:
         # Code mode runs every answer in the sandbox: with several samples (and their
         # correction rounds) a warm pool saves the interpreter start-up of each run.
         pool = None
-        if mode == "code" and samples > 1:
+        if mode.startswith("code") and samples > 1:
             from optiscribe.solvers.sandbox import WarmPoolExecutor
 
             pool = WarmPoolExecutor(size=1)
@@ -136,6 +157,7 @@ def register(app: typer.Typer) -> None:
                 time_limit=time_limit,
                 problem_id=problem_id or stem,
                 executor=pool,
+                code_globals=code_globals,
             )
         except (LLMError, DataError, ValueError) as exc:
             raise fail(str(exc)) from None

@@ -103,6 +103,8 @@ class RunContext:
     executor: Any = None
     """Sandbox executor for code mode (``None``: a cold subprocess per run)."""
     sandbox_timeout: float | None = None
+    globals: Mapping[str, Any] | None = None
+    """Predefined globals for code-mode programs (ReLoop-style ``{"data": {...}}``)."""
 
 
 @dataclass(frozen=True)

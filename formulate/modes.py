@@ -30,6 +30,7 @@ from optiscribe.formulate.loop import Evaluation, ModeSpec, Problem, RunContext
 from optiscribe.formulate.prompting import (
     PROMPT_VERSIONS,
     CodeAnswer,
+    build_code_gurobipy_messages,
     build_code_messages,
     build_ir_messages,
     parse_code_answer,
@@ -193,6 +194,10 @@ def mps_sense(mps: str) -> str:
     return "maximize" if m and m.group(1).upper().startswith("MAX") else "minimize"
 
 
+def _parse_gurobipy_answer(output: str) -> CodeAnswer:
+    return parse_code_answer(output, library="gurobipy")
+
+
 def _run_code(answer: CodeAnswer, ctx: RunContext) -> Evaluation:
     from optiscribe.solvers.backends.mps import solve_mps
     from optiscribe.solvers.backends.solve import SolveOptions
@@ -202,7 +207,7 @@ def _run_code(answer: CodeAnswer, ctx: RunContext) -> Evaluation:
     timings: dict[str, float] = {}
     t = time.perf_counter()
     limits = SandboxLimits(timeout_s=ctx.sandbox_timeout) if ctx.sandbox_timeout else None
-    run = run_code(answer.code, limits=limits, executor=ctx.executor)
+    run = run_code(answer.code, limits=limits, executor=ctx.executor, globals=ctx.globals)
     timings["sandbox_s"] = time.perf_counter() - t
 
     def done(*problems: Problem, **kw: Any) -> Evaluation:
@@ -228,7 +233,8 @@ def _run_code(answer: CodeAnswer, ctx: RunContext) -> Evaluation:
                 "no_model",
                 f"the program ran but no solved model could be captured ({why}). Build a "
                 "Pyomo ConcreteModel and solve it with SolverFactory('glpk').solve(model) "
-                "(any LP/MILP solver name runs HiGHS here).",
+                "(any LP/MILP solver name runs HiGHS here), or a gurobipy Model and call "
+                "m.optimize().",
             )
         )
     mps = captured[-1].mps
@@ -268,6 +274,14 @@ MODES: dict[str, ModeSpec] = {
     ),
     "code": ModeSpec(
         "code", PROMPT_VERSIONS["code"], build_code_messages, parse_code_answer, _run_code
+    ),
+    # gurobipy programs run on HiGHS through the sandbox's gurobipy layer (docs/dialects.md)
+    "code_gurobipy": ModeSpec(
+        "code_gurobipy",
+        PROMPT_VERSIONS["code_gurobipy"],
+        build_code_gurobipy_messages,
+        _parse_gurobipy_answer,
+        _run_code,
     ),
 }
 

@@ -212,13 +212,15 @@ def solve_text(
     temperature: float | None = None,
     executor: Any = None,
     sandbox_timeout: float | None = None,
+    code_globals: Mapping[str, Any] | None = None,
 ) -> PipelineResult:
     """Formulate ``text`` with ``backend``, solve it, check it, and report.
 
     ``samples=k > 1`` draws k answers in one request (``temperature`` defaults to 0.7
     then), runs each through the loop and picks the consensus (:mod:`.consensus`).
     ``problem_id`` is passed to the backend on every call (the ``replay`` backend needs
-    it). ``executor`` is the sandbox executor for code mode. Backend failures on the first
+    it). ``executor`` is the sandbox executor for code mode; ``code_globals`` are names
+    predefined for its programs (e.g. ``{"data": {...}}``). Backend failures on the first
     request propagate (:class:`~optiscribe.formulate.errors.LLMError`); everything that is
     the answer's fault ends up in the result.
     """
@@ -235,6 +237,7 @@ def solve_text(
         time_limit=time_limit,
         executor=executor,
         sandbox_timeout=sandbox_timeout,
+        globals=code_globals,
     )
     t0 = time.perf_counter()
     if samples == 1:

@@ -33,6 +33,7 @@ __all__ = [
     "PROMPT_VERSION",
     "PROMPT_VERSIONS",
     "CodeAnswer",
+    "build_code_gurobipy_messages",
     "build_code_messages",
     "build_ir_messages",
     "extract_code",
@@ -43,7 +44,11 @@ __all__ = [
     "parse_ir_answer",
 ]
 
-PROMPT_VERSIONS: dict[str, str] = {"ir": "ir_v1", "code": "code_v1"}
+PROMPT_VERSIONS: dict[str, str] = {
+    "ir": "ir_v1",
+    "code": "code_v1",
+    "code_gurobipy": "code_gurobipy_v1",
+}
 """Prompt file (and version recorded in results) of each mode."""
 PROMPT_VERSION = PROMPT_VERSIONS["ir"]
 """Version of the default (``ir``) prompt."""
@@ -234,6 +239,16 @@ def build_code_messages(text: str) -> list[dict[str, str]]:
     ]
 
 
+def build_code_gurobipy_messages(text: str) -> list[dict[str, str]]:
+    """Mathematical model as text, then gurobipy code (the format gurobipy-trained models
+    such as ORLM, SIRL or OptiMind write); run on HiGHS by the sandbox's gurobipy layer."""
+    sections = load_prompt(PROMPT_VERSIONS["code_gurobipy"])
+    return [
+        {"role": "system", "content": sections["system"]},
+        {"role": "user", "content": sections["user"].format(text=text.strip())},
+    ]
+
+
 def extract_code(output: str) -> str | None:
     """The Python code of an answer: the longest ```python fence, else the bare answer if
     it looks like code (starts with an import)."""
@@ -256,12 +271,13 @@ def extract_code(output: str) -> str | None:
     return None
 
 
-def parse_code_answer(output: str) -> CodeAnswer:
+def parse_code_answer(output: str, *, library: str = "Pyomo") -> CodeAnswer:
     """Split a code-mode answer; raises :class:`LLMOutputParseError` without code."""
     code = extract_code(output)
     if code is None:
         raise parse_error(
-            "the answer has no Python code: put the complete Pyomo program in one ```python block",
+            f"the answer has no Python code: put the complete {library} program in one "
+            "```python block",
             kind="code",
         )
     first_code = output.find("```python")

@@ -544,8 +544,10 @@ def run_one(
         with lock:
             proxied = _ComputeSlot(backend, lock) if backend is not None else None
             kwargs = spec.kwargs()
-            if spec.mode == "code" and "executor" not in kwargs:
+            if spec.mode.startswith("code") and "executor" not in kwargs:
                 kwargs["executor"] = _sandbox_pool()
+            if spec.mode.startswith("code") and "data" in problem.fields:  # the program's `data` global
+                kwargs["code_globals"] = {"data": problem.fields["data"]}
             out = fn(problem.question, backend=proxied, problem_id=problem.id, **kwargs)
             data = out.to_dict() if hasattr(out, "to_dict") else dict(out)
         err = None

@@ -663,6 +663,7 @@ _SANDBOX_KIND = {
     "memory": Failure.CODE_ERROR,
     "output_limit": Failure.CODE_ERROR,
     "forbidden": Failure.CODE_ERROR,
+    "unsupported": Failure.CODE_ERROR,
 }
 
 

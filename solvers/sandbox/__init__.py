@@ -59,6 +59,7 @@ __all__ = [
     "SolveReport",
     "SubprocessExecutor",
     "WarmPoolExecutor",
+    "check_globals",
     "probe_isolation",
     "run_code",
 ]
@@ -68,8 +69,11 @@ LAUNCHER = str(Path(_launcher.__file__).resolve())
 #: can switch instead of retrying the same import.
 AVAILABLE_LIBRARIES = (
     "pyomo (SolverFactory with any LP/MILP solver name runs HiGHS), "
-    "ortools (pywraplp, cp_model), highspy, numpy, scipy"
+    "ortools (pywraplp, cp_model), gurobipy and coptpy (linear models, run on HiGHS), "
+    "highspy, numpy, scipy"
 )
+#: Most bytes of predefined globals (JSON) a run accepts.
+MAX_GLOBALS_BYTES = 8 << 20
 TAIL_CHARS = 8000
 MAX_MPS_BYTES = 32 << 20
 MAX_REPORTS = 200
@@ -93,6 +97,9 @@ class ErrorKind(str, enum.Enum):
     """Printed more than ``max_output_bytes`` or wrote a file over ``fsize_mb``."""
     FORBIDDEN = "forbidden"
     """Network, subprocess, fork or a write outside the work dir was refused."""
+    UNSUPPORTED = "unsupported"
+    """The code used a solver-API feature the code-mode dialect (gurobipy/coptpy on HiGHS)
+    does not reproduce exactly; :attr:`CodeError.feature` names it. Never approximated."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +226,8 @@ class CodeError:
     origin: str | None = None
     """Library file the exception was raised in, when not the generated file."""
     missing_module: str | None = None
+    feature: str | None = None
+    """For ``UNSUPPORTED``: the feature(s) the dialect refused, comma separated."""
 
     def summary(self) -> str:
         head = f"{self.type_name}: {self.message}" if self.message else self.type_name
@@ -257,6 +266,9 @@ class ExecutionResult:
     reports: tuple[SolveReport, ...] = ()
     violations: tuple[str, ...] = ()
     """Audit events the sandbox refused, even if the code caught the exception."""
+    unsupported: tuple[str, ...] = ()
+    """Dialect features refused (even if the code caught the exception): the run is
+    ``UNSUPPORTED`` whenever this is not empty."""
     isolation: Isolation = field(default_factory=Isolation)
     executor: str = "fake"
 
@@ -282,7 +294,15 @@ class ExecutionResult:
 class Executor(Protocol):
     """Runs a string of Python code somewhere and says what happened."""
 
-    def run(self, code: str, *, timeout: float | None = None) -> ExecutionResult: ...
+    def run(
+        self,
+        code: str,
+        *,
+        timeout: float | None = None,
+        globals: Mapping[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """Run ``code``; ``globals`` (JSON values) are predefined names, e.g. ReLoop's ``data``."""
+        ...
 
 
 class FakeExecutor:
@@ -294,9 +314,17 @@ class FakeExecutor:
     def __init__(self, handler: Callable[[str, float | None], ExecutionResult]) -> None:
         self.handler = handler
         self.calls: list[tuple[str, float | None]] = []
+        self.globals: list[Mapping[str, Any] | None] = []
 
-    def run(self, code: str, *, timeout: float | None = None) -> ExecutionResult:
+    def run(
+        self,
+        code: str,
+        *,
+        timeout: float | None = None,
+        globals: Mapping[str, Any] | None = None,
+    ) -> ExecutionResult:
         self.calls.append((code, timeout))
+        self.globals.append(globals)
         return self.handler(code, timeout)
 
 
@@ -425,9 +453,16 @@ class _JobFiles:
                 os.chown(p, _launcher.NOBODY, _launcher.NOBODY)
 
     def job(
-        self, limits: SandboxLimits, *, landlock: bool, drop_root: bool, pid_namespace: bool = True
+        self,
+        limits: SandboxLimits,
+        *,
+        landlock: bool,
+        drop_root: bool,
+        pid_namespace: bool = True,
+        globals: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         return {
+            "globals": dict(globals or {}),
             "code_path": str(self.code_path),
             "work_dir": str(self.work),
             "models_dir": str(self.models),
@@ -599,6 +634,24 @@ def _collect(
             f"{sys.executable} runs and that 'unshare' works, or pass namespaces=False"
         )
     kind, error, killed = _classify(sup, outcome, limits, stderr)
+    features = tuple(
+        dict.fromkeys(
+            str(e.get("feature"))[:120] for e in events if e.get("event") == "unsupported"
+        )
+    )[:20]
+    if features and kind in (ErrorKind.OK, ErrorKind.RUNTIME_ERROR):
+        # A refused dialect feature decides the outcome even when the code caught it.
+        kind = ErrorKind.UNSUPPORTED
+        error = CodeError(
+            ErrorKind.UNSUPPORTED,
+            "UnsupportedFeature",
+            f"unsupported: {', '.join(features)} (the gurobipy/coptpy layer runs linear "
+            "models on HiGHS and refuses what it cannot reproduce exactly; reformulate "
+            "with linear constraints and continuous/integer/binary variables)",
+            line=error.line if error is not None else None,
+            traceback=error.traceback if error is not None else (),
+            feature=", ".join(features),
+        )
     reports = tuple(
         SolveReport._from_event(ev, _read_mps(files.models, ev.get("mps")))
         for ev in events
@@ -623,6 +676,7 @@ def _collect(
         error=error,
         reports=reports,
         violations=tuple(outcome.get("violations") or ()) if outcome else (),
+        unsupported=features,
         isolation=isolation,
         executor=executor,
     )
@@ -666,15 +720,26 @@ class SubprocessExecutor:
             return _NamespaceSupport((), False, False, "namespaces switched off")
         return _probe_namespaces(self.python)
 
-    def run(self, code: str, *, timeout: float | None = None) -> ExecutionResult:
+    def run(
+        self,
+        code: str,
+        *,
+        timeout: float | None = None,
+        globals: Mapping[str, Any] | None = None,
+    ) -> ExecutionResult:
         limits = self.limits.with_timeout(timeout)
+        globals = check_globals(globals)
         ns = self._ns()
         base = Isolation(ns.network, ns.pid, notes=(ns.note,) if ns.note else ())
         files = _JobFiles(code, drop_root=self.drop_root)
         try:
             job_path = files.ctl / "job.json"
             job_path.write_text(
-                json.dumps(files.job(limits, landlock=self.landlock, drop_root=self.drop_root))
+                json.dumps(
+                    files.job(
+                        limits, landlock=self.landlock, drop_root=self.drop_root, globals=globals
+                    )
+                )
             )
             cmd = [*ns.prefix, self.python, "-I", LAUNCHER, "run", str(job_path)]
             with open(files.stdout, "ab") as out, open(files.stderr, "ab") as err:
@@ -869,13 +934,22 @@ class WarmPoolExecutor:
         self.close()
 
     # -- running
-    def run(self, code: str, *, timeout: float | None = None) -> ExecutionResult:
+    def run(
+        self,
+        code: str,
+        *,
+        timeout: float | None = None,
+        globals: Mapping[str, Any] | None = None,
+    ) -> ExecutionResult:
         limits = self.limits.with_timeout(timeout)
+        globals = check_globals(globals)
         w = self._acquire(timeout_s=max(60.0, limits.timeout_s * 4))
         healthy = True
         files = _JobFiles(code, drop_root=self.drop_root)
         try:
-            job = files.job(limits, landlock=self.landlock, drop_root=self.drop_root)
+            job = files.job(
+                limits, landlock=self.landlock, drop_root=self.drop_root, globals=globals
+            )
             t0 = time.monotonic()
             reply = w.request(job, timeout_s=limits.timeout_s + 10.0)
             if reply is None or "error" in reply:
@@ -914,8 +988,40 @@ _default_executor: SubprocessExecutor | None = None
 _default_lock = threading.Lock()
 
 
+def check_globals(globals: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Validate predefined globals for a run: identifier names (no dunders), JSON values.
+
+    Raises ``ValueError`` naming the offending entry, so a bad ``data`` field is reported
+    as bad input instead of failing inside the sandbox.
+    """
+    if globals is None:
+        return {}
+    if not isinstance(globals, Mapping):
+        raise ValueError(
+            f"globals must be a mapping of names to values, got {type(globals).__name__}"
+        )
+    out: dict[str, Any] = {}
+    for name, value in globals.items():
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("__"):
+            raise ValueError(
+                f"global name {name!r} is not a plain Python identifier; use names like 'data'"
+            )
+        out[name] = value
+    try:
+        size = len(json.dumps(out, allow_nan=True))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"globals must be JSON values (dict, list, str, number): {exc}") from None
+    if size > MAX_GLOBALS_BYTES:
+        raise ValueError(f"globals are {size} bytes as JSON; the limit is {MAX_GLOBALS_BYTES}")
+    return out
+
+
 def run_code(
-    code: str, *, limits: SandboxLimits | None = None, executor: Executor | None = None
+    code: str,
+    *,
+    limits: SandboxLimits | None = None,
+    executor: Executor | None = None,
+    globals: Mapping[str, Any] | None = None,
 ) -> ExecutionResult:
     """Run ``code`` in the sandbox and return the result (never raises for code failures).
 
@@ -927,16 +1033,17 @@ def run_code(
     >>> r = run_code("print(6 * 7)")
     >>> r.ok, r.stdout.strip()
     (True, '42')
-    >>> run_code("import gurobipy").error.missing_module
-    'gurobipy'
+    >>> run_code("print(data['n'] + 1)", globals={"data": {"n": 41}}).stdout.strip()
+    '42'
     """
     global _default_executor
+    extra: dict[str, Any] = {"globals": check_globals(globals)} if globals else {}
     if executor is None:
         if limits is not None:
-            return SubprocessExecutor(limits).run(code)
+            return SubprocessExecutor(limits).run(code, **extra)
         with _default_lock:
             if _default_executor is None:
                 _default_executor = SubprocessExecutor()
         executor = _default_executor
-        return executor.run(code)
-    return executor.run(code, timeout=limits.timeout_s if limits is not None else None)
+        return executor.run(code, **extra)
+    return executor.run(code, timeout=limits.timeout_s if limits is not None else None, **extra)

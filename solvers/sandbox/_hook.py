@@ -384,3 +384,53 @@ def install() -> None:
         if name in sys.modules:
             patch(sys.modules[name])
     sys.meta_path.insert(0, _PatchingFinder())
+    install_dialects()
+
+
+# ---------------------------------------------------------------- solver-API dialects
+
+#: ``import gurobipy`` / ``import coptpy`` -> file under ``dialects/`` (HiGHS-backed layers).
+#: Read at install time: once the sandbox is entered, Landlock may forbid reading the repo.
+_DIALECT_FILES = {
+    "gurobipy": "_grb.py",
+    "coptpy": "_copt.py",
+    "_optiscribe_dialect_grb": "_grb.py",
+}
+_dialect_sources: dict[str, tuple[str, str]] = {}
+
+
+class _DialectLoader(importlib.abc.Loader):
+    def __init__(self, path: str, source: str) -> None:
+        self._path, self._source = path, source
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__file__ = self._path
+        exec(compile(self._source, self._path, "exec"), module.__dict__)
+
+
+class _DialectFinder(importlib.abc.MetaPathFinder):
+    """Answers ``gurobipy``/``coptpy`` imports with the dialect layers, never the real ones."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        found = _dialect_sources.get(fullname)
+        if found is None:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, _DialectLoader(*found), origin=found[0])
+
+
+def install_dialects() -> None:
+    """Read the dialect sources now and answer their imports from then on."""
+    if _dialect_sources:
+        return
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dialects")
+    for name, file in _DIALECT_FILES.items():
+        path = os.path.join(folder, file)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                _dialect_sources[name] = (path, fh.read())
+        except OSError:
+            continue
+    sys.meta_path.insert(0, _DialectFinder())

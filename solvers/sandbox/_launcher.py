@@ -524,7 +524,8 @@ def run_code(job: dict[str, Any]) -> int:
         with open(code_path, encoding="utf-8") as fh:
             source = fh.read()
         code = compile(source, code_path, "exec", dont_inherit=True)
-        namespace = {"__name__": "__main__", "__file__": code_path, "__builtins__": __builtins__}
+        namespace = dict(job.get("globals") or {})  # predefined globals (e.g. ReLoop's data)
+        namespace.update(__name__="__main__", __file__=code_path, __builtins__=__builtins__)
         exec(code, namespace)
     except SystemExit as exc:
         status = exc.code
