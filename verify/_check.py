@@ -11,7 +11,12 @@ import numpy as np
 
 from optiscribe.verify._canon import KIND_EQ, KIND_LE, Graph, _Numbers, label_pair, prepare
 from optiscribe.verify._certify import HalfRowMap, verify_mapping
-from optiscribe.verify._model import MilpData, UnsupportedModelError
+from optiscribe.verify._model import (
+    MilpData,
+    UnsupportedModelError,
+    huge_bounds,
+    with_infinite_huge_bounds,
+)
 from optiscribe.verify._names import display_map, might_be_mangled
 from optiscribe.verify._read import ModelLike, read_model
 from optiscribe.verify._refine import (
@@ -103,16 +108,31 @@ def check(
         )
     t1 = time.perf_counter()
     timings["read"] = t1 - t0
-    result = _decide(
-        ma,
-        mb,
-        lvl,
-        rtol=rtol,
-        exact=exact,
-        max_search_nodes=max_search_nodes,
-        deadline=t0 + time_limit,
-        timings=timings,
-    )
+    if ma.inexact or mb.inexact:
+        # never a verdict on a model that differs from its file
+        why = "; ".join(ma.inexact + mb.inexact)
+        result = CheckResult(
+            Verdict.UNKNOWN,
+            lvl,
+            f"undecided: the model as read may differ from the file ({why}). Write such "
+            f"coefficients as 0 or rescale the model.",
+            steps=tuple(f"reference: {s}" for s in ma.read_steps)
+            + tuple(f"candidate: {s}" for s in mb.read_steps),
+            method="read",
+        )
+    else:
+        result = _decide(
+            ma,
+            mb,
+            lvl,
+            rtol=rtol,
+            exact=exact,
+            max_search_nodes=max_search_nodes,
+            deadline=t0 + time_limit,
+            timings=timings,
+        )
+        if result.verdict is Verdict.NOT_EQUIVALENT and (huge_bounds(ma) or huge_bounds(mb)):
+            result = _huge_bound_verdict(result, ma, mb, lvl, rtol, exact, max_search_nodes)
     if second_opinion:
         from optiscribe.verify._solver import solver_opinion
 
@@ -122,6 +142,43 @@ def check(
         result = _replace(result, second_opinion=op)
     timings["total"] = time.perf_counter() - t0
     return _replace(result, timings=MappingProxyType(dict(timings)))
+
+
+def _huge_bound_verdict(
+    result: CheckResult,
+    ma: MilpData,
+    mb: MilpData,
+    lvl: Level,
+    rtol: float,
+    exact: bool,
+    max_search_nodes: int,
+) -> CheckResult:
+    """A ``NOT_EQUIVALENT`` between models with bounds of magnitude >= 1e20 (kept finite
+    as written) stands only if the models also differ when such bounds are infinite, as
+    HiGHS and CPLEX read them; otherwise the answer depends on the solver: ``UNKNOWN``."""
+    alt = _decide(
+        with_infinite_huge_bounds(ma),
+        with_infinite_huge_bounds(mb),
+        lvl,
+        rtol=rtol,
+        exact=exact,
+        max_search_nodes=max_search_nodes,
+        deadline=time.perf_counter() + 10.0,
+        timings={},
+    )
+    if alt.verdict is Verdict.NOT_EQUIVALENT:
+        return result
+    return _replace(
+        result,
+        verdict=Verdict.UNKNOWN,
+        reason=(
+            f"undecided: with bounds of magnitude >= 1e20 read as the finite numbers "
+            f"written, {result.reason}; read as infinite (HiGHS and CPLEX do so, Gurobi "
+            f"does not) the models are {alt.verdict.value.replace('_', ' ')}. Write "
+            f"infinite bounds as 'inf' (or omit them) to decide"
+        ),
+        witness=None,
+    )
 
 
 def _replace(r: CheckResult, **kw: Any) -> CheckResult:
