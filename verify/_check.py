@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -536,75 +536,208 @@ def _row_text(
     return f"{rname}: {_fmt(rl)} <= {expr} <= {_fmt(ru)}"
 
 
-def _describe_node(u: Union, node: int, numbers: _Numbers) -> str:
+def _describe_kind(u: Union, node: int) -> str:
+    """The class of a node in words, without numbers (the canonical numbers are scaled;
+    the examples show each model's own)."""
     oa_v, oa_r, ob_v, ob_r = u.offsets
-    g, base_v, base_r = (u.ga, oa_v, oa_r) if node < ob_v else (u.gb, ob_v, ob_r)
+    g, base_r = (u.ga, oa_r) if node < ob_v else (u.gb, ob_r)
     if u.is_row[node]:
         k = node - base_r
         kind = int(g.row_kind[k])
-        op = "<=" if kind == KIND_LE else "="
-        rhs = numbers.value(int(g.row_rhs[k]))
+        op = {KIND_LE: "one-sided", KIND_EQ: "equality"}.get(kind, "sign-symmetric equality")
         deg = int(g.indptr[k + 1] - g.indptr[k])
-        extra = " (sign-symmetric)" if kind not in (KIND_LE, KIND_EQ) else ""
-        return (
-            f"rows `{op} {_fmt(rhs)}`{extra} with {deg} nonzeros (after scaling the "
-            f"largest coefficient to 1)"
-        )
-    j = node - base_v
-    cost, integ, lb, ub = (int(x) for x in g.var_label[j])
-    typ = "integer" if integ else "continuous"
-    return (
-        f"{typ} variables with cost {_fmt(numbers.value(cost))} and bounds "
-        f"[{_fmt(numbers.value(lb))}, {_fmt(numbers.value(ub))}]"
-    )
+        return f"{op} rows with {deg} nonzeros"
+    j = node - (oa_v if node < ob_v else ob_v)
+    return f"{'integer' if g.var_label[j, 1] else 'continuous'} variables"
 
 
-def _node_name(u: Union, node: int, disp: _Display) -> tuple[str, str]:
-    """(display text, raw name) of a node."""
+class _Node(NamedTuple):
+    side: int  # 0 reference, 1 candidate
+    is_row: bool
+    index: int  # original row or column of the model as checked
+    name: str  # raw name
+    text: str  # the row or variable written out in the model's own names and numbers
+
+
+def _node(u: Union, node: int, disp: _Display) -> _Node:
     oa_v, oa_r, ob_v, ob_r = u.offsets
     side = 0 if node < ob_v else 1
     g, base_v, base_r = (u.ga, oa_v, oa_r) if side == 0 else (u.gb, ob_v, ob_r)
     m = g.prepared.model
     if u.is_row[node]:
         i = int(g.row_orig[node - base_r])
-        return _row_text(m, i, disp=disp, side=side), m.row_names[i]
-    raw = m.var_names[node - base_v]
-    return disp.var(side, raw), raw
+        return _Node(side, True, i, m.row_names[i], _row_text(m, i, disp=disp, side=side))
+    j = node - base_v
+    return _Node(side, False, j, m.var_names[j], _var_text(g, j, disp, side))
+
+
+def _var_text(g: Graph, j: int, disp: _Display, side: int) -> str:
+    p = g.prepared
+    m = p.model
+    typ = "integer" if p.integer[j] else "continuous"
+    sense = "maximised" if m.sense < 0 else "minimised"
+    return (
+        f"{disp.var(side, m.var_names[j])}: {typ}, cost {_fmt(float(m.c[j]))} ({sense}), "
+        f"bounds [{_fmt(float(p.lb[j]))}, {_fmt(float(p.ub[j]))}]"
+    )
+
+
+def _var_set(m: MilpData, i: int, disp: _Display, side: int) -> set[str]:
+    cols = m.A.indices[m.A.indptr[i] : m.A.indptr[i + 1]]
+    return {disp.var(side, m.var_names[int(j)]) for j in cols[:200]}
+
+
+def _affinity(u: Union, x: _Node, y: _Node, disp: _Display) -> int:
+    """How alike two nodes of different models look by their names (a renamed model
+    scores 0 everywhere and the first pair is taken)."""
+    gx, gy = (u.ga, u.gb) if x.side == 0 else (u.gb, u.ga)
+    score = 1000 if x.name == y.name else 0
+    if x.is_row:
+        mx, my = gx.prepared.model, gy.prepared.model
+        score += len(_var_set(mx, x.index, disp, x.side) & _var_set(my, y.index, disp, y.side))
+    return score
+
+
+def _row_terms(m: MilpData, i: int, disp: _Display, side: int) -> dict[str, float]:
+    lo, hi = m.A.indptr[i], m.A.indptr[i + 1]
+    return {
+        disp.var(side, m.var_names[int(j)]): float(a)
+        for j, a in zip(m.A.indices[lo:hi].tolist(), m.A.data[lo:hi].tolist())
+    }
+
+
+def _close_enough(a: float, b: float) -> bool:
+    if np.isinf(a) or np.isinf(b):
+        return a == b
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1e-300) + 1e-12
+
+
+def _look_at(u: Union, ref: _Node, cand: _Node, disp: _Display) -> str:
+    """What differs between two rows (or variables) of the same name, in raw numbers;
+    rows are compared up to the factor most of their shared terms agree on."""
+    ma, mb = u.ga.prepared.model, u.gb.prepared.model
+    if not ref.is_row:
+        ga, gb = u.ga.prepared, u.gb.prepared
+        diffs = []
+        if bool(ga.integer[ref.index]) != bool(gb.integer[cand.index]):
+            diffs.append("the type (integer or continuous)")
+        ca, cb = float(ga.cost[ref.index]), float(gb.cost[cand.index])
+        if not _close_enough(ca, cb):
+            diffs.append(f"the cost ({_fmt(ca)} vs {_fmt(cb)} in minimisation form)")
+        for what, a, b in (
+            ("lower bound", ga.lb[ref.index], gb.lb[cand.index]),
+            ("upper bound", ga.ub[ref.index], gb.ub[cand.index]),
+        ):
+            if not _close_enough(float(a), float(b)):
+                diffs.append(f"the {what} ({_fmt(float(a))} vs {_fmt(float(b))})")
+        return "; ".join(diffs) or "the rows this variable appears in"
+    ta, tb = _row_terms(ma, ref.index, disp, 0), _row_terms(mb, cand.index, disp, 1)
+    common = [k for k in ta if k in tb]
+    if not common:
+        return "the whole row (no variable name in common)"
+    ratios = [tb[k] / ta[k] for k in common]
+    keys, counts = np.unique(np.round(np.asarray(ratios), 12), return_counts=True)
+    f = float(keys[np.argmax(counts)])
+    diffs = [
+        f"the coefficient of {k} ({_fmt(ta[k])} vs {_fmt(tb[k])})"
+        for k in common
+        if not _close_enough(f * ta[k], tb[k])
+    ]
+    diffs += [
+        f"{k} (only in the reference's row, coefficient {_fmt(ta[k])})" for k in ta if k not in tb
+    ]
+    diffs += [
+        f"{k} (only in the candidate's row, coefficient {_fmt(tb[k])})" for k in tb if k not in ta
+    ]
+    la, ua = float(ma.row_lower[ref.index]), float(ma.row_upper[ref.index])
+    lb_, ub_ = float(mb.row_lower[cand.index]), float(mb.row_upper[cand.index])
+    sa, sb = (la * f, ua * f) if f > 0 else (ua * f, la * f)
+    if not (_close_enough(sa, lb_) and _close_enough(sb, ub_)):
+        diffs.append(f"the right-hand side ({_bounds_text(la, ua)} vs {_bounds_text(lb_, ub_)})")
+    scaled = "" if f == 1 else f" (rows compared with the candidate's = {f:.6g} x the reference's)"
+    return ("; ".join(diffs) or "the other rows of these variables") + scaled
+
+
+def _bounds_text(lo: float, hi: float) -> str:
+    if lo == hi:
+        return f"= {_fmt(hi)}"
+    if np.isneginf(lo):
+        return f"<= {_fmt(hi)}"
+    if np.isposinf(hi):
+        return f">= {_fmt(lo)}"
+    return f"in [{_fmt(lo)}, {_fmt(hi)}]"
 
 
 def _histogram_witness(
     u: Union, colours: np.ndarray, half_round: int, numbers: _Numbers, disp: _Display
 ) -> Witness:
+    """Both sides of the first difference: a node of the model with more nodes of some
+    class, and its nearest counterpart in the other model (same name if there is one,
+    else the most alike among the other model's unmatched nodes), each written out in
+    its own model's names and numbers, and what to look at between them."""
     k = int(colours.max()) + 1
     ha = np.bincount(colours[u.owner == 0], minlength=k)
     hb = np.bincount(colours[u.owner == 1], minlength=k)
     diff = np.flatnonzero(ha != hb)
-    # prefer a class present on both sides (more telling), then rows, then the largest gap
-    both = diff[(ha[diff] > 0) & (hb[diff] > 0)]
-    pick = both if both.size else diff
-    c = int(pick[np.argmax(np.abs(ha[pick] - hb[pick]))])
+    first = np.zeros(k, dtype=np.int64)
+    first[colours[::-1]] = np.arange(u.n - 1, -1, -1)
+    row_class = u.is_row[first[diff]]
+    # rows first (a row says more than a variable), then classes present on both sides,
+    # then the largest gap
+    both = (ha[diff] > 0) & (hb[diff] > 0)
+    order = np.lexsort((-np.abs(ha[diff] - hb[diff]), ~both, ~row_class))
+    c = int(diff[order[0]])
+    side = 0 if ha[c] > hb[c] else 1
     members = np.flatnonzero(colours == c)
-    a_nodes, b_nodes = members[u.owner[members] == 0], members[u.owner[members] == 1]
-    what = _describe_node(u, int(members[0]), numbers)
-    na = [_node_name(u, int(x), disp) for x in a_nodes[:3]]
-    nb = [_node_name(u, int(x), disp) for x in b_nodes[:3]]
-    ex_a, raw_a = tuple(t for t, _ in na), tuple(r for _, r in na)
-    ex_b, raw_b = tuple(t for t, _ in nb), tuple(r for _, r in nb)
-    if half_round == 0:
-        stage, ctx = "labels", ""
-    else:
-        stage = "refinement"
-        ctx = (
-            f" whose neighbourhoods match up to refinement round {half_round} (same labels, "
-            f"different wiring)"
-        )
-    msg = (
-        f"the reference has {int(ha[c])} {what}{ctx}"
-        f"{' (e.g. ' + '; '.join(ex_a) + ')' if ex_a else ''}, the candidate has "
-        f"{int(hb[c])}{' (e.g. ' + '; '.join(ex_b) + ')' if ex_b else ''}"
+    xs = members[u.owner[members] == side][:50]
+    # the other model's nodes of the same type in classes where it has the excess
+    other_excess = (hb > ha) if side == 0 else (ha > hb)
+    pool = np.flatnonzero(
+        (u.owner == 1 - side) & other_excess[colours] & (u.is_row == bool(u.is_row[xs[0]]))
+    )[:50]
+    best: tuple[int, _Node, _Node | None] | None = None
+    for x in xs.tolist():
+        nx = _node(u, x, disp)
+        for y in pool.tolist() or [None]:
+            ny = _node(u, y, disp) if y is not None else None
+            score = _affinity(u, nx, ny, disp) if ny is not None else -1
+            if best is None or score > best[0]:
+                best = (score, nx, ny)
+        if best is not None and best[0] >= 1000:
+            break
+    assert best is not None
+    _, nx, ny = best
+    kind = _describe_kind(u, int(xs[0]))
+    ctx = (
+        ""
+        if half_round == 0
+        else f"; their neighbourhoods first differ at refinement round {half_round}"
     )
+    counts = f"the reference has {int(ha[c])} {kind} of this kind, the candidate {int(hb[c])}{ctx}"
+    who = ("reference", "candidate")
+    what = "row" if nx.is_row else "variable"
+    if ny is None:
+        msg = (
+            f"the {who[side]} has `{nx.text}` and the {who[1 - side]} has no {what} like it "
+            f"({counts})"
+        )
+    else:
+        ref, cand = (nx, ny) if side == 0 else (ny, nx)
+        look = _look_at(u, ref, cand, disp)
+        shown = (disp.row if ref.is_row else disp.var)(0, ref.name)
+        if ref.name == cand.name:
+            head = f"{what} {shown} differs"
+        else:
+            other = (disp.row if cand.is_row else disp.var)(1, cand.name)
+            head = f"the reference's {what} {shown} and the candidate's {other} (its nearest counterpart) differ"
+        msg = f"{head}: reference `{ref.text}`, candidate `{cand.text}`; look at {look} ({counts})"
+    pair = (nx, ny) if side == 0 else (ny, nx)
+    ex_a = (pair[0].text,) if pair[0] is not None else ()
+    ex_b = (pair[1].text,) if pair[1] is not None else ()
+    raw_a = (pair[0].name,) if pair[0] is not None else ()
+    raw_b = (pair[1].name,) if pair[1] is not None else ()
     return Witness(
-        stage,
+        "labels" if half_round == 0 else "refinement",
         msg,
         round=half_round,
         reference_count=int(ha[c]),
