@@ -554,7 +554,7 @@ def _describe_kind(u: Union, node: int) -> str:
 class _Node(NamedTuple):
     side: int  # 0 reference, 1 candidate
     is_row: bool
-    index: int  # original row or column of the model as checked
+    pos: int  # original row or column of the model as checked
     name: str  # raw name
     text: str  # the row or variable written out in the model's own names and numbers
 
@@ -594,7 +594,7 @@ def _affinity(u: Union, x: _Node, y: _Node, disp: _Display) -> int:
     score = 1000 if x.name == y.name else 0
     if x.is_row:
         mx, my = gx.prepared.model, gy.prepared.model
-        score += len(_var_set(mx, x.index, disp, x.side) & _var_set(my, y.index, disp, y.side))
+        score += len(_var_set(mx, x.pos, disp, x.side) & _var_set(my, y.pos, disp, y.side))
     return score
 
 
@@ -619,19 +619,19 @@ def _look_at(u: Union, ref: _Node, cand: _Node, disp: _Display) -> str:
     if not ref.is_row:
         ga, gb = u.ga.prepared, u.gb.prepared
         diffs = []
-        if bool(ga.integer[ref.index]) != bool(gb.integer[cand.index]):
+        if bool(ga.integer[ref.pos]) != bool(gb.integer[cand.pos]):
             diffs.append("the type (integer or continuous)")
-        ca, cb = float(ga.cost[ref.index]), float(gb.cost[cand.index])
+        ca, cb = float(ga.cost[ref.pos]), float(gb.cost[cand.pos])
         if not _close_enough(ca, cb):
             diffs.append(f"the cost ({_fmt(ca)} vs {_fmt(cb)} in minimisation form)")
         for what, a, b in (
-            ("lower bound", ga.lb[ref.index], gb.lb[cand.index]),
-            ("upper bound", ga.ub[ref.index], gb.ub[cand.index]),
+            ("lower bound", ga.lb[ref.pos], gb.lb[cand.pos]),
+            ("upper bound", ga.ub[ref.pos], gb.ub[cand.pos]),
         ):
             if not _close_enough(float(a), float(b)):
                 diffs.append(f"the {what} ({_fmt(float(a))} vs {_fmt(float(b))})")
         return "; ".join(diffs) or "the rows this variable appears in"
-    ta, tb = _row_terms(ma, ref.index, disp, 0), _row_terms(mb, cand.index, disp, 1)
+    ta, tb = _row_terms(ma, ref.pos, disp, 0), _row_terms(mb, cand.pos, disp, 1)
     common = [k for k in ta if k in tb]
     if not common:
         return "the whole row (no variable name in common)"
@@ -649,8 +649,8 @@ def _look_at(u: Union, ref: _Node, cand: _Node, disp: _Display) -> str:
     diffs += [
         f"{k} (only in the candidate's row, coefficient {_fmt(tb[k])})" for k in tb if k not in ta
     ]
-    la, ua = float(ma.row_lower[ref.index]), float(ma.row_upper[ref.index])
-    lb_, ub_ = float(mb.row_lower[cand.index]), float(mb.row_upper[cand.index])
+    la, ua = float(ma.row_lower[ref.pos]), float(ma.row_upper[ref.pos])
+    lb_, ub_ = float(mb.row_lower[cand.pos]), float(mb.row_upper[cand.pos])
     sa, sb = (la * f, ua * f) if f > 0 else (ua * f, la * f)
     if not (_close_enough(sa, lb_) and _close_enough(sb, ub_)):
         diffs.append(f"the right-hand side ({_bounds_text(la, ua)} vs {_bounds_text(lb_, ub_)})")
