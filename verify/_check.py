@@ -36,6 +36,7 @@ from optiscribe.verify._result import (
     Verdict,
     Witness,
 )
+from optiscribe.verify._search import search_incremental
 
 __all__ = ["check", "check_instances"]
 
@@ -275,7 +276,9 @@ def _decide(
             return out(Verdict.NOT_EQUIVALENT, msg, "symmetric decomposition", witness=wit)
         if mapping is None:
             method = "search"
-            s = search(u, r.colours, max_nodes=max_search_nodes, deadline=deadline)
+            s = search_incremental(
+                u, r.colours, max_nodes=max_search_nodes, deadline=deadline
+            ) or search(u, r.colours, max_nodes=max_search_nodes, deadline=deadline)
             nodes = s.nodes
             if s.exhausted:
                 msg = (
