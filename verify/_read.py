@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import gzip
 import re
+import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,7 +29,7 @@ PYOMO_CONSTANT_COLUMN = "ONE_VAR_CONSTANT"
 
 #: Anything :func:`read_model` accepts: a path, a Pyomo ConcreteModel, an object with a
 #: ``to_pyomo()`` method (our IR), or a :class:`MilpData`.
-ModelLike = Union[str, Path, MilpData, Any]
+ModelLike = str | Path | MilpData | Any
 
 _MPS_UNSUPPORTED_SECTIONS = {
     "QUADOBJ": "quadratic objective",
@@ -372,18 +373,34 @@ _FAITHFUL_OPTIONS: tuple[tuple[str, float], ...] = (
 )
 
 
+_READERS = threading.local()
+
+
+def _reader() -> Any:
+    """This thread's HiGHS instance, set up once with the faithful options (creating one
+    and setting its options costs about as much as reading a small file); the model of
+    the previous read is cleared first."""
+    h = getattr(_READERS, "highs", None)
+    if h is None:
+        import highspy
+
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        for key, value in _FAITHFUL_OPTIONS:
+            h.setOptionValue(key, value)
+        _READERS.highs = h
+    else:
+        h.clearModel()
+    return h
+
+
 def _highs_read(source: Path, payload: bytes | None, kind: str) -> tuple[Any, Any]:
     """Read with HiGHS: the file in place when ``payload`` is None, otherwise the
     payload through a temporary file (highspy reads only from disk)."""
     import os
     import tempfile
 
-    import highspy
-
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    for key, value in _FAITHFUL_OPTIONS:
-        h.setOptionValue(key, value)
+    h = _reader()
     if payload is None:
         return h, h.readModel(str(source))
     fd, tmp = tempfile.mkstemp(suffix=f".{kind}", prefix="optiscribe_verify_")
