@@ -14,7 +14,7 @@ import re
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,7 +29,7 @@ PYOMO_CONSTANT_COLUMN = "ONE_VAR_CONSTANT"
 
 #: Anything :func:`read_model` accepts: a path, a Pyomo ConcreteModel, an object with a
 #: ``to_pyomo()`` method (our IR), or a :class:`MilpData`.
-ModelLike = str | Path | MilpData | Any
+ModelLike: TypeAlias = str | Path | MilpData | Any
 
 _MPS_UNSUPPORTED_SECTIONS = {
     "QUADOBJ": "quadratic objective",
