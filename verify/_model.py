@@ -254,12 +254,16 @@ class MilpData:
 def _names(names: object | None, n: int, prefix: str) -> tuple[str, ...]:
     if names is None:
         return tuple(f"{prefix}{i}" for i in range(n))
-    out = [str(s) for s in names]  # type: ignore[attr-defined]
+    out = list(names)  # type: ignore[call-overload]
     if len(out) != n:
         if len(out) == 0:
             return tuple(f"{prefix}{i}" for i in range(n))
         raise ModelReadError(f"expected {n} names, got {len(out)}.")
-    return tuple(s if s else f"{prefix}{i}" for i, s in enumerate(out))
+    # the usual case (a reader's list of non-empty strings) is checked at C speed; only
+    # other inputs go through the per-name loop
+    if not (set(map(type, out)) <= {str} and "" not in out):
+        out = [str(s) if str(s) else f"{prefix}{i}" for i, s in enumerate(out)]
+    return tuple(out)
 
 
 def _freeze_sparse(mat: sp.csr_array) -> sp.csr_array:
