@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from types import MappingProxyType
@@ -225,6 +226,18 @@ def _decide(
     # cheap invariants
     wit = _invariant_witness(ga, gb, numbers)
     if wit is not None:
+        if wit.stage == "size":
+            # the counts alone show one side; the label classes show a row or variable
+            # of each model in its own numbers (the histograms must differ somewhere)
+            ul = build_union(ga, gb)
+            hw = _histogram_witness(ul, ul.init, 0, numbers, _Display(ma, mb))
+            wit = dataclasses.replace(
+                hw,
+                stage="size",
+                message=f"{wit.message}; {hw.message}",
+                reference_count=wit.reference_count,
+                candidate_count=wit.candidate_count,
+            )
         return out(Verdict.NOT_EQUIVALENT, wit.message, "invariants", witness=wit)
     t = time.perf_counter()
     u = build_union(ga, gb)

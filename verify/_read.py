@@ -475,7 +475,8 @@ def read_file(path: str | Path) -> MilpData:
         tiny = _tiny_numbers(raw)
         if tiny:
             inexact.append(
-                f"{p.name} has {len(tiny)} numbers of magnitude at most 1e-12 (e.g. "
+                f"{p.name} has {len(tiny)} number{'s' if len(tiny) > 1 else ''} of magnitude "
+                f"at most 1e-12 (e.g. "
                 f"{', '.join(tiny[:3])}); HiGHS drops such matrix entries when it reads, so "
                 f"the model as read may differ from the file"
             )

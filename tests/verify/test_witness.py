@@ -56,3 +56,11 @@ def test_a_variable_difference_shows_both_variables():
     w = check(a, b).witness
     assert "variable y differs" in w.message
     assert "upper bound (5 vs 6)" in w.message
+
+
+def test_a_size_difference_still_shows_a_row_of_each_model_in_its_own_numbers():
+    a = milp([[1, 1], [1, 2]], [1, 1], hi=[4, 6], var_names=["x", "y"], row_names=["r", "s"])
+    b = milp([[1, 1]], [1, 1], hi=[4], var_names=["x", "y"], row_names=["r"])
+    w = check(a, b).witness
+    assert w.stage == "size" and (w.reference_count, w.candidate_count) == (2, 1)
+    assert "`s: x + 2 y <= 6`" in w.message
