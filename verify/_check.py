@@ -37,7 +37,7 @@ from optiscribe.verify._result import (
     Verdict,
     Witness,
 )
-from optiscribe.verify._search import search_incremental
+from optiscribe.verify._search import probe, search_incremental
 
 __all__ = ["check", "check_instances"]
 
@@ -261,56 +261,67 @@ def _decide(
         # bijection is no isomorphism) from "numbers agree only up to the tolerance".
         mapping = _discrete_mapping(u, r.colours)
     else:
-        sd_a, sd_b, comp = sd_status(u, r.colours)
-        if sd_a and sd_b:
-            method = "symmetric-decomposable"
-            mapping = sd_mapping(u, r.colours, comp)
-            if mapping is not None:
-                # as on the discrete path: the independent re-verification first; the
-                # check on the canonical graphs only if that fails, to tell "not an
-                # isomorphism: search" from "numbers agree only up to the tolerance"
-                tv = time.perf_counter()
-                conv = _to_original(u, mapping)
-                pre = (conv, *verify_mapping(ma, mb, conv[0], conv[2], tol=tol))
-                t_pre = time.perf_counter() - tv
-                if not pre[1] and not mapping_is_isomorphism(u, mapping):
-                    mapping, pre, t_pre = None, None, 0.0
-        elif sd_a != sd_b:
-            which = "reference" if sd_a else "candidate"
-            other = "candidate" if sd_a else "reference"
-            msg = (
-                f"the {which}'s stable colouring is symmetric-decomposable and the "
-                f"{other}'s is not; this property is preserved by isomorphism, so the "
-                f"models differ in how their symmetric parts are wired (colour refinement "
-                f"alone cannot see it)"
-            )
-            wit = Witness("symmetric decomposition", msg, round=r.rounds)
-            timings["decide"] = time.perf_counter() - t
-            return out(Verdict.NOT_EQUIVALENT, msg, "symmetric decomposition", witness=wit)
-        if mapping is None:
-            method = "search"
-            s = search_incremental(
-                u, r.colours, max_nodes=max_search_nodes, deadline=deadline
-            ) or search(u, r.colours, max_nodes=max_search_nodes, deadline=deadline)
-            nodes = s.nodes
-            if s.exhausted:
+        # highly symmetric (few colours): pairing whole cells usually finds an
+        # isomorphism at once, and then the symmetric-decomposition test (a connected-
+        # components pass over the whole union) is not needed; both orders are sound
+        early = (
+            probe(u, r.colours, max_nodes=max_search_nodes, deadline=deadline)
+            if 4 * (int(r.colours.max()) + 1) < u.n
+            else None
+        )
+        if early is not None:
+            method, mapping, nodes = "search", early.mapping, early.nodes
+        else:
+            sd_a, sd_b, comp = sd_status(u, r.colours)
+            if sd_a and sd_b:
+                method = "symmetric-decomposable"
+                mapping = sd_mapping(u, r.colours, comp)
+                if mapping is not None:
+                    # as on the discrete path: the independent re-verification first; the
+                    # check on the canonical graphs only if that fails, to tell "not an
+                    # isomorphism: search" from "numbers agree only up to the tolerance"
+                    tv = time.perf_counter()
+                    conv = _to_original(u, mapping)
+                    pre = (conv, *verify_mapping(ma, mb, conv[0], conv[2], tol=tol))
+                    t_pre = time.perf_counter() - tv
+                    if not pre[1] and not mapping_is_isomorphism(u, mapping):
+                        mapping, pre, t_pre = None, None, 0.0
+            elif sd_a != sd_b:
+                which = "reference" if sd_a else "candidate"
+                other = "candidate" if sd_a else "reference"
                 msg = (
-                    f"colour refinement gives equal histograms, but an exhaustive "
-                    f"individualisation-refinement search ({s.nodes} nodes) finds no "
-                    f"isomorphism: the models are wired differently"
+                    f"the {which}'s stable colouring is symmetric-decomposable and the "
+                    f"{other}'s is not; this property is preserved by isomorphism, so the "
+                    f"models differ in how their symmetric parts are wired (colour refinement "
+                    f"alone cannot see it)"
                 )
-                wit = Witness("search", msg, round=r.rounds)
+                wit = Witness("symmetric decomposition", msg, round=r.rounds)
                 timings["decide"] = time.perf_counter() - t
-                return out(Verdict.NOT_EQUIVALENT, msg, "search", witness=wit)
-            mapping = s.mapping
+                return out(Verdict.NOT_EQUIVALENT, msg, "symmetric decomposition", witness=wit)
             if mapping is None:
-                timings["decide"] = time.perf_counter() - t
-                return out(
-                    Verdict.UNKNOWN,
-                    f"undecided: {s.reason} (colour histograms are equal;"
-                    f" raise max_search_nodes/time_limit to continue)",
-                    "search",
-                )
+                method = "search"
+                s = search_incremental(
+                    u, r.colours, max_nodes=max_search_nodes, deadline=deadline
+                ) or search(u, r.colours, max_nodes=max_search_nodes, deadline=deadline)
+                nodes = s.nodes
+                if s.exhausted:
+                    msg = (
+                        f"colour refinement gives equal histograms, but an exhaustive "
+                        f"individualisation-refinement search ({s.nodes} nodes) finds no "
+                        f"isomorphism: the models are wired differently"
+                    )
+                    wit = Witness("search", msg, round=r.rounds)
+                    timings["decide"] = time.perf_counter() - t
+                    return out(Verdict.NOT_EQUIVALENT, msg, "search", witness=wit)
+                mapping = s.mapping
+                if mapping is None:
+                    timings["decide"] = time.perf_counter() - t
+                    return out(
+                        Verdict.UNKNOWN,
+                        f"undecided: {s.reason} (colour histograms are equal;"
+                        f" raise max_search_nodes/time_limit to continue)",
+                        "search",
+                    )
     timings["decide"] = time.perf_counter() - t
     t = time.perf_counter()
     assert mapping is not None

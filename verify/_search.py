@@ -42,7 +42,7 @@ from optiscribe.verify._refine import (
     mapping_is_isomorphism,
 )
 
-__all__ = ["search_incremental"]
+__all__ = ["probe", "search_incremental"]
 
 _R_SALT = np.uint64(0x5851F42D4C957F2D)
 
@@ -403,6 +403,20 @@ class _State:
         m = np.empty(a_nodes.size, dtype=np.int64)
         m[oa] = ob
         return m
+
+
+def probe(
+    u: Union, colours: np.ndarray, *, max_nodes: int = 2000, deadline: float | None = None
+) -> SearchResult | None:
+    """Only the greedy whole-cell pairing descent of :func:`search_incremental`: a
+    result with an isomorphism (checked exactly), or None (nothing is concluded)."""
+    st = _State(u, colours, _Adjacency.of(u))
+    if not st.uniform() or st.target() is None:
+        return None
+    found, steps = _greedy_probe(u, st, deadline, max_nodes)
+    if found is None:
+        return None
+    return SearchResult(found, False, steps, "individualisation-refinement leaf (cell pairing)")
 
 
 def search_incremental(
