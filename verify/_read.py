@@ -5,6 +5,9 @@ for input that cannot be read (missing, empty, truncated, wrong format, NaN), an
 :class:`UnsupportedModelError` for parts the checker does not handle (quadratic terms,
 SOS, indicator/general constraints, semi-continuous variables). Nothing is silently
 dropped: ORGEval's reader drops non-linear parts (equivalence.md §3.9, defect 6).
+Files are read as written: HiGHS runs under options that keep its numbers, and what it
+still cannot keep is recorded in ``MilpData.inexact`` (``check`` then answers
+``UNKNOWN``), never silently changed.
 """
 
 from __future__ import annotations

@@ -21,9 +21,12 @@ returned; hash collisions can only merge cells, which costs search, never soundn
 Cells are kept as segments of one node array (a classic partition structure: a split
 only permutes nodes inside their cell's segment), so a cell's members are found without
 scanning the model. Changes are undone from a trail on backtracking, so memory is bounded
-by the changes along one root-to-leaf path. There is no orbit pruning: on the symmetric
-models this is for, the first candidate of every cell leads to a leaf; a failed branch is
-backtracked.
+by the changes along one root-to-leaf path. Before the exhaustive search, a greedy probe
+pairs the two sides of whole cells at once (any bijection of identical bins, or of items
+of equal size, extends to an isomorphism), falling back to one pair per cell; its leaf is
+checked like any other and its failure concludes nothing. There is no orbit pruning yet:
+on the symmetric models this is for, the probe reaches a leaf; a failed branch of the
+exhaustive search is backtracked.
 """
 
 from __future__ import annotations
