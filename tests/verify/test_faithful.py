@@ -271,3 +271,20 @@ def test_an_integer_fixed_at_a_fractional_value_is_infeasible_at_every_level():
     # two infeasible models are not passed off as reductions of feasible ones
     r = check(frac_int, frac_int, level="normalized")
     assert any("empty domain" in s for s in r.steps)
+
+
+def test_lp_and_gzip_files_are_read_as_written_too(tmp_path):
+    import gzip
+
+    lp = "Minimize\n obj: - x + y\nSubject To\n c1: x {coef} y <= 1\nBounds\n x <= 1000\n y <= 1e12\nEnd\n"
+    kept = tmp_path / "kept.lp"
+    kept.write_text(lp.format(coef="- 5e-10"))
+    assert read_model(kept).A.toarray()[0, 1] == -5e-10
+    dropped = tmp_path / "dropped.lp.gz"
+    dropped.write_bytes(gzip.compress(lp.format(coef="- 5e-13").encode()))
+    m = read_model(dropped)
+    assert m.inexact and "5e-13" in m.inexact[0]
+    zero = tmp_path / "zero.mps.gz"
+    zero.write_bytes(gzip.compress(TINY.format(coef="0").encode()))
+    assert check(kept, zero).verdict is Verdict.NOT_EQUIVALENT
+    assert check(dropped, zero).verdict is Verdict.UNKNOWN
