@@ -685,6 +685,27 @@ def _look_at(u: Union, ref: _Node, cand: _Node, disp: _Display) -> str:
     return ("; ".join(diffs) or "the other rows of these variables") + scaled
 
 
+def _same_name_elsewhere(u: Union, x: _Node, disp: _Display) -> str:
+    """Where a row of the same name went in the other model (read as a bound, or dropped
+    as empty or free), so that the witness still shows both sides."""
+    if not x.is_row:
+        return ""
+    other = 1 - x.side
+    p = (u.ga, u.gb)[other].prepared
+    m = p.model
+    try:
+        i = m.row_names.index(x.name)
+    except ValueError:
+        return ""
+    text = _row_text(m, i, disp=disp, side=other)
+    nnz = int(m.A.indptr[i + 1] - m.A.indptr[i])
+    if nnz == 1:
+        return f" (its `{text}` has a single variable: read as a bound)"
+    if nnz == 0:
+        return f" (its `{text}` is empty: dropped)"
+    return f" (its row of that name: `{text}`)"
+
+
 def _bounds_text(lo: float, hi: float) -> str:
     if lo == hi:
         return f"= {_fmt(hi)}"
@@ -745,8 +766,8 @@ def _histogram_witness(
     what = "row" if nx.is_row else "variable"
     if ny is None:
         msg = (
-            f"the {who[side]} has `{nx.text}` and the {who[1 - side]} has no {what} like it "
-            f"({counts})"
+            f"the {who[side]} has `{nx.text}` and the {who[1 - side]} has no {what} like it"
+            f"{_same_name_elsewhere(u, nx, disp)} ({counts})"
         )
     else:
         ref, cand = (nx, ny) if side == 0 else (ny, nx)

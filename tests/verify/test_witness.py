@@ -64,3 +64,13 @@ def test_a_size_difference_still_shows_a_row_of_each_model_in_its_own_numbers():
     w = check(a, b).witness
     assert w.stage == "size" and (w.reference_count, w.candidate_count) == (2, 1)
     assert "`s: x + 2 y <= 6`" in w.message
+
+
+def test_a_row_read_as_a_bound_on_one_side_is_still_shown(tmp_path):
+    a = milp(
+        [[1, -5e-10]], [-1, 1], hi=[1], ub=[1000, 1e12], var_names=["x", "y"], row_names=["c1"]
+    )
+    b = milp([[1, 0]], [-1, 1], hi=[1], ub=[1000, 1e12], var_names=["x", "y"], row_names=["c1"])
+    msg = check(a, b).witness.message
+    assert "`c1: x - 5e-10 y <= 1`" in msg
+    assert "`c1: x <= 1` has a single variable: read as a bound" in msg
