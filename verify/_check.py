@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from optiscribe.verify._canon import KIND_EQ, KIND_LE, Graph, _Numbers, label_pair, prepare
 from optiscribe.verify._certify import HalfRowMap, verify_mapping
-from optiscribe.verify._model import MilpData, UnsupportedModelError
+from optiscribe.verify._model import (
+    MilpData,
+    UnsupportedModelError,
+    huge_bounds,
+    with_infinite_huge_bounds,
+)
 from optiscribe.verify._names import display_map, might_be_mangled
 from optiscribe.verify._read import ModelLike, read_model
 from optiscribe.verify._refine import (
@@ -31,6 +37,7 @@ from optiscribe.verify._result import (
     Verdict,
     Witness,
 )
+from optiscribe.verify._search import probe, search_incremental
 
 __all__ = ["check", "check_instances"]
 
@@ -103,16 +110,31 @@ def check(
         )
     t1 = time.perf_counter()
     timings["read"] = t1 - t0
-    result = _decide(
-        ma,
-        mb,
-        lvl,
-        rtol=rtol,
-        exact=exact,
-        max_search_nodes=max_search_nodes,
-        deadline=t0 + time_limit,
-        timings=timings,
-    )
+    if ma.inexact or mb.inexact:
+        # never a verdict on a model that differs from its file
+        why = "; ".join(ma.inexact + mb.inexact)
+        result = CheckResult(
+            Verdict.UNKNOWN,
+            lvl,
+            f"undecided: the model as read may differ from the file ({why}). Write such "
+            f"coefficients as 0 or rescale the model.",
+            steps=tuple(f"reference: {s}" for s in ma.read_steps)
+            + tuple(f"candidate: {s}" for s in mb.read_steps),
+            method="read",
+        )
+    else:
+        result = _decide(
+            ma,
+            mb,
+            lvl,
+            rtol=rtol,
+            exact=exact,
+            max_search_nodes=max_search_nodes,
+            deadline=t0 + time_limit,
+            timings=timings,
+        )
+        if result.verdict is Verdict.NOT_EQUIVALENT and (huge_bounds(ma) or huge_bounds(mb)):
+            result = _huge_bound_verdict(result, ma, mb, lvl, rtol, exact, max_search_nodes)
     if second_opinion:
         from optiscribe.verify._solver import solver_opinion
 
@@ -122,6 +144,43 @@ def check(
         result = _replace(result, second_opinion=op)
     timings["total"] = time.perf_counter() - t0
     return _replace(result, timings=MappingProxyType(dict(timings)))
+
+
+def _huge_bound_verdict(
+    result: CheckResult,
+    ma: MilpData,
+    mb: MilpData,
+    lvl: Level,
+    rtol: float,
+    exact: bool,
+    max_search_nodes: int,
+) -> CheckResult:
+    """A ``NOT_EQUIVALENT`` between models with bounds of magnitude >= 1e20 (kept finite
+    as written) stands only if the models also differ when such bounds are infinite, as
+    HiGHS and CPLEX read them; otherwise the answer depends on the solver: ``UNKNOWN``."""
+    alt = _decide(
+        with_infinite_huge_bounds(ma),
+        with_infinite_huge_bounds(mb),
+        lvl,
+        rtol=rtol,
+        exact=exact,
+        max_search_nodes=max_search_nodes,
+        deadline=time.perf_counter() + 10.0,
+        timings={},
+    )
+    if alt.verdict is Verdict.NOT_EQUIVALENT:
+        return result
+    return _replace(
+        result,
+        verdict=Verdict.UNKNOWN,
+        reason=(
+            f"undecided: with bounds of magnitude >= 1e20 read as the finite numbers "
+            f"written, {result.reason}; read as infinite (HiGHS and CPLEX do so, Gurobi "
+            f"does not) the models are {alt.verdict.value.replace('_', ' ')}. Write "
+            f"infinite bounds as 'inf' (or omit them) to decide"
+        ),
+        witness=None,
+    )
 
 
 def _replace(r: CheckResult, **kw: Any) -> CheckResult:
@@ -167,6 +226,18 @@ def _decide(
     # cheap invariants
     wit = _invariant_witness(ga, gb, numbers)
     if wit is not None:
+        if wit.stage == "size":
+            # the counts alone show one side; the label classes show a row or variable
+            # of each model in its own numbers (the histograms must differ somewhere)
+            ul = build_union(ga, gb)
+            hw = _histogram_witness(ul, ul.init, 0, numbers, _Display(ma, mb))
+            wit = dataclasses.replace(
+                hw,
+                stage="size",
+                message=f"{wit.message}; {hw.message}",
+                reference_count=wit.reference_count,
+                candidate_count=wit.candidate_count,
+            )
         return out(Verdict.NOT_EQUIVALENT, wit.message, "invariants", witness=wit)
     t = time.perf_counter()
     u = build_union(ga, gb)
@@ -190,54 +261,67 @@ def _decide(
         # bijection is no isomorphism) from "numbers agree only up to the tolerance".
         mapping = _discrete_mapping(u, r.colours)
     else:
-        sd_a, sd_b, comp = sd_status(u, r.colours)
-        if sd_a and sd_b:
-            method = "symmetric-decomposable"
-            mapping = sd_mapping(u, r.colours, comp)
-            if mapping is not None:
-                # as on the discrete path: the independent re-verification first; the
-                # check on the canonical graphs only if that fails, to tell "not an
-                # isomorphism: search" from "numbers agree only up to the tolerance"
-                tv = time.perf_counter()
-                conv = _to_original(u, mapping)
-                pre = (conv, *verify_mapping(ma, mb, conv[0], conv[2], tol=tol))
-                t_pre = time.perf_counter() - tv
-                if not pre[1] and not mapping_is_isomorphism(u, mapping):
-                    mapping, pre, t_pre = None, None, 0.0
-        elif sd_a != sd_b:
-            which = "reference" if sd_a else "candidate"
-            other = "candidate" if sd_a else "reference"
-            msg = (
-                f"the {which}'s stable colouring is symmetric-decomposable and the "
-                f"{other}'s is not; this property is preserved by isomorphism, so the "
-                f"models differ in how their symmetric parts are wired (colour refinement "
-                f"alone cannot see it)"
-            )
-            wit = Witness("symmetric decomposition", msg, round=r.rounds)
-            timings["decide"] = time.perf_counter() - t
-            return out(Verdict.NOT_EQUIVALENT, msg, "symmetric decomposition", witness=wit)
-        if mapping is None:
-            method = "search"
-            s = search(u, r.colours, max_nodes=max_search_nodes, deadline=deadline)
-            nodes = s.nodes
-            if s.exhausted:
+        # highly symmetric (few colours): pairing whole cells usually finds an
+        # isomorphism at once, and then the symmetric-decomposition test (a connected-
+        # components pass over the whole union) is not needed; both orders are sound
+        early = (
+            probe(u, r.colours, max_nodes=max_search_nodes, deadline=deadline)
+            if 4 * (int(r.colours.max()) + 1) < u.n
+            else None
+        )
+        if early is not None:
+            method, mapping, nodes = "search", early.mapping, early.nodes
+        else:
+            sd_a, sd_b, comp = sd_status(u, r.colours)
+            if sd_a and sd_b:
+                method = "symmetric-decomposable"
+                mapping = sd_mapping(u, r.colours, comp)
+                if mapping is not None:
+                    # as on the discrete path: the independent re-verification first; the
+                    # check on the canonical graphs only if that fails, to tell "not an
+                    # isomorphism: search" from "numbers agree only up to the tolerance"
+                    tv = time.perf_counter()
+                    conv = _to_original(u, mapping)
+                    pre = (conv, *verify_mapping(ma, mb, conv[0], conv[2], tol=tol))
+                    t_pre = time.perf_counter() - tv
+                    if not pre[1] and not mapping_is_isomorphism(u, mapping):
+                        mapping, pre, t_pre = None, None, 0.0
+            elif sd_a != sd_b:
+                which = "reference" if sd_a else "candidate"
+                other = "candidate" if sd_a else "reference"
                 msg = (
-                    f"colour refinement gives equal histograms, but an exhaustive "
-                    f"individualisation-refinement search ({s.nodes} nodes) finds no "
-                    f"isomorphism: the models are wired differently"
+                    f"the {which}'s stable colouring is symmetric-decomposable and the "
+                    f"{other}'s is not; this property is preserved by isomorphism, so the "
+                    f"models differ in how their symmetric parts are wired (colour refinement "
+                    f"alone cannot see it)"
                 )
-                wit = Witness("search", msg, round=r.rounds)
+                wit = Witness("symmetric decomposition", msg, round=r.rounds)
                 timings["decide"] = time.perf_counter() - t
-                return out(Verdict.NOT_EQUIVALENT, msg, "search", witness=wit)
-            mapping = s.mapping
+                return out(Verdict.NOT_EQUIVALENT, msg, "symmetric decomposition", witness=wit)
             if mapping is None:
-                timings["decide"] = time.perf_counter() - t
-                return out(
-                    Verdict.UNKNOWN,
-                    f"undecided: {s.reason} (colour histograms are equal;"
-                    f" raise max_search_nodes/time_limit to continue)",
-                    "search",
-                )
+                method = "search"
+                s = search_incremental(
+                    u, r.colours, max_nodes=max_search_nodes, deadline=deadline
+                ) or search(u, r.colours, max_nodes=max_search_nodes, deadline=deadline)
+                nodes = s.nodes
+                if s.exhausted:
+                    msg = (
+                        f"colour refinement gives equal histograms, but an exhaustive "
+                        f"individualisation-refinement search ({s.nodes} nodes) finds no "
+                        f"isomorphism: the models are wired differently"
+                    )
+                    wit = Witness("search", msg, round=r.rounds)
+                    timings["decide"] = time.perf_counter() - t
+                    return out(Verdict.NOT_EQUIVALENT, msg, "search", witness=wit)
+                mapping = s.mapping
+                if mapping is None:
+                    timings["decide"] = time.perf_counter() - t
+                    return out(
+                        Verdict.UNKNOWN,
+                        f"undecided: {s.reason} (colour histograms are equal;"
+                        f" raise max_search_nodes/time_limit to continue)",
+                        "search",
+                    )
     timings["decide"] = time.perf_counter() - t
     t = time.perf_counter()
     assert mapping is not None
@@ -479,75 +563,229 @@ def _row_text(
     return f"{rname}: {_fmt(rl)} <= {expr} <= {_fmt(ru)}"
 
 
-def _describe_node(u: Union, node: int, numbers: _Numbers) -> str:
+def _describe_kind(u: Union, node: int) -> str:
+    """The class of a node in words, without numbers (the canonical numbers are scaled;
+    the examples show each model's own)."""
     oa_v, oa_r, ob_v, ob_r = u.offsets
-    g, base_v, base_r = (u.ga, oa_v, oa_r) if node < ob_v else (u.gb, ob_v, ob_r)
+    g, base_r = (u.ga, oa_r) if node < ob_v else (u.gb, ob_r)
     if u.is_row[node]:
         k = node - base_r
         kind = int(g.row_kind[k])
-        op = "<=" if kind == KIND_LE else "="
-        rhs = numbers.value(int(g.row_rhs[k]))
+        op = {KIND_LE: "one-sided", KIND_EQ: "equality"}.get(kind, "sign-symmetric equality")
         deg = int(g.indptr[k + 1] - g.indptr[k])
-        extra = " (sign-symmetric)" if kind not in (KIND_LE, KIND_EQ) else ""
-        return (
-            f"rows `{op} {_fmt(rhs)}`{extra} with {deg} nonzeros (after scaling the "
-            f"largest coefficient to 1)"
-        )
-    j = node - base_v
-    cost, integ, lb, ub = (int(x) for x in g.var_label[j])
-    typ = "integer" if integ else "continuous"
-    return (
-        f"{typ} variables with cost {_fmt(numbers.value(cost))} and bounds "
-        f"[{_fmt(numbers.value(lb))}, {_fmt(numbers.value(ub))}]"
-    )
+        return f"{op} rows with {deg} nonzeros"
+    j = node - (oa_v if node < ob_v else ob_v)
+    return f"{'integer' if g.var_label[j, 1] else 'continuous'} variables"
 
 
-def _node_name(u: Union, node: int, disp: _Display) -> tuple[str, str]:
-    """(display text, raw name) of a node."""
+class _Node(NamedTuple):
+    side: int  # 0 reference, 1 candidate
+    is_row: bool
+    pos: int  # original row or column of the model as checked
+    name: str  # raw name
+    text: str  # the row or variable written out in the model's own names and numbers
+
+
+def _node(u: Union, node: int, disp: _Display) -> _Node:
     oa_v, oa_r, ob_v, ob_r = u.offsets
     side = 0 if node < ob_v else 1
     g, base_v, base_r = (u.ga, oa_v, oa_r) if side == 0 else (u.gb, ob_v, ob_r)
     m = g.prepared.model
     if u.is_row[node]:
         i = int(g.row_orig[node - base_r])
-        return _row_text(m, i, disp=disp, side=side), m.row_names[i]
-    raw = m.var_names[node - base_v]
-    return disp.var(side, raw), raw
+        return _Node(side, True, i, m.row_names[i], _row_text(m, i, disp=disp, side=side))
+    j = node - base_v
+    return _Node(side, False, j, m.var_names[j], _var_text(g, j, disp, side))
+
+
+def _var_text(g: Graph, j: int, disp: _Display, side: int) -> str:
+    p = g.prepared
+    m = p.model
+    typ = "integer" if p.integer[j] else "continuous"
+    sense = "maximised" if m.sense < 0 else "minimised"
+    return (
+        f"{disp.var(side, m.var_names[j])}: {typ}, cost {_fmt(float(m.c[j]))} ({sense}), "
+        f"bounds [{_fmt(float(p.lb[j]))}, {_fmt(float(p.ub[j]))}]"
+    )
+
+
+def _var_set(m: MilpData, i: int, disp: _Display, side: int) -> set[str]:
+    cols = m.A.indices[m.A.indptr[i] : m.A.indptr[i + 1]]
+    return {disp.var(side, m.var_names[int(j)]) for j in cols[:200]}
+
+
+def _affinity(u: Union, x: _Node, y: _Node, disp: _Display) -> int:
+    """How alike two nodes of different models look by their names (a renamed model
+    scores 0 everywhere and the first pair is taken)."""
+    gx, gy = (u.ga, u.gb) if x.side == 0 else (u.gb, u.ga)
+    score = 1000 if x.name == y.name else 0
+    if x.is_row:
+        mx, my = gx.prepared.model, gy.prepared.model
+        score += len(_var_set(mx, x.pos, disp, x.side) & _var_set(my, y.pos, disp, y.side))
+    return score
+
+
+def _row_terms(m: MilpData, i: int, disp: _Display, side: int) -> dict[str, float]:
+    lo, hi = m.A.indptr[i], m.A.indptr[i + 1]
+    return {
+        disp.var(side, m.var_names[int(j)]): float(a)
+        for j, a in zip(m.A.indices[lo:hi].tolist(), m.A.data[lo:hi].tolist())
+    }
+
+
+def _close_enough(a: float, b: float) -> bool:
+    if np.isinf(a) or np.isinf(b):
+        return a == b
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1e-300) + 1e-12
+
+
+def _look_at(u: Union, ref: _Node, cand: _Node, disp: _Display) -> str:
+    """What differs between two rows (or variables) of the same name, in raw numbers;
+    rows are compared up to the factor most of their shared terms agree on."""
+    ma, mb = u.ga.prepared.model, u.gb.prepared.model
+    if not ref.is_row:
+        ga, gb = u.ga.prepared, u.gb.prepared
+        diffs = []
+        if bool(ga.integer[ref.pos]) != bool(gb.integer[cand.pos]):
+            diffs.append("the type (integer or continuous)")
+        ca, cb = float(ga.cost[ref.pos]), float(gb.cost[cand.pos])
+        if not _close_enough(ca, cb):
+            diffs.append(f"the cost ({_fmt(ca)} vs {_fmt(cb)} in minimisation form)")
+        for what, a, b in (
+            ("lower bound", ga.lb[ref.pos], gb.lb[cand.pos]),
+            ("upper bound", ga.ub[ref.pos], gb.ub[cand.pos]),
+        ):
+            if not _close_enough(float(a), float(b)):
+                diffs.append(f"the {what} ({_fmt(float(a))} vs {_fmt(float(b))})")
+        return "; ".join(diffs) or "the rows this variable appears in"
+    ta, tb = _row_terms(ma, ref.pos, disp, 0), _row_terms(mb, cand.pos, disp, 1)
+    common = [k for k in ta if k in tb]
+    if not common:
+        return "the whole row (no variable name in common)"
+    ratios = [tb[k] / ta[k] for k in common]
+    keys, counts = np.unique(np.round(np.asarray(ratios), 12), return_counts=True)
+    f = float(keys[np.argmax(counts)])
+    diffs = [
+        f"the coefficient of {k} ({_fmt(ta[k])} vs {_fmt(tb[k])})"
+        for k in common
+        if not _close_enough(f * ta[k], tb[k])
+    ]
+    diffs += [
+        f"{k} (only in the reference's row, coefficient {_fmt(ta[k])})" for k in ta if k not in tb
+    ]
+    diffs += [
+        f"{k} (only in the candidate's row, coefficient {_fmt(tb[k])})" for k in tb if k not in ta
+    ]
+    la, ua = float(ma.row_lower[ref.pos]), float(ma.row_upper[ref.pos])
+    lb_, ub_ = float(mb.row_lower[cand.pos]), float(mb.row_upper[cand.pos])
+    sa, sb = (la * f, ua * f) if f > 0 else (ua * f, la * f)
+    if not (_close_enough(sa, lb_) and _close_enough(sb, ub_)):
+        diffs.append(f"the right-hand side ({_bounds_text(la, ua)} vs {_bounds_text(lb_, ub_)})")
+    scaled = "" if f == 1 else f" (rows compared with the candidate's = {f:.6g} x the reference's)"
+    return ("; ".join(diffs) or "the other rows of these variables") + scaled
+
+
+def _same_name_elsewhere(u: Union, x: _Node, disp: _Display) -> str:
+    """Where a row of the same name went in the other model (read as a bound, or dropped
+    as empty or free), so that the witness still shows both sides."""
+    if not x.is_row:
+        return ""
+    other = 1 - x.side
+    p = (u.ga, u.gb)[other].prepared
+    m = p.model
+    try:
+        i = m.row_names.index(x.name)
+    except ValueError:
+        return ""
+    text = _row_text(m, i, disp=disp, side=other)
+    nnz = int(m.A.indptr[i + 1] - m.A.indptr[i])
+    if nnz == 1:
+        return f" (its `{text}` has a single variable: read as a bound)"
+    if nnz == 0:
+        return f" (its `{text}` is empty: dropped)"
+    return f" (its row of that name: `{text}`)"
+
+
+def _bounds_text(lo: float, hi: float) -> str:
+    if lo == hi:
+        return f"= {_fmt(hi)}"
+    if np.isneginf(lo):
+        return f"<= {_fmt(hi)}"
+    if np.isposinf(hi):
+        return f">= {_fmt(lo)}"
+    return f"in [{_fmt(lo)}, {_fmt(hi)}]"
 
 
 def _histogram_witness(
     u: Union, colours: np.ndarray, half_round: int, numbers: _Numbers, disp: _Display
 ) -> Witness:
+    """Both sides of the first difference: a node of the model with more nodes of some
+    class, and its nearest counterpart in the other model (same name if there is one,
+    else the most alike among the other model's unmatched nodes), each written out in
+    its own model's names and numbers, and what to look at between them."""
     k = int(colours.max()) + 1
     ha = np.bincount(colours[u.owner == 0], minlength=k)
     hb = np.bincount(colours[u.owner == 1], minlength=k)
     diff = np.flatnonzero(ha != hb)
-    # prefer a class present on both sides (more telling), then rows, then the largest gap
-    both = diff[(ha[diff] > 0) & (hb[diff] > 0)]
-    pick = both if both.size else diff
-    c = int(pick[np.argmax(np.abs(ha[pick] - hb[pick]))])
+    first = np.zeros(k, dtype=np.int64)
+    first[colours[::-1]] = np.arange(u.n - 1, -1, -1)
+    row_class = u.is_row[first[diff]]
+    # rows first (a row says more than a variable), then classes present on both sides,
+    # then the largest gap
+    both = (ha[diff] > 0) & (hb[diff] > 0)
+    order = np.lexsort((-np.abs(ha[diff] - hb[diff]), ~both, ~row_class))
+    c = int(diff[order[0]])
+    side = 0 if ha[c] > hb[c] else 1
     members = np.flatnonzero(colours == c)
-    a_nodes, b_nodes = members[u.owner[members] == 0], members[u.owner[members] == 1]
-    what = _describe_node(u, int(members[0]), numbers)
-    na = [_node_name(u, int(x), disp) for x in a_nodes[:3]]
-    nb = [_node_name(u, int(x), disp) for x in b_nodes[:3]]
-    ex_a, raw_a = tuple(t for t, _ in na), tuple(r for _, r in na)
-    ex_b, raw_b = tuple(t for t, _ in nb), tuple(r for _, r in nb)
-    if half_round == 0:
-        stage, ctx = "labels", ""
-    else:
-        stage = "refinement"
-        ctx = (
-            f" whose neighbourhoods match up to refinement round {half_round} (same labels, "
-            f"different wiring)"
-        )
-    msg = (
-        f"the reference has {int(ha[c])} {what}{ctx}"
-        f"{' (e.g. ' + '; '.join(ex_a) + ')' if ex_a else ''}, the candidate has "
-        f"{int(hb[c])}{' (e.g. ' + '; '.join(ex_b) + ')' if ex_b else ''}"
+    xs = members[u.owner[members] == side][:50]
+    # the other model's nodes of the same type in classes where it has the excess
+    other_excess = (hb > ha) if side == 0 else (ha > hb)
+    pool = np.flatnonzero(
+        (u.owner == 1 - side) & other_excess[colours] & (u.is_row == bool(u.is_row[xs[0]]))
+    )[:50]
+    best: tuple[int, _Node, _Node | None] | None = None
+    for x in xs.tolist():
+        nx = _node(u, x, disp)
+        for y in pool.tolist() or [None]:
+            ny = _node(u, y, disp) if y is not None else None
+            score = _affinity(u, nx, ny, disp) if ny is not None else -1
+            if best is None or score > best[0]:
+                best = (score, nx, ny)
+        if best is not None and best[0] >= 1000:
+            break
+    assert best is not None
+    _, nx, ny = best
+    kind = _describe_kind(u, int(xs[0]))
+    ctx = (
+        ""
+        if half_round == 0
+        else f"; their neighbourhoods first differ at refinement round {half_round}"
     )
+    counts = f"the reference has {int(ha[c])} {kind} of this kind, the candidate {int(hb[c])}{ctx}"
+    who = ("reference", "candidate")
+    what = "row" if nx.is_row else "variable"
+    if ny is None:
+        msg = (
+            f"the {who[side]} has `{nx.text}` and the {who[1 - side]} has no {what} like it"
+            f"{_same_name_elsewhere(u, nx, disp)} ({counts})"
+        )
+    else:
+        ref, cand = (nx, ny) if side == 0 else (ny, nx)
+        look = _look_at(u, ref, cand, disp)
+        shown = (disp.row if ref.is_row else disp.var)(0, ref.name)
+        if ref.name == cand.name:
+            head = f"{what} {shown} differs"
+        else:
+            other = (disp.row if cand.is_row else disp.var)(1, cand.name)
+            head = f"the reference's {what} {shown} and the candidate's {other} (its nearest counterpart) differ"
+        msg = f"{head}: reference `{ref.text}`, candidate `{cand.text}`; look at {look} ({counts})"
+    pair = (nx, ny) if side == 0 else (ny, nx)
+    ex_a = (pair[0].text,) if pair[0] is not None else ()
+    ex_b = (pair[1].text,) if pair[1] is not None else ()
+    raw_a = (pair[0].name,) if pair[0] is not None else ()
+    raw_b = (pair[1].name,) if pair[1] is not None else ()
     return Witness(
-        stage,
+        "labels" if half_round == 0 else "refinement",
         msg,
         round=half_round,
         reference_count=int(ha[c]),

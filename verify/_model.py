@@ -11,14 +11,20 @@ one representation covers ``<=``, ``>=``, ``=`` and ranged rows, which is what m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from optiscribe.solvers.errors import VerifyError
 
-__all__ = ["MilpData", "ModelReadError", "UnsupportedModelError"]
+__all__ = [
+    "MilpData",
+    "ModelReadError",
+    "UnsupportedModelError",
+    "huge_bounds",
+    "with_infinite_huge_bounds",
+]
 
 #: Values at or beyond this magnitude are infinite (Gurobi writes 1e100, HiGHS uses inf).
 INFINITY_THRESHOLD = 1e20
@@ -55,10 +61,11 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _clean_bounds(a: np.ndarray) -> np.ndarray:
+def _clean_bounds(a: np.ndarray, infinity: float = INFINITY_THRESHOLD) -> np.ndarray:
     a = np.asarray(a, dtype=np.float64).copy()
-    a[a >= INFINITY_THRESHOLD] = np.inf
-    a[a <= -INFINITY_THRESHOLD] = -np.inf
+    if infinity < np.inf:
+        a[a >= infinity] = np.inf
+        a[a <= -infinity] = -np.inf
     return a
 
 
@@ -76,7 +83,9 @@ class MilpData:
         Constraint matrix (``scipy.sparse.csr_array``; duplicates summed, explicit
         zeros removed, sorted indices).
     row_lower, row_upper, col_lower, col_upper:
-        Bounds, ``±inf`` where absent (values of magnitude >= 1e20 are read as infinite).
+        Bounds, ``±inf`` where absent. :meth:`build` reads magnitudes >= 1e20 as infinite
+        for models built in memory (Gurobi's ``GRB.INFINITY`` is 1e100); the file reader
+        keeps finite numbers as written (see ``inexact`` and :func:`huge_bounds`).
     integer:
         ``True`` for integer (including binary) variables.
     var_names, row_names:
@@ -111,6 +120,10 @@ class MilpData:
     #: What the reader changed while reading (e.g. a Pyomo objective-constant column
     #: folded into ``offset``); reported among the result's steps.
     read_steps: tuple[str, ...] = field(default=())
+    #: Why the model as read may differ from the file (the parser dropped or changed a
+    #: number it cannot represent); a check never bases a verdict on such a model and
+    #: answers ``UNKNOWN`` with these reasons instead.
+    inexact: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
         n, m = len(self.c), len(self.row_lower)
@@ -152,11 +165,14 @@ class MilpData:
         var_names: object | None = None,
         row_names: object | None = None,
         source: str = "",
+        infinity: float = INFINITY_THRESHOLD,
     ) -> MilpData:
         """Build a :class:`MilpData` from array-likes, normalising storage once.
 
         Default column bounds are ``[0, inf)`` (the LP/MPS convention); default names are
-        ``x<j>`` and ``r<i>``. Raises :class:`ModelReadError` on NaN or inconsistent sizes.
+        ``x<j>`` and ``r<i>``. Bounds of magnitude ``>= infinity`` become ``±inf`` (pass
+        ``np.inf`` to keep every finite number as it is, as the file reader does).
+        Raises :class:`ModelReadError` on NaN or inconsistent sizes.
         """
         cc = np.asarray(c, dtype=np.float64).reshape(-1)
         n = cc.size
@@ -164,11 +180,14 @@ class MilpData:
         mat.sum_duplicates()
         mat.eliminate_zeros()
         mat.sort_indices()
-        rl = _clean_bounds(np.asarray(row_lower, dtype=np.float64).reshape(-1))
-        ru = _clean_bounds(np.asarray(row_upper, dtype=np.float64).reshape(-1))
-        cl = _clean_bounds(np.zeros(n) if col_lower is None else np.asarray(col_lower).reshape(-1))
+        rl = _clean_bounds(np.asarray(row_lower, dtype=np.float64).reshape(-1), infinity)
+        ru = _clean_bounds(np.asarray(row_upper, dtype=np.float64).reshape(-1), infinity)
+        cl = _clean_bounds(
+            np.zeros(n) if col_lower is None else np.asarray(col_lower).reshape(-1), infinity
+        )
         cu = _clean_bounds(
-            np.full(n, np.inf) if col_upper is None else np.asarray(col_upper).reshape(-1)
+            np.full(n, np.inf) if col_upper is None else np.asarray(col_upper).reshape(-1),
+            infinity,
         )
         it = np.zeros(n, dtype=bool) if integer is None else np.asarray(integer, dtype=bool)
         vn = _names(var_names, n, "x")
@@ -235,15 +254,44 @@ class MilpData:
 def _names(names: object | None, n: int, prefix: str) -> tuple[str, ...]:
     if names is None:
         return tuple(f"{prefix}{i}" for i in range(n))
-    out = [str(s) for s in names]  # type: ignore[attr-defined]
+    out = list(names)  # type: ignore[call-overload]
     if len(out) != n:
         if len(out) == 0:
             return tuple(f"{prefix}{i}" for i in range(n))
         raise ModelReadError(f"expected {n} names, got {len(out)}.")
-    return tuple(s if s else f"{prefix}{i}" for i, s in enumerate(out))
+    # the usual case (a reader's list of non-empty strings) is checked at C speed; only
+    # other inputs go through the per-name loop
+    if not (set(map(type, out)) <= {str} and "" not in out):
+        out = [str(s) if str(s) else f"{prefix}{i}" for i, s in enumerate(out)]
+    return tuple(out)
 
 
 def _freeze_sparse(mat: sp.csr_array) -> sp.csr_array:
     for arr in (mat.data, mat.indices, mat.indptr):
         arr.flags.writeable = False
     return mat
+
+
+def huge_bounds(m: MilpData) -> int:
+    """How many finite row/column bounds have magnitude >= 1e20: numbers HiGHS and CPLEX
+    read as infinite and Gurobi as finite, so a pair that differs only there is
+    undecided (the checker answers ``UNKNOWN``, never a verdict either way)."""
+    return sum(
+        int(np.count_nonzero(np.isfinite(a) & (np.abs(a) >= INFINITY_THRESHOLD)))
+        for a in (m.row_lower, m.row_upper, m.col_lower, m.col_upper)
+    )
+
+
+def with_infinite_huge_bounds(m: MilpData) -> MilpData:
+    """``m`` with every bound of magnitude >= 1e20 read as infinite (HiGHS/CPLEX)."""
+
+    def clean(a: np.ndarray) -> np.ndarray:
+        return _frozen(_clean_bounds(a))
+
+    return replace(
+        m,
+        row_lower=clean(m.row_lower),
+        row_upper=clean(m.row_upper),
+        col_lower=clean(m.col_lower),
+        col_upper=clean(m.col_upper),
+    )

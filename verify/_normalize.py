@@ -8,7 +8,10 @@ the reduced models, which keep the original names of the surviving variables and
 
 Reductions, repeated until nothing changes:
 
-* singleton rows become bounds (needed to see fixed variables);
+* singleton rows become bounds (needed to see fixed variables); integer bounds are
+  rounded; a variable with an empty domain (``lb > ub``, an integer fixed at a
+  fractional value) stops the reductions: the model is infeasible and is left for the
+  canonical form to report as such, never substituted;
 * fixed variables (``lb == ub``) are substituted into rows and the objective constant;
 * slack variables (continuous, zero cost, in exactly one row with at least one other
   variable) are projected out: ``lo <= a x + b s <= hi, s in [l, u]`` becomes
@@ -87,10 +90,25 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
         for i in np.flatnonzero(w.row_alive & (nnz == 0)):
             if w.lo[i] <= 1e-12 and w.hi[i] >= -1e-12:
                 w.row_alive[i] = False
+        empty = _round_and_find_empty(w)
+        if empty.size:
+            # an empty domain (lb > ub, or an integer fixed at a fractional value) makes
+            # the model infeasible: nothing is substituted, the bounds stay as they are
+            # and the canonical form reports the infeasibility
+            j = int(empty[0])
+            note(
+                f"reductions stopped: variable {m.var_names[j]} has an empty domain "
+                f"[{w.lb[j]:g}, {w.ub[j]:g}]{' (integer)' if w.integer[j] else ''}, "
+                f"the model is infeasible"
+            )
+            break
         csc = sp.csc_array(csr)
-        # fixed variables
+        # fixed variables (lb == ub up to a relative 1e-12; never lb > ub)
         for j in np.flatnonzero(
-            w.var_alive & np.isfinite(w.lb) & (w.ub - w.lb <= 1e-12 * np.maximum(1, np.abs(w.lb)))
+            w.var_alive
+            & np.isfinite(w.lb)
+            & (w.ub >= w.lb)
+            & (w.ub - w.lb <= 1e-12 * np.maximum(1, np.abs(w.lb)))
         ):
             v = float(w.lb[j])
             for k in range(csc.indptr[j], csc.indptr[j + 1]):
@@ -219,11 +237,30 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
         var_names=[m.var_names[j] for j in keep_v],
         row_names=[m.row_names[i] for i in keep_r],
         source=f"{m.source} (normalized)",
+        infinity=np.inf,
     )
     steps = tuple(
-        f"{k} ({v})" if not k.startswith("objective scaled") else k for k, v in counts.items()
+        f"{k} ({v})" if not k.startswith(("objective scaled", "reductions stopped")) else k
+        for k, v in counts.items()
     )
     return Normalized(out, steps, tuple(eliminated))
+
+
+def _round_and_find_empty(w: _Work) -> np.ndarray:
+    """Round the bounds of live integer variables (as the canonical form does) and return
+    the live variables whose domain is empty (``lb > ub`` beyond a relative 1e-9)."""
+    ints = np.flatnonzero(w.var_alive & w.integer)
+    if ints.size:
+        li, ui = w.lb[ints], w.ub[ints]
+        with np.errstate(invalid="ignore"):
+            w.lb[ints] = np.where(
+                np.isfinite(li), np.ceil(li - 1e-9 * np.maximum(1.0, np.abs(li))), li
+            )
+            w.ub[ints] = np.where(
+                np.isfinite(ui), np.floor(ui + 1e-9 * np.maximum(1.0, np.abs(ui))), ui
+            )
+    bad = w.var_alive & (w.lb > w.ub + 1e-9 * np.maximum(1.0, np.abs(w.ub)))
+    return np.flatnonzero(bad)
 
 
 def _dot(M: sp.csr_array, v: np.ndarray) -> np.ndarray:

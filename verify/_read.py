@@ -5,20 +5,24 @@ for input that cannot be read (missing, empty, truncated, wrong format, NaN), an
 :class:`UnsupportedModelError` for parts the checker does not handle (quadratic terms,
 SOS, indicator/general constraints, semi-continuous variables). Nothing is silently
 dropped: ORGEval's reader drops non-linear parts (equivalence.md §3.9, defect 6).
+Files are read as written: HiGHS runs under options that keep its numbers, and what it
+still cannot keep is recorded in ``MilpData.inexact`` (``check`` then answers
+``UNKNOWN``), never silently changed.
 """
 
 from __future__ import annotations
 
 import gzip
 import re
+import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
 
-from optiscribe.verify._model import MilpData, ModelReadError, UnsupportedModelError
+from optiscribe.verify._model import MilpData, ModelReadError, UnsupportedModelError, huge_bounds
 
 __all__ = ["ModelLike", "fold_objective_constant", "from_pyomo", "read_file", "read_model"]
 
@@ -28,7 +32,7 @@ PYOMO_CONSTANT_COLUMN = "ONE_VAR_CONSTANT"
 
 #: Anything :func:`read_model` accepts: a path, a Pyomo ConcreteModel, an object with a
 #: ``to_pyomo()`` method (our IR), or a :class:`MilpData`.
-ModelLike = Union[str, Path, MilpData, Any]
+ModelLike: TypeAlias = str | Path | MilpData | Any
 
 _MPS_UNSUPPORTED_SECTIONS = {
     "QUADOBJ": "quadratic objective",
@@ -54,8 +58,6 @@ _GUROBI_NAME = re.compile(
     rf"(?<![{_LP_NAME_CHARS}\]])([A-Za-z_!\"#$%&()/,;?@`'{{}}|~][{_LP_NAME_CHARS}]*)"
     rf"((?:\[[^\[\]\s]*\])+)"
 )
-_LP_SOS = re.compile(r"::")
-_LP_INDICATOR = re.compile(r"->")
 _LP_GENERAL_CONSTRAINTS = re.compile(r"^\s*(general\s+constraints|genconstrs?)\s*$", re.I | re.M)
 
 
@@ -107,52 +109,59 @@ def read_model(model: ModelLike, *, name: str = "") -> MilpData:
 
 
 def fold_objective_constant(m: MilpData) -> MilpData:
-    """Fold Pyomo's objective-constant pseudo-column into ``offset``.
+    """Fold fixed objective-only columns (how writers spell an objective constant) into
+    ``offset``.
 
-    Pyomo's writers store the constant ``k`` of an objective as ``k · ONE_VAR_CONSTANT``
-    with the column fixed at 1: by its bounds ``[1, 1]`` (LP writer) or by an extra
-    equality row ``c_e_ONE_VAR_CONSTANT: 1 · ONE_VAR_CONSTANT = 1`` (MPS writer). This is
-    a presentation of a constant, not a variable, so it is folded at every level when
-    (and only when) the shape is exactly that: a column named ``ONE_VAR_CONSTANT`` that
-    appears in no row except possibly equality rows holding only itself, whose effective
-    bounds (column bounds intersected with those rows) are exactly ``[1, 1]``. Anything
-    else (the column in a real row, bounds that do not fix it at 1) is left alone, and a
-    general fixed variable is substituted only at the ``normalized`` level. The step is
-    recorded in ``read_steps``. Applied identically to files and to Pyomo models.
+    Writers store the constant ``k`` of an objective as ``k · v`` with a column ``v``
+    fixed at 1: Gurobi's LP writer (``+ 16455088.61 Constant`` with ``Constant = 1`` in
+    Bounds), Pyomo's writers (``ONE_VAR_CONSTANT``, fixed by its bounds in LP files or by
+    an extra equality row ``c_e_ONE_VAR_CONSTANT: 1 · ONE_VAR_CONSTANT = 1`` in MPS
+    files). This is a presentation of a constant, not a variable, so it is folded at
+    every level when the shape is exactly that:
+
+    * any column with a nonzero cost, in no row, fixed by its own bounds (``lb == ub``,
+      finite; an integer column only at an integer value, a fractional one is left for
+      the infeasibility test), whatever its name: ``c_j · lb_j`` joins the constant;
+    * the column named ``ONE_VAR_CONSTANT`` also when it appears only in equality rows
+      holding only itself, whose effective bounds are exactly ``[1, 1]`` (those rows go).
+
+    Anything else (the column in a real row, bounds that do not fix it) is left alone;
+    general fixed variables are substituted only at the ``normalized`` level. The step
+    is recorded in ``read_steps``. Applied identically to files and to Pyomo models.
     """
-    try:
-        j = m.var_names.index(PYOMO_CONSTANT_COLUMN)
-    except ValueError:
+    n = m.num_vars
+    if n == 0:
         return m
-    if PYOMO_CONSTANT_COLUMN in m.var_names[j + 1 :]:
+    col_nnz = np.bincount(m.A.indices, minlength=n)
+    lo, hi = m.col_lower, m.col_upper
+    fixed = (col_nnz == 0) & (m.c != 0) & np.isfinite(lo) & (lo == hi)
+    fixed &= ~m.integer | (np.floor(lo) == lo)
+    drop_cols = np.flatnonzero(fixed)
+    values = lo[drop_cols]
+    drop_rows = np.zeros(0, dtype=np.int64)
+    pyomo_col = _pyomo_constant_column(m, col_nnz)
+    if pyomo_col is not None and not fixed[pyomo_col[0]]:
+        j, rows = pyomo_col
+        drop_cols = np.append(drop_cols, j)
+        values = np.append(values, 1.0)
+        drop_rows = rows
+    if drop_cols.size == 0:
         return m
-    csc = m.A.tocsc()
-    rows = csc.indices[csc.indptr[j] : csc.indptr[j + 1]]
-    vals = csc.data[csc.indptr[j] : csc.indptr[j + 1]]
-    lo, hi = float(m.col_lower[j]), float(m.col_upper[j])
-    if rows.size:
-        nnz = np.diff(m.A.indptr)[rows]
-        rl, ru = m.row_lower[rows], m.row_upper[rows]
-        if np.any(nnz != 1) or np.any(rl != ru):
-            return m  # the column takes part in a real row: not the writer's pattern
-        fixed_at = ru / vals
-        if not np.all(fixed_at == 1.0):
-            return m
-        if not (lo <= 1.0 <= hi):
-            return m
-        lo = hi = 1.0
-    if lo != 1.0 or hi != 1.0:
-        return m
-    keep_c = np.flatnonzero(np.arange(m.num_vars) != j)
-    keep_r = np.setdiff1d(np.arange(m.num_rows), rows)
-    k = float(m.c[j])
-    dropped = [m.row_names[i] for i in rows.tolist()]
-    step = f"objective constant {k:.10g} read from Pyomo's fixed column {PYOMO_CONSTANT_COLUMN}" + (
-        f" (and its row {', '.join(dropped)})" if dropped else ""
+    k = float(np.dot(m.c[drop_cols], values))
+    keep_c = np.setdiff1d(np.arange(n), drop_cols)
+    keep_r = np.setdiff1d(np.arange(m.num_rows), drop_rows)
+    names = [m.var_names[j] for j in drop_cols[:3].tolist()]
+    more = f" and {drop_cols.size - 3} more" if drop_cols.size > 3 else ""
+    dropped = [m.row_names[i] for i in drop_rows.tolist()]
+    step = (
+        f"objective constant {k:.10g} read from fixed objective-only column"
+        f"{'s' if drop_cols.size > 1 else ''} {', '.join(names)}{more}"
+        + (f" (and its row {', '.join(dropped)})" if dropped else "")
     )
+    A = m.A[keep_r] if drop_rows.size else m.A
     out = MilpData.build(
         c=m.c[keep_c],
-        A=m.A[keep_r][:, keep_c],
+        A=A[:, keep_c],
         row_lower=m.row_lower[keep_r],
         row_upper=m.row_upper[keep_r],
         col_lower=m.col_lower[keep_c],
@@ -163,8 +172,33 @@ def fold_objective_constant(m: MilpData) -> MilpData:
         var_names=[m.var_names[i] for i in keep_c.tolist()],
         row_names=[m.row_names[i] for i in keep_r.tolist()],
         source=m.source,
+        infinity=np.inf,
     )
-    return replace(out, read_steps=m.read_steps + (step,))
+    return replace(out, read_steps=(*m.read_steps, step), inexact=m.inexact)
+
+
+def _pyomo_constant_column(m: MilpData, col_nnz: np.ndarray) -> tuple[int, np.ndarray] | None:
+    """Pyomo's MPS pattern: ``ONE_VAR_CONSTANT`` fixed at 1 by equality rows holding only
+    itself (and bounds that allow 1); ``(column, its rows)`` or None."""
+    try:
+        j = m.var_names.index(PYOMO_CONSTANT_COLUMN)
+    except ValueError:
+        return None
+    if PYOMO_CONSTANT_COLUMN in m.var_names[j + 1 :]:
+        return None
+    if col_nnz[j] == 0:
+        fixed_at_one = m.col_lower[j] == 1.0 and m.col_upper[j] == 1.0
+        return (j, np.zeros(0, dtype=np.int64)) if fixed_at_one else None
+    csc = m.A.tocsc()
+    rows = csc.indices[csc.indptr[j] : csc.indptr[j + 1]].astype(np.int64)
+    vals = csc.data[csc.indptr[j] : csc.indptr[j + 1]]
+    nnz = np.diff(m.A.indptr)[rows]
+    rl, ru = m.row_lower[rows], m.row_upper[rows]
+    if np.any(nnz != 1) or np.any(rl != ru) or not np.all(ru / vals == 1.0):
+        return None  # the column takes part in a real row: not the writer's pattern
+    if not (m.col_lower[j] <= 1.0 <= m.col_upper[j]):
+        return None
+    return j, rows
 
 
 # --------------------------------------------------------------------------- files
@@ -185,7 +219,7 @@ def _file_kind(path: Path) -> tuple[str, bool]:
     )
 
 
-def _read_text(path: Path, gz: bool) -> str:
+def _read_bytes(path: Path, gz: bool) -> bytes:
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
@@ -203,46 +237,60 @@ def _read_text(path: Path, gz: bool) -> str:
         raise ModelReadError(f"{path}: the file is empty; write the model again.", source=str(path))
     if b"\x00" in raw[:4096]:
         raise ModelReadError(f"{path}: binary content, not an MPS/LP text file.", source=str(path))
-    return raw.decode("latin-1")
+    return raw
 
 
-def _scan_mps(text: str, path: Path) -> None:
-    features: list[str] = []
-    saw_rows = False
-    saw_end = False
-    in_bounds = False
-    for line in text.splitlines():
-        if not line or line[0] in "*":
-            continue
-        if not line[0].isspace():
-            head = line.split()[0].upper()
-            in_bounds = head == "BOUNDS"
-            if head in _MPS_UNSUPPORTED_SECTIONS:
-                features.append(_MPS_UNSUPPORTED_SECTIONS[head])
-            elif head == "ROWS":
-                saw_rows = True
-            elif head == "ENDATA":
-                saw_end = True
-        elif in_bounds:
-            kind = line.split()[0].upper() if line.split() else ""
-            if kind in ("SC", "SI"):
-                features.append("semi-continuous variable")
-        elif "'MARKER'" in line.upper() and "SOS" in line.upper():
-            features.append("SOS constraint")
-    if re.search(r"(?<![^\s])[+-]?nan(?![^\s])", text, re.I):
+# All scans below run on the bytes with C-level searches (a literal-prefixed regular
+# expression, ``bytes.find``), never a Python loop over lines: they only look for things
+# HiGHS would accept silently (unsupported sections, NaN, a missing end line).
+_MPS_SECTION = re.compile(
+    rb"\n(" + b"|".join(k.encode() for k in _MPS_UNSUPPORTED_SECTIONS) + rb")(?=\s)"
+)
+_NAN_TOKEN = re.compile(rb"(?<![^\s])[+-]?nan(?![^\s])")
+_NAN_TOKEN_LP = re.compile(rb"(?<![\w.])[+-]?nan(?![\w.])")
+_MPS_ENDATA = re.compile(rb"\n[ \t]*ENDATA\b", re.I)
+_MPS_ROWS = re.compile(rb"\nROWS\b", re.I)
+_INLINE_COMMENT = re.compile(rb"(?m)(?<=\S)[ \t]+[$*][^\n]*$")
+#: A number of magnitude <= 1e-12 written in the file (what HiGHS drops at its smallest
+#: ``small_matrix_value``); looked for only when HiGHS warns.
+_TINY_NUMBER = re.compile(
+    rb"(?<![\w.])[+-]?(?:\d+\.?\d*|\.\d+)[eEdD]-0*(?:1[2-9]|[2-9]\d|\d{3,})\b"
+)
+
+
+def _nan_in(raw: bytes, pattern: re.Pattern[bytes], path: Path) -> None:
+    """NaN in the file: HiGHS drops a NaN matrix entry silently (``nan1.mps``), so the
+    text is searched (one lower-casing and a find; the exact token test only on a hit)."""
+    low = raw.lower()
+    if b"nan" in low and pattern.search(low):
         raise ModelReadError(
             f"{path}: the file contains NaN values; every number must be finite (or an "
             f"infinite bound). Fix the code that wrote it.",
             source=str(path),
         )
-    if not saw_rows:
-        if _LP_OBJECTIVE_HEADER.search(text):
+
+
+def _scan_mps(raw: bytes, path: Path) -> None:
+    features = [_MPS_UNSUPPORTED_SECTIONS[m.group(1).decode()] for m in _MPS_SECTION.finditer(raw)]
+    k = raw.find(b"'MARKER'")
+    while k >= 0:  # integer markers are few; SOS markers are unsupported
+        line_end = raw.find(b"\n", k)
+        line = raw[raw.rfind(b"\n", 0, k) + 1 : line_end if line_end >= 0 else len(raw)]
+        if b"SOS" in line.upper():
+            features.append("SOS constraint")
+            break
+        k = raw.find(b"'MARKER'", k + 8)
+    _nan_in(raw, _NAN_TOKEN, path)
+    if not (_MPS_ROWS.search(b"\n" + raw[:65536]) or _MPS_ROWS.search(raw)):
+        if _LP_OBJECTIVE_HEADER.search(raw[:65536].decode("latin-1")):
             raise ModelReadError(
                 f"{path}: this looks like a CPLEX LP file, not MPS; rename it to .lp.",
                 source=str(path),
             )
         raise ModelReadError(f"{path}: not an MPS file (no ROWS section).", source=str(path))
-    if not saw_end:
+    if not (
+        _MPS_ENDATA.search(b"\n" + raw[-65536:]) or (len(raw) > 65536 and _MPS_ENDATA.search(raw))
+    ):
         raise ModelReadError(
             f"{path}: the MPS file has no ENDATA line; it looks truncated. Write it again.",
             source=str(path),
@@ -256,12 +304,14 @@ def _scan_mps(text: str, path: Path) -> None:
         )
 
 
-def _prepare_lp(text: str, path: Path) -> tuple[str, dict[str, str]]:
-    """Check an LP file and replace Gurobi-style indexed names by plain identifiers.
+def _prepare_lp(raw: bytes, path: Path) -> tuple[str | None, dict[str, str]]:
+    """Check an LP file; replace Gurobi-style indexed names by plain identifiers.
 
     HiGHS reads ``[`` as the start of a quadratic term, so ``x[0,1]`` must be renamed
     before parsing; the returned dict maps each placeholder back to the original name.
+    Returns ``(None, {})`` when the file needs no change (HiGHS then reads it in place).
     """
+    text = raw.decode("latin-1")
     if not _LP_OBJECTIVE_HEADER.search(text):
         if re.search(r"^\s*(ROWS|COLUMNS)\s*$", text, re.M):
             raise ModelReadError(
@@ -271,19 +321,14 @@ def _prepare_lp(text: str, path: Path) -> tuple[str, dict[str, str]]:
         raise ModelReadError(
             f"{path}: not a CPLEX LP file (no Minimize/Maximize section).", source=str(path)
         )
-    if not _LP_END.search(text):
+    if not (_LP_END.search(text, max(0, len(text) - 65536)) or _LP_END.search(text)):
         raise ModelReadError(
             f"{path}: the LP file has no 'End' line; it looks truncated. Write it again.",
             source=str(path),
         )
     # comments start with a backslash and run to the end of the line
-    body = re.sub(r"\\[^\n]*", "", text)
-    if re.search(r"(?<![\w.])[+-]?nan(?![\w.])", body, re.I):
-        raise ModelReadError(
-            f"{path}: the file contains NaN values; every number must be finite (or an "
-            f"infinite bound). Fix the code that wrote it.",
-            source=str(path),
-        )
+    body = re.sub(r"\\[^\n]*", "", text) if "\\" in text else text
+    _nan_in(body.encode("latin-1") if body is not text else raw, _NAN_TOKEN_LP, path)
     mapping: dict[str, str] = {}
     reverse: dict[str, str] = {}
 
@@ -298,13 +343,13 @@ def _prepare_lp(text: str, path: Path) -> tuple[str, dict[str, str]]:
             mapping[token] = original
         return token
 
-    renamed = _GUROBI_NAME.sub(repl, body)
+    renamed = _GUROBI_NAME.sub(repl, body) if "[" in body else body
     features: list[str] = []
     if "[" in renamed or "]" in renamed:
         features.append("quadratic terms")
-    if _LP_SOS.search(renamed):
+    if "::" in renamed:
         features.append("SOS constraint")
-    if _LP_INDICATOR.search(renamed):
+    if "->" in renamed:
         features.append("indicator constraint")
     if _LP_GENERAL_CONSTRAINTS.search(renamed):
         features.append("general constraint")
@@ -315,46 +360,129 @@ def _prepare_lp(text: str, path: Path) -> tuple[str, dict[str, str]]:
             source=str(path),
             features=tuple(features),
         )
-    return renamed, mapping
+    return (renamed if mapping else None), mapping
 
 
-def read_file(path: str | Path) -> MilpData:
-    """Read an MPS or CPLEX-LP file with highspy into :class:`MilpData`.
+#: HiGHS options under which it reads numbers as written: the smallest
+#: ``small_matrix_value`` it allows (its default 1e-9 drops entries such as gas11.mps's
+#: 1.25e-9, and a -5e-10 on a variable bounded by 1e12 changes the optimum by 500), no
+#: bound or cost turned into infinity (its default: magnitudes >= 1e20), no upper limit
+#: on matrix entries (its default rejects entries above 1e15).
+_FAITHFUL_OPTIONS: tuple[tuple[str, float], ...] = (
+    ("small_matrix_value", 1e-12),
+    ("infinite_bound", float("inf")),
+    ("infinite_cost", float("inf")),
+    ("large_matrix_value", float("inf")),
+)
 
-    Gurobi-style names such as ``x[0,1]`` are accepted in LP files and kept as names.
-    """
+
+_READERS = threading.local()
+
+
+def _reader() -> Any:
+    """This thread's HiGHS instance, set up once with the faithful options (creating one
+    and setting its options costs about as much as reading a small file); the model of
+    the previous read is cleared first."""
+    h = getattr(_READERS, "highs", None)
+    if h is None:
+        import highspy
+
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        for key, value in _FAITHFUL_OPTIONS:
+            h.setOptionValue(key, value)
+        _READERS.highs = h
+    else:
+        h.clearModel()
+    return h
+
+
+def _highs_read(source: Path, payload: bytes | None, kind: str) -> tuple[Any, Any]:
+    """Read with HiGHS: the file in place when ``payload`` is None, otherwise the
+    payload through a temporary file (highspy reads only from disk)."""
     import os
     import tempfile
 
+    h = _reader()
+    if payload is None:
+        return h, h.readModel(str(source))
+    fd, tmp = tempfile.mkstemp(suffix=f".{kind}", prefix="optiscribe_verify_")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        return h, h.readModel(tmp)
+    finally:
+        os.unlink(tmp)
+
+
+def _tiny_numbers(raw: bytes) -> list[str]:
+    """Numbers of magnitude in (0, 1e-12] written in the file (at most a few, as text)."""
+    out = []
+    for m in _TINY_NUMBER.finditer(raw):
+        tok = m.group(0).decode("latin-1")
+        try:
+            v = abs(float(tok.replace("d", "e").replace("D", "e")))
+        except ValueError:
+            continue
+        if 0 < v <= 1e-12:
+            out.append(tok)
+    return out
+
+
+def read_file(path: str | Path) -> MilpData:
+    """Read an MPS or CPLEX-LP file with highspy into :class:`MilpData`, as written.
+
+    HiGHS reads under options that keep its numbers (see ``_FAITHFUL_OPTIONS``); a
+    plain file is read in place (no copy). Gurobi-style names such as ``x[0,1]`` are
+    accepted in LP files and kept as names; inline MPS comments (``$ ...`` or ``* ...``
+    after a record, which Gurobi accepts and HiGHS refuses) are removed on a retry and
+    the step is recorded. What HiGHS still cannot keep (matrix entries of magnitude at
+    most 1e-12) is recorded in ``MilpData.inexact``, and :func:`check` answers
+    ``UNKNOWN`` for such a model.
+    """
     import highspy
 
     p = Path(path)
     kind, gz = _file_kind(p)
     if p.is_dir():
         raise ModelReadError(f"{p}: is a directory, not a model file.", source=str(p))
-    text = _read_text(p, gz)
+    raw = _read_bytes(p, gz)
     mapping: dict[str, str] = {}
+    steps: list[str] = []
+    payload: bytes | None
     if kind == "mps":
-        _scan_mps(text, p)
-        payload = text
+        _scan_mps(raw, p)
+        payload = raw if gz else None
     else:
-        payload, mapping = _prepare_lp(text, p)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    # highspy only reads from disk; write what we checked (decompressed, names mangled)
-    fd, tmp = tempfile.mkstemp(suffix=f".{kind}", prefix="optiscribe_verify_")
-    try:
-        with os.fdopen(fd, "w", encoding="latin-1") as fh:
-            fh.write(payload)
-        status = h.readModel(tmp)
-    finally:
-        os.unlink(tmp)
+        text, mapping = _prepare_lp(raw, p)
+        payload = text.encode("latin-1") if text is not None else (raw if gz else None)
+    h, status = _highs_read(p, payload, kind)
+    if status == highspy.HighsStatus.kError and kind == "mps":
+        cleaned, n_comments = _INLINE_COMMENT.subn(b"", raw)
+        if n_comments:
+            h, status = _highs_read(p, cleaned, kind)
+            if status != highspy.HighsStatus.kError:
+                steps.append(
+                    f"{n_comments} inline comments ('$ ...' or '* ...' after a record) "
+                    f"removed before parsing"
+                )
+                raw = cleaned
     if status == highspy.HighsStatus.kError:
         raise ModelReadError(
             f"{p}: HiGHS could not parse this {kind.upper()} file (syntax error, truncated or "
             f"wrong format). Check the file, or write it again as MPS.",
             source=str(p),
         )
+    inexact: list[str] = []
+    if status == highspy.HighsStatus.kWarning:
+        tiny = _tiny_numbers(raw)
+        if tiny:
+            inexact.append(
+                f"{p.name} has {len(tiny)} number{'s' if len(tiny) > 1 else ''} of magnitude "
+                f"at most 1e-12 (e.g. "
+                f"{', '.join(tiny[:3])}); HiGHS drops such matrix entries when it reads, so "
+                f"the model as read may differ from the file"
+            )
     model = h.getModel()
     lp = model.lp_
     if model.hessian_.dim_ > 0 and len(model.hessian_.value_) > 0:
@@ -363,16 +491,20 @@ def read_file(path: str | Path) -> MilpData:
             source=str(p),
             features=("quadratic objective",),
         )
-    integrality = list(lp.integrality_)
-    semi = {highspy.HighsVarType.kSemiContinuous, highspy.HighsVarType.kSemiInteger}
-    if any(t in semi for t in integrality):
-        raise UnsupportedModelError(
-            f"{p}: the model has semi-continuous variables (or semi-integer ones); only plain "
-            f"continuous/integer variables are supported.",
-            source=str(p),
-            features=("semi-continuous variable",),
-        )
+    integrality = lp.integrality_
     n, m = lp.num_col_, lp.num_row_
+    is_int = np.zeros(n, dtype=bool)
+    if len(integrality):
+        codes = np.fromiter((int(t) for t in integrality), dtype=np.int64, count=n)
+        semi = (int(highspy.HighsVarType.kSemiContinuous), int(highspy.HighsVarType.kSemiInteger))
+        if np.isin(codes, semi).any():
+            raise UnsupportedModelError(
+                f"{p}: the model has semi-continuous variables (or semi-integer ones); only "
+                f"plain continuous/integer variables are supported.",
+                source=str(p),
+                features=("semi-continuous variable",),
+            )
+        is_int = codes == int(highspy.HighsVarType.kInteger)
     a = lp.a_matrix_
     start = np.asarray(a.start_, dtype=np.int64)
     index = np.asarray(a.index_, dtype=np.int64)
@@ -381,13 +513,13 @@ def read_file(path: str | Path) -> MilpData:
         mat = sp.csc_array((value, index, start), shape=(m, n)).tocsr()
     else:
         mat = sp.csr_array((value, index, start), shape=(m, n))
-    is_int = np.zeros(n, dtype=bool)
-    if integrality:
-        is_int = np.array([t == highspy.HighsVarType.kInteger for t in integrality], dtype=bool)
-    var_names = [mapping.get(s, s) for s in lp.col_names_] if len(lp.col_names_) else None
-    row_names = [mapping.get(s, s) for s in lp.row_names_] if len(lp.row_names_) else None
+    var_names: Any = lp.col_names_ if len(lp.col_names_) else None
+    row_names: Any = lp.row_names_ if len(lp.row_names_) else None
+    if mapping:
+        var_names = [mapping.get(s, s) for s in var_names] if var_names is not None else None
+        row_names = [mapping.get(s, s) for s in row_names] if row_names is not None else None
     sense = -1 if lp.sense_ == highspy.ObjSense.kMaximize else 1
-    return MilpData.build(
+    out = MilpData.build(
         c=np.asarray(lp.col_cost_, dtype=np.float64),
         A=mat,
         row_lower=np.asarray(lp.row_lower_, dtype=np.float64),
@@ -400,7 +532,17 @@ def read_file(path: str | Path) -> MilpData:
         var_names=var_names,
         row_names=row_names,
         source=str(p),
+        infinity=np.inf,
     )
+    n_huge = huge_bounds(out)
+    if n_huge:
+        steps.append(
+            f"{n_huge} bounds of magnitude >= 1e20 kept finite as written (HiGHS and CPLEX "
+            f"read them as infinite, Gurobi as finite)"
+        )
+    if steps or inexact:
+        out = replace(out, read_steps=tuple(steps), inexact=tuple(inexact))
+    return out
 
 
 # --------------------------------------------------------------------------- pyomo

@@ -38,7 +38,6 @@ from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from optiscribe.verify._canon import Graph
 from optiscribe.verify._ranks import (
@@ -527,6 +526,10 @@ def sd_status(u: Union, colours: np.ndarray) -> tuple[bool, bool, np.ndarray]:
     adj = sp.csr_array(
         (np.ones(int(both.sum()), dtype=np.int8), (src[both], u.row_dst[both])), shape=(u.n, u.n)
     )
+    # scipy.sparse.csgraph pulls in scipy.linalg (about 0.25 s of import time) for this
+    # one call, which only non-discrete pairs reach: imported here, not at module level
+    from scipy.sparse.csgraph import connected_components
+
     _, labels = connected_components(adj, directed=False)
     comp[amb] = labels[amb]
     for g in (0, 1):
@@ -576,8 +579,7 @@ def sd_mapping(u: Union, colours: np.ndarray, comp: np.ndarray) -> np.ndarray | 
 def mapping_is_isomorphism(u: Union, mapping: np.ndarray) -> bool:
     """Exact check on the canonical graphs: labels equal and edges (with labels) mapped
     onto edges. ``mapping[i]`` is the B node of A node ``i`` (A nodes are 0..nA-1)."""
-    oa_v, oa_r, ob_v, ob_r = u.offsets
-    n_a = ob_v
+    ob_v = n_a = u.offsets[2]
     if mapping.size != n_a or n_a != u.n - n_a:
         return False
     if np.any(mapping < ob_v) or np.any(mapping >= u.n):

@@ -32,8 +32,8 @@ class Level(str, enum.Enum):
     STRICT = "strict"
     """Renaming, reordering, max/min, row sign and positive scaling, ranged rows vs pairs,
     singleton rows vs bounds, binary vs integer in [0, 1], integer bound rounding,
-    duplicate rows, an objective constant written as Pyomo's fixed column
-    ``ONE_VAR_CONSTANT`` (folded at reading time)."""
+    duplicate rows, an objective constant written as a fixed objective-only column
+    (Gurobi's ``Constant``, Pyomo's ``ONE_VAR_CONSTANT``; folded at reading time)."""
     NORMALIZED = "normalized"
     """Strict, plus: fixed variables substituted, slack variables eliminated,
     objective-defining variables substituted, positive objective scaling."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+
+import pytest
 
 import optiscribe.verify as verify
 
@@ -29,3 +32,27 @@ def test_exceptions_derive_from_the_project_tree():
 
     assert issubclass(verify.ModelReadError, VerifyError)
     assert issubclass(verify.UnsupportedModelError, VerifyError)
+
+
+def _modules_after(code: str, names: tuple[str, ...]) -> list[str]:
+    probe = (
+        f"import json, sys; {code}; print(json.dumps([m for m in {names!r} if m in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip())
+
+
+def test_plain_import_loads_no_numerics():
+    # the public names load on first access (PEP 562); importing the package is free
+    heavy = ("numpy", "scipy", "scipy.sparse", "highspy", "pyomo")
+    assert _modules_after("import optiscribe.verify", heavy) == []
+
+
+def test_check_loads_neither_csgraph_nor_linalg_until_a_symmetric_pair_needs_it():
+    heavy = ("scipy.sparse.csgraph", "scipy.linalg", "highspy", "pyomo")
+    assert _modules_after("from optiscribe.verify import check", heavy) == []
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = verify.nope  # type: ignore[attr-defined]

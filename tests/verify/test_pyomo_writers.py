@@ -89,8 +89,21 @@ def test_only_the_exact_pattern_is_folded():
     # part of a real row: left alone
     m = _with_column([[1.0, 1.0]], [0, 1], [5, 1], ["x", "ONE_VAR_CONSTANT"], [1], [np.inf], ["c"])
     assert fold_objective_constant(m) is m
-    # fixed at 2, not 1: left alone
+    # fixed at 2 by its bounds, only in the objective: any such column is a constant
+    # (issue 11: Gurobi's `Constant`), folded as 7 * 2
     m = _with_column([[1.0, 0.0]], [0, 2], [5, 2], ["x", "ONE_VAR_CONSTANT"], [1], [np.inf], ["c"])
+    f = fold_objective_constant(m)
+    assert f.var_names == ("x",) and f.offset == 14.0
+    # fixed at 2 by its own equality row (not at 1): left alone
+    m = _with_column(
+        [[1.0, 0.0], [0.0, 1.0]],
+        [0, 0],
+        [5, np.inf],
+        ["x", "ONE_VAR_CONSTANT"],
+        [1, 2],
+        [np.inf, 2],
+        ["c", "c_e_ONE_VAR_CONSTANT"],
+    )
     assert fold_objective_constant(m) is m
     # not fixed at all: left alone
     m = _with_column(
@@ -109,13 +122,16 @@ def test_only_the_exact_pattern_is_folded():
     )
     f = fold_objective_constant(m)
     assert f.var_names == ("x",) and f.row_names == ("c",) and f.offset == 7.0
-    # a fixed column with another name is a variable at strict (normalized substitutes it)
+    # a fixed objective-only column with another name is a constant too (issue 11), but a
+    # fixed column that is in a row stays a variable at strict (normalized substitutes it)
     m = _with_column([[1.0, 0.0]], [0, 1], [5, 1], ["x", "y"], [1], [np.inf], ["c"])
+    assert fold_objective_constant(m).var_names == ("x",)
+    m = _with_column([[1.0, 1.0]], [0, 1], [5, 1], ["x", "y"], [1], [np.inf], ["c"])
     assert fold_objective_constant(m) is m
     plain = MilpData.build(
         c=[2.0],
         A=sp.csr_array(np.array([[1.0]])),
-        row_lower=[1],
+        row_lower=[0],
         row_upper=[np.inf],
         col_upper=[5],
         var_names=["x"],
