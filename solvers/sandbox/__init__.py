@@ -165,7 +165,7 @@ class SandboxLimits:
         }
 
 
-class IsolationLevel(str, enum.Enum):
+class IsolationLevel(enum.StrEnum):
     """How strong the boundary around generated code is."""
 
     BUBBLEWRAP = "bubblewrap"
@@ -484,7 +484,7 @@ def _choose_boundary(
             f"code mode needs bubblewrap as its boundary, and {why}. Install it "
             "(apt-get install bubblewrap) and check with 'optiscribe sandbox check', or "
             f"accept weaker isolation explicitly with {ALLOW_WEAK_ENV}=1 "
-            "(--allow-weak-sandbox on the command line)"
+            "(optiscribe --allow-weak-sandbox ...)"
         )
     ns = (
         _probe_namespaces(python)
@@ -510,8 +510,7 @@ def probe_isolation(python: str | None = None, *, allow_weak: bool | None = None
     return replace(
         iso,
         landlock_abi=_launcher.landlock_abi(),
-        uid_dropped=iso.uid_dropped
-        or (os.geteuid() == 0 and _launcher._nobody_can_use_python()),
+        uid_dropped=iso.uid_dropped or (os.geteuid() == 0 and _launcher._nobody_can_use_python()),
         audit_hook=True,
     )
 

@@ -62,9 +62,7 @@ class SolveEvent(_Event):
     termination: _Name = "unknown"
     status: _Name | None = None
     objective: _Finite | None = None
-    values: Annotated[dict[_Name, _Finite], Field(max_length=100_000)] = Field(
-        default_factory=dict
-    )
+    values: Annotated[dict[_Name, _Finite], Field(max_length=100_000)] = Field(default_factory=dict)
     values_truncated: bool = False
     mps: _Name | None = None
     mps_text: Annotated[str, Field(max_length=MAX_MPS_BYTES)] | None = None
@@ -164,7 +162,9 @@ def parse_channel(
 ) -> tuple[list[Entered | SolveEvent | Outcome | ChildExit], ChannelError | None]:
     """Validate every line; the first bad one stops parsing and is returned as the error."""
     if not complete:
-        return [], ChannelError(f"the program wrote more than {MAX_CHANNEL_BYTES} bytes on the channel")
+        return [], ChannelError(
+            f"the program wrote more than {MAX_CHANNEL_BYTES} bytes on the channel"
+        )
     events: list[Entered | SolveEvent | Outcome | ChildExit] = []
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw.strip():
@@ -180,6 +180,9 @@ def parse_channel(
             where = ".".join(str(p) for p in first[0]["loc"]) if first else ""
             why = first[0]["msg"] if first else str(exc)[:200]
             return events, ChannelError(f"{where + ': ' if where else ''}{why}"[:300], number)
-        except (ValueError, RecursionError) as exc:  # defensive: validate_json raises ValidationError
+        except (
+            ValueError,
+            RecursionError,
+        ) as exc:  # defensive: validate_json raises ValidationError
             return events, ChannelError(f"{type(exc).__name__}"[:300], number)
     return events, None

@@ -500,7 +500,11 @@ def fresh_job_namespaces(box: str, hide: str, box_mb: int) -> None:
     flags = _CLONE_NEWUSER | _CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS
     if libc.unshare(ctypes.c_int(flags)) != 0:
         raise OSError(ctypes.get_errno(), "unshare of the job namespaces failed")
-    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+    for name, text in (
+        ("setgroups", "deny"),
+        ("uid_map", f"{uid} {uid} 1"),
+        ("gid_map", f"{gid} {gid} 1"),
+    ):
         with open(f"/proc/self/{name}", "w", encoding="ascii") as fh:
             fh.write(text)
     ms_nosuid, ms_nodev, ms_rdonly = 2, 4, 1
@@ -576,6 +580,8 @@ def _run_as_init() -> None:
     if child == 0:
         return
     os.closerange(0, CHANNEL_FD)  # only the channel stays open in the reaper
+    pr_set_dumpable = 4
+    _libc_handle().prctl(pr_set_dumpable, 0, 0, 0, 0)  # the code may not ptrace its reaper
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_IGN)
     while True:
