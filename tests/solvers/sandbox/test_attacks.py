@@ -94,9 +94,11 @@ def _assert_no_host_state(pool: WarmPoolExecutor) -> None:
     assert os.listdir(pool._jobs) == []  # every job's files are gone from the host
 
 
-def _run_hostile(pool: WarmPoolExecutor, code: str) -> ExecutionResult:
+def _run_hostile(
+    pool: WarmPoolExecutor, code: str, *, timeout: float | None = None
+) -> ExecutionResult:
     tok = "hx" + uuid.uuid4().hex[:12]
-    r = pool.run(_tag(tok) + code)
+    r = pool.run(_tag(tok) + code, timeout=timeout)
     assert isinstance(r, ExecutionResult)
     assert r.isolation.level is IsolationLevel.BUBBLEWRAP and r.isolation.fresh_per_job
     deadline = time.monotonic() + 3
@@ -175,7 +177,9 @@ def test_w2_no_devices_no_root_no_capabilities(pool: WarmPoolExecutor) -> None:
 
 def test_w3_deep_directories_do_not_break_the_pool(pool: WarmPoolExecutor) -> None:
     r = _run_hostile(
-        pool, "import os\nfor i in range(3000):\n    os.mkdir('d'); os.chdir('d')\nprint('deep')\n"
+        pool,
+        "import os\nfor i in range(3000):\n    os.mkdir('d'); os.chdir('d')\nprint('deep')\n",
+        timeout=20,
     )
     assert r.ok and r.stdout.strip() == "deep", r.summary
     t0 = time.monotonic()
