@@ -191,10 +191,8 @@ def parse(text: str) -> ast.Expression:
                 type(node), f"{type(node).__name__} is not allowed in model expressions"
             )
             raise ExprError(msg, node, src, kind="syntax")
-        if (
-            (isinstance(node, ast.Constant)
-            and not isinstance(node.value, (int, float, str)))
-            or (isinstance(node, ast.Constant) and isinstance(node.value, bool))
+        if (isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str))) or (
+            isinstance(node, ast.Constant) and isinstance(node.value, bool)
         ):
             raise ExprError(
                 f"the constant {node.value!r} is not allowed; use numbers or 'strings'",

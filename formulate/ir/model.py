@@ -515,7 +515,10 @@ class Formulation(BaseModel):
                 f"unknown formulation file type {suffix!r} for {str(p)!r}: use .json, .yaml or .yml"
             )
         text = _read_formulation_text(p)
-        return cls.from_json(text) if suffix == ".json" else cls.from_yaml(text)
+        try:
+            return cls.from_json(text) if suffix == ".json" else cls.from_yaml(text)
+        except FormulationReadError as exc:  # name the file: the text readers cannot
+            raise FormulationReadError(f"{p}: {exc}", issues=exc.issues) from exc
 
 
 MAX_FORMULATION_BYTES = 8 << 20
@@ -525,6 +528,7 @@ MAX_NESTING = 64
 MAX_NODES = 2_000_000
 """Most values (numbers, strings, list items...) in one formulation."""
 MAX_INT_DIGITS = 300
+MAX_STRING_CHARS = 100_000
 _TOO_DEEP = f"the formulation is nested more than {MAX_NESTING} levels deep"
 # The C (libyaml) loader is ~10x faster; fall back to the pure-Python one where missing.
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -599,7 +603,15 @@ def _check_plain(data: Any) -> None:
             raise FormulationReadError(f"the formulation holds more than {MAX_NODES} values")
         if depth > MAX_NESTING:
             raise FormulationReadError(f"{_TOO_DEEP} (at {where or 'the top'})")
-        if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        if isinstance(obj, str):
+            if len(obj) > MAX_STRING_CHARS:
+                raise FormulationReadError(
+                    f"the text at {where or 'the top'} is {len(obj)} characters long, more "
+                    f"than the {MAX_STRING_CHARS} allowed; write sums over index sets instead "
+                    "of every term"
+                )
+            continue
+        if isinstance(obj, bool) or obj is None:
             continue
         if isinstance(obj, int):
             if obj.bit_length() > MAX_INT_DIGITS * 3.33:
@@ -610,7 +622,9 @@ def _check_plain(data: Any) -> None:
             if math.isnan(obj):
                 raise FormulationReadError(f"the number at {where or 'the top'} is NaN")
         elif isinstance(obj, dict):
-            stack.extend((v, depth + 1, f"{where}.{k}" if where else str(k)) for k, v in obj.items())
+            stack.extend(
+                (v, depth + 1, f"{where}.{k}" if where else str(k)) for k, v in obj.items()
+            )
         elif isinstance(obj, (list, tuple)):
             stack.extend((v, depth + 1, f"{where}[{i}]") for i, v in enumerate(obj))
 
