@@ -489,7 +489,7 @@ class Formulation(BaseModel):
     def from_yaml(cls, text: str) -> Formulation:
         _check_text_size(text)
         try:
-            data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+            data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader (C or pure Python)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
