@@ -182,7 +182,7 @@ def test_a_flood_of_idle_connections_uses_no_threads_and_drains() -> None:
         idle = [_connect(server) for _ in range(200)]
         time.sleep(0.3)
         assert threading.active_count() - threads_before < 5  # asyncio: no thread per socket
-        status, body = _post(server, _ok_body())
+        status, _ = _post(server, _ok_body())
         assert status in (200, 503)  # over the connection cap: refused at once, never hung
         assert all(_closed_within(s, 4.0) for s in idle)
         for s in idle:
