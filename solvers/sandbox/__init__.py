@@ -52,6 +52,7 @@ from optiscribe.solvers.sandbox import _bwrap, _channel, _launcher
 from optiscribe.solvers.sandbox._pool import WorkerProcess
 
 __all__ = [
+    "ALLOW_WEAK_ENV",
     "CodeError",
     "ErrorKind",
     "ExecutionResult",
