@@ -328,7 +328,7 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
 
 def _set_limit(which: int, soft: int, hard: int | None = None) -> None:
     hard = soft if hard is None else hard
-    cur_soft, cur_hard = resource.getrlimit(which)
+    _, cur_hard = resource.getrlimit(which)
     if cur_hard != resource.RLIM_INFINITY:
         soft, hard = min(soft, cur_hard), min(hard, cur_hard)
     try:
