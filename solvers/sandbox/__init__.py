@@ -820,6 +820,20 @@ def _collect(
 # ---------------------------------------------------------------- cold executor
 
 
+def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:
+    """Write the job to the child's stdin and close it (the child may die first)."""
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(data)
+    except OSError:
+        pass  # it died at once; supervise() reports how
+    finally:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+
+
 class SubprocessExecutor:
     """One fresh interpreter per run inside bubblewrap. Slow (~1 s with Pyomo) but simple.
 
@@ -911,12 +925,10 @@ class SubprocessExecutor:
                     raise SandboxSetupError(
                         f"cannot start the sandbox interpreter {cmd[0]!r}: {exc}"
                     ) from exc
-            assert proc.stdin is not None
-            try:
-                proc.stdin.write(json.dumps(job).encode())
-                proc.stdin.close()
-            except OSError:
-                pass  # it died at once; supervise() reports how
+            # From a thread: a child that never reads its stdin must not block the timeout.
+            threading.Thread(
+                target=_feed, args=(proc, json.dumps(job).encode()), daemon=True
+            ).start()
 
             def kill() -> None:
                 try:

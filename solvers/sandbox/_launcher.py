@@ -429,7 +429,7 @@ def _inline_models(hook: ModuleType, models_dir: str, cap: int) -> None:
     The parent then never opens a file on the program's behalf (a name could be a symlink,
     a FIFO or ``/dev/zero``). Wraps the hook's ``_emit`` so the hook itself stays unchanged.
     """
-    original = hook._emit
+    original = hook._emit  # type: ignore[attr-defined]
 
     def emit_with_model(event: dict[str, Any]) -> None:
         name = event.get("mps")
@@ -441,7 +441,7 @@ def _inline_models(hook: ModuleType, models_dir: str, cap: int) -> None:
                 event = {**event, "mps_text": text}
         original(event)
 
-    hook._emit = emit_with_model
+    hook._emit = emit_with_model  # type: ignore[attr-defined]
 
 
 def _effective_caps() -> int:

@@ -165,6 +165,7 @@ def make_corpus(folder: Path, seed: int = 10, n: int = 300) -> list[Path]:
 
 
 def _readers() -> dict[str, tuple[Callable[[Path], object], tuple[type[BaseException], ...]]]:
+    from optiscribe.data.batch import read_problems
     from optiscribe.formulate.errors import ModelError
     from optiscribe.formulate.ir.model import Formulation
     from optiscribe.formulate.jsonl import iter_objects
@@ -185,7 +186,7 @@ def _readers() -> dict[str, tuple[Callable[[Path], object], tuple[type[BaseExcep
     return {
         "yaml": (formulation, (ModelError,)),
         "json": (formulation, (ModelError,)),
-        "jsonl": (lambda p: list(iter_objects(p)), (DataError,)),
+        "jsonl": (lambda p: (list(read_problems(p)), list(iter_objects(p))), (DataError,)),
         "mps": (read_file, verify_errors),
         "lp": (read_file, verify_errors),
         "gz": (read_file, verify_errors),
