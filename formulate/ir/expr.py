@@ -378,14 +378,15 @@ class Evaluator:
         self.params = params
         self.variables = variables
         self._known = sorted({*sets, *params, *variables})
-        self._steps_left = MAX_EXPANSION_STEPS
+        self._budget = MAX_EXPANSION_STEPS
+        self._steps_left = self._budget
 
     def _step(self) -> None:
         """Count one index combination; refuse an expansion that would never end."""
         self._steps_left -= 1
         if self._steps_left < 0:
             raise ExprError(
-                f"expanding the model visits more than {MAX_EXPANSION_STEPS} index "
+                f"expanding the model visits more than {self._budget} index "
                 "combinations; the sets are too large for this formulation (or a sum runs "
                 "over more sets than it needs)",
                 kind="too_large",
