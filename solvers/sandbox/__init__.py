@@ -194,6 +194,8 @@ class Isolation:
     capabilities_dropped: bool = False
     fresh_per_job: bool = False
     """Warm pool: each job got namespaces and a work dir of its own (nothing survives it)."""
+    seccomp: bool = False
+    """A seccomp filter refused ptrace, mounts, namespaces, keyrings, BPF, io_uring, ..."""
 
     def describe(self) -> str:
         yn = {True: "yes", False: "no"}
@@ -206,6 +208,7 @@ class Isolation:
             f"landlock: {'ABI ' + str(self.landlock_abi) if self.landlock_abi else 'no'}",
             f"runs as nobody: {yn[self.uid_dropped]}",
             f"capabilities dropped: {yn[self.capabilities_dropped]}",
+            f"seccomp: {yn[self.seccomp]}",
             f"audit hook: {yn[self.audit_hook]}",
         ]
         return "; ".join(parts + [n for n in self.notes if n])
@@ -796,6 +799,7 @@ def _collect(
             uid_dropped=base.uid_dropped or entered.uid_dropped,
             audit_hook=entered.audit_hook,
             capabilities_dropped=base.capabilities_dropped or entered.caps == 0,
+            seccomp=entered.seccomp,
         )
     flags = ["report_disagrees"] if any(r.disagreement for r in reports) else []
     if bad is not None:

@@ -37,7 +37,7 @@ _INTERPRETER_PROBE = (
 )
 _SANDBOX_PROBE = (
     "import json, os\n"
-    "ns = {n: os.readlink('/proc/self/ns/' + n) for n in ('ipc', 'uts', 'net', 'user', 'pid')}\n"
+    "ns = {n: os.readlink('/proc/self/ns/' + n) for n in ('ipc', 'uts', 'net', 'user', 'pid', 'cgroup')}\n"
     "caps = [l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')][0]\n"
     "print(json.dumps({'uid': os.getuid(), 'pid': os.getpid(), 'ns': ns,\n"
     "                  'caps': int(caps, 16), 'dev': sorted(os.listdir('/dev'))}))\n"

@@ -50,6 +50,7 @@ class Entered(_Event):
     uid_dropped: bool = False
     audit_hook: bool = False
     caps: int = -1
+    seccomp: bool = False
     pid_namespace_init: bool = False
 
 

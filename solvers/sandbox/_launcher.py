@@ -390,6 +390,117 @@ def emit(event: dict[str, Any]) -> None:
         pass
 
 
+# ---------------------------------------------------------------- seccomp
+
+_AUDIT_ARCH_X86_64 = 0xC000003E
+_RET_ALLOW, _RET_KILL = 0x7FFF0000, 0x80000000
+_RET_EPERM, _RET_ENOSYS = 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
+#: x86_64 syscalls no solver program needs and that widen the kernel surface: tracing,
+#: mounts and namespaces, keyrings, BPF, io_uring, modules, kexec, handles, raw ports,
+#: other processes' memory, host names. They fail with EPERM.
+_DENIED_X86_64 = (
+    101,  # ptrace
+    155,
+    161,
+    165,
+    166,  # pivot_root, chroot, mount, umount2
+    167,
+    168,
+    169,
+    170,
+    171,
+    172,
+    173,  # swapon/off, reboot, sethostname, setdomainname, iopl, ioperm
+    175,
+    176,
+    313,  # init/delete/finit_module
+    246,
+    320,  # kexec_load, kexec_file_load
+    248,
+    249,
+    250,  # add_key, request_key, keyctl
+    272,
+    308,  # unshare, setns
+    298,
+    310,
+    311,  # perf_event_open, process_vm_readv/writev
+    303,
+    304,  # name_to_handle_at, open_by_handle_at
+    321,
+    323,  # bpf, userfaultfd
+    425,
+    426,
+    427,  # io_uring_setup/enter/register
+    428,
+    429,
+    430,
+    431,
+    432,
+    433,
+    442,  # open_tree, move_mount, fsopen..fspick, mount_setattr
+)
+_CLONE_NS_FLAGS = 0x7E020000  # NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [
+        ("code", ctypes.c_uint16),
+        ("jt", ctypes.c_uint8),
+        ("jf", ctypes.c_uint8),
+        ("k", ctypes.c_uint32),
+    ]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def _seccomp_program() -> list[tuple[int, int, int, int]]:
+    """A classic-BPF filter: deny :data:`_DENIED_X86_64`, namespace flags on ``clone``,
+    ``clone3`` (ENOSYS, so libc falls back to ``clone``) and the x32 ABI; allow the rest."""
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    body: list[tuple[int, int, int, int]] = [(ld, 0, 0, 4)]  # arch
+    body.append((jeq, 1, 0, _AUDIT_ARCH_X86_64))
+    body.append((ret, 0, 0, _RET_KILL))
+    body.append((ld, 0, 0, 0))  # syscall number
+    checks = [(jge, 0x40000000, "eperm")]  # x32 ABI
+    checks += [(jeq, nr, "eperm") for nr in _DENIED_X86_64]
+    checks.append((jeq, 435, "enosys"))  # clone3: its flags live in memory BPF cannot read
+    n_checks = len(checks)
+    # layout after the checks: [jeq clone -> flags] [ret allow] [ld args0] [jset] [ret allow]
+    # [ret eperm] [ret enosys]
+    tail_start = 4 + n_checks
+    labels = {"eperm": tail_start + 6, "enosys": tail_start + 7}
+    for i, (op, k, target) in enumerate(checks):
+        pc = 4 + i
+        body.append((op, labels[target] - pc - 1, 0, k))
+    body.append((jeq, 1, 0, 56))  # clone
+    body.append((ret, 0, 0, _RET_ALLOW))
+    body.append((ld, 0, 0, 16))  # args[0], low 32 bits (little endian)
+    body.append((jset, 1, 0, _CLONE_NS_FLAGS))
+    body.append((ret, 0, 0, _RET_ALLOW))
+    body.append((ret, 0, 0, _RET_EPERM))
+    body.append((ret, 0, 0, _RET_EPERM))
+    body.append((ret, 0, 0, _RET_ENOSYS))
+    return body
+
+
+def apply_seccomp() -> bool:
+    """Install the filter on this process and its future children (x86_64 only)."""
+    import platform
+
+    if sys.platform != "linux" or platform.machine() != "x86_64":
+        return False
+    prog = _seccomp_program()
+    arr = (_SockFilter * len(prog))(*[_SockFilter(c, jt, jf, k) for c, jt, jf, k in prog])
+    fprog = _SockFprog(len(prog), ctypes.cast(arr, ctypes.POINTER(_SockFilter)))
+    libc = _libc_handle()
+    pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
+    if libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0:
+        return False
+    return bool(libc.prctl(pr_set_seccomp, seccomp_mode_filter, ctypes.byref(fprog), 0, 0) == 0)
+
+
 def _write_code(job: dict[str, Any]) -> None:
     """Write the generated program into the (fresh) work dir; nothing of it pre-exists."""
     fd = os.open(job["code_path"], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
@@ -559,6 +670,7 @@ def enter_sandbox(
             info["uid_dropped"] = True
         except OSError:
             pass
+    info["seccomp"] = bool(job.get("seccomp", True)) and apply_seccomp()
     info["pid_namespace_init"] = os.getpid() == 1
     emit({"event": "entered", **info})
     if os.getpid() == 1 or job.get("reap_child"):

@@ -101,6 +101,7 @@ def _run_hostile(
     r = pool.run(_tag(tok) + code, timeout=timeout)
     assert isinstance(r, ExecutionResult)
     assert r.isolation.level is IsolationLevel.BUBBLEWRAP and r.isolation.fresh_per_job
+    assert r.isolation.capabilities_dropped and r.isolation.seccomp
     deadline = time.monotonic() + 3
     while _comm_running(tok) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -465,7 +466,7 @@ HOSTILE: dict[str, tuple[str, Callable[[ExecutionResult], bool]]] = {
     "kill_pid_1": ("import os\nos.kill(1, 9)\nprint('after')", lambda r: True),
     "ptrace_pid_1": (
         "import ctypes\nprint(ctypes.CDLL(None).ptrace(16, 1, 0, 0))",
-        lambda r: r.stdout.strip() in ("-1", ""),
+        lambda r: r.stdout.strip() == "-1",
     ),
     "mount_tmpfs": (
         "import ctypes\nprint(ctypes.CDLL(None).mount(b'none', b'/tmp', b'tmpfs', 0, None))",
@@ -507,7 +508,18 @@ HOSTILE: dict[str, tuple[str, Callable[[ExecutionResult], bool]]] = {
     ),
     "unshare_user_ns": (
         "import ctypes\nprint(ctypes.CDLL(None).unshare(0x10000000 | 0x40000000))",
-        lambda r: True,
+        lambda r: r.stdout.strip() == "-1",
+    ),
+    "clone_new_user_ns": (
+        "import ctypes\nlibc = ctypes.CDLL(None)\nlibc.syscall.restype = ctypes.c_long\n"
+        "print(libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0))",  # clone(CLONE_NEWUSER|SIGCHLD)
+        lambda r: r.stdout.strip() == "-1",
+    ),
+    "bpf_and_io_uring": (
+        "import ctypes\nlibc = ctypes.CDLL(None)\nlibc.syscall.restype = ctypes.c_long\n"
+        "buf = ctypes.create_string_buffer(256)\n"
+        "print(libc.syscall(321, 0, buf, 64), libc.syscall(425, 8, buf))",
+        lambda r: r.stdout.strip() == "-1 -1",
     ),
     "ignore_signals_and_spin": (
         "import signal\nfor s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):\n"

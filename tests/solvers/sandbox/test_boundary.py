@@ -62,4 +62,5 @@ def test_bubblewrap_is_the_level_where_it_is_installed() -> None:
     r = SubprocessExecutor().run("import os; print(os.getuid())")
     assert r.ok and r.stdout.strip() == "65534"
     assert r.isolation.level is IsolationLevel.BUBBLEWRAP and r.isolation.capabilities_dropped
+    assert r.isolation.seccomp or __import__("platform").machine() != "x86_64"
     assert set(r.isolation.namespaces) >= {"ipc", "net", "pid", "user", "uts"}
