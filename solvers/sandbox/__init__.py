@@ -760,7 +760,11 @@ def _collect(
     executor: str,
     *,
     resolve: bool = True,
+    started: bool = False,
 ) -> ExecutionResult:
+    """Build the result from what the run left. ``started``: the sandbox itself (not the
+    program) confirmed that the launcher came up, so a missing ``entered`` event means
+    the program tampered with the channel, not that the sandbox failed to start."""
     data, complete = _channel.read_capped(files.channel, _channel.MAX_CHANNEL_BYTES)
     events, bad = _channel.parse_channel(data, complete)
     del data
@@ -771,6 +775,8 @@ def _collect(
     entered = next((e for e in events if isinstance(e, _channel.Entered)), None)
     outcome = next((e for e in reversed(events) if isinstance(e, _channel.Outcome)), None)
     stderr = _tail(files.stderr)
+    if entered is None and bad is None and started:
+        bad = _channel.ChannelError("the sandbox's own report of its layers is missing")
     if entered is None and bad is None and sup.get("killed") is None and sup.get("returncode") != 0:
         raise SandboxSetupError(
             f"the sandboxed interpreter failed before running the code (exit status "
@@ -911,8 +917,10 @@ class SubprocessExecutor:
                 open(files.stdout, "ab") as out,
                 open(files.stderr, "ab") as err,
                 open(files.channel, "ab") as chan,
+                open(files.ctl / "started", "ab") as started,
             ):
                 job["channel_fd"] = chan.fileno()
+                job["started_fd"] = started.fileno()
                 try:
                     proc = subprocess.Popen(
                         cmd,
@@ -923,7 +931,7 @@ class SubprocessExecutor:
                         stderr=err,
                         start_new_session=True,
                         close_fds=True,
-                        pass_fds=(chan.fileno(),),
+                        pass_fds=(chan.fileno(), started.fileno()),
                     )
                 except OSError as exc:
                     raise SandboxSetupError(
@@ -949,7 +957,16 @@ class SubprocessExecutor:
             )
             proc.returncode = sup["returncode"]  # reaped by supervise()
             kill()  # stragglers in the process group (the PID namespace already took the rest)
-            return _collect(files, sup, limits, self.isolation, self.name, resolve=self.resolve)
+            launched = _channel.read_capped(files.ctl / "started", 64)[0] == b"started\n"
+            return _collect(
+                files,
+                sup,
+                limits,
+                self.isolation,
+                self.name,
+                resolve=self.resolve,
+                started=launched,
+            )
         finally:
             files.cleanup()
 
@@ -1211,7 +1228,8 @@ class WarmPoolExecutor:
                 pid_namespace=bool(sup.get("job_pid_namespace", False)),
                 fresh_per_job=bool(sup.get("fresh_namespaces", False)),
             )
-            return _collect(files, sup, limits, base, self.name, resolve=self.resolve)
+            # A reply without "error" is the supervisor's word that the job started.
+            return _collect(files, sup, limits, base, self.name, resolve=self.resolve, started=True)
         finally:
             if not files.cleanup() and healthy:
                 healthy = False  # something of the job is left on the host: never reuse

@@ -873,6 +873,12 @@ def _main_run() -> None:
     """Cold run: the job arrives on stdin; stdout/stderr are fds 1/2, the channel is
     ``job["channel_fd"]`` (all opened by the parent, never by path in here)."""
     job = _read_job(sys.stdin.buffer)
+    started = job.get("started_fd")
+    if isinstance(started, int):
+        # Out of the program's reach (closed before it runs): tells the parent that the
+        # launcher started, even if the program later truncates the channel.
+        os.write(started, b"started\n")
+        os.close(started)
     hook = _load_hook() if job.get("hook", True) else None
     enter_sandbox(job, hook, (1, 2, int(job["channel_fd"])))
     rc = run_code(job)
