@@ -504,7 +504,8 @@ def apply_seccomp() -> bool:
 def _write_code(job: dict[str, Any]) -> None:
     """Write the generated program into the (fresh) work dir; nothing of it pre-exists."""
     fd = os.open(job["code_path"], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    # surrogatepass: a lone surrogate in the code becomes a clean decode error at run time.
+    with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass") as fh:
         fh.write(job["code"])
 
 

@@ -495,6 +495,10 @@ HOSTILE: dict[str, tuple[str, Callable[[ExecutionResult], bool]]] = {
         "import os\nos.ftruncate(3, 0)\nos.ftruncate(1, 0)\nraise SystemExit(9)",
         lambda r: r.kind is ErrorKind.FORBIDDEN and "report of its layers" in r.summary,
     ),
+    "lone_surrogate_in_code": (
+        "print('\ud800')",  # a real lone surrogate in the program text
+        lambda r: r.kind is ErrorKind.RUNTIME_ERROR and "UnicodeDecodeError" in r.summary,
+    ),
     "fork_bomb": (
         "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
         lambda r: r.kind is ErrorKind.TIMEOUT or not r.ok,
