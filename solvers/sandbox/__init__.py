@@ -726,16 +726,16 @@ def _classify(
     )
 
 
-def _resolve(mps: str, limits: SandboxLimits) -> tuple[SolveResult | None, str | None]:
+def _resolve(mps: str, time_limit: float) -> tuple[SolveResult | None, str | None]:
     """Solve a captured model in the parent (a file the parent itself writes)."""
     from optiscribe.solvers.backends.mps import solve_mps
     from optiscribe.solvers.backends.solve import SolveOptions
 
     with tempfile.TemporaryDirectory(prefix="optiscribe-resolve-") as tmp:
         path = Path(tmp) / "model.mps"
-        path.write_text(mps, encoding="utf-8")
         try:
-            return solve_mps(path, SolveOptions(time_limit=max(limits.timeout_s, 1.0))), None
+            path.write_text(mps, encoding="utf-8", errors="replace")
+            return solve_mps(path, SolveOptions(time_limit=time_limit)), None
         except SolverError as exc:
             return None, str(exc).replace(str(path), "the captured model")
         except Exception as exc:  # highspy may raise anything on a hostile file
@@ -789,13 +789,20 @@ def _collect(
         kind, error = ErrorKind.FORBIDDEN, _channel_error(bad)
     solves = [e for e in events if isinstance(e, _channel.SolveEvent)][:MAX_REPORTS]
     first_resolved = len(solves) - MAX_RESOLVED
+    # All re-solves of one run share one time budget (the run's own timeout), so a
+    # program that captures many hard models cannot hold the parent for long.
+    deadline = time.monotonic() + max(limits.timeout_s, 1.0)
     reports = []
     for i, ev in enumerate(solves):
         resolved = None
         if resolve and ev.mps_text is not None and i >= first_resolved:
-            resolved, why = _resolve(ev.mps_text, limits)
-            if why is not None:
-                ev = ev.model_copy(update={"mps_error": why})
+            left = deadline - time.monotonic()
+            if left < 0.05:
+                ev = ev.model_copy(update={"mps_error": "not re-solved: time budget used up"})
+            else:
+                resolved, why = _resolve(ev.mps_text, left)
+                if why is not None:
+                    ev = ev.model_copy(update={"mps_error": why})
         reports.append(SolveReport._from_event(ev, resolved))
     isolation = base
     if entered is not None:
