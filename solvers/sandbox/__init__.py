@@ -676,7 +676,10 @@ def _classify(
             "cpu_limit",
         )
     if outcome is not None:
-        kind = ErrorKind(outcome.get("kind", "runtime_error"))
+        try:
+            kind = ErrorKind(outcome.get("kind", "runtime_error"))
+        except ValueError:  # a kind the schema knows but this ErrorKind does not
+            kind = ErrorKind.RUNTIME_ERROR
         if kind is ErrorKind.OK:
             return kind, None, None
         return (

@@ -24,6 +24,7 @@ __all__ = [
     "Entered",
     "Outcome",
     "SolveEvent",
+    "Unsupported",
     "parse_channel",
     "read_capped",
 ]
@@ -63,7 +64,8 @@ class SolveEvent(_Event):
     termination: _Name = "unknown"
     status: _Name | None = None
     objective: _Finite | None = None
-    values: Annotated[dict[_Name, _Finite], Field(max_length=100_000)] = Field(default_factory=dict)
+    # Values are the program's claims (never used for the result); inf/NaN are kept as sent.
+    values: Annotated[dict[_Name, float], Field(max_length=100_000)] = Field(default_factory=dict)
     values_truncated: bool = False
     mps: _Name | None = None
     mps_text: Annotated[str, Field(max_length=MAX_MPS_BYTES)] | None = None
@@ -84,6 +86,7 @@ class Outcome(_Event):
         "memory",
         "output_limit",
         "forbidden",
+        "unsupported",
     ] = "runtime_error"
     type: _Name = "Error"
     message: _Short = ""
@@ -94,12 +97,22 @@ class Outcome(_Event):
     violations: Annotated[list[_Name], Field(max_length=10_000)] = Field(default_factory=list)
 
 
+class Unsupported(_Event):
+    """A solver-API feature a code-mode dialect (gurobipy/coptpy on HiGHS) refused."""
+
+    event: Literal["unsupported"]
+    feature: _Name = "?"
+    api: _Name = "?"
+
+
 class ChildExit(_Event):
     event: Literal["child_exit"]
     signal: Annotated[int, Field(ge=1, le=128)]
 
 
-Event = Annotated[Entered | SolveEvent | Outcome | ChildExit, Field(discriminator="event")]
+Event = Annotated[
+    Entered | SolveEvent | Outcome | ChildExit | Unsupported, Field(discriminator="event")
+]
 _EVENT = TypeAdapter(Event)
 
 
@@ -158,15 +171,16 @@ def read_tail(path: str | os.PathLike[str], limit: int) -> tuple[bytes, int]:
         os.close(fd)
 
 
-def parse_channel(
-    data: bytes, complete: bool
-) -> tuple[list[Entered | SolveEvent | Outcome | ChildExit], ChannelError | None]:
+AnyEvent = Entered | SolveEvent | Outcome | ChildExit | Unsupported
+
+
+def parse_channel(data: bytes, complete: bool) -> tuple[list[AnyEvent], ChannelError | None]:
     """Validate every line; the first bad one stops parsing and is returned as the error."""
     if not complete:
         return [], ChannelError(
             f"the program wrote more than {MAX_CHANNEL_BYTES} bytes on the channel"
         )
-    events: list[Entered | SolveEvent | Outcome | ChildExit] = []
+    events: list[AnyEvent] = []
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw.strip():
             continue
