@@ -265,7 +265,9 @@ def register(app: typer.Typer) -> None:
             em = f.expand()
         except FormulationValidationError as exc:
             issues = [str(i) for i in exc.issues]
-            code = EXIT_BAD_INPUT if isinstance(exc, FormulationReadError) else EXIT_NEGATIVE
+            too_large = any(getattr(i, "kind", "") == "too_large" for i in exc.issues)
+            unreadable = isinstance(exc, FormulationReadError) or too_large
+            code = EXIT_BAD_INPUT if unreadable else EXIT_NEGATIVE
             if as_json:
                 typer.echo(json.dumps({"ok": False, "error": str(exc), "issues": issues}))
             else:

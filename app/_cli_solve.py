@@ -141,11 +141,16 @@ def register(app: typer.Typer) -> None:
             raise fail(str(exc)) from None
         # Code mode runs every answer in the sandbox: with several samples (and their
         # correction rounds) a warm pool saves the interpreter start-up of each run.
+        from optiscribe.solvers.errors import SandboxError
+
         pool = None
         if mode.startswith("code") and samples > 1:
             from optiscribe.solvers.sandbox import WarmPoolExecutor
 
-            pool = WarmPoolExecutor(size=1)
+            try:
+                pool = WarmPoolExecutor(size=1)
+            except SandboxError as exc:  # e.g. no bubblewrap and weak isolation not allowed
+                raise fail(str(exc)) from None
         try:
             result = solve_text(
                 text,
@@ -159,7 +164,7 @@ def register(app: typer.Typer) -> None:
                 executor=pool,
                 code_globals=code_globals,
             )
-        except (LLMError, DataError, ValueError) as exc:
+        except (LLMError, DataError, ValueError, SandboxError) as exc:
             raise fail(str(exc)) from None
         finally:
             if pool is not None:

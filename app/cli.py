@@ -55,10 +55,20 @@ def fail(message: str, code: int = EXIT_BAD_INPUT, *, label: str = "error") -> t
     return typer.Exit(code)
 
 
+_WEAK_HELP = (
+    "run generated code (code mode) even where bubblewrap is missing, with weaker isolation "
+    "(same as OPTISCRIBE_SANDBOX_ALLOW_WEAK=1; see 'optiscribe sandbox check')"
+)
+
+
 @app.callback()
-def _root() -> None:
+def _root(allow_weak_sandbox: bool = typer.Option(False, help=_WEAK_HELP)) -> None:
     """optiscribe: plain-language decision problems to verified MILPs."""
     # An explicit callback keeps typer from collapsing a one-command app into that command.
+    if allow_weak_sandbox:
+        import os
+
+        os.environ["OPTISCRIBE_SANDBOX_ALLOW_WEAK"] = "1"
 
 
 def _register_all() -> None:

@@ -14,14 +14,53 @@ from typing import Any
 
 from optiscribe.solvers.errors import DataError
 
-__all__ = ["iter_objects"]
+__all__ = ["MAX_LINE_BYTES", "MAX_NESTING", "iter_objects"]
+
+MAX_LINE_BYTES = 16 << 20
+"""Longest line read; a longer one is an error for that line, not a memory blow-up."""
+MAX_NESTING = 64
+
+
+def _too_deep(obj: Any) -> bool:
+    stack = [(obj, 0)]
+    while stack:
+        o, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return True
+        if isinstance(o, dict):
+            stack.extend((v, depth + 1) for v in o.values())
+        elif isinstance(o, list):
+            stack.extend((v, depth + 1) for v in o)
+    return False
+
+
+def _decode_line(where: str, line: str) -> dict[str, Any]:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DataError(
+            f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); each line must be one "
+            "JSON object: fix or remove the line"
+        ) from exc
+    except RecursionError:
+        raise DataError(f"{where}: the JSON is nested too deeply; fix or remove the line") from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise DataError(f"{where}: unreadable JSON ({exc}); fix or remove the line") from None
+    if not isinstance(obj, dict):
+        raise DataError(f"{where}: each line must be a JSON object, found {type(obj).__name__}")
+    if _too_deep(obj):
+        raise DataError(
+            f"{where}: the JSON is nested more than {MAX_NESTING} levels deep; fix or remove the line"
+        )
+    return obj
 
 
 def iter_objects(path: str | Path, *, what: str = "file") -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield ``(where, object)`` for each non-blank line; ``where`` is ``"path:line"``.
 
     ``what`` names the file in the error for a file that cannot be read ("benchmark file",
-    "replay file", ...). Lines are read one at a time, so large files stream.
+    "replay file", ...). Lines are read one at a time (each at most :data:`MAX_LINE_BYTES`),
+    so large files stream; every bad line raises :class:`DataError` naming its place.
     """
     p = Path(path)
     try:
@@ -29,22 +68,25 @@ def iter_objects(path: str | Path, *, what: str = "file") -> Iterator[tuple[str,
     except OSError as exc:
         raise DataError(f"cannot read {what} {str(p)!r}: {exc.strerror}; check the path") from exc
     with fh:
+        lineno = 0
         try:
-            for lineno, line in enumerate(fh, start=1):
+            while True:
+                line = fh.readline(MAX_LINE_BYTES + 1)
+                if not line:
+                    break
+                lineno += 1
+                where = f"{p}:{lineno}"
+                if len(line) > MAX_LINE_BYTES and not line.endswith("\n"):
+                    raise DataError(
+                        f"{where}: the line is longer than {MAX_LINE_BYTES} characters; "
+                        "split or remove it"
+                    )
                 if not line.strip():
                     continue
-                where = f"{p}:{lineno}"
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataError(
-                        f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); each line must be one "
-                        "JSON object: fix or remove the line"
-                    ) from exc
-                if not isinstance(obj, dict):
-                    raise DataError(
-                        f"{where}: each line must be a JSON object, found {type(obj).__name__}"
-                    )
-                yield where, obj
+                yield where, _decode_line(where, line)
         except UnicodeDecodeError as exc:
-            raise DataError(f"{what} {str(p)!r} is not UTF-8 text: {exc}") from exc
+            raise DataError(
+                f"{what} {str(p)!r} is not UTF-8 text (near line {lineno + 1}): {exc.reason}"
+            ) from exc
+        except OSError as exc:
+            raise DataError(f"cannot read {what} {str(p)!r}: {exc.strerror}") from exc

@@ -13,6 +13,10 @@ still cannot keep is recorded in ``MilpData.inexact`` (``check`` then answers
 from __future__ import annotations
 
 import gzip
+import io
+import os
+import stat
+import zlib
 import re
 import threading
 from dataclasses import replace
@@ -219,24 +223,46 @@ def _file_kind(path: Path) -> tuple[str, bool]:
     )
 
 
+MAX_MODEL_BYTES = 64 << 20
+"""Largest model text read, on disk and after decompression (keeps reading bounded in memory)."""
+
+
 def _read_bytes(path: Path, gz: bool) -> bytes:
+    """The file's bytes: a regular file, UTF-8, at most :data:`MAX_MODEL_BYTES` (also after gunzip)."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb", opener=lambda p, f: os.open(p, f | os.O_NONBLOCK)) as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise ModelReadError(f"{path}: not a regular file.", source=str(path))
+            raw = fh.read(MAX_MODEL_BYTES + 1)
     except FileNotFoundError as exc:
         raise ModelReadError(f"{path}: no such file.", source=str(path)) from exc
     except OSError as exc:
         raise ModelReadError(f"{path}: cannot be read ({exc.strerror}).", source=str(path)) from exc
+    too_big = f"{path}: more than {MAX_MODEL_BYTES} bytes of model text; it is refused."
+    if len(raw) > MAX_MODEL_BYTES:
+        raise ModelReadError(too_big, source=str(path))
     if gz:
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz_fh:
+                raw = gz_fh.read(MAX_MODEL_BYTES + 1)
+        except (OSError, EOFError, zlib.error) as exc:
             raise ModelReadError(
                 f"{path}: not a valid gzip file or truncated ({exc}).", source=str(path)
             ) from exc
+        if len(raw) > MAX_MODEL_BYTES:
+            raise ModelReadError(too_big + " (decompressed)", source=str(path))
     if not raw.strip():
         raise ModelReadError(f"{path}: the file is empty; write the model again.", source=str(path))
     if b"\x00" in raw[:4096]:
         raise ModelReadError(f"{path}: binary content, not an MPS/LP text file.", source=str(path))
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ModelReadError(
+            f"{path}:{line}: not UTF-8 text (byte {exc.start}); names must be ASCII or UTF-8.",
+            source=str(path),
+        ) from None
     return raw
 
 

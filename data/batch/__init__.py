@@ -126,7 +126,10 @@ def read_problems(path: str | Path) -> Iterator[Problem | InputIssue]:
     seen: dict[str, int] = {}
     name = str(p)
     with fh:
-        for lineno, raw in enumerate(fh, start=1):
+        for lineno, raw in _capped_lines(fh):
+            if raw is None:
+                yield InputIssue(name, lineno, _LINE_TOO_LONG)
+                continue
             if not raw.strip():
                 continue
             try:
@@ -141,6 +144,12 @@ def read_problems(path: str | Path) -> Iterator[Problem | InputIssue]:
                     f"not valid JSON ({exc.msg} at column {exc.colno}); "
                     "each line must be one JSON object",
                 )
+                continue
+            except (RecursionError, ValueError) as exc:
+                yield InputIssue(name, lineno, _unreadable_line(exc))
+                continue
+            if _nesting_over(obj, MAX_INPUT_NESTING):
+                yield InputIssue(name, lineno, _TOO_DEEP)
                 continue
             if not isinstance(obj, dict):
                 yield InputIssue(
@@ -330,11 +339,7 @@ class ResultStore:
         if not records or self._fd is None:
             return
         data = b"".join(_dumps(r).encode("utf-8") + b"\n" for r in records)
-        view = memoryview(data)
-        while view:
-            n = os.write(self._fd, view)
-            view = view[n:]
-        os.fsync(self._fd)
+        _append_all_or_nothing(self._fd, data, self.path)
 
     def close(self) -> None:
         if self._fd is not None:
@@ -346,6 +351,94 @@ class ResultStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# --------------------------------------------------------------------------- hostile input
+# (issue 10: one bad line, a full disk or a huge answer never aborts or bloats a run)
+
+MAX_INPUT_LINE_BYTES = 16 << 20
+MAX_INPUT_NESTING = 64
+MAX_STORED_CHARS = 1_000_000
+"""Longest text stored in a result line (a model answer, a program); longer ones are cut
+and the cut is recorded under ``batch.truncated``."""
+_LINE_TOO_LONG = (
+    f"the line is longer than {MAX_INPUT_LINE_BYTES} bytes; it is skipped: shorten the problem"
+)
+_TOO_DEEP = f"the JSON is nested more than {MAX_INPUT_NESTING} levels deep; it is skipped"
+
+
+def _capped_lines(fh: Any) -> Iterator[tuple[int, bytes | None]]:
+    """``(lineno, line)`` with each line read up to the cap; ``None`` for a longer line
+    (its rest is skipped without holding it in memory)."""
+    lineno = 0
+    while True:
+        raw = fh.readline(MAX_INPUT_LINE_BYTES + 1)
+        if not raw:
+            return
+        lineno += 1
+        if len(raw) > MAX_INPUT_LINE_BYTES and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = fh.readline(1 << 20)
+            yield lineno, None
+            continue
+        yield lineno, raw
+
+
+def _unreadable_line(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return _TOO_DEEP
+    return f"unreadable JSON ({str(exc)[:200]}); it is skipped: fix the line"
+
+
+def _nesting_over(obj: Any, limit: int) -> bool:
+    stack = [(obj, 0)]
+    while stack:
+        o, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(o, dict):
+            stack.extend((v, depth + 1) for v in o.values())
+        elif isinstance(o, list):
+            stack.extend((v, depth + 1) for v in o)
+    return False
+
+
+def _cap_strings(value: Any, cap: int, path: str, cut: list[str]) -> Any:
+    """``value`` with every string longer than ``cap`` cut to ``cap``; paths go to ``cut``."""
+    if isinstance(value, str):
+        if len(value) > cap:
+            cut.append(f"{path} ({len(value)} chars)")
+            return value[:cap]
+        return value
+    if isinstance(value, dict):
+        return {k: _cap_strings(v, cap, f"{path}.{k}", cut) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_cap_strings(v, cap, f"{path}[{i}]", cut) for i, v in enumerate(value)]
+    return value
+
+
+def _append_all_or_nothing(fd: int, data: bytes, path: Path) -> None:
+    """Append ``data`` and fsync; on any write error (a full disk) cut the file back to
+    where it was, so no half line is left, and raise a :class:`DataError` that says how
+    to go on. Results already stored stay; the ones not written run again on resume."""
+    start = os.lseek(fd, 0, os.SEEK_END)
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        os.fsync(fd)
+    except OSError as exc:
+        try:
+            os.ftruncate(fd, start)
+            os.fsync(fd)
+        except OSError:
+            pass  # the repair on the next open cuts a partial last line anyway
+        raise DataError(
+            f"cannot write results to {str(path)!r}: {exc.strerror or exc}; every result "
+            "written before is kept. Free some space (or choose another --output) and run the "
+            "same command again: it resumes where it stopped"
+        ) from None
 
 
 def _clean(value: Any) -> Any:
@@ -457,6 +550,12 @@ def make_record(
         objective = result.get("objective")
     else:
         status, objective = "error", None
+    cut: list[str] = []
+    if result is not None:
+        result = _cap_strings(dict(result), MAX_STORED_CHARS, "result", cut)
+    batch_info: dict[str, Any] = {"elapsed_s": round(elapsed, 6), "tries": tries, "worker": worker}
+    if cut:
+        batch_info["truncated"] = cut
     return {
         "schema": RESULT_SCHEMA,
         "id": problem.id,
@@ -464,8 +563,8 @@ def make_record(
         "objective": objective,
         "error": None if error is None else dict(error),
         "result": None if result is None else dict(result),
-        "input": dict(problem.fields),
-        "batch": {"elapsed_s": round(elapsed, 6), "tries": tries, "worker": worker},
+        "input": _cap_strings(dict(problem.fields), MAX_STORED_CHARS, "input", cut),
+        "batch": batch_info,
     }
 
 

@@ -257,6 +257,31 @@ def _product_keys(index: tuple[str, ...], sets: Mapping[str, SetInfo]) -> list[t
     return keys
 
 
+_TOO_DEEP = "the expression is nested too deeply to evaluate; use sums over index sets"
+MAX_INDEX_PRODUCT = 1_000_000
+"""Most entries one variable or parameter may have (the product of its index sets' sizes),
+checked before anything is expanded."""
+
+
+def _check_product(
+    kind: str, name: str, index: list[str], sets: Mapping[str, SetInfo], where: str
+) -> Issue | None:
+    size = 1
+    for n in index:
+        size *= max(len(sets[n].members), 1)
+        if size > MAX_INDEX_PRODUCT:
+            break
+    if size <= MAX_INDEX_PRODUCT:
+        return None
+    sizes = " x ".join(f"{n} ({len(sets[n].members)})" for n in index)
+    return Issue(
+        where,
+        f"{kind} {name!r} would have more than {MAX_INDEX_PRODUCT} entries ({sizes}); "
+        "index it by fewer or smaller sets",
+        "too_large",
+    )
+
+
 def _check_index(
     kind: str,
     name: str,
@@ -277,6 +302,9 @@ def _check_index(
                 )
             )
             ok = False
+    if ok and (too_big := _check_product(kind, name, index, sets, where)) is not None:
+        issues.append(too_big)
+        ok = False
     return ok
 
 
@@ -396,6 +424,8 @@ def expand(f: Formulation) -> ExpandedModel:
             )
     except ExprError as exc:
         issues.append(Issue("objective.expression", exc.located(), exc.kind))
+    except RecursionError:
+        issues.append(Issue("objective.expression", _TOO_DEEP, "too_large"))
 
     rows: list[Row] = []
     constraint_keys: dict[str, tuple[tuple[Any, ...], ...]] = {}
@@ -458,6 +488,9 @@ def expand(f: Formulation) -> ExpandedModel:
             bound = ", ".join(f"{n}={scope[n]!r}" for n in names if n in scope)
             at = f" [at {bound}]" if bound else ""
             issues.append(Issue(f"{where}.{field_name}", exc.located() + at, exc.kind))
+            continue
+        except RecursionError:
+            issues.append(Issue(f"{where}.{field_name}", _TOO_DEEP, "too_large"))
             continue
         if not keys and bindings:
             notes.append(

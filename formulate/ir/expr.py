@@ -144,6 +144,22 @@ _NODE_HINTS: dict[type[ast.AST], str] = {
 }
 
 
+MAX_EXPRESSION_CHARS = 20_000
+"""Longest expression accepted: Python's parser and the evaluator recurse per operator."""
+MAX_EXPANSION_STEPS = 2_000_000
+"""Index combinations one expansion may visit (quantifiers and sums together), so an
+expression over the product of large sets is refused instead of running for hours."""
+
+
+def _check_length(src: str, what: str) -> None:
+    if len(src) > MAX_EXPRESSION_CHARS:
+        raise ExprError(
+            f"the {what} is {len(src)} characters long, more than the {MAX_EXPRESSION_CHARS} "
+            "allowed; use sums over index sets instead of writing every term out",
+            kind="too_large",
+        )
+
+
 @functools.lru_cache(maxsize=4096)
 def parse(text: str) -> ast.Expression:
     """Parse one expression and check every node against the whitelist.
@@ -153,8 +169,14 @@ def parse(text: str) -> ast.Expression:
     if not isinstance(text, str) or not text.strip():
         raise ExprError("the expression is empty", kind="syntax")
     src = text.strip()
+    _check_length(src, "expression")
     try:
         tree = ast.parse(src, mode="eval")
+    except (RecursionError, MemoryError):
+        raise ExprError(
+            "the expression is nested too deeply to read; use sums over index sets",
+            kind="too_large",
+        ) from None
     except SyntaxError as exc:
         where = f" at column {exc.offset}" if exc.offset else ""
         hint = ""
@@ -169,10 +191,8 @@ def parse(text: str) -> ast.Expression:
                 type(node), f"{type(node).__name__} is not allowed in model expressions"
             )
             raise ExprError(msg, node, src, kind="syntax")
-        if (
-            (isinstance(node, ast.Constant)
-            and not isinstance(node.value, (int, float, str)))
-            or (isinstance(node, ast.Constant) and isinstance(node.value, bool))
+        if (isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str))) or (
+            isinstance(node, ast.Constant) and isinstance(node.value, bool)
         ):
             raise ExprError(
                 f"the constant {node.value!r} is not allowed; use numbers or 'strings'",
@@ -215,8 +235,11 @@ def parse_for_each(text: str) -> tuple[Binding, ...]:
     src = text.strip()
     if src.startswith("for "):
         src = src[4:]
+    _check_length(src, "quantifier")
     try:
         tree = ast.parse(src, mode="eval")
+    except (RecursionError, MemoryError):
+        raise ExprError("the quantifier is nested too deeply to read", kind="too_large") from None
     except SyntaxError as exc:
         raise ExprError(
             f"the quantifier does not parse: {exc.msg}; write it as 'i in I, j in J'", kind="syntax"
@@ -355,6 +378,19 @@ class Evaluator:
         self.params = params
         self.variables = variables
         self._known = sorted({*sets, *params, *variables})
+        self._budget = MAX_EXPANSION_STEPS
+        self._steps_left = self._budget
+
+    def _step(self) -> None:
+        """Count one index combination; refuse an expansion that would never end."""
+        self._steps_left -= 1
+        if self._steps_left < 0:
+            raise ExprError(
+                f"expanding the model visits more than {self._budget} index "
+                "combinations; the sets are too large for this formulation (or a sum runs "
+                "over more sets than it needs)",
+                kind="too_large",
+            )
 
     # -- public entry points ----------------------------------------------------------
 
@@ -451,6 +487,7 @@ class Evaluator:
         self, resolved: list[tuple[Binding, SetInfo]], i: int, scope: dict[str, Any]
     ) -> Iterator[dict[str, Any]]:
         if i == len(resolved):
+            self._step()
             yield dict(scope)
             return
         b, info = resolved[i]
@@ -909,6 +946,7 @@ class Evaluator:
 
         def rec(i: int) -> Iterator[Value]:
             if i == len(gens):
+                self._step()
                 yield self._ev(comp.elt, local, text)
                 return
             g = gens[i]

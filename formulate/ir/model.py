@@ -458,31 +458,46 @@ class Formulation(BaseModel):
     @classmethod
     def from_dict(cls, data: Any) -> Formulation:
         """Build from plain data; shape errors become :class:`FormulationValidationError`."""
+        _check_plain(data)
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
             raise FormulationValidationError(
                 _describe_validation_error(exc), issues=tuple(_issues_of(exc))
             ) from exc
+        except (RecursionError, OverflowError, ValueError, TypeError) as exc:
+            raise FormulationValidationError(
+                f"the formulation cannot be read: {type(exc).__name__}: {str(exc)[:200]}"
+            ) from None
 
     @classmethod
     def from_json(cls, text: str) -> Formulation:
+        _check_text_size(text)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise FormulationReadError(
                 f"the formulation is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
             ) from exc
+        except RecursionError:
+            raise FormulationReadError(_TOO_DEEP) from None
+        except ValueError as exc:  # e.g. an integer of more than 4300 digits
+            raise FormulationReadError(f"the formulation is not readable JSON: {exc}") from None
         return cls.from_dict(data)
 
     @classmethod
     def from_yaml(cls, text: str) -> Formulation:
+        _check_text_size(text)
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader (C or pure Python)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
             raise FormulationReadError(f"the formulation is not valid YAML{where}: {exc}") from exc
+        except RecursionError:
+            raise FormulationReadError(_TOO_DEEP) from None
+        except (ValueError, OverflowError) as exc:  # a 5000-digit integer, ...
+            raise FormulationReadError(f"the formulation is not readable YAML: {exc}") from None
         if not isinstance(data, dict):
             raise FormulationValidationError(
                 "the formulation must be a mapping with keys sets, parameters, variables, objective, constraints"
@@ -491,22 +506,127 @@ class Formulation(BaseModel):
 
     @classmethod
     def from_file(cls, path: str | Path) -> Formulation:
-        """Read a ``.json``, ``.yaml`` or ``.yml`` file."""
+        """Read a ``.json``, ``.yaml`` or ``.yml`` file (a regular file of at most
+        :data:`MAX_FORMULATION_BYTES`, UTF-8)."""
         p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise FormulationReadError(
-                f"cannot read formulation file {str(p)!r}: {exc.strerror}"
-            ) from exc
         suffix = p.suffix.lower()
-        if suffix == ".json":
-            return cls.from_json(text)
-        if suffix in (".yaml", ".yml"):
-            return cls.from_yaml(text)
+        if suffix not in (".json", ".yaml", ".yml"):
+            raise FormulationReadError(
+                f"unknown formulation file type {suffix!r} for {str(p)!r}: use .json, .yaml or .yml"
+            )
+        text = _read_formulation_text(p)
+        try:
+            return cls.from_json(text) if suffix == ".json" else cls.from_yaml(text)
+        except FormulationReadError as exc:  # name the file: the text readers cannot
+            raise FormulationReadError(f"{p}: {exc}", issues=exc.issues) from exc
+
+
+MAX_FORMULATION_BYTES = 8 << 20
+"""Largest formulation file or text read (formulations are small; data belongs in sets)."""
+MAX_NESTING = 64
+"""Deepest nesting of lists and mappings accepted in a formulation."""
+MAX_NODES = 2_000_000
+"""Most values (numbers, strings, list items...) in one formulation."""
+MAX_INT_DIGITS = 300
+MAX_STRING_CHARS = 100_000
+_TOO_DEEP = f"the formulation is nested more than {MAX_NESTING} levels deep"
+# The C (libyaml) loader is ~10x faster; fall back to the pure-Python one where missing.
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _check_text_size(text: str) -> None:
+    if len(text) > MAX_FORMULATION_BYTES:
         raise FormulationReadError(
-            f"unknown formulation file type {suffix!r} for {str(p)!r}: use .json, .yaml or .yml"
+            f"the formulation is {len(text)} characters long, more than the "
+            f"{MAX_FORMULATION_BYTES} allowed; large data belongs in a separate file"
         )
+
+
+def _read_formulation_text(p: Path) -> str:
+    """A regular file, read without blocking and up to the size cap, decoded as UTF-8."""
+    import os
+    import stat
+
+    try:
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise FormulationReadError(
+            f"cannot read formulation file {str(p)!r}: {exc.strerror}; check the path"
+        ) from exc
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise FormulationReadError(
+                f"formulation file {str(p)!r} is not a regular file; pass a .json or .yaml file"
+            )
+        if st.st_size > MAX_FORMULATION_BYTES:
+            raise FormulationReadError(
+                f"formulation file {str(p)!r} is {st.st_size} bytes, more than the "
+                f"{MAX_FORMULATION_BYTES} allowed"
+            )
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(MAX_FORMULATION_BYTES + 1)
+    except OSError as exc:
+        raise FormulationReadError(
+            f"cannot read formulation file {str(p)!r}: {exc.strerror}"
+        ) from exc
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FORMULATION_BYTES:
+        raise FormulationReadError(
+            f"formulation file {str(p)!r} is more than {MAX_FORMULATION_BYTES} bytes"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FormulationReadError(
+            f"{p}:{line}: the formulation file is not UTF-8 text (byte {exc.start}); "
+            "save it as UTF-8"
+        ) from None
+
+
+def _check_plain(data: Any) -> None:
+    """Refuse data too deep, too big, or with numbers no model can use (before validating).
+
+    Iterative, and it counts every visit, so YAML aliases that share one list many times
+    over (a "billion laughs") are refused instead of walked for ever.
+    """
+    import math
+
+    stack: list[tuple[Any, int, str]] = [(data, 0, "")]
+    seen = 0
+    while stack:
+        obj, depth, where = stack.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            raise FormulationReadError(f"the formulation holds more than {MAX_NODES} values")
+        if depth > MAX_NESTING:
+            raise FormulationReadError(f"{_TOO_DEEP} (at {where or 'the top'})")
+        if isinstance(obj, str):
+            if len(obj) > MAX_STRING_CHARS:
+                raise FormulationReadError(
+                    f"the text at {where or 'the top'} is {len(obj)} characters long, more "
+                    f"than the {MAX_STRING_CHARS} allowed; write sums over index sets instead "
+                    "of every term"
+                )
+            continue
+        if isinstance(obj, bool) or obj is None:
+            continue
+        if isinstance(obj, int):
+            if obj.bit_length() > MAX_INT_DIGITS * 3.33:
+                raise FormulationReadError(
+                    f"the number at {where or 'the top'} has more than {MAX_INT_DIGITS} digits"
+                )
+        elif isinstance(obj, float):
+            if math.isnan(obj):
+                raise FormulationReadError(f"the number at {where or 'the top'} is NaN")
+        elif isinstance(obj, dict):
+            stack.extend(
+                (v, depth + 1, f"{where}.{k}" if where else str(k)) for k, v in obj.items()
+            )
+        elif isinstance(obj, (list, tuple)):
+            stack.extend((v, depth + 1, f"{where}[{i}]") for i, v in enumerate(obj))
 
 
 def json_schema() -> dict[str, Any]:

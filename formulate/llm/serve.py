@@ -2,8 +2,12 @@
 
 So that our ``openai`` backend (and any other client: curl, the openai SDK, editors) can
 talk to a local model (``transformers``), recorded outputs (``replay``) or a scripted
-test backend over HTTP. Stdlib ``ThreadingHTTPServer``: no new dependency, and fine for
-one user or a test; it is not a production inference server.
+test backend over HTTP. Runs on uvicorn + Starlette (the ``serve`` extra), imported only
+when a server is made. It cannot be held open: request headers must arrive within
+:data:`HEADER_TIMEOUT_S`, a body within :data:`BODY_TIMEOUT_S`, idle keep-alive
+connections close after :data:`KEEP_ALIVE_S`, at most :data:`MAX_CONNECTIONS`
+connections are served (more get 503), and at most :data:`MAX_WAITING` requests queue
+for the backend (more get 503).
 
 Routes:
 
@@ -14,22 +18,25 @@ Routes:
 * ``GET  /health`` — ``{"status": "ok"}``.
 
 Errors are OpenAI-shaped JSON (``{"error": {"message", "type", "param", "code"}}``) with
-400 (bad request), 401 (key required and missing/wrong), 404 (unknown route or model),
-413 (body too large), 500/502/503 (backend failed). Backend calls are serialised by a lock
-because local models are not thread-safe.
+400 (bad request, unknown problem id), 401 (key required and missing/wrong), 404 (unknown
+route or model), 408 (body too slow), 413 (body too large), 500/502/503 (backend failed or
+busy). Backend calls are serialised because local models are not thread-safe, and no
+message names a file or folder of the server.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
+import re
+import socket
 import threading
 import time
 import uuid
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from optiscribe.formulate.errors import (
     BackendRequestError,
@@ -39,12 +46,36 @@ from optiscribe.formulate.errors import (
 )
 from optiscribe.formulate.llm.base import PROBLEM_ID_HEADER, LLMBackend
 
-__all__ = ["MAX_BODY_BYTES", "MAX_N", "ChatCompletionsServer", "make_server"]
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+__all__ = [
+    "BODY_TIMEOUT_S",
+    "HEADER_TIMEOUT_S",
+    "KEEP_ALIVE_S",
+    "MAX_BODY_BYTES",
+    "MAX_CONNECTIONS",
+    "MAX_N",
+    "MAX_WAITING",
+    "ChatCompletionsServer",
+    "make_server",
+]
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_N = 32
+MAX_JSON_DEPTH = 32
+HEADER_TIMEOUT_S = 10.0
+"""A connection that has not sent a whole request head this long after connecting (or
+after its previous response) is closed: slow clients cannot hold the server open."""
+BODY_TIMEOUT_S = 30.0
+KEEP_ALIVE_S = 5.0
+MAX_CONNECTIONS = 64
+MAX_WAITING = 8
+"""Requests allowed to wait for the (serialised) backend; more are answered 503 at once."""
+_SERVER_PATH = re.compile(r"(?<![\w.:/])/(?:[\w.@+~-]+/)+[\w.@+~-]*")
 _ROLES = frozenset({"system", "user", "assistant", "developer", "tool"})
 _FORMAT_TYPES = frozenset({"text", "json_object", "json_schema"})
 
@@ -165,10 +196,85 @@ def parse_chat_request(body: Any, model_name: str) -> dict[str, Any]:
     }
 
 
-class ChatCompletionsServer(ThreadingHTTPServer):
-    """A ``ThreadingHTTPServer`` that answers chat completions with ``backend``."""
+def _scrub(message: str) -> str:
+    """A backend's message with the server's file and folder paths taken out."""
+    return _SERVER_PATH.sub("<server file>", message)
 
-    daemon_threads = True
+
+def _json_too_deep(obj: Any) -> bool:
+    stack = [(obj, 0)]
+    while stack:
+        o, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        if isinstance(o, dict):
+            stack.extend((v, depth + 1) for v in o.values())
+        elif isinstance(o, list):
+            stack.extend((v, depth + 1) for v in o)
+    return False
+
+
+def _decode_body(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        body = json.loads(raw)
+    except RecursionError:
+        raise BadRequest(f"the request body is nested more than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:
+        raise BadRequest(f"the request body is not valid JSON: {str(exc)[:200]}") from None
+    if _json_too_deep(body):
+        raise BadRequest(f"the request body is nested more than {MAX_JSON_DEPTH} levels")
+    return body
+
+
+def _guarded_protocol() -> type:
+    """uvicorn's h11 protocol with a deadline for each request head (slowloris)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class _GuardedH11(H11Protocol):  # type: ignore[misc]
+        _head_timer: asyncio.TimerHandle | None = None
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._head_timer = self.loop.call_later(HEADER_TIMEOUT_S, self._head_too_slow)
+
+        def _disarm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_too_slow(self) -> None:
+            self._head_timer = None
+            if self.cycle is None and not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.cycle is not None:
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._arm()
+
+    return _GuardedH11
+
+
+class ChatCompletionsServer:
+    """uvicorn + Starlette serving chat completions with ``backend``; bound at creation.
+
+    ``serve_forever()`` blocks until ``shutdown()`` (from another thread) or, on the main
+    thread, SIGINT/SIGTERM; ``server_close()`` releases the socket.
+    """
 
     def __init__(
         self,
@@ -179,17 +285,24 @@ class ChatCompletionsServer(ThreadingHTTPServer):
         model_name: str = "optiscribe",
         api_key: str | None = None,
     ) -> None:
-        super().__init__((host, port), _Handler)
         self.backend = backend
         self.model_name = model_name
         self._api_key = api_key or None
         self.backend_lock = threading.Lock()
         self.created = int(time.time())
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._sock = socket.create_server((host, port), family=family, backlog=128)
+        self.server_address = self._sock.getsockname()
+        self._uvicorn: Any = None
+        self._stopped = threading.Event()
+        self._stopped.set()
+        self._waiting = 0
 
     @property
     def url(self) -> str:
         """Base URL for OpenAI clients, e.g. ``http://127.0.0.1:8000/v1``."""
         host, port = self.server_address[:2]
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{port}/v1"
 
     def check_key(self, header: str | None) -> bool:
@@ -202,8 +315,213 @@ class ChatCompletionsServer(ThreadingHTTPServer):
         counter = getattr(self.backend, "count_tokens", None)
         return counter(text) if callable(counter) else None
 
+    # -- lifecycle --------------------------------------------------------------------
+
+    def serve_forever(self, poll_interval: float = 0.1) -> None:
+        import uvicorn
+
+        config = uvicorn.Config(
+            self._app(),
+            http=_guarded_protocol(),
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            timeout_keep_alive=int(KEEP_ALIVE_S),
+            limit_concurrency=MAX_CONNECTIONS,
+            timeout_graceful_shutdown=2,
+            server_header=False,
+            date_header=True,
+        )
+        self._uvicorn = uvicorn.Server(config)
+        self._stopped.clear()
+        try:
+            self._uvicorn.run(sockets=[self._sock])
+        finally:
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        if self._uvicorn is not None:
+            self._uvicorn.should_exit = True
+        self._stopped.wait(timeout=10)
+
+    def server_close(self) -> None:
+        self._sock.close()
+
     def __repr__(self) -> str:
         return f"ChatCompletionsServer({self.url!r}, backend={self.backend!r})"
+
+    # -- the application --------------------------------------------------------------
+
+    def _app(self) -> Any:
+        from starlette.applications import Starlette
+        from starlette.routing import Route
+
+        routes = [
+            Route("/health", self._health, methods=["GET"]),
+            Route("/v1/models", self._models, methods=["GET"]),
+            Route("/models", self._models, methods=["GET"]),
+            Route("/v1/chat/completions", self._chat, methods=["POST"]),
+            Route("/chat/completions", self._chat, methods=["POST"]),
+        ]
+        return Starlette(
+            routes=routes,
+            exception_handlers={404: self._not_found, 405: self._not_found, 500: self._crash},
+        )
+
+    @staticmethod
+    def _json(status: int, payload: Any) -> Response:
+        from starlette.responses import JSONResponse
+
+        return JSONResponse(payload, status_code=status)
+
+    def _error(self, err: BadRequest) -> Response:
+        return self._json(err.status, _error_body(str(err), err.type_, err.param, err.code))
+
+    async def _not_found(self, request: Request, exc: Exception) -> Response:
+        return self._error(BadRequest(f"no route {request.method} {request.url.path}", status=404))
+
+    async def _crash(self, request: Request, exc: Exception) -> Response:
+        log.error("serve: unexpected %s", type(exc).__name__)
+        return self._json(500, _error_body("internal server error", "server_error"))
+
+    def _unauthorised(self, request: Request) -> Response | None:
+        if self.check_key(request.headers.get("authorization")):
+            return None
+        return self._error(
+            BadRequest(
+                "missing or wrong API key (Authorization: Bearer ...)",
+                status=401,
+                code="invalid_api_key",
+            )
+        )
+
+    async def _health(self, request: Request) -> Response:
+        return self._json(200, {"status": "ok"})
+
+    async def _models(self, request: Request) -> Response:
+        if (denied := self._unauthorised(request)) is not None:
+            return denied
+        return self._json(
+            200,
+            {
+                "object": "list",
+                "data": [
+                    {
+                        "id": self.model_name,
+                        "object": "model",
+                        "created": self.created,
+                        "owned_by": "optiscribe",
+                    }
+                ],
+            },
+        )
+
+    async def _read_body(self, request: Request) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+            raise BadRequest(f"request body must be 0..{MAX_BODY_BYTES} bytes", status=413)
+        chunks: list[bytes] = []
+        size = 0
+
+        async def read() -> None:
+            nonlocal size
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise BadRequest(f"request body must be 0..{MAX_BODY_BYTES} bytes", status=413)
+                chunks.append(chunk)
+
+        try:
+            await asyncio.wait_for(read(), BODY_TIMEOUT_S)
+        except TimeoutError:
+            raise BadRequest(
+                f"the request body did not arrive within {BODY_TIMEOUT_S:g} s",
+                status=408,
+                code="request_timeout",
+            ) from None
+        return b"".join(chunks)
+
+    def _check_problem_id(self, problem_id: str | None) -> None:
+        """A replay backend's unknown id is the client's mistake (404), not the server's."""
+        ids = getattr(self.backend, "ids", None)
+        if isinstance(ids, tuple) and problem_id is not None and problem_id not in ids:
+            raise BadRequest(
+                f"problem id {problem_id[:200]!r} is not served here",
+                status=400,
+                param="metadata.problem_id",
+                code="problem_not_found",
+            )
+
+    async def _chat(self, request: Request) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        try:
+            raw = await self._read_body(request)
+            if (denied := self._unauthorised(request)) is not None:
+                return denied
+            args = parse_chat_request(_decode_body(raw), self.model_name)
+            header_pid = request.headers.get(PROBLEM_ID_HEADER)
+            if header_pid:
+                args["problem_id"] = header_pid
+            self._check_problem_id(args["problem_id"])
+        except BadRequest as err:
+            return self._error(err)
+        if self._waiting >= MAX_WAITING:
+            return self._json(
+                503, _error_body("the server is busy; retry shortly", "server_busy", code="busy")
+            )
+        self._waiting += 1
+        try:
+            texts = await run_in_threadpool(self._complete, args)
+        except LLMError as exc:
+            status, type_ = next((s, t) for cls, s, t in _ERROR_STATUS if isinstance(exc, cls))
+            log.warning("backend %s failed: %s", self.backend.name, exc)
+            return self._json(status, _error_body(_scrub(str(exc)), type_))
+        except Exception:
+            log.exception("backend %s raised unexpectedly", self.backend.name)
+            return self._json(
+                500,
+                _error_body("internal error in the backend; see the server log", "server_error"),
+            )
+        finally:
+            self._waiting -= 1
+        return self._json(200, self._completion(args, texts))
+
+    def _complete(self, args: dict[str, Any]) -> list[str]:
+        with self.backend_lock:
+            return self.backend.complete(
+                args["messages"],
+                n=args["n"],
+                temperature=args["temperature"],
+                response_format=args["response_format"],
+                problem_id=args["problem_id"],
+            )
+
+    def _completion(self, args: dict[str, Any], texts: list[str]) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "id": f"chatcmpl-{uuid.uuid4().hex}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": self.model_name,
+            "choices": [
+                {
+                    "index": i,
+                    "message": {"role": "assistant", "content": t},
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                }
+                for i, t in enumerate(texts)
+            ],
+        }
+        prompt = self.count_tokens("\n".join(m["content"] for m in args["messages"]))
+        if prompt is not None:
+            completion = sum(self.count_tokens(t) or 0 for t in texts)
+            payload["usage"] = {
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+            }
+        return payload
 
 
 def make_server(
@@ -222,140 +540,3 @@ def make_server(
     """
     name = model_name or getattr(backend, "model", None) or f"optiscribe-{backend.name}"
     return ChatCompletionsServer(backend, host, port, model_name=str(name), api_key=api_key)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: ChatCompletionsServer
-    protocol_version = "HTTP/1.1"
-    server_version = "optiscribe-serve"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # Never the headers (Authorization); just the request line and status.
-        log.info("%s %s", self.address_string(), format % args)
-
-    def _send_json(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _send_error(self, err: BadRequest) -> None:
-        self._send_json(err.status, _error_body(str(err), err.type_, err.param, err.code))
-
-    def _authorised(self) -> bool:
-        if self.server.check_key(self.headers.get("Authorization")):
-            return True
-        self._send_error(
-            BadRequest(
-                "missing or wrong API key (Authorization: Bearer ...)",
-                status=401,
-                code="invalid_api_key",
-            )
-        )
-        return False
-
-    def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0].rstrip("/")
-        if path == "/health":
-            self._send_json(200, {"status": "ok"})
-            return
-        if not self._authorised():
-            return
-        if path in ("/v1/models", "/models"):
-            self._send_json(
-                200,
-                {
-                    "object": "list",
-                    "data": [
-                        {
-                            "id": self.server.model_name,
-                            "object": "model",
-                            "created": self.server.created,
-                            "owned_by": "optiscribe",
-                        }
-                    ],
-                },
-            )
-            return
-        self._send_error(BadRequest(f"no route GET {path}", status=404))
-
-    def do_POST(self) -> None:
-        path = self.path.split("?", 1)[0].rstrip("/")
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY_BYTES:
-            self.close_connection = True
-            self._send_error(
-                BadRequest(f"request body must be 0..{MAX_BODY_BYTES} bytes", status=413)
-            )
-            return
-        raw = self.rfile.read(length) if length else b""
-        if not self._authorised():
-            return
-        if path not in ("/v1/chat/completions", "/chat/completions"):
-            self._send_error(BadRequest(f"no route POST {path}", status=404))
-            return
-        try:
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError as exc:
-                raise BadRequest(f"the request body is not valid JSON: {exc}") from None
-            args = parse_chat_request(body, self.server.model_name)
-        except BadRequest as err:
-            self._send_error(err)
-            return
-        header_pid = self.headers.get(PROBLEM_ID_HEADER)
-        if header_pid:
-            args["problem_id"] = header_pid
-        try:
-            with self.server.backend_lock:
-                texts = self.server.backend.complete(
-                    args["messages"],
-                    n=args["n"],
-                    temperature=args["temperature"],
-                    response_format=args["response_format"],
-                    problem_id=args["problem_id"],
-                )
-        except LLMError as exc:
-            status, type_ = next((s, t) for cls, s, t in _ERROR_STATUS if isinstance(exc, cls))
-            log.warning("backend %s failed: %s", self.server.backend.name, exc)
-            self._send_json(status, _error_body(str(exc), type_))
-            return
-        except Exception:
-            log.exception("backend %s raised unexpectedly", self.server.backend.name)
-            self._send_json(
-                500,
-                _error_body("internal error in the backend; see the server log", "server_error"),
-            )
-            return
-        self._send_json(200, self._completion(args, texts))
-
-    def _completion(self, args: dict[str, Any], texts: list[str]) -> dict[str, Any]:
-        payload: dict[str, Any] = {
-            "id": f"chatcmpl-{uuid.uuid4().hex}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": self.server.model_name,
-            "choices": [
-                {
-                    "index": i,
-                    "message": {"role": "assistant", "content": t},
-                    "finish_reason": "stop",
-                    "logprobs": None,
-                }
-                for i, t in enumerate(texts)
-            ],
-        }
-        prompt = self.server.count_tokens("\n".join(m["content"] for m in args["messages"]))
-        if prompt is not None:
-            completion = sum(self.server.count_tokens(t) or 0 for t in texts)
-            payload["usage"] = {
-                "prompt_tokens": prompt,
-                "completion_tokens": completion,
-                "total_tokens": prompt + completion,
-            }
-        return payload

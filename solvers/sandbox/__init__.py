@@ -31,6 +31,7 @@ import enum
 import functools
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
@@ -39,22 +40,26 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
-from optiscribe.solvers.errors import SandboxError, SandboxSetupError
-from optiscribe.solvers.sandbox import _launcher
+from optiscribe.solvers.errors import SandboxError, SandboxSetupError, SolverError
+from optiscribe.solvers.result import SolveResult
+from optiscribe.solvers.sandbox import _bwrap, _channel, _launcher
 from optiscribe.solvers.sandbox._pool import WorkerProcess
 
 __all__ = [
+    "ALLOW_WEAK_ENV",
     "CodeError",
     "ErrorKind",
     "ExecutionResult",
     "Executor",
     "FakeExecutor",
     "Isolation",
+    "IsolationLevel",
     "SandboxLimits",
     "SolveReport",
     "SubprocessExecutor",
@@ -65,6 +70,9 @@ __all__ = [
 ]
 
 LAUNCHER = str(Path(_launcher.__file__).resolve())
+LAUNCHER_DIR = os.path.dirname(LAUNCHER)
+#: Set to ``1`` to run code mode without bubblewrap (weaker isolation, said in every result).
+ALLOW_WEAK_ENV = "OPTISCRIBE_SANDBOX_ALLOW_WEAK"
 #: Libraries the generated code can import; named in import-error summaries so the LLM
 #: can switch instead of retrying the same import.
 AVAILABLE_LIBRARIES = (
@@ -75,8 +83,10 @@ AVAILABLE_LIBRARIES = (
 #: Most bytes of predefined globals (JSON) a run accepts.
 MAX_GLOBALS_BYTES = 8 << 20
 TAIL_CHARS = 8000
-MAX_MPS_BYTES = 32 << 20
+MAX_MPS_BYTES = _channel.MAX_MPS_BYTES
 MAX_REPORTS = 200
+MAX_RESOLVED = 20
+"""Captured models the parent re-solves itself (the last ones, which callers use)."""
 
 
 class ErrorKind(str, enum.Enum):
@@ -118,9 +128,19 @@ class SandboxLimits:
     nofile: int = 256
     nproc: int = 64
     max_output_bytes: int = 1_000_000
+    disk_mb: int = 256
+    """Size of the tmpfs work dir under bubblewrap (the program's whole disk)."""
 
     def __post_init__(self) -> None:
-        for name in ("timeout_s", "memory_mb", "fsize_mb", "nofile", "nproc", "max_output_bytes"):
+        for name in (
+            "timeout_s",
+            "memory_mb",
+            "fsize_mb",
+            "nofile",
+            "nproc",
+            "max_output_bytes",
+            "disk_mb",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(
                     f"SandboxLimits.{name} must be positive, got {getattr(self, name)!r}"
@@ -149,7 +169,20 @@ class SandboxLimits:
             "nofile": self.nofile,
             "nproc": self.nproc,
             "max_output_bytes": self.max_output_bytes,
+            "disk_mb": self.disk_mb,
         }
+
+
+class IsolationLevel(enum.StrEnum):
+    """How strong the boundary around generated code is."""
+
+    BUBBLEWRAP = "bubblewrap"
+    """bwrap: new user/PID/network/IPC/UTS/cgroup namespaces, uid 65534, no capabilities,
+    read-only system and interpreter, minimal /dev, size-capped tmpfs work dir."""
+    NAMESPACES = "namespaces"
+    """No bubblewrap (opted in): ``unshare`` network + PID namespaces, rlimits, Landlock."""
+    PROCESS = "process"
+    """No namespaces at all (opted in, or switched off): rlimits, Landlock, audit hook."""
 
 
 @dataclass(frozen=True)
@@ -162,17 +195,30 @@ class Isolation:
     uid_dropped: bool = False
     audit_hook: bool = False
     notes: tuple[str, ...] = ()
+    level: IsolationLevel = IsolationLevel.PROCESS
+    namespaces: tuple[str, ...] = ()
+    """Every namespace the run got fresh (``ipc``, ``net``, ``pid``, ``user``, ``uts``)."""
+    capabilities_dropped: bool = False
+    fresh_per_job: bool = False
+    """Warm pool: each job got namespaces and a work dir of its own (nothing survives it)."""
+    seccomp: bool = False
+    """A seccomp filter refused ptrace, mounts, namespaces, keyrings, BPF, io_uring, ..."""
 
     def describe(self) -> str:
         yn = {True: "yes", False: "no"}
         parts = [
+            f"isolation level: {self.level.value}"
+            + ("" if self.level is IsolationLevel.BUBBLEWRAP else " (weaker than bubblewrap)"),
+            f"namespaces: {', '.join(self.namespaces) or 'none'}",
             f"network namespace: {yn[self.network_namespace]}",
             f"pid namespace: {yn[self.pid_namespace]}",
             f"landlock: {'ABI ' + str(self.landlock_abi) if self.landlock_abi else 'no'}",
             f"runs as nobody: {yn[self.uid_dropped]}",
+            f"capabilities dropped: {yn[self.capabilities_dropped]}",
+            f"seccomp: {yn[self.seccomp]}",
             f"audit hook: {yn[self.audit_hook]}",
         ]
-        return "; ".join(parts + list(self.notes))
+        return "; ".join(parts + [n for n in self.notes if n])
 
 
 @dataclass(frozen=True)
@@ -193,24 +239,55 @@ class SolveReport:
     ignored_options: tuple[str, ...] = ()
     status: str | None = None
     wall_s: float | None = None
+    claimed_objective: float | None = None
+    """The objective the program itself reported (never trusted)."""
+    resolved: SolveResult | None = None
+    """The parent's own solve of :attr:`mps`; :attr:`objective` comes from it when present."""
+    disagreement: str | None = None
+    """Set when the program's report does not match the parent's solve of its model."""
 
     @classmethod
-    def _from_event(cls, ev: Mapping[str, Any], mps_text: str | None) -> SolveReport:
-        values = ev.get("values") or {}
+    def _from_event(cls, ev: _channel.SolveEvent, resolved: SolveResult | None) -> SolveReport:
+        objective = ev.objective
+        disagreement = None
+        if resolved is not None:
+            objective = resolved.objective if resolved.has_solution else None
+            disagreement = _disagreement(ev, resolved)
         return cls(
-            index=int(ev.get("index", 0)),
-            api=str(ev.get("api", "?")),
-            requested_solver=ev.get("requested_solver"),
-            solver=str(ev.get("solver", "?")),
-            termination=str(ev.get("termination", "unknown")),
-            objective=ev.get("objective"),
-            values=MappingProxyType({str(k): float(v) for k, v in values.items()}),
-            mps=mps_text,
-            mps_error=ev.get("mps_error"),
-            ignored_options=tuple(ev.get("ignored_options") or ()),
-            status=ev.get("status"),
-            wall_s=ev.get("wall_s"),
+            index=ev.index,
+            api=ev.api,
+            requested_solver=ev.requested_solver,
+            solver=ev.solver,
+            termination=ev.termination,
+            objective=objective,
+            values=MappingProxyType(dict(ev.values)),
+            mps=ev.mps_text,
+            mps_error=ev.mps_error,
+            ignored_options=tuple(ev.ignored_options),
+            status=ev.status,
+            wall_s=ev.wall_s,
+            claimed_objective=ev.objective,
+            resolved=resolved,
+            disagreement=disagreement,
         )
+
+
+def _disagreement(ev: _channel.SolveEvent, resolved: SolveResult) -> str | None:
+    """Why the program's own report differs from the parent's solve (None when it agrees)."""
+    claimed = ev.objective
+    if resolved.has_solution:
+        true = resolved.objective
+        if claimed is None:
+            return None if ev.termination != "optimal" else "reported optimal without an objective"
+        if true is not None and abs(claimed - true) > 1e-6 * max(1.0, abs(true)):
+            return f"reported objective {claimed!r}, the captured model solves to {true!r}"
+        return None
+    if claimed is not None:
+        return (
+            f"reported objective {claimed!r}, but the captured model has no solution "
+            f"({resolved.termination.value})"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -271,6 +348,8 @@ class ExecutionResult:
     ``UNSUPPORTED`` whenever this is not empty."""
     isolation: Isolation = field(default_factory=Isolation)
     executor: str = "fake"
+    flags: tuple[str, ...] = ()
+    """Things the parent noticed about the program's conduct, e.g. ``report_disagrees``."""
 
     @property
     def ok(self) -> bool:
@@ -384,16 +463,87 @@ def _probe_namespaces(python: str) -> _NamespaceSupport:
     return _NamespaceSupport((), False, False, "unshare failed: " + " | ".join(errors))
 
 
-def probe_isolation(python: str | None = None) -> Isolation:
-    """What a run on this machine gets (namespaces probed, Landlock ABI queried)."""
-    ns = _probe_namespaces(python or sys.executable)
-    return Isolation(
-        network_namespace=ns.network,
-        pid_namespace=ns.pid,
+def _allow_weak(explicit: bool | None) -> bool:
+    if explicit is not None:
+        return explicit
+    return os.environ.get(ALLOW_WEAK_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+@dataclass(frozen=True)
+class _Boundary:
+    """How one executor starts its child: under bwrap, under ``unshare``, or bare."""
+
+    level: IsolationLevel
+    bwrap: _bwrap.BwrapSupport | None
+    ns: _NamespaceSupport
+
+    def isolation(self) -> Isolation:
+        if self.level is IsolationLevel.BUBBLEWRAP:
+            assert self.bwrap is not None
+            return Isolation(
+                network_namespace=True,
+                pid_namespace=True,
+                uid_dropped=True,
+                level=self.level,
+                namespaces=self.bwrap.namespaces,
+                capabilities_dropped=self.bwrap.caps == 0,
+            )
+        names = tuple(n for n, on in (("net", self.ns.network), ("pid", self.ns.pid)) if on)
+        return Isolation(
+            self.ns.network,
+            self.ns.pid,
+            level=self.level,
+            namespaces=names,
+            notes=tuple(n for n in (self.ns.note, _weak_note(self.bwrap)) if n),
+        )
+
+
+def _weak_note(bw: _bwrap.BwrapSupport | None) -> str:
+    why = bw.note if bw is not None else "bubblewrap switched off"
+    return f"{why}; running with weaker isolation because it was allowed explicitly"
+
+
+def _choose_boundary(
+    python: str, *, namespaces: bool, bubblewrap: bool, allow_weak: bool | None
+) -> _Boundary:
+    """bubblewrap when it works; otherwise refuse unless weaker isolation is allowed."""
+    bw = _bwrap.probe_bwrap(python, LAUNCHER_DIR) if (namespaces and bubblewrap) else None
+    if bw is not None and bw.works:
+        return _Boundary(IsolationLevel.BUBBLEWRAP, bw, _NamespaceSupport((), True, True, ""))
+    if not _allow_weak(allow_weak):
+        why = bw.note if bw is not None else "bubblewrap was switched off"
+        raise SandboxSetupError(
+            f"code mode needs bubblewrap as its boundary, and {why}. Install it "
+            "(apt-get install bubblewrap) and check with 'optiscribe sandbox check', or "
+            f"accept weaker isolation explicitly with {ALLOW_WEAK_ENV}=1 "
+            "(optiscribe --allow-weak-sandbox ...)"
+        )
+    ns = (
+        _probe_namespaces(python)
+        if namespaces
+        else _NamespaceSupport((), False, False, "namespaces switched off")
+    )
+    level = IsolationLevel.NAMESPACES if (ns.network or ns.pid) else IsolationLevel.PROCESS
+    return _Boundary(level, bw, ns)
+
+
+def probe_isolation(python: str | None = None, *, allow_weak: bool | None = None) -> Isolation:
+    """What a run on this machine gets (bubblewrap probed, else namespaces; Landlock ABI).
+
+    Never raises: without bubblewrap the level says so even when weak isolation is not
+    allowed (then executors refuse to start).
+    """
+    python = python or sys.executable
+    try:
+        b = _choose_boundary(python, namespaces=True, bubblewrap=True, allow_weak=True)
+    except SandboxSetupError as exc:  # pragma: no cover - allow_weak=True never raises
+        return Isolation(notes=(str(exc),))
+    iso = b.isolation()
+    return replace(
+        iso,
         landlock_abi=_launcher.landlock_abi(),
-        uid_dropped=os.geteuid() == 0 and _launcher._nobody_can_use_python(),
+        uid_dropped=iso.uid_dropped or (os.geteuid() == 0 and _launcher._nobody_can_use_python()),
         audit_hook=True,
-        notes=(ns.note,) if ns.note else (),
     )
 
 
@@ -418,42 +568,65 @@ def _base_env(home: str) -> dict[str, str]:
     }
 
 
-class _JobFiles:
-    """Temporary layout of one run; ``work`` is the only place the code may write.
+def _remove_tree(path: Path) -> bool:
+    """Remove ``path`` whatever the program built inside it; False if anything is left.
 
-    ``<root>/work/main.py``, ``<root>/work/.optiscribe/*.mps`` (captured models) and
-    ``<root>/ctl/{stdout,stderr,channel.jsonl}``, opened by the child before it is
-    restricted. Everything is removed after the result has been read.
+    ``shutil.rmtree`` recurses, so a 3000-deep folder chain raises ``RecursionError``;
+    ``rm -rf`` walks iteratively. Immutable files (``chattr +i``) make this return False.
+    """
+    try:
+        shutil.rmtree(path)
+    except FileNotFoundError:
+        return True
+    except BaseException:  # RecursionError, PermissionError, ...: fall back to rm
+        try:
+            subprocess.run(
+                ["rm", "-rf", "--one-file-system", "--", str(path)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=60,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return False
+    return not os.path.lexists(path)
+
+
+class _JobFiles:
+    """Host-side files of one run: ``ctl/{stdout,stderr,channel.jsonl}`` (opened by the
+    child, read back safely by the parent) and, without bubblewrap only, a host work dir.
+
+    Under bubblewrap the work dir is a tmpfs inside the sandbox (``/box``); nothing the
+    program writes there ever reaches the host.
     """
 
-    def __init__(self, code: str, *, drop_root: bool) -> None:
+    def __init__(self, *, parent: str | None, host_work: bool, drop_root: bool) -> None:
         try:
-            self.root = Path(tempfile.mkdtemp(prefix="optiscribe-sbx-"))
+            self.root = Path(tempfile.mkdtemp(prefix="optiscribe-sbx-", dir=parent))
         except OSError as exc:
             raise SandboxSetupError(
-                f"cannot create a sandbox work dir in {tempfile.gettempdir()!r}: {exc}; "
-                "set TMPDIR to a writable folder"
+                f"cannot create a sandbox work dir in {parent or tempfile.gettempdir()!r}: "
+                f"{exc}; set TMPDIR to a writable folder"
             ) from exc
-        self.work = self.root / "work"
         self.ctl = self.root / "ctl"
-        self.models = self.work / ".optiscribe"
-        for d in (self.work, self.ctl, self.models):
-            d.mkdir()
-        self.code_path = self.work / "main.py"
-        self.code_path.write_text(code, encoding="utf-8")
+        self.ctl.mkdir()
         self.stdout = self.ctl / "stdout"
         self.stderr = self.ctl / "stderr"
         self.channel = self.ctl / "channel.jsonl"
         for f in (self.stdout, self.stderr, self.channel):
             f.touch(mode=0o600)
-        if drop_root and os.geteuid() == 0:
-            # The child becomes 'nobody' after opening ctl/*; it needs the work dir only.
-            os.chmod(self.root, 0o711)
-            for p in (self.work, self.models, self.code_path):
-                os.chown(p, _launcher.NOBODY, _launcher.NOBODY)
+        self.work = self.root / "work" if host_work else Path(_bwrap.BOX)
+        if host_work:
+            self.work.mkdir()
+            if drop_root and os.geteuid() == 0:
+                # The child becomes 'nobody' after opening ctl/*; it needs the work dir only.
+                os.chmod(self.root, 0o711)
+                os.chown(self.work, _launcher.NOBODY, _launcher.NOBODY)
 
     def job(
         self,
+        code: str,
         limits: SandboxLimits,
         *,
         landlock: bool,
@@ -461,66 +634,33 @@ class _JobFiles:
         pid_namespace: bool = True,
         globals: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
+        work = str(self.work)
         return {
             "globals": dict(globals or {}),
-            "code_path": str(self.code_path),
-            "work_dir": str(self.work),
-            "models_dir": str(self.models),
+            "code": code,
+            "code_path": os.path.join(work, "main.py"),
+            "work_dir": work,
+            "models_dir": os.path.join(work, ".optiscribe"),
             "stdout_path": str(self.stdout),
             "stderr_path": str(self.stderr),
             "channel_path": str(self.channel),
             "limits": limits.to_child(),
-            "env": _base_env(str(self.work)),
+            "env": _base_env(work),
             "landlock": landlock,
             "drop_root": drop_root,
             "pid_namespace": pid_namespace,
             "hook": True,
+            "max_model_bytes": MAX_MPS_BYTES,
         }
 
-    def cleanup(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+    def cleanup(self) -> bool:
+        return _remove_tree(self.root)
 
 
 def _tail(path: Path, limit: int = TAIL_CHARS) -> str:
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(size - limit, 0))
-            data = fh.read()
-    except OSError:
-        return ""
+    data, size = _channel.read_tail(path, limit)
     text = data.decode("utf-8", "replace")
     return text if size <= limit else f"...[{size - len(data)} bytes cut]\n{text}"
-
-
-def _read_channel(path: Path) -> list[dict[str, Any]]:
-    events = []
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(16 << 20)
-    except OSError:
-        return []
-    for raw in data.splitlines():
-        try:
-            ev = json.loads(raw)
-        except ValueError:
-            continue
-        if isinstance(ev, dict):
-            events.append(ev)
-    return events
-
-
-def _read_mps(models_dir: Path, name: Any) -> str | None:
-    if not isinstance(name, str) or os.path.basename(name) != name or not name:
-        return None
-    path = models_dir / name
-    try:
-        if path.is_symlink() or path.stat().st_size > MAX_MPS_BYTES:
-            return None
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
 
 
 def _classify(
@@ -566,7 +706,10 @@ def _classify(
             "cpu_limit",
         )
     if outcome is not None:
-        kind = ErrorKind(outcome.get("kind", "runtime_error"))
+        try:
+            kind = ErrorKind(outcome.get("kind", "runtime_error"))
+        except ValueError:  # a kind the schema knows but this ErrorKind does not
+            kind = ErrorKind.RUNTIME_ERROR
         if kind is ErrorKind.OK:
             return kind, None, None
         return (
@@ -616,28 +759,67 @@ def _classify(
     )
 
 
+def _resolve(mps: str, time_limit: float) -> tuple[SolveResult | None, str | None]:
+    """Solve a captured model in the parent (a file the parent itself writes)."""
+    from optiscribe.solvers.backends.mps import solve_mps
+    from optiscribe.solvers.backends.solve import SolveOptions
+
+    with tempfile.TemporaryDirectory(prefix="optiscribe-resolve-") as tmp:
+        path = Path(tmp) / "model.mps"
+        try:
+            path.write_text(mps, encoding="utf-8", errors="replace")
+            return solve_mps(path, SolveOptions(time_limit=time_limit)), None
+        except SolverError as exc:
+            return None, str(exc).replace(str(path), "the captured model")
+        except Exception as exc:  # highspy may raise anything on a hostile file
+            return None, f"{type(exc).__name__} while re-solving the captured model"
+
+
+def _channel_error(error: _channel.ChannelError) -> CodeError:
+    where = f" (line {error.line} of the channel)" if error.line else ""
+    return CodeError(
+        ErrorKind.FORBIDDEN,
+        "ChannelError",
+        f"the program wrote an invalid report on the sandbox's result channel{where}: "
+        f"{error.message}. Do not write to file descriptor 3; print results instead",
+    )
+
+
 def _collect(
-    files: _JobFiles, sup: Mapping[str, Any], limits: SandboxLimits, base: Isolation, executor: str
+    files: _JobFiles,
+    sup: Mapping[str, Any],
+    limits: SandboxLimits,
+    base: Isolation,
+    executor: str,
+    *,
+    resolve: bool = True,
+    started: bool = False,
 ) -> ExecutionResult:
-    events = _read_channel(files.channel)
-    died = next((e for e in events if e.get("event") == "child_exit"), None)
+    """Build the result from what the run left. ``started``: the sandbox itself (not the
+    program) confirmed that the launcher came up, so a missing ``entered`` event means
+    the program tampered with the channel, not that the sandbox failed to start."""
+    data, complete = _channel.read_capped(files.channel, _channel.MAX_CHANNEL_BYTES)
+    events, bad = _channel.parse_channel(data, complete)
+    del data
+    died = next((e for e in events if isinstance(e, _channel.ChildExit)), None)
     if died is not None and sup.get("killed") is None:
         # The code ran under a minimal init (PID namespace): report its signal, not init's.
-        sup = {**sup, "returncode": -int(died.get("signal", 0))}
-    entered = next((e for e in events if e.get("event") == "entered"), None)
-    outcome = next((e for e in reversed(events) if e.get("event") == "outcome"), None)
+        sup = {**sup, "returncode": -died.signal}
+    entered = next((e for e in events if isinstance(e, _channel.Entered)), None)
+    outcome = next((e for e in reversed(events) if isinstance(e, _channel.Outcome)), None)
     stderr = _tail(files.stderr)
-    if entered is None and sup.get("killed") is None and sup.get("returncode") != 0:
+    if entered is None and bad is None and started:
+        bad = _channel.ChannelError("the sandbox's own report of its layers is missing")
+    if entered is None and bad is None and sup.get("killed") is None and sup.get("returncode") != 0:
         raise SandboxSetupError(
             f"the sandboxed interpreter failed before running the code (exit status "
-            f"{sup.get('returncode')}): {stderr.strip()[-500:] or 'no output'}; check that "
-            f"{sys.executable} runs and that 'unshare' works, or pass namespaces=False"
+            f"{sup.get('returncode')}): {stderr.strip()[-500:] or 'no output'}; check "
+            "'optiscribe sandbox check'"
         )
-    kind, error, killed = _classify(sup, outcome, limits, stderr)
+    outcome_dict = outcome.model_dump() if outcome is not None else None
+    kind, error, killed = _classify(sup, outcome_dict, limits, stderr)
     features = tuple(
-        dict.fromkeys(
-            str(e.get("feature"))[:120] for e in events if e.get("event") == "unsupported"
-        )
+        dict.fromkeys(e.feature[:120] for e in events if isinstance(e, _channel.Unsupported))
     )[:20]
     if features and kind in (ErrorKind.OK, ErrorKind.RUNTIME_ERROR):
         # A refused dialect feature decides the outcome even when the code caught it.
@@ -652,19 +834,38 @@ def _collect(
             traceback=error.traceback if error is not None else (),
             feature=", ".join(features),
         )
-    reports = tuple(
-        SolveReport._from_event(ev, _read_mps(files.models, ev.get("mps")))
-        for ev in events
-        if ev.get("event") == "solve"
-    )[:MAX_REPORTS]
+    if bad is not None and killed is None:
+        kind, error = ErrorKind.FORBIDDEN, _channel_error(bad)
+    solves = [e for e in events if isinstance(e, _channel.SolveEvent)][:MAX_REPORTS]
+    first_resolved = len(solves) - MAX_RESOLVED
+    # All re-solves of one run share one time budget (the run's own timeout), so a
+    # program that captures many hard models cannot hold the parent for long.
+    deadline = time.monotonic() + max(limits.timeout_s, 1.0)
+    reports = []
+    for i, ev in enumerate(solves):
+        resolved = None
+        if resolve and ev.mps_text is not None and i >= first_resolved:
+            left = deadline - time.monotonic()
+            if left < 0.05:
+                ev = ev.model_copy(update={"mps_error": "not re-solved: time budget used up"})
+            else:
+                resolved, why = _resolve(ev.mps_text, left)
+                if why is not None:
+                    ev = ev.model_copy(update={"mps_error": why})
+        reports.append(SolveReport._from_event(ev, resolved))
     isolation = base
     if entered is not None:
         isolation = replace(
             base,
-            landlock_abi=int(entered.get("landlock_abi", 0)),
-            uid_dropped=bool(entered.get("uid_dropped")),
-            audit_hook=bool(entered.get("audit_hook")),
+            landlock_abi=entered.landlock_abi,
+            uid_dropped=base.uid_dropped or entered.uid_dropped,
+            audit_hook=entered.audit_hook,
+            capabilities_dropped=base.capabilities_dropped or entered.caps == 0,
+            seccomp=entered.seccomp,
         )
+    flags = ["report_disagrees"] if any(r.disagreement for r in reports) else []
+    if bad is not None:
+        flags.append("invalid_channel")
     return ExecutionResult(
         kind=kind,
         returncode=sup.get("returncode"),
@@ -674,28 +875,47 @@ def _collect(
         stdout=_tail(files.stdout),
         stderr=stderr,
         error=error,
-        reports=reports,
-        violations=tuple(outcome.get("violations") or ()) if outcome else (),
+        reports=tuple(reports),
+        violations=tuple(outcome.violations) if outcome else (),
         unsupported=features,
         isolation=isolation,
         executor=executor,
+        flags=tuple(flags),
     )
 
 
 # ---------------------------------------------------------------- cold executor
 
 
+def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:
+    """Write the job to the child's stdin and close it (the child may die first)."""
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(data)
+    except OSError:
+        pass  # it died at once; supervise() reports how
+    finally:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+
+
 class SubprocessExecutor:
-    """One fresh, namespaced interpreter per run. Slow (~1 s with Pyomo) but simple.
+    """One fresh interpreter per run inside bubblewrap. Slow (~1 s with Pyomo) but simple.
 
     Parameters
     ----------
     limits:
         Resource limits; ``run(timeout=...)`` overrides only the wall-clock timeout.
-    namespaces:
-        Use ``unshare`` (network + PID namespace) when the probe says it works.
-    landlock, drop_root:
-        Switch off the Landlock layer / the switch from root to ``nobody`` (debugging).
+    allow_weak:
+        Run without bubblewrap (``unshare`` namespaces or none) when it is missing.
+        ``None`` reads ``OPTISCRIBE_SANDBOX_ALLOW_WEAK``; otherwise a missing bubblewrap
+        raises :class:`SandboxSetupError` at construction.
+    namespaces, bubblewrap, landlock, drop_root:
+        Switch layers off (debugging and tests; anything off needs ``allow_weak``).
+    resolve:
+        Re-solve each captured model in the parent and report that result.
     """
 
     name = "cold"
@@ -704,21 +924,42 @@ class SubprocessExecutor:
         self,
         limits: SandboxLimits | None = None,
         *,
+        allow_weak: bool | None = None,
         namespaces: bool = True,
+        bubblewrap: bool = True,
         landlock: bool = True,
         drop_root: bool = True,
         python: str | None = None,
+        resolve: bool = True,
     ) -> None:
         self.limits = limits or SandboxLimits()
         self.python = python or sys.executable
-        self.namespaces = namespaces
         self.landlock = landlock
         self.drop_root = drop_root
+        self.resolve = resolve
+        self.boundary = _choose_boundary(
+            self.python, namespaces=namespaces, bubblewrap=bubblewrap, allow_weak=allow_weak
+        )
 
-    def _ns(self) -> _NamespaceSupport:
-        if not self.namespaces:
-            return _NamespaceSupport((), False, False, "namespaces switched off")
-        return _probe_namespaces(self.python)
+    @property
+    def isolation(self) -> Isolation:
+        return self.boundary.isolation()
+
+    def _command(self, limits: SandboxLimits, work: str) -> list[str]:
+        b = self.boundary
+        if b.level is IsolationLevel.BUBBLEWRAP:
+            assert b.bwrap is not None and b.bwrap.path is not None
+            prefix = _bwrap.bwrap_command(
+                b.bwrap.path,
+                self.python,
+                b.bwrap.read_only,
+                LAUNCHER_DIR,
+                disk_mb=limits.disk_mb,
+                env=_base_env(work),
+            )
+            launcher = os.path.join(_bwrap.LAUNCHER_DIR, os.path.basename(LAUNCHER))
+            return [*prefix, self.python, "-I", launcher, "run"]
+        return [*b.ns.prefix, self.python, "-I", LAUNCHER, "run"]
 
     def run(
         self,
@@ -729,35 +970,43 @@ class SubprocessExecutor:
     ) -> ExecutionResult:
         limits = self.limits.with_timeout(timeout)
         globals = check_globals(globals)
-        ns = self._ns()
-        base = Isolation(ns.network, ns.pid, notes=(ns.note,) if ns.note else ())
-        files = _JobFiles(code, drop_root=self.drop_root)
+        bwrapped = self.boundary.level is IsolationLevel.BUBBLEWRAP
+        files = _JobFiles(parent=None, host_work=not bwrapped, drop_root=self.drop_root)
         try:
-            job_path = files.ctl / "job.json"
-            job_path.write_text(
-                json.dumps(
-                    files.job(
-                        limits, landlock=self.landlock, drop_root=self.drop_root, globals=globals
-                    )
-                )
+            job = files.job(
+                code, limits, landlock=self.landlock, drop_root=self.drop_root, globals=globals
             )
-            cmd = [*ns.prefix, self.python, "-I", LAUNCHER, "run", str(job_path)]
-            with open(files.stdout, "ab") as out, open(files.stderr, "ab") as err:
+            if bwrapped:
+                job["reap_child"] = True  # bwrap is PID 1; the launcher reaps the code itself
+            cmd = self._command(limits, str(files.work))
+            with (
+                open(files.stdout, "ab") as out,
+                open(files.stderr, "ab") as err,
+                open(files.channel, "ab") as chan,
+                open(files.ctl / "started", "ab") as started,
+            ):
+                job["channel_fd"] = chan.fileno()
+                job["started_fd"] = started.fileno()
                 try:
                     proc = subprocess.Popen(
                         cmd,
-                        cwd=files.work,
+                        cwd=files.root if bwrapped else files.work,
                         env=_base_env(str(files.work)),
-                        stdin=subprocess.DEVNULL,
+                        stdin=subprocess.PIPE,
                         stdout=out,
                         stderr=err,
                         start_new_session=True,
                         close_fds=True,
+                        pass_fds=(chan.fileno(), started.fileno()),
                     )
                 except OSError as exc:
                     raise SandboxSetupError(
                         f"cannot start the sandbox interpreter {cmd[0]!r}: {exc}"
                     ) from exc
+            # From a thread: a child that never reads its stdin must not block the timeout.
+            threading.Thread(
+                target=_feed, args=(proc, json.dumps(job).encode()), daemon=True
+            ).start()
 
             def kill() -> None:
                 try:
@@ -774,7 +1023,16 @@ class SubprocessExecutor:
             )
             proc.returncode = sup["returncode"]  # reaped by supervise()
             kill()  # stragglers in the process group (the PID namespace already took the rest)
-            return _collect(files, sup, limits, base, self.name)
+            launched = _channel.read_capped(files.ctl / "started", 64)[0] == b"started\n"
+            return _collect(
+                files,
+                sup,
+                limits,
+                self.isolation,
+                self.name,
+                resolve=self.resolve,
+                started=launched,
+            )
         finally:
             files.cleanup()
 
@@ -785,10 +1043,12 @@ class SubprocessExecutor:
 class WarmPoolExecutor:
     """A pool of warm workers with Pyomo and HiGHS already imported.
 
-    Each job runs in a fresh child forked from a worker (own PID namespace, limits
-    applied after the fork), so imports are paid once per worker, not per job. A worker
-    that dies or stops answering is killed together with its namespace and replaced.
-    Thread-safe; use as a context manager or call :meth:`close`.
+    Each worker runs inside bubblewrap; each job runs in a fresh child forked from a
+    worker that first gets user, mount, network, IPC, UTS and PID namespaces and a tmpfs
+    work dir of its own, so nothing one job does survives into the next and there is no
+    cleanup inside the worker that could fail. A worker that dies, stops answering, or
+    reports an unclean job is killed together with its namespaces and replaced, never
+    reused. Thread-safe; use as a context manager or call :meth:`close`.
     """
 
     name = "warm"
@@ -798,53 +1058,101 @@ class WarmPoolExecutor:
         size: int | None = None,
         limits: SandboxLimits | None = None,
         *,
+        allow_weak: bool | None = None,
         namespaces: bool = True,
+        bubblewrap: bool = True,
         landlock: bool = True,
         drop_root: bool = True,
         python: str | None = None,
         start_timeout_s: float = 60.0,
+        resolve: bool = True,
     ) -> None:
         self.size = size if size is not None else max(1, min(2, os.cpu_count() or 1))
         if self.size < 1:
             raise ValueError(f"WarmPoolExecutor size must be >= 1, got {size}")
         self.limits = limits or SandboxLimits()
         self.python = python or sys.executable
-        self.namespaces = namespaces
         self.landlock = landlock
         self.drop_root = drop_root
+        self.resolve = resolve
         self.start_timeout_s = start_timeout_s
-        self._ns = (
-            _probe_namespaces(self.python)
-            if namespaces
-            else _NamespaceSupport((), False, False, "namespaces switched off")
+        self.boundary = _choose_boundary(
+            self.python, namespaces=namespaces, bubblewrap=bubblewrap, allow_weak=allow_weak
         )
+        self._bwrapped = self.boundary.level is IsolationLevel.BUBBLEWRAP
         self._home = tempfile.mkdtemp(prefix="optiscribe-pool-")
+        self._jobs = os.path.join(self._home, "jobs")
+        os.mkdir(self._jobs, 0o700)
         self._cond = threading.Condition()
         self._idle: list[WorkerProcess] = []
         self._all: set[WorkerProcess] = set()
         self._closed = False
         self.replaced = 0
+        # bwrap --die-with-parent (PR_SET_PDEATHSIG) fires when the *thread* that started
+        # the worker ends, so every worker is started by this one long-lived thread.
+        self._spawn_q: queue.Queue[tuple[Callable[[], WorkerProcess], Future[WorkerProcess]] | None]
+        self._spawn_q = queue.Queue()
+        self._spawner = threading.Thread(
+            target=self._spawn_loop, name="optiscribe-sandbox-spawner", daemon=True
+        )
+        self._spawner.start()
         starting = [self._spawn() for _ in range(self.size)]
         for w in starting:
             self._await_ready(w)
         with self._cond:
             self._idle.extend(starting)
 
+    @property
+    def isolation(self) -> Isolation:
+        iso = self.boundary.isolation()
+        return replace(iso, fresh_per_job=self._bwrapped)
+
     # -- lifecycle
     def _spawn(self) -> WorkerProcess:
-        cmd = [*self._ns.prefix, self.python, "-I", LAUNCHER, "worker"]
-        try:
-            w = WorkerProcess(
-                cmd,
-                env=_base_env(self._home),
-                cwd=self._home,
-                log_path=os.path.join(self._home, f"worker-{time.monotonic_ns()}.log"),
+        b = self.boundary
+        if self._bwrapped:
+            assert b.bwrap is not None and b.bwrap.path is not None
+            prefix = _bwrap.bwrap_command(
+                b.bwrap.path,
+                self.python,
+                b.bwrap.read_only,
+                LAUNCHER_DIR,
+                disk_mb=16,
+                extra_binds=((self._jobs, _bwrap.JOBS),),
+                allow_nested_userns=True,
+                env=_base_env(_bwrap.BOX),
             )
+            launcher = os.path.join(_bwrap.LAUNCHER_DIR, os.path.basename(LAUNCHER))
+            cmd = [*prefix, self.python, "-I", launcher, "worker"]
+        else:
+            cmd = [*b.ns.prefix, self.python, "-I", LAUNCHER, "worker"]
+        fut: Future[WorkerProcess] = Future()
+        self._spawn_q.put(
+            (
+                lambda: WorkerProcess(
+                    cmd,
+                    env=_base_env(self._home),
+                    cwd=self._home,
+                    log_path=os.path.join(self._home, f"worker-{time.monotonic_ns()}.log"),
+                ),
+                fut,
+            )
+        )
+        try:
+            w = fut.result()
         except OSError as exc:
             raise SandboxSetupError(f"cannot start a sandbox worker {cmd[0]!r}: {exc}") from exc
         with self._cond:
             self._all.add(w)
         return w
+
+    def _spawn_loop(self) -> None:
+        while (item := self._spawn_q.get()) is not None:
+            make, fut = item
+            try:
+                fut.set_result(make())
+            except BaseException as exc:
+                fut.set_exception(exc)
 
     def _await_ready(self, w: WorkerProcess) -> None:
         if w.wait_ready(self.start_timeout_s) is None:
@@ -854,7 +1162,7 @@ class WarmPoolExecutor:
                 self._all.discard(w)
             raise SandboxSetupError(
                 f"a sandbox worker did not become ready within {self.start_timeout_s:g} s: "
-                f"{tail.strip()[-500:] or 'no output'}; try SubprocessExecutor or namespaces=False"
+                f"{tail.strip()[-500:] or 'no output'}; check 'optiscribe sandbox check'"
             )
 
     def _replace(self, dead: WorkerProcess) -> None:
@@ -925,7 +1233,8 @@ class WarmPoolExecutor:
             self._idle.clear()
         for w in workers:
             w.close()
-        shutil.rmtree(self._home, ignore_errors=True)
+        self._spawn_q.put(None)
+        _remove_tree(Path(self._home))
 
     def __enter__(self) -> WarmPoolExecutor:
         return self
@@ -934,6 +1243,27 @@ class WarmPoolExecutor:
         self.close()
 
     # -- running
+    def _job(
+        self,
+        files: _JobFiles,
+        code: str,
+        limits: SandboxLimits,
+        globals: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        job = files.job(
+            code, limits, landlock=self.landlock, drop_root=self.drop_root, globals=globals
+        )
+        if self._bwrapped:
+            inside = os.path.join(_bwrap.JOBS, os.path.relpath(files.ctl, self._jobs))
+            job.update(
+                fresh_namespaces=True,
+                jobs_dir=_bwrap.JOBS,
+                stdout_path=os.path.join(inside, files.stdout.name),
+                stderr_path=os.path.join(inside, files.stderr.name),
+                channel_path=os.path.join(inside, files.channel.name),
+            )
+        return job
+
     def run(
         self,
         code: str,
@@ -945,11 +1275,9 @@ class WarmPoolExecutor:
         globals = check_globals(globals)
         w = self._acquire(timeout_s=max(60.0, limits.timeout_s * 4))
         healthy = True
-        files = _JobFiles(code, drop_root=self.drop_root)
+        files = _JobFiles(parent=self._jobs, host_work=not self._bwrapped, drop_root=self.drop_root)
         try:
-            job = files.job(
-                limits, landlock=self.landlock, drop_root=self.drop_root, globals=globals
-            )
+            job = self._job(files, code, limits, globals)
             t0 = time.monotonic()
             reply = w.request(job, timeout_s=limits.timeout_s + 10.0)
             if reply is None or "error" in reply:
@@ -966,20 +1294,27 @@ class WarmPoolExecutor:
                         "cpu_s": 0.0,
                     }
                 else:
+                    why = str(reply.get("error"))[:300] if reply else "it died"
                     raise SandboxError(
-                        "the warm sandbox worker died while running the job (it has been "
-                        "replaced); run the code again"
+                        f"the warm sandbox worker failed while running the job ({why}); it "
+                        "has been replaced; run the code again"
                     )
             else:
                 sup = reply
-            base = Isolation(
-                self._ns.network,
-                bool(sup.get("job_pid_namespace", False)),
-                notes=(self._ns.note,) if self._ns.note else (),
+                if reply.get("dirty"):
+                    healthy = False
+                    self._replace(w)
+            base = replace(
+                self.isolation,
+                pid_namespace=bool(sup.get("job_pid_namespace", False)),
+                fresh_per_job=bool(sup.get("fresh_namespaces", False)),
             )
-            return _collect(files, sup, limits, base, self.name)
+            # A reply without "error" is the supervisor's word that the job started.
+            return _collect(files, sup, limits, base, self.name, resolve=self.resolve, started=True)
         finally:
-            files.cleanup()
+            if not files.cleanup() and healthy:
+                healthy = False  # something of the job is left on the host: never reuse
+                self._replace(w)
             if healthy:
                 self._release(w)
 

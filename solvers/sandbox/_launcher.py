@@ -53,11 +53,16 @@ CHANNEL_FD = 3  # where the channel lives in the child once other fds are closed
 # ---------------------------------------------------------------- supervision (parent side)
 
 
-def _tree_size(paths: list[str]) -> int:
+def _tree_size(paths: list[str], fds: tuple[int, ...] = ()) -> int:
     total = 0
     for p in paths:
         try:
             total += os.stat(p).st_size
+        except OSError:
+            pass
+    for fd in fds:
+        try:
+            total += os.fstat(fd).st_size
         except OSError:
             pass
     return total
@@ -70,6 +75,7 @@ def supervise(
     watch_paths: list[str],
     max_output_bytes: int,
     kill: Callable[[], None],
+    watch_fds: tuple[int, ...] = (),
 ) -> dict[str, Any]:
     """Wait for ``pid`` to end, killing it on timeout or when its output grows too big.
 
@@ -95,7 +101,7 @@ def supervise(
             if killed is None:
                 if now >= deadline:
                     killed = "timeout"
-                elif _tree_size(watch_paths) > max_output_bytes:
+                elif _tree_size(watch_paths, watch_fds) > max_output_bytes:
                     killed = "output_limit"
                 if killed is not None:
                     kill()
@@ -200,7 +206,9 @@ def apply_landlock(write_dirs: list[str], read_paths: list[str]) -> int:
         return 0
     read = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
     rules = [(p, read) for p in read_paths] + [(p, fs_all) for p in write_dirs]
-    rules.append(("/dev", read | _FS_WRITE_FILE | (_FS_IOCTL_DEV if abi >= 5 else 0)))
+    # Devices: reading the harmless ones, writing /dev/null; no other device, no ioctl.
+    rules += [(f"/dev/{d}", _FS_READ_FILE) for d in ("zero", "urandom", "random")]
+    rules.append(("/dev/null", _FS_READ_FILE | _FS_WRITE_FILE | (_FS_TRUNCATE if abi >= 3 else 0)))
     try:
         for path, rights in rules:
             try:
@@ -320,7 +328,7 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
 
 def _set_limit(which: int, soft: int, hard: int | None = None) -> None:
     hard = soft if hard is None else hard
-    cur_soft, cur_hard = resource.getrlimit(which)
+    _, cur_hard = resource.getrlimit(which)
     if cur_hard != resource.RLIM_INFINITY:
         soft, hard = min(soft, cur_hard), min(hard, cur_hard)
     try:
@@ -339,13 +347,23 @@ def apply_rlimits(limits: dict[str, Any]) -> None:
     _set_limit(resource.RLIMIT_CORE, 0)
 
 
-def _redirect_stdio(job: dict[str, Any]) -> int:
+def _open_job_stdio(job: dict[str, Any]) -> tuple[int, int, int]:
+    """Open the job's stdout, stderr and channel files (paths given by the parent)."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
+    return (
+        os.open(job["stdout_path"], flags),
+        os.open(job["stderr_path"], flags),
+        os.open(job["channel_path"], flags),
+    )
+
+
+def _redirect_stdio(fds: tuple[int, int, int]) -> int:
     """Point fds 0/1/2 at /dev/null and the job's output files; put the channel on fd 3;
     close everything else. Returns the channel fd."""
+    out, err, chan = fds
     devnull = os.open(os.devnull, os.O_RDONLY)
-    out = os.open(job["stdout_path"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    err = os.open(job["stderr_path"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    chan = os.open(job["channel_path"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    # Move the sources above the target range first so a dup2 never clobbers one we need.
+    out, err, chan = (os.dup(fd) if fd <= CHANNEL_FD else fd for fd in (out, err, chan))
     for src, dst in ((devnull, 0), (out, 1), (err, 2), (chan, CHANNEL_FD)):
         if src != dst:
             os.dup2(src, dst)
@@ -372,19 +390,277 @@ def emit(event: dict[str, Any]) -> None:
         pass
 
 
-def enter_sandbox(job: dict[str, Any], hook: ModuleType | None) -> dict[str, Any]:
+# ---------------------------------------------------------------- seccomp
+
+_AUDIT_ARCH_X86_64 = 0xC000003E
+_RET_ALLOW, _RET_KILL = 0x7FFF0000, 0x80000000
+_RET_EPERM, _RET_ENOSYS = 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
+#: x86_64 syscalls no solver program needs and that widen the kernel surface: tracing,
+#: mounts and namespaces, keyrings, BPF, io_uring, modules, kexec, handles, raw ports,
+#: other processes' memory, host names. They fail with EPERM.
+_DENIED_X86_64 = (
+    101,  # ptrace
+    155,
+    161,
+    165,
+    166,  # pivot_root, chroot, mount, umount2
+    167,
+    168,
+    169,
+    170,
+    171,
+    172,
+    173,  # swapon/off, reboot, sethostname, setdomainname, iopl, ioperm
+    175,
+    176,
+    313,  # init/delete/finit_module
+    246,
+    320,  # kexec_load, kexec_file_load
+    248,
+    249,
+    250,  # add_key, request_key, keyctl
+    272,
+    308,  # unshare, setns
+    298,
+    310,
+    311,  # perf_event_open, process_vm_readv/writev
+    303,
+    304,  # name_to_handle_at, open_by_handle_at
+    321,
+    323,  # bpf, userfaultfd
+    425,
+    426,
+    427,  # io_uring_setup/enter/register
+    428,
+    429,
+    430,
+    431,
+    432,
+    433,
+    442,  # open_tree, move_mount, fsopen..fspick, mount_setattr
+)
+_CLONE_NS_FLAGS = 0x7E020000  # NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [
+        ("code", ctypes.c_uint16),
+        ("jt", ctypes.c_uint8),
+        ("jf", ctypes.c_uint8),
+        ("k", ctypes.c_uint32),
+    ]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def _seccomp_program() -> list[tuple[int, int, int, int]]:
+    """A classic-BPF filter: deny :data:`_DENIED_X86_64`, namespace flags on ``clone``,
+    ``clone3`` (ENOSYS, so libc falls back to ``clone``) and the x32 ABI; allow the rest."""
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    body: list[tuple[int, int, int, int]] = [(ld, 0, 0, 4)]  # arch
+    body.append((jeq, 1, 0, _AUDIT_ARCH_X86_64))
+    body.append((ret, 0, 0, _RET_KILL))
+    body.append((ld, 0, 0, 0))  # syscall number
+    checks = [(jge, 0x40000000, "eperm")]  # x32 ABI
+    checks += [(jeq, nr, "eperm") for nr in _DENIED_X86_64]
+    checks.append((jeq, 435, "enosys"))  # clone3: its flags live in memory BPF cannot read
+    n_checks = len(checks)
+    # layout after the checks: [jeq clone -> flags] [ret allow] [ld args0] [jset] [ret allow]
+    # [ret eperm] [ret enosys]
+    tail_start = 4 + n_checks
+    labels = {"eperm": tail_start + 6, "enosys": tail_start + 7}
+    for i, (op, k, target) in enumerate(checks):
+        pc = 4 + i
+        body.append((op, labels[target] - pc - 1, 0, k))
+    body.append((jeq, 1, 0, 56))  # clone
+    body.append((ret, 0, 0, _RET_ALLOW))
+    body.append((ld, 0, 0, 16))  # args[0], low 32 bits (little endian)
+    body.append((jset, 1, 0, _CLONE_NS_FLAGS))
+    body.append((ret, 0, 0, _RET_ALLOW))
+    body.append((ret, 0, 0, _RET_EPERM))
+    body.append((ret, 0, 0, _RET_EPERM))
+    body.append((ret, 0, 0, _RET_ENOSYS))
+    return body
+
+
+def apply_seccomp() -> bool:
+    """Install the filter on this process and its future children (x86_64 only)."""
+    import platform
+
+    if sys.platform != "linux" or platform.machine() != "x86_64":
+        return False
+    prog = _seccomp_program()
+    arr = (_SockFilter * len(prog))(*[_SockFilter(c, jt, jf, k) for c, jt, jf, k in prog])
+    fprog = _SockFprog(len(prog), ctypes.cast(arr, ctypes.POINTER(_SockFilter)))
+    libc = _libc_handle()
+    pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
+    if libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0:
+        return False
+    return bool(libc.prctl(pr_set_seccomp, seccomp_mode_filter, ctypes.byref(fprog), 0, 0) == 0)
+
+
+def _write_code(job: dict[str, Any]) -> None:
+    """Write the generated program into the (fresh) work dir; nothing of it pre-exists."""
+    fd = os.open(job["code_path"], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    # surrogatepass: a lone surrogate in the code becomes a clean decode error at run time.
+    with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass") as fh:
+        fh.write(job["code"])
+
+
+def _read_own_file(path: str, cap: int) -> str | None:
+    """Read a model file the hook just wrote (no symlinks, regular files, at most ``cap``)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not (st.st_mode & 0o170000 == 0o100000) or st.st_size > cap:
+            return None
+        chunks, total = [], 0
+        while total <= cap:
+            chunk = os.read(fd, min(1 << 20, cap + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > cap:
+            return None
+        return b"".join(chunks).decode("utf-8", "replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _inline_models(hook: ModuleType, models_dir: str, cap: int) -> None:
+    """Send each captured model as text on the channel instead of leaving a file name.
+
+    The parent then never opens a file on the program's behalf (a name could be a symlink,
+    a FIFO or ``/dev/zero``). Wraps the hook's ``_emit`` so the hook itself stays unchanged.
+    """
+    original = hook._emit  # type: ignore[attr-defined]
+
+    def emit_with_model(event: dict[str, Any]) -> None:
+        name = event.get("mps")
+        if event.get("event") == "solve" and isinstance(name, str) and "/" not in name:
+            text = _read_own_file(os.path.join(models_dir, name), cap)
+            if text is None:
+                event = {**event, "mps": None, "mps_error": f"model file over {cap} bytes"}
+            else:
+                event = {**event, "mps_text": text}
+        original(event)
+
+    hook._emit = emit_with_model  # type: ignore[attr-defined]
+
+
+def _effective_caps() -> int:
+    """The CapEff mask of this process (0 once every capability is dropped)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("CapEff:"):
+                    return int(line.split()[1], 16)
+    except (OSError, ValueError):
+        pass
+    return -1
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+def drop_all_capabilities() -> bool:
+    """Empty the bounding, ambient, effective, permitted and inheritable capability sets."""
+    libc = _libc_handle()
+    pr_capbset_drop, pr_cap_ambient, pr_cap_ambient_clear_all = 24, 47, 4
+    libc.prctl(pr_cap_ambient, pr_cap_ambient_clear_all, 0, 0, 0)
+    for cap in range(64):
+        libc.prctl(pr_capbset_drop, cap, 0, 0, 0)
+    header = _CapHeader(0x20080522, 0)
+    data = (_CapData * 2)()
+    if libc.capset(ctypes.byref(header), ctypes.byref(data)) != 0:
+        return False
+    return _effective_caps() == 0
+
+
+_CLONE_NEWNS, _CLONE_NEWUTS, _CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+_CLONE_NEWUSER, _CLONE_NEWNET = 0x10000000, 0x40000000
+
+
+def fresh_job_namespaces(box: str, hide: str, box_mb: int) -> None:
+    """Give this job new user, mount, network, IPC and UTS namespaces and an empty work dir.
+
+    Runs in the job's supervisor inside a bubblewrap worker (uid 65534, no capabilities):
+    a new user namespace grants capabilities over the new namespaces only. ``box`` gets a
+    fresh size-capped tmpfs (so nothing a job writes survives it and no cleanup can fail),
+    and ``hide`` (the folder holding every job's output files) is covered by an empty
+    read-only tmpfs once this job's files are open.
+    """
+    libc = _libc_handle()
+    uid, gid = os.geteuid(), os.getegid()
+    flags = _CLONE_NEWUSER | _CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS
+    if libc.unshare(ctypes.c_int(flags)) != 0:
+        raise OSError(ctypes.get_errno(), "unshare of the job namespaces failed")
+    for name, text in (
+        ("setgroups", "deny"),
+        ("uid_map", f"{uid} {uid} 1"),
+        ("gid_map", f"{gid} {gid} 1"),
+    ):
+        with open(f"/proc/self/{name}", "w", encoding="ascii") as fh:
+            fh.write(text)
+    ms_nosuid, ms_nodev, ms_rdonly = 2, 4, 1
+    opts = f"size={int(box_mb)}m,mode=0700".encode()
+    if libc.mount(b"tmpfs", box.encode(), b"tmpfs", ms_nosuid | ms_nodev, opts) != 0:
+        raise OSError(ctypes.get_errno(), f"cannot mount the job's tmpfs on {box}")
+    libc.sethostname(b"sandbox", 7)
+    _hide_later.append((hide, ms_rdonly | ms_nosuid | ms_nodev))
+
+
+_hide_later: list[tuple[str, int]] = []
+
+
+def hide_job_files() -> None:
+    """Cover the folder of job files with an empty tmpfs (after this job's are open)."""
+    libc = _libc_handle()
+    for path, flags in _hide_later:
+        if libc.mount(b"tmpfs", path.encode(), b"tmpfs", flags, b"size=4k,mode=0500") != 0:
+            raise OSError(ctypes.get_errno(), f"cannot hide {path}")
+    _hide_later.clear()
+
+
+def enter_sandbox(
+    job: dict[str, Any], hook: ModuleType | None, fds: tuple[int, int, int]
+) -> dict[str, Any]:
     """Apply every in-process layer; return what is actually in force."""
     global _audit_armed
-    _redirect_stdio(job)
+    _redirect_stdio(fds)
     work = job["work_dir"]
     os.chdir(work)
+    _write_code(job)
     os.environ.clear()
     os.environ.update(job["env"])
     sys.dont_write_bytecode = True
     if hook is not None:
         hook.configure(channel_fd=CHANNEL_FD, models_dir=job["models_dir"])
+        _inline_models(hook, job["models_dir"], int(job.get("max_model_bytes", 32 << 20)))
     apply_rlimits(job["limits"])
-    info: dict[str, Any] = {"landlock_abi": 0, "uid_dropped": False, "audit_hook": True}
+    info: dict[str, Any] = {
+        "landlock_abi": 0,
+        "uid_dropped": os.geteuid() != 0,
+        "audit_hook": True,
+        "caps": _effective_caps(),
+    }
     if job.get("landlock", True):
         info["landlock_abi"] = apply_landlock([work], _read_paths())
     if os.geteuid() == 0 and job.get("drop_root", True) and _nobody_can_use_python():
@@ -395,9 +671,10 @@ def enter_sandbox(job: dict[str, Any], hook: ModuleType | None) -> dict[str, Any
             info["uid_dropped"] = True
         except OSError:
             pass
+    info["seccomp"] = bool(job.get("seccomp", True)) and apply_seccomp()
     info["pid_namespace_init"] = os.getpid() == 1
     emit({"event": "entered", **info})
-    if os.getpid() == 1:
+    if os.getpid() == 1 or job.get("reap_child"):
         _run_as_init()  # returns in the child only
     sys.addaudithook(_audit)
     _audit_armed = True
@@ -415,6 +692,9 @@ def _run_as_init() -> None:
     child = os.fork()
     if child == 0:
         return
+    os.closerange(0, CHANNEL_FD)  # only the channel stays open in the reaper
+    pr_set_dumpable = 4
+    _libc_handle().prctl(pr_set_dumpable, 0, 0, 0, 0)  # the code may not ptrace its reaper
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_IGN)
     while True:
@@ -583,11 +863,26 @@ def _load_hook() -> ModuleType | None:
 # ---------------------------------------------------------------- cold run
 
 
-def _main_run(job_path: str) -> None:
-    with open(job_path, encoding="utf-8") as fh:
-        job = json.load(fh)
+def _read_job(stream: Any, limit: int = 64 << 20) -> dict[str, Any]:
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError("job description too large")
+    job: dict[str, Any] = json.loads(data)
+    return job
+
+
+def _main_run() -> None:
+    """Cold run: the job arrives on stdin; stdout/stderr are fds 1/2, the channel is
+    ``job["channel_fd"]`` (all opened by the parent, never by path in here)."""
+    job = _read_job(sys.stdin.buffer)
+    started = job.get("started_fd")
+    if isinstance(started, int):
+        # Out of the program's reach (closed before it runs): tells the parent that the
+        # launcher started, even if the program later truncates the channel.
+        os.write(started, b"started\n")
+        os.close(started)
     hook = _load_hook() if job.get("hook", True) else None
-    enter_sandbox(job, hook)
+    enter_sandbox(job, hook, (1, 2, int(job["channel_fd"])))
     rc = run_code(job)
     os._exit(rc)
 
@@ -596,9 +891,24 @@ def _main_run(job_path: str) -> None:
 
 
 def _job_supervisor(job: dict[str, Any], hook: ModuleType | None, result_fd: int) -> None:
-    """Runs in a fresh child of the worker: own PID namespace, run the code, watch it."""
+    """Runs in a fresh child of the worker: own namespaces, run the code, watch it.
+
+    With ``fresh_namespaces`` (inside bubblewrap) the job gets new user, mount, network,
+    IPC, UTS and PID namespaces and its own tmpfs work dir, so nothing it does outlives it.
+    """
     set_parent_death_signal()
-    pid_ns = job.get("pid_namespace", True) and unshare_pid_namespace()
+    fresh = bool(job.get("fresh_namespaces"))
+    try:
+        if fresh:
+            fresh_job_namespaces(job["work_dir"], job["jobs_dir"], int(job["limits"]["disk_mb"]))
+        fds = _open_job_stdio(job)
+        if fresh:
+            hide_job_files()
+        pid_ns = job.get("pid_namespace", True) and unshare_pid_namespace()
+    except BaseException as exc:
+        msg = json.dumps({"error": f"job setup failed: {type(exc).__name__}: {exc}"[:500]})
+        os.write(result_fd, (msg + "\n").encode())
+        os._exit(0)
     lim = job["limits"]
     pid = os.fork()
     if pid == 0:
@@ -607,11 +917,14 @@ def _job_supervisor(job: dict[str, Any], hook: ModuleType | None, result_fd: int
             if not pid_ns:
                 os.setsid()
             set_parent_death_signal()
-            enter_sandbox(job, hook)
+            if fresh and not drop_all_capabilities():
+                os._exit(72)
+            enter_sandbox(job, hook, fds)
             rc = run_code(job)
         except BaseException:
             rc = 70
         os._exit(rc)
+    os.close(fds[2])
 
     def kill() -> None:
         try:
@@ -623,9 +936,10 @@ def _job_supervisor(job: dict[str, Any], hook: ModuleType | None, result_fd: int
     result = supervise(
         pid,
         timeout_s=float(lim["timeout_s"]),
-        watch_paths=[job["stdout_path"], job["stderr_path"]],
+        watch_paths=[],
         max_output_bytes=int(lim["max_output_bytes"]),
         kill=kill,
+        watch_fds=fds[:2],
     )
     if not pid_ns:
         try:
@@ -633,6 +947,7 @@ def _job_supervisor(job: dict[str, Any], hook: ModuleType | None, result_fd: int
         except OSError:
             pass
     result["job_pid_namespace"] = bool(pid_ns)
+    result["fresh_namespaces"] = fresh
     os.write(result_fd, (json.dumps(result) + "\n").encode())
     os._exit(0)
 
@@ -642,7 +957,8 @@ def _main_worker() -> None:
 
     Protocol (JSON lines): the worker writes ``{"ready": ...}`` once, then for each job
     line read on stdin writes one result line. Fds 0/1 are moved away from the worker's
-    own stdio so stray library output cannot corrupt the protocol.
+    own stdio so stray library output cannot corrupt the protocol. A job whose supervisor
+    does not end cleanly makes the worker say ``"dirty": true`` so the parent replaces it.
     """
     proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
     proto_out = os.dup(1)
@@ -681,18 +997,29 @@ def _main_worker() -> None:
                 os._exit(71)
         os.close(w)
         with os.fdopen(r, "rb") as fh:
-            data = fh.read()
-        os.waitpid(pid, 0)
-        if not data.strip():
-            data = json.dumps({"error": "job supervisor died without a result"}).encode() + b"\n"
-        os.write(proto_out, data if data.endswith(b"\n") else data + b"\n")
+            data = fh.read(1 << 16)
+        _, status = os.waitpid(pid, 0)
+        leftover = False
+        try:
+            leftover = os.waitpid(-1, os.WNOHANG) != (0, 0)
+        except ChildProcessError:
+            pass
+        try:
+            result = json.loads(data)
+            if not isinstance(result, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            result = {"error": "job supervisor died without a result"}
+        if status != 0 or leftover:
+            result["dirty"] = True
+        os.write(proto_out, (json.dumps(result) + "\n").encode())
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 3 and sys.argv[1] == "run":
-        _main_run(sys.argv[2])
+    if len(sys.argv) >= 2 and sys.argv[1] == "run":
+        _main_run()
     elif len(sys.argv) >= 2 and sys.argv[1] == "worker":
         _main_worker()
     else:
-        sys.stderr.write("usage: _launcher.py run JOB.json | worker\n")
+        sys.stderr.write("usage: _launcher.py run < JOB.json | worker\n")
         sys.exit(2)

@@ -94,10 +94,21 @@ def test_replay_behind_serve_gets_problem_id_from_header_or_metadata(tmp_path: P
             server, {"model": server.model_name, "messages": MSGS, "metadata": {"problem_id": "p7"}}
         )
         assert status == 200 and body["choices"][0]["message"]["content"] == "two"
-        # Missing id: the backend's error reaches the client with the id and file named.
+        # Unknown id: a client error (4xx) naming the id, never the server's file.
         with pytest.raises(LLMError) as info:
             client(server).complete(MSGS, problem_id="p8")
-        assert "'p8'" in str(info.value) and str(f) in str(info.value)
+        assert "'p8'" in str(info.value) and str(tmp_path) not in str(info.value)
+        status, body = post(
+            server, {"model": server.model_name, "messages": MSGS, "metadata": {"problem_id": "p8"}}
+        )
+        assert status == 400 and body["error"]["code"] == "problem_not_found"
+        assert str(tmp_path) not in json.dumps(body)
+        # Exhausted responses: the backend's message reaches the client without the path.
+        status, body = post(
+            server, {"model": server.model_name, "messages": MSGS, "metadata": {"problem_id": "p7"}}
+        )
+        assert status == 500 and "'p7'" in body["error"]["message"]
+        assert str(tmp_path) not in json.dumps(body) and "<server file>" in json.dumps(body)
 
 
 def test_completion_json_shape_and_models() -> None:
