@@ -26,7 +26,13 @@ from typing import Any, TypeAlias
 import numpy as np
 import scipy.sparse as sp
 
-from optiscribe.verify._model import MilpData, ModelReadError, UnsupportedModelError, huge_bounds
+from optiscribe.verify._model import (
+    MilpData,
+    ModelReadError,
+    UnsupportedModelError,
+    huge_bounds,
+    with_infinite_huge_bounds,
+)
 
 __all__ = ["ModelLike", "fold_objective_constant", "from_pyomo", "read_file", "read_model"]
 
@@ -279,6 +285,8 @@ _MPS_ROWS = re.compile(rb"\nROWS\b", re.I)
 _INLINE_COMMENT = re.compile(rb"(?m)(?<=\S)[ \t]+[$*][^\n]*$")
 #: A number of magnitude <= 1e-12 written in the file (what HiGHS drops at its smallest
 #: ``small_matrix_value``); looked for only when HiGHS warns.
+#: The header comment of Pyomo's MPS and LP writers, whose infinite bounds are written 10E20.
+_PYOMO_WRITER = re.compile(rb"Source:?\s+Pyomo (?:MPS Writer|LP file|model)", re.I)
 _TINY_NUMBER = re.compile(
     rb"(?<![\w.])[+-]?(?:\d+\.?\d*|\.\d+)[eEdD]-0*(?:1[2-9]|[2-9]\d|\d{3,})\b"
 )
@@ -561,7 +569,15 @@ def read_file(path: str | Path) -> MilpData:
         infinity=np.inf,
     )
     n_huge = huge_bounds(out)
-    if n_huge:
+    if n_huge and _PYOMO_WRITER.search(raw[:512]):
+        # Pyomo's writers have no way to say "no bound" for an integer column but 10E20: in a
+        # file that names Pyomo as its source, that is the writer's infinity, read as meant.
+        out = with_infinite_huge_bounds(out)
+        steps.append(
+            f"{n_huge} bounds of magnitude >= 1e20 read as infinite: the file's source is "
+            f"Pyomo's writer, which writes infinity that way"
+        )
+    elif n_huge:
         steps.append(
             f"{n_huge} bounds of magnitude >= 1e20 kept finite as written (HiGHS and CPLEX "
             f"read them as infinite, Gurobi as finite)"
