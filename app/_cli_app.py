@@ -15,8 +15,6 @@ from typing import Annotated
 
 import typer
 
-from optiscribe.app.cli import fail
-
 __all__ = ["register", "streamlit_command"]
 
 ENTRY = Path(__file__).parent / "web" / "main.py"
@@ -47,6 +45,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Open the web app: formulate, edit, solve and explain, what-if, compare, batch."""
+        from optiscribe.app.cli import fail  # not at module level: cli imports this module
+
         if importlib.util.find_spec("streamlit") is None:
             raise fail(
                 "the web app needs Streamlit, which is not installed; install the app extra: "

@@ -137,11 +137,11 @@ def _draw_job() -> None:
     if attempts:
         st.subheader("Attempts")
         for a in attempts:
-            label = "accepted" if a.accepted else (a.error_kind or "rejected")
-            icon = "✅" if a.accepted else "❌"
+            label = "accepted" if a.accepted else f"rejected ({a.error_kind or '?'})"
             with st.expander(
-                f"{icon} sample {a.sample + 1}, round {a.round}: {label}",
-                expanded=not a.accepted and a is attempts[-1],
+                f"sample {a.sample + 1}, round {a.round}: {label}",
+                expanded=not a.accepted,
+                icon=":material/check_circle:" if a.accepted else ":material/error:",
             ):
                 for p in a.problems:
                     st.markdown(f"- **{p.kind}**: {p.message}")
@@ -165,7 +165,7 @@ def _draw_result(result: Any) -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric("Status", result.status)
     c2.metric("Objective", "—" if result.objective is None else f"{result.objective:.10g}")
-    if result.confidence is not None:
+    if result.confidence is not None and len(result.samples) > 1:
         c3.metric("Confidence", f"{result.confidence:.0%}", help=f"agreement {result.agreement}")
     st.write(result.message)
     for w in result.warnings:

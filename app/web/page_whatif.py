@@ -84,7 +84,9 @@ def render() -> None:
     if len(scenarios) > 1 or scenarios:
         st.subheader("Side by side")
         table = comparison(scenarios)
-        st.dataframe(table, key="whatif_compare")
+        st.dataframe(
+            table.reset_index(names="value of"), hide_index=True, key="whatif_compare"
+        )
         obj = pd.DataFrame(
             {"scenario": [s["name"] for s in scenarios], "objective": [s["objective"] or 0.0 for s in scenarios]}
         )

@@ -43,8 +43,8 @@ def test_formulate_shows_each_attempt_with_feedback_then_the_objective(page: Any
     assert not at.exception
     text = _texts(at)
     assert [e.label for e in at.expander][:2] == [
-        "❌ sample 1, round 1: json",
-        "✅ sample 1, round 2: accepted",
+        "sample 1, round 1: rejected (json)",
+        "sample 1, round 2: accepted",
     ]
     # the feedback that was sent back to the model is shown with the failed attempt
     assert any("JSON" in c.value for c in at.code)
@@ -243,9 +243,10 @@ def test_whatif_scenarios_side_by_side_and_export(page: Any) -> None:
     at.run()
     at.button(key="whatif_run").click().run()
     assert not at.exception
-    table = at.dataframe[-1].value
+    table = at.dataframe[-1].value.set_index("value of")
     assert list(table.columns) == ["base", "more carpentry"]
     assert table.loc["objective"].tolist() == [1900.0, 2100.0]
+    assert table.loc["make[chair]"].tolist() == [30.0, 70.0]
     scenarios = at.session_state["whatif_scenarios"]
     assert scenarios[1]["changes"]["available"][0] == [["carpentry"], 150.0]
     assert [b.label for b in at.get("download_button")] == ["Scenarios (CSV)", "Scenarios (JSON)"]
