@@ -306,6 +306,5 @@ def repair_infeasible(model: Any, *, relax_bounds: bool = True) -> Repair:
     return Repair(
         tuple(changes),
         sum(c.size for c in changes),
-        "the smallest repair (least total change) is to "
-        + "; ".join(c.explain() for c in changes),
+        "the smallest repair (least total change) is to " + "; ".join(c.explain() for c in changes),
     )

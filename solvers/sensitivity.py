@@ -44,7 +44,8 @@ class RowSensitivity:
         return self.rhs is not None and abs(self.worth) > _TOL
 
     def explain(self, description: str = "") -> str:
-        """One sentence for an analyst, e.g. "One more unit of capacity[carpentry] ...".
+        """One sentence for an analyst, e.g. "One more unit of land (acres available), now
+        150, is worth +86.6667 in the objective, for up to 24 more units; ...".
 
         ``description`` (the constraint's text in the formulation) is added in brackets.
         """
@@ -57,7 +58,7 @@ class RowSensitivity:
         up = "without limit" if math.isinf(more) else f"for up to {_fmt(more)} more units"
         down = "without limit" if math.isinf(less) else f"for up to {_fmt(less)} units"
         return (
-            f"One more unit of {label} (now {_fmt(self.rhs)}) changes the objective by "
+            f"One more unit of {label}, now {_fmt(self.rhs)}, changes the objective by "
             f"{_signed(self.worth)}, {up}; one unit less changes it by "
             f"{_signed(-self.worth)}, {down}."
         )
@@ -173,7 +174,9 @@ def lp_sensitivity(model: object) -> Sensitivity:
         )
         for j, name in enumerate(copy.col_names)
     ]
-    return Sensitivity(float(h.getInfo().objective_function_value), maximize, tuple(rows), tuple(cols))
+    return Sensitivity(
+        float(h.getInfo().objective_function_value), maximize, tuple(rows), tuple(cols)
+    )
 
 
 def _inf(v: float, inf: float) -> float:

@@ -63,7 +63,9 @@ class Job:
         self.state = "running"
         self.started = time.monotonic()
         self.finished: float | None = None
-        self._thread = threading.Thread(target=self._run, args=(fn,), name=f"job-{name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(fn,), name=f"job-{name}", daemon=True
+        )
         self._thread.start()
 
     def _run(self, fn: Callable[[JobControl], Any]) -> None:

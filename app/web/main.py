@@ -28,7 +28,10 @@ PAGES = (
 
 def main() -> None:
     st.set_page_config(page_title="optiscribe", page_icon=":material/functions:", layout="wide")
-    pages = [st.Page(fn, title=t, url_path=u, icon=i, default=(u == "formulate")) for fn, t, u, i in PAGES]
+    pages = [
+        st.Page(fn, title=t, url_path=u, icon=i, default=(u == "formulate"))
+        for fn, t, u, i in PAGES
+    ]
     nav = st.navigation(pages)
     nav.run()
     with st.sidebar:  # after the page, so that a model it just loaded is named

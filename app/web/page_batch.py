@@ -50,8 +50,8 @@ def read_results(path: Path, limit: int = 500) -> list[dict[str, Any]]:
 def render() -> None:
     st.header("Batch")
     st.caption(
-        "Upload a JSONL file with one problem per line (`{\"id\": ..., \"question\": ..., "
-        "\"answer\": optional}`). The run continues in the background while you use the other "
+        'Upload a JSONL file with one problem per line (`{"id": ..., "question": ..., '
+        '"answer": optional}`). The run continues in the background while you use the other '
         "pages; uploading the same file again resumes it."
     )
     upload = st.file_uploader("Problems (JSONL)", type=["jsonl"], key="batch_file")
@@ -105,7 +105,7 @@ def _draw() -> None:
     paths = st.session_state.get("batch_paths")
     if job is None or paths is None:
         return
-    inp, out = paths
+    _inp, out = paths
     job_status(job, cancel_key="batch_cancel")
     rows = read_results(out)
     if rows:
@@ -123,10 +123,18 @@ def _draw() -> None:
         )
         c1, c2 = st.columns(2)
         c1.download_button(
-            "Results (JSONL)", out.read_bytes(), "results.jsonl", "application/jsonl", key="batch_dl_results"
+            "Results (JSONL)",
+            out.read_bytes(),
+            "results.jsonl",
+            "application/jsonl",
+            key="batch_dl_results",
         )
         c2.download_button(
-            "Evaluation report (Markdown)", report, "report.md", "text/markdown", key="batch_dl_report"
+            "Evaluation report (Markdown)",
+            report,
+            "report.md",
+            "text/markdown",
+            key="batch_dl_report",
         )
         with st.expander("Evaluation report"):
             st.markdown(report)

@@ -19,7 +19,9 @@ SOURCES = ("bundled example", "current model", "upload a file")
 def _side(tag: str, title: str, default_example: str) -> tuple[Any, str] | str:
     """The chosen model of one side (something ``check`` reads) and its label, or why not."""
     st.markdown(f"**{title}**")
-    source = st.radio("source", SOURCES, key=f"cmp_{tag}_source", horizontal=True, label_visibility="collapsed")
+    source = st.radio(
+        "source", SOURCES, key=f"cmp_{tag}_source", horizontal=True, label_visibility="collapsed"
+    )
     if source == "current model":
         f = current_model()
         if f is None:
@@ -46,7 +48,11 @@ def _side(tag: str, title: str, default_example: str) -> tuple[Any, str] | str:
 
         text = upload.getvalue().decode("utf-8", errors="replace")
         try:
-            f = Formulation.from_json(text) if upload.name.endswith(".json") else Formulation.from_yaml(text)
+            f = (
+                Formulation.from_json(text)
+                if upload.name.endswith(".json")
+                else Formulation.from_yaml(text)
+            )
             return f.to_pyomo(), upload.name
         except ModelError as exc:
             return f"{upload.name}: {exc}"
@@ -101,7 +107,11 @@ def _show(result: Any, name_a: str, name_b: str) -> None:
         st.markdown("**Mapping** (reference → candidate)")
         cert = result.certificate
         rows = [
-            {"kind": "variable", "reference": cert.display(r), "candidate": cert.display(c, "candidate")}
+            {
+                "kind": "variable",
+                "reference": cert.display(r),
+                "candidate": cert.display(c, "candidate"),
+            }
             for r, c in cert.variables.items()
         ]
         rows += [
@@ -109,12 +119,20 @@ def _show(result: Any, name_a: str, name_b: str) -> None:
                 "kind": "constraint",
                 "reference": cert.display(r),
                 "candidate": ", ".join(
-                    (f"{f:g} × " if f != 1 else "") + cert.display(c, "candidate") for c, f in targets
+                    (f"{f:g} × " if f != 1 else "") + cert.display(c, "candidate")
+                    for c, f in targets
                 ),
             }
             for r, targets in cert.constraints.items()
         ]
         st.dataframe(rows, hide_index=True, key="cmp_mapping")
+        for side, names, label in (
+            ("reference", cert.reference_bounds_from_rows, name_a),
+            ("candidate", cert.candidate_bounds_from_rows, name_b),
+        ):
+            if names:
+                shown = ", ".join(cert.display(n, side) for n in names)
+                st.caption(f"Single-variable rows of {label} compared as bounds: {shown}")
     if result.witness is not None:
         w = result.witness
         st.markdown(f"**Witness** ({w.stage}): {w.message}")

@@ -13,6 +13,7 @@ import streamlit as st
 
 from optiscribe.app.web._common import backend_form, get_job, job_status, set_model, start_job
 from optiscribe.app.web._jobs import Cancelled, JobControl
+from optiscribe.formulate.loop import PROBLEM_TITLES
 
 SCRIPTED_BACKEND_KEY = "scripted_backend"
 """Session-state slot for a backend object (tests put a ScriptedBackend here); when set it
@@ -97,10 +98,13 @@ def _start(
 
         def seen(attempt: Any) -> None:
             control.emit(attempt)
-            control.report(min(0.95, 0.1 + 0.85 * len(control.events) / (samples * rounds)), (
-                f"sample {attempt.sample + 1}, round {attempt.round}: "
-                + ("accepted" if attempt.accepted else attempt.error_kind or "?")
-            ))
+            control.report(
+                min(0.95, 0.1 + 0.85 * len(control.events) / (samples * rounds)),
+                (
+                    f"sample {attempt.sample + 1}, round {attempt.round}: "
+                    + ("accepted" if attempt.accepted else attempt.error_kind or "?")
+                ),
+            )
 
         try:
             return solve_text(
@@ -144,7 +148,7 @@ def _draw_job() -> None:
                 icon=":material/check_circle:" if a.accepted else ":material/error:",
             ):
                 for p in a.problems:
-                    st.markdown(f"- **{p.kind}**: {p.message}")
+                    st.markdown(f"**{PROBLEM_TITLES.get(p.kind, p.kind)}**\n\n{p.message}")
                 for w in a.warnings:
                     st.warning(w)
                 if a.feedback:

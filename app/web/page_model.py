@@ -34,7 +34,9 @@ def _load_controls() -> None:
             set_model(load_example(example).formulation, f"example {example}")
     with c2:
         upload = st.file_uploader(
-            "…or open a formulation (YAML or JSON)", type=["yaml", "yml", "json"], key="model_upload"
+            "…or open a formulation (YAML or JSON)",
+            type=["yaml", "yml", "json"],
+            key="model_upload",
         )
         if upload is not None and st.session_state.get("model_upload_seen") != upload.file_id:
             st.session_state["model_upload_seen"] = upload.file_id
@@ -72,7 +74,9 @@ def render() -> None:
         _downloads(current_model() or f)
 
 
-def _issue_box(issues: dict[tuple[str, int | None], tuple[str, ...]], section: str, i: int | None) -> None:
+def _issue_box(
+    issues: dict[tuple[str, int | None], tuple[str, ...]], section: str, i: int | None
+) -> None:
     for msg in issues.get((section, i), ()):
         st.error(msg, icon="⚠️")
 
@@ -111,14 +115,21 @@ def _editor(f: Any) -> None:
             if s.get("elements") is not None:
                 shown = yaml.safe_dump(s["elements"], default_flow_style=True).strip()
                 text = c2.text_input(
-                    f"elements of {s['name']}", shown, key=f"{k}_set_{i}", label_visibility="collapsed"
+                    f"elements of {s['name']}",
+                    shown,
+                    key=f"{k}_set_{i}",
+                    label_visibility="collapsed",
                 )
                 if text != shown:
                     s["elements"] = _parse_elements(text)
             else:
                 a, b = c2.columns(2)
-                s["first"] = int(a.number_input("first", value=s["first"], step=1, key=f"{k}_set_{i}_first"))
-                s["last"] = int(b.number_input("last", value=s["last"], step=1, key=f"{k}_set_{i}_last"))
+                s["first"] = int(
+                    a.number_input("first", value=s["first"], step=1, key=f"{k}_set_{i}_first")
+                )
+                s["last"] = int(
+                    b.number_input("last", value=s["last"], step=1, key=f"{k}_set_{i}_last")
+                )
             _issue_box(prior, "sets", i)
     with tabs[1]:
         import pandas as pd
@@ -127,7 +138,10 @@ def _editor(f: Any) -> None:
             st.markdown(f"**{p['name']}** — {p.get('description', '')}")
             if not p.get("index"):
                 p["values"] = st.number_input(
-                    p["name"], value=float(p["values"]), key=f"{k}_par_{i}", label_visibility="collapsed"
+                    p["name"],
+                    value=float(p["values"]),
+                    key=f"{k}_par_{i}",
+                    label_visibility="collapsed",
                 )
             else:
                 cols = parameter_columns(f, p["name"])
@@ -151,26 +165,44 @@ def _editor(f: Any) -> None:
                     hide_index=True,
                     num_rows="fixed",
                 )
-                new_rows = [[*map(str, r[:-1]), _cell(r[-1])] for r in edited.itertuples(index=False)]
+                new_rows = [
+                    [*map(str, r[:-1]), _cell(r[-1])] for r in edited.itertuples(index=False)
+                ]
                 if new_rows != [[*key, v] for key, v in parameter_entries(f, p["name"])]:
                     p["values"] = new_rows  # only an edited table is rewritten (as rows)
                     p.pop("default", None)
             _issue_box(prior, "parameters", i)
     with tabs[2]:
         for i, v in enumerate(data["variables"]):
-            st.markdown(f"**{v['name']}**[{', '.join(v.get('index', []))}] — {v.get('description', '')}")
+            st.markdown(
+                f"**{v['name']}**[{', '.join(v.get('index', []))}] — {v.get('description', '')}"
+            )
             c1, c2, c3 = st.columns(3)
             domains = ["continuous", "integer", "binary"]
-            v["domain"] = c1.selectbox("domain", domains, domains.index(v.get("domain", "continuous")), key=f"{k}_var_{i}_domain")
+            v["domain"] = c1.selectbox(
+                "domain",
+                domains,
+                domains.index(v.get("domain", "continuous")),
+                key=f"{k}_var_{i}_domain",
+            )
             lo = "" if v.get("lower") is None else str(v.get("lower"))
             hi = "" if v.get("upper") is None else str(v.get("upper"))
-            v["lower"] = _bound(c2.text_input("lower bound (empty: none)", lo, key=f"{k}_var_{i}_lower"))
-            v["upper"] = _bound(c3.text_input("upper bound (empty: none)", hi, key=f"{k}_var_{i}_upper"))
+            v["lower"] = _bound(
+                c2.text_input("lower bound (empty: none)", lo, key=f"{k}_var_{i}_lower")
+            )
+            v["upper"] = _bound(
+                c3.text_input("upper bound (empty: none)", hi, key=f"{k}_var_{i}_upper")
+            )
             _issue_box(prior, "variables", i)
     with tabs[3]:
         o = data["objective"]
         c1, c2 = st.columns([1, 5])
-        o["sense"] = c1.selectbox("sense", ["minimize", "maximize"], ["minimize", "maximize"].index(o["sense"]), key=f"{k}_obj_sense")
+        o["sense"] = c1.selectbox(
+            "sense",
+            ["minimize", "maximize"],
+            ["minimize", "maximize"].index(o["sense"]),
+            key=f"{k}_obj_sense",
+        )
         o["expression"] = c2.text_input("objective", o["expression"], key=f"{k}_obj_expr")
         _issue_box(prior, "objective", None)
     with tabs[4]:
@@ -179,7 +211,9 @@ def _editor(f: Any) -> None:
             c1, c2, c3 = st.columns([2, 2, 5])
             fe = c.get("for_each")
             fe_text = ", ".join(fe) if isinstance(fe, list) else (fe or "")
-            fe_new = c1.text_input("for each", fe_text, key=f"{k}_con_{i}_for", placeholder="r in R")
+            fe_new = c1.text_input(
+                "for each", fe_text, key=f"{k}_con_{i}_for", placeholder="r in R"
+            )
             c["for_each"] = fe_new.strip() or None
             cond = c2.text_input("only if", c.get("condition") or "", key=f"{k}_con_{i}_if")
             c["condition"] = cond.strip() or None
@@ -240,7 +274,15 @@ def _downloads(f: Any) -> None:
     from optiscribe.formulate.ir.edit import EXPORT_FORMATS, export_text
 
     cols = st.columns(len(EXPORT_FORMATS))
-    labels = {"yaml": "YAML", "json": "JSON", "mps": "MPS", "lp": "LP", "latex": "LaTeX", "markdown": "Markdown", "pyomo": "Pyomo script"}
+    labels = {
+        "yaml": "YAML",
+        "json": "JSON",
+        "mps": "MPS",
+        "lp": "LP",
+        "latex": "LaTeX",
+        "markdown": "Markdown",
+        "pyomo": "Pyomo script",
+    }
     for col, (fmt, (suffix, mime)) in zip(cols, EXPORT_FORMATS.items()):
         try:
             text = export_text(f, fmt)

@@ -114,8 +114,12 @@ def show(f: Any, out: Explained) -> None:
         st.warning(r.message)
     if out.tables:
         st.subheader("Variables")
+        scalars = [t for t in out.tables if not t.index]
+        if scalars:
+            _scalars(scalars)
         for t in out.tables:
-            _variable(t)
+            if t.index:
+                _variable(t)
     if out.sensitivity is not None:
         _sensitivity(f, out.sensitivity)
     elif out.sensitivity_note:
@@ -124,15 +128,30 @@ def show(f: Any, out: Explained) -> None:
         _infeasible(f, r, out.repair)
 
 
+def _scalars(tables: list[Any]) -> None:
+    """The variables without an index: one table and one bar chart for all of them."""
+    import altair as alt
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        [
+            {"variable": t.name, "value": t.rows[0][1], "meaning": t.description}
+            for t in tables
+            if t.rows
+        ]
+    )
+    left, right = st.columns([2, 3])
+    left.dataframe(frame, hide_index=True, key="table_scalars")
+    chart = alt.Chart(frame).mark_bar().encode(x=alt.X("variable:N", sort=None), y=alt.Y("value:Q"))
+    right.altair_chart(chart.properties(height=220), key="chart_scalars")
+
+
 def _variable(t: Any) -> None:
     import pandas as pd
 
     nz = t.nonzero()
     title = f"**{t.name}**" + (f" — {t.description}" if t.description else "")
     st.markdown(f"{title}  ({len(nz)} non-zero of {len(t.rows)})")
-    if not t.index:
-        st.write(f"{t.name} = {t.rows[0][1]:.10g}" if t.rows else "no value")
-        return
     frame = pd.DataFrame([[*k, v] for k, v in nz], columns=[*t.index, "value"])
     left, right = st.columns([2, 3])
     left.dataframe(frame, hide_index=True, key=f"table_{t.name}")
@@ -152,11 +171,13 @@ def _chart(t: Any, frame: Any) -> None:
         edges = "\n".join(
             f'  "{r[a]}" -> "{r[b]}" [label="{r["value"]:.6g}"];' for _, r in frame.iterrows()
         )
-        st.graphviz_chart(f"digraph {{\n  rankdir=LR;\n{edges}\n}}", key=f"chart_{t.name}")
+        st.graphviz_chart(f"digraph {{\n  rankdir=LR;\n{edges}\n}}")
     elif len(t.index) == 1:
         col = t.index[0]
-        chart = alt.Chart(frame).mark_bar().encode(
-            x=alt.X(f"{col}:N", sort=None, title=col), y=alt.Y("value:Q", title=t.name)
+        chart = (
+            alt.Chart(frame)
+            .mark_bar()
+            .encode(x=alt.X(f"{col}:N", sort=None, title=col), y=alt.Y("value:Q", title=t.name))
         )
         st.altair_chart(chart.properties(height=220), key=f"chart_{t.name}")
     elif len(t.index) == 2:
@@ -173,7 +194,10 @@ def _chart(t: Any, frame: Any) -> None:
         text = alt.Chart(grid).mark_text().encode(
             x=alt.X(f"{b}:N", sort=None), y=alt.Y(f"{a}:N", sort=None), text=alt.Text("value:Q", format=".4g")
         )  # fmt: skip
-        st.altair_chart((chart + text).properties(height=max(120, 28 * grid[a].nunique())), key=f"chart_{t.name}")
+        st.altair_chart(
+            (chart + text).properties(height=max(120, 28 * grid[a].nunique())),
+            key=f"chart_{t.name}",
+        )
     else:
         st.caption(f"{len(t.index)} indices: see the table")
 

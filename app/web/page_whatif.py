@@ -73,33 +73,49 @@ def render() -> None:
     cols = parameter_columns(f, param)
     base = pd.DataFrame([[*k, v] for k, v in parameter_entries(f, param)], columns=cols)
     edited = st.data_editor(
-        base, key=f"whatif_table_{ver}_{param}", disabled=cols[:-1], hide_index=True, num_rows="fixed"
+        base,
+        key=f"whatif_table_{ver}_{param}",
+        disabled=cols[:-1],
+        hide_index=True,
+        num_rows="fixed",
     )
     if st.button("Solve scenario", key="whatif_run", type="primary"):
         entries = [(tuple(r[:-1]), r[-1]) for r in edited.itertuples(index=False)]
         try:
-            scenarios.append(solve_scenario(f, name.strip() or f"scenario {len(scenarios)}", {param: entries}))
+            scenarios.append(
+                solve_scenario(f, name.strip() or f"scenario {len(scenarios)}", {param: entries})
+            )
         except ModelError as exc:
             st.error(str(exc))
     if len(scenarios) > 1 or scenarios:
         st.subheader("Side by side")
         table = comparison(scenarios)
-        st.dataframe(
-            table.reset_index(names="value of"), hide_index=True, key="whatif_compare"
-        )
+        st.dataframe(table.reset_index(names="value of"), hide_index=True, key="whatif_compare")
         obj = pd.DataFrame(
-            {"scenario": [s["name"] for s in scenarios], "objective": [s["objective"] or 0.0 for s in scenarios]}
+            {
+                "scenario": [s["name"] for s in scenarios],
+                "objective": [s["objective"] or 0.0 for s in scenarios],
+            }
         )
         import altair as alt
 
         st.altair_chart(
-            alt.Chart(obj).mark_bar().encode(x=alt.X("scenario:N", sort=None), y="objective:Q").properties(height=220),
+            alt.Chart(obj)
+            .mark_bar()
+            .encode(x=alt.X("scenario:N", sort=None), y="objective:Q")
+            .properties(height=220),
             key="whatif_chart",
         )
         c1, c2, c3 = st.columns(3)
-        c1.download_button("Scenarios (CSV)", table.to_csv(), "scenarios.csv", "text/csv", key="whatif_csv")
+        c1.download_button(
+            "Scenarios (CSV)", table.to_csv(), "scenarios.csv", "text/csv", key="whatif_csv"
+        )
         c2.download_button(
-            "Scenarios (JSON)", json.dumps(scenarios, indent=2), "scenarios.json", "application/json", key="whatif_json"
+            "Scenarios (JSON)",
+            json.dumps(scenarios, indent=2),
+            "scenarios.json",
+            "application/json",
+            key="whatif_json",
         )
         if c3.button("Clear scenarios", key="whatif_clear"):
             st.session_state.pop("whatif_scenarios", None)

@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("streamlit", reason="the web app needs the app extra: pip install -e '.[app]'")
-
 
 @pytest.fixture(autouse=True)
 def app_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -33,4 +31,3 @@ def page() -> Callable[..., Any]:
         return at.run()
 
     return make
-

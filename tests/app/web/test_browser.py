@@ -36,6 +36,7 @@ ARGS = [
 VIEWPORT = {"width": 1366, "height": 900}
 TIMEOUT_MS = 30_000
 
+pytest.importorskip("streamlit", reason="the web app needs the app extra: pip install -e '.[app]'")
 if CHROMIUM is None:
     pytest.skip(
         "chromium is not installed (apt-get install -y chromium); the browser tests need it",
@@ -116,8 +117,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _shot(page: Any, folder: Path, name: str) -> None:
     """A screenshot of the whole page (the app scrolls inside its main block)."""
     height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('section, div')]"
-        ".map(e => e.scrollHeight))"
+        "() => Math.max(...[...document.querySelectorAll('section, div')].map(e => e.scrollHeight))"
     )
     page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(900, height), 4000)})
     page.wait_for_timeout(400)

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+pytest.importorskip("streamlit", reason="the web app needs the app extra: pip install -e '.[app]'")
+
 from optiscribe.formulate.examples import load_example
 from optiscribe.formulate.ir.model import Formulation
 from optiscribe.formulate.llm.base import ScriptedBackend
@@ -17,15 +19,23 @@ pytestmark = pytest.mark.app
 
 
 def _texts(at: Any) -> str:
-    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [e.value for e in at.success]
-    parts += [e.value for e in at.warning] + [e.value for e in at.info] + [c.value for c in at.caption]
+    parts = (
+        [m.value for m in at.markdown] + [e.value for e in at.error] + [e.value for e in at.success]
+    )
+    parts += (
+        [e.value for e in at.warning] + [e.value for e in at.info] + [c.value for c in at.caption]
+    )
     return "\n".join(str(p) for p in parts)
 
 
 def _infeasible_furniture() -> Formulation:
     data = load_example("furniture").formulation.to_dict()
     data["constraints"].append(
-        {"name": "min_tables", "description": "tables promised to a client", "expression": "make['table'] >= 45"}
+        {
+            "name": "min_tables",
+            "description": "tables promised to a client",
+            "expression": "make['table'] >= 45",
+        }
     )
     return Formulation.from_dict(data)
 
@@ -150,9 +160,13 @@ def test_model_page_loads_an_example_and_renders_latex(page: Any) -> None:
 def test_editing_an_expression_shows_the_located_error_with_did_you_mean(page: Any) -> None:
     f = load_example("furniture").formulation
     at = page("model", model=f, model_version=1)
-    at.text_input(key="m1_con_0_expr").input("sum(hour[r, p] * make[p] for p in P) <= available[r]").run()
+    at.text_input(key="m1_con_0_expr").input(
+        "sum(hour[r, p] * make[p] for p in P) <= available[r]"
+    ).run()
     errors = [e.value for e in at.error]
-    assert any("constraints[0] 'capacity'.expression" in e and "did you mean 'hours'" in e for e in errors)
+    assert any(
+        "constraints[0] 'capacity'.expression" in e and "did you mean 'hours'" in e for e in errors
+    )
     assert any("last valid model stays current" in e for e in errors)
     assert at.session_state["model"] == f  # the invalid draft did not replace the model
 
@@ -161,12 +175,19 @@ def test_editing_a_parameter_cell_changes_the_model(page: Any) -> None:
     f = load_example("furniture").formulation
     at = page("model", model=f, model_version=1)
     # profit table: rows chair, table; set the table's profit to 80
-    at.session_state["m1_par_0_own"] = {"edited_rows": {1: {"value": 80.0}}, "added_rows": [], "deleted_rows": []}
+    at.session_state["m1_par_0_own"] = {
+        "edited_rows": {1: {"value": 80.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.run()
     assert not at.exception
     from optiscribe.formulate.ir.edit import parameter_entries
 
-    assert parameter_entries(at.session_state["model"], "profit") == [(("chair",), 30.0), (("table",), 80.0)]
+    assert parameter_entries(at.session_state["model"], "profit") == [
+        (("chair",), 30.0),
+        (("table",), 80.0),
+    ]
 
 
 def test_bounds_and_sets_as_fields(page: Any) -> None:
@@ -196,7 +217,10 @@ def test_solve_lp_shows_values_chart_and_sensitivity_in_model_names(page: Any) -
     at = finish(at, "solve")
     assert [m.value for m in at.metric][:2] == ["optimal", "29000"]
     text = _texts(at)
-    assert "One more unit of land (acres available) (now 150) changes the objective by +86.6667" in text
+    assert (
+        "One more unit of land (acres available), now 150, changes the objective by +86.6667"
+        in text
+    )
     assert "labour (labour days available) is not binding" in text
 
 
@@ -260,7 +284,9 @@ def test_compare_same_example_is_equivalent_with_mapping(page: Any) -> None:
     at.button(key="cmp_run").click().run()
     assert "EQUIVALENT" in at.success[0].value
     mapping = at.dataframe[0].value
-    assert ("variable", "make[chair]", "make[chair]") in {tuple(r) for r in mapping.itertuples(index=False)}
+    assert ("variable", "make[chair]", "make[chair]") in {
+        tuple(r) for r in mapping.itertuples(index=False)
+    }
 
 
 def test_compare_with_current_model_gives_a_witness_in_both_names(page: Any) -> None:
@@ -285,11 +311,17 @@ def test_batch_results_reader_and_scoring(tmp_path: Path) -> None:
     inp = tmp_path / "in.jsonl"
     inp.write_text(
         "".join(
-            json.dumps({"id": f"p{i}", "question": ex.text, "answer": 1900 if i else 1}) + "\n" for i in range(3)
+            json.dumps({"id": f"p{i}", "question": ex.text, "answer": 1900 if i else 1}) + "\n"
+            for i in range(3)
         )
     )
     replay = tmp_path / "r.jsonl"
-    replay.write_text("".join(json.dumps({"id": f"p{i}", "response": ex.formulation.to_json()}) + "\n" for i in range(3)))
+    replay.write_text(
+        "".join(
+            json.dumps({"id": f"p{i}", "response": ex.formulation.to_json()}) + "\n"
+            for i in range(3)
+        )
+    )
     out = tmp_path / "out.jsonl"
     spec = RunSpec(backend_config=BackendConfig(backend="replay", replay_file=replay))
     run_batch(inp, out, spec, executor="thread", concurrency=1, limit=2, handle_signals=False)
@@ -297,6 +329,29 @@ def test_batch_results_reader_and_scoring(tmp_path: Path) -> None:
     stats = run_batch(inp, out, spec, executor="thread", concurrency=1, handle_signals=False)
     assert stats.already_done == 2 and stats.ran == 1
     rows = read_results(out)
-    assert sorted(r["id"] for r in rows) == ["p0", "p1", "p2"] and {r["status"] for r in rows} == {"optimal"}
+    assert sorted(r["id"] for r in rows) == ["p0", "p1", "p2"] and {r["status"] for r in rows} == {
+        "optimal"
+    }
     s = score_batch(inp, out)
     assert (s.answered, s.correct) == (3, 2)  # p0's answer (1) is wrong on purpose
+
+
+@pytest.mark.parametrize(
+    ("example", "kind", "mark"),
+    [
+        ("max_flow", "graphviz_chart", '"reservoir" -> "P"'),
+        ("transportation", "vega_lite_chart", "rect"),
+    ],
+)
+def test_chart_fits_the_index_shape(page: Any, example: str, kind: str, mark: str) -> None:
+    """Arcs get a flow diagram, a variable over two sets a heat map."""
+    at = page("solve", model=load_example(example).formulation)
+    at.button(key="solve_run").click().run()
+    at = finish(at, "solve")
+    specs = [e.proto.spec for e in at.get(kind)]
+    if kind == "vega_lite_chart":  # the heat map's layers: coloured rectangles + the numbers
+        specs = [
+            " ".join(str(layer.get("mark")) for layer in json.loads(s).get("layer", []))
+            for s in specs
+        ]
+    assert any(mark in s for s in specs), specs
