@@ -87,7 +87,7 @@ def render() -> None:
             )
         except ModelError as exc:
             st.error(str(exc))
-    if len(scenarios) > 1 or scenarios:
+    if scenarios:
         st.subheader("Side by side")
         table = comparison(scenarios)
         st.dataframe(table.reset_index(names="value of"), hide_index=True, key="whatif_compare")
@@ -99,13 +99,31 @@ def render() -> None:
         )
         import altair as alt
 
-        st.altair_chart(
-            alt.Chart(obj)
+        left, right = st.columns(2)
+        left.altair_chart(
+            alt.Chart(obj, title="objective")
             .mark_bar()
             .encode(x=alt.X("scenario:N", sort=None), y="objective:Q")
             .properties(height=220),
             key="whatif_chart",
         )
+        changed = table.drop(index="objective")
+        if not changed.empty:  # the variables that moved, grouped by scenario
+            long = changed.reset_index(names="variable").melt(
+                id_vars="variable", var_name="scenario", value_name="value"
+            )
+            right.altair_chart(
+                alt.Chart(long, title="variables that changed")
+                .mark_bar()
+                .encode(
+                    x=alt.X("variable:N", sort=None),
+                    xOffset=alt.XOffset("scenario:N", sort=None),
+                    y="value:Q",
+                    color=alt.Color("scenario:N", sort=None),
+                )
+                .properties(height=220),
+                key="whatif_vars_chart",
+            )
         c1, c2, c3 = st.columns(3)
         c1.download_button(
             "Scenarios (CSV)", table.to_csv(), "scenarios.csv", "text/csv", key="whatif_csv"
