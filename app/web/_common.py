@@ -157,6 +157,30 @@ def job_status(job: Job, *, cancel_key: str) -> None:
         st.warning(f"{job.name}: cancelled after {job.elapsed:.1f} s")
 
 
+def job_view(name: str, draw: Callable[[Job], None]) -> None:
+    """Show job ``name``: progress and Cancel while it runs (the fragment polls every
+    second, the rest of the page stays usable), then ``draw(job)`` once it is done; the
+    whole page is drawn again when it finishes so that other parts see its result."""
+    job = get_job(name)
+    if job is None:
+        return
+
+    def body() -> None:
+        current = get_job(name)
+        if current is None:
+            return
+        job_status(current, cancel_key=f"{name}_cancel")
+        if current.running:
+            st.session_state[f"{name}_waiting"] = True
+            return
+        if st.session_state.pop(f"{name}_waiting", False):
+            st.rerun(scope="app")
+        if current.state == "done":
+            draw(current)
+
+    st.fragment(run_every=1.0 if job.running else None)(body)()
+
+
 def constraint_descriptions(f: Formulation) -> dict[str, str]:
     return {c.name: c.description for c in f.constraints if c.description}
 

@@ -11,7 +11,14 @@ from typing import Any
 
 import streamlit as st
 
-from optiscribe.app.web._common import current_model, example_names, save_upload
+from optiscribe.app.web._common import (
+    current_model,
+    example_names,
+    job_view,
+    save_upload,
+    start_job,
+)
+from optiscribe.app.web._jobs import JobControl
 
 SOURCES = ("bundled example", "current model", "upload a file")
 
@@ -78,17 +85,16 @@ def render() -> None:
         if isinstance(a, str) or isinstance(b, str):
             st.error("; ".join(x for x in (a, b) if isinstance(x, str)))
         else:
-            from optiscribe.verify import ModelReadError, check
+            from optiscribe.verify import check
 
-            try:
-                result = check(a[0], b[0], level=level, time_limit=30.0)
-            except ModelReadError as exc:
-                st.error(str(exc))
-            else:
-                st.session_state["cmp_result"] = (result, a[1], b[1])
-    got = st.session_state.get("cmp_result")
-    if got is not None:
-        _show(*got)
+            ref, cand = a, b
+
+            def work(control: JobControl) -> Any:
+                control.report(0.3, "comparing")
+                return check(ref[0], cand[0], level=level, time_limit=30.0), ref[1], cand[1]
+
+            start_job("compare", work)
+    job_view("compare", lambda job: _show(*job.result))
 
 
 def _show(result: Any, name_a: str, name_b: str) -> None:

@@ -13,13 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from optiscribe.app.web._common import (
-    constraint_descriptions,
-    get_job,
-    job_status,
-    need_model,
-    start_job,
-)
+from optiscribe.app.web._common import constraint_descriptions, job_view, need_model, start_job
 from optiscribe.app.web._jobs import JobControl
 
 
@@ -74,10 +68,7 @@ def render() -> None:
     if c3.button("Solve", key="solve_run", type="primary"):
         version = (st.session_state.get("model_version"), id(f))
         start_job("solve", lambda control: _work(control, f, solver, float(limit), version))
-    job = get_job("solve")
-    if job is None:
-        return
-    st.fragment(run_every=1.0 if job.running else None)(_draw)()
+    job_view("solve", _draw)
 
 
 def _work(control: JobControl, f: Any, solver: str, limit: float, version: Any) -> Any:
@@ -87,17 +78,7 @@ def _work(control: JobControl, f: Any, solver: str, limit: float, version: Any) 
     return (version, f, out)
 
 
-def _draw() -> None:
-    job = get_job("solve")
-    if job is None:
-        return
-    job_status(job, cancel_key="solve_cancel")
-    if job.state != "done":
-        if job.running:
-            st.session_state["solve_waiting"] = True
-        return
-    if st.session_state.pop("solve_waiting", False):
-        st.rerun(scope="app")
+def _draw(job: Any) -> None:
     _, f, out = job.result
     if f is not st.session_state.get("model"):
         st.caption("These results are for an earlier version of the model; press Solve again.")

@@ -12,7 +12,8 @@ from typing import Any
 
 import streamlit as st
 
-from optiscribe.app.web._common import need_model
+from optiscribe.app.web._common import job_view, need_model, start_job
+from optiscribe.app.web._jobs import JobControl
 
 
 def solve_scenario(f: Any, name: str, changes: dict[str, list[Any]]) -> dict[str, Any]:
@@ -57,7 +58,6 @@ def render() -> None:
     f = need_model()
     if f is None:
         return
-    from optiscribe.formulate.errors import ModelError
     from optiscribe.formulate.ir.edit import parameter_columns, parameter_entries
 
     scenarios: list[dict[str, Any]] = st.session_state.setdefault("whatif_scenarios", [])
@@ -79,14 +79,24 @@ def render() -> None:
         hide_index=True,
         num_rows="fixed",
     )
+    changed = sum(
+        1 for a, b in zip(base.itertuples(index=False), edited.itertuples(index=False)) if a != b
+    )
+    st.caption(
+        f"{changed} value(s) differ from the model."
+        if changed
+        else "Edit values in the table, then solve the scenario."
+    )
     if st.button("Solve scenario", key="whatif_run", type="primary"):
         entries = [(tuple(r[:-1]), r[-1]) for r in edited.itertuples(index=False)]
-        try:
-            scenarios.append(
-                solve_scenario(f, name.strip() or f"scenario {len(scenarios)}", {param: entries})
-            )
-        except ModelError as exc:
-            st.error(str(exc))
+        label = name.strip() or f"scenario {len(scenarios)}"
+
+        def work(control: JobControl) -> None:
+            control.report(0.3, f"solving {label}")
+            scenarios.append(solve_scenario(f, label, {param: entries}))
+
+        start_job("whatif", work)
+    job_view("whatif", lambda job: None)
     if scenarios:
         st.subheader("Side by side")
         table = comparison(scenarios)

@@ -266,6 +266,7 @@ def test_whatif_scenarios_side_by_side_and_export(page: Any) -> None:
     }  # fmt: skip
     at.run()
     at.button(key="whatif_run").click().run()
+    at = finish(at, "whatif")
     assert not at.exception
     table = at.dataframe[-1].value.set_index("value of")
     assert list(table.columns) == ["base", "more carpentry"]
@@ -282,6 +283,7 @@ def test_whatif_scenarios_side_by_side_and_export(page: Any) -> None:
 def test_compare_same_example_is_equivalent_with_mapping(page: Any) -> None:
     at = page("compare")
     at.button(key="cmp_run").click().run()
+    at = finish(at, "compare")
     assert "EQUIVALENT" in at.success[0].value
     mapping = at.dataframe[0].value
     assert ("variable", "make[chair]", "make[chair]") in {
@@ -293,6 +295,7 @@ def test_compare_with_current_model_gives_a_witness_in_both_names(page: Any) -> 
     at = page("compare", model=_infeasible_furniture())
     at.radio(key="cmp_b_source").set_value("current model").run()
     at.button(key="cmp_run").click().run()
+    at = finish(at, "compare")
     assert "NOT EQUIVALENT" in at.error[0].value
     assert "Witness" in _texts(at)
 
