@@ -358,3 +358,28 @@ def test_chart_fits_the_index_shape(page: Any, example: str, kind: str, mark: st
             for s in specs
         ]
     assert any(mark in s for s in specs), specs
+
+
+def test_openai_endpoint_end_to_end_key_only_from_the_environment(
+    page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real HTTP endpoint on loopback: the key travels in the header, never to the page."""
+    from tests._support.fake_openai import FakeOpenAIServer
+
+    secret = "sk-webapp-e2e-777"
+    monkeypatch.setenv("WEBAPP_E2E_KEY", secret)
+    ex = load_example("furniture")
+    with FakeOpenAIServer() as fake:
+        fake.add(ex.formulation.to_json())
+        at = page("formulate")
+        at.selectbox(key="formulate_backend").set_value("openai").run()
+        at.text_input(key="formulate_base_url").input(fake.base_url).run()
+        at.text_input(key="formulate_model").input("fake-model").run()
+        at.text_input(key="formulate_api_key_env").input("WEBAPP_E2E_KEY").run()
+        at.text_area(key="problem_text").input(ex.text).run()
+        at.button(key="formulate_run").click().run()
+        at = finish(at, "formulate")
+        assert fake.last.headers["authorization"] == f"Bearer {secret}"
+        assert "chairs and tables" in json.dumps(fake.last.json["messages"])
+    assert [m.value for m in at.metric][:2] == ["optimal", "1900"]
+    assert secret not in _texts(at) and secret not in repr(at.session_state)
