@@ -20,20 +20,17 @@ def test_milp_repair_is_the_smallest_and_makes_it_feasible() -> None:
     f = _plus("furniture", "min_tables", "make['table'] >= 45")
     assert not solve(f.to_pyomo()).has_solution
     repair = repair_infeasible(f.to_pyomo())
-    # at most 30 tables can be sold: the least change is 15 tables, on one of the two rules
+    # at most 30 tables can be sold and 45 are promised: the least change is 15
     assert repair.total == pytest.approx(15.0)
-    (change,) = repair.changes
-    assert change.name in ("min_tables", "table_demand")
-    fixed = _plus("furniture", "min_tables", f"make['table'] >= {change.needed:g}")
-    if change.name == "table_demand":
-        fixed = _plus("furniture", "min_tables", "make['table'] >= 45")
-        data = fixed.to_dict()
-        for p in data["parameters"]:
-            if p["name"] == "max_tables":
-                p["values"] = change.needed
-        fixed = Formulation.from_dict(data)
-    assert solve(fixed.to_pyomo()).has_solution
+    assert [(c.name, c.side, c.current, c.needed) for c in repair.changes] == [
+        ("min_tables", "lower", 45.0, 30.0)
+    ]
     assert "by 15" in repair.message
+    assert solve(_plus("furniture", "min_tables", "make['table'] >= 30").to_pyomo()).has_solution
+    # and nothing smaller would do
+    assert not solve(
+        _plus("furniture", "min_tables", "make['table'] >= 31").to_pyomo()
+    ).has_solution
 
 
 def test_lp_repair_prefers_a_rule_to_a_bound_on_a_tie() -> None:
