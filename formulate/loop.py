@@ -247,13 +247,15 @@ def run_loop(
     problem_id: str | None = None,
     first_output: str | None = None,
     sample: int = 0,
+    on_attempt: Callable[[Attempt], None] | None = None,
 ) -> LoopOutcome:
     """Ask, check and correct until an answer passes every check, at most ``max_rounds`` times.
 
     ``first_output`` replaces the first call (consensus draws k first answers in one
     request). Raises :class:`CorrectionBudgetExceeded` (``history``, ``last_output``) when no
     answer passed, including when the backend fails during a correction round; a backend
-    failure on the first round propagates as it is.
+    failure on the first round propagates as it is. ``on_attempt`` is called with each
+    attempt as soon as it is checked (a UI shows the rounds as they arrive).
     """
     if max_rounds < 1:
         raise ValueError(f"max_rounds must be at least 1, got {max_rounds!r}")
@@ -297,6 +299,8 @@ def run_loop(
             warnings=tuple(f"{PROBLEM_TITLES.get(p.kind, p.kind)} (reported once, repeated): {p.message}" for p in repeated),
         )  # fmt: skip
         history.append(attempt)
+        if on_attempt is not None:
+            on_attempt(attempt)
         if accepted:
             return LoopOutcome(attempt, ev, tuple(history), attempt.warnings)
         warned.update(p.kind for p in ev.problems if not p.hard)

@@ -18,7 +18,7 @@ samples with consensus (:mod:`.consensus`), and returns one frozen
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -181,6 +181,7 @@ def _run_sample(
     max_rounds: int,
     temperature: float | None,
     problem_id: str | None,
+    on_attempt: Any = None,
 ) -> _SampleRun:
     try:
         outcome = run_loop(
@@ -193,6 +194,7 @@ def _run_sample(
             problem_id=problem_id,
             first_output=first,
             sample=sample,
+            on_attempt=on_attempt,
         )
     except CorrectionBudgetExceeded as exc:
         return _SampleRun(None, tuple(getattr(exc, "history", ())), str(exc))
@@ -213,6 +215,7 @@ def solve_text(
     executor: Any = None,
     sandbox_timeout: float | None = None,
     code_globals: Mapping[str, Any] | None = None,
+    on_attempt: Callable[[Attempt], None] | None = None,
 ) -> PipelineResult:
     """Formulate ``text`` with ``backend``, solve it, check it, and report.
 
@@ -220,7 +223,8 @@ def solve_text(
     then), runs each through the loop and picks the consensus (:mod:`.consensus`).
     ``problem_id`` is passed to the backend on every call (the ``replay`` backend needs
     it). ``executor`` is the sandbox executor for code mode; ``code_globals`` are names
-    predefined for its programs (e.g. ``{"data": {...}}``). Backend failures on the first
+    predefined for its programs (e.g. ``{"data": {...}}``). ``on_attempt`` is called with
+    every attempt of every sample as soon as it is checked. Backend failures on the first
     request propagate (:class:`~optiscribe.formulate.errors.LLMError`); everything that is
     the answer's fault ends up in the result.
     """
@@ -252,6 +256,7 @@ def solve_text(
                 max_rounds=max_rounds,
                 temperature=temperature,
                 problem_id=problem_id,
+                on_attempt=on_attempt,
             )
         ]
     else:
@@ -274,6 +279,7 @@ def solve_text(
                 max_rounds=max_rounds,
                 temperature=temp,
                 problem_id=problem_id,
+                on_attempt=on_attempt,
             )
             for i, out in enumerate(firsts)
         ]

@@ -21,11 +21,14 @@ import numpy as np
 __all__ = [
     "Diagnosis",
     "HighsCopy",
+    "Repair",
+    "RepairChange",
     "conflict_message",
     "diagnose_infeasible",
     "diagnose_unbounded",
     "highs_copy",
     "iis_names",
+    "repair_infeasible",
 ]
 
 
@@ -192,3 +195,116 @@ def _improving_unbounded_columns(copy: HighsCopy) -> tuple[str, ...]:
         ):
             out.append(copy.col_names[j])
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class RepairChange:
+    """One relaxed bound of the smallest repair: ``name``'s ``side`` moves from ``current`` to ``needed``."""
+
+    name: str
+    side: str
+    """``"upper"`` or ``"lower"`` (of a constraint's right-hand side or a variable's bound)."""
+    kind: str
+    """``"constraint"`` or ``"bound"``."""
+    current: float
+    needed: float
+
+    @property
+    def size(self) -> float:
+        return abs(self.needed - self.current)
+
+    def explain(self) -> str:
+        verb = "raise" if self.needed > self.current else "lower"
+        what = "the right-hand side of" if self.kind == "constraint" else "the bound of"
+        return (
+            f"{verb} {what} {self.name} ({self.side}) from {self.current:.6g} to "
+            f"{self.needed:.6g} (by {self.size:.6g})"
+        )
+
+
+@dataclass(frozen=True)
+class Repair:
+    """The smallest relaxation that makes an infeasible model feasible (sum of the sizes)."""
+
+    changes: tuple[RepairChange, ...]
+    total: float
+    message: str
+
+
+_BOUND_WEIGHT = 1.001
+
+
+def repair_infeasible(model: Any, *, relax_bounds: bool = True) -> Repair:
+    """The smallest total relaxation of constraints (and bounds) that makes ``model`` feasible.
+
+    An elastic model: every finite side of every row (and, with ``relax_bounds``, of every
+    variable bound) gets a non-negative slack column that lets it give way, the objective is
+    replaced by the sum of the slacks (a bound's weighs 0.1% more), and HiGHS solves it with integrality kept. (HiGHS'
+    own ``feasibilityRelaxation`` returns no solution for MIPs in highspy 1.12, so the
+    elastic model is built here for LPs and MIPs alike.) Each change is the solution's
+    activity against the original side.
+    """
+    import highspy
+
+    copy = highs_copy(model)
+    h = copy.highs
+    lp = h.getLp()
+    inf = highspy.kHighsInf
+    ncol = lp.num_col_
+    col_lower, col_upper = list(lp.col_lower_), list(lp.col_upper_)
+    row_lower, row_upper = list(lp.row_lower_), list(lp.row_upper_)
+    h.changeObjectiveSense(highspy.ObjSense.kMinimize)
+    if ncol:
+        h.changeColsCost(ncol, np.arange(ncol, dtype=np.int32), np.zeros(ncol))
+
+    # slack column -> (name, side, kind, original side value, +1 raise / -1 lower)
+    slacks: dict[int, tuple[str, str, str, float, float]] = {}
+
+    def elastic(row: int, coef: float, what: tuple[str, str, str, float, float]) -> None:
+        h.addVar(0.0, inf)
+        j = h.getNumCol() - 1
+        # Bounds cost a little more, so that of two equally small repairs the constraint
+        # (a business rule) gives way before a variable's natural bound does.
+        h.changeColCost(j, 1.0 if what[2] == "constraint" else _BOUND_WEIGHT)
+        h.changeCoeff(row, j, coef)
+        slacks[j] = what
+
+    for i, name in enumerate(copy.row_names):
+        if row_upper[i] < inf:  # the activity may exceed the upper side by the slack
+            elastic(i, -1.0, (name, "upper", "constraint", row_upper[i], 1.0))
+        if row_lower[i] > -inf:  # the activity may fall short of the lower side
+            elastic(i, 1.0, (name, "lower", "constraint", row_lower[i], -1.0))
+    if relax_bounds:
+        for j, name in enumerate(copy.col_names):
+            lo, hi = col_lower[j], col_upper[j]
+            if lo <= -inf and hi >= inf:
+                continue
+            h.changeColBounds(j, -inf, inf)
+            one = np.array([j], dtype=np.int32)
+            if hi < inf:
+                h.addRow(-inf, hi, 1, one, np.array([1.0]))
+                elastic(h.getNumRow() - 1, -1.0, (name, "upper", "bound", hi, 1.0))
+            if lo > -inf:
+                h.addRow(lo, inf, 1, one, np.array([1.0]))
+                elastic(h.getNumRow() - 1, 1.0, (name, "lower", "bound", lo, -1.0))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return Repair(
+            (),
+            0.0,
+            "no relaxation of the constraints makes this model feasible "
+            f"({h.modelStatusToString(h.getModelStatus())})",
+        )
+    values = h.getSolution().col_value
+    changes = [
+        RepairChange(name, side, kind, float(cur), float(cur + sign * values[j]))
+        for j, (name, side, kind, cur, sign) in slacks.items()
+        if values[j] > 1e-7 * max(1.0, abs(cur))
+    ]
+    if not changes:
+        return Repair((), 0.0, "the model is feasible as it stands: nothing to relax")
+    return Repair(
+        tuple(changes),
+        sum(c.size for c in changes),
+        "the smallest repair (least total change) is to " + "; ".join(c.explain() for c in changes),
+    )

@@ -57,6 +57,7 @@ __all__ = [
     "read_outcomes",
     "run_eval",
     "score",
+    "score_batch",
     "score_response",
     "score_variants",
 ]
@@ -534,6 +535,29 @@ def score(
         missing=missing,
         per_problem=tuple(per),
     )
+
+
+def score_batch(
+    input_path: str | Path,
+    output_path: str | Path,
+    *,
+    tolerance: Tolerance = TOLERANCES["default"],
+    benchmark: str = "batch",
+) -> BenchmarkScore:
+    """Score a batch run: the ``answer`` of each input line against its result line.
+
+    Lines without a numeric ``answer`` count as unlabelled (their statuses are tallied);
+    problems with no result yet count as missing, so a partial run scores what it has.
+    """
+    from optiscribe.data.batch import Problem as BatchProblem
+    from optiscribe.data.batch import read_problems
+
+    answers: list[tuple[str, float | None]] = []
+    for item in read_problems(input_path):
+        if isinstance(item, BatchProblem):
+            answers.append((item.id, _num(item.fields.get("answer"))))
+    outcomes = {o.id: o for o in read_outcomes(output_path)} if Path(output_path).exists() else {}
+    return score(answers, outcomes, tolerance=tolerance, benchmark=benchmark)
 
 
 # ------------------------------------------------------------------------------- variants
