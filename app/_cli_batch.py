@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from optiscribe.app.cli import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, fail
+from optiscribe.app._exit import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, fail
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -251,9 +251,7 @@ def register(app: typer.Typer) -> None:
         samples: Annotated[int, typer.Option(help="Samples per problem (consensus, pass@k).")] = 1,
         max_rounds: Annotated[int, typer.Option(help="Self-correction rounds per problem.")] = 5,
         solver: Annotated[str, typer.Option(help="highs or ortools.")] = "highs",
-        time_limit: Annotated[
-            float | None, typer.Option(help="Solver seconds per solve.")
-        ] = 60.0,
+        time_limit: Annotated[float | None, typer.Option(help="Solver seconds per solve.")] = 60.0,
         concurrency: Annotated[
             int, typer.Option(help="Problems (LLM requests) in flight at once.")
         ] = 16,
@@ -377,9 +375,7 @@ def register(app: typer.Typer) -> None:
         samples: Annotated[int, typer.Option(help="Samples per problem (pass@k, consensus).")] = 1,
         max_rounds: Annotated[int, typer.Option(help="Self-correction rounds per problem.")] = 5,
         solver: Annotated[str, typer.Option(help="highs or ortools.")] = "highs",
-        time_limit: Annotated[
-            float | None, typer.Option(help="Solver seconds per solve.")
-        ] = 60.0,
+        time_limit: Annotated[float | None, typer.Option(help="Solver seconds per solve.")] = 60.0,
         concurrency: Annotated[int, typer.Option(help="Problems in flight at once.")] = 16,
         workers: Annotated[
             int | None, typer.Option(help="Worker processes (default: one per core).")

@@ -95,12 +95,12 @@ def register(app: typer.Typer) -> None:
         llm_config: BackendConfig,
     ) -> None:
         """Formulate PROBLEM as a MILP with an LLM, solve it, and report status, objective and confidence."""
-        from optiscribe.app.cli import fail
+        from optiscribe.app._exit import fail
         from optiscribe.formulate.errors import LLMError
         from optiscribe.formulate.llm.base import make_backend
         from optiscribe.formulate.modes import MODES
         from optiscribe.formulate.pipeline import solve_text
-        from optiscribe.solvers.errors import DataError
+        from optiscribe.solvers.errors import InputError
 
         if mode not in MODES:
             raise fail(f"--mode {mode!r} is not a mode; choose one of {', '.join(MODES)}")
@@ -116,7 +116,7 @@ def register(app: typer.Typer) -> None:
             )
         try:
             backend = make_backend(llm_config)
-        except (LLMError, DataError) as exc:
+        except (LLMError, InputError) as exc:
             raise fail(str(exc)) from None
         # Code mode runs every answer in the sandbox: with several samples (and their
         # correction rounds) a warm pool saves the interpreter start-up of each run.
@@ -137,7 +137,7 @@ def register(app: typer.Typer) -> None:
                 problem_id=problem_id or stem,
                 executor=pool,
             )
-        except (LLMError, DataError, ValueError) as exc:
+        except (LLMError, InputError, ValueError) as exc:
             raise fail(str(exc)) from None
         finally:
             if pool is not None:

@@ -28,8 +28,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from optiscribe.data.errors import DataError
 from optiscribe.formulate.jsonl import iter_objects
-from optiscribe.solvers.errors import DataError
 
 __all__ = [
     "ENV_VAR",

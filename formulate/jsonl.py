@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from optiscribe.solvers.errors import DataError
+from optiscribe.solvers.errors import InputError
 
 __all__ = ["iter_objects"]
 
@@ -27,7 +27,7 @@ def iter_objects(path: str | Path, *, what: str = "file") -> Iterator[tuple[str,
     try:
         fh = p.open(encoding="utf-8")
     except OSError as exc:
-        raise DataError(f"cannot read {what} {str(p)!r}: {exc.strerror}; check the path") from exc
+        raise InputError(f"cannot read {what} {str(p)!r}: {exc.strerror}; check the path") from exc
     with fh:
         try:
             for lineno, line in enumerate(fh, start=1):
@@ -37,14 +37,14 @@ def iter_objects(path: str | Path, *, what: str = "file") -> Iterator[tuple[str,
                 try:
                     obj = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise DataError(
+                    raise InputError(
                         f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); each line must be one "
                         "JSON object: fix or remove the line"
                     ) from exc
                 if not isinstance(obj, dict):
-                    raise DataError(
+                    raise InputError(
                         f"{where}: each line must be a JSON object, found {type(obj).__name__}"
                     )
                 yield where, obj
         except UnicodeDecodeError as exc:
-            raise DataError(f"{what} {str(p)!r} is not UTF-8 text: {exc}") from exc
+            raise InputError(f"{what} {str(p)!r} is not UTF-8 text: {exc}") from exc

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from optiscribe.solvers.errors import DataError
+from optiscribe.data.errors import DataError
 
 __all__ = [
     "DEFAULT_FUNCTION",

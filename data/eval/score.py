@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from optiscribe.solvers.errors import DataError
+from optiscribe.data.errors import DataError
 
 __all__ = [
     "TOLERANCES",

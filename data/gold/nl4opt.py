@@ -50,9 +50,10 @@ from optiscribe.data.benchmarks import (
     list_variants,
     load_benchmark,
 )
+from optiscribe.data.errors import ConversionError, DataError
 from optiscribe.formulate.ir.model import PYOMO_RESERVED, RESERVED_NAMES, Formulation
 from optiscribe.formulate.jsonl import iter_objects
-from optiscribe.solvers.errors import DataError, OptiscribeError
+from optiscribe.solvers.errors import OptiscribeError
 
 __all__ = [
     "ConversionError",
@@ -79,10 +80,6 @@ GOLD_FILES: tuple[tuple[str, str], ...] = (
 REL_TOL = 1e-4
 ABS_TOL = 1e-2
 PREFERRED = "preferred"
-
-
-class ConversionError(DataError):
-    """A gold declaration could not be turned into the IR (unreadable number, unknown mention)."""
 
 
 # ------------------------------------------------------------------------------ numbers

@@ -31,6 +31,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
+from optiscribe.formulate.errors import ExprError
+
 __all__ = [
     "Evaluator",
     "ExprError",
@@ -48,29 +50,6 @@ Key = Union[int, str]
 #: A variable instance: (variable name, flattened index tuple).
 VarKey = tuple[str, tuple[Key, ...]]
 Value = Union[int, float, str, tuple, "Lin", bool]
-
-
-class ExprError(Exception):
-    """A problem in one expression, with its column and source snippet.
-
-    Internal to the IR checks: :mod:`optiscribe.formulate.ir.expand` turns these into
-    :class:`~optiscribe.formulate.errors.FormulationValidationError` issues with the
-    element that holds the expression.
-    """
-
-    def __init__(
-        self, message: str, node: ast.AST | None = None, text: str = "", *, kind: str = "invalid"
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.kind = kind
-        self.col = getattr(node, "col_offset", None)
-        self.snippet = ast.get_source_segment(text, node) if node is not None and text else None
-
-    def located(self) -> str:
-        if self.snippet is not None and self.col is not None:
-            return f"{self.message} (at column {self.col + 1}: `{self.snippet}`)"
-        return self.message
 
 
 def did_you_mean(name: str, candidates: Iterable[str], *, n: int = 3) -> str:
@@ -169,10 +148,8 @@ def parse(text: str) -> ast.Expression:
                 type(node), f"{type(node).__name__} is not allowed in model expressions"
             )
             raise ExprError(msg, node, src, kind="syntax")
-        if (
-            (isinstance(node, ast.Constant)
-            and not isinstance(node.value, (int, float, str)))
-            or (isinstance(node, ast.Constant) and isinstance(node.value, bool))
+        if (isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str))) or (
+            isinstance(node, ast.Constant) and isinstance(node.value, bool)
         ):
             raise ExprError(
                 f"the constant {node.value!r} is not allowed; use numbers or 'strings'",

@@ -28,7 +28,7 @@ from typing import Any
 
 from optiscribe.formulate.errors import BackendUnavailable, LLMError
 from optiscribe.formulate.llm.base import BackendConfig, Message, _check_n
-from optiscribe.solvers.errors import DataError
+from optiscribe.solvers.errors import InputError
 
 __all__ = ["ReplayBackend"]
 
@@ -156,14 +156,14 @@ def _load(path: Path) -> dict[str, tuple[str, ...]]:
 
     for where, obj in iter_objects(path, what="replay file"):
         if "id" not in obj:
-            raise DataError(f"{where}: each line must be an object with an 'id'")
+            raise InputError(f"{where}: each line must be an object with an 'id'")
         if ("response" in obj) == ("responses" in obj):
-            raise DataError(
+            raise InputError(
                 f"{where}: give exactly one of 'response' (a string) or "
                 "'responses' (a list of strings)"
             )
         got = [obj["response"]] if "response" in obj else obj["responses"]
         if not isinstance(got, list) or not all(isinstance(r, str) for r in got):
-            raise DataError(f"{where}: responses must be strings")
+            raise InputError(f"{where}: responses must be strings")
         records.setdefault(str(obj["id"]), []).extend(got)
     return {k: tuple(v) for k, v in records.items()}

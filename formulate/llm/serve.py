@@ -34,6 +34,7 @@ from typing import Any
 from optiscribe.formulate.errors import (
     BackendRequestError,
     BackendUnavailable,
+    BadRequest,
     LLMError,
     LLMOutputParseError,
 )
@@ -55,22 +56,6 @@ _ERROR_STATUS: tuple[tuple[type[LLMError], int, str], ...] = (
     (LLMOutputParseError, 500, "output_error"),
     (LLMError, 500, "backend_error"),
 )
-
-
-class BadRequest(Exception):
-    """A client error, answered with ``status`` and an OpenAI-style error body."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int = 400,
-        param: str | None = None,
-        code: str | None = None,
-        type_: str = "invalid_request_error",
-    ) -> None:
-        super().__init__(message)
-        self.status, self.param, self.code, self.type_ = status, param, code, type_
 
 
 def _error_body(

@@ -25,7 +25,7 @@ def test_import_does_not_pull_the_llm_stack_or_graph_libraries():
 
 
 def test_exceptions_derive_from_the_project_tree():
-    from optiscribe.solvers.errors import VerifyError
+    from optiscribe.verify.errors import VerifyError
 
     assert issubclass(verify.ModelReadError, VerifyError)
     assert issubclass(verify.UnsupportedModelError, VerifyError)

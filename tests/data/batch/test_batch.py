@@ -17,8 +17,8 @@ from optiscribe.data.batch import (
     read_problems,
     run_batch,
 )
+from optiscribe.data.errors import DataError
 from optiscribe.formulate.llm.base import BackendConfig, ScriptedBackend
-from optiscribe.solvers.errors import DataError
 from tests._support.fake_openai import FakeOpenAIServer, Fault, RecordedRequest
 from tests.data.batch._helpers import furniture, id_counts, read_results, write_inputs
 

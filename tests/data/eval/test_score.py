@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from optiscribe.data.batch import RunSpec, run_batch
+from optiscribe.data.errors import DataError
 from optiscribe.data.eval.score import (
     TOLERANCES,
     Failure,
@@ -22,7 +23,6 @@ from optiscribe.data.eval.score import (
     score_variants,
 )
 from optiscribe.formulate.llm.base import ScriptedBackend
-from optiscribe.solvers.errors import DataError
 from tests.data.batch._helpers import furniture
 
 
