@@ -17,12 +17,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from optiscribe.app._exit import EXIT_NEGATIVE, EXIT_OK, EXIT_UNDECIDED
 from optiscribe.formulate.llm.base import BackendConfig, backend_options
+from optiscribe.solvers.kinds import Status
 
 if TYPE_CHECKING:
     from optiscribe.formulate.pipeline import PipelineResult
 
-_STATUS_EXIT = {"optimal": 0, "time_limit": 2, "infeasible": 1, "unbounded": 1, "failed": 1}
+_STATUS_EXIT: dict[str, int] = {
+    Status.OPTIMAL: EXIT_OK,
+    Status.TIME_LIMIT: EXIT_UNDECIDED,
+    Status.INFEASIBLE: EXIT_NEGATIVE,
+    Status.UNBOUNDED: EXIT_NEGATIVE,
+    Status.FAILED: EXIT_NEGATIVE,
+}
 _MAX_VALUE_ROWS = 50
 _TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".json", ".yaml", ".yml"})
 
@@ -46,7 +54,7 @@ def _read_problem(problem: str) -> tuple[str, str | None]:
 
 def exit_code(result: PipelineResult) -> int:
     """The exit code that ``result.status`` maps to."""
-    return _STATUS_EXIT.get(result.status, 1)
+    return _STATUS_EXIT.get(result.status, EXIT_NEGATIVE)
 
 
 def register(app: typer.Typer) -> None:
@@ -216,7 +224,7 @@ def _print_human(result: PipelineResult, saved: list[str]) -> None:
             f"{a.timings.get('total_s', 0.0):.3f}",
         )
     console.print(attempts)
-    style = {"optimal": "green", "time_limit": "yellow"}.get(result.status, "red")
+    style = {Status.OPTIMAL: "green", Status.TIME_LIMIT: "yellow"}.get(result.status, "red")
     console.print(
         f"[bold]Status:[/bold] [{style}]{result.status}[/{style}] — {_escape(result.message)}"
     )

@@ -28,6 +28,7 @@ __all__ = [
     "LLMError",
     "LLMOutputParseError",
     "ModelError",
+    "ResponseNotRecorded",
 ]
 
 
@@ -195,6 +196,16 @@ class LLMOutputParseError(LLMError):
         self.line = line
         self.column = column
         self.issues = tuple(issues)
+
+
+class ResponseNotRecorded(LLMError):
+    """The replay backend has no recorded response for the problem asked (``problem_id``)."""
+
+    kind = FailureKind.NO_RESPONSE
+
+    def __init__(self, message: str, *, problem_id: str = "") -> None:
+        super().__init__(message)
+        self.problem_id = problem_id
 
 
 class CorrectionBudgetExceeded(LLMError):

@@ -34,6 +34,7 @@ The whole tree (``tests/test_errors.py`` walks ``__subclasses__()`` and compares
         │   └── BackendConfigError         a configuration value is invalid (names its source)
         ├── BackendRequestError            a request failed after its retries
         ├── LLMOutputParseError            the model's answer is not usable JSON/code
+        ├── ResponseNotRecorded            replay: no recorded response for the problem
         └── CorrectionBudgetExceeded       the self-correction loop ran out of rounds
 
 One class stays outside on purpose: ``SandboxViolation`` (``solvers/sandbox/_launcher.py``)

@@ -58,6 +58,7 @@ class FailureKind(StrEnum):
     NOT_MILP = "not_milp"
     """Products of variables, division by a variable, abs(), ... ."""
     MISSING_DATA = "missing_data"
+    BAD_DATA = "bad_data"
     INVALID = "invalid"
 
     # -- generated code in the sandbox (solvers.sandbox.ErrorKind, less ``ok``)
@@ -85,6 +86,8 @@ class FailureKind(StrEnum):
     """A batch worker process died while solving the problem."""
     NO_RESPONSE = "no_response"
     """``eval --responses``: the file has no response for the problem."""
+    UNKNOWN = "unknown"
+    """A rejected attempt that recorded no problem (should not happen; kept readable)."""
     OTHER = "other"
 
 

@@ -51,6 +51,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from optiscribe.data.errors import DataError
+from optiscribe.solvers.errors import OptiscribeError
+from optiscribe.solvers.kinds import SOLVED_STATUSES, FailureKind, Status
 
 __all__ = [
     "DEFAULT_FUNCTION",
@@ -76,7 +78,7 @@ DEFAULT_FUNCTION = "optiscribe.formulate.pipeline:solve_text"
 
 EXECUTORS = ("local", "thread", "ray")
 
-OK_STATUSES = frozenset({"optimal", "feasible", "ok", "solved"})
+OK_STATUSES = SOLVED_STATUSES
 """Pipeline statuses that count as a success in the progress bar and summary."""
 
 _WORKER_RETRIES = 1
@@ -434,7 +436,11 @@ def _build_backend(spec: RunSpec) -> Any:
 
 
 def _error_info(exc: BaseException) -> dict[str, Any]:
-    info: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc) or type(exc).__name__}
+    info: dict[str, Any] = {
+        "type": type(exc).__name__,
+        "kind": exc.kind if isinstance(exc, OptiscribeError) else FailureKind.OTHER,
+        "message": str(exc) or type(exc).__name__,
+    }
     for attr in ("attempts", "status_code"):
         v = getattr(exc, attr, None)
         if isinstance(v, (int, float, str)):
@@ -453,10 +459,10 @@ def make_record(
 ) -> dict[str, Any]:
     """One output line. ``status``/``objective`` repeat the result's for quick filtering."""
     if result is not None:
-        status = str(result.get("status", "unknown"))
+        status = str(result.get("status", Status.UNKNOWN))
         objective = result.get("objective")
     else:
-        status, objective = "error", None
+        status, objective = Status.ERROR, None
     return {
         "schema": RESULT_SCHEMA,
         "id": problem.id,
@@ -785,6 +791,7 @@ class LocalExecutor:
                                     None,
                                     {
                                         "type": "WorkerDied",
+                                        "kind": FailureKind.WORKER_DIED,
                                         "message": f"the worker process died (exit code {code}) while solving this "
                                         f"problem, {tries} time(s); it may crash the solver: run it alone "
                                         "with 'optiscribe solve' to see why",

@@ -31,6 +31,7 @@ from optiscribe.formulate.ir.expr import (
     parse_for_each,
 )
 from optiscribe.formulate.ir.model import Formulation
+from optiscribe.solvers.kinds import FailureKind
 
 __all__ = ["ExpandedModel", "Issue", "Row", "expand"]
 
@@ -43,7 +44,10 @@ class Issue:
 
     where: str
     message: str
-    kind: str = "invalid"
+    kind: FailureKind = FailureKind.INVALID
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", FailureKind(self.kind))
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"

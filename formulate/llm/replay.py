@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from optiscribe.formulate.errors import BackendUnavailable, LLMError
+from optiscribe.formulate.errors import BackendUnavailable, LLMError, ResponseNotRecorded
 from optiscribe.formulate.llm.base import BackendConfig, Message, _check_n
 from optiscribe.solvers.errors import InputError
 
@@ -69,9 +69,10 @@ class ReplayBackend:
         try:
             return self._records[str(problem_id)]
         except KeyError:
-            raise LLMError(
+            raise ResponseNotRecorded(
                 f"problem id {str(problem_id)!r} is not in replay file {self.path} "
-                f"({len(self._records)} ids recorded); check the id or record a response for it"
+                f"({len(self._records)} ids recorded); check the id or record a response for it",
+                problem_id=str(problem_id),
             ) from None
 
     def reset(self, problem_id: str | None = None) -> None:
