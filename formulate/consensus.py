@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from optiscribe.formulate.loop import Evaluation
+from optiscribe.verify import check, read_model
 
 __all__ = ["ConsensusResult", "Link", "consensus", "objectives_agree"]
 
@@ -114,15 +115,12 @@ def _objective(ev: Evaluation) -> float | None:
 
 
 def _default_check(a: Any, b: Any) -> Any:
-    from optiscribe.verify import check
-
     return check(a, b, level="strict")
 
 
 def _read_once(model: Any) -> Any:
     """The checker's matrix form of ``model``; the model itself if it cannot be read, so
     that the comparison fails the usual way and falls back to objectives."""
-    from optiscribe.verify import read_model
 
     try:
         return read_model(model)

@@ -26,6 +26,10 @@ from optiscribe.formulate.errors import (
     FormulationSyntaxError,
     FormulationValidationError,
 )
+from optiscribe.formulate.ir.compile import compile_expanded
+from optiscribe.formulate.ir.expand import expand
+from optiscribe.formulate.ir.model import Formulation
+from optiscribe.formulate.llm.base import json_schema_format
 from optiscribe.formulate.loop import Evaluation, ModeSpec, Problem, RunContext
 from optiscribe.formulate.prompting import (
     PROMPT_VERSIONS,
@@ -35,7 +39,13 @@ from optiscribe.formulate.prompting import (
     parse_code_answer,
     parse_ir_answer,
 )
+from optiscribe.solvers import solve
+from optiscribe.solvers.backends.mps import solve_mps
+from optiscribe.solvers.backends.solve import SolveOptions
+from optiscribe.solvers.errors import SolverError
 from optiscribe.solvers.kinds import FailureKind
+from optiscribe.solvers.result import Termination
+from optiscribe.solvers.sandbox import SandboxLimits, run_code
 
 if TYPE_CHECKING:
     from optiscribe.formulate.ir.model import Formulation
@@ -55,7 +65,6 @@ def _listed(names: tuple[str, ...] | None) -> str:
 
 def solver_problems(result: SolveResult) -> list[Problem]:
     """What the solver's status says about the model, for the model to act on."""
-    from optiscribe.solvers.result import Termination
 
     term = result.termination
     if term is Termination.OPTIMAL:
@@ -127,11 +136,6 @@ def _issues_cause(exc: FormulationValidationError | FormulationSyntaxError) -> F
 
 
 def _run_ir(f: Formulation, ctx: RunContext) -> Evaluation:
-    from optiscribe.formulate.ir.compile import compile_expanded
-    from optiscribe.formulate.ir.expand import expand
-    from optiscribe.solvers import solve
-    from optiscribe.solvers.errors import SolverError
-
     timings: dict[str, float] = {}
     t = time.perf_counter()
 
@@ -187,9 +191,6 @@ def _run_ir(f: Formulation, ctx: RunContext) -> Evaluation:
 
 
 def _ir_response_format() -> dict[str, Any]:
-    from optiscribe.formulate.ir.model import Formulation
-    from optiscribe.formulate.llm.base import json_schema_format
-
     # strict=False: the IR schema has defaults and unions that OpenAI's strict mode refuses.
     return json_schema_format(Formulation, strict=False)
 
@@ -207,11 +208,6 @@ def mps_sense(mps: str) -> str:
 
 
 def _run_code(answer: CodeAnswer, ctx: RunContext) -> Evaluation:
-    from optiscribe.solvers.backends.mps import solve_mps
-    from optiscribe.solvers.backends.solve import SolveOptions
-    from optiscribe.solvers.errors import SolverError
-    from optiscribe.solvers.sandbox import SandboxLimits, run_code
-
     timings: dict[str, float] = {}
     t = time.perf_counter()
     limits = SandboxLimits(timeout_s=ctx.sandbox_timeout) if ctx.sandbox_timeout else None

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from optiscribe.formulate.consensus import consensus
 from optiscribe.formulate.errors import CorrectionBudgetExceeded
 from optiscribe.formulate.loop import (
     DEFAULT_MAX_ROUNDS,
@@ -32,7 +33,9 @@ from optiscribe.formulate.loop import (
     RunContext,
     run_loop,
 )
+from optiscribe.formulate.modes import get_mode
 from optiscribe.solvers.kinds import FailureKind, Status
+from optiscribe.solvers.result import Termination
 
 if TYPE_CHECKING:
     from optiscribe.formulate.consensus import ConsensusResult
@@ -143,8 +146,6 @@ def _backend_name(backend: Any) -> str:
 
 
 def _final_status(ev: Evaluation | None) -> Status:
-    from optiscribe.solvers.result import Termination
-
     if ev is None or ev.solve is None:
         return Status.FAILED
     term = ev.solve.termination
@@ -230,7 +231,6 @@ def solve_text(
     request propagate (:class:`~optiscribe.formulate.errors.LLMError`); everything that is
     the answer's fault ends up in the result.
     """
-    from optiscribe.formulate.modes import get_mode
 
     if not text or not text.strip():
         raise ValueError("the problem text is empty; give the problem in plain language")
@@ -289,8 +289,6 @@ def solve_text(
     if samples == 1:
         chosen = 0 if runs[0].outcome is not None else None
     else:
-        from optiscribe.formulate.consensus import consensus
-
         cons = consensus(evaluations)
         chosen = cons.winner
     consensus_s = time.perf_counter() - t0 - loop_s

@@ -13,6 +13,7 @@ from optiscribe.verify._canon import KIND_EQ, KIND_LE, Graph, _Numbers, label_pa
 from optiscribe.verify._certify import HalfRowMap, verify_mapping
 from optiscribe.verify._model import MilpData, UnsupportedModelError
 from optiscribe.verify._names import display_map, might_be_mangled
+from optiscribe.verify._normalize import normalize
 from optiscribe.verify._read import ModelLike, read_model
 from optiscribe.verify._refine import (
     Union,
@@ -31,6 +32,7 @@ from optiscribe.verify._result import (
     Verdict,
     Witness,
 )
+from optiscribe.verify._solver import solver_opinion
 
 __all__ = ["check", "check_instances"]
 
@@ -114,8 +116,6 @@ def check(
         timings=timings,
     )
     if second_opinion:
-        from optiscribe.verify._solver import solver_opinion
-
         ts = time.perf_counter()
         op = solver_opinion(ma, mb, time_limit=solver_time_limit)
         timings["solver"] = time.perf_counter() - ts
@@ -147,8 +147,6 @@ def _decide(
     elim_a: tuple[str, ...] = ()
     elim_b: tuple[str, ...] = ()
     if lvl is Level.NORMALIZED:
-        from optiscribe.verify._normalize import normalize
-
         ra, rb = normalize(ma), normalize(mb)
         ma, mb = ra.model, rb.model
         elim_a, elim_b = ra.eliminated, rb.eliminated

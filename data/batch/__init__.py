@@ -51,8 +51,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from optiscribe.data.errors import DataError
+from optiscribe.formulate.llm.base import make_backend
 from optiscribe.solvers.errors import OptiscribeError
 from optiscribe.solvers.kinds import SOLVED_STATUSES, FailureKind, Status
+from optiscribe.solvers.sandbox import WarmPoolExecutor
 
 __all__ = [
     "DEFAULT_FUNCTION",
@@ -430,7 +432,6 @@ def resolve_function(target: str) -> Callable[..., Any]:
 def _build_backend(spec: RunSpec) -> Any:
     if spec.backend_config is None:
         return None
-    from optiscribe.formulate.llm.base import make_backend
 
     return make_backend(spec.backend_config)
 
@@ -521,8 +522,6 @@ def _sandbox_pool() -> Any:
     with _SANDBOX_POOL_LOCK:
         if _SANDBOX_POOL is None:
             import atexit
-
-            from optiscribe.solvers.sandbox import WarmPoolExecutor
 
             _SANDBOX_POOL = WarmPoolExecutor(size=1)
             atexit.register(_SANDBOX_POOL.close)

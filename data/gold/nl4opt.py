@@ -53,6 +53,7 @@ from optiscribe.data.benchmarks import (
 from optiscribe.data.errors import ConversionError, DataError
 from optiscribe.formulate.ir.model import PYOMO_RESERVED, RESERVED_NAMES, Formulation
 from optiscribe.formulate.jsonl import iter_objects
+from optiscribe.solvers import solve
 from optiscribe.solvers.errors import OptiscribeError
 
 __all__ = [
@@ -502,8 +503,6 @@ def _label_files(data_dir: str | Path | None) -> dict[str, list[BenchmarkRecord]
 
 
 def _solve(f: Formulation) -> tuple[float | None, str]:
-    from optiscribe.solvers import solve
-
     try:
         result = solve(f.to_pyomo(), solver="highs", time_limit=10, diagnose=False)
     except Exception as exc:

@@ -16,7 +16,7 @@ import ast
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from optiscribe.formulate.errors import FormulationValidationError
 from optiscribe.formulate.ir.expr import (
@@ -30,8 +30,11 @@ from optiscribe.formulate.ir.expr import (
     parse,
     parse_for_each,
 )
-from optiscribe.formulate.ir.model import Formulation
 from optiscribe.solvers.kinds import FailureKind
+
+if TYPE_CHECKING:
+    # only for annotations: model imports this module (Formulation.expand), not the reverse
+    from optiscribe.formulate.ir.model import Formulation
 
 __all__ = ["ExpandedModel", "Issue", "Row", "expand"]
 

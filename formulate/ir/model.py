@@ -28,11 +28,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from optiscribe.formulate.errors import FormulationReadError, FormulationValidationError
+from optiscribe.formulate.ir.compile import compile_formulation
+from optiscribe.formulate.ir.expand import ExpandedModel, expand
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
 
-    from optiscribe.formulate.ir.expand import ExpandedModel
 
 __all__ = [
     "Constraint",
@@ -428,8 +429,6 @@ class Formulation(BaseModel):
 
         Raises :class:`FormulationValidationError` listing every problem found.
         """
-        from optiscribe.formulate.ir.expand import expand
-
         return expand(self)
 
     def validate_model(self) -> Formulation:
@@ -439,8 +438,6 @@ class Formulation(BaseModel):
 
     def to_pyomo(self) -> pyo.ConcreteModel:
         """Compile to a Pyomo ``ConcreteModel`` with the IR's names (see :mod:`.compile`)."""
-        from optiscribe.formulate.ir.compile import compile_formulation
-
         return compile_formulation(self)
 
     # -- serialisation ------------------------------------------------------------------

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from optiscribe.formulate.errors import BackendUnavailable, LLMError, ResponseNotRecorded
+from optiscribe.formulate.jsonl import iter_objects
 from optiscribe.formulate.llm.base import BackendConfig, Message, _check_n
 from optiscribe.solvers.errors import InputError
 
@@ -153,7 +154,6 @@ class _ReplayView:
 
 def _load(path: Path) -> dict[str, tuple[str, ...]]:
     records: dict[str, list[str]] = {}
-    from optiscribe.formulate.jsonl import iter_objects
 
     for where, obj in iter_objects(path, what="replay file"):
         if "id" not in obj:

@@ -24,6 +24,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol
 
+from optiscribe.solvers.backends.status import (
+    ORTOOLS_MB_STATUS,
+    PYOMO_SOLUTION_STATUS,
+    PYOMO_TERMINATION,
+)
+from optiscribe.solvers.diagnose import diagnose_infeasible, diagnose_unbounded
 from optiscribe.solvers.errors import SolverError, SolverUnavailable
 from optiscribe.solvers.result import SolutionStatus, SolveResult, Termination
 
@@ -138,7 +144,6 @@ def _diagnose(
     """
     if not options.diagnose:
         return term, None, None, ""
-    from optiscribe.solvers.diagnose import diagnose_infeasible, diagnose_unbounded
 
     if term is Termination.INFEASIBLE:
         d = diagnose_infeasible(model)
@@ -182,8 +187,6 @@ class HighsBackend:
     def _solve(self, model: Any, options: SolveOptions) -> SolveResult:
         import pyomo.environ as pyo
         from pyomo.contrib.solver.solvers.highs import Highs
-
-        from optiscribe.solvers.backends.status import PYOMO_SOLUTION_STATUS, PYOMO_TERMINATION
 
         if not self.available():
             raise SolverUnavailable(
@@ -267,8 +270,6 @@ class ORToolsBackend:
 
     def _solve(self, model: Any, options: SolveOptions) -> SolveResult:
         from ortools.linear_solver.python import model_builder as mb
-
-        from optiscribe.solvers.backends.status import ORTOOLS_MB_STATUS
 
         if not self.available():
             raise SolverUnavailable(
