@@ -228,7 +228,7 @@ def _run_guarded(fn: Callable[[], Any], bar: _Bar) -> Any:
 
 
 def register(app: typer.Typer) -> None:
-    from optiscribe.formulate.llm.base import backend_options
+    from optiscribe.app._options import backend_options
 
     @app.command("batch")
     @backend_options

@@ -20,7 +20,8 @@ from typing import Annotated
 
 import typer
 
-from optiscribe.formulate.llm.base import BackendConfig, backend_options
+from optiscribe.app._options import backend_options
+from optiscribe.formulate.llm.config import BackendConfig
 
 data_app = typer.Typer(
     name="data",
@@ -252,7 +253,7 @@ def paraphrase_cmd(
     from optiscribe.data.synth.generate import read_jsonl
     from optiscribe.data.synth.paraphrase import paraphrase_all
     from optiscribe.formulate.errors import LLMError
-    from optiscribe.formulate.llm.base import make_backend
+    from optiscribe.formulate.llm.registry import make_backend
     from optiscribe.solvers.errors import InputError
 
     try:

@@ -15,7 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
-from optiscribe.formulate.llm.base import BackendConfig, backend_options
+from optiscribe.app._options import backend_options
+from optiscribe.formulate.llm.config import BackendConfig
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _HOST_HELP = "address to bind; keep 127.0.0.1 unless you set --require-key-env"
@@ -44,7 +45,7 @@ def register(app: typer.Typer) -> None:
         """
         from optiscribe.app._exit import EXIT_BAD_INPUT
         from optiscribe.formulate.errors import LLMError
-        from optiscribe.formulate.llm.base import make_backend
+        from optiscribe.formulate.llm.registry import make_backend
         from optiscribe.formulate.llm.serve import make_server
         from optiscribe.solvers.errors import InputError
 

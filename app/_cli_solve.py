@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from optiscribe.app._exit import EXIT_NEGATIVE, EXIT_OK, EXIT_UNDECIDED
-from optiscribe.formulate.llm.base import BackendConfig, backend_options
+from optiscribe.app._options import backend_options
+from optiscribe.formulate.llm.config import BackendConfig
 from optiscribe.solvers.kinds import Status
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def register(app: typer.Typer) -> None:
         """Formulate PROBLEM as a MILP with an LLM, solve it, and report status, objective and confidence."""
         from optiscribe.app._exit import fail
         from optiscribe.formulate.errors import LLMError
-        from optiscribe.formulate.llm.base import make_backend
+        from optiscribe.formulate.llm.registry import make_backend
         from optiscribe.formulate.modes import MODES
         from optiscribe.formulate.pipeline import solve_text
         from optiscribe.solvers.errors import InputError

@@ -28,7 +28,7 @@ Why it is built the way it is:
 
 Executors: ``local`` (processes x threads, the default), ``thread`` (everything in this
 process; for backends that cannot be rebuilt from configuration, such as a
-:class:`~optiscribe.formulate.llm.base.ScriptedBackend` in tests) and ``ray`` (the same tasks
+:class:`~optiscribe.formulate.llm.scripted.ScriptedBackend` in tests) and ``ray`` (the same tasks
 on a Ray cluster, optional extra ``optiscribe[ray]``).
 """
 
@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from optiscribe.data.errors import DataError
-from optiscribe.formulate.llm.base import make_backend
+from optiscribe.formulate.llm.registry import make_backend
 from optiscribe.solvers.errors import OptiscribeError
 from optiscribe.solvers.kinds import SOLVED_STATUSES, FailureKind, Status
 from optiscribe.solvers.sandbox import WarmPoolExecutor
@@ -384,7 +384,7 @@ class RunSpec:
     """How each problem is run; picklable, so it travels to worker processes and Ray.
 
     ``backend_config`` is rebuilt into a backend once per worker with
-    :func:`~optiscribe.formulate.llm.base.make_backend`. ``function`` names the per-problem
+    :func:`~optiscribe.formulate.llm.registry.make_backend`. ``function`` names the per-problem
     function as ``module:callable``; it is called as
     ``fn(question, backend=..., mode=..., samples=..., max_rounds=..., solver=...,
     time_limit=..., problem_id=id)`` and returns an object with ``to_dict()`` (or a dict).

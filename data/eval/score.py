@@ -824,7 +824,7 @@ def run_eval(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if responses is not None:
-        from optiscribe.formulate.llm.base import BackendConfig
+        from optiscribe.formulate.llm.config import BackendConfig
 
         rpath = Path(responses)
         if not rpath.is_file():

@@ -28,7 +28,8 @@ from typing import Any
 
 from optiscribe.formulate.errors import BackendUnavailable, LLMError, ResponseNotRecorded
 from optiscribe.formulate.jsonl import iter_objects
-from optiscribe.formulate.llm.base import BackendConfig, Message, _check_n
+from optiscribe.formulate.llm.base import Message, _check_n
+from optiscribe.formulate.llm.config import BackendConfig
 from optiscribe.solvers.errors import InputError
 
 __all__ = ["ReplayBackend"]

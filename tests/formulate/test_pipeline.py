@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from optiscribe.formulate.examples import load_example, load_examples
-from optiscribe.formulate.llm.base import ScriptedBackend
 from optiscribe.formulate.llm.replay import ReplayBackend
+from optiscribe.formulate.llm.scripted import ScriptedBackend
 from optiscribe.formulate.pipeline import PipelineResult, solve_text
 from optiscribe.formulate.prompting import PROMPT_VERSIONS
 

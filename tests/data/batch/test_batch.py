@@ -18,7 +18,8 @@ from optiscribe.data.batch import (
     run_batch,
 )
 from optiscribe.data.errors import DataError
-from optiscribe.formulate.llm.base import BackendConfig, ScriptedBackend
+from optiscribe.formulate.llm.config import BackendConfig
+from optiscribe.formulate.llm.scripted import ScriptedBackend
 from tests._support.fake_openai import FakeOpenAIServer, Fault, RecordedRequest
 from tests.data.batch._helpers import furniture, id_counts, read_results, write_inputs
 

@@ -22,7 +22,7 @@ from optiscribe.data.eval.score import (
     score,
     score_variants,
 )
-from optiscribe.formulate.llm.base import ScriptedBackend
+from optiscribe.formulate.llm.scripted import ScriptedBackend
 from tests.data.batch._helpers import furniture
 
 

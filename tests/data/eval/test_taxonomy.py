@@ -13,7 +13,7 @@ import pytest
 from optiscribe.data.batch import RunSpec, run_batch
 from optiscribe.data.eval.score import Failure, outcome_of, read_outcomes, score
 from optiscribe.formulate.errors import BackendRequestError
-from optiscribe.formulate.llm.base import ScriptedBackend
+from optiscribe.formulate.llm.scripted import ScriptedBackend
 from tests.data.batch._helpers import furniture, read_results
 
 REWORDED = "reworded: nothing in this text says what went wrong"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from optiscribe.formulate.errors import BackendUnavailable, LLMError
-from optiscribe.formulate.llm.base import BackendConfig, make_backend
+from optiscribe.formulate.llm.config import BackendConfig
+from optiscribe.formulate.llm.registry import make_backend
 from optiscribe.formulate.llm.replay import ReplayBackend
 from optiscribe.solvers.errors import InputError
 
