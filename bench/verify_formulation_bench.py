@@ -8,7 +8,7 @@ declarations follow formulation-bench 0.5.0's code generator: ``lb=-inf`` unless
 (bounds are stated as constraints), ``addVars`` names ``x[i,j]``.
 
 Run: ``.venv/bin/python bench/verify_formulation_bench.py`` (reads
-``$OPTISCRIBE_SHARED_DATA/equivalence/formulation-bench``, default ``/work/shared/data``).
+``$OPTISCRIBE_SHARED_DATA/equivalence/formulation-bench``, default ``../shared/data`` beside the repository).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
 import sys
 import time
 from collections import defaultdict
@@ -27,9 +26,14 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from optiscribe.data.benchmarks import shared_data_dir
+from optiscribe.data.errors import DataError
 from optiscribe.verify import MilpData, check
 
-SHARED = Path(os.environ.get("OPTISCRIBE_SHARED_DATA", "/work/shared/data"))
+try:  # $OPTISCRIBE_SHARED_DATA or ../shared/data beside the repository
+    SHARED = shared_data_dir()
+except DataError:  # the runs need it; importing the helpers (tests) does not
+    SHARED = Path("shared-data-not-found")
 FB = SHARED / "equivalence" / "formulation-bench"
 
 
