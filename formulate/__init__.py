@@ -17,7 +17,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
-    "MODES",
     "Attempt",
     "BackendConfig",
     "BackendUnavailable",
@@ -29,6 +28,7 @@ __all__ = [
     "LLMBackend",
     "LLMError",
     "LLMOutputParseError",
+    "MODES",
     "ModeSpec",
     "PipelineResult",
     "Problem",
