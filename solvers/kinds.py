@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["SOLVED_STATUSES", "FailureKind", "Status"]
+__all__ = ["FailureKind", "SOLVED_STATUSES", "Status"]
 
 
 class FailureKind(StrEnum):
