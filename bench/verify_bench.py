@@ -119,7 +119,7 @@ def vf2(a: MilpData, b: MilpData) -> bool:
     u = build_union(ga, gb)
     col = refine(u).colours
     graphs = []
-    for g, (ov, orr) in ((0, (u.offsets[0], u.offsets[1])), (1, (u.offsets[2], u.offsets[3]))):
+    for g, (_ov, _orr) in ((0, (u.offsets[0], u.offsets[1])), (1, (u.offsets[2], u.offsets[3]))):
         G = nx.Graph()
         sel = np.flatnonzero(u.owner == g)
         for v in sel:

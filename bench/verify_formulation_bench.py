@@ -215,13 +215,13 @@ class ShimModel:
         n = len(self.names)
         r, cidx, val = [], [], []
         lo, hi = [], []
-        for i, (terms, l, h) in enumerate(self.rows):
+        for i, (terms, lo_i, h) in enumerate(self.rows):
             for k, v in terms.items():
                 if v != 0:
                     r.append(i)
                     cidx.append(k)
                     val.append(v)
-            lo.append(l)
+            lo.append(lo_i)
             hi.append(h)
         A = sp.csr_array((val, (r, cidx)), shape=(len(self.rows), n))
         c = np.zeros(n)
@@ -279,7 +279,7 @@ def _declare(model: ShimModel, name: str, var: dict[str, Any], ns: dict[str, Any
                 pos = [dd[2] for dd in dims].index(b)
                 rng = range(ns[a][prefix[pos]])
             for x in rng:
-                rec(prefix + (x,), k + 1)
+                rec((*prefix, x), k + 1)
 
         rec((), 0)
         return out

@@ -246,7 +246,7 @@ class _Numbers:
             mags = sorted({abs(v) for arr in values for v in arr if v != 0 and not _is_inf(v)})
             self._exact_ids = {m: k + 1 for k, m in enumerate(mags)}
             self.inf_id = len(mags) + 1
-            self.reps = [Fraction(0)] + mags
+            self.reps = [Fraction(0), *mags]
             return
         allv = (
             np.concatenate([np.abs(a.astype(np.float64)) for a in values])

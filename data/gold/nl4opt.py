@@ -654,9 +654,10 @@ def _reason(r: GoldRecord) -> str:
 
 def summarise(records: Sequence[GoldRecord]) -> Summary:
     """Counts, agreement per label file and the reasoned disagreements with the preferred labels."""
-    files: list[str] = [PREFERRED] + sorted(
-        {v for r in records for v in r.labels if v != PREFERRED}
-    )
+    files: list[str] = [
+        PREFERRED,
+        *sorted({v for r in records for v in r.labels if v != PREFERRED}),
+    ]
     agreements = []
     for v in files:
         matched = [r for r in records if v in r.labels]

@@ -46,7 +46,7 @@ __all__ = [
     "parse_for_each",
 ]
 
-Key = Union[int, str]
+Key = int | str
 #: A variable instance: (variable name, flattened index tuple).
 VarKey = tuple[str, tuple[Key, ...]]
 Value = Union[int, float, str, tuple, "Lin", bool]

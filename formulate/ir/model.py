@@ -22,7 +22,7 @@ import json
 import keyword
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -48,9 +48,9 @@ __all__ = [
     "json_schema",
 ]
 
-Key = Union[int, str]
+Key = int | str
 #: One element of a set: a string, an integer, or a tuple of those (for sets of pairs such as arcs).
-Element = Union[int, str, tuple[Key, ...]]
+Element = int | str | tuple[Key, ...]
 Domain = Literal["continuous", "integer", "binary"]
 Sense = Literal["minimize", "maximize"]
 

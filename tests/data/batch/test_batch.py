@@ -281,7 +281,7 @@ def test_ray_executor_gives_the_same_results_as_local(tmp_path: Path) -> None:
     )
     inp, rep, optimum = write_inputs(tmp_path, 8)
     # two problems with different answers so that the comparison is not trivially constant
-    text, ir, _ = furniture()
+    _, ir, _ = furniture()
     bad = dict(ir, objective=dict(ir["objective"], sense="minimize"))
     lines = rep.read_text().splitlines()
     lines[3] = json.dumps({"id": "p3", "responses": [json.dumps(bad)] * 5})
