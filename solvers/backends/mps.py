@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from types import MappingProxyType
 
-from optiscribe.solvers.backends.solve import SolveOptions, _gap, _message
+from optiscribe.solvers.backends.base import SolveOptions, _gap, _message
 from optiscribe.solvers.backends.status import HIGHS_MODEL_STATUS
 from optiscribe.solvers.diagnose import conflict_message, iis_names
 from optiscribe.solvers.errors import SolverError
