@@ -15,7 +15,6 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from optiscribe.data.errors import DataError
 from optiscribe.formulate.errors import (
     BackendUnavailable,
     CompileError,
@@ -57,8 +56,7 @@ EXIT_BAD_INPUT = 3
 EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
     # bad input: the user can fix the command line or the file
     (UsageError, EXIT_BAD_INPUT),
-    (InputError, EXIT_BAD_INPUT),
-    (DataError, EXIT_BAD_INPUT),
+    (InputError, EXIT_BAD_INPUT),  # DataError, ConversionError, BadRequest, ...
     (FormulationReadError, EXIT_BAD_INPUT),
     (BackendUnavailable, EXIT_BAD_INPUT),
     (LLMError, EXIT_BAD_INPUT),

@@ -60,14 +60,14 @@ class _Group(TyperGroup):
         try:
             return super().make_context(*args, **kwargs)
         except UsageError as exc:
-            exc.exit_code = exit_code_for(exc)
+            exc.exit_code = exit_code_for(exc)  # type: ignore[attr-defined]  # click's UsageError has it
             raise
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except UsageError as exc:
-            exc.exit_code = exit_code_for(exc)
+            exc.exit_code = exit_code_for(exc)  # type: ignore[attr-defined]  # click's UsageError has it
             raise
         except OptiscribeError as exc:
             raise fail(str(exc), exit_code_for(exc)) from None

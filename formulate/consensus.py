@@ -100,9 +100,9 @@ def objectives_agree(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
 
 
-def _status_rank(ev: Evaluation) -> int:
+def _status_rank(ev: Evaluation | None) -> int:
     """Higher is better: proven optimal > solution at a limit > anything else."""
-    r = ev.solve
+    r = None if ev is None else ev.solve
     if r is None:
         return 0
     if r.is_optimal:
@@ -110,8 +110,10 @@ def _status_rank(ev: Evaluation) -> int:
     return 1 if r.has_solution else 0
 
 
-def _objective(ev: Evaluation) -> float | None:
-    return None if ev.solve is None or not ev.solve.has_solution else ev.solve.objective
+def _objective(ev: Evaluation | None) -> float | None:
+    if ev is None or ev.solve is None or not ev.solve.has_solution:
+        return None
+    return ev.solve.objective
 
 
 def _default_check(a: Any, b: Any) -> Any:
@@ -181,15 +183,15 @@ def consensus(
         return ConsensusResult(None, (), total, tuple(links))
 
     def objective_support(cls: list[int]) -> int:
-        obj = _objective(evaluations[cls[0]])  # type: ignore[arg-type]
-        return sum(1 for j in usable if objectives_agree(obj, _objective(evaluations[j])))  # type: ignore[arg-type]
+        obj = _objective(evaluations[cls[0]])
+        return len([j for j in usable if objectives_agree(obj, _objective(evaluations[j]))])
 
     def key(cls: list[int]) -> tuple[int, int, int, int]:
-        best_status = max(_status_rank(evaluations[j]) for j in cls)  # type: ignore[arg-type]
+        best_status = max(_status_rank(evaluations[j]) for j in cls)
         return (len(cls), best_status, objective_support(cls), -cls[0])
 
     best = max(classes, key=key)
-    winner = max(best, key=lambda j: (_status_rank(evaluations[j]), -j))  # type: ignore[arg-type]
+    winner = max(best, key=lambda j: (_status_rank(evaluations[j]), -j))
     return ConsensusResult(winner, tuple(tuple(c) for c in classes), total, tuple(links))
 
 

@@ -312,7 +312,7 @@ def solve_text(
             "consensus_s": consensus_s,
         }
     )
-    common = dict(
+    common: dict[str, Any] = dict(
         mode=mode,
         text=text,
         history=history,

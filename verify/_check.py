@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -300,7 +300,8 @@ def _discrete_mapping(u: Union, colours: np.ndarray) -> np.ndarray:
     n_a = u.offsets[2]
     node_b = np.empty(n_a, dtype=np.int64)
     node_b[colours[n_a:]] = np.arange(n_a, u.n, dtype=np.int64)
-    return node_b[colours[:n_a]]
+    mapping: np.ndarray = node_b[colours[:n_a]]
+    return mapping
 
 
 def _to_original(u: Union, mapping: np.ndarray) -> tuple[np.ndarray, np.ndarray, HalfRowMap]:
@@ -389,9 +390,9 @@ class _Display:
 
     def __init__(self, ma: MilpData, mb: MilpData) -> None:
         self.models = (ma, mb)
-        self._maps: dict[tuple[int, bool], Any] = {}
+        self._maps: dict[tuple[int, bool], Mapping[str, str]] = {}
 
-    def _map(self, side: int, row: bool) -> Any:
+    def _map(self, side: int, row: bool) -> Mapping[str, str]:
         key = (side, row)
         if key not in self._maps:
             m, other = self.models[side], self.models[1 - side]

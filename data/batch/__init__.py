@@ -422,7 +422,7 @@ def resolve_function(target: str) -> Callable[..., Any]:
             f"cannot import {module_name!r} for the per-problem function {target!r}: {exc}"
         ) from exc
     try:
-        return getattr(module, attr)  # type: ignore[no-any-return]
+        return getattr(module, attr)
     except AttributeError:
         raise DataError(
             f"module {module_name!r} has no {attr!r} (per-problem function {target!r})"
@@ -698,7 +698,9 @@ class LocalExecutor:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.concurrency = max(self.workers, concurrency)
         self.threads = -(-self.concurrency // self.workers)
-        self.ctx = mp.get_context(start_method)
+        # typeshed types get_context() as BaseContext, which lacks Process; each concrete
+        # context (fork, spawn, forkserver) has it
+        self.ctx: Any = mp.get_context(start_method)
         self.startup_s = 0.0
 
     def _spawn(self, wid: int, results: Any) -> _Worker:
@@ -754,8 +756,8 @@ class LocalExecutor:
                         kind = msg[0]
                         if kind == "result":
                             _, wid, s, record = msg
-                            w = workers.get(wid)
-                            if w is not None and w.in_flight.pop(s, None) is not None:
+                            owner = workers.get(wid)
+                            if owner is not None and owner.in_flight.pop(s, None) is not None:
                                 batch.append(record)
                         elif kind == "ready":
                             if msg[1] in workers:

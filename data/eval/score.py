@@ -314,7 +314,10 @@ def outcome_of(record: Mapping[str, Any]) -> Outcome:
     result = record.get("result") or {}
     error = record.get("error")
     status = str(record.get("status") or result.get("status") or "").lower()
-    timings = result.get("timings") if isinstance(result.get("timings"), Mapping) else {}
+    if not isinstance(result, Mapping):
+        result = {}
+    raw_timings = result.get("timings")
+    timings: Mapping[str, Any] = raw_timings if isinstance(raw_timings, Mapping) else {}
     elapsed = float(timings.get("total_s") or (record.get("batch") or {}).get("elapsed_s") or 0.0)
     attempts_list = result.get("attempts") or []
     if not isinstance(attempts_list, list):

@@ -279,6 +279,7 @@ def convert(key: str, declaration: Mapping[str, Any], *, integer: bool = False) 
         raise ConversionError(
             f"{where}: needs order_mapping, vars, obj_declaration and const_declarations"
         )
+    assert isinstance(mapping, dict) and isinstance(vars_, list)  # checked just above
     resolve = _Mentions(mapping)
     positions = sorted(set(mapping.values()))
     if positions != list(range(len(positions))):

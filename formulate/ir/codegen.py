@@ -85,7 +85,7 @@ def to_pyomo_code(f: Formulation, *, solver: str = "highs") -> str:
             lines.append(f"model.{c.name} = pyo.Constraint(expr={body})")
             continue
         names, index_sets = [], []
-        for b in parse_for_each(c.for_each):
+        for b in parse_for_each(c.quantifier or ""):
             names += list(b.names)
             index_sets.append(b.set_name)
         lines.append(f"def {c.name}_rule(model, {', '.join(names)}):")
@@ -124,7 +124,12 @@ def parse_objective(stdout: str) -> float | None:
 
 
 def _ir_names(f: Formulation) -> set[str]:
-    return {x.name for x in (*f.sets, *f.parameters, *f.variables, *f.constraints)}
+    return (
+        {s.name for s in f.sets}
+        | {p.name for p in f.parameters}
+        | {v.name for v in f.variables}
+        | {c.name for c in f.constraints}
+    )
 
 
 def _one_line(text: str) -> str:

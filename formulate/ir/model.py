@@ -384,6 +384,13 @@ class Constraint(BaseModel):
             return None
         return v
 
+    @property
+    def quantifier(self) -> str | None:
+        """``for_each`` as validated: always one string (a list is joined on input); the
+        field keeps ``list[str]`` in its type only so that the JSON schema accepts lists."""
+        assert not isinstance(self.for_each, list)
+        return self.for_each
+
 
 class Formulation(BaseModel):
     """A whole model in LLMOPT's five elements (the order of the fields is that order)."""

@@ -175,7 +175,7 @@ class ChatCompletionsServer(ThreadingHTTPServer):
     def url(self) -> str:
         """Base URL for OpenAI clients, e.g. ``http://127.0.0.1:8000/v1``."""
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host}:{port}/v1"  # type: ignore[str-bytes-safe]  # AF_INET(6): host is a str
 
     def check_key(self, header: str | None) -> bool:
         if self._api_key is None:
