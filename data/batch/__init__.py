@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from optiscribe.data.batch.record import BATCH_SCHEMA, BatchMeta, BatchRecord, ErrorInfo
 from optiscribe.data.errors import DataError
 from optiscribe.formulate.llm.registry import make_backend
 from optiscribe.solvers.errors import OptiscribeError
@@ -72,8 +73,8 @@ __all__ = [
     "scan_input",
 ]
 
-RESULT_SCHEMA = "optiscribe.batch/1"
-"""``schema`` field of every result line; bumped when the layout changes."""
+RESULT_SCHEMA = BATCH_SCHEMA
+"""``schema`` field of every result line (:mod:`.record`); bumped when the layout changes."""
 
 DEFAULT_FUNCTION = "optiscribe.formulate.pipeline:solve_text"
 """The per-problem function (``module:callable``) a batch runs unless told otherwise."""
@@ -458,22 +459,21 @@ def make_record(
     tries: int = 1,
     worker: str = "",
 ) -> dict[str, Any]:
-    """One output line. ``status``/``objective`` repeat the result's for quick filtering."""
+    """One output line (a :class:`~.record.BatchRecord` as plain data)."""
     if result is not None:
         status = str(result.get("status", Status.UNKNOWN))
         objective = result.get("objective")
     else:
         status, objective = Status.ERROR, None
-    return {
-        "schema": RESULT_SCHEMA,
-        "id": problem.id,
-        "status": status,
-        "objective": objective,
-        "error": None if error is None else dict(error),
-        "result": None if result is None else dict(result),
-        "input": dict(problem.fields),
-        "batch": {"elapsed_s": round(elapsed, 6), "tries": tries, "worker": worker},
-    }
+    return BatchRecord(
+        id=problem.id,
+        status=status,
+        objective=objective,
+        error=None if error is None else ErrorInfo.model_validate(dict(error)),
+        result=None if result is None else dict(result),
+        input=dict(problem.fields),
+        batch=BatchMeta(elapsed_s=round(elapsed, 6), tries=tries, worker=worker),
+    ).to_line()
 
 
 class _ComputeSlot:

@@ -40,6 +40,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from optiscribe.data.batch.record import BatchRecord, ErrorInfo
 from optiscribe.data.errors import DataError
 from optiscribe.solvers.kinds import SOLVED_STATUSES, FailureKind, Status
 
@@ -235,10 +236,9 @@ def classify(kind: FailureKind | str | None) -> Failure:
     return FAILURE_OF_KIND.get(k, Failure.OTHER) if k is not None else Failure.OTHER
 
 
-def _error_failure(error: Mapping[str, Any]) -> Failure:
+def _error_failure(error: ErrorInfo) -> Failure:
     """The category of a line's ``error``: its ``kind``, or (batch/1) its class name."""
-    kind = _kind(error.get("kind")) or _LEGACY_ERROR_TYPES.get(str(error.get("type")))
-    return classify(kind)
+    return classify(error.kind or _LEGACY_ERROR_TYPES.get(error.type))
 
 
 # ------------------------------------------------------------------------------ outcomes
@@ -300,7 +300,7 @@ def _attempt_failure(a: Mapping[str, Any]) -> Failure | None:
     return category
 
 
-def outcome_of(record: Mapping[str, Any]) -> Outcome:
+def outcome_of(record: Mapping[str, Any] | BatchRecord) -> Outcome:
     """Read a batch result line (:data:`optiscribe.data.batch.RESULT_SCHEMA`) into an :class:`Outcome`.
 
     Works on results of :func:`optiscribe.formulate.pipeline.solve_text` and of
@@ -308,23 +308,21 @@ def outcome_of(record: Mapping[str, Any]) -> Outcome:
     status is ``optimal`` (or a limit with an incumbent); the first attempt's objective is
     ``result.attempts[0].solve.objective``; samples are ``result.samples[*].objective``.
     """
-    rid = str(record.get("id"))
-    inp = record.get("input") or {}
-    question = str(inp.get("question", ""))
-    result = record.get("result") or {}
-    error = record.get("error")
-    status = str(record.get("status") or result.get("status") or "").lower()
-    if not isinstance(result, Mapping):
-        result = {}
+    rec = record if isinstance(record, BatchRecord) else BatchRecord.from_line(record)
+    rid = rec.id
+    question = str(rec.input.get("question", ""))
+    result: Mapping[str, Any] = rec.result or {}
+    error = rec.error
+    status = str(rec.status or result.get("status") or "").lower()
     raw_timings = result.get("timings")
     timings: Mapping[str, Any] = raw_timings if isinstance(raw_timings, Mapping) else {}
-    elapsed = float(timings.get("total_s") or (record.get("batch") or {}).get("elapsed_s") or 0.0)
+    elapsed = float(timings.get("total_s") or rec.batch.elapsed_s or 0.0)
     attempts_list = result.get("attempts") or []
     if not isinstance(attempts_list, list):
         attempts_list = []
     attempts_list = [a for a in attempts_list if isinstance(a, Mapping)]
     n_attempts = len(attempts_list) or int(result.get("rounds") or (1 if result else 0))
-    objective = _num(record.get("objective"))
+    objective = _num(rec.objective)
     final = objective if (status in _SOLVED or status.endswith("limit")) else None
     first = _attempt_objective(attempts_list[0]) if attempts_list else final
     samples_raw = result.get("samples") or []
@@ -336,8 +334,8 @@ def outcome_of(record: Mapping[str, Any]) -> Outcome:
     failure: Failure | None = None
     detail = ""
     if final is None:
-        if isinstance(error, Mapping):
-            detail = f"{error.get('type', '')}: {error.get('message', '')}"
+        if error is not None:
+            detail = f"{error.type}: {error.message}"
             failure = _error_failure(error)
         elif result.get("failure"):
             try:
@@ -366,9 +364,12 @@ def read_outcomes(path: str | Path) -> Iterator[Outcome]:
             if not raw.endswith(b"\n") or not raw.strip():
                 continue
             try:
-                yield outcome_of(json.loads(raw))
-            except (ValueError, AttributeError) as exc:
+                line = json.loads(raw)
+                if not isinstance(line, dict):
+                    raise ValueError(f"a JSON {type(line).__name__}, not an object")
+            except ValueError as exc:
                 raise DataError(f"{p}:{lineno}: not a batch result line ({exc})") from None
+            yield outcome_of(BatchRecord.from_line(line, where=f"{p}:{lineno}"))
 
 
 # -------------------------------------------------------------------------------- scoring
