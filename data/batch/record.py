@@ -12,8 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from optiscribe.data.batch.input import Problem
 from optiscribe.data.errors import DataError
-from optiscribe.solvers.kinds import FailureKind
+from optiscribe.solvers.errors import OptiscribeError
+from optiscribe.solvers.kinds import FailureKind, Status
 
 __all__ = [
     "BATCH_SCHEMA",
@@ -21,6 +23,8 @@ __all__ = [
     "BatchMeta",
     "BatchRecord",
     "ErrorInfo",
+    "error_info",
+    "make_record",
 ]
 
 BATCH_SCHEMA = "optiscribe.batch/2"
@@ -117,3 +121,42 @@ class BatchRecord(BaseModel):
         if self.error is not None:  # only the fields the error has
             line["error"] = self.error.model_dump(exclude_none=True)
         return line
+
+
+def error_info(exc: BaseException) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "type": type(exc).__name__,
+        "kind": exc.kind if isinstance(exc, OptiscribeError) else FailureKind.OTHER,
+        "message": str(exc) or type(exc).__name__,
+    }
+    for attr in ("attempts", "status_code"):
+        v = getattr(exc, attr, None)
+        if isinstance(v, (int, float, str)):
+            info[attr] = v
+    return info
+
+
+def make_record(
+    problem: Problem,
+    result: Mapping[str, Any] | None,
+    error: Mapping[str, Any] | None,
+    elapsed: float,
+    *,
+    tries: int = 1,
+    worker: str = "",
+) -> dict[str, Any]:
+    """One output line (a :class:`~.record.BatchRecord` as plain data)."""
+    if result is not None:
+        status = str(result.get("status", Status.UNKNOWN))
+        objective = result.get("objective")
+    else:
+        status, objective = Status.ERROR, None
+    return BatchRecord(
+        id=problem.id,
+        status=status,
+        objective=objective,
+        error=None if error is None else ErrorInfo.model_validate(dict(error)),
+        result=None if result is None else dict(result),
+        input=dict(problem.fields),
+        batch=BatchMeta(elapsed_s=round(elapsed, 6), tries=tries, worker=worker),
+    ).to_line()
