@@ -31,6 +31,10 @@ __all__ = [
     "RunSpec",
     "Sink",
     "ThreadExecutor",
+    "WorkerFatal",
+    "WorkerMessage",
+    "WorkerReady",
+    "WorkerResult",
     "resolve_function",
     "run_one",
 ]
@@ -243,6 +247,35 @@ class ThreadExecutor:
 
 # -- local: worker processes, threads inside each
 
+
+@dataclass(frozen=True)
+class WorkerReady:
+    """Worker -> parent: the backend and the function are built; tasks may come."""
+
+    wid: int
+    pid: int
+
+
+@dataclass(frozen=True)
+class WorkerFatal:
+    """Worker -> parent: the backend or the per-problem function could not be built."""
+
+    wid: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class WorkerResult:
+    """Worker -> parent: the result line of task ``seq``."""
+
+    wid: int
+    seq: int
+    record: dict[str, Any]
+
+
+WorkerMessage = WorkerReady | WorkerFatal | WorkerResult
+"""Everything a worker process sends on the results queue (picklable frozen dataclasses)."""
+
 _Task = tuple[int, Problem, int]  # (seq, problem, tries)
 
 
@@ -260,16 +293,15 @@ def _worker_main(
         backend = _build_backend(spec)
         fn = resolve_function(spec.function)
     except Exception as exc:
-        results.put(("fatal", wid, f"{type(exc).__name__}: {exc}"))
+        results.put(WorkerFatal(wid, f"{type(exc).__name__}: {exc}"))
         return
-    results.put(("ready", wid, os.getpid()))
+    results.put(WorkerReady(wid, os.getpid()))
     label = f"w{wid}:{os.getpid()}"
 
     def work(task: _Task) -> None:
         seq, problem, tries = task
-        results.put(
-            ("result", wid, seq, run_one(problem, fn, backend, spec, tries=tries, worker=label))
-        )
+        record = run_one(problem, fn, backend, spec, tries=tries, worker=label)
+        results.put(WorkerResult(wid, seq, record))
 
     with ThreadPoolExecutor(threads, thread_name_prefix=f"optiscribe-w{wid}") as pool:
         while True:
@@ -378,24 +410,23 @@ class LocalExecutor:
                 # collect everything that is ready, then write it with one fsync
                 batch: list[dict[str, Any]] = []
                 try:
-                    msg = results.get(timeout=0.2)
+                    msg: WorkerMessage = results.get(timeout=0.2)
                     while True:
-                        kind = msg[0]
-                        if kind == "result":
-                            _, wid, s, record = msg
-                            owner = workers.get(wid)
-                            if owner is not None and owner.in_flight.pop(s, None) is not None:
-                                batch.append(record)
-                        elif kind == "ready":
-                            if msg[1] in workers:
-                                workers[msg[1]].ready = True
-                                if not self.startup_s:
-                                    self.startup_s = time.perf_counter() - t0
-                        elif kind == "fatal":
-                            raise DataError(
-                                f"the batch workers could not set up the backend or the "
-                                f"per-problem function: {msg[2]}"
-                            )
+                        match msg:
+                            case WorkerResult(wid=wid, seq=s, record=record):
+                                owner = workers.get(wid)
+                                if owner is not None and owner.in_flight.pop(s, None) is not None:
+                                    batch.append(record)
+                            case WorkerReady(wid=wid):
+                                if wid in workers:
+                                    workers[wid].ready = True
+                                    if not self.startup_s:
+                                        self.startup_s = time.perf_counter() - t0
+                            case WorkerFatal(reason=reason):
+                                raise DataError(
+                                    f"the batch workers could not set up the backend or the "
+                                    f"per-problem function: {reason}"
+                                )
                         msg = results.get_nowait()
                 except queue.Empty:
                     pass
