@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Open the web app: formulate, edit, solve and explain, what-if, compare, batch."""
-        from optiscribe.app.cli import fail  # not at module level: cli imports this module
+        from optiscribe.app._exit import fail
 
         if importlib.util.find_spec("streamlit") is None:
             raise fail(

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from optiscribe.app.cli import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, fail
+from optiscribe.app._exit import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, fail
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -228,7 +228,7 @@ def _run_guarded(fn: Callable[[], Any], bar: _Bar) -> Any:
 
 
 def register(app: typer.Typer) -> None:
-    from optiscribe.formulate.llm.base import backend_options
+    from optiscribe.app._options import backend_options
 
     @app.command("batch")
     @backend_options

@@ -20,7 +20,8 @@ from typing import Annotated
 
 import typer
 
-from optiscribe.formulate.llm.base import BackendConfig, backend_options
+from optiscribe.app._options import backend_options
+from optiscribe.formulate.llm.config import BackendConfig
 
 data_app = typer.Typer(
     name="data",
@@ -30,7 +31,7 @@ data_app = typer.Typer(
 
 
 def _bad_input(msg: str) -> typer.Exit:
-    from optiscribe.app.cli import fail
+    from optiscribe.app._exit import fail
 
     return fail(msg)
 
@@ -97,14 +98,14 @@ def generate_cmd(
     """Generate verified records: every one compiled, solved by HiGHS, deduplicated."""
     from optiscribe.data.synth.base import get_family
     from optiscribe.data.synth.generate import DIFFICULTIES, iter_generate
-    from optiscribe.solvers.errors import DataError
+    from optiscribe.solvers.errors import InputError
 
     fams = _split(families) or None
     diffs = _split(difficulty) or list(DIFFICULTIES)
     try:
         for name in fams or []:
             get_family(name)
-    except DataError as exc:
+    except InputError as exc:
         raise _bad_input(str(exc)) from None
     if n < 1:
         raise _bad_input(f"--n must be at least 1, not {n}")
@@ -121,7 +122,7 @@ def generate_cmd(
                 fh.write(rec.to_json() + "\n")
                 written += 1
                 progress.advance(task)
-    except DataError as exc:
+    except InputError as exc:
         raise _bad_input(str(exc)) from None
     typer.echo(f"wrote {written} records to {out}")
 
@@ -148,7 +149,7 @@ def pairs_cmd(
     """Write equivalent and non-equivalent reformulations of every record, labelled."""
     from optiscribe.data.synth.generate import read_jsonl
     from optiscribe.data.synth.pairs import TRANSFORMS, iter_pairs
-    from optiscribe.solvers.errors import DataError
+    from optiscribe.solvers.errors import InputError
 
     names = _split(transformations) or None
     unknown = [t for t in names or [] if t not in TRANSFORMS]
@@ -156,7 +157,7 @@ def pairs_cmd(
         raise _bad_input(f"unknown transformation(s) {unknown}; known: {', '.join(TRANSFORMS)}")
     try:
         records = read_jsonl(inp)
-    except DataError as exc:
+    except InputError as exc:
         raise _bad_input(str(exc)) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     count = 0
@@ -170,7 +171,7 @@ def pairs_cmd(
                     fh.write(p.to_json() + "\n")
                     count += 1
                 progress.advance(task)
-    except DataError as exc:
+    except InputError as exc:
         raise _bad_input(str(exc)) from None
     typer.echo(f"wrote {count} pairs to {out}")
 
@@ -186,11 +187,11 @@ def stats_cmd(
     """Families, sizes, constraint types and text lengths of a generated set."""
     from optiscribe.data.synth.generate import read_jsonl
     from optiscribe.data.synth.stats import compute_stats, stats_markdown
-    from optiscribe.solvers.errors import DataError
+    from optiscribe.solvers.errors import InputError
 
     try:
         stats = compute_stats(read_jsonl(path))
-    except DataError as exc:
+    except InputError as exc:
         raise _bad_input(str(exc)) from None
     if as_json:
         typer.echo(json.dumps(stats, indent=2))
@@ -252,13 +253,13 @@ def paraphrase_cmd(
     from optiscribe.data.synth.generate import read_jsonl
     from optiscribe.data.synth.paraphrase import paraphrase_all
     from optiscribe.formulate.errors import LLMError
-    from optiscribe.formulate.llm.base import make_backend
-    from optiscribe.solvers.errors import DataError
+    from optiscribe.formulate.llm.registry import make_backend
+    from optiscribe.solvers.errors import InputError
 
     try:
         records = read_jsonl(inp)
         backend = make_backend(llm_config)
-    except (DataError, LLMError) as exc:
+    except (InputError, LLMError) as exc:
         raise _bad_input(str(exc)) from None
     kept = rejected = 0
     with out.open("w", encoding="utf-8") as fh, _progress() as progress:

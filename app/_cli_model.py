@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from optiscribe.app.cli import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, EXIT_UNDECIDED, fail
+from optiscribe.app._exit import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, EXIT_UNDECIDED, fail
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -43,7 +43,7 @@ def _fail(
 
 def _load(file: Path | None, example: str | None, as_json: bool) -> Formulation:
     from optiscribe.formulate.errors import ModelError
-    from optiscribe.solvers.errors import DataError
+    from optiscribe.solvers.errors import InputError
 
     if (file is None) == (example is None):
         raise _fail(
@@ -59,7 +59,7 @@ def _load(file: Path | None, example: str | None, as_json: bool) -> Formulation:
 
         assert file is not None
         return Formulation.from_file(file)
-    except (ModelError, DataError) as exc:
+    except (ModelError, InputError) as exc:
         raise _fail(
             str(exc), as_json=as_json, issues=[str(i) for i in getattr(exc, "issues", ())]
         ) from None

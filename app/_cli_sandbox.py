@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from optiscribe.app.cli import EXIT_NEGATIVE, fail
+from optiscribe.app._exit import EXIT_NEGATIVE, fail
 
 __all__ = ["check", "register", "sandbox_app"]
 

@@ -15,7 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
-from optiscribe.formulate.llm.base import BackendConfig, backend_options
+from optiscribe.app._options import backend_options
+from optiscribe.formulate.llm.config import BackendConfig
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _HOST_HELP = "address to bind; keep 127.0.0.1 unless you set --require-key-env"
@@ -42,11 +43,11 @@ def register(app: typer.Typer) -> None:
         Point any OpenAI client at the printed URL, e.g. optiscribe's own
         `--backend openai --base-url http://127.0.0.1:8000/v1 --model <served name>`.
         """
-        from optiscribe.app.cli import EXIT_BAD_INPUT
+        from optiscribe.app._exit import EXIT_BAD_INPUT
         from optiscribe.formulate.errors import LLMError
-        from optiscribe.formulate.llm.base import make_backend
+        from optiscribe.formulate.llm.registry import make_backend
         from optiscribe.formulate.llm.serve import make_server
-        from optiscribe.solvers.errors import DataError
+        from optiscribe.solvers.errors import InputError
 
         api_key = None
         if require_key_env:
@@ -66,7 +67,7 @@ def register(app: typer.Typer) -> None:
             )
         try:
             backend = make_backend(llm_config)
-        except (LLMError, DataError) as exc:
+        except (LLMError, InputError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         try:

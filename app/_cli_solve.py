@@ -17,12 +17,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from optiscribe.formulate.llm.base import BackendConfig, backend_options
+from optiscribe.app._exit import EXIT_NEGATIVE, EXIT_OK, EXIT_UNDECIDED
+from optiscribe.app._options import backend_options
+from optiscribe.formulate.llm.config import BackendConfig
+from optiscribe.solvers.kinds import Status
 
 if TYPE_CHECKING:
     from optiscribe.formulate.pipeline import PipelineResult
 
-_STATUS_EXIT = {"optimal": 0, "time_limit": 2, "infeasible": 1, "unbounded": 1, "failed": 1}
+_STATUS_EXIT: dict[str, int] = {
+    Status.OPTIMAL: EXIT_OK,
+    Status.TIME_LIMIT: EXIT_UNDECIDED,
+    Status.INFEASIBLE: EXIT_NEGATIVE,
+    Status.UNBOUNDED: EXIT_NEGATIVE,
+    Status.FAILED: EXIT_NEGATIVE,
+}
 _MAX_VALUE_ROWS = 50
 _TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".json", ".yaml", ".yml"})
 
@@ -46,7 +55,7 @@ def _read_problem(problem: str) -> tuple[str, str | None]:
 
 def exit_code(result: PipelineResult) -> int:
     """The exit code that ``result.status`` maps to."""
-    return _STATUS_EXIT.get(result.status, 1)
+    return _STATUS_EXIT.get(result.status, EXIT_NEGATIVE)
 
 
 def register(app: typer.Typer) -> None:
@@ -103,12 +112,12 @@ def register(app: typer.Typer) -> None:
         llm_config: BackendConfig,
     ) -> None:
         """Formulate PROBLEM as a MILP with an LLM, solve it, and report status, objective and confidence."""
-        from optiscribe.app.cli import fail
+        from optiscribe.app._exit import fail
         from optiscribe.formulate.errors import LLMError
-        from optiscribe.formulate.llm.base import make_backend
+        from optiscribe.formulate.llm.registry import make_backend
         from optiscribe.formulate.modes import MODES
         from optiscribe.formulate.pipeline import solve_text
-        from optiscribe.solvers.errors import DataError
+        from optiscribe.solvers.errors import InputError
 
         if mode not in MODES:
             raise fail(f"--mode {mode!r} is not a mode; choose one of {', '.join(MODES)}")
@@ -137,7 +146,7 @@ def register(app: typer.Typer) -> None:
                 ) from None
         try:
             backend = make_backend(llm_config)
-        except (LLMError, DataError) as exc:
+        except (LLMError, InputError) as exc:
             raise fail(str(exc)) from None
         # Code mode runs every answer in the sandbox: with several samples (and their
         # correction rounds) a warm pool saves the interpreter start-up of each run.
@@ -164,7 +173,7 @@ def register(app: typer.Typer) -> None:
                 executor=pool,
                 code_globals=code_globals,
             )
-        except (LLMError, DataError, ValueError, SandboxError) as exc:
+        except (LLMError, InputError, ValueError, SandboxError) as exc:
             raise fail(str(exc)) from None
         finally:
             if pool is not None:
@@ -176,9 +185,9 @@ def register(app: typer.Typer) -> None:
             except OSError as exc:
                 raise fail(f"cannot write to --save-model {str(save_model)!r}: {exc}") from None
         if as_json:
-            data = result.to_dict()
-            data["saved"] = saved
-            typer.echo(json.dumps(data, indent=2, default=str))
+            payload = result.to_dict()
+            payload["saved"] = saved
+            typer.echo(json.dumps(payload, indent=2, default=str))
         else:
             _print_human(result, saved)
         raise typer.Exit(exit_code(result))
@@ -243,7 +252,7 @@ def _print_human(result: PipelineResult, saved: list[str]) -> None:
             f"{a.timings.get('total_s', 0.0):.3f}",
         )
     console.print(attempts)
-    style = {"optimal": "green", "time_limit": "yellow"}.get(result.status, "red")
+    style = {Status.OPTIMAL: "green", Status.TIME_LIMIT: "yellow"}.get(result.status, "red")
     console.print(
         f"[bold]Status:[/bold] [{style}]{result.status}[/{style}] — {_escape(result.message)}"
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from optiscribe.app.cli import EXIT_BAD_INPUT, EXIT_OK, fail
+from optiscribe.app._exit import EXIT_BAD_INPUT, EXIT_OK, fail
 from optiscribe.data.eval.replay import (
     is_published_outputs,
     load_labels,

@@ -125,7 +125,8 @@ def run_cli(inp: Path, rep: Path, out: Path, *extra: str) -> dict[str, Any]:
 
 def sequential_work(inp: Path, rep: Path, sample: int) -> float:
     """Mean seconds of pipeline work per problem, in this process, no orchestration."""
-    from optiscribe.formulate.llm.base import BackendConfig, make_backend
+    from optiscribe.formulate.llm.config import BackendConfig
+    from optiscribe.formulate.llm.registry import make_backend
     from optiscribe.formulate.pipeline import solve_text
 
     backend = make_backend(BackendConfig(backend="replay", replay_file=rep))

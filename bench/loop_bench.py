@@ -24,7 +24,7 @@ TARGET_MS = 50.0
 
 def bench(repeat: int) -> list[dict[str, object]]:
     from optiscribe.formulate.examples import load_examples
-    from optiscribe.formulate.llm.base import ScriptedBackend
+    from optiscribe.formulate.llm.scripted import ScriptedBackend
     from optiscribe.formulate.pipeline import solve_text
 
     rows: list[dict[str, object]] = []

@@ -7,7 +7,6 @@ timeout (SIGALRM) and are reported as "> T s".
 
 from __future__ import annotations
 
-import os
 import signal
 import statistics
 import sys
@@ -20,10 +19,15 @@ import scipy.sparse as sp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _orgeval_baseline import orgeval_check
 
+from optiscribe.data.benchmarks import shared_data_dir
+from optiscribe.data.errors import DataError
 from optiscribe.verify import MilpData, check, read_model
 from optiscribe.verify._solver import solver_opinion
 
-SHARED = Path(os.environ.get("OPTISCRIBE_SHARED_DATA", "/work/shared/data"))
+try:  # $OPTISCRIBE_SHARED_DATA or ../shared/data beside the repository
+    SHARED = shared_data_dir()
+except DataError:  # the runs need it; importing the helpers (tests) does not
+    SHARED = Path("shared-data-not-found")
 HC = SHARED / "instances" / "highs-check"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,7 +119,7 @@ def vf2(a: MilpData, b: MilpData) -> bool:
     u = build_union(ga, gb)
     col = refine(u).colours
     graphs = []
-    for g, (ov, orr) in ((0, (u.offsets[0], u.offsets[1])), (1, (u.offsets[2], u.offsets[3]))):
+    for g, (_ov, _orr) in ((0, (u.offsets[0], u.offsets[1])), (1, (u.offsets[2], u.offsets[3]))):
         G = nx.Graph()
         sel = np.flatnonzero(u.owner == g)
         for v in sel:

@@ -8,7 +8,7 @@ declarations follow formulation-bench 0.5.0's code generator: ``lb=-inf`` unless
 (bounds are stated as constraints), ``addVars`` names ``x[i,j]``.
 
 Run: ``.venv/bin/python bench/verify_formulation_bench.py`` (reads
-``$OPTISCRIBE_SHARED_DATA/equivalence/formulation-bench``, default ``/work/shared/data``).
+``$OPTISCRIBE_SHARED_DATA/equivalence/formulation-bench``, default ``../shared/data`` beside the repository).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
 import sys
 import time
 from collections import defaultdict
@@ -27,9 +26,14 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from optiscribe.data.benchmarks import shared_data_dir
+from optiscribe.data.errors import DataError
 from optiscribe.verify import MilpData, check
 
-SHARED = Path(os.environ.get("OPTISCRIBE_SHARED_DATA", "/work/shared/data"))
+try:  # $OPTISCRIBE_SHARED_DATA or ../shared/data beside the repository
+    SHARED = shared_data_dir()
+except DataError:  # the runs need it; importing the helpers (tests) does not
+    SHARED = Path("shared-data-not-found")
 FB = SHARED / "equivalence" / "formulation-bench"
 
 
@@ -211,13 +215,13 @@ class ShimModel:
         n = len(self.names)
         r, cidx, val = [], [], []
         lo, hi = [], []
-        for i, (terms, l, h) in enumerate(self.rows):
+        for i, (terms, lo_i, h) in enumerate(self.rows):
             for k, v in terms.items():
                 if v != 0:
                     r.append(i)
                     cidx.append(k)
                     val.append(v)
-            lo.append(l)
+            lo.append(lo_i)
             hi.append(h)
         A = sp.csr_array((val, (r, cidx)), shape=(len(self.rows), n))
         c = np.zeros(n)
@@ -275,7 +279,7 @@ def _declare(model: ShimModel, name: str, var: dict[str, Any], ns: dict[str, Any
                 pos = [dd[2] for dd in dims].index(b)
                 rng = range(ns[a][prefix[pos]])
             for x in rng:
-                rec(prefix + (x,), k + 1)
+                rec((*prefix, x), k + 1)
 
         rec((), 0)
         return out

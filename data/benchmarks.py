@@ -11,8 +11,9 @@ Where the shared data is looked for, first hit wins:
 
 1. ``$OPTISCRIBE_SHARED_DATA`` (if set it must exist: a wrong setting is an error, not a
    silent fall-through to some other copy);
-2. ``<repo root>/../shared/data`` (the layout of a checkout next to the shared folder);
-3. ``/work/shared/data``.
+2. ``<repo root>/../shared/data`` (the layout of a checkout next to the shared folder).
+
+No machine path is built in: anywhere else, set ``$OPTISCRIBE_SHARED_DATA``.
 
 A folder counts as the shared data when it has a ``benchmarks/`` subfolder. Functions
 taking ``data_dir`` accept either that root or the ``benchmarks/`` folder itself.
@@ -28,8 +29,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from optiscribe.data.errors import DataError
 from optiscribe.formulate.jsonl import iter_objects
-from optiscribe.solvers.errors import DataError
 
 __all__ = [
     "ENV_VAR",
@@ -44,7 +45,7 @@ __all__ = [
 #: Environment variable naming the shared data root (the folder holding ``benchmarks/``).
 ENV_VAR = "OPTISCRIBE_SHARED_DATA"
 _REPO_ROOT = Path(__file__).resolve().parents[1]
-_DEFAULT_CANDIDATES = (_REPO_ROOT.parent / "shared" / "data", Path("/work/shared/data"))
+_DEFAULT_CANDIDATES = (_REPO_ROOT.parent / "shared" / "data",)
 
 
 @dataclass(frozen=True)

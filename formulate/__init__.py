@@ -48,7 +48,7 @@ __all__ = [
 _EXPORTS: dict[str, str] = {
     "MODES": "modes",
     "Attempt": "loop",
-    "BackendConfig": "llm.base",
+    "BackendConfig": "llm.config",
     "BackendUnavailable": "errors",
     "CompileError": "errors",
     "ConsensusResult": "consensus",
@@ -61,12 +61,12 @@ _EXPORTS: dict[str, str] = {
     "ModeSpec": "loop",
     "PipelineResult": "pipeline",
     "Problem": "loop",
-    "ScriptedBackend": "llm.base",
-    "available_backends": "llm.base",
+    "ScriptedBackend": "llm.scripted",
+    "available_backends": "llm.registry",
     "build_feedback": "loop",
-    "config_from_cli": "llm.base",
+    "config_from_cli": "llm.config",
     "json_schema": "ir.model",
-    "make_backend": "llm.base",
+    "make_backend": "llm.registry",
     "run_loop": "loop",
     "solve_text": "pipeline",
     "to_latex": "ir.render",
@@ -85,14 +85,10 @@ if TYPE_CHECKING:
     )
     from optiscribe.formulate.ir.model import Formulation, json_schema
     from optiscribe.formulate.ir.render import to_latex, to_markdown
-    from optiscribe.formulate.llm.base import (
-        BackendConfig,
-        LLMBackend,
-        ScriptedBackend,
-        available_backends,
-        config_from_cli,
-        make_backend,
-    )
+    from optiscribe.formulate.llm.base import LLMBackend
+    from optiscribe.formulate.llm.config import BackendConfig, config_from_cli
+    from optiscribe.formulate.llm.registry import available_backends, make_backend
+    from optiscribe.formulate.llm.scripted import ScriptedBackend
     from optiscribe.formulate.loop import Attempt, ModeSpec, Problem, build_feedback, run_loop
     from optiscribe.formulate.modes import MODES
     from optiscribe.formulate.pipeline import PipelineResult, solve_text

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from optiscribe.formulate.ir.model import Formulation
+from optiscribe.solvers.kinds import FailureKind
 
 __all__ = [
     "COUNT_NOUNS",
@@ -45,7 +46,7 @@ INT_TOL = 1e-6
 class Finding:
     """One suspicious symptom, with the correction to ask for."""
 
-    kind: str
+    kind: FailureKind
     """``all_zero``, ``fractional_count`` or ``sense``."""
     message: str
 
@@ -114,7 +115,7 @@ def check_sense(text: str, sense: str | None) -> Finding | None:
     if want is None or sense is None or sense == want[0]:
         return None
     return Finding(
-        "sense",
+        FailureKind.SENSE,
         f"the objective is set to {sense} but the problem text asks to {want[0]} (it says "
         f'{want[1]!r}); change the objective\'s sense to "{want[0]}" (and check that the '
         "objective expression measures what the text wants to "
@@ -130,7 +131,7 @@ def check_all_zero(values: Mapping[str, float]) -> Finding | None:
     if not values or any(abs(v) > ZERO_TOL for v in values.values()):
         return None
     return Finding(
-        "all_zero",
+        FailureKind.ALL_ZERO,
         f"the optimal solution sets all {len(values)} variables to 0, i.e. the model's best "
         "plan is to do nothing. This usually means a requirement from the text is missing or "
         "points the wrong way (a demand or minimum to meet, a '>=' written as '<=', a cost "
@@ -223,7 +224,7 @@ def check_fractional_counts(
     ]
     names = ", ".join(f"'{n}'" for n in bad)
     return Finding(
-        "fractional_count",
+        FailureKind.FRACTIONAL_COUNT,
         "; ".join(parts)
         + f". Whole {', '.join(sorted({counting[n] + 's' for n in bad}))} cannot be "
         f'split: declare {names} with "domain": "integer" (or "binary" for yes/no choices).',

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from optiscribe.formulate.loop import Evaluation
+from optiscribe.verify import check, read_model
 
 __all__ = ["ConsensusResult", "Link", "consensus", "objectives_agree"]
 
@@ -99,9 +100,9 @@ def objectives_agree(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
 
 
-def _status_rank(ev: Evaluation) -> int:
+def _status_rank(ev: Evaluation | None) -> int:
     """Higher is better: proven optimal > solution at a limit > anything else."""
-    r = ev.solve
+    r = None if ev is None else ev.solve
     if r is None:
         return 0
     if r.is_optimal:
@@ -109,20 +110,19 @@ def _status_rank(ev: Evaluation) -> int:
     return 1 if r.has_solution else 0
 
 
-def _objective(ev: Evaluation) -> float | None:
-    return None if ev.solve is None or not ev.solve.has_solution else ev.solve.objective
+def _objective(ev: Evaluation | None) -> float | None:
+    if ev is None or ev.solve is None or not ev.solve.has_solution:
+        return None
+    return ev.solve.objective
 
 
 def _default_check(a: Any, b: Any) -> Any:
-    from optiscribe.verify import check
-
     return check(a, b, level="strict")
 
 
 def _read_once(model: Any) -> Any:
     """The checker's matrix form of ``model``; the model itself if it cannot be read, so
     that the comparison fails the usual way and falls back to objectives."""
-    from optiscribe.verify import read_model
 
     try:
         return read_model(model)
@@ -183,15 +183,15 @@ def consensus(
         return ConsensusResult(None, (), total, tuple(links))
 
     def objective_support(cls: list[int]) -> int:
-        obj = _objective(evaluations[cls[0]])  # type: ignore[arg-type]
-        return sum(1 for j in usable if objectives_agree(obj, _objective(evaluations[j])))  # type: ignore[arg-type]
+        obj = _objective(evaluations[cls[0]])
+        return len([j for j in usable if objectives_agree(obj, _objective(evaluations[j]))])
 
     def key(cls: list[int]) -> tuple[int, int, int, int]:
-        best_status = max(_status_rank(evaluations[j]) for j in cls)  # type: ignore[arg-type]
+        best_status = max(_status_rank(evaluations[j]) for j in cls)
         return (len(cls), best_status, objective_support(cls), -cls[0])
 
     best = max(classes, key=key)
-    winner = max(best, key=lambda j: (_status_rank(evaluations[j]), -j))  # type: ignore[arg-type]
+    winner = max(best, key=lambda j: (_status_rank(evaluations[j]), -j))
     return ConsensusResult(winner, tuple(tuple(c) for c in classes), total, tuple(links))
 
 

@@ -1,43 +1,34 @@
-"""Errors of the ``formulate`` area: model (IR) errors and LLM errors.
+"""The ``formulate`` branch of the exception tree: model (IR) errors and LLM errors.
 
-::
-
-    OptiscribeError                       (optiscribe.solvers.errors)
-    ├── ModelError
-    │   ├── FormulationSyntaxError        an expression does not parse / forbidden syntax
-    │   ├── FormulationValidationError    unknown names, bad indices, missing data, not a MILP
-    │   └── CompileError                  the IR could not be turned into a Pyomo model
-    └── LLMError
-        ├── BackendUnavailable            not installed / not configured / unreachable / unknown model
-        │   └── BackendConfigError        a configuration value is invalid (names the source)
-        ├── BackendRequestError           a request failed after its retries (status, attempts)
-        ├── LLMOutputParseError           the answer is not usable (bad JSON, truncated output)
-        └── CorrectionBudgetExceeded      the self-correction loop ran out of rounds
-
-Both subtrees hang off :class:`optiscribe.solvers.errors.OptiscribeError`, the one
-exception tree of the project, so a caller can catch a single type. Messages name the
-thing at fault and the next step; structured context travels as attributes (never
-secrets: an API key must not appear in any message or attribute here).
+The whole tree, with this branch in place, is drawn once in :mod:`optiscribe.solvers.errors`.
+Messages name the thing at fault and the next step; structured context travels as
+attributes (never secrets: an API key must not appear in any message or attribute here),
+and each class carries its :class:`~optiscribe.solvers.kinds.FailureKind` as ``kind``.
 """
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
-from optiscribe.solvers.errors import OptiscribeError
+from optiscribe.solvers.errors import InputError, OptiscribeError
+from optiscribe.solvers.kinds import FailureKind
 
 __all__ = [
     "BackendConfigError",
     "BackendRequestError",
     "BackendUnavailable",
+    "BadRequest",
     "CompileError",
     "CorrectionBudgetExceeded",
+    "ExprError",
     "FormulationReadError",
     "FormulationSyntaxError",
     "FormulationValidationError",
     "LLMError",
     "LLMOutputParseError",
     "ModelError",
+    "ResponseNotRecorded",
 ]
 
 
@@ -47,6 +38,36 @@ __all__ = [
 class ModelError(OptiscribeError):
     """A formulation (the IR) is not a usable model."""
 
+    kind = FailureKind.MODEL
+
+
+class ExprError(ModelError):
+    """A problem in one expression, with its column and source snippet.
+
+    Internal to the IR checks: :mod:`optiscribe.formulate.ir.expand` turns these into
+    :class:`FormulationValidationError` issues with the element that holds the
+    expression. ``kind`` says which check failed (``syntax``, ``not_milp``, ...).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        node: ast.AST | None = None,
+        text: str = "",
+        *,
+        kind: str = FailureKind.INVALID,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = FailureKind(kind)
+        self.col = getattr(node, "col_offset", None)
+        self.snippet = ast.get_source_segment(text, node) if node is not None and text else None
+
+    def located(self) -> str:
+        if self.snippet is not None and self.col is not None:
+            return f"{self.message} (at column {self.col + 1}: `{self.snippet}`)"
+        return self.message
+
 
 class FormulationSyntaxError(ModelError):
     """An expression does not parse or uses forbidden syntax.
@@ -54,6 +75,8 @@ class FormulationSyntaxError(ModelError):
     ``issues`` carries the individual problems (e.g. one per offending expression) so
     that the self-correction loop can feed them back to the model.
     """
+
+    kind = FailureKind.VALIDATION
 
     def __init__(self, message: str, *, issues: tuple = ()) -> None:
         super().__init__(message)
@@ -66,6 +89,8 @@ class FormulationValidationError(ModelError):
     ``issues`` carries the individual problems found, as for
     :class:`FormulationSyntaxError`.
     """
+
+    kind = FailureKind.VALIDATION
 
     def __init__(self, message: str, *, issues: tuple = ()) -> None:
         super().__init__(message)
@@ -81,12 +106,16 @@ class FormulationReadError(FormulationValidationError):
 class CompileError(ModelError):
     """The IR could not be turned into a Pyomo model."""
 
+    kind = FailureKind.COMPILE
+
 
 # ----------------------------------------------------------------------------- LLM errors
 
 
 class LLMError(OptiscribeError):
     """Talking to a language-model backend failed, or its answer was unusable."""
+
+    kind = FailureKind.BACKEND_REQUEST
 
 
 class BackendUnavailable(LLMError):
@@ -97,6 +126,8 @@ class BackendUnavailable(LLMError):
         attempts: how many requests were made before giving up.
         status_code: the HTTP status that made us give up (401, 404, ...), if any.
     """
+
+    kind = FailureKind.BACKEND_UNAVAILABLE
 
     def __init__(
         self,
@@ -114,6 +145,8 @@ class BackendUnavailable(LLMError):
 
 class BackendConfigError(BackendUnavailable):
     """A backend configuration value is invalid; the message names the value and its source."""
+
+    kind = FailureKind.BAD_INPUT
 
 
 class BackendRequestError(LLMError):
@@ -153,16 +186,26 @@ class LLMOutputParseError(LLMError):
         self,
         message: str,
         *,
-        kind: str = "parse",
+        kind: str = FailureKind.PARSE,
         line: int | None = None,
         column: int | None = None,
         issues: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message)
-        self.kind = kind
+        self.kind = FailureKind(kind)
         self.line = line
         self.column = column
         self.issues = tuple(issues)
+
+
+class ResponseNotRecorded(LLMError):
+    """The replay backend has no recorded response for the problem asked (``problem_id``)."""
+
+    kind = FailureKind.NO_RESPONSE
+
+    def __init__(self, message: str, *, problem_id: str = "") -> None:
+        super().__init__(message)
+        self.problem_id = problem_id
 
 
 class CorrectionBudgetExceeded(LLMError):
@@ -173,6 +216,8 @@ class CorrectionBudgetExceeded(LLMError):
         history: every attempt (output, error kind, feedback), oldest first.
         last_output: the model's last answer, if any.
     """
+
+    kind = FailureKind.CORRECTION_BUDGET
 
     def __init__(
         self,
@@ -186,3 +231,23 @@ class CorrectionBudgetExceeded(LLMError):
         self.attempts = attempts
         self.history = tuple(history)
         self.last_output = last_output
+
+
+# ------------------------------------------------------------------------- serve errors
+
+
+class BadRequest(InputError):
+    """A client error in a request to ``optiscribe serve``, answered with ``status`` and an
+    OpenAI-style error body (``param``, ``code``, ``type_``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        param: str | None = None,
+        code: str | None = None,
+        type_: str = "invalid_request_error",
+    ) -> None:
+        super().__init__(message)
+        self.status, self.param, self.code, self.type_ = status, param, code, type_

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from optiscribe.solvers.errors import DataError
+from optiscribe.solvers.errors import InputError
 
 __all__ = ["MAX_LINE_BYTES", "MAX_NESTING", "iter_objects"]
 
@@ -38,18 +38,20 @@ def _decode_line(where: str, line: str) -> dict[str, Any]:
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise DataError(
+        raise InputError(
             f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); each line must be one "
             "JSON object: fix or remove the line"
         ) from exc
     except RecursionError:
-        raise DataError(f"{where}: the JSON is nested too deeply; fix or remove the line") from None
+        raise InputError(
+            f"{where}: the JSON is nested too deeply; fix or remove the line"
+        ) from None
     except ValueError as exc:  # an integer of more than 4300 digits
-        raise DataError(f"{where}: unreadable JSON ({exc}); fix or remove the line") from None
+        raise InputError(f"{where}: unreadable JSON ({exc}); fix or remove the line") from None
     if not isinstance(obj, dict):
-        raise DataError(f"{where}: each line must be a JSON object, found {type(obj).__name__}")
+        raise InputError(f"{where}: each line must be a JSON object, found {type(obj).__name__}")
     if _too_deep(obj):
-        raise DataError(
+        raise InputError(
             f"{where}: the JSON is nested more than {MAX_NESTING} levels deep; fix or remove the line"
         )
     return obj
@@ -60,13 +62,13 @@ def iter_objects(path: str | Path, *, what: str = "file") -> Iterator[tuple[str,
 
     ``what`` names the file in the error for a file that cannot be read ("benchmark file",
     "replay file", ...). Lines are read one at a time (each at most :data:`MAX_LINE_BYTES`),
-    so large files stream; every bad line raises :class:`DataError` naming its place.
+    so large files stream; every bad line raises :class:`InputError` naming its place.
     """
     p = Path(path)
     try:
         fh = p.open(encoding="utf-8")
     except OSError as exc:
-        raise DataError(f"cannot read {what} {str(p)!r}: {exc.strerror}; check the path") from exc
+        raise InputError(f"cannot read {what} {str(p)!r}: {exc.strerror}; check the path") from exc
     with fh:
         lineno = 0
         try:
@@ -77,7 +79,7 @@ def iter_objects(path: str | Path, *, what: str = "file") -> Iterator[tuple[str,
                 lineno += 1
                 where = f"{p}:{lineno}"
                 if len(line) > MAX_LINE_BYTES and not line.endswith("\n"):
-                    raise DataError(
+                    raise InputError(
                         f"{where}: the line is longer than {MAX_LINE_BYTES} characters; "
                         "split or remove it"
                     )
@@ -85,8 +87,8 @@ def iter_objects(path: str | Path, *, what: str = "file") -> Iterator[tuple[str,
                     continue
                 yield where, _decode_line(where, line)
         except UnicodeDecodeError as exc:
-            raise DataError(
+            raise InputError(
                 f"{what} {str(p)!r} is not UTF-8 text (near line {lineno + 1}): {exc.reason}"
             ) from exc
         except OSError as exc:
-            raise DataError(f"cannot read {what} {str(p)!r}: {exc.strerror}") from exc
+            raise InputError(f"cannot read {what} {str(p)!r}: {exc.strerror}") from exc

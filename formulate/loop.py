@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from optiscribe.formulate.errors import CorrectionBudgetExceeded, LLMError, LLMOutputParseError
 from optiscribe.formulate.prompting import format_feedback
+from optiscribe.solvers.kinds import FailureKind
 
 if TYPE_CHECKING:
     from optiscribe.formulate.ir.model import Formulation
@@ -61,34 +62,46 @@ DEFAULT_MAX_ROUNDS = 5
 class Problem:
     """One reason an attempt is not accepted, written for the model to act on."""
 
-    kind: str
-    """See :data:`PROBLEM_TITLES` for the kinds."""
+    kind: FailureKind
+    """See :data:`PROBLEM_TITLES` for the kinds (a plain string is converted)."""
     message: str
     hard: bool = True
     """Hard problems always block; soft ones block once per kind (see module docstring)."""
+    cause: FailureKind | None = None
+    """The narrower kind behind it, when known: ``not_milp`` behind a ``validation``
+    problem, the sandbox's ``timeout`` / ``syntax_error`` / ... behind ``sandbox``. The
+    evaluation taxonomy reads this, never the message."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", FailureKind(self.kind))
+        if self.cause is not None:
+            object.__setattr__(self, "cause", FailureKind(self.cause))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "message": self.message, "hard": self.hard}
+        d: dict[str, Any] = {"kind": self.kind, "message": self.message, "hard": self.hard}
+        if self.cause is not None:
+            d["cause"] = self.cause
+        return d
 
 
 #: Heading of each problem kind in the feedback (and the taxonomy of ``Attempt.error_kind``).
-PROBLEM_TITLES: Mapping[str, str] = MappingProxyType(
+PROBLEM_TITLES: Mapping[FailureKind, str] = MappingProxyType(
     {
-        "json": "The answer is not valid JSON",
-        "schema": "The JSON does not have the shape of a formulation",
-        "code": "The answer has no usable code",
-        "validation": "The formulation is not a valid MILP",
-        "compile": "The formulation could not be compiled",
-        "sandbox": "The program failed in the sandbox",
-        "no_model": "The program solved no model",
-        "solver_error": "The solver failed",
-        "infeasible": "The model is infeasible",
-        "unbounded": "The model is unbounded",
-        "infeasible_or_unbounded": "The model is infeasible or unbounded",
-        "time_limit": "The solver hit its time limit",
-        "sense": "The objective sense is at odds with the text",
-        "all_zero": "Suspicious result: every variable is 0",
-        "fractional_count": "Suspicious result: fractional counts of whole things",
+        FailureKind.JSON: "The answer is not valid JSON",
+        FailureKind.SCHEMA: "The JSON does not have the shape of a formulation",
+        FailureKind.CODE: "The answer has no usable code",
+        FailureKind.VALIDATION: "The formulation is not a valid MILP",
+        FailureKind.COMPILE: "The formulation could not be compiled",
+        FailureKind.SANDBOX: "The program failed in the sandbox",
+        FailureKind.NO_MODEL: "The program solved no model",
+        FailureKind.SOLVER_ERROR: "The solver failed",
+        FailureKind.INFEASIBLE: "The model is infeasible",
+        FailureKind.UNBOUNDED: "The model is unbounded",
+        FailureKind.INFEASIBLE_OR_UNBOUNDED: "The model is infeasible or unbounded",
+        FailureKind.TIME_LIMIT: "The solver hit its time limit",
+        FailureKind.SENSE: "The objective sense is at odds with the text",
+        FailureKind.ALL_ZERO: "Suspicious result: every variable is 0",
+        FailureKind.FRACTIONAL_COUNT: "Suspicious result: fractional counts of whole things",
     }
 )
 
@@ -157,11 +170,11 @@ class Attempt:
     warnings: tuple[str, ...] = ()
 
     @property
-    def error_kind(self) -> str | None:
+    def error_kind(self) -> FailureKind | None:
         """Kind of the first blocking problem (``None`` when accepted)."""
         if self.accepted:
             return None
-        return self.problems[0].kind if self.problems else "unknown"
+        return self.problems[0].kind if self.problems else FailureKind.UNKNOWN
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -226,9 +239,8 @@ def evaluate(spec: ModeSpec, output: str, ctx: RunContext) -> Evaluation:
     try:
         parsed = spec.parse(output)
     except LLMOutputParseError as exc:
-        kind = getattr(exc, "kind", "json")
         return Evaluation(
-            problems=(Problem(kind, str(exc)),),
+            problems=(Problem(exc.kind, str(exc)),),
             timings=MappingProxyType({"parse_s": time.perf_counter() - t0}),
         )
     parse_s = time.perf_counter() - t0

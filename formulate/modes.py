@@ -26,6 +26,10 @@ from optiscribe.formulate.errors import (
     FormulationSyntaxError,
     FormulationValidationError,
 )
+from optiscribe.formulate.ir.compile import compile_expanded
+from optiscribe.formulate.ir.expand import expand
+from optiscribe.formulate.ir.model import Formulation
+from optiscribe.formulate.llm.base import json_schema_format
 from optiscribe.formulate.loop import Evaluation, ModeSpec, Problem, RunContext
 from optiscribe.formulate.prompting import (
     PROMPT_VERSIONS,
@@ -36,6 +40,13 @@ from optiscribe.formulate.prompting import (
     parse_code_answer,
     parse_ir_answer,
 )
+from optiscribe.solvers import solve
+from optiscribe.solvers.backends.mps import solve_mps
+from optiscribe.solvers.backends.solve import SolveOptions
+from optiscribe.solvers.errors import SolverError
+from optiscribe.solvers.kinds import FailureKind
+from optiscribe.solvers.result import Termination
+from optiscribe.solvers.sandbox import SandboxLimits, run_code
 
 if TYPE_CHECKING:
     from optiscribe.formulate.ir.model import Formulation
@@ -55,7 +66,6 @@ def _listed(names: tuple[str, ...] | None) -> str:
 
 def solver_problems(result: SolveResult) -> list[Problem]:
     """What the solver's status says about the model, for the model to act on."""
-    from optiscribe.solvers.result import Termination
 
     term = result.termination
     if term is Termination.OPTIMAL:
@@ -70,13 +80,13 @@ def solver_problems(result: SolveResult) -> list[Problem]:
             )
         else:
             msg = f"no plan satisfies all constraints ({result.message}). Check directions, right-hand sides and units."
-        return [Problem("infeasible", msg)]
+        return [Problem(FailureKind.INFEASIBLE, msg)]
     if term is Termination.UNBOUNDED:
         ray = _listed(result.unbounded_direction)
         where = f" by increasing/decreasing {ray}" if ray else ""
         return [
             Problem(
-                "unbounded",
+                FailureKind.UNBOUNDED,
                 f"the objective improves without limit{where}. A constraint or bound "
                 "that limits these variables is missing, or the objective sense is wrong.",
             )
@@ -84,7 +94,7 @@ def solver_problems(result: SolveResult) -> list[Problem]:
     if term is Termination.INFEASIBLE_OR_UNBOUNDED:
         return [
             Problem(
-                "infeasible_or_unbounded",
+                FailureKind.INFEASIBLE_OR_UNBOUNDED,
                 f"{result.message}. Check for missing limits on the variables "
                 "and for constraints that contradict each other.",
             )
@@ -97,14 +107,16 @@ def solver_problems(result: SolveResult) -> list[Problem]:
         )
         return [
             Problem(
-                "time_limit",
+                FailureKind.TIME_LIMIT,
                 f"the solver stopped at its limit ({term.value}); {got}. If the model is "
                 "larger than the problem needs (extra indices, big-M constants), make it more "
                 "compact; otherwise answer with the same formulation.",
                 hard=False,
             )
         ]
-    return [Problem("solver_error", f"the solver stopped with {term.value}: {result.message}")]
+    return [
+        Problem(FailureKind.SOLVER_ERROR, f"the solver stopped with {term.value}: {result.message}")
+    ]
 
 
 def _issues_text(exc: FormulationValidationError | FormulationSyntaxError | CompileError) -> str:
@@ -114,15 +126,17 @@ def _issues_text(exc: FormulationValidationError | FormulationSyntaxError | Comp
     return "\n".join(f"- {i}" for i in issues)
 
 
+def _issues_cause(exc: FormulationValidationError | FormulationSyntaxError) -> FailureKind | None:
+    """``not_milp`` when any issue is a non-linearity: the one validation failure the
+    evaluation counts apart (a model that is wrong in kind, not in detail)."""
+    kinds = {getattr(i, "kind", None) for i in getattr(exc, "issues", ())}
+    return FailureKind.NOT_MILP if FailureKind.NOT_MILP in kinds else None
+
+
 # ------------------------------------------------------------------------------ ir mode
 
 
 def _run_ir(f: Formulation, ctx: RunContext) -> Evaluation:
-    from optiscribe.formulate.ir.compile import compile_expanded
-    from optiscribe.formulate.ir.expand import expand
-    from optiscribe.solvers import solve
-    from optiscribe.solvers.errors import SolverError
-
     timings: dict[str, float] = {}
     t = time.perf_counter()
 
@@ -142,24 +156,27 @@ def _run_ir(f: Formulation, ctx: RunContext) -> Evaluation:
         )
 
     sense = checks.check_sense(ctx.text, f.objective.sense)
-    soft_sense = [Problem("sense", sense.message, hard=False)] if sense else []
+    soft_sense = [Problem(FailureKind.SENSE, sense.message, hard=False)] if sense else []
     try:
         em = expand(f)
     except (FormulationValidationError, FormulationSyntaxError) as exc:
         lap("validate_s")
-        return done(Problem("validation", _issues_text(exc)), *soft_sense)
+        return done(
+            Problem(FailureKind.VALIDATION, _issues_text(exc), cause=_issues_cause(exc)),
+            *soft_sense,
+        )
     lap("validate_s")
     try:
         model = compile_expanded(em)
     except CompileError as exc:
         lap("compile_s")
-        return done(Problem("compile", str(exc)), *soft_sense)
+        return done(Problem(FailureKind.COMPILE, str(exc)), *soft_sense)
     lap("compile_s")
     try:
         result = solve(model, solver=ctx.solver, time_limit=ctx.time_limit)
     except SolverError as exc:
         lap("solve_s")
-        return done(Problem("solver_error", str(exc)), *soft_sense, model=model)
+        return done(Problem(FailureKind.SOLVER_ERROR, str(exc)), *soft_sense, model=model)
     lap("solve_s")
     problems = solver_problems(result) + soft_sense
     if result.has_solution:
@@ -175,9 +192,6 @@ def _run_ir(f: Formulation, ctx: RunContext) -> Evaluation:
 
 
 def _ir_response_format() -> dict[str, Any]:
-    from optiscribe.formulate.ir.model import Formulation
-    from optiscribe.formulate.llm.base import json_schema_format
-
     # strict=False: the IR schema has defaults and unions that OpenAI's strict mode refuses.
     return json_schema_format(Formulation, strict=False)
 
@@ -199,11 +213,6 @@ def _parse_gurobipy_answer(output: str) -> CodeAnswer:
 
 
 def _run_code(answer: CodeAnswer, ctx: RunContext) -> Evaluation:
-    from optiscribe.solvers.backends.mps import solve_mps
-    from optiscribe.solvers.backends.solve import SolveOptions
-    from optiscribe.solvers.errors import SolverError
-    from optiscribe.solvers.sandbox import SandboxLimits, run_code
-
     timings: dict[str, float] = {}
     t = time.perf_counter()
     limits = SandboxLimits(timeout_s=ctx.sandbox_timeout) if ctx.sandbox_timeout else None
@@ -222,7 +231,9 @@ def _run_code(answer: CodeAnswer, ctx: RunContext) -> Evaluation:
     if not run.ok:
         tail = run.stdout.strip()[-600:]
         printed = f"\nThe program printed before failing:\n{tail}" if tail else ""
-        return done(Problem("sandbox", run.summary + printed))
+        return done(
+            Problem(FailureKind.SANDBOX, run.summary + printed, cause=FailureKind(run.kind.value))
+        )
     captured = [r for r in run.reports if r.mps is not None]
     if not captured:
         why = (
@@ -230,7 +241,7 @@ def _run_code(answer: CodeAnswer, ctx: RunContext) -> Evaluation:
         )
         return done(
             Problem(
-                "no_model",
+                FailureKind.NO_MODEL,
                 f"the program ran but no solved model could be captured ({why}). Build a "
                 "Pyomo ConcreteModel and solve it with SolverFactory('glpk').solve(model) "
                 "(any LP/MILP solver name runs HiGHS here), or a gurobipy Model and call "
@@ -249,7 +260,7 @@ def _run_code(answer: CodeAnswer, ctx: RunContext) -> Evaluation:
         except SolverError as exc:
             timings["solve_s"] = time.perf_counter() - t
             return done(
-                Problem("solver_error", f"the captured model could not be solved: {exc}"),
+                Problem(FailureKind.SOLVER_ERROR, f"the captured model could not be solved: {exc}"),
                 mps=mps,
                 sense=sense,
             )
@@ -257,9 +268,9 @@ def _run_code(answer: CodeAnswer, ctx: RunContext) -> Evaluation:
     problems = solver_problems(result)
     s = checks.check_sense(ctx.text, sense)
     if s:
-        problems.append(Problem("sense", s.message, hard=False))
+        problems.append(Problem(FailureKind.SENSE, s.message, hard=False))
     if result.has_solution and (z := checks.check_all_zero(result.values)):
-        problems.append(Problem("all_zero", z.message, hard=False))
+        problems.append(Problem(FailureKind.ALL_ZERO, z.message, hard=False))
     return done(*problems, solve=result, mps=mps, sense=sense)
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from optiscribe.formulate.consensus import consensus
 from optiscribe.formulate.errors import CorrectionBudgetExceeded
 from optiscribe.formulate.loop import (
     DEFAULT_MAX_ROUNDS,
@@ -32,6 +33,9 @@ from optiscribe.formulate.loop import (
     RunContext,
     run_loop,
 )
+from optiscribe.formulate.modes import get_mode
+from optiscribe.solvers.kinds import FailureKind, Status
+from optiscribe.solvers.result import Termination
 
 if TYPE_CHECKING:
     from optiscribe.formulate.consensus import ConsensusResult
@@ -41,7 +45,14 @@ if TYPE_CHECKING:
 
 __all__ = ["STATUSES", "PipelineResult", "SampleSummary", "solve_text"]
 
-STATUSES = ("optimal", "time_limit", "infeasible", "unbounded", "failed")
+STATUSES: tuple[Status, ...] = (
+    Status.OPTIMAL,
+    Status.TIME_LIMIT,
+    Status.INFEASIBLE,
+    Status.UNBOUNDED,
+    Status.FAILED,
+)
+"""The statuses :func:`solve_text` returns (a subset of :class:`~optiscribe.solvers.kinds.Status`)."""
 DEFAULT_SAMPLE_TEMPERATURE = 0.7
 
 
@@ -52,7 +63,7 @@ class SampleSummary:
     index: int
     accepted: bool
     rounds: int
-    status: str
+    status: Status
     objective: float | None
     error: str | None = None
 
@@ -64,7 +75,7 @@ class SampleSummary:
 class PipelineResult:
     """Everything :func:`solve_text` found out; :meth:`to_dict` is its JSON form."""
 
-    status: str
+    status: Status
     message: str
     mode: str
     text: str
@@ -100,7 +111,7 @@ class PipelineResult:
 
     @property
     def ok(self) -> bool:
-        return self.status == "optimal"
+        return self.status == Status.OPTIMAL
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -134,33 +145,31 @@ def _backend_name(backend: Any) -> str:
     return f"{name}:{model}" if isinstance(model, str) and model else str(name)
 
 
-def _final_status(ev: Evaluation | None) -> str:
-    from optiscribe.solvers.result import Termination
-
+def _final_status(ev: Evaluation | None) -> Status:
     if ev is None or ev.solve is None:
-        return "failed"
+        return Status.FAILED
     term = ev.solve.termination
     if term is Termination.OPTIMAL:
-        return "optimal"
+        return Status.OPTIMAL
     if term.is_limit:
-        return "time_limit"
+        return Status.TIME_LIMIT
     return {
-        Termination.INFEASIBLE: "infeasible",
-        Termination.UNBOUNDED: "unbounded",
-        Termination.INFEASIBLE_OR_UNBOUNDED: "infeasible",
-    }.get(term, "failed")
+        Termination.INFEASIBLE: Status.INFEASIBLE,
+        Termination.UNBOUNDED: Status.UNBOUNDED,
+        Termination.INFEASIBLE_OR_UNBOUNDED: Status.INFEASIBLE,
+    }.get(term, Status.FAILED)
 
 
-def _failed_status(history: tuple[Attempt, ...]) -> str:
+def _failed_status(history: tuple[Attempt, ...]) -> Status:
     last = history[-1] if history else None
     if last is None:
-        return "failed"
+        return Status.FAILED
     kinds = {p.kind for p in last.problems}
-    if "infeasible" in kinds or "infeasible_or_unbounded" in kinds:
-        return "infeasible"
-    if "unbounded" in kinds:
-        return "unbounded"
-    return "failed"
+    if FailureKind.INFEASIBLE in kinds or FailureKind.INFEASIBLE_OR_UNBOUNDED in kinds:
+        return Status.INFEASIBLE
+    if FailureKind.UNBOUNDED in kinds:
+        return Status.UNBOUNDED
+    return Status.FAILED
 
 
 @dataclass(frozen=True)
@@ -228,7 +237,6 @@ def solve_text(
     request propagate (:class:`~optiscribe.formulate.errors.LLMError`); everything that is
     the answer's fault ends up in the result.
     """
-    from optiscribe.formulate.modes import get_mode
 
     if not text or not text.strip():
         raise ValueError("the problem text is empty; give the problem in plain language")
@@ -290,8 +298,6 @@ def solve_text(
     if samples == 1:
         chosen = 0 if runs[0].outcome is not None else None
     else:
-        from optiscribe.formulate.consensus import consensus
-
         cons = consensus(evaluations)
         chosen = cons.winner
     consensus_s = time.perf_counter() - t0 - loop_s
@@ -315,7 +321,7 @@ def solve_text(
             "consensus_s": consensus_s,
         }
     )
-    common = dict(
+    common: dict[str, Any] = dict(
         mode=mode,
         text=text,
         history=history,

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from optiscribe.formulate.errors import FormulationValidationError, LLMOutputParseError
+from optiscribe.formulate.examples import example_names, load_example
 from optiscribe.formulate.ir.model import Formulation
 
 __all__ = [
@@ -129,8 +130,6 @@ def _example_answer(f: Formulation) -> str:
 
 @functools.cache
 def _few_shot(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    from optiscribe.formulate.examples import example_names, load_example
-
     have = set(example_names())
     return tuple(
         (load_example(n).text, _example_answer(load_example(n).formulation))

@@ -1,15 +1,19 @@
 """Solving Pyomo models and MPS files with HiGHS (default) or OR-Tools, one result type.
 
->>> from optiscribe.solvers import solve          # doctest: +SKIP
->>> result = solve(model, solver="highs", time_limit=10)
->>> result.termination, result.objective, result.values["make[chair]"]
+Example (``model`` a Pyomo ``ConcreteModel``)::
 
-Importing this package is cheap: solver libraries load on first use.
+    from optiscribe.solvers import solve
+
+    result = solve(model, solver="highs", time_limit=10)
+    result.termination, result.objective, result.values["make[chair]"]
+
+Importing this package is cheap: the backends (and pyomo, highspy, ortools) are imported
+inside :func:`solve` and :func:`solve_mps`, on first use.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from optiscribe.solvers.errors import (
     OptiscribeError,
@@ -18,7 +22,11 @@ from optiscribe.solvers.errors import (
     SolverUnavailable,
     UnsupportedModelFeature,
 )
+from optiscribe.solvers.options import SolveOptions
 from optiscribe.solvers.result import SolutionStatus, SolveResult, Termination
+
+if TYPE_CHECKING:
+    from pyomo.core.base.PyomoModel import ConcreteModel
 
 __all__ = [
     "OptiscribeError",
@@ -37,7 +45,7 @@ __all__ = [
 
 
 def solve(
-    model: Any,
+    model: ConcreteModel,
     *,
     solver: str = "highs",
     time_limit: float | None = None,
@@ -45,7 +53,7 @@ def solve(
     diagnose: bool = True,
 ) -> SolveResult:
     """Solve a Pyomo model with the named backend (``highs`` or ``ortools``)."""
-    from optiscribe.solvers.backends.solve import SolveOptions, get_backend
+    from optiscribe.solvers.backends.solve import get_backend
 
     opts = SolveOptions(time_limit=time_limit, mip_rel_gap=mip_rel_gap, diagnose=diagnose)
     return get_backend(solver).solve(model, opts)
@@ -56,7 +64,6 @@ def solve_mps(
 ) -> SolveResult:
     """Solve an MPS/LP file directly with highspy."""
     from optiscribe.solvers.backends.mps import solve_mps as _solve_mps
-    from optiscribe.solvers.backends.solve import SolveOptions
 
     return _solve_mps(path, SolveOptions(time_limit=time_limit, mip_rel_gap=mip_rel_gap))
 
@@ -66,11 +73,3 @@ def available_solvers() -> dict[str, bool]:
     from optiscribe.solvers.backends.solve import BACKENDS, get_backend
 
     return {name: bool(get_backend(name).available()) for name in BACKENDS}
-
-
-def __getattr__(name: str) -> Any:
-    if name == "SolveOptions":
-        from optiscribe.solvers.backends.solve import SolveOptions
-
-        return SolveOptions
-    raise AttributeError(name)

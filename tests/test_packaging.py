@@ -68,7 +68,7 @@ def test_readme_library_names_exist() -> None:
     import inspect
 
     from optiscribe.formulate import Formulation, solve_text  # noqa: F401
-    from optiscribe.formulate.llm.base import BackendConfig, make_backend  # noqa: F401
+    from optiscribe.formulate.llm.config import BackendConfig
     from optiscribe.verify import CheckResult, check
 
     assert {"reference", "candidate", "level"} <= set(inspect.signature(check).parameters)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -246,7 +246,7 @@ class _Numbers:
             mags = sorted({abs(v) for arr in values for v in arr if v != 0 and not _is_inf(v)})
             self._exact_ids = {m: k + 1 for k, m in enumerate(mags)}
             self.inf_id = len(mags) + 1
-            self.reps = [Fraction(0)] + mags
+            self.reps: list[Any] | None = [Fraction(0), *mags]
             return
         allv = (
             np.concatenate([np.abs(a.astype(np.float64)) for a in values])
@@ -268,7 +268,7 @@ class _Numbers:
         self._cl = cl
         self.inf_id = int(cl[-1]) + 2 if cl.size else 1
         self.reps = None  # representatives are looked up on demand (messages only)
-        self._bucket: tuple[object, ...] | None = None
+        self._bucket: tuple[Any, ...] | None = None
 
     @classmethod
     def joint(
@@ -318,7 +318,7 @@ class _Numbers:
         np.negative(ids, out=ids, where=neg)
         return self, ids
 
-    def _bucket_index(self) -> tuple[object, ...]:
+    def _bucket_index(self) -> tuple[Any, ...]:
         # bucket index on the top bits of the (positive, so order-preserving) float bits:
         # a value alone in its bucket is found with one gather and an exact bit compare
         # instead of a binary search; the rest use searchsorted
@@ -347,7 +347,8 @@ class _Numbers:
         rest = (bcnt[bk] != 1) | (bits[pos] != q)
         if rest.any():
             pos[rest] = np.searchsorted(self._u, mag[rest])
-        return pos
+        out: np.ndarray = pos
+        return out
 
     def ids(self, v: np.ndarray) -> np.ndarray:
         if self.exact:

@@ -50,7 +50,8 @@ def _close(a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
             & np.isfinite(b)
             & (np.abs(a - b) <= tol * np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-300) + 1e-12)
         )
-    return same_inf | fin
+    close: np.ndarray = same_inf | fin
+    return close
 
 
 def _effective(m: MilpData) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -257,9 +258,9 @@ def verify_mapping(
         ("upper bound", ub_r, ub_c[var_map]),
         ("cost", ref.c * ref.sense, cand.c[var_map] * cand.sense),
     ):
-        ok = _close(a, b, tol)
-        if not ok.all():
-            j = int(np.flatnonzero(~ok)[0])
+        close = _close(a, b, tol)
+        if not close.all():
+            j = int(np.flatnonzero(~close)[0])
             return False, f"variable {ref.var_names[j]}: {what} {a[j]} vs {b[j]}"
     if not _close(np.array([ref.offset * ref.sense]), np.array([cand.offset * cand.sense]), tol)[0]:
         return False, "objective constants differ"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -19,6 +19,7 @@ from optiscribe.verify._model import (
     with_infinite_huge_bounds,
 )
 from optiscribe.verify._names import display_map, might_be_mangled
+from optiscribe.verify._normalize import normalize
 from optiscribe.verify._read import ModelLike, read_model
 from optiscribe.verify._refine import (
     Union,
@@ -38,6 +39,7 @@ from optiscribe.verify._result import (
     Witness,
 )
 from optiscribe.verify._search import probe, search_incremental
+from optiscribe.verify._solver import solver_opinion
 
 __all__ = ["check", "check_instances"]
 
@@ -136,8 +138,6 @@ def check(
         if result.verdict is Verdict.NOT_EQUIVALENT and (huge_bounds(ma) or huge_bounds(mb)):
             result = _huge_bound_verdict(result, ma, mb, lvl, rtol, exact, max_search_nodes)
     if second_opinion:
-        from optiscribe.verify._solver import solver_opinion
-
         ts = time.perf_counter()
         op = solver_opinion(ma, mb, time_limit=solver_time_limit)
         timings["solver"] = time.perf_counter() - ts
@@ -206,8 +206,6 @@ def _decide(
     elim_a: tuple[str, ...] = ()
     elim_b: tuple[str, ...] = ()
     if lvl is Level.NORMALIZED:
-        from optiscribe.verify._normalize import normalize
-
         ra, rb = normalize(ma), normalize(mb)
         ma, mb = ra.model, rb.model
         elim_a, elim_b = ra.eliminated, rb.eliminated
@@ -386,7 +384,8 @@ def _discrete_mapping(u: Union, colours: np.ndarray) -> np.ndarray:
     n_a = u.offsets[2]
     node_b = np.empty(n_a, dtype=np.int64)
     node_b[colours[n_a:]] = np.arange(n_a, u.n, dtype=np.int64)
-    return node_b[colours[:n_a]]
+    mapping: np.ndarray = node_b[colours[:n_a]]
+    return mapping
 
 
 def _to_original(u: Union, mapping: np.ndarray) -> tuple[np.ndarray, np.ndarray, HalfRowMap]:
@@ -475,9 +474,9 @@ class _Display:
 
     def __init__(self, ma: MilpData, mb: MilpData) -> None:
         self.models = (ma, mb)
-        self._maps: dict[tuple[int, bool], Any] = {}
+        self._maps: dict[tuple[int, bool], Mapping[str, str]] = {}
 
-    def _map(self, side: int, row: bool) -> Any:
+    def _map(self, side: int, row: bool) -> Mapping[str, str]:
         key = (side, row)
         if key not in self._maps:
             m, other = self.models[side], self.models[1 - side]

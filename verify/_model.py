@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import scipy.sparse as sp
 
-from optiscribe.solvers.errors import VerifyError
+from optiscribe.verify.errors import ModelReadError, UnsupportedModelError
 
 __all__ = [
     "MilpData",
@@ -28,29 +28,6 @@ __all__ = [
 
 #: Values at or beyond this magnitude are infinite (Gurobi writes 1e100, HiGHS uses inf).
 INFINITY_THRESHOLD = 1e20
-
-
-class ModelReadError(VerifyError):
-    """A model file or object could not be read into a :class:`MilpData`.
-
-    ``source`` names the file or object at fault.
-    """
-
-    def __init__(self, message: str, *, source: str = "") -> None:
-        super().__init__(message)
-        self.source = source
-
-
-class UnsupportedModelError(VerifyError):
-    """The model is readable but has parts the checker does not handle (quadratic terms,
-    SOS, indicator constraints, semi-continuous variables). ``check`` turns this into the
-    verdict ``UNSUPPORTED``; it is never silently dropped.
-    """
-
-    def __init__(self, message: str, *, source: str = "", features: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.source = source
-        self.features = features
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ _TABLE = {ord(c): c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX
 _TABLE.update({ord("["): "(", ord("]"): ")", ord("{"): "(", ord("}"): ")"})
 
 
-class _Other(dict):  # str.translate table: every other character becomes "_"
+class _Other(dict[int, str]):  # str.translate table: every other character becomes "_"
     def __missing__(self, key: int) -> str:
         return "_"
 

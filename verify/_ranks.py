@@ -8,6 +8,8 @@ not depend on the order of the input.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 __all__ = ["dense_rank", "rank_pairs", "rank_sequences", "rank_sequences_fast"]
@@ -119,7 +121,7 @@ def rank_sequences_fast(
     starts: np.ndarray | None = None,
     with_first: bool = False,
     prefix: np.ndarray | None = None,
-):
+) -> Any:  # ids (np.ndarray), or (ids, first) with ``with_first``
     """Exact equality classes of variable-length integer sequences, in O(total tokens).
 
     Same contract as :func:`rank_sequences` for equality (equal sequences, equal id;

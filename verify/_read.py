@@ -15,10 +15,10 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import stat
-import zlib
 import re
+import stat
 import threading
+import zlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeAlias

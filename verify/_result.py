@@ -12,7 +12,7 @@ from typing import Any
 __all__ = ["Certificate", "CheckResult", "Level", "SolverOpinion", "Verdict", "Witness"]
 
 
-class Verdict(str, enum.Enum):
+class Verdict(str, enum.Enum):  # noqa: UP042  # str() spells "Verdict.X", kept
     """The answer of :func:`check`."""
 
     EQUIVALENT = "equivalent"
@@ -26,7 +26,7 @@ class Verdict(str, enum.Enum):
     """A model has parts the checker does not handle (quadratic, SOS, indicator, ...)."""
 
 
-class Level(str, enum.Enum):
+class Level(str, enum.Enum):  # noqa: UP042  # str() spells "Level.X", kept
     """How much reformulation is forgiven."""
 
     STRICT = "strict"

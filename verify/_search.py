@@ -55,7 +55,8 @@ def _unique(x: np.ndarray) -> np.ndarray:
     if x.size < 2:
         return x.copy()
     y = np.sort(x)
-    return y[np.concatenate([[True], y[1:] != y[:-1]])]
+    out: np.ndarray = y[np.concatenate([[True], y[1:] != y[:-1]])]
+    return out
 
 
 def _r(ids: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ from optiscribe.app.web._jobs import Job, JobControl
 
 if TYPE_CHECKING:
     from optiscribe.formulate.ir.model import Formulation
-    from optiscribe.formulate.llm.base import BackendConfig
+    from optiscribe.formulate.llm.config import BackendConfig
 
 APP_DIR_ENV = "OPTISCRIBE_APP_DIR"
 """Folder for uploads and batch results (default ``~/.optiscribe/app``): batch output is
@@ -89,7 +89,7 @@ def backend_form(prefix: str) -> tuple[BackendConfig | None, str | None]:
     library's own message (which backends work here and how to set one up).
     """
     from optiscribe.formulate.errors import LLMError
-    from optiscribe.formulate.llm.base import BackendConfig
+    from optiscribe.formulate.llm.config import BackendConfig
 
     backend = st.selectbox(
         "LLM backend",

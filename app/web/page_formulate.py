@@ -81,7 +81,7 @@ def render() -> None:
 def _start(
     text: str, config: Any, scripted: Any, problem_id: str | None, samples: int, rounds: int
 ) -> None:
-    from optiscribe.formulate.llm.base import make_backend
+    from optiscribe.formulate.llm.registry import make_backend
     from optiscribe.formulate.pipeline import solve_text
 
     if scripted is None:

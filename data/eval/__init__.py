@@ -1,0 +1,1 @@
+"""Benchmark evaluation: scores and the failure taxonomy (:mod:`.score`), reports (:mod:`.report`)."""

@@ -34,8 +34,8 @@ def render_markdown(
     meta = dict(meta or {})
     tol = scores[0].tolerance.describe() if scores else "—"
     lines = ["# Evaluation report", ""]
-    for k, v in meta.items():
-        lines.append(f"- **{k}**: {v}")
+    for key, v in meta.items():
+        lines.append(f"- **{key}**: {v}")
     lines += [
         f"- **tolerance**: {tol} — correct when |objective − answer| ≤ max(abs, rel·|answer|)",
         "",

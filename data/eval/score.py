@@ -37,11 +37,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
-from optiscribe.solvers.errors import DataError
+from optiscribe.data.batch.record import BatchRecord, ErrorInfo
+from optiscribe.data.errors import DataError
+from optiscribe.solvers.kinds import SOLVED_STATUSES, FailureKind, Status
 
 __all__ = [
+    "FAILURE_OF_KIND",
     "TOLERANCES",
     "BenchmarkScore",
     "EvalRun",
@@ -130,8 +134,9 @@ def parse_tolerance(text: str) -> Tolerance:
 # ------------------------------------------------------------------------------- taxonomy
 
 
-class Failure(str, enum.Enum):
-    """Why a problem did not end with the right objective (first match wins)."""
+class Failure(enum.StrEnum):
+    """Why a problem did not end with the right objective: the evaluation's categories,
+    each a group of :class:`~optiscribe.solvers.kinds.FailureKind` (:data:`FAILURE_OF_KIND`)."""
 
     PARSE_ERROR = "parse error"
     """The answer had no usable JSON / code."""
@@ -154,70 +159,93 @@ class Failure(str, enum.Enum):
     OTHER = "other"
 
 
-# A classifier is (category, words looked for in the status / error type / message), in order.
-_RULES: tuple[tuple[Failure, tuple[str, ...]], ...] = (
-    (
-        Failure.BACKEND_ERROR,
-        ("backendrequesterror", "backendunavailable", "backend_error", "workerdied"),
-    ),
-    (Failure.NOT_MILP, ("not_milp", "not a milp", "not milp")),
-    (
-        Failure.PARSE_ERROR,
-        (
-            "parse",
-            "no json",
-            "not valid json",
-            "json is invalid",
-            "has no python code",
-            "llmoutputparseerror",
-            "syntax_error",
-            "syntax error",
-        ),
-    ),
-    (
-        Failure.INVALID_IR,
-        (
-            "invalid_ir",
-            "invalid ir",
-            "formulationvalidationerror",
-            "formulationsyntaxerror",
-            "compileerror",
-            "validation",
-            "invalid",
-        ),
-    ),
-    (Failure.TIMEOUT, ("time_limit", "timeout", "timed out", "time limit")),
-    (Failure.UNBOUNDED, ("unbounded",)),
-    (Failure.INFEASIBLE, ("infeasible",)),
-    (Failure.NO_RESPONSE, ("is not in replay file", "no recorded response")),
-    (
-        Failure.CODE_ERROR,
-        (
-            "runtime_error",
-            "import_error",
-            "code error",
-            "code_error",
-            "memory",
-            "forbidden",
-            "output_limit",
-            "no solve",
-        ),
-    ),
+FAILURE_OF_KIND: Mapping[FailureKind, Failure] = MappingProxyType(
+    {
+        # the answer could not be read
+        FailureKind.JSON: Failure.PARSE_ERROR,
+        FailureKind.CODE: Failure.PARSE_ERROR,
+        FailureKind.PARSE: Failure.PARSE_ERROR,
+        FailureKind.SYNTAX_ERROR: Failure.PARSE_ERROR,
+        # it was read, but is not a valid model
+        FailureKind.SCHEMA: Failure.INVALID_IR,
+        FailureKind.VALIDATION: Failure.INVALID_IR,
+        FailureKind.COMPILE: Failure.INVALID_IR,
+        FailureKind.MODEL: Failure.INVALID_IR,
+        FailureKind.SYNTAX: Failure.INVALID_IR,
+        FailureKind.UNKNOWN_NAME: Failure.INVALID_IR,
+        FailureKind.ARITY: Failure.INVALID_IR,
+        FailureKind.BAD_KEY: Failure.INVALID_IR,
+        FailureKind.NO_COMPARISON: Failure.INVALID_IR,
+        FailureKind.MISSING_DATA: Failure.INVALID_IR,
+        FailureKind.BAD_DATA: Failure.INVALID_IR,
+        FailureKind.TOO_LARGE: Failure.INVALID_IR,
+        FailureKind.INVALID: Failure.INVALID_IR,
+        FailureKind.NOT_MILP: Failure.NOT_MILP,
+        # the solver's answer
+        FailureKind.INFEASIBLE: Failure.INFEASIBLE,
+        FailureKind.INFEASIBLE_OR_UNBOUNDED: Failure.INFEASIBLE,
+        FailureKind.UNBOUNDED: Failure.UNBOUNDED,
+        FailureKind.TIME_LIMIT: Failure.TIMEOUT,
+        FailureKind.TIMEOUT: Failure.TIMEOUT,
+        # generated code
+        FailureKind.SANDBOX: Failure.CODE_ERROR,
+        FailureKind.NO_MODEL: Failure.CODE_ERROR,
+        FailureKind.IMPORT_ERROR: Failure.CODE_ERROR,
+        FailureKind.RUNTIME_ERROR: Failure.CODE_ERROR,
+        FailureKind.MEMORY: Failure.CODE_ERROR,
+        FailureKind.OUTPUT_LIMIT: Failure.CODE_ERROR,
+        FailureKind.FORBIDDEN: Failure.CODE_ERROR,
+        # the LLM backend or the batch runner
+        FailureKind.BACKEND_UNAVAILABLE: Failure.BACKEND_ERROR,
+        FailureKind.BACKEND_REQUEST: Failure.BACKEND_ERROR,
+        FailureKind.WORKER_DIED: Failure.BACKEND_ERROR,
+        FailureKind.NO_RESPONSE: Failure.NO_RESPONSE,
+    }
 )
+"""Each failure kind in the taxonomy; a kind not listed (``solver_error``, ``sense``,
+``bad_input``, ...) is :attr:`Failure.OTHER`. The taxonomy reads kinds, never messages:
+rewording a message cannot change a statistic (``tests/data/eval/test_taxonomy.py``)."""
+
+_LEGACY_ERROR_TYPES: Mapping[str, FailureKind] = MappingProxyType(
+    {
+        "BackendRequestError": FailureKind.BACKEND_REQUEST,
+        "BackendUnavailable": FailureKind.BACKEND_UNAVAILABLE,
+        "WorkerDied": FailureKind.WORKER_DIED,
+        "LLMOutputParseError": FailureKind.PARSE,
+        "FormulationValidationError": FailureKind.VALIDATION,
+        "FormulationSyntaxError": FailureKind.VALIDATION,
+        "CompileError": FailureKind.COMPILE,
+    }
+)
+"""``optiscribe.batch/1`` lines carry an error's class name but no ``kind``: the kind of
+each class that can end a run, so such files keep their statistics."""
 
 
-def classify(*texts: Any) -> Failure:
-    """The failure category of a status / error type / message (lower-cased substring rules)."""
-    blob = " ".join(str(t).lower() for t in texts if t)
-    for category, words in _RULES:
-        if any(w in blob for w in words):
-            return category
-    return Failure.OTHER
+def _kind(value: Any) -> FailureKind | None:
+    try:
+        return FailureKind(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def classify(kind: FailureKind | str | None) -> Failure:
+    """The failure category of a failure kind (or a status that names one).
+
+    >>> classify("json"), classify(FailureKind.NOT_MILP), classify("no such kind")
+    (<Failure.PARSE_ERROR: 'parse error'>, <Failure.NOT_MILP: 'not a MILP'>, <Failure.OTHER: 'other'>)
+    """
+    k = _kind(kind)
+    return FAILURE_OF_KIND.get(k, Failure.OTHER) if k is not None else Failure.OTHER
+
+
+def _error_failure(error: ErrorInfo) -> Failure:
+    """The category of a line's ``error``: its ``kind``, or (batch/1) its class name."""
+    return classify(error.kind or _LEGACY_ERROR_TYPES.get(error.type))
 
 
 # ------------------------------------------------------------------------------ outcomes
 
-_SOLVED = frozenset({"optimal", "feasible", "ok", "solved"})
+_SOLVED = SOLVED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -248,23 +276,6 @@ def _num(v: Any) -> float | None:
     return float(v) if math.isfinite(v) else None
 
 
-_KIND_FAILURE: dict[str, Failure] = {
-    "json": Failure.PARSE_ERROR,
-    "code": Failure.PARSE_ERROR,
-    "schema": Failure.INVALID_IR,
-    "validation": Failure.INVALID_IR,
-    "compile": Failure.INVALID_IR,
-    "sandbox": Failure.CODE_ERROR,
-    "no_model": Failure.CODE_ERROR,
-    "solver_error": Failure.OTHER,
-    "infeasible": Failure.INFEASIBLE,
-    "unbounded": Failure.UNBOUNDED,
-    "infeasible_or_unbounded": Failure.INFEASIBLE,
-    "time_limit": Failure.TIMEOUT,
-}
-"""The pipeline's problem kinds (``formulate.loop.PROBLEM_TITLES``) in the taxonomy."""
-
-
 def _attempt_objective(a: Mapping[str, Any]) -> float | None:
     """The objective an attempt (or sample) had, accepted or not: without self-correction
     the first answer would have been taken as it is, suspicious or not."""
@@ -279,21 +290,19 @@ def _attempt_objective(a: Mapping[str, Any]) -> float | None:
 
 
 def _attempt_failure(a: Mapping[str, Any]) -> Failure | None:
-    kind = a.get("error_kind")
-    problems = a.get("problems") or []
-    text = " ".join(str(p.get("message", "")) for p in problems if isinstance(p, Mapping))
-    if kind == "validation" and "not a milp" in text.lower():
-        return Failure.NOT_MILP
-    if kind == "sandbox" and "[timeout]" in text.lower():
-        return Failure.TIMEOUT
-    if kind == "sandbox" and "[syntax_error]" in text.lower():
-        return Failure.PARSE_ERROR
-    if isinstance(kind, str) and kind in _KIND_FAILURE:
-        return _KIND_FAILURE[kind]
-    return None
+    """The category of a rejected attempt: its first problem's ``cause`` when recorded
+    (``not_milp`` behind ``validation``, ``timeout`` behind ``sandbox``), else its kind."""
+    problems = [p for p in a.get("problems") or [] if isinstance(p, Mapping)]
+    kind = _kind(a.get("error_kind"))
+    if kind is None:
+        return None
+    first = problems[0] if problems else {}
+    cause = _kind(first.get("cause")) if _kind(first.get("kind")) == kind else None
+    category = FAILURE_OF_KIND.get(cause or kind)
+    return category
 
 
-def outcome_of(record: Mapping[str, Any]) -> Outcome:
+def outcome_of(record: Mapping[str, Any] | BatchRecord) -> Outcome:
     """Read a batch result line (:data:`optiscribe.data.batch.RESULT_SCHEMA`) into an :class:`Outcome`.
 
     Works on results of :func:`optiscribe.formulate.pipeline.solve_text` and of
@@ -301,20 +310,21 @@ def outcome_of(record: Mapping[str, Any]) -> Outcome:
     status is ``optimal`` (or a limit with an incumbent); the first attempt's objective is
     ``result.attempts[0].solve.objective``; samples are ``result.samples[*].objective``.
     """
-    rid = str(record.get("id"))
-    inp = record.get("input") or {}
-    question = str(inp.get("question", ""))
-    result = record.get("result") or {}
-    error = record.get("error")
-    status = str(record.get("status") or result.get("status") or "").lower()
-    timings = result.get("timings") if isinstance(result.get("timings"), Mapping) else {}
-    elapsed = float(timings.get("total_s") or (record.get("batch") or {}).get("elapsed_s") or 0.0)
+    rec = record if isinstance(record, BatchRecord) else BatchRecord.from_line(record)
+    rid = rec.id
+    question = str(rec.input.get("question", ""))
+    result: Mapping[str, Any] = rec.result or {}
+    error = rec.error
+    status = str(rec.status or result.get("status") or "").lower()
+    raw_timings = result.get("timings")
+    timings: Mapping[str, Any] = raw_timings if isinstance(raw_timings, Mapping) else {}
+    elapsed = float(timings.get("total_s") or rec.batch.elapsed_s or 0.0)
     attempts_list = result.get("attempts") or []
     if not isinstance(attempts_list, list):
         attempts_list = []
     attempts_list = [a for a in attempts_list if isinstance(a, Mapping)]
     n_attempts = len(attempts_list) or int(result.get("rounds") or (1 if result else 0))
-    objective = _num(record.get("objective"))
+    objective = _num(rec.objective)
     final = objective if (status in _SOLVED or status.endswith("limit")) else None
     first = _attempt_objective(attempts_list[0]) if attempts_list else final
     samples_raw = result.get("samples") or []
@@ -326,22 +336,22 @@ def outcome_of(record: Mapping[str, Any]) -> Outcome:
     failure: Failure | None = None
     detail = ""
     if final is None:
-        if error:
-            detail = f"{error.get('type', '')}: {error.get('message', '')}"
-            failure = classify(error.get("type"), error.get("message"))
+        if error is not None:
+            detail = f"{error.type}: {error.message}"
+            failure = _error_failure(error)
         elif result.get("failure"):
             try:
                 failure = Failure(result["failure"])
             except ValueError:
-                failure = classify(result["failure"])
+                failure = Failure.OTHER
             detail = str(result.get("message") or "")[:300]
         else:
-            if status in ("infeasible", "unbounded"):
+            if status in (Status.INFEASIBLE, Status.UNBOUNDED):
                 failure = Failure(status)
             elif attempts_list:
                 failure = _attempt_failure(attempts_list[-1])
             if failure is None:
-                failure = classify(status, result.get("message"))
+                failure = classify(status)
             detail = str(result.get("message") or "")[:300]
     return Outcome(
         rid, question, final, first, samples, n_attempts, failure, elapsed, status, detail
@@ -356,9 +366,12 @@ def read_outcomes(path: str | Path) -> Iterator[Outcome]:
             if not raw.endswith(b"\n") or not raw.strip():
                 continue
             try:
-                yield outcome_of(json.loads(raw))
-            except (ValueError, AttributeError) as exc:
+                line = json.loads(raw)
+                if not isinstance(line, dict):
+                    raise ValueError(f"a JSON {type(line).__name__}, not an object")
+            except ValueError as exc:
                 raise DataError(f"{p}:{lineno}: not a batch result line ({exc})") from None
+            yield outcome_of(BatchRecord.from_line(line, where=f"{p}:{lineno}"))
 
 
 # -------------------------------------------------------------------------------- scoring
@@ -675,7 +688,7 @@ def _termination_outcome(
     elif t.endswith("limit") or t == "timeout":
         fail = Failure.TIMEOUT
     else:
-        fail = classify(t) if classify(t) is not Failure.OTHER else Failure.OTHER
+        fail = classify(t)
     return {"status": t, "objective": None, "failure": fail.value, "message": message}
 
 
@@ -841,7 +854,7 @@ def run_eval(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if responses is not None:
-        from optiscribe.formulate.llm.base import BackendConfig
+        from optiscribe.formulate.llm.config import BackendConfig
 
         rpath = Path(responses)
         if not rpath.is_file():

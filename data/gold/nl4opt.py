@@ -50,9 +50,11 @@ from optiscribe.data.benchmarks import (
     list_variants,
     load_benchmark,
 )
+from optiscribe.data.errors import ConversionError, DataError
 from optiscribe.formulate.ir.model import PYOMO_RESERVED, RESERVED_NAMES, Formulation
 from optiscribe.formulate.jsonl import iter_objects
-from optiscribe.solvers.errors import DataError, OptiscribeError
+from optiscribe.solvers import solve
+from optiscribe.solvers.errors import OptiscribeError
 
 __all__ = [
     "ConversionError",
@@ -79,10 +81,6 @@ GOLD_FILES: tuple[tuple[str, str], ...] = (
 REL_TOL = 1e-4
 ABS_TOL = 1e-2
 PREFERRED = "preferred"
-
-
-class ConversionError(DataError):
-    """A gold declaration could not be turned into the IR (unreadable number, unknown mention)."""
 
 
 # ------------------------------------------------------------------------------ numbers
@@ -281,6 +279,7 @@ def convert(key: str, declaration: Mapping[str, Any], *, integer: bool = False) 
         raise ConversionError(
             f"{where}: needs order_mapping, vars, obj_declaration and const_declarations"
         )
+    assert isinstance(mapping, dict) and isinstance(vars_, list)  # checked just above
     resolve = _Mentions(mapping)
     positions = sorted(set(mapping.values()))
     if positions != list(range(len(positions))):
@@ -505,8 +504,6 @@ def _label_files(data_dir: str | Path | None) -> dict[str, list[BenchmarkRecord]
 
 
 def _solve(f: Formulation) -> tuple[float | None, str]:
-    from optiscribe.solvers import solve
-
     try:
         result = solve(f.to_pyomo(), solver="highs", time_limit=10, diagnose=False)
     except Exception as exc:
@@ -658,9 +655,10 @@ def _reason(r: GoldRecord) -> str:
 
 def summarise(records: Sequence[GoldRecord]) -> Summary:
     """Counts, agreement per label file and the reasoned disagreements with the preferred labels."""
-    files: list[str] = [PREFERRED] + sorted(
-        {v for r in records for v in r.labels if v != PREFERRED}
-    )
+    files: list[str] = [
+        PREFERRED,
+        *sorted({v for r in records for v in r.labels if v != PREFERRED}),
+    ]
     agreements = []
     for v in files:
         matched = [r for r in records if v in r.labels]

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from optiscribe.formulate.ir.model import Formulation
-from optiscribe.solvers.errors import DataError
+from optiscribe.solvers.errors import InputError
 
 __all__ = ["Example", "example_names", "load_example", "load_examples"]
 
@@ -58,14 +58,14 @@ def load_example(name: str) -> Example:
             if close
             else f"; available: {', '.join(sorted(files))}"
         )
-        raise DataError(f"no bundled example named {name!r}{hint}")
+        raise InputError(f"no bundled example named {name!r}{hint}")
     try:
         data = yaml.safe_load(files[name].read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise DataError(f"example {name!r} is not valid YAML: {exc}") from exc
+        raise InputError(f"example {name!r} is not valid YAML: {exc}") from exc
     missing = [k for k in ("text", "formulation") if k not in data]
     if missing:
-        raise DataError(f"example {name!r} lacks {', '.join(missing)}")
+        raise InputError(f"example {name!r} lacks {', '.join(missing)}")
     return Example(
         name=data.get("name", name),
         family=data.get("family", "other"),

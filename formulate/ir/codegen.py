@@ -23,7 +23,7 @@ from typing import Any
 
 from optiscribe.formulate.ir.expr import parse_for_each
 from optiscribe.formulate.ir.model import Formulation, Parameter, SetDef, Variable
-from optiscribe.solvers.errors import DataError
+from optiscribe.solvers.errors import InputError
 
 __all__ = ["OBJECTIVE_LABEL", "parse_objective", "to_pyomo_code"]
 
@@ -37,12 +37,12 @@ def to_pyomo_code(f: Formulation, *, solver: str = "highs") -> str:
     """The Pyomo program of ``f``: data, model, solve, and a printout of the optimum.
 
     ``solver`` is the name passed to ``SolverFactory`` (``highs`` or ``glpk``; the
-    sandbox maps either to HiGHS). Raises :class:`DataError` when an IR name would shadow
+    sandbox maps either to HiGHS). Raises :class:`InputError` when an IR name would shadow
     a name the script itself needs.
     """
     clash = sorted(_SCRIPT_NAMES & _ir_names(f))
     if clash:
-        raise DataError(
+        raise InputError(
             f"formulation {f.name!r} uses the name(s) {clash}, which the generated Pyomo script "
             "needs for itself; rename them in the IR (e.g. with synth_pairs.rename) and retry"
         )
@@ -85,7 +85,7 @@ def to_pyomo_code(f: Formulation, *, solver: str = "highs") -> str:
             lines.append(f"model.{c.name} = pyo.Constraint(expr={body})")
             continue
         names, index_sets = [], []
-        for b in parse_for_each(c.for_each):
+        for b in parse_for_each(c.quantifier or ""):
             names += list(b.names)
             index_sets.append(b.set_name)
         lines.append(f"def {c.name}_rule(model, {', '.join(names)}):")
@@ -124,7 +124,12 @@ def parse_objective(stdout: str) -> float | None:
 
 
 def _ir_names(f: Formulation) -> set[str]:
-    return {x.name for x in (*f.sets, *f.parameters, *f.variables, *f.constraints)}
+    return (
+        {s.name for s in f.sets}
+        | {p.name for p in f.parameters}
+        | {v.name for v in f.variables}
+        | {c.name for c in f.constraints}
+    )
 
 
 def _one_line(text: str) -> str:
@@ -182,7 +187,7 @@ def _flat_entries(p: Parameter, sets: Mapping[str, SetDef]) -> dict[Any, float]:
             comps = tuple(str(c) for c in key[pos : pos + d])
             pos += d
             if comps not in lk:
-                raise DataError(
+                raise InputError(
                     f"parameter {p.name!r} has the key {key!r}, which is not in its index sets "
                     f"{p.index}; check the formulation with Formulation.validate_model()"
                 )

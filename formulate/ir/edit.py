@@ -73,7 +73,7 @@ def parameter_entries(f: Formulation, name: str) -> list[tuple[tuple[str, ...], 
 
     p = _parameter(f, name)
     if not p.index:
-        return [((), float(p.values))]  # type: ignore[arg-type]
+        return [((), float(p.values))]
     sets = _sets(f)
     given = _flat_entries(p, sets)
     rows: list[tuple[tuple[str, ...], float]] = []

@@ -16,7 +16,7 @@ import ast
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from optiscribe.formulate.errors import FormulationValidationError
 from optiscribe.formulate.ir.expr import (
@@ -30,7 +30,11 @@ from optiscribe.formulate.ir.expr import (
     parse,
     parse_for_each,
 )
-from optiscribe.formulate.ir.model import Formulation
+from optiscribe.solvers.kinds import FailureKind
+
+if TYPE_CHECKING:
+    # only for annotations: model imports this module (Formulation.expand), not the reverse
+    from optiscribe.formulate.ir.model import Formulation
 
 __all__ = ["ExpandedModel", "Issue", "Row", "expand"]
 
@@ -43,7 +47,10 @@ class Issue:
 
     where: str
     message: str
-    kind: str = "invalid"
+    kind: FailureKind = FailureKind.INVALID
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", FailureKind(self.kind))
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -122,7 +129,7 @@ def _table_from_values(
                     where,
                     f"expected a mapping at key ({_fmt_key(prefix)}) but found {obj!r}; "
                     f"the table needs {arity} levels of keys",
-                    "bad_data",
+                    FailureKind.BAD_DATA,
                 )
             )
             return
@@ -141,7 +148,7 @@ def _table_from_values(
                         f"a list of {len(values)} numbers cannot fill set {index[0]!r} with "
                         f"{len(infos[0].members)} elements; give one value per element in set order "
                         "or a mapping element -> value",
-                        "missing_data",
+                        FailureKind.MISSING_DATA,
                     )
                 )
                 return {}
@@ -174,7 +181,7 @@ def _table_from_values(
                     where,
                     "the list of lists could be a matrix or a list of [key..., value] rows; "
                     "write the table as nested mappings to make it unambiguous",
-                    "bad_data",
+                    FailureKind.BAD_DATA,
                 )
             )
             return {}
@@ -184,7 +191,7 @@ def _table_from_values(
                     where,
                     f"rows of a table must each be [{', '.join(['key'] * arity)}, value] "
                     f"({arity + 1} entries)",
-                    "bad_data",
+                    FailureKind.BAD_DATA,
                 )
             )
             return {}
@@ -195,7 +202,7 @@ def _table_from_values(
                 where,
                 f"parameter {p_name!r} is indexed by ({', '.join(index)}) but its values are a "
                 "single number; give a mapping element -> value, or drop the index",
-                "bad_data",
+                FailureKind.BAD_DATA,
             )
         )
         return {}
@@ -212,7 +219,11 @@ def _table_from_values(
             if found is None:
                 shown = chunk[0] if len(chunk) == 1 else chunk
                 issues.append(
-                    Issue(where, f"key {shown!r} is not an element of set {info.name!r}", "bad_key")
+                    Issue(
+                        where,
+                        f"key {shown!r} is not an element of set {info.name!r}",
+                        FailureKind.BAD_KEY,
+                    )
                 )
                 bad = True
                 break
@@ -224,18 +235,24 @@ def _table_from_values(
                 Issue(
                     where,
                     f"the value at ({_fmt_key(tuple(resolved))}) is {val!r}, not a number",
-                    "bad_data",
+                    FailureKind.BAD_DATA,
                 )
             )
             continue
         if math.isnan(val):
             issues.append(
-                Issue(where, f"the value at ({_fmt_key(tuple(resolved))}) is NaN", "bad_data")
+                Issue(
+                    where,
+                    f"the value at ({_fmt_key(tuple(resolved))}) is NaN",
+                    FailureKind.BAD_DATA,
+                )
             )
             continue
         rk = tuple(resolved)
         if rk in table:
-            issues.append(Issue(where, f"the key ({_fmt_key(rk)}) is given twice", "bad_data"))
+            issues.append(
+                Issue(where, f"the key ({_fmt_key(rk)}) is given twice", FailureKind.BAD_DATA)
+            )
         table[rk] = float(val)
     return table
 
@@ -278,7 +295,7 @@ def _check_product(
         where,
         f"{kind} {name!r} would have more than {MAX_INDEX_PRODUCT} entries ({sizes}); "
         "index it by fewer or smaller sets",
-        "too_large",
+        FailureKind.TOO_LARGE,
     )
 
 
@@ -298,7 +315,9 @@ def _check_index(
             )
             issues.append(
                 Issue(
-                    where, f"{kind} {name!r} is indexed by unknown set {n!r}{hint}", "unknown_name"
+                    where,
+                    f"{kind} {name!r} is indexed by unknown set {n!r}{hint}",
+                    FailureKind.UNKNOWN_NAME,
                 )
             )
             ok = False
@@ -328,7 +347,7 @@ def expand(f: Formulation) -> ExpandedModel:
                         where,
                         "a parameter without 'index' must have a single number as its value; "
                         "for a table, list the sets it is indexed by under 'index'",
-                        "bad_data",
+                        FailureKind.BAD_DATA,
                     )
                 )
                 continue
@@ -345,7 +364,7 @@ def expand(f: Formulation) -> ExpandedModel:
                         where,
                         f"the table misses {len(missing)} entr{'y' if len(missing) == 1 else 'ies'}: "
                         f"{shown}{more}; add them, or set 'default' for sparse data",
-                        "missing_data",
+                        FailureKind.MISSING_DATA,
                     )
                 )
         params[p.name] = ParamInfo(p.name, index, arity, None, table, p.default)
@@ -362,7 +381,7 @@ def expand(f: Formulation) -> ExpandedModel:
         variables[v.name] = VarInfo(v.name, index, arity)
         keys = tuple(_product_keys(index, sets))
         var_keys[v.name] = keys
-        resolved_bounds = []
+        resolved_bounds: list[ParamInfo | float | None] = []
         for side, b in (("lower", v.lower), ("upper", v.upper)):
             if isinstance(b, str):
                 p_info = params.get(b)
@@ -372,7 +391,7 @@ def expand(f: Formulation) -> ExpandedModel:
                         Issue(
                             where,
                             f"{side} bound {b!r} is neither a number nor a parameter{hint}",
-                            "unknown_name",
+                            FailureKind.UNKNOWN_NAME,
                         )
                     )
                     resolved_bounds.append(None)
@@ -383,7 +402,7 @@ def expand(f: Formulation) -> ExpandedModel:
                             where,
                             f"{side} bound parameter {b!r} is indexed by ({', '.join(p_info.index)}) "
                             f"but the variable by ({', '.join(index)}); they must match",
-                            "arity",
+                            FailureKind.ARITY,
                         )
                     )
                     resolved_bounds.append(None)
@@ -403,7 +422,7 @@ def expand(f: Formulation) -> ExpandedModel:
                     Issue(
                         where,
                         f"empty domain at ({_fmt_key(k)}): lower bound {lo:g} > upper bound {hi:g}",
-                        "bad_data",
+                        FailureKind.BAD_DATA,
                     )
                 )
             bounds[(v.name, k)] = (lo, hi)
@@ -425,7 +444,7 @@ def expand(f: Formulation) -> ExpandedModel:
     except ExprError as exc:
         issues.append(Issue("objective.expression", exc.located(), exc.kind))
     except RecursionError:
-        issues.append(Issue("objective.expression", _TOO_DEEP, "too_large"))
+        issues.append(Issue("objective.expression", _TOO_DEEP, FailureKind.TOO_LARGE))
 
     rows: list[Row] = []
     constraint_keys: dict[str, tuple[tuple[Any, ...], ...]] = {}
@@ -434,7 +453,7 @@ def expand(f: Formulation) -> ExpandedModel:
         field_name = "expression"
         try:
             field_name = "for_each"
-            bindings = parse_for_each(c.for_each) if c.for_each else ()
+            bindings = parse_for_each(c.quantifier) if c.quantifier else ()
             field_name = "condition"
             cond_text = c.condition.strip() if c.condition else None
             cond = parse(cond_text) if cond_text else None
@@ -448,14 +467,14 @@ def expand(f: Formulation) -> ExpandedModel:
             if not isinstance(tree.body, ast.Compare):
                 raise ExprError(
                     "a constraint needs one comparison: write 'lhs <= rhs', 'lhs >= rhs' or 'lhs == rhs'",
-                    kind="no_comparison",
+                    kind=FailureKind.NO_COMPARISON,
                 )
         except ExprError as exc:
             issues.append(Issue(f"{where}.{field_name}", exc.located(), exc.kind))
             continue
         names = tuple(n for b in bindings for n in b.names)
-        keys: list[tuple[Any, ...]] = []
-        scope_iter = ev.iterate(bindings, {}, c.for_each or "") if bindings else iter([{}])
+        row_keys: list[tuple[Any, ...]] = []
+        scope_iter = ev.iterate(bindings, {}, c.quantifier or "") if bindings else iter([{}])
         scope: dict[str, Any] = {}
         try:
             field_name = "for_each"
@@ -474,7 +493,7 @@ def expand(f: Formulation) -> ExpandedModel:
                             f"the constraint has no decision variables{at} and can never hold "
                             f"({'' if lo is None else f'{-lo:g} ... '}{'0' if hi is None else f'0 <= {hi:g}'}); "
                             "check the data or the condition",
-                            kind="infeasible",
+                            kind=FailureKind.INFEASIBLE,
                         )
                     notes.append(
                         f"constraint {c.name}{'[' + _fmt_key(key) + ']' if key else ''} has no decision "
@@ -482,7 +501,7 @@ def expand(f: Formulation) -> ExpandedModel:
                     )
                     continue
                 rows.append(Row(c.name, key, lin.terms, lo, hi))
-                keys.append(key)
+                row_keys.append(key)
         except ExprError as exc:
             at = ""
             bound = ", ".join(f"{n}={scope[n]!r}" for n in names if n in scope)
@@ -490,13 +509,13 @@ def expand(f: Formulation) -> ExpandedModel:
             issues.append(Issue(f"{where}.{field_name}", exc.located() + at, exc.kind))
             continue
         except RecursionError:
-            issues.append(Issue(f"{where}.{field_name}", _TOO_DEEP, "too_large"))
+            issues.append(Issue(f"{where}.{field_name}", _TOO_DEEP, FailureKind.TOO_LARGE))
             continue
-        if not keys and bindings:
+        if not row_keys and bindings:
             notes.append(
                 f"constraint family {c.name!r} is empty (its quantifier/condition selects nothing)"
             )
-        constraint_keys[c.name] = tuple(keys)
+        constraint_keys[c.name] = tuple(row_keys)
 
     if issues:
         n = len(issues)

@@ -31,6 +31,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
+from optiscribe.formulate.errors import ExprError
+from optiscribe.solvers.kinds import FailureKind
+
 __all__ = [
     "Evaluator",
     "ExprError",
@@ -44,33 +47,10 @@ __all__ = [
     "parse_for_each",
 ]
 
-Key = Union[int, str]
+Key = int | str
 #: A variable instance: (variable name, flattened index tuple).
 VarKey = tuple[str, tuple[Key, ...]]
 Value = Union[int, float, str, tuple, "Lin", bool]
-
-
-class ExprError(Exception):
-    """A problem in one expression, with its column and source snippet.
-
-    Internal to the IR checks: :mod:`optiscribe.formulate.ir.expand` turns these into
-    :class:`~optiscribe.formulate.errors.FormulationValidationError` issues with the
-    element that holds the expression.
-    """
-
-    def __init__(
-        self, message: str, node: ast.AST | None = None, text: str = "", *, kind: str = "invalid"
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.kind = kind
-        self.col = getattr(node, "col_offset", None)
-        self.snippet = ast.get_source_segment(text, node) if node is not None and text else None
-
-    def located(self) -> str:
-        if self.snippet is not None and self.col is not None:
-            return f"{self.message} (at column {self.col + 1}: `{self.snippet}`)"
-        return self.message
 
 
 def did_you_mean(name: str, candidates: Iterable[str], *, n: int = 3) -> str:
@@ -156,7 +136,7 @@ def _check_length(src: str, what: str) -> None:
         raise ExprError(
             f"the {what} is {len(src)} characters long, more than the {MAX_EXPRESSION_CHARS} "
             "allowed; use sums over index sets instead of writing every term out",
-            kind="too_large",
+            kind=FailureKind.TOO_LARGE,
         )
 
 
@@ -175,7 +155,7 @@ def parse(text: str) -> ast.Expression:
     except (RecursionError, MemoryError):
         raise ExprError(
             "the expression is nested too deeply to read; use sums over index sets",
-            kind="too_large",
+            kind=FailureKind.TOO_LARGE,
         ) from None
     except SyntaxError as exc:
         where = f" at column {exc.offset}" if exc.offset else ""
@@ -239,7 +219,9 @@ def parse_for_each(text: str) -> tuple[Binding, ...]:
     try:
         tree = ast.parse(src, mode="eval")
     except (RecursionError, MemoryError):
-        raise ExprError("the quantifier is nested too deeply to read", kind="too_large") from None
+        raise ExprError(
+            "the quantifier is nested too deeply to read", kind=FailureKind.TOO_LARGE
+        ) from None
     except SyntaxError as exc:
         raise ExprError(
             f"the quantifier does not parse: {exc.msg}; write it as 'i in I, j in J'", kind="syntax"
@@ -280,7 +262,7 @@ def parse_for_each(text: str) -> tuple[Binding, ...]:
                     kind="syntax",
                 )
             seen.add(n)
-        out.append(Binding(names, clause.comparators[0].id, clause))  # type: ignore[attr-defined]
+        out.append(Binding(names, clause.comparators[0].id, clause))
     return tuple(out)
 
 
@@ -389,7 +371,7 @@ class Evaluator:
                 f"expanding the model visits more than {self._budget} index "
                 "combinations; the sets are too large for this formulation (or a sum runs "
                 "over more sets than it needs)",
-                kind="too_large",
+                kind=FailureKind.TOO_LARGE,
             )
 
     # -- public entry points ----------------------------------------------------------
@@ -568,7 +550,7 @@ class Evaluator:
 
     def _ev(self, node: ast.AST, scope: Scope, text: str) -> Value:
         if isinstance(node, ast.Constant):
-            return node.value  # type: ignore[no-any-return]
+            return node.value  # type: ignore[return-value]  # parse() admits only numbers and strings
         if isinstance(node, ast.Name):
             return self._name(node, scope, text)
         if isinstance(node, ast.Subscript):
@@ -610,7 +592,7 @@ class Evaluator:
     def _name(self, node: ast.Name, scope: Scope, text: str) -> Value:
         n = node.id
         if n in scope:
-            return scope[n]  # type: ignore[no-any-return]
+            return scope[n]
         if n in self.params:
             p = self.params[n]
             if p.arity:
@@ -986,7 +968,7 @@ class Evaluator:
             elif isinstance(v, (str, tuple)):
                 raise ExprError(f"sum() over set elements ({v!r}) is not a number", comp.elt, text)
             else:
-                const += v  # type: ignore[operator]
+                const += v
         return _simplify(Lin(terms, const))
 
 

@@ -22,17 +22,18 @@ import json
 import keyword
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from optiscribe.formulate.errors import FormulationReadError, FormulationValidationError
+from optiscribe.formulate.ir.compile import compile_formulation
+from optiscribe.formulate.ir.expand import ExpandedModel, expand
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
 
-    from optiscribe.formulate.ir.expand import ExpandedModel
 
 __all__ = [
     "Constraint",
@@ -47,9 +48,9 @@ __all__ = [
     "json_schema",
 ]
 
-Key = Union[int, str]
+Key = int | str
 #: One element of a set: a string, an integer, or a tuple of those (for sets of pairs such as arcs).
-Element = Union[int, str, tuple[Key, ...]]
+Element = int | str | tuple[Key, ...]
 Domain = Literal["continuous", "integer", "binary"]
 Sense = Literal["minimize", "maximize"]
 
@@ -383,6 +384,13 @@ class Constraint(BaseModel):
             return None
         return v
 
+    @property
+    def quantifier(self) -> str | None:
+        """``for_each`` as validated: always one string (a list is joined on input); the
+        field keeps ``list[str]`` in its type only so that the JSON schema accepts lists."""
+        assert not isinstance(self.for_each, list)
+        return self.for_each
+
 
 class Formulation(BaseModel):
     """A whole model in LLMOPT's five elements (the order of the fields is that order)."""
@@ -428,8 +436,6 @@ class Formulation(BaseModel):
 
         Raises :class:`FormulationValidationError` listing every problem found.
         """
-        from optiscribe.formulate.ir.expand import expand
-
         return expand(self)
 
     def validate_model(self) -> Formulation:
@@ -439,8 +445,6 @@ class Formulation(BaseModel):
 
     def to_pyomo(self) -> pyo.ConcreteModel:
         """Compile to a Pyomo ``ConcreteModel`` with the IR's names (see :mod:`.compile`)."""
-        from optiscribe.formulate.ir.compile import compile_formulation
-
         return compile_formulation(self)
 
     # -- serialisation ------------------------------------------------------------------

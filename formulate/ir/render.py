@@ -178,7 +178,7 @@ def to_latex(f: Formulation) -> str:
     for i, c in enumerate(f.constraints):
         lead = r"\text{s.t.} \quad" if i == 0 else ""
         lines.append(
-            rf"{lead} & {expr_to_latex(c.expression)} {_quantifier_latex(c.for_each, c.condition)}"
+            rf"{lead} & {expr_to_latex(c.expression)} {_quantifier_latex(c.quantifier, c.condition)}"
             rf" && \text{{({c.name.replace('_', ' ')})}}"
         )
     for v in f.variables:
@@ -293,6 +293,6 @@ def to_markdown(f: Formulation, *, math: str = "latex") -> str:
             cond = f" if `{c.condition}`" if c.condition else ""
             out.append(f"  \n  `{c.expression}`{quant}{cond}")
         else:
-            q = _quantifier_latex(c.for_each, c.condition)
+            q = _quantifier_latex(c.quantifier, c.condition)
             out.append(f"  $${expr_to_latex(c.expression)}{(' ' + q) if q else ''}$$")
     return "\n".join(out) + "\n"

@@ -41,13 +41,8 @@ from optiscribe.formulate.errors import (
     BackendUnavailable,
     LLMOutputParseError,
 )
-from optiscribe.formulate.llm.base import (
-    PROBLEM_ID_HEADER,
-    BackendConfig,
-    Message,
-    _check_n,
-    adapt_request,
-)
+from optiscribe.formulate.llm.base import PROBLEM_ID_HEADER, Message, _check_n, adapt_request
+from optiscribe.formulate.llm.config import BackendConfig
 
 __all__ = ["DEFAULT_BASE_URL", "OpenAIBackend", "public_endpoint"]
 

@@ -26,9 +26,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from optiscribe.formulate.errors import BackendUnavailable, LLMError
-from optiscribe.formulate.llm.base import BackendConfig, Message, _check_n
-from optiscribe.solvers.errors import DataError
+from optiscribe.formulate.errors import BackendUnavailable, LLMError, ResponseNotRecorded
+from optiscribe.formulate.jsonl import iter_objects
+from optiscribe.formulate.llm.base import Message, _check_n
+from optiscribe.formulate.llm.config import BackendConfig
+from optiscribe.solvers.errors import InputError
 
 __all__ = ["ReplayBackend"]
 
@@ -69,9 +71,10 @@ class ReplayBackend:
         try:
             return self._records[str(problem_id)]
         except KeyError:
-            raise LLMError(
+            raise ResponseNotRecorded(
                 f"problem id {str(problem_id)!r} is not in replay file {self.path} "
-                f"({len(self._records)} ids recorded); check the id or record a response for it"
+                f"({len(self._records)} ids recorded); check the id or record a response for it",
+                problem_id=str(problem_id),
             ) from None
 
     def reset(self, problem_id: str | None = None) -> None:
@@ -152,18 +155,17 @@ class _ReplayView:
 
 def _load(path: Path) -> dict[str, tuple[str, ...]]:
     records: dict[str, list[str]] = {}
-    from optiscribe.formulate.jsonl import iter_objects
 
     for where, obj in iter_objects(path, what="replay file"):
         if "id" not in obj:
-            raise DataError(f"{where}: each line must be an object with an 'id'")
+            raise InputError(f"{where}: each line must be an object with an 'id'")
         if ("response" in obj) == ("responses" in obj):
-            raise DataError(
+            raise InputError(
                 f"{where}: give exactly one of 'response' (a string) or "
                 "'responses' (a list of strings)"
             )
         got = [obj["response"]] if "response" in obj else obj["responses"]
         if not isinstance(got, list) or not all(isinstance(r, str) for r in got):
-            raise DataError(f"{where}: responses must be strings")
+            raise InputError(f"{where}: responses must be strings")
         records.setdefault(str(obj["id"]), []).extend(got)
     return {k: tuple(v) for k, v in records.items()}

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from optiscribe.formulate.errors import (
     BackendRequestError,
     BackendUnavailable,
+    BadRequest,
     LLMError,
     LLMOutputParseError,
 )
@@ -86,22 +87,6 @@ _ERROR_STATUS: tuple[tuple[type[LLMError], int, str], ...] = (
     (LLMOutputParseError, 500, "output_error"),
     (LLMError, 500, "backend_error"),
 )
-
-
-class BadRequest(Exception):
-    """A client error, answered with ``status`` and an OpenAI-style error body."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int = 400,
-        param: str | None = None,
-        code: str | None = None,
-        type_: str = "invalid_request_error",
-    ) -> None:
-        super().__init__(message)
-        self.status, self.param, self.code, self.type_ = status, param, code, type_
 
 
 def _error_body(
@@ -232,7 +217,7 @@ def _guarded_protocol() -> type:
     """uvicorn's h11 protocol with a deadline for each request head (slowloris)."""
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class _GuardedH11(H11Protocol):  # type: ignore[misc]
+    class _GuardedH11(H11Protocol):
         _head_timer: asyncio.TimerHandle | None = None
 
         def _arm(self) -> None:

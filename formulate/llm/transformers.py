@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from optiscribe.formulate.errors import BackendUnavailable, LLMError
-from optiscribe.formulate.llm.base import BackendConfig, Message, _check_n, adapt_request
+from optiscribe.formulate.llm.base import Message, _check_n, adapt_request
+from optiscribe.formulate.llm.config import BackendConfig
 
 __all__ = ["FALLBACK_CHAT_TEMPLATE", "TransformersBackend"]
 

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 from types import MappingProxyType
 
-from optiscribe.solvers.backends.solve import SolveOptions, _gap, _message
+from optiscribe.solvers.backends.base import SolveOptions, _gap, _message
+from optiscribe.solvers.backends.status import HIGHS_MODEL_STATUS
 from optiscribe.solvers.diagnose import conflict_message, iis_names
 from optiscribe.solvers.errors import SolverError
 from optiscribe.solvers.result import SolutionStatus, SolveResult, Termination
@@ -21,8 +22,6 @@ __all__ = ["solve_mps"]
 def solve_mps(path: str | Path, options: SolveOptions = SolveOptions()) -> SolveResult:
     """Read ``path`` (``.mps``, ``.mps.gz``, ``.lp``) with HiGHS and solve it."""
     import highspy
-
-    from optiscribe.solvers.backends.status import HIGHS_MODEL_STATUS
 
     p = Path(path)
     if not p.is_file():

@@ -94,6 +94,8 @@ def _ortools_table() -> dict[Any, Termination]:
     }
 
 
-PYOMO_TERMINATION, PYOMO_SOLUTION_STATUS = (MappingProxyType(t) for t in _pyomo_tables())
+_TERMINATION, _SOLUTION_STATUS = _pyomo_tables()
+PYOMO_TERMINATION: MappingProxyType[Any, Termination] = MappingProxyType(_TERMINATION)
+PYOMO_SOLUTION_STATUS: MappingProxyType[Any, SolutionStatus] = MappingProxyType(_SOLUTION_STATUS)
 HIGHS_MODEL_STATUS = MappingProxyType(_highs_table())
 ORTOOLS_MB_STATUS = MappingProxyType(_ortools_table())

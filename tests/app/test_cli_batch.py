@@ -133,7 +133,7 @@ def test_ctrl_c_stops_cleanly_and_resume_completes(tmp_path: Path) -> None:
 
 
 def test_cli_bad_input_names_lines_and_keeps_good_ones(tmp_path: Path) -> None:
-    text, ir, optimum = furniture()
+    text, ir, _optimum = furniture()
     inp = tmp_path / "in.jsonl"
     inp.write_text(
         "\n".join(

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from optiscribe.app import _cli_solve
 from optiscribe.formulate.examples import load_example
-from optiscribe.formulate.llm.base import CONFIG_ENV_VAR, ENV_VARS
+from optiscribe.formulate.llm.config import CONFIG_ENV_VAR, ENV_VARS
 
 FURNITURE = load_example("furniture")
 GOOD = json.dumps(FURNITURE.formulation.to_dict())

@@ -56,10 +56,8 @@ def test_bad_input_is_exit_3_without_traceback(tmp_path):
     for bad in (str(empty), str(trunc), str(wrong), str(tmp_path / "missing.mps")):
         r = runner.invoke(app, ["equiv", a, bad])
         assert r.exit_code == 3, (bad, r.output)
-        assert (
-            ("Traceback" not in r.output
-            and r.exception is None)
-            or isinstance(r.exception, SystemExit)
+        assert ("Traceback" not in r.output and r.exception is None) or isinstance(
+            r.exception, SystemExit
         )
     r = runner.invoke(app, ["equiv", a, a, "--level", "loose"])
     assert r.exit_code == 3

@@ -16,7 +16,8 @@ from optiscribe.data.benchmarks import (
     read_jsonl,
     shared_data_dir,
 )
-from optiscribe.solvers.errors import DataError
+from optiscribe.data.errors import DataError
+from optiscribe.solvers.errors import InputError
 
 
 def _line(**kw: object) -> str:
@@ -102,7 +103,8 @@ def test_unknown_names_say_what_exists(tiny: Path) -> None:
 def test_bad_lines_name_file_and_line(tmp_path: Path, line: str, message: str) -> None:
     p = tmp_path / "bad.jsonl"
     p.write_text(_line() + "\n" + line + "\n", encoding="utf-8")
-    with pytest.raises(DataError, match=message) as info:
+    # the JSONL layer (formulate.jsonl) raises InputError, the record checks DataError (a subclass)
+    with pytest.raises(InputError, match=message) as info:
         read_jsonl(p)
     assert f"{p}:2" in str(info.value)
 

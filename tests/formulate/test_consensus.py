@@ -11,7 +11,7 @@ import pytest
 
 from optiscribe.formulate.consensus import consensus
 from optiscribe.formulate.examples import load_example
-from optiscribe.formulate.llm.base import ScriptedBackend
+from optiscribe.formulate.llm.scripted import ScriptedBackend
 from optiscribe.formulate.loop import Evaluation
 from optiscribe.formulate.pipeline import solve_text
 from optiscribe.solvers.result import SolutionStatus, SolveResult, Termination

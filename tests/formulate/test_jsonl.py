@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from optiscribe.formulate.jsonl import iter_objects
-from optiscribe.solvers.errors import DataError
+from optiscribe.solvers.errors import InputError
 
 
 def test_objects_with_their_place_and_blank_lines_skipped(tmp_path: Path) -> None:
@@ -24,14 +24,14 @@ def test_objects_with_their_place_and_blank_lines_skipped(tmp_path: Path) -> Non
 def test_bad_lines_name_file_and_line(tmp_path: Path, text: str, fragment: str) -> None:
     p = tmp_path / "b.jsonl"
     p.write_text(text)
-    with pytest.raises(DataError, match=fragment):
+    with pytest.raises(InputError, match=fragment):
         list(iter_objects(p))
 
 
 def test_unreadable_and_non_utf8(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="cannot read replay file"):
+    with pytest.raises(InputError, match="cannot read replay file"):
         list(iter_objects(tmp_path / "none.jsonl", what="replay file"))
     p = tmp_path / "latin.jsonl"
     p.write_bytes(b'{"q": "\xe9"}\n')
-    with pytest.raises(DataError, match="not UTF-8"):
+    with pytest.raises(InputError, match="not UTF-8"):
         list(iter_objects(p))

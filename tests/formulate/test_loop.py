@@ -13,7 +13,7 @@ import pytest
 
 from optiscribe.formulate.errors import CorrectionBudgetExceeded, LLMError
 from optiscribe.formulate.examples import load_example
-from optiscribe.formulate.llm.base import ScriptedBackend
+from optiscribe.formulate.llm.scripted import ScriptedBackend
 from optiscribe.formulate.loop import ModeSpec, Problem, RunContext, build_feedback, run_loop
 from optiscribe.formulate.modes import MODES
 from optiscribe.formulate.pipeline import solve_text

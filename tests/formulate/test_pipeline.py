@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from optiscribe.data.benchmarks import shared_data_dir
+from optiscribe.data.errors import DataError
 from optiscribe.formulate.examples import load_example, load_examples
-from optiscribe.formulate.llm.base import ScriptedBackend
 from optiscribe.formulate.llm.replay import ReplayBackend
+from optiscribe.formulate.llm.scripted import ScriptedBackend
 from optiscribe.formulate.pipeline import PipelineResult, solve_text
 from optiscribe.formulate.prompting import PROMPT_VERSIONS
 
@@ -139,7 +141,15 @@ def test_code_mode_without_a_solve_is_sent_back() -> None:
 
 # -------------------------------------------------------------- NL4Opt gold, end to end
 
-SHARED = Path("/work/shared/data/benchmarks")
+
+def _benchmarks() -> Path:
+    try:
+        return shared_data_dir() / "benchmarks"
+    except DataError:
+        return Path("shared-data-not-found")
+
+
+SHARED = _benchmarks()
 
 
 @pytest.mark.slow

@@ -9,9 +9,21 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from optiscribe.data.benchmarks import shared_data_dir
+from optiscribe.data.errors import DataError
 from optiscribe.verify import MilpData
 
-SHARED = Path(os.environ.get("OPTISCRIBE_SHARED_DATA", "/work/shared/data"))
+
+def _shared_root() -> Path:
+    """The shared data root (``$OPTISCRIBE_SHARED_DATA`` or ``../shared/data`` beside the
+    repository); a path that does not exist when neither is there (tests then skip)."""
+    try:
+        return shared_data_dir()
+    except DataError:
+        return Path(os.environ.get("OPTISCRIBE_SHARED_DATA") or "shared-data-not-found")
+
+
+SHARED = _shared_root()
 HIGHS_CHECK = SHARED / "instances" / "highs-check"
 FORMULATION_BENCH = SHARED / "equivalence" / "formulation-bench"
 INF = np.inf

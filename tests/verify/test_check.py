@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -240,7 +242,7 @@ def test_level_is_recorded_and_accepts_strings():
 
 def test_result_is_frozen_and_serialisable():
     r = check(base(), permuted(base()))
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         r.verdict = Verdict.UNKNOWN  # type: ignore[misc]
     d = r.to_dict()
     assert d["verdict"] == "equivalent" and d["certificate"]["variables"]["x"] == "p_x"

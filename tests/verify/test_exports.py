@@ -21,14 +21,15 @@ def test_all_is_sorted_and_complete():
 def test_import_does_not_pull_the_llm_stack_or_graph_libraries():
     code = (
         "import sys, optiscribe.verify; bad = [m for m in ('optiscribe.formulate', 'openai', "
-        "'networkx', 'igraph', 'matplotlib', 'torch') if m in sys.modules]; print(bad)"
+        "'networkx', 'igraph', 'matplotlib', 'torch', 'transformers', 'peft', 'trl', "
+        "'streamlit', 'ray', 'typer') if m in sys.modules]; print(bad)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
 def test_exceptions_derive_from_the_project_tree():
-    from optiscribe.solvers.errors import VerifyError
+    from optiscribe.verify.errors import VerifyError
 
     assert issubclass(verify.ModelReadError, VerifyError)
     assert issubclass(verify.UnsupportedModelError, VerifyError)

@@ -9,7 +9,6 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 
-from optiscribe.solvers.errors import VerifyError
 from optiscribe.verify import (
     MilpData,
     ModelReadError,
@@ -18,6 +17,7 @@ from optiscribe.verify import (
     check,
     read_model,
 )
+from optiscribe.verify.errors import VerifyError
 
 from .conftest import HIGHS_CHECK, need
 

@@ -91,7 +91,7 @@ def test_degenerate_hash_changes_no_verdict(monkeypatch, mixer):
         assert expected[name] is want, name
     monkeypatch.setattr(refine_module, "_mix", _DEGENERATE[mixer])
     paths = []
-    for name, a, b, want in _pairs():
+    for name, a, b, _want in _pairs():
         r = check(a, b)
         assert r.verdict is expected[name], (mixer, name, r.reason)
         paths += [s for s in r.steps if s.startswith("colour refinement:")]

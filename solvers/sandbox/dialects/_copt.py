@@ -122,7 +122,17 @@ _GRB_TO_COPT_STATUS = {
     _grb.GRB.TIME_LIMIT: COPT.TIMEOUT,
     _grb.GRB.INTERRUPTED: COPT.INTERRUPTED,
 }
-_SENSE = {"L": "<", "G": ">", "E": "=", "<": "<", ">": ">", "=": "=", "<=": "<", ">=": ">", "==": "="}
+_SENSE = {
+    "L": "<",
+    "G": ">",
+    "E": "=",
+    "<": "<",
+    ">": ">",
+    "=": "=",
+    "<=": "<",
+    ">=": ">",
+    "==": "=",
+}
 
 
 class Var(_grb.Var):

@@ -17,8 +17,9 @@ from optiscribe.data.batch import (
     read_problems,
     run_batch,
 )
-from optiscribe.formulate.llm.base import BackendConfig, ScriptedBackend
-from optiscribe.solvers.errors import DataError
+from optiscribe.data.errors import DataError
+from optiscribe.formulate.llm.config import BackendConfig
+from optiscribe.formulate.llm.scripted import ScriptedBackend
 from tests._support.fake_openai import FakeOpenAIServer, Fault, RecordedRequest
 from tests.data.batch._helpers import furniture, id_counts, read_results, write_inputs
 
@@ -280,7 +281,7 @@ def test_ray_executor_gives_the_same_results_as_local(tmp_path: Path) -> None:
     )
     inp, rep, optimum = write_inputs(tmp_path, 8)
     # two problems with different answers so that the comparison is not trivially constant
-    text, ir, _ = furniture()
+    _, ir, _ = furniture()
     bad = dict(ir, objective=dict(ir["objective"], sense="minimize"))
     lines = rep.read_text().splitlines()
     lines[3] = json.dumps({"id": "p3", "responses": [json.dumps(bad)] * 5})
@@ -345,3 +346,34 @@ def test_code_mode_runs_generated_code_in_each_workers_warm_sandbox(tmp_path: Pa
     assert stats.failed == 0 and len(recs) == 4
     assert all(r["objective"] == pytest.approx(optimum) for r in recs)
     assert all(r["result"]["code"] for r in recs)
+
+
+def test_lines_are_typed_records_of_schema_2_and_batch1_files_still_read(tmp_path: Path) -> None:
+    from optiscribe.data.batch.record import BATCH_SCHEMA, BatchRecord
+    from optiscribe.data.eval.score import read_outcomes
+
+    inp, rep, optimum = write_inputs(tmp_path, 2)
+    out = tmp_path / "out.jsonl"
+    run_batch(inp, out, RunSpec(backend_config=BackendConfig(backend="replay", replay_file=rep)))
+    lines = read_results(out)
+    assert BATCH_SCHEMA == "optiscribe.batch/2" and {r["schema"] for r in lines} == {BATCH_SCHEMA}
+    recs = [BatchRecord.from_line(r) for r in lines]
+    assert all(r.status == "optimal" and r.objective == pytest.approx(optimum) for r in recs)
+    # the same file as batch/1 wrote it: schema /1, no error.kind
+    old = tmp_path / "old.jsonl"
+    old.write_text("".join(json.dumps(dict(r, schema="optiscribe.batch/1")) + "\n" for r in lines))
+    assert [o.final for o in read_outcomes(old)] == pytest.approx([optimum, optimum])
+    # and a batch run resumes on it: nothing left to do
+    stats = run_batch(
+        inp, old, RunSpec(backend_config=BackendConfig(backend="replay", replay_file=rep))
+    )
+    assert stats.already_done == 2 and stats.ran == 0
+
+
+def test_a_line_of_an_unknown_schema_is_named(tmp_path: Path) -> None:
+    from optiscribe.data.eval.score import read_outcomes
+
+    p = tmp_path / "future.jsonl"
+    p.write_text(json.dumps({"schema": "optiscribe.batch/9", "id": "a"}) + "\n")
+    with pytest.raises(DataError, match=r"future.jsonl:1: not a batch result line \(schema"):
+        list(read_outcomes(p))

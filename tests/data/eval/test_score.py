@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from optiscribe.data.batch import RunSpec, run_batch
+from optiscribe.data.errors import DataError
 from optiscribe.data.eval.score import (
     TOLERANCES,
     Failure,
@@ -21,8 +22,7 @@ from optiscribe.data.eval.score import (
     score,
     score_variants,
 )
-from optiscribe.formulate.llm.base import ScriptedBackend
-from optiscribe.solvers.errors import DataError
+from optiscribe.formulate.llm.scripted import ScriptedBackend
 from tests.data.batch._helpers import furniture
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from optiscribe.data.benchmarks import shared_data_dir
+from optiscribe.data.errors import DataError
 from optiscribe.data.gold.nl4opt import (
     ConversionError,
     GoldRecord,
@@ -21,7 +22,6 @@ from optiscribe.data.gold.nl4opt import (
     summarise,
 )
 from optiscribe.solvers import solve
-from optiscribe.solvers.errors import DataError
 
 REPORT = Path(__file__).resolve().parents[3] / "docs" / "nl4opt-gold.md"
 

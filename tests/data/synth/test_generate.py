@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from optiscribe.data.errors import DataError
 from optiscribe.data.synth.base import DIFFICULTIES, Draft, Fact
 from optiscribe.data.synth.generate import (
     Record,
@@ -25,7 +26,6 @@ from optiscribe.data.synth.generate import (
 from optiscribe.data.synth.paraphrase import numbers_in
 from optiscribe.data.synth.text import Phraser, fmt_number, plural
 from optiscribe.formulate.ir.model import Formulation
-from optiscribe.solvers.errors import DataError
 from optiscribe.solvers.result import SolutionStatus, SolveResult, Termination
 
 FAMILIES = family_names()

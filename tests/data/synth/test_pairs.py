@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from optiscribe.data.errors import DataError
 from optiscribe.data.synth.generate import Record, family_names, generate_record, solve_formulation
 from optiscribe.data.synth.pairs import TRANSFORMS, Pair, apply_transform, make_pairs
 from optiscribe.formulate.ir.model import Formulation
-from optiscribe.solvers.errors import DataError
 from optiscribe.solvers.result import Termination
 
 

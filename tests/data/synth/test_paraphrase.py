@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from optiscribe.data.errors import DataError
 from optiscribe.data.synth.generate import generate_record
 from optiscribe.data.synth.paraphrase import numbers_in, paraphrase
-from optiscribe.formulate.llm.base import ScriptedBackend, ScriptedCall
-from optiscribe.solvers.errors import DataError
+from optiscribe.formulate.llm.scripted import ScriptedBackend, ScriptedCall
 
 
 def _wrong_ir(ir: dict) -> dict:

@@ -14,7 +14,7 @@ import pytest
 from optiscribe.data.synth.generate import Record, family_names, generate_record
 from optiscribe.formulate.ir.codegen import OBJECTIVE_LABEL, parse_objective, to_pyomo_code
 from optiscribe.formulate.ir.model import Formulation
-from optiscribe.solvers.errors import DataError
+from optiscribe.solvers.errors import InputError
 
 HAVE_SANDBOX = importlib.util.find_spec("optiscribe.solvers.sandbox") is not None
 
@@ -164,5 +164,5 @@ def test_a_name_the_script_needs_is_refused() -> None:
             "constraints": [{"name": "c", "expression": "result >= 1"}],
         }
     )
-    with pytest.raises(DataError, match="uses the name.*'result'"):
+    with pytest.raises(InputError, match="uses the name.*'result'"):
         to_pyomo_code(f)

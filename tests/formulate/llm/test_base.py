@@ -10,23 +10,17 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from optiscribe.app._options import BACKEND_OPTION_NAMES, backend_options
 from optiscribe.formulate import errors
 from optiscribe.formulate.llm.base import (
-    BACKEND_OPTION_NAMES,
-    BACKENDS,
-    ENV_VARS,
-    BackendConfig,
     LLMBackend,
-    ScriptedBackend,
     adapt_request,
-    available_backends,
-    backend_options,
-    config_from_cli,
     extract_json,
     json_schema_format,
-    load_config,
-    make_backend,
 )
+from optiscribe.formulate.llm.config import ENV_VARS, BackendConfig, config_from_cli, load_config
+from optiscribe.formulate.llm.registry import BACKENDS, available_backends, make_backend
+from optiscribe.formulate.llm.scripted import ScriptedBackend
 from optiscribe.solvers.errors import OptiscribeError
 
 MSGS = [{"role": "user", "content": "Formulate: maximise 3x + 2y."}]
@@ -65,7 +59,9 @@ def test_error_tree() -> None:
 
 def test_importing_llm_does_not_import_heavy_or_cli_modules() -> None:
     code = (
-        "import sys, optiscribe.formulate.llm.base, optiscribe.formulate.llm.replay, "
+        "import sys, optiscribe.formulate.llm.base, optiscribe.formulate.llm.config, "
+        "optiscribe.formulate.llm.registry, optiscribe.formulate.llm.scripted, "
+        "optiscribe.formulate.llm.replay, "
         "optiscribe.formulate.llm.serve\n"
         "bad = [m for m in ('torch', 'transformers', 'peft', 'openai', 'typer') if m in sys.modules]\n"
         "print(','.join(bad))"
@@ -381,7 +377,7 @@ def test_backend_options_cover_the_documented_flags() -> None:
 @pytest.mark.parametrize("name", sorted(BACKENDS))
 def test_every_registered_backend_resolves_to_a_factory(name: str) -> None:
     """Guard: a new registry row must point at a class with from_config and complete."""
-    from optiscribe.formulate.llm.base import _resolve
+    from optiscribe.formulate.llm.registry import _resolve
 
     spec = BACKENDS[name]
     assert spec.name == name
@@ -390,3 +386,18 @@ def test_every_registered_backend_resolves_to_a_factory(name: str) -> None:
     assert cls.name == name
     if name != "builtin":
         assert callable(getattr(cls, "complete", None))
+
+
+def test_each_config_field_is_written_once_and_everything_derives_from_it() -> None:
+    import dataclasses
+
+    from optiscribe.app._options import BACKEND_OPTION_NAMES
+    from optiscribe.formulate.errors import BackendConfigError
+    from optiscribe.formulate.llm.config import ENV_VARS, FIELD_TYPES
+
+    fields = [f.name for f in dataclasses.fields(BackendConfig)]
+    assert list(FIELD_TYPES) == fields and list(ENV_VARS) == fields
+    assert list(BACKEND_OPTION_NAMES) == [*fields, "config"]
+    assert config_from_cli(seed="7", env={}).seed == 7
+    with pytest.raises(BackendConfigError, match="unknown backend option 'sed'"):
+        config_from_cli(sed=7, env={})

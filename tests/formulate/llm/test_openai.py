@@ -15,8 +15,10 @@ from optiscribe.formulate.errors import (
     LLMError,
     LLMOutputParseError,
 )
-from optiscribe.formulate.llm.base import BackendConfig, json_schema_format, make_backend
+from optiscribe.formulate.llm.base import json_schema_format
+from optiscribe.formulate.llm.config import BackendConfig
 from optiscribe.formulate.llm.openai import OpenAIBackend, public_endpoint
+from optiscribe.formulate.llm.registry import make_backend
 from tests._support.fake_openai import FakeOpenAIServer, Fault, RawReply, RecordedRequest
 
 KEY = "sk-test-SECRET-0123456789"

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from optiscribe.formulate.errors import BackendUnavailable, LLMError
-from optiscribe.formulate.llm.base import BackendConfig, make_backend
+from optiscribe.formulate.llm.config import BackendConfig
+from optiscribe.formulate.llm.registry import make_backend
 from optiscribe.formulate.llm.replay import ReplayBackend
-from optiscribe.solvers.errors import DataError
+from optiscribe.solvers.errors import InputError
 
 MSGS = [{"role": "user", "content": "anything"}]
 
@@ -77,7 +78,7 @@ def test_missing_id_names_id_and_file(replay_file: Path) -> None:
 def test_bad_lines_name_file_and_line(tmp_path: Path, line: str, needle: str) -> None:
     f = tmp_path / "bad.jsonl"
     f.write_text('{"id": "ok", "response": "x"}\n' + line + "\n")
-    with pytest.raises(DataError) as info:
+    with pytest.raises(InputError) as info:
         ReplayBackend(f)
     assert f"{f}:2" in str(info.value) and needle in str(info.value)
 

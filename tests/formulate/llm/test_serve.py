@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from optiscribe.formulate.errors import BackendUnavailable, LLMError, LLMOutputParseError
-from optiscribe.formulate.llm.base import LLMBackend, ScriptedBackend, json_schema_format
+from optiscribe.formulate.llm.base import LLMBackend, json_schema_format
 from optiscribe.formulate.llm.openai import OpenAIBackend
 from optiscribe.formulate.llm.replay import ReplayBackend
+from optiscribe.formulate.llm.scripted import ScriptedBackend
 from optiscribe.formulate.llm.serve import ChatCompletionsServer, make_server
 
 MSGS = [

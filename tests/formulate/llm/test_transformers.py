@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from optiscribe.formulate.errors import BackendUnavailable
-from optiscribe.formulate.llm.base import BackendConfig, json_schema_format, make_backend
+from optiscribe.formulate.llm.base import json_schema_format
+from optiscribe.formulate.llm.config import BackendConfig
+from optiscribe.formulate.llm.registry import make_backend
 from tests._support.tiny_model import have_finetune_stack
 
 pytestmark = [

@@ -8,9 +8,10 @@ import pytest
 
 from optiscribe.formulate.ir.model import Formulation
 from optiscribe.solvers import SolutionStatus, Termination, available_solvers, solve, solve_mps
-from optiscribe.solvers.errors import SolverError, SolverUnavailable
+from optiscribe.solvers.backends.solve import BACKENDS
+from optiscribe.solvers.errors import SolverError, SolverUnavailable, UnsupportedModelFeature
 
-SOLVERS = ["highs", "ortools"]
+SOLVERS = sorted(BACKENDS)  # every registered backend runs through this suite
 
 MIX: dict[str, Any] = {
     "sets": [{"name": "P", "elements": ["chair", "table"]}],
@@ -175,3 +176,17 @@ def test_solve_mps_infeasible_names_the_conflict(tmp_path: Any) -> None:
     assert r.termination is Termination.INFEASIBLE and not r.has_solution
     assert r.conflict is not None and any("lots" in n for n in r.conflict)
     assert "cannot all hold" in r.message
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_model_beyond_the_declared_capabilities_is_refused_before_solving(solver: str) -> None:
+    """The backend checks the model against its Capabilities first: a quadratic objective
+    is named in an UnsupportedModelFeature, not left to fail inside the solver."""
+    import pyomo.environ as pyo
+
+    m = model()
+    m.objective.deactivate()
+    m.q = pyo.Objective(expr=m.make["chair"] * m.make["table"], sense=pyo.maximize)
+    with pytest.raises(UnsupportedModelFeature, match=r"non-linear terms \(in q\)") as info:
+        solve(m, solver=solver)
+    assert info.value.backend == solver and isinstance(info.value, SolverError)

@@ -1,0 +1,15 @@
+"""The ``data`` branch of the exception tree (drawn whole in ``optiscribe.solvers.errors``)."""
+
+from __future__ import annotations
+
+from optiscribe.solvers.errors import InputError
+
+__all__ = ["ConversionError", "DataError"]
+
+
+class DataError(InputError):
+    """Bad input data: a JSONL line, an example file, a benchmark record, a bad option value."""
+
+
+class ConversionError(DataError):
+    """A gold declaration could not be turned into the IR (unreadable number, unknown mention)."""
