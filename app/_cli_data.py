@@ -95,7 +95,7 @@ def generate_cmd(
     workers: Annotated[int, typer.Option(help="worker processes")] = 2,
 ) -> None:
     """Generate verified records: every one compiled, solved by HiGHS, deduplicated."""
-    from optiscribe.data.synth.base import get_family
+    from optiscribe.data.synth.families import get_family
     from optiscribe.data.synth.generate import DIFFICULTIES, iter_generate
     from optiscribe.solvers.errors import DataError
 
@@ -231,7 +231,7 @@ def stats_cmd(
 @data_app.command("families")
 def families_cmd() -> None:
     """List the problem families with what each is about."""
-    from optiscribe.data.synth.base import get_family
+    from optiscribe.data.synth.families import get_family
     from optiscribe.data.synth.generate import family_names
 
     for name in family_names():
