@@ -430,6 +430,7 @@ def generate_record(
         raise DataError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
     if size is not None and size < 1:
         raise DataError(f"size must be a positive integer, not {size}")
+    spec.check_size(size)
     reason = ""
     for attempt in range(MAX_ATTEMPTS):
         rng = random.Random(_derive(seed, family, index, attempt, difficulty, size, "data"))
@@ -560,7 +561,7 @@ def iter_generate(
     """
     names = list(families) if families else family_names()
     for name in names:
-        get_family(name)
+        get_family(name).check_size(size)
     for d in difficulties:
         if d not in DIFFICULTIES:
             raise DataError(f"unknown difficulty {d!r}; use one of {', '.join(DIFFICULTIES)}")

@@ -214,4 +214,5 @@ SPEC = FamilySpec(
     summary="one-to-one assignment at least total cost or time",
     build=assignment,
     kind="IP",
+    sizes=(2, 6),
 )

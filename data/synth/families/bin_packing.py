@@ -199,4 +199,5 @@ SPEC = FamilySpec(
     summary="fewest bins holding all items",
     build=bin_packing,
     kind="IP",
+    sizes=(2, 40),
 )

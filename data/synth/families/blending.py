@@ -323,4 +323,5 @@ SPEC = FamilySpec(
     summary="cheapest blend of inputs meeting quality percentages",
     build=blending,
     kind="LP",
+    sizes=(2, 6),
 )

@@ -202,4 +202,5 @@ SPEC = FamilySpec(
     summary="fewest stock pieces cut by listed patterns to meet orders",
     build=cutting_stock,
     kind="IP",
+    sizes=(2, 6),
 )

@@ -281,4 +281,5 @@ SPEC = FamilySpec(
     summary="cheapest mix of foods meeting nutrient minimums",
     build=diet,
     kind="LP",
+    sizes=(1, 7),
 )

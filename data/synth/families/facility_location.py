@@ -245,4 +245,5 @@ SPEC = FamilySpec(
     summary="open facilities and serve customers (fixed + shipping cost)",
     build=facility_location,
     kind="MILP",
+    sizes=(2, 10),
 )

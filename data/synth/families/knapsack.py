@@ -284,4 +284,5 @@ SPEC = FamilySpec(
     summary="pick items of most value within a capacity (0/1)",
     build=knapsack,
     kind="IP",
+    sizes=(2, 12),
 )

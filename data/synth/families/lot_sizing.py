@@ -280,4 +280,5 @@ SPEC = FamilySpec(
     summary="multi-period production and inventory (setup costs as big-M)",
     build=lot_sizing,
     kind="MILP",
+    sizes=(2, 24),
 )

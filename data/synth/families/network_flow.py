@@ -285,4 +285,5 @@ SPEC = FamilySpec(
     summary="min-cost flow or max flow on a directed network",
     build=network_flow,
     kind="LP",
+    sizes=(1, 7),
 )

@@ -401,4 +401,5 @@ SPEC = FamilySpec(
     summary="small word problems with 2–3 variables and NL4Opt constraint types",
     build=nl4opt,
     kind="LP/IP",
+    sizes=(2, 3),
 )

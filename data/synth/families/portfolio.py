@@ -215,4 +215,5 @@ SPEC = FamilySpec(
     summary="allocate a budget for the best expected return under risk rules (LP)",
     build=portfolio,
     kind="LP",
+    sizes=(2, 6),
 )

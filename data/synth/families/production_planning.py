@@ -357,4 +357,5 @@ SPEC = FamilySpec(
     summary="product mix under resource limits (maximise profit)",
     build=production_planning,
     kind="LP/MILP",
+    sizes=(1, 12),
 )

@@ -232,4 +232,5 @@ SPEC = FamilySpec(
     summary="cheapest choice of sites covering every element",
     build=set_cover,
     kind="IP",
+    sizes=(3, 12),
 )

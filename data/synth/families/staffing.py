@@ -200,4 +200,5 @@ SPEC = FamilySpec(
     summary="cyclic shift covering with integer staff",
     build=staffing,
     kind="IP",
+    sizes=(3, 28),
 )

@@ -300,4 +300,5 @@ SPEC = FamilySpec(
     summary="ship from supplies to demands at least cost",
     build=transportation,
     kind="LP",
+    sizes=(2, 6),
 )
