@@ -268,19 +268,19 @@ def register(app: typer.Typer) -> None:
             typer.Option(help="Ray address (with --executor ray): auto, ray://host:10001."),
         ] = None,
         retry_failed: Annotated[
-            bool, typer.Option("--retry-failed", help="Run again the problems that failed before.")
+            bool, typer.Option("--retry-failed/--no-retry-failed", help="Run again the problems that failed before.")
         ] = False,
         limit: Annotated[
             int | None, typer.Option(help="Run at most this many problems now.")
         ] = None,
         strict: Annotated[
-            bool, typer.Option("--strict", help="Run nothing if any input line is bad.")
+            bool, typer.Option("--strict/--no-strict", help="Run nothing if any input line is bad.")
         ] = False,
         progress: Annotated[
             bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")
         ] = True,
         as_json: Annotated[
-            bool, typer.Option("--json", help="Print the summary as one JSON object on stdout.")
+            bool, typer.Option("--json/--no-json", help="Print the summary as one JSON object on stdout.")
         ] = False,
         function: Annotated[
             str | None, typer.Option(hidden=True, help="Per-problem function module:callable.")
@@ -398,7 +398,7 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")
         ] = True,
         as_json: Annotated[
-            bool, typer.Option("--json", help="Print the scores as JSON on stdout.")
+            bool, typer.Option("--json/--no-json", help="Print the scores as JSON on stdout.")
         ] = False,
         function: Annotated[
             str | None, typer.Option(hidden=True, help="Per-problem function module:callable.")

@@ -193,9 +193,9 @@ def pairs_cmd(
 @data_app.command("stats")
 def stats_cmd(
     path: Annotated[Path, typer.Argument(metavar="FILE", help="records from 'data generate'")],
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
+    as_json: Annotated[bool, typer.Option("--json/--no-json", help="print JSON instead of tables")] = False,
     markdown: Annotated[
-        bool, typer.Option("--markdown", help="print Markdown tables (for docs)")
+        bool, typer.Option("--markdown/--no-markdown", help="print Markdown tables (for docs)")
     ] = False,
 ) -> None:
     """Families, sizes, constraint types and text lengths of a generated set."""

@@ -116,9 +116,9 @@ def register(app: typer.Typer) -> None:
         time_limit: Annotated[
             float | None, typer.Option(help="Seconds before the solver stops.")
         ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+        as_json: Annotated[bool, typer.Option("--json/--no-json", help="One JSON object on stdout.")] = False,
         show_all: Annotated[
-            bool, typer.Option("--all", help="Show zero-valued variables too.")
+            bool, typer.Option("--all/--no-all", help="Show zero-valued variables too.")
         ] = False,
         list_examples: Annotated[
             bool, typer.Option("--list-examples", help="List bundled examples and exit.")
@@ -252,7 +252,7 @@ def register(app: typer.Typer) -> None:
     @app.command("validate")
     def validate(
         file: Annotated[Path, typer.Argument(help="Formulation file (.yaml, .yml or .json).")],
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+        as_json: Annotated[bool, typer.Option("--json/--no-json", help="One JSON object on stdout.")] = False,
     ) -> None:
         """Check a formulation: shape, names, indices, data, linearity. Exit 0 valid, 1 invalid, 3 unreadable."""
         from optiscribe.formulate.errors import FormulationReadError, FormulationValidationError

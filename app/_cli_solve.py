@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         as_json: Annotated[
-            bool, typer.Option("--json", help="print one JSON object with everything")
+            bool, typer.Option("--json/--no-json", help="print one JSON object with everything")
         ] = False,
         save_model: Annotated[
             Path | None,
