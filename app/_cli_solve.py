@@ -195,7 +195,8 @@ def _print_human(result: PipelineResult, saved: list[str]) -> None:
             console.print(Markdown(result.elements))
         if result.code:
             console.print(Syntax(result.code, "python", line_numbers=False))
-    if result.solve is not None and result.solve.has_solution:
+    answered = result.status in ("optimal", "time_limit")  # unbounded: no solution to show
+    if answered and result.solve is not None and result.solve.has_solution:
         nonzero = [(k, v) for k, v in result.values.items() if abs(v) > 1e-9]
         table = Table(title=f"Solution ({len(nonzero)} non-zero of {len(result.values)} variables)")
         table.add_column("variable")
@@ -220,7 +221,7 @@ def _print_human(result: PipelineResult, saved: list[str]) -> None:
     console.print(
         f"[bold]Status:[/bold] [{style}]{result.status}[/{style}] — {_escape(result.message)}"
     )
-    if result.objective is not None:
+    if answered and result.objective is not None:
         console.print(f"[bold]Objective:[/bold] {result.objective:.10g}")
     if result.agreement is not None:
         conf = "" if result.confidence is None else f" (confidence {result.confidence:.2f})"

@@ -45,6 +45,8 @@ __all__ = [
     "SetDef",
     "Variable",
     "json_schema",
+    "read_document",
+    "split_document",
 ]
 
 Key = Union[int, str]
@@ -457,56 +459,75 @@ class Formulation(BaseModel):
 
     @classmethod
     def from_dict(cls, data: Any) -> Formulation:
-        """Build from plain data; shape errors become :class:`FormulationValidationError`."""
+        """Build from plain data; shape errors become :class:`FormulationValidationError`.
+
+        A document that holds the formulation under ``formulation:`` next to its ``text``
+        and ``optimum`` (the bundled examples) is accepted too: the formulation is read
+        from that key (:func:`split_document`).
+        """
+        data, _ = split_document(data)
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise FormulationValidationError(
-                _describe_validation_error(exc), issues=tuple(_issues_of(exc))
-            ) from exc
+            issues = tuple(_issues_of(exc, data))
+            raise FormulationValidationError(_describe_issues(issues), issues=issues) from exc
 
     @classmethod
-    def from_json(cls, text: str) -> Formulation:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise FormulationReadError(
-                f"the formulation is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-            ) from exc
-        return cls.from_dict(data)
+    def from_json(cls, text: str, *, source: str | None = None) -> Formulation:
+        return cls.from_dict(_parse(text, "json", source))
 
     @classmethod
-    def from_yaml(cls, text: str) -> Formulation:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-            raise FormulationReadError(f"the formulation is not valid YAML{where}: {exc}") from exc
-        if not isinstance(data, dict):
-            raise FormulationValidationError(
-                "the formulation must be a mapping with keys sets, parameters, variables, objective, constraints"
-            )
-        return cls.from_dict(data)
+    def from_yaml(cls, text: str, *, source: str | None = None) -> Formulation:
+        """Read YAML text; ``source`` (a file name) is what error messages point at."""
+        return cls.from_dict(_parse(text, "yaml", source))
 
     @classmethod
     def from_file(cls, path: str | Path) -> Formulation:
-        """Read a ``.json``, ``.yaml`` or ``.yml`` file."""
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise FormulationReadError(
-                f"cannot read formulation file {str(p)!r}: {exc.strerror}"
-            ) from exc
-        suffix = p.suffix.lower()
-        if suffix == ".json":
-            return cls.from_json(text)
-        if suffix in (".yaml", ".yml"):
-            return cls.from_yaml(text)
+        """Read a ``.json``, ``.yaml`` or ``.yml`` file (a formulation, or a document that
+        holds one under ``formulation:``)."""
+        return read_document(path)[0]
+
+
+def read_document(path: str | Path) -> tuple[Formulation, dict[str, Any]]:
+    """The formulation in ``path`` and what its document holds besides (``text``, ``optimum``)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FormulationReadError(
+            f"cannot read formulation file {str(p)!r}: {exc.strerror}"
+        ) from exc
+    suffix = p.suffix.lower()
+    kinds = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+    if suffix not in kinds:
         raise FormulationReadError(
             f"unknown formulation file type {suffix!r} for {str(p)!r}: use .json, .yaml or .yml"
         )
+    data, rest = split_document(_parse(text, kinds[suffix], str(p)))
+    return Formulation.from_dict(data), rest
+
+
+def _parse(text: str, kind: str, source: str | None) -> dict[str, Any]:
+    """JSON or YAML text as a mapping; errors name ``source`` and the line."""
+    if kind == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            where = f"{source}: " if source else ""
+            raise FormulationReadError(
+                f"{where}the formulation is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from exc
+    else:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise FormulationReadError(_yaml_error(exc, source)) from exc
+    if not isinstance(data, dict):
+        raise FormulationValidationError(
+            f"{source + ': ' if source else ''}the formulation must be a mapping with keys "
+            "sets, parameters, variables, objective, constraints"
+        )
+    return data
 
 
 def json_schema() -> dict[str, Any]:
@@ -514,16 +535,68 @@ def json_schema() -> dict[str, Any]:
     return Formulation.model_json_schema()
 
 
-def _issues_of(exc: ValidationError) -> list[str]:
+#: Keys a document may hold next to ``formulation:`` (the bundled examples' layout).
+DOCUMENT_KEYS = frozenset(
+    {"formulation", "text", "optimum", "name", "family", "sense", "ortools", "notes", "source"}
+)
+
+
+def split_document(data: Any) -> tuple[Any, dict[str, Any]]:
+    """``(formulation data, the rest)`` of a document that nests it under ``formulation:``.
+
+    Plain formulation data comes back unchanged with an empty rest. The rest (``text``,
+    ``optimum``, ...) lets a command show the problem the formulation was written for.
+    """
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("formulation"), dict)
+        and "variables" not in data
+        and "objective" not in data
+    ):
+        return data["formulation"], {k: v for k, v in data.items() if k != "formulation"}
+    return data, {}
+
+
+def _yaml_error(exc: yaml.YAMLError, source: str | None) -> str:
+    """A YAML error that names the file, not PyYAML's ``"<unicode string>"``."""
+    mark = getattr(exc, "problem_mark", None)
+    at = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+    parts = [
+        str(x)
+        for x in (getattr(exc, "context", None), getattr(exc, "problem", None))
+        if x is not None
+    ]
+    what = "; ".join(parts) if parts else type(exc).__name__
+    return f"{source + ': ' if source else ''}the formulation is not valid YAML{at}: {what}"
+
+
+def _located(loc: tuple[Any, ...], data: Any) -> str:
+    """``variables.0.domain`` as ``variables.make.domain``: items named, not numbered."""
+    out: list[str] = []
+    node = data
+    for part in loc:
+        name = None
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+            if isinstance(node, dict) and isinstance(node.get("name"), str) and node["name"]:
+                name = f"{node['name']} (item {part + 1})"
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            node = None
+        out.append(name or str(part))
+    return ".".join(out) or "(top level)"
+
+
+def _issues_of(exc: ValidationError, data: Any = None) -> list[str]:
     out = []
     for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        loc = _located(tuple(err["loc"]), data)
         msg = err["msg"].removeprefix("Value error, ")
         out.append(f"{loc}: {msg}")
     return out
 
 
-def _describe_validation_error(exc: ValidationError) -> str:
-    issues = _issues_of(exc)
+def _describe_issues(issues: tuple[str, ...]) -> str:
     head = f"the formulation has {len(issues)} shape error{'s' if len(issues) != 1 else ''}:"
     return "\n".join([head, *(f"  - {i}" for i in issues)])
