@@ -34,6 +34,12 @@ def _read_problem(problem: str) -> tuple[str, str | None]:
         is_file = len(problem) < 4096 and "\n" not in problem and p.is_file()
     except OSError:
         is_file = False
+    if is_file and p.suffix.lower() == ".jsonl":
+        # many problems, one a line: a batch, not one problem text
+        raise ValueError(
+            f"{problem} is a JSONL file of problems; 'solve' takes one problem. Run them all "
+            f"with: optiscribe batch {problem} results.jsonl (same backend options)"
+        )
     if is_file:
         return p.read_text(encoding="utf-8"), p.stem
     if " " not in problem.strip() and p.suffix.lower() in _TEXT_SUFFIXES:
@@ -106,7 +112,7 @@ def register(app: typer.Typer) -> None:
             raise fail(f"--mode {mode!r} is not a mode; choose one of {', '.join(MODES)}")
         try:
             text, stem = _read_problem(problem)
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, ValueError) as exc:
             raise fail(str(exc)) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise fail(f"cannot read problem file {problem!r}: {exc}") from None
