@@ -30,8 +30,17 @@ def test_no_backend_fails_up_front_and_makes_no_folder(tmp_path: Path) -> None:
     assert "builtin" in r.output and not out.exists()
     r = runner.invoke(
         app,
-        ["eval", "-b", str(bench), "-o", str(out), "--backend", "replay", "--replay-file",
-         str(tmp_path / "missing.jsonl")],
+        [
+            "eval",
+            "-b",
+            str(bench),
+            "-o",
+            str(out),
+            "--backend",
+            "replay",
+            "--replay-file",
+            str(tmp_path / "missing.jsonl"),
+        ],
     )
     assert r.exit_code == EXIT_BAD_INPUT and "does not exist" in r.output and not out.exists()
 
@@ -39,8 +48,23 @@ def test_no_backend_fails_up_front_and_makes_no_folder(tmp_path: Path) -> None:
 def test_the_report_command_line_has_the_backend_flags(tmp_path: Path) -> None:
     bench, rep = _bench(tmp_path)
     out = tmp_path / "eval"
-    args = ["eval", "-b", str(bench), "-o", str(out), "--backend", "replay", "--replay-file",
-            str(rep), "--no-progress", "--no-plots", "--executor", "thread", "--samples", "1"]
+    args = [
+        "eval",
+        "-b",
+        str(bench),
+        "-o",
+        str(out),
+        "--backend",
+        "replay",
+        "--replay-file",
+        str(rep),
+        "--no-progress",
+        "--no-plots",
+        "--executor",
+        "thread",
+        "--samples",
+        "1",
+    ]
     r = runner.invoke(app, args)
     assert r.exit_code == 0, r.output
     line = next(x for x in (out / "report.md").read_text().splitlines() if "command" in x)

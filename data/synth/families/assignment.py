@@ -211,7 +211,7 @@ def assignment(ctx: Ctx) -> Draft:
 
 SPEC = FamilySpec(
     name="assignment",
-    summary="one-to-one assignment at least total cost or time",
+    summary="one-to-one assignment at the least total cost or time",
     build=assignment,
     kind="IP",
     sizes=(2, 6),

@@ -290,7 +290,7 @@ def blending(ctx: Ctx) -> Draft:
         facts.append(
             Fact(
                 ph.s(
-                    "[Only|Supplies are limited:] {l} [are|is] [available|in stock]",
+                    "[Only|Supplies are limited:] {l} are [available|in stock]",
                     l=join_list([f"{ph.qty(avail[m], unit)} of {m}" for m in limited]),
                 ),
                 covers=("supply",),

@@ -180,7 +180,7 @@ def cutting_stock(ctx: Ctx) -> Draft:
         [
             ph.s("What is the smallest number of {s} that must be cut?", s=plural(skin["stock"])),
             ph.s(
-                "How many {s} are needed at least, and how should they be cut?",
+                "What is the least number of {s} needed, and how should they be cut?",
                 s=plural(skin["stock"]),
             ),
         ]

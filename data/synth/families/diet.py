@@ -242,7 +242,7 @@ def diet(ctx: Ctx) -> Draft:
             facts.append(
                 Fact(
                     ph.s(
-                        "[For variety|To keep the menu varied|On the vet's advice], no more than {q} of {f} "
+                        "[For variety|To keep the meals varied|On expert advice], no more than {q} of {f} "
                         "[may be used|can be included] per day",
                         q=ph.count(max_serv[f], u),
                         f=f,

@@ -187,8 +187,12 @@ def knapsack(ctx: Ctx) -> Draft:
             rows[(i, cols[2])] = fmt_number(v2[i])
         facts.append(
             Fact(
-                ph.s("{p} {c}", p=ph.pick([phrase2.capitalize(), "There is"]), c=ph.qty(cap2, u2))
-                + f" ({name2})."
+                ph.s(
+                    "{p} {c} of {n}",
+                    p=ph.pick([phrase2.capitalize(), "There is room for at most"]),
+                    c=ph.qty(cap2, u2),
+                    n=name2,
+                )
                 if phrase2 != "only"
                 else ph.s("Only {c} of {n} are available", c=ph.qty(cap2, u2), n=name2),
                 covers=("size_cap",),

@@ -211,7 +211,7 @@ def production_planning(ctx: Ctx) -> Draft:
                 Fact(
                     ph.s(
                         "[A|One|Each] {u} [needs|takes|uses|requires] {needs}",
-                        u=skin["unit"] or p,
+                        u=f"{skin['unit']} of {p}",
                         needs=needs,
                     )
                     if skin["unit"]
@@ -236,7 +236,8 @@ def production_planning(ctx: Ctx) -> Draft:
     facts.append(
         Fact(
             ph.s(
-                "[Each|Every|This] {t} [there are|the firm has|only] {av} [available|to use|at hand]",
+                "[[Each|Every] {t} [there are|the firm has] {av} [available|to use|at hand]"
+                "|Only {av} are available [each|per] {t}]",
                 t=period,
                 av=av,
             ),
@@ -273,7 +274,7 @@ def production_planning(ctx: Ctx) -> Draft:
             facts.append(
                 Fact(
                     ph.s(
-                        "[At most|No more than|The market takes at most] {q} can be sold [each|per] {t}",
+                        "[At most {q} can be sold|No more than {q} can be sold|The market takes at most {q}] [each|per] {t}",
                         q=f"{ph.num(max_sales[p])} {_unit_of(skin, p, max_sales[p])}",
                         t=period,
                     ),
@@ -337,8 +338,10 @@ def production_planning(ctx: Ctx) -> Draft:
     question = ph.pick(
         [
             ph.s(
-                "How much of each product should it make to maximise its {t}ly profit, and what is that profit?",
-                t=period,
+                "How much of each product should it make to maximise its {t} profit, and what is that profit?",
+                t={"day": "daily", "week": "weekly", "month": "monthly"}.get(
+                    period, f"per-{period}"
+                ),
             ),
             ph.s(
                 "[What is the largest|What is the highest|Find the maximum] profit it can make in a {t}?",

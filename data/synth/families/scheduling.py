@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from optiscribe.data.synth.base import Ctx, Draft, Fact, FamilySpec, ident
-from optiscribe.data.synth.text import fmt_number, plural
+from optiscribe.data.synth.text import a_an, fmt_number, plural
 
 _SCHED_SKINS: list[dict[str, Any]] = [
     {
@@ -119,8 +119,9 @@ def scheduling(ctx: Ctx) -> Draft:
     facts.append(
         Fact(
             ph.s(
-                "The machine handles one {j} at a time and [never stops|cannot interrupt] a {j} once started",
+                "The machine handles one {j} at a time and [never stops|cannot interrupt] {aj} once started",
                 j=skin["job"],
+                aj=a_an(skin["job"]),
             ),
             covers=("i_first", "j_first"),
         )
@@ -129,8 +130,8 @@ def scheduling(ctx: Ctx) -> Draft:
         facts.append(
             Fact(
                 ph.s(
-                    "A {j} cannot start before it is ready; time is counted in {u} from now",
-                    j=skin["job"],
+                    "{aj} cannot start before it is ready; time is counted in {u} from now",
+                    aj=a_an(skin["job"]),
                     u=plural(u),
                 )
             )

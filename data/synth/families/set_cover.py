@@ -196,7 +196,7 @@ def set_cover(ctx: Ctx) -> Draft:
         facts.append(
             Fact(
                 ph.s(
-                    "{l} [must be covered twice|need cover from at least two chosen sites] [for safety|as backup]",
+                    "{l} must be covered [twice|by at least two chosen sites] [for safety|as backup]",
                     l=join_list(need2),
                 ),
                 covers=("double_cover",),
