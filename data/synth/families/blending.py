@@ -2,20 +2,44 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from optiscribe.data.synth.base import Ctx, Draft, Fact, FamilySpec, ident
 from optiscribe.data.synth.text import join_list, plural, round_to
 
-_BLEND_SKINS: list[dict[str, Any]] = [
-    {
-        "product": "steel alloy",
-        "intro": [
+
+@dataclass(frozen=True)
+class Quality:
+    """A quality of the inputs, in percent, drawn in [lo, hi]."""
+
+    name: str
+    lo: float
+    hi: float
+
+
+@dataclass(frozen=True)
+class BlendingSkin:
+    """One story of the family: its words, and the ranges its numbers are drawn from."""
+
+    product: str
+    intro: tuple[str, ...]
+    unit: str
+    inputs: tuple[str, ...]
+    qualities: tuple[Quality, ...]
+    cost: tuple[int, int]
+    demand: tuple[int, int]
+
+
+_BLEND_SKINS: tuple[BlendingSkin, ...] = (
+    BlendingSkin(
+        product="steel alloy",
+        intro=(
             "A foundry must produce {D} of a new steel alloy",
             "A steel mill has an order for {D} of alloy",
-        ],
-        "unit": "tonne",
-        "inputs": [
+        ),
+        unit="tonne",
+        inputs=(
             "scrap iron",
             "pig iron",
             "ferro-chrome",
@@ -23,96 +47,115 @@ _BLEND_SKINS: list[dict[str, Any]] = [
             "recycled steel",
             "ore A",
             "ore B",
-        ],
-        "qualities": [("carbon", 0.5, 4.5), ("chromium", 0.0, 18.0), ("nickel", 0.0, 10.0)],
-        "cost": (80, 900),
-        "demand": (50, 400),
-    },
-    {
-        "product": "fruit juice",
-        "intro": [
+        ),
+        qualities=(
+            Quality("carbon", 0.5, 4.5),
+            Quality("chromium", 0.0, 18.0),
+            Quality("nickel", 0.0, 10.0),
+        ),
+        cost=(80, 900),
+        demand=(50, 400),
+    ),
+    BlendingSkin(
+        product="fruit juice",
+        intro=(
             "A juice company is mixing {D} of a new fruit drink",
             "A beverage maker blends {D} of juice for a supermarket order",
-        ],
-        "unit": "litre",
-        "inputs": [
+        ),
+        unit="litre",
+        inputs=(
             "orange concentrate",
             "apple juice",
             "grape juice",
             "mango pulp",
             "pear juice",
             "water",
-        ],
-        "qualities": [("sugar", 0.0, 14.0), ("fruit solids", 0.0, 60.0)],
-        "cost": (0.1, 2.2),
-        "demand": (2000, 20000),
-    },
-    {
-        "product": "fertiliser",
-        "intro": [
+        ),
+        qualities=(
+            Quality("sugar", 0.0, 14.0),
+            Quality("fruit solids", 0.0, 60.0),
+        ),
+        cost=(0.1, 2.2),
+        demand=(2000, 20000),
+    ),
+    BlendingSkin(
+        product="fertiliser",
+        intro=(
             "A garden supplier blends {D} of fertiliser",
             "A cooperative mixes {D} of fertiliser for its members",
-        ],
-        "unit": "kg",
-        "inputs": ["ammonium nitrate", "superphosphate", "potash", "compost", "bone meal", "urea"],
-        "qualities": [("nitrogen", 0.0, 40.0), ("phosphate", 0.0, 30.0), ("potassium", 0.0, 50.0)],
-        "cost": (0.2, 1.6),
-        "demand": (1000, 10000),
-    },
-    {
-        "product": "coffee blend",
-        "intro": [
+        ),
+        unit="kg",
+        inputs=(
+            "ammonium nitrate",
+            "superphosphate",
+            "potash",
+            "compost",
+            "bone meal",
+            "urea",
+        ),
+        qualities=(
+            Quality("nitrogen", 0.0, 40.0),
+            Quality("phosphate", 0.0, 30.0),
+            Quality("potassium", 0.0, 50.0),
+        ),
+        cost=(0.2, 1.6),
+        demand=(1000, 10000),
+    ),
+    BlendingSkin(
+        product="coffee blend",
+        intro=(
             "A roaster is preparing {D} of its house coffee blend",
             "A café chain blends {D} of coffee",
-        ],
-        "unit": "kg",
-        "inputs": [
+        ),
+        unit="kg",
+        inputs=(
             "Colombian",
             "Brazilian",
             "Ethiopian",
             "Kenyan",
             "Vietnamese robusta",
             "Sumatran",
-        ],
-        "qualities": [("arabica", 0.0, 100.0), ("caffeine", 0.8, 2.6)],
-        "cost": (4, 18),
-        "demand": (200, 2000),
-    },
-]
+        ),
+        qualities=(
+            Quality("arabica", 0.0, 100.0),
+            Quality("caffeine", 0.8, 2.6),
+        ),
+        cost=(4, 18),
+        demand=(200, 2000),
+    ),
+)
 
 
 def blending(ctx: Ctx) -> Draft:
     rng, ph = ctx.rng, ctx.ph
     skin = rng.choice(_BLEND_SKINS)
-    n_m = min(len(skin["inputs"]), ctx.n((3, 3), (3, 5), (5, 6)))
-    n_q = min(len(skin["qualities"]), ctx.level(1, rng.randint(1, 2), rng.randint(2, 3)))
-    inputs = rng.sample(skin["inputs"], n_m)
-    quals = rng.sample(skin["qualities"], n_q)
-    cost = {
-        m: round_to(rng.uniform(*skin["cost"]), 0.05 if skin["cost"][1] < 50 else 5) for m in inputs
-    }
-    pct = {(q[0], m): round_to(rng.uniform(q[1], q[2]), 0.5) for q in quals for m in inputs}
-    D = round_to(rng.uniform(*skin["demand"]), 50 if skin["demand"][1] > 1000 else 10)
+    n_m = min(len(skin.inputs), ctx.n((3, 3), (3, 5), (5, 6)))
+    n_q = min(len(skin.qualities), ctx.level(1, rng.randint(1, 2), rng.randint(2, 3)))
+    inputs = rng.sample(skin.inputs, n_m)
+    quals = rng.sample(skin.qualities, n_q)
+    cost = {m: round_to(rng.uniform(*skin.cost), 0.05 if skin.cost[1] < 50 else 5) for m in inputs}
+    pct = {(q.name, m): round_to(rng.uniform(q.lo, q.hi), 0.5) for q in quals for m in inputs}
+    D = round_to(rng.uniform(*skin.demand), 50 if skin.demand[1] > 1000 else 10)
     w = [rng.random() + 0.2 for _ in inputs]
     s = sum(w)
     mix = {m: wi / s for m, wi in zip(inputs, w)}
-    qbar = {q[0]: sum(pct[(q[0], m)] * mix[m] for m in inputs) for q in quals}
+    qbar = {q.name: sum(pct[(q.name, m)] * mix[m] for m in inputs) for q in quals}
     bounds: dict[str, tuple[str, float]] = {}
     for q in quals:
         if rng.random() < 0.5:
-            bounds[q[0]] = ("min", round_to(qbar[q[0]] * rng.uniform(0.8, 0.98), 0.5))
+            bounds[q.name] = ("min", round_to(qbar[q.name] * rng.uniform(0.8, 0.98), 0.5))
         else:
-            bounds[q[0]] = ("max", round_to(qbar[q[0]] * rng.uniform(1.02, 1.2), 0.5) + 0.5)
+            bounds[q.name] = ("max", round_to(qbar[q.name] * rng.uniform(1.02, 1.2), 0.5) + 0.5)
     limited = [m for m in inputs if rng.random() < ctx.level(0.3, 0.5, 0.7)]
     avail = {m: round_to(mix[m] * D * rng.uniform(1.1, 1.8), 10) + 10 for m in limited}
 
     M = [ident(m) for m in inputs]
     mid = dict(zip(inputs, M))
-    Q = [ident(q[0]) for q in quals]
-    unit = skin["unit"]
+    Q = [ident(q.name) for q in quals]
+    unit = skin.unit
     ir: dict[str, Any] = {
         "name": "blend",
-        "description": f"Cheapest blend of {skin['product']} meeting quality limits.",
+        "description": f"Cheapest blend of {skin.product} meeting quality limits.",
         "sets": [
             {"name": "M", "description": "inputs", "elements": M},
             {"name": "Q", "description": "quality attributes", "elements": Q},
@@ -128,7 +171,9 @@ def blending(ctx: Ctx) -> Draft:
                 "name": "pct",
                 "description": "percentage of attribute q in input m",
                 "index": ["Q", "M"],
-                "values": {ident(q[0]): {mid[m]: pct[(q[0], m)] for m in inputs} for q in quals},
+                "values": {
+                    ident(q.name): {mid[m]: pct[(q.name, m)] for m in inputs} for q in quals
+                },
             },
             {"name": "demand", "description": f"{plural(unit)} of blend to make", "values": D},
         ],
@@ -219,13 +264,13 @@ def blending(ctx: Ctx) -> Draft:
     else:
         for m in inputs:
             facts.append(Fact(ph.s("{M} costs {c} per {u}", M=m, c=ph.money(cost[m]), u=unit)))
-    cell = {(m, q[0]): ph.pct(pct[(q[0], m)] / 100) for m in inputs for q in quals}
+    cell = {(m, q.name): ph.pct(pct[(q.name, m)] / 100) for m in inputs for q in quals}
     if n_m * n_q > 4 and ph.chance(0.6):
         facts.append(
             Fact(
                 ph.t("[Composition of the inputs|What each input contains] (by weight):")
                 + "\n"
-                + ph.table("input", inputs, [q[0] for q in quals], cell),
+                + ph.table("input", inputs, [q.name for q in quals], cell),
                 covers=tuple(
                     x
                     for x in ("quality_min", "quality_max")
@@ -240,7 +285,7 @@ def blending(ctx: Ctx) -> Draft:
                     ph.s(
                         "{M} [is|contains] {l}",
                         M=m,
-                        l=join_list([f"{cell[(m, q[0])]} {q[0]}" for q in quals]),
+                        l=join_list([f"{cell[(m, q.name)]} {q.name}" for q in quals]),
                     )
                 )
             )
@@ -254,7 +299,7 @@ def blending(ctx: Ctx) -> Draft:
             Fact(
                 ph.s(
                     "The {p} must [contain|be] {w} {v} {k}",
-                    p=skin["product"],
+                    p=skin.product,
                     w=word,
                     v=ph.pct(v / 100),
                     k=k,
@@ -296,13 +341,13 @@ def blending(ctx: Ctx) -> Draft:
                 covers=("supply",),
             )
         )
-    intro = ph.s(ph.pick(skin["intro"]), D=ph.qty(D, unit))
+    intro = ph.s(ph.pick(skin.intro), D=ph.qty(D, unit))
     question = ph.pick(
         [
             ph.s(
                 "[How much|What amount] of each input should go into the blend to keep the cost as low as possible, and what is that cost?"
             ),
-            ph.s("What is the [minimum|lowest] cost of the {p}?", p=skin["product"]),
+            ph.s("What is the [minimum|lowest] cost of the {p}?", p=skin.product),
             ph.s("Find the cheapest recipe and report its total cost"),
         ]
     )

@@ -2,40 +2,55 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from optiscribe.data.synth.base import Ctx, Draft, Fact, FamilySpec
 from optiscribe.data.synth.text import fmt_number, join_list, plural, round_to
 
-_CUT_SKINS: list[dict[str, Any]] = [
-    {
-        "intro": "A paper mill cuts its jumbo rolls into narrower rolls for customers",
-        "stock": "jumbo roll",
-        "piece": "roll",
-        "unit": "cm",
-        "W": (200, 300),
-        "step": 5,
-        "dim": "wide",
-    },
-    {
-        "intro": "A steel service centre cuts standard bars into shorter pieces",
-        "stock": "bar",
-        "piece": "piece",
-        "unit": "cm",
-        "W": (600, 1200),
-        "step": 10,
-        "dim": "long",
-    },
-    {
-        "intro": "A timber yard cuts boards to length for a builder",
-        "stock": "board",
-        "piece": "length",
-        "unit": "cm",
-        "W": (360, 480),
-        "step": 5,
-        "dim": "long",
-    },
-]
+
+@dataclass(frozen=True)
+class CuttingStockSkin:
+    """One story of the family: its words, and the ranges its numbers are drawn from."""
+
+    intro: str
+    stock: str
+    piece: str
+    unit: str
+    W: tuple[int, int]
+    step: int
+    dim: str
+
+
+_CUT_SKINS: tuple[CuttingStockSkin, ...] = (
+    CuttingStockSkin(
+        intro="A paper mill cuts its jumbo rolls into narrower rolls for customers",
+        stock="jumbo roll",
+        piece="roll",
+        unit="cm",
+        W=(200, 300),
+        step=5,
+        dim="wide",
+    ),
+    CuttingStockSkin(
+        intro="A steel service centre cuts standard bars into shorter pieces",
+        stock="bar",
+        piece="piece",
+        unit="cm",
+        W=(600, 1200),
+        step=10,
+        dim="long",
+    ),
+    CuttingStockSkin(
+        intro="A timber yard cuts boards to length for a builder",
+        stock="board",
+        piece="length",
+        unit="cm",
+        W=(360, 480),
+        step=5,
+        dim="long",
+    ),
+)
 
 
 def _patterns(widths: list[float], W: float, limit: int = 40) -> list[tuple[int, ...]]:
@@ -60,10 +75,10 @@ def cutting_stock(ctx: Ctx) -> Draft:
     rng, ph = ctx.rng, ctx.ph
     skin = rng.choice(_CUT_SKINS)
     k = ctx.n((2, 2), (3, 3), (3, 4))
-    W = round_to(rng.uniform(*skin["W"]), skin["step"] * 2)
+    W = round_to(rng.uniform(*skin.W), skin.step * 2)
     widths: list[float] = []
     while len(widths) < k:
-        w = round_to(rng.uniform(W / 6, W / 2.2), skin["step"])
+        w = round_to(rng.uniform(W / 6, W / 2.2), skin.step)
         if w not in widths:
             widths.append(w)
     widths.sort(reverse=True)
@@ -73,33 +88,33 @@ def cutting_stock(ctx: Ctx) -> Draft:
             solo = tuple(int(W // widths[i]) if j == i else 0 for j in range(k))
             pats.append(solo)
     demand = [rng.randint(10, 80) for _ in range(k)]
-    I = [f"w{int(x)}" for x in widths]
+    ids = [f"w{int(x)}" for x in widths]
     K = list(range(1, len(pats) + 1))
-    unit = skin["unit"]
+    unit = skin.unit
     ir: dict[str, Any] = {
         "name": "cutting_stock",
-        "description": f"Cut as few {plural(skin['stock'])} as possible with the listed patterns to meet the orders.",
+        "description": f"Cut as few {plural(skin.stock)} as possible with the listed patterns to meet the orders.",
         "sets": [
             {
                 "name": "I",
-                "description": f"ordered {plural(skin['piece'])} (by width)",
-                "elements": I,
+                "description": f"ordered {plural(skin.piece)} (by width)",
+                "elements": ids,
             },
             {"name": "K", "description": "cutting patterns", "first": 1, "last": len(pats)},
         ],
         "parameters": [
             {
                 "name": "demand",
-                "description": f"{plural(skin['piece'])} ordered",
+                "description": f"{plural(skin.piece)} ordered",
                 "index": ["I"],
-                "values": dict(zip(I, demand)),
+                "values": dict(zip(ids, demand)),
             },
             {
                 "name": "pieces",
-                "description": f"{plural(skin['piece'])} of width i cut by pattern k",
+                "description": f"{plural(skin.piece)} of width i cut by pattern k",
                 "index": ["I", "K"],
                 "values": [
-                    [I[i], kk, pats[kk - 1][i]] for i in range(k) for kk in K if pats[kk - 1][i]
+                    [ids[i], kk, pats[kk - 1][i]] for i in range(k) for kk in K if pats[kk - 1][i]
                 ],
                 "default": 0,
             },
@@ -107,7 +122,7 @@ def cutting_stock(ctx: Ctx) -> Draft:
         "variables": [
             {
                 "name": "cut",
-                "description": f"{plural(skin['stock'])} cut with pattern k",
+                "description": f"{plural(skin.stock)} cut with pattern k",
                 "index": ["K"],
                 "domain": "integer",
                 "lower": 0,
@@ -116,7 +131,7 @@ def cutting_stock(ctx: Ctx) -> Draft:
         "objective": {
             "sense": "minimize",
             "expression": "sum(cut[k] for k in K)",
-            "description": f"{plural(skin['stock'])} used",
+            "description": f"{plural(skin.stock)} used",
         },
         "constraints": [
             {
@@ -130,9 +145,7 @@ def cutting_stock(ctx: Ctx) -> Draft:
     facts: list[Fact] = []
     facts.append(
         Fact(
-            ph.s(
-                "[Every|Each] {s} is {W} {dim}", s=skin["stock"], W=ph.qty(W, unit), dim=skin["dim"]
-            ),
+            ph.s("[Every|Each] {s} is {W} {dim}", s=skin.stock, W=ph.qty(W, unit), dim=skin.dim),
             pin="first",
         )
     )
@@ -142,7 +155,7 @@ def cutting_stock(ctx: Ctx) -> Draft:
                 "[The orders are|Customers have ordered] {l}",
                 l=join_list(
                     [
-                        f"{ph.num(d, words=False)} {plural(skin['piece'], d)} of {fmt_number(x)} {unit}"
+                        f"{ph.num(d, words=False)} {plural(skin.piece, d)} of {fmt_number(x)} {unit}"
                         for d, x in zip(demand, widths)
                     ]
                 ),
@@ -178,20 +191,20 @@ def cutting_stock(ctx: Ctx) -> Draft:
     )
     question = ph.pick(
         [
-            ph.s("What is the smallest number of {s} that must be cut?", s=plural(skin["stock"])),
+            ph.s("What is the smallest number of {s} that must be cut?", s=plural(skin.stock)),
             ph.s(
                 "What is the least number of {s} needed, and how should they be cut?",
-                s=plural(skin["stock"]),
+                s=plural(skin.stock),
             ),
         ]
     )
     return Draft(
         ir,
-        ph.s(skin["intro"]),
+        ph.s(skin.intro),
         tuple(facts),
         question,
         ("integer", "covering", "patterns"),
-        f"the number of {plural(skin['stock'])}",
+        f"the number of {plural(skin.stock)}",
         False,
         size=k * len(pats),
     )

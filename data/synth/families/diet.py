@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from optiscribe.data.synth.base import Ctx, Draft, Fact, FamilySpec, ident
 from optiscribe.data.synth.text import join_list, plural, round_to
 
-_DIET_SKINS: list[dict[str, Any]] = [
-    {
-        "intro": [
+
+@dataclass(frozen=True)
+class Nutrient:
+    """A nutrient: content per serving drawn in [per_serving_lo, per_serving_hi]; daily_cap (0: none) caps the requirement."""
+
+    name: str
+    unit: str
+    per_serving_lo: float
+    per_serving_hi: float
+    daily_lo: float
+    daily_cap: float
+
+
+@dataclass(frozen=True)
+class DietSkin:
+    """One story of the family: its words, and the ranges its numbers are drawn from."""
+
+    intro: tuple[str, ...]
+    foods: tuple[str, ...]
+    unit: str
+    nutrients: tuple[Nutrient, ...]
+    cost: tuple[float, float]
+
+
+_DIET_SKINS: tuple[DietSkin, ...] = (
+    DietSkin(
+        intro=(
             "A dietitian is designing a daily menu for a hospital patient",
             "A student wants the cheapest daily diet that still meets basic nutrition targets",
             "An athlete is planning a cheap but adequate daily meal plan",
-        ],
-        "foods": [
+        ),
+        foods=(
             "oatmeal",
             "milk",
             "eggs",
@@ -25,24 +50,24 @@ _DIET_SKINS: list[dict[str, Any]] = [
             "bananas",
             "peanut butter",
             "bread",
-        ],
-        "unit": "serving",
-        "nutrients": [
-            ("protein", "g", 1, 20, 40, 90),
-            ("calories", "kcal", 80, 400, 1800, 2600),
-            ("calcium", "mg", 10, 300, 800, 1200),
-            ("fibre", "g", 0, 8, 20, 35),
-            ("iron", "mg", 0, 4, 8, 18),
-        ],
-        "cost": (0.2, 3.5),
-    },
-    {
-        "intro": [
+        ),
+        unit="serving",
+        nutrients=(
+            Nutrient("protein", "g", 1, 20, 40, 90),
+            Nutrient("calories", "kcal", 80, 400, 1800, 2600),
+            Nutrient("calcium", "mg", 10, 300, 800, 1200),
+            Nutrient("fibre", "g", 0, 8, 20, 35),
+            Nutrient("iron", "mg", 0, 4, 8, 18),
+        ),
+        cost=(0.2, 3.5),
+    ),
+    DietSkin(
+        intro=(
             "A livestock farm mixes feed for its cattle",
             "A poultry farm is choosing feed for its hens",
             "A pig farmer wants the cheapest ration that meets the herd's needs",
-        ],
-        "foods": [
+        ),
+        foods=(
             "corn",
             "soybean meal",
             "alfalfa hay",
@@ -50,67 +75,80 @@ _DIET_SKINS: list[dict[str, Any]] = [
             "oats",
             "fish meal",
             "wheat bran",
-        ],
-        "unit": "kg",
-        "nutrients": [
-            ("protein", "g", 60, 450, 1500, 4000),
-            ("energy", "MJ", 8, 16, 60, 180),
-            ("fibre", "g", 20, 300, 800, 2500),
-            ("calcium", "g", 1, 12, 20, 60),
-        ],
-        "cost": (0.15, 1.2),
-    },
-    {
-        "intro": [
+        ),
+        unit="kg",
+        nutrients=(
+            Nutrient("protein", "g", 60, 450, 1500, 4000),
+            Nutrient("energy", "MJ", 8, 16, 60, 180),
+            Nutrient("fibre", "g", 20, 300, 800, 2500),
+            Nutrient("calcium", "g", 1, 12, 20, 60),
+        ),
+        cost=(0.15, 1.2),
+    ),
+    DietSkin(
+        intro=(
             "A pet-food company blends a daily ration for large dogs",
             "A zoo plans the daily ration of its tortoises",
-        ],
-        "foods": ["beef mince", "rice", "carrots", "sweet potato", "fish", "kibble", "pumpkin"],
-        "unit": "100 g portion",
-        "nutrients": [
-            ("protein", "g", 2, 25, 60, 140),
-            ("fat", "g", 0, 15, 15, 45),
-            ("calories", "kcal", 30, 250, 700, 1500),
-        ],
-        "cost": (0.1, 1.5),
-    },
-]
+        ),
+        foods=(
+            "beef mince",
+            "rice",
+            "carrots",
+            "sweet potato",
+            "fish",
+            "kibble",
+            "pumpkin",
+        ),
+        unit="100 g portion",
+        nutrients=(
+            Nutrient("protein", "g", 2, 25, 60, 140),
+            Nutrient("fat", "g", 0, 15, 15, 45),
+            Nutrient("calories", "kcal", 30, 250, 700, 1500),
+        ),
+        cost=(0.1, 1.5),
+    ),
+)
 
 
 def diet(ctx: Ctx) -> Draft:
     rng, ph = ctx.rng, ctx.ph
     skin = rng.choice(_DIET_SKINS)
-    n_f = min(len(skin["foods"]), ctx.n((3, 4), (4, 6), (6, 8)))
-    n_n = min(len(skin["nutrients"]), ctx.level(2, rng.randint(2, 3), rng.randint(3, 4)))
-    foods = rng.sample(skin["foods"], n_f)
-    nutrients = rng.sample(skin["nutrients"], n_n)
-    lo_c, hi_c = skin["cost"]
+    n_f = min(len(skin.foods), ctx.n((3, 4), (4, 6), (6, 8)))
+    n_n = min(len(skin.nutrients), ctx.level(2, rng.randint(2, 3), rng.randint(3, 4)))
+    foods = rng.sample(skin.foods, n_f)
+    nutrients = rng.sample(skin.nutrients, n_n)
+    lo_c, hi_c = skin.cost
     cost = {f: round_to(rng.uniform(lo_c, hi_c), 0.05) for f in foods}
     content = {
-        (n[0], f): round_to(rng.uniform(n[2], n[3]), 1 if n[3] >= 20 else 0.5)
+        (n.name, f): round_to(
+            rng.uniform(n.per_serving_lo, n.per_serving_hi), 1 if n.per_serving_hi >= 20 else 0.5
+        )
         for n in nutrients
         for f in foods
     }
     # Planted feasible menu: requirements at most what it gives.
     plan = {f: rng.uniform(0.5, 3.0) for f in foods}
     need = {
-        n[0]: round_to(
-            min(sum(content[(n[0], f)] * plan[f] for f in foods) * rng.uniform(0.6, 0.95), n[5])
-            if n[5]
+        n.name: round_to(
+            min(
+                sum(content[(n.name, f)] * plan[f] for f in foods) * rng.uniform(0.6, 0.95),
+                n.daily_cap,
+            )
+            if n.daily_cap
             else 0,
             5,
         )
         for n in nutrients
     }
     need = {k: max(v, 5) for k, v in need.items()}
-    integer = rng.random() < ctx.level(0.0, 0.3, 0.5) and skin["unit"] == "serving"
+    integer = rng.random() < ctx.level(0.0, 0.3, 0.5) and skin.unit == "serving"
     capped = [f for f in foods if rng.random() < ctx.level(0.0, 0.3, 0.5)]
     max_serv = {f: max(2, int(plan[f] * 2) + 1) for f in capped}
 
     F = [ident(f) for f in foods]
-    N = [ident(n[0]) for n in nutrients]
+    N = [ident(n.name) for n in nutrients]
     fid = dict(zip(foods, F))
-    u = skin["unit"]
+    u = skin.unit
     ir: dict[str, Any] = {
         "name": "diet",
         "description": "Cheapest daily mix of foods that meets every nutrient requirement.",
@@ -130,7 +168,7 @@ def diet(ctx: Ctx) -> Draft:
                 "description": f"amount of nutrient n in one {u} of food f",
                 "index": ["N", "F"],
                 "values": {
-                    ident(n[0]): {fid[f]: content[(n[0], f)] for f in foods} for n in nutrients
+                    ident(n.name): {fid[f]: content[(n.name, f)] for f in foods} for n in nutrients
                 },
             },
             {
@@ -185,25 +223,27 @@ def diet(ctx: Ctx) -> Draft:
         for f in foods:
             facts.append(Fact(ph.s("[A|One] {u} of {f} costs {m}", u=u, f=f, m=ph.money(cost[f]))))
     if n_f * n_n > 6 or ph.chance(0.4):
-        cell = {(f, n[0]): ph.qty(content[(n[0], f)], n[1]) for f in foods for n in nutrients}
+        cell = {(f, n.name): ph.qty(content[(n.name, f)], n.unit) for f in foods for n in nutrients}
         facts.append(
             Fact(
                 ph.t("[Nutrients|Content] per {u}:", u=u)
                 + "\n"
-                + ph.table("food", foods, [n[0] for n in nutrients], cell),
+                + ph.table("food", foods, [n.name for n in nutrients], cell),
                 covers=("nutrition",),
             )
         )
     else:
         for f in foods:
-            has = join_list([f"{ph.qty(content[(n[0], f)], n[1])} of {n[0]}" for n in nutrients])
+            has = join_list(
+                [f"{ph.qty(content[(n.name, f)], n.unit)} of {n.name}" for n in nutrients]
+            )
             facts.append(
                 Fact(
                     ph.s("[One|Each|A] {u} of {f} [provides|contains|gives] {h}", u=u, f=f, h=has),
                     covers=("nutrition",),
                 )
             )
-    req = join_list([f"{ph.qty(need[n[0]], n[1])} of {n[0]}" for n in nutrients])
+    req = join_list([f"{ph.qty(need[n.name], n.unit)} of {n.name}" for n in nutrients])
     facts.append(
         Fact(
             ph.s(
@@ -266,7 +306,7 @@ def diet(ctx: Ctx) -> Draft:
     )
     return Draft(
         ir,
-        ph.s(ph.pick(skin["intro"])),
+        ph.s(ph.pick(skin.intro)),
         tuple(facts),
         question,
         tuple(features),

@@ -2,37 +2,63 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from optiscribe.data.synth.base import Ctx, Draft, Fact, FamilySpec, ident
 from optiscribe.data.synth.text import join_list, plural, round_to
 
-_FACILITY_SKINS: list[dict[str, Any]] = [
-    {
-        "intro": "A retailer is deciding which warehouses to open to serve its stores",
-        "fac": "warehouse",
-        "sites": ["Ashford", "Bedford", "Carlisle", "Dover", "Ely", "Frome", "Goole"],
-        "cust": "store",
-        "cnames": [f"store {i}" for i in range(1, 15)],
-        "unit": "pallet",
-        "fixed": (3000, 15000),
-        "ship": (1, 9),
-        "dem": (20, 90),
-        "period": "month",
-    },
-    {
-        "intro": "A health authority plans which clinics to open for its neighbourhoods",
-        "fac": "clinic",
-        "sites": [
+
+@dataclass(frozen=True)
+class FacilityLocationSkin:
+    """One story of the family: its words, and the ranges its numbers are drawn from."""
+
+    intro: str
+    fac: str
+    sites: tuple[str, ...]
+    cust: str
+    cnames: tuple[str, ...]
+    unit: str
+    fixed: tuple[int, int]
+    ship: tuple[int, int]
+    dem: tuple[int, int]
+    period: str
+
+
+_FACILITY_SKINS: tuple[FacilityLocationSkin, ...] = (
+    FacilityLocationSkin(
+        intro="A retailer is deciding which warehouses to open to serve its stores",
+        fac="warehouse",
+        sites=(
+            "Ashford",
+            "Bedford",
+            "Carlisle",
+            "Dover",
+            "Ely",
+            "Frome",
+            "Goole",
+        ),
+        cust="store",
+        cnames=tuple([f"store {i}" for i in range(1, 15)]),
+        unit="pallet",
+        fixed=(3000, 15000),
+        ship=(1, 9),
+        dem=(20, 90),
+        period="month",
+    ),
+    FacilityLocationSkin(
+        intro="A health authority plans which clinics to open for its neighbourhoods",
+        fac="clinic",
+        sites=(
             "Elm Street",
             "the old school",
             "the mall",
             "Riverside",
             "the station",
             "Hill Road",
-        ],
-        "cust": "neighbourhood",
-        "cnames": [
+        ),
+        cust="neighbourhood",
+        cnames=(
             "Northgate",
             "Southgate",
             "Eastfield",
@@ -45,19 +71,26 @@ _FACILITY_SKINS: list[dict[str, Any]] = [
             "Greenhill",
             "Marsh End",
             "Kingsway",
-        ],
-        "unit": "patient visit",
-        "fixed": (20000, 80000),
-        "ship": (2, 14),
-        "dem": (100, 600),
-        "period": "year",
-    },
-    {
-        "intro": "A cloud provider chooses where to build data centres to serve its regions",
-        "fac": "data centre",
-        "sites": ["Dublin", "Frankfurt", "Madrid", "Stockholm", "Milan", "Warsaw"],
-        "cust": "region",
-        "cnames": [
+        ),
+        unit="patient visit",
+        fixed=(20000, 80000),
+        ship=(2, 14),
+        dem=(100, 600),
+        period="year",
+    ),
+    FacilityLocationSkin(
+        intro="A cloud provider chooses where to build data centres to serve its regions",
+        fac="data centre",
+        sites=(
+            "Dublin",
+            "Frankfurt",
+            "Madrid",
+            "Stockholm",
+            "Milan",
+            "Warsaw",
+        ),
+        cust="region",
+        cnames=(
             "Iberia",
             "France",
             "Benelux",
@@ -68,47 +101,45 @@ _FACILITY_SKINS: list[dict[str, Any]] = [
             "Germany",
             "Austria",
             "Greece",
-        ],
-        "unit": "TB of traffic",
-        "fixed": (50000, 250000),
-        "ship": (5, 40),
-        "dem": (200, 1200),
-        "period": "month",
-    },
-]
+        ),
+        unit="TB of traffic",
+        fixed=(50000, 250000),
+        ship=(5, 40),
+        dem=(200, 1200),
+        period="month",
+    ),
+)
 
 
 def facility_location(ctx: Ctx) -> Draft:
     rng, ph = ctx.rng, ctx.ph
     skin = rng.choice(_FACILITY_SKINS)
-    n_f = min(
-        len(skin["sites"]), ctx.level(rng.randint(2, 3), rng.randint(3, 4), rng.randint(4, 6))
-    )
-    n_c = min(len(skin["cnames"]), ctx.n((3, 4), (5, 7), (8, 12)))
-    sites = rng.sample(skin["sites"], n_f)
-    custs = rng.sample(skin["cnames"], n_c)
-    unit = skin["unit"]
-    dem = {c: round_to(rng.uniform(*skin["dem"]), 5) for c in custs}
+    n_f = min(len(skin.sites), ctx.level(rng.randint(2, 3), rng.randint(3, 4), rng.randint(4, 6)))
+    n_c = min(len(skin.cnames), ctx.n((3, 4), (5, 7), (8, 12)))
+    sites = rng.sample(skin.sites, n_f)
+    custs = rng.sample(skin.cnames, n_c)
+    unit = skin.unit
+    dem = {c: round_to(rng.uniform(*skin.dem), 5) for c in custs}
     total = sum(dem.values())
-    fixed = {f: round_to(rng.uniform(*skin["fixed"]), 500) for f in sites}
+    fixed = {f: round_to(rng.uniform(*skin.fixed), 500) for f in sites}
     cap = {f: round_to(total * rng.uniform(0.35, 0.8), 10) for f in sites}
     while sum(cap.values()) < total * 1.1:
         cap = {f: v * 1.2 for f, v in cap.items()}
         cap = {f: round_to(v, 10) for f, v in cap.items()}
-    ship = {(f, c): round_to(rng.uniform(*skin["ship"]), 0.5) for f in sites for c in custs}
+    ship = {(f, c): round_to(rng.uniform(*skin.ship), 0.5) for f in sites for c in custs}
     F, C = [ident(f) for f in sites], [ident(c) for c in custs]
     fid, cid = dict(zip(sites, F)), dict(zip(custs, C))
     ir: dict[str, Any] = {
         "name": "facility_location",
         "description": "Open facilities (fixed cost) and serve every customer's demand at least total cost.",
         "sets": [
-            {"name": "F", "description": f"candidate {plural(skin['fac'])}", "elements": F},
-            {"name": "C", "description": plural(skin["cust"]), "elements": C},
+            {"name": "F", "description": f"candidate {plural(skin.fac)}", "elements": F},
+            {"name": "C", "description": plural(skin.cust), "elements": C},
         ],
         "parameters": [
             {
                 "name": "fixed",
-                "description": f"cost of opening each site per {skin['period']}",
+                "description": f"cost of opening each site per {skin.period}",
                 "index": ["F"],
                 "values": {fid[f]: fixed[f] for f in sites},
             },
@@ -166,7 +197,7 @@ def facility_location(ctx: Ctx) -> Draft:
         ],
     }
     facts: list[Fact] = []
-    fk, ck = skin["fac"], skin["cust"]
+    fk, ck = skin.fac, skin.cust
     facts.append(
         Fact(
             ph.s(
@@ -183,7 +214,7 @@ def facility_location(ctx: Ctx) -> Draft:
                     fk=fk,
                     f=f,
                     m=ph.money(fixed[f]),
-                    p=skin["period"],
+                    p=skin.period,
                     q=ph.qty(cap[f], unit),
                 ),
                 covers=("capacity",),
@@ -230,7 +261,7 @@ def facility_location(ctx: Ctx) -> Draft:
     )
     return Draft(
         ir,
-        ph.s(skin["intro"]),
+        ph.s(skin.intro),
         tuple(facts),
         question,
         ("binary", "linking_bigM", "covering", "capacity"),

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from optiscribe.data.synth.base import Ctx, Draft, Fact, FamilySpec, ident
 from optiscribe.data.synth.text import fmt_number, plural, round_to
 
-_KNAPSACK_SKINS: list[dict[str, Any]] = [
-    {
-        "intro": [
+
+@dataclass(frozen=True)
+class KnapsackSkin:
+    """One story of the family: its words, and the ranges its numbers are drawn from."""
+
+    intro: tuple[str, ...]
+    items: tuple[str, ...]
+    weight: tuple[str, float, float, float]
+    value_word: str
+    value: tuple[int, int]
+    money: bool
+    cap_word: str
+    second: tuple[str, int, int, str, str]
+
+
+_KNAPSACK_SKINS: tuple[KnapsackSkin, ...] = (
+    KnapsackSkin(
+        intro=(
             "A hiker is packing for a week in the mountains",
             "A climber is choosing what to carry",
-        ],
-        "items": [
+        ),
+        items=(
             "tent",
             "stove",
             "camera",
@@ -29,20 +45,20 @@ _KNAPSACK_SKINS: list[dict[str, Any]] = [
             "GPS unit",
             "hammock",
             "flask",
-        ],
-        "weight": ("kg", 0.5, 6.0, 0.5),
-        "value_word": "usefulness score",
-        "value": (2, 40),
-        "money": False,
-        "cap_word": "[can carry|can manage] at most",
-        "second": ("litre", 2, 25, "volume", "the pack holds"),
-    },
-    {
-        "intro": [
+        ),
+        weight=("kg", 0.5, 6.0, 0.5),
+        value_word="usefulness score",
+        value=(2, 40),
+        money=False,
+        cap_word="[can carry|can manage] at most",
+        second=("litre", 2, 25, "volume", "the pack holds"),
+    ),
+    KnapsackSkin(
+        intro=(
             "A cargo plane has room left for a few crates",
             "A freight forwarder must pick crates for a charter flight",
-        ],
-        "items": [
+        ),
+        items=(
             "crate A",
             "crate B",
             "crate C",
@@ -58,20 +74,20 @@ _KNAPSACK_SKINS: list[dict[str, Any]] = [
             "crate M",
             "crate N",
             "crate O",
-        ],
-        "weight": ("tonne", 1, 9, 1),
-        "value_word": "freight revenue",
-        "value": (800, 9000),
-        "money": True,
-        "cap_word": "[can take|has capacity for] at most",
-        "second": ("m3", 2, 20, "volume", "the hold has"),
-    },
-    {
-        "intro": [
+        ),
+        weight=("tonne", 1, 9, 1),
+        value_word="freight revenue",
+        value=(800, 9000),
+        money=True,
+        cap_word="[can take|has capacity for] at most",
+        second=("m3", 2, 20, "volume", "the hold has"),
+    ),
+    KnapsackSkin(
+        intro=(
             "A city council is choosing which projects to fund this year",
             "A start-up is deciding which projects to fund",
-        ],
-        "items": [
+        ),
+        items=(
             "new library",
             "bike lanes",
             "park upgrade",
@@ -84,41 +100,38 @@ _KNAPSACK_SKINS: list[dict[str, Any]] = [
             "tree planting",
             "sports field",
             "public Wi-Fi",
-        ],
-        "weight": ("thousand dollars", 20, 400, 10),
-        "value_word": "expected benefit (points)",
-        "value": (5, 90),
-        "money": False,
-        "cap_word": "has a budget of",
-        "second": ("staff-month", 1, 12, "staff time", "only"),
-    },
-]
+        ),
+        weight=("thousand dollars", 20, 400, 10),
+        value_word="expected benefit (points)",
+        value=(5, 90),
+        money=False,
+        cap_word="has a budget of",
+        second=("staff-month", 1, 12, "staff time", "only"),
+    ),
+)
 
 
 def knapsack(ctx: Ctx) -> Draft:
     rng, ph = ctx.rng, ctx.ph
     skin = rng.choice(_KNAPSACK_SKINS)
-    n = min(len(skin["items"]), ctx.n((4, 6), (7, 10), (11, 15)))
-    items = rng.sample(skin["items"], n)
-    wunit, wlo, whi, wstep = skin["weight"]
+    n = min(len(skin.items), ctx.n((4, 6), (7, 10), (11, 15)))
+    items = rng.sample(skin.items, n)
+    wunit, wlo, whi, wstep = skin.weight
     w = {i: round_to(rng.uniform(wlo, whi), wstep) for i in items}
-    v = {
-        i: round_to(rng.uniform(*skin["value"]), 10 if skin["value"][1] > 1000 else 1)
-        for i in items
-    }
+    v = {i: round_to(rng.uniform(*skin.value), 10 if skin.value[1] > 1000 else 1) for i in items}
     cap = round_to(sum(w.values()) * rng.uniform(0.35, 0.6), wstep)
     cap = max(cap, max(w.values()))
     two_d = ctx.difficulty == "hard" or (ctx.difficulty == "medium" and rng.random() < 0.3)
-    I = [ident(i) for i in items]
-    iid = dict(zip(items, I))
+    ids = [ident(i) for i in items]
+    iid = dict(zip(items, ids))
     ir: dict[str, Any] = {
         "name": "knapsack",
         "description": "Choose items of greatest total value within the capacity.",
-        "sets": [{"name": "I", "description": "candidate items", "elements": I}],
+        "sets": [{"name": "I", "description": "candidate items", "elements": ids}],
         "parameters": [
             {
                 "name": "value",
-                "description": skin["value_word"],
+                "description": skin.value_word,
                 "index": ["I"],
                 "values": {iid[i]: v[i] for i in items},
             },
@@ -141,7 +154,7 @@ def knapsack(ctx: Ctx) -> Draft:
         "objective": {
             "sense": "maximize",
             "expression": "sum(value[i] * take[i] for i in I)",
-            "description": skin["value_word"],
+            "description": skin.value_word,
         },
         "constraints": [
             {
@@ -153,17 +166,17 @@ def knapsack(ctx: Ctx) -> Draft:
     }
     features = ["binary", "capacity"]
     facts: list[Fact] = []
-    vl = (lambda x: ph.money(x)) if skin["money"] else (lambda x: ph.num(x, words=False))
+    vl = (lambda x: ph.money(x)) if skin.money else (lambda x: ph.num(x, words=False))
     rows = {}
     cols = [
         wunit if wunit != "thousand dollars" else f"cost (thousand {ph.currency.symbol})",
-        skin["value_word"],
+        skin.value_word,
     ]
     for i in items:
         rows[(i, cols[0])] = fmt_number(w[i])
         rows[(i, cols[1])] = vl(v[i])
     if two_d:
-        u2, lo2, hi2, name2, phrase2 = skin["second"]
+        u2, lo2, hi2, name2, phrase2 = skin.second
         v2 = {i: rng.randint(lo2, hi2) for i in items}
         cap2 = max(max(v2.values()), int(sum(v2.values()) * rng.uniform(0.35, 0.6)))
         ir["parameters"] += [
@@ -202,11 +215,11 @@ def knapsack(ctx: Ctx) -> Draft:
     facts.append(
         Fact(ph.t("The [candidates|options] are:") + "\n" + ph.table("item", items, cols, rows))
     )
-    owner = "It" if skin["cap_word"].startswith("has") else "It"
+    owner = "It"
     facts.append(
         Fact(
             ph.s(
-                f"{owner} {skin['cap_word']} {{c}}",
+                f"{owner} {skin.cap_word} {{c}}",
                 c=ph.qty(cap, wunit) if wunit != "thousand dollars" else ph.money(cap * 1000),
             ),
             covers=("capacity_limit",),
@@ -264,21 +277,19 @@ def knapsack(ctx: Ctx) -> Draft:
         [
             ph.s(
                 "Which items should be chosen to maximise the total {v}, and what is that total?",
-                v=skin["value_word"],
+                v=skin.value_word,
             ),
-            ph.s(
-                "What is the [largest|highest|maximum] total {v} that fits?", v=skin["value_word"]
-            ),
+            ph.s("What is the [largest|highest|maximum] total {v} that fits?", v=skin.value_word),
         ]
     )
     return Draft(
         ir,
-        ph.s(ph.pick(skin["intro"])),
+        ph.s(ph.pick(skin.intro)),
         tuple(facts),
         question,
         tuple(features),
-        f"the total {skin['value_word']}",
-        skin["money"],
+        f"the total {skin.value_word}",
+        skin.money,
         size=n,
     )
 

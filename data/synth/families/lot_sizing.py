@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from optiscribe.data.synth.base import Ctx, Draft, Fact, FamilySpec
@@ -21,44 +22,59 @@ _MONTHS = [
     "November",
     "December",
 ]
-_LOT_SKINS: list[dict[str, Any]] = [
-    {
-        "intro": "A toy factory plans production for the run-up to the holidays",
-        "unit": "crate",
-        "period": "month",
-        "demand": (100, 600),
-        "pcost": (8, 16),
-        "hold": (0.5, 2.0),
-        "setup": (300, 1500),
-    },
-    {
-        "intro": "An ice-cream maker plans production for the summer season",
-        "unit": "pallet",
-        "period": "month",
-        "demand": (40, 200),
-        "pcost": (50, 90),
-        "hold": (4, 12),
-        "setup": (400, 2000),
-    },
-    {
-        "intro": "A bakery supplier plans its weekly output of frozen dough",
-        "unit": "tonne",
-        "period": "week",
-        "demand": (10, 60),
-        "pcost": (200, 400),
-        "hold": (10, 40),
-        "setup": (500, 2500),
-    },
-    {
-        "intro": "A fertiliser plant schedules its production runs",
-        "unit": "tonne",
-        "period": "week",
-        "demand": (50, 250),
-        "pcost": (90, 150),
-        "hold": (3, 9),
-        "setup": (800, 3000),
-    },
-]
+
+
+@dataclass(frozen=True)
+class LotSizingSkin:
+    """One story of the family: its words, and the ranges its numbers are drawn from."""
+
+    intro: str
+    unit: str
+    period: str
+    demand: tuple[int, int]
+    pcost: tuple[int, int]
+    hold: tuple[float, float]
+    setup: tuple[int, int]
+
+
+_LOT_SKINS: tuple[LotSizingSkin, ...] = (
+    LotSizingSkin(
+        intro="A toy factory plans production for the run-up to the holidays",
+        unit="crate",
+        period="month",
+        demand=(100, 600),
+        pcost=(8, 16),
+        hold=(0.5, 2.0),
+        setup=(300, 1500),
+    ),
+    LotSizingSkin(
+        intro="An ice-cream maker plans production for the summer season",
+        unit="pallet",
+        period="month",
+        demand=(40, 200),
+        pcost=(50, 90),
+        hold=(4, 12),
+        setup=(400, 2000),
+    ),
+    LotSizingSkin(
+        intro="A bakery supplier plans its weekly output of frozen dough",
+        unit="tonne",
+        period="week",
+        demand=(10, 60),
+        pcost=(200, 400),
+        hold=(10, 40),
+        setup=(500, 2500),
+    ),
+    LotSizingSkin(
+        intro="A fertiliser plant schedules its production runs",
+        unit="tonne",
+        period="week",
+        demand=(50, 250),
+        pcost=(90, 150),
+        hold=(3, 9),
+        setup=(800, 3000),
+    ),
+)
 
 
 def lot_sizing(ctx: Ctx) -> Draft:
@@ -66,11 +82,11 @@ def lot_sizing(ctx: Ctx) -> Draft:
     skin = rng.choice(_LOT_SKINS)
     n = ctx.n((3, 4), (4, 6), (6, 8))
     setups = ctx.difficulty != "easy" or rng.random() < 0.3
-    demand = [round_to(rng.uniform(*skin["demand"]), 5) for _ in range(n)]
-    pc_base = rng.uniform(*skin["pcost"])
+    demand = [round_to(rng.uniform(*skin.demand), 5) for _ in range(n)]
+    pc_base = rng.uniform(*skin.pcost)
     pcost = [round_to(pc_base * rng.uniform(0.85, 1.2), 0.5) for _ in range(n)]
-    hold = round_to(rng.uniform(*skin["hold"]), 0.5)
-    setup_cost = round_to(rng.uniform(*skin["setup"]), 50)
+    hold = round_to(rng.uniform(*skin.hold), 0.5)
+    setup_cost = round_to(rng.uniform(*skin.setup), 50)
     avg = sum(demand) / n
     cap = [round_to(avg * rng.uniform(1.0, 1.6), 10) for _ in range(n)]
     init = round_to(demand[0] * rng.uniform(0.0, 0.5), 5)
@@ -85,18 +101,18 @@ def lot_sizing(ctx: Ctx) -> Draft:
     start = rng.randrange(12)
     names = (
         [_MONTHS[(start + t) % 12] for t in range(n)]
-        if skin["period"] == "month"
+        if skin.period == "month"
         else [f"week {t + 1}" for t in range(n)]
     )
-    unit = skin["unit"]
+    unit = skin.unit
     T = list(range(1, n + 1))
     ir: dict[str, Any] = {
         "name": "lot_sizing",
-        "description": f"Plan production and stock over {n} {plural(skin['period'])} to meet demand at least cost.",
+        "description": f"Plan production and stock over {n} {plural(skin.period)} to meet demand at least cost.",
         "sets": [
             {
                 "name": "T",
-                "description": f"{plural(skin['period'])} ({names[0]} = 1)",
+                "description": f"{plural(skin.period)} ({names[0]} = 1)",
                 "first": 1,
                 "last": n,
             }
@@ -122,7 +138,7 @@ def lot_sizing(ctx: Ctx) -> Draft:
             },
             {
                 "name": "hold",
-                "description": f"cost of storing one {unit} to the next {skin['period']}",
+                "description": f"cost of storing one {unit} to the next {skin.period}",
                 "values": hold,
             },
             {
@@ -135,7 +151,7 @@ def lot_sizing(ctx: Ctx) -> Draft:
             {"name": "make", "description": f"{plural(unit)} made", "index": ["T"], "lower": 0},
             {
                 "name": "stock",
-                "description": f"{plural(unit)} in stock at the end of the {skin['period']}",
+                "description": f"{plural(unit)} in stock at the end of the {skin.period}",
                 "index": ["T"],
                 "lower": 0,
             },
@@ -171,7 +187,7 @@ def lot_sizing(ctx: Ctx) -> Draft:
         ir["parameters"].append(
             {
                 "name": "setup_cost",
-                "description": f"fixed cost of a production run in a {skin['period']}",
+                "description": f"fixed cost of a production run in a {skin.period}",
                 "values": setup_cost,
             }
         )
@@ -202,9 +218,9 @@ def lot_sizing(ctx: Ctx) -> Draft:
     }
     facts.append(
         Fact(
-            ph.t("The plan covers {n} {p}:", n=ph.num(n), p=plural(skin["period"]))
+            ph.t("The plan covers {n} {p}:", n=ph.num(n), p=plural(skin.period))
             + "\n"
-            + ph.table(skin["period"], names, ["demand", "cost per " + unit, "capacity"], rows),
+            + ph.table(skin.period, names, ["demand", "cost per " + unit, "capacity"], rows),
             covers=("capacity", "balance", "balance_first"),
             pin="first",
         )
@@ -214,7 +230,7 @@ def lot_sizing(ctx: Ctx) -> Draft:
             ph.s(
                 "[Keeping|Storing|Holding] a {u} in stock from one {p} to the next costs {m}",
                 u=unit,
-                p=skin["period"],
+                p=skin.period,
                 m=ph.money(hold),
             )
         )
@@ -248,7 +264,7 @@ def lot_sizing(ctx: Ctx) -> Draft:
             Fact(
                 ph.s(
                     "[Every|Each] {p} in which the line runs [there is|carries] a setup cost of {m}",
-                    p=skin["period"],
+                    p=skin.period,
                     m=ph.money(setup_cost),
                 ),
                 covers=("capacity",),
@@ -258,14 +274,14 @@ def lot_sizing(ctx: Ctx) -> Draft:
         [
             ph.s(
                 "How much should be made in each {p} to minimise the total cost, and what is it?",
-                p=skin["period"],
+                p=skin.period,
             ),
             ph.s("What is the [minimum|lowest] total cost of meeting demand?"),
         ]
     )
     return Draft(
         ir,
-        ph.s(skin["intro"]),
+        ph.s(skin.intro),
         tuple(facts),
         question,
         tuple(features),

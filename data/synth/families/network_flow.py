@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from optiscribe.data.synth.base import Ctx, Draft, Fact, FamilySpec, ident
 from optiscribe.data.synth.text import fmt_number, join_list, plural, round_to
 
-_NET_SKINS: list[dict[str, Any]] = [
-    {
-        "intro": "An oil company moves crude through a pipeline network",
-        "node": "station",
-        "unit": "barrel",
-        "rate": "thousand barrels per day",
-        "flow_unit": "thousand barrels",
-        "cost": (100, 900),
-        "names": [
+
+@dataclass(frozen=True)
+class NetworkFlowSkin:
+    """One story of the family: its words, and the ranges its numbers are drawn from."""
+
+    intro: str
+    node: str
+    unit: str
+    rate: str
+    flow_unit: str
+    cost: tuple[int, int]
+    names: tuple[str, ...]
+
+
+_NET_SKINS: tuple[NetworkFlowSkin, ...] = (
+    NetworkFlowSkin(
+        intro="An oil company moves crude through a pipeline network",
+        node="station",
+        unit="barrel",
+        rate="thousand barrels per day",
+        flow_unit="thousand barrels",
+        cost=(100, 900),
+        names=(
             "Alpha",
             "Bravo",
             "Charlie",
@@ -26,25 +41,35 @@ _NET_SKINS: list[dict[str, Any]] = [
             "Golf",
             "Hotel",
             "India",
-        ],
-    },
-    {
-        "intro": "A city's water company routes water through its mains",
-        "node": "junction",
-        "unit": "megalitre",
-        "rate": "megalitres per day",
-        "flow_unit": "megalitre",
-        "cost": (20, 150),
-        "names": ["J1", "J2", "J3", "J4", "J5", "J6", "J7", "J8", "J9"],
-    },
-    {
-        "intro": "A logistics firm routes lorries through its hubs",
-        "node": "hub",
-        "unit": "lorry",
-        "rate": "lorries per day",
-        "flow_unit": "lorry",
-        "cost": (20, 120),
-        "names": [
+        ),
+    ),
+    NetworkFlowSkin(
+        intro="A city's water company routes water through its mains",
+        node="junction",
+        unit="megalitre",
+        rate="megalitres per day",
+        flow_unit="megalitre",
+        cost=(20, 150),
+        names=(
+            "J1",
+            "J2",
+            "J3",
+            "J4",
+            "J5",
+            "J6",
+            "J7",
+            "J8",
+            "J9",
+        ),
+    ),
+    NetworkFlowSkin(
+        intro="A logistics firm routes lorries through its hubs",
+        node="hub",
+        unit="lorry",
+        rate="lorries per day",
+        flow_unit="lorry",
+        cost=(20, 120),
+        names=(
             "Avon",
             "Brent",
             "Calder",
@@ -54,16 +79,16 @@ _NET_SKINS: list[dict[str, Any]] = [
             "Garry",
             "Hodder",
             "Irwell",
-        ],
-    },
-]
+        ),
+    ),
+)
 
 
 def network_flow(ctx: Ctx) -> Draft:
     rng, ph = ctx.rng, ctx.ph
     skin = rng.choice(_NET_SKINS)
     n_mid = ctx.n((2, 3), (3, 4), (4, 6))
-    names = rng.sample(skin["names"], n_mid + 2)
+    names = rng.sample(skin.names, n_mid + 2)
     src, sink, mids = names[0], names[1], names[2:]
     arcs: list[tuple[str, str]] = []
     for m in mids:
@@ -87,7 +112,7 @@ def network_flow(ctx: Ctx) -> Draft:
             arcs.append((m, sink))
     arcs = sorted(set(arcs), key=lambda a: (names.index(a[0]), names.index(a[1])))
     capa = {a: round_to(rng.uniform(10, 80), 5) for a in arcs}
-    cost = {a: rng.randint(*skin["cost"]) for a in arcs}
+    cost = {a: rng.randint(*skin.cost) for a in arcs}
     max_flow = rng.random() < 0.4
     N = [ident(x) for x in names]
     nid = dict(zip(names, N))
@@ -95,7 +120,7 @@ def network_flow(ctx: Ctx) -> Draft:
     ir: dict[str, Any] = {
         "name": "network_flow",
         "sets": [
-            {"name": "N", "description": f"{plural(skin['node'])}", "elements": N},
+            {"name": "N", "description": f"{plural(skin.node)}", "elements": N},
             {"name": "ARCS", "description": "links", "elements": A},
             {
                 "name": "MID",
@@ -106,7 +131,7 @@ def network_flow(ctx: Ctx) -> Draft:
         "parameters": [
             {
                 "name": "cap",
-                "description": f"capacity of each link ({skin['rate']})",
+                "description": f"capacity of each link ({skin.rate})",
                 "index": ["ARCS"],
                 "values": [[nid[a], nid[b], capa[(a, b)]] for a, b in arcs],
             }
@@ -114,7 +139,7 @@ def network_flow(ctx: Ctx) -> Draft:
         "variables": [
             {
                 "name": "flow",
-                "description": f"flow on each link ({skin['rate']})",
+                "description": f"flow on each link ({skin.rate})",
                 "index": ["ARCS"],
                 "lower": 0,
             }
@@ -158,9 +183,7 @@ def network_flow(ctx: Ctx) -> Draft:
         lines = [f"- {a} → {b}: {fmt_number(capa[(a, b)])}" for a, b in arcs]
         facts.append(
             Fact(
-                ph.t(
-                    "[Links and their capacities|The links, with capacity] in {r}:", r=skin["rate"]
-                )
+                ph.t("[Links and their capacities|The links, with capacity] in {r}:", r=skin.rate)
                 + "\n"
                 + "\n".join(lines),
                 covers=("link_cap",),
@@ -171,7 +194,7 @@ def network_flow(ctx: Ctx) -> Draft:
             [
                 ph.s(
                     "What is the largest flow, in {r}, that can be sent from {s} to {t}?",
-                    r=skin["rate"],
+                    r=skin.rate,
                     s=src,
                     t=sink,
                 ),
@@ -190,7 +213,7 @@ def network_flow(ctx: Ctx) -> Draft:
         ir["parameters"] += [
             {
                 "name": "cost",
-                "description": f"cost per {skin['flow_unit']} on each link",
+                "description": f"cost per {skin.flow_unit} on each link",
                 "index": ["ARCS"],
                 "values": [[nid[a], nid[b], cost[(a, b)]] for a, b in arcs],
             },
@@ -209,15 +232,15 @@ def network_flow(ctx: Ctx) -> Draft:
             }
         )
         lines = [
-            f"- {a} → {b}: {ph.t('[capacity|up to]')} {fmt_number(capa[(a, b)])}, {ph.money(cost[(a, b)])} per {skin['flow_unit']}"
+            f"- {a} → {b}: {ph.t('[capacity|up to]')} {fmt_number(capa[(a, b)])}, {ph.money(cost[(a, b)])} per {skin.flow_unit}"
             for a, b in arcs
         ]
         facts.append(
             Fact(
                 ph.t(
                     "The links (capacity in {r}, cost per {u}):",
-                    r=skin["rate"],
-                    u=skin["flow_unit"],
+                    r=skin.rate,
+                    u=skin.flow_unit,
                 )
                 + "\n"
                 + "\n".join(lines),
@@ -229,7 +252,7 @@ def network_flow(ctx: Ctx) -> Draft:
                 ph.s(
                     "{a} {r} must [be sent|go] from {s} to {t}",
                     a=fmt_number(amount),
-                    r=skin["rate"],
+                    r=skin.rate,
                     s=src,
                     t=sink,
                 ),
@@ -245,7 +268,7 @@ def network_flow(ctx: Ctx) -> Draft:
         features = ("flow_conservation", "capacity", "min_cost_flow", "equality")
         noun, money = "the total cost", True
     return Draft(
-        ir, ph.s(skin["intro"]), tuple(facts), question, features, noun, money, size=len(arcs)
+        ir, ph.s(skin.intro), tuple(facts), question, features, noun, money, size=len(arcs)
     )
 
 

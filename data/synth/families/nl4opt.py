@@ -3,119 +3,183 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from optiscribe.data.synth.base import Ctx, Draft, Fact, FamilySpec, ident
 from optiscribe.data.synth.text import a_an, fmt_number, join_list, plural, round_to
 
-_NL_STORIES: list[dict[str, Any]] = [
-    {
-        "intro": ["A farmer has land to plant", "A farmer is deciding what to grow this season"],
-        "actor": "the farmer",
-        "items": [("wheat", "acre"), ("corn", "acre"), ("barley", "acre"), ("potatoes", "acre")],
-        "done": "planted",
-        "sense": "maximize",
-        "obj": (
-            "profit",
-            True,
-            50,
-            400,
-            "[Each|An] acre of {i} [brings|gives|yields] {v} of profit",
+
+@dataclass(frozen=True)
+class Item:
+    """A decision of the story: what is made or bought, and its unit ('' for a count)."""
+
+    name: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A shared resource: use per item drawn in [lo, hi]."""
+
+    name: str
+    unit: str
+    lo: int
+    hi: int
+
+
+@dataclass(frozen=True)
+class NL4OptStory:
+    """One story of the family: its words, and the ranges its numbers are drawn from."""
+
+    intro: tuple[str, ...]
+    actor: str
+    items: tuple[Item, ...]
+    done: str
+    sense: str
+    obj: tuple[str, bool, int, int, str]
+    total: str
+    res: tuple[Resource, ...]
+    x0: tuple[int, int]
+    res_verb: str | None = None
+
+
+_NL_STORIES: tuple[NL4OptStory, ...] = (
+    NL4OptStory(
+        intro=(
+            "A farmer has land to plant",
+            "A farmer is deciding what to grow this season",
         ),
-        "total": "{T} acres of land",
-        "res": [
-            ("water", "cubic metre", 1, 6),
-            ("labour", "hour", 2, 12),
-            ("fertiliser", "kg", 5, 40),
-        ],
-        "x0": (10, 80),
-    },
-    {
-        "intro": [
+        actor="the farmer",
+        items=(
+            Item("wheat", "acre"),
+            Item("corn", "acre"),
+            Item("barley", "acre"),
+            Item("potatoes", "acre"),
+        ),
+        done="planted",
+        sense="maximize",
+        obj=("profit", True, 50, 400, "[Each|An] acre of {i} [brings|gives|yields] {v} of profit"),
+        total="{T} acres of land",
+        res=(
+            Resource("water", "cubic metre", 1, 6),
+            Resource("labour", "hour", 2, 12),
+            Resource("fertiliser", "kg", 5, 40),
+        ),
+        x0=(10, 80),
+    ),
+    NL4OptStory(
+        intro=(
             "A small electronics company makes several kinds of devices",
             "A factory assembles gadgets",
-        ],
-        "actor": "the company",
-        "items": [("laptop", ""), ("tablet", ""), ("smartwatch", "")],
-        "done": "made",
-        "sense": "maximize",
-        "obj": ("profit", True, 20, 300, "[Each|Every] {i} [earns|makes] {v} [profit|in profit]"),
-        "total": "{T} devices in total per day",
-        "res": [
-            ("assembly time", "minute", 10, 60),
-            ("testing time", "minute", 5, 30),
-            ("chip", "", 1, 6),
-        ],
-        "x0": (5, 40),
-    },
-    {
-        "intro": [
+        ),
+        actor="the company",
+        items=(
+            Item("laptop", ""),
+            Item("tablet", ""),
+            Item("smartwatch", ""),
+        ),
+        done="made",
+        sense="maximize",
+        obj=("profit", True, 20, 300, "[Each|Every] {i} [earns|makes] {v} [profit|in profit]"),
+        total="{T} devices in total per day",
+        res=(
+            Resource("assembly time", "minute", 10, 60),
+            Resource("testing time", "minute", 5, 30),
+            Resource("chip", "", 1, 6),
+        ),
+        x0=(5, 40),
+    ),
+    NL4OptStory(
+        intro=(
             "A company is planning an advertising campaign",
             "A theatre wants to advertise its new show",
-        ],
-        "actor": "the campaign",
-        "items": [("TV ad", ""), ("radio ad", ""), ("newspaper ad", "")],
-        "done": "bought",
-        "sense": "maximize",
-        "obj": ("viewers", False, 1000, 30000, "[Each|A] {i} reaches {v} people"),
-        "total": "{T} ads in total",
-        "res": [("budget", "$", 100, 5000)],
-        "x0": (2, 20),
-    },
-    {
-        "intro": [
+        ),
+        actor="the campaign",
+        items=(
+            Item("TV ad", ""),
+            Item("radio ad", ""),
+            Item("newspaper ad", ""),
+        ),
+        done="bought",
+        sense="maximize",
+        obj=("viewers", False, 1000, 30000, "[Each|A] {i} reaches {v} people"),
+        total="{T} ads in total",
+        res=(Resource("budget", "$", 100, 5000),),
+        x0=(2, 20),
+    ),
+    NL4OptStory(
+        intro=(
             "A bakery makes cakes and pies for a weekend market",
             "A home baker sells at the Saturday market",
-        ],
-        "actor": "the bakery",
-        "items": [("cake", ""), ("pie", ""), ("tart", "")],
-        "done": "baked",
-        "sense": "maximize",
-        "obj": ("profit", True, 3, 25, "[Each|A] {i} sells for a profit of {v}"),
-        "total": "{T} items in total",
-        "res": [
-            ("oven time", "minute", 15, 60),
-            ("flour", "g", 100, 600),
-            ("decorating time", "minute", 5, 30),
-        ],
-        "x0": (5, 40),
-    },
-    {
-        "intro": [
+        ),
+        actor="the bakery",
+        items=(
+            Item("cake", ""),
+            Item("pie", ""),
+            Item("tart", ""),
+        ),
+        done="baked",
+        sense="maximize",
+        obj=("profit", True, 3, 25, "[Each|A] {i} sells for a profit of {v}"),
+        total="{T} items in total",
+        res=(
+            Resource("oven time", "minute", 15, 60),
+            Resource("flour", "g", 100, 600),
+            Resource("decorating time", "minute", 5, 30),
+        ),
+        x0=(5, 40),
+    ),
+    NL4OptStory(
+        intro=(
             "A moving company must transport boxes with trucks and vans",
             "A courier needs vehicles for a big delivery",
-        ],
-        "actor": "the company",
-        "items": [("truck", ""), ("van", "")],
-        "done": "used",
-        "sense": "minimize",
-        "obj": ("cost", True, 40, 400, "[Each|A] {i} trip costs {v}"),
-        "total": "at least {T} trips",
-        "res": [("box", "", 20, 120), ("volume", "m3", 8, 40)],
-        "x0": (3, 30),
-        "res_verb": "[carries|holds]",
-    },
-    {
-        "intro": [
+        ),
+        actor="the company",
+        items=(
+            Item("truck", ""),
+            Item("van", ""),
+        ),
+        done="used",
+        sense="minimize",
+        obj=("cost", True, 40, 400, "[Each|A] {i} trip costs {v}"),
+        total="at least {T} trips",
+        res=(
+            Resource("box", "", 20, 120),
+            Resource("volume", "m3", 8, 40),
+        ),
+        x0=(3, 30),
+        res_verb="[carries|holds]",
+    ),
+    NL4OptStory(
+        intro=(
             "A patient must take vitamin pills every day",
             "A nutritionist is putting together a cheap mix of supplements",
-        ],
-        "actor": "the patient",
-        "items": [("Alpha pill", ""), ("Beta pill", ""), ("Gamma pill", "")],
-        "done": "taken",
-        "sense": "minimize",
-        "obj": ("cost", True, 0.1, 2.0, "[Each|One] {i} costs {v}"),
-        "total": "at least {T} pills",
-        "res": [("vitamin D", "unit", 2, 20), ("iron", "mg", 1, 12), ("zinc", "mg", 1, 8)],
-        "x0": (1, 10),
-        "res_verb": "[contains|provides]",
-    },
-]
+        ),
+        actor="the patient",
+        items=(
+            Item("Alpha pill", ""),
+            Item("Beta pill", ""),
+            Item("Gamma pill", ""),
+        ),
+        done="taken",
+        sense="minimize",
+        obj=("cost", True, 0.1, 2.0, "[Each|One] {i} costs {v}"),
+        total="at least {T} pills",
+        res=(
+            Resource("vitamin D", "unit", 2, 20),
+            Resource("iron", "mg", 1, 12),
+            Resource("zinc", "mg", 1, 8),
+        ),
+        x0=(1, 10),
+        res_verb="[contains|provides]",
+    ),
+)
 _NL_EXTRA = ("upper", "lower", "ratio", "k_times", "less_than")
 
 
-def _nl_qty(ph: Any, item: tuple[str, str], n: float) -> str:
-    name, unit = item
+def _nl_qty(ph: Any, item: Item, n: float) -> str:
+    name, unit = item.name, item.unit
     if unit:
         return f"{fmt_number(n)} {plural(unit, n)} of {name}"
     return f"{ph.num(n)} {plural(name, n)}"
@@ -126,17 +190,17 @@ def nl4opt(ctx: Ctx) -> Draft:
     stories = (
         _NL_STORIES
         if ctx.size is None
-        else [x for x in _NL_STORIES if len(x["items"]) >= min(ctx.size, 3)]
+        else [x for x in _NL_STORIES if len(x.items) >= min(ctx.size, 3)]
     )
     st = rng.choice(stories)
-    k = min(len(st["items"]), ctx.level(2, rng.choice([2, 3]), 3) if ctx.size is None else ctx.size)
-    items = st["items"][:2] if k == 2 else rng.sample(st["items"], k)
-    names = [ident(i[0]) for i in items]
-    maxi = st["sense"] == "maximize"
-    lo, hi = st["x0"]
+    k = min(len(st.items), ctx.level(2, rng.choice([2, 3]), 3) if ctx.size is None else ctx.size)
+    items = st.items[:2] if k == 2 else rng.sample(st.items, k)
+    names = [ident(i.name) for i in items]
+    maxi = st.sense == "maximize"
+    lo, hi = st.x0
     x0 = [rng.randint(lo, hi) for _ in items]
-    integer = not items[0][1] or rng.random() < 0.3
-    obj_word, money, olo, ohi, otpl = st["obj"]
+    integer = not items[0].unit or rng.random() < 0.3
+    obj_word, money, olo, ohi, otpl = st.obj
     step = 0.05 if ohi <= 5 else (1 if ohi < 1000 else 500)
     c = [round_to(rng.uniform(olo, ohi), step) for _ in items]
     cons: list[dict[str, Any]] = []
@@ -159,8 +223,8 @@ def nl4opt(ctx: Ctx) -> Draft:
                 " + ".join(xs) + f" <= {T}",
                 "total limit",
                 ph.s(
-                    "{A} has [room for|capacity for|at most] " + st["total"],
-                    A=st["actor"].capitalize(),
+                    "{A} has [room for|capacity for|at most] " + st.total,
+                    A=st.actor.capitalize(),
                     T=fmt_number(T),
                 ),
                 "sum",
@@ -172,16 +236,17 @@ def nl4opt(ctx: Ctx) -> Draft:
                 "total_min",
                 " + ".join(xs) + f" >= {T}",
                 "total requirement",
-                ph.s("{A} needs " + st["total"], A=st["actor"].capitalize(), T=fmt_number(T)),
+                ph.s("{A} needs " + st.total, A=st.actor.capitalize(), T=fmt_number(T)),
                 "sum",
             )
-    n_res = 1 if len(st["res"]) == 1 else ctx.level(1, rng.randint(1, 2), 2)
-    for r_name, r_unit, rlo, rhi in rng.sample(st["res"], n_res):
-        a = [rng.randint(rlo, rhi) if rhi > 5 else rng.randint(rlo, rhi) for _ in items]
+    n_res = 1 if len(st.res) == 1 else ctx.level(1, rng.randint(1, 2), 2)
+    for res in rng.sample(st.res, n_res):
+        r_name, r_unit, rlo, rhi = res.name, res.unit, res.lo, res.hi
+        a = [rng.randint(rlo, rhi) for _ in items]
         lhs = sum(ai * xi for ai, xi in zip(a, x0))
         per = join_list(
             [
-                _per(ph, item, ai, r_unit, r_name, st.get("res_verb", "needs"))
+                _per(ph, item, ai, r_unit, r_name, st.res_verb or "needs")
                 for item, ai in zip(items, a)
             ]
         )
@@ -205,7 +270,7 @@ def nl4opt(ctx: Ctx) -> Draft:
                 else ph.s(
                     "{P}. {A} [can spend|has] at most {amt}",
                     P=per,
-                    A=st["actor"].capitalize(),
+                    A=st.actor.capitalize(),
                     amt=amount,
                 )
             )
@@ -240,7 +305,7 @@ def nl4opt(ctx: Ctx) -> Draft:
                 ph.s(
                     "[At most|No more than] {q} can be {d}",
                     q=_nl_qty(ph, items[i], u),
-                    d=st["done"],
+                    d=st.done,
                 ),
                 "upper_bound",
             )
@@ -250,7 +315,7 @@ def nl4opt(ctx: Ctx) -> Draft:
                 f"min_{names[i]}",
                 f"{xs[i]} >= {lb}",
                 f"at least {lb}",
-                ph.s("At least {q} must be {d}", q=_nl_qty(ph, items[i], lb), d=st["done"]),
+                ph.s("At least {q} must be {d}", q=_nl_qty(ph, items[i], lb), d=st.done),
                 "lower_bound",
             )
         elif kind == "ratio":
@@ -266,8 +331,8 @@ def nl4opt(ctx: Ctx) -> Draft:
                     ph.s(
                         "At least {p} of [everything|all the {u}] {d} must be {it}",
                         p=ph.pct(p),
-                        d=st["done"],
-                        u=plural(items[i][1] or "item"),
+                        d=st.done,
+                        u=plural(items[i].unit or "item"),
                         it=_mass(items[i]),
                     ),
                     "ratio",
@@ -283,8 +348,8 @@ def nl4opt(ctx: Ctx) -> Draft:
                     ph.s(
                         "[At most|No more than] {p} of [everything|all the {u}] {d} can be {it}",
                         p=ph.pct(p),
-                        d=st["done"],
-                        u=plural(items[i][1] or "item"),
+                        d=st.done,
+                        u=plural(items[i].unit or "item"),
                         it=_mass(items[i]),
                     ),
                     "ratio",
@@ -317,24 +382,24 @@ def nl4opt(ctx: Ctx) -> Draft:
                     "No more {a} than {b} may be {d}]",
                     a=_count_of(items[i]),
                     b=_count_of(items[j]),
-                    d=st["done"],
+                    d=st.done,
                 ),
                 "less_than",
             )
     ir: dict[str, Any] = {
         "name": "word_problem",
-        "description": f"{'Maximise' if maxi else 'Minimise'} {obj_word} of {join_list([i[0] for i in items])}.",
+        "description": f"{'Maximise' if maxi else 'Minimise'} {obj_word} of {join_list([i.name for i in items])}.",
         "variables": [
             {
                 "name": x,
-                "description": f"{plural(it[1]) + ' of ' if it[1] else 'number of '}{plural(it[0])} {st['done']}",
+                "description": f"{plural(it.unit) + ' of ' if it.unit else 'number of '}{plural(it.name)} {st.done}",
                 "domain": "integer" if integer else "continuous",
                 "lower": 0,
             }
             for x, it in zip(xs, items)
         ],
         "objective": {
-            "sense": st["sense"],
+            "sense": st.sense,
             "expression": " + ".join(f"{ci} * {x}" for ci, x in zip(c, xs)),
             "description": f"total {obj_word}",
         },
@@ -342,10 +407,10 @@ def nl4opt(ctx: Ctx) -> Draft:
     }
     vfmt = (lambda v: ph.money(v)) if money else (lambda v: fmt_number(v))
     for it, ci in zip(items, c):
-        facts.append(Fact(ph.s(otpl, i=it[0], v=vfmt(ci))))
-    if integer and items[0][1]:
+        facts.append(Fact(ph.s(otpl, i=it.name, v=vfmt(ci))))
+    if integer and items[0].unit:
         facts.append(
-            Fact(ph.s("Only whole {u} can be {d}", u=plural(items[0][1]), d=st["done"]), pin="last")
+            Fact(ph.s("Only whole {u} can be {d}", u=plural(items[0].unit), d=st.done), pin="last")
         )
     if integer:
         features.append("integer")
@@ -354,7 +419,7 @@ def nl4opt(ctx: Ctx) -> Draft:
         [
             ph.s(
                 "How many of each should be {d} to {g} the {w}? What is the [best|optimal] {w}?",
-                d=st["done"],
+                d=st.done,
                 g=goal,
                 w=f"total {obj_word}" if obj_word != "viewers" else "number of people reached",
             ),
@@ -366,7 +431,7 @@ def nl4opt(ctx: Ctx) -> Draft:
     )
     return Draft(
         ir,
-        ph.s(ph.pick(st["intro"])),
+        ph.s(ph.pick(st.intro)),
         tuple(facts),
         question,
         tuple(features),
@@ -376,18 +441,18 @@ def nl4opt(ctx: Ctx) -> Draft:
     )
 
 
-def _count_of(item: tuple[str, str]) -> str:
+def _count_of(item: Item) -> str:
     """'acres of wheat' for measured items, 'laptops' for counted ones."""
-    return f"{plural(item[1])} of {item[0]}" if item[1] else plural(item[0])
+    return f"{plural(item.unit)} of {item.name}" if item.unit else plural(item.name)
 
 
-def _mass(item: tuple[str, str]) -> str:
+def _mass(item: Item) -> str:
     """What a share is 'of': 'wheat' for measured items, 'laptops' for counted ones."""
-    return item[0] if item[1] else plural(item[0])
+    return item.name if item.unit else plural(item.name)
 
 
-def _per(ph: Any, item: tuple[str, str], a: float, r_unit: str, r_name: str, verb: str) -> str:
-    what = a_an(f"{item[1]} of {item[0]}") if item[1] else a_an(item[0])
+def _per(ph: Any, item: Item, a: float, r_unit: str, r_name: str, verb: str) -> str:
+    what = a_an(f"{item.unit} of {item.name}") if item.unit else a_an(item.name)
     if r_unit == "$":
         return ph.t("{w} costs {m}", w=what, m=ph.money(a))  # a budget resource
     amount = ph.qty(a, r_unit) if r_unit else f"{ph.num(a)} {plural(r_name, a)}"

@@ -2,85 +2,164 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from optiscribe.data.synth.base import Ctx, Draft, Fact, FamilySpec, ident, pick_names
 from optiscribe.data.synth.text import join_list, plural, round_to
 
-_PRODUCTION_SKINS: list[dict[str, Any]] = [
-    {
-        "places": ["a small furniture workshop", "a family-run joinery", "a carpentry shop"],
-        "unit": "",
-        "products": ["chair", "table", "desk", "bookshelf", "stool", "cabinet", "bench"],
-        "resources": [
-            ("carpentry", "hour", 1, 6),
-            ("finishing", "hour", 1, 3),
-            ("oak", "board foot", 2, 12),
-            ("assembly", "hour", 1, 2),
-        ],
-        "profit": (15, 120),
-        "period": "week",
-    },
-    {
-        "places": ["a neighbourhood bakery", "an artisan bakery", "a bakery on the high street"],
-        "unit": "batch",
-        "products": ["sourdough", "baguettes", "croissants", "rye bread", "muffins", "scones"],
-        "resources": [
-            ("flour", "kg", 2, 9),
-            ("oven time", "hour", 1, 3),
-            ("labour", "hour", 1, 4),
-            ("butter", "kg", 1, 4),
-        ],
-        "profit": (12, 60),
-        "period": "day",
-    },
-    {
-        "places": ["a small refinery", "a regional refinery", "a coastal refinery"],
-        "unit": "thousand barrels",
-        "products": ["gasoline", "diesel", "jet fuel", "heating oil", "kerosene"],
-        "resources": [
-            ("distillation", "hour", 1, 5),
-            ("cracking", "hour", 1, 4),
-            ("blending", "hour", 1, 3),
-            ("crude oil", "thousand barrels", 1, 2),
-        ],
-        "profit": (400, 2500),
-        "period": "week",
-    },
-    {
-        "places": ["a toy factory", "a wooden-toy maker", "a toy company"],
-        "unit": "box",
-        "products": ["trains", "puzzles", "dolls", "kites", "yo-yos", "blocks"],
-        "resources": [
-            ("moulding", "hour", 1, 4),
-            ("painting", "hour", 1, 3),
-            ("packing", "hour", 1, 2),
-            ("plastic", "kg", 1, 6),
-        ],
-        "profit": (8, 45),
-        "period": "week",
-    },
-    {
-        "places": ["a garment maker", "a clothing workshop", "a small textile firm"],
-        "unit": "",
-        "products": ["shirt", "dress", "jacket", "skirt", "coat", "waistcoat"],
-        "resources": [
-            ("fabric", "m", 1, 4),
-            ("cutting", "hour", 1, 2),
-            ("sewing", "hour", 1, 5),
-            ("pressing", "hour", 1, 2),
-        ],
-        "profit": (6, 70),
-        "period": "week",
-    },
-]
+
+@dataclass(frozen=True)
+class Resource:
+    """What one unit of a product uses of a resource: drawn in [lo, hi]."""
+
+    name: str
+    unit: str
+    lo: int
+    hi: int
+
+
+@dataclass(frozen=True)
+class ProductionPlanningSkin:
+    """One story of the family: its words, and the ranges its numbers are drawn from."""
+
+    places: tuple[str, ...]
+    unit: str
+    products: tuple[str, ...]
+    resources: tuple[Resource, ...]
+    profit: tuple[int, int]
+    period: str
+
+
+_PRODUCTION_SKINS: tuple[ProductionPlanningSkin, ...] = (
+    ProductionPlanningSkin(
+        places=(
+            "a small furniture workshop",
+            "a family-run joinery",
+            "a carpentry shop",
+        ),
+        unit="",
+        products=(
+            "chair",
+            "table",
+            "desk",
+            "bookshelf",
+            "stool",
+            "cabinet",
+            "bench",
+        ),
+        resources=(
+            Resource("carpentry", "hour", 1, 6),
+            Resource("finishing", "hour", 1, 3),
+            Resource("oak", "board foot", 2, 12),
+            Resource("assembly", "hour", 1, 2),
+        ),
+        profit=(15, 120),
+        period="week",
+    ),
+    ProductionPlanningSkin(
+        places=(
+            "a neighbourhood bakery",
+            "an artisan bakery",
+            "a bakery on the high street",
+        ),
+        unit="batch",
+        products=(
+            "sourdough",
+            "baguettes",
+            "croissants",
+            "rye bread",
+            "muffins",
+            "scones",
+        ),
+        resources=(
+            Resource("flour", "kg", 2, 9),
+            Resource("oven time", "hour", 1, 3),
+            Resource("labour", "hour", 1, 4),
+            Resource("butter", "kg", 1, 4),
+        ),
+        profit=(12, 60),
+        period="day",
+    ),
+    ProductionPlanningSkin(
+        places=(
+            "a small refinery",
+            "a regional refinery",
+            "a coastal refinery",
+        ),
+        unit="thousand barrels",
+        products=(
+            "gasoline",
+            "diesel",
+            "jet fuel",
+            "heating oil",
+            "kerosene",
+        ),
+        resources=(
+            Resource("distillation", "hour", 1, 5),
+            Resource("cracking", "hour", 1, 4),
+            Resource("blending", "hour", 1, 3),
+            Resource("crude oil", "thousand barrels", 1, 2),
+        ),
+        profit=(400, 2500),
+        period="week",
+    ),
+    ProductionPlanningSkin(
+        places=(
+            "a toy factory",
+            "a wooden-toy maker",
+            "a toy company",
+        ),
+        unit="box",
+        products=(
+            "trains",
+            "puzzles",
+            "dolls",
+            "kites",
+            "yo-yos",
+            "blocks",
+        ),
+        resources=(
+            Resource("moulding", "hour", 1, 4),
+            Resource("painting", "hour", 1, 3),
+            Resource("packing", "hour", 1, 2),
+            Resource("plastic", "kg", 1, 6),
+        ),
+        profit=(8, 45),
+        period="week",
+    ),
+    ProductionPlanningSkin(
+        places=(
+            "a garment maker",
+            "a clothing workshop",
+            "a small textile firm",
+        ),
+        unit="",
+        products=(
+            "shirt",
+            "dress",
+            "jacket",
+            "skirt",
+            "coat",
+            "waistcoat",
+        ),
+        resources=(
+            Resource("fabric", "m", 1, 4),
+            Resource("cutting", "hour", 1, 2),
+            Resource("sewing", "hour", 1, 5),
+            Resource("pressing", "hour", 1, 2),
+        ),
+        profit=(6, 70),
+        period="week",
+    ),
+)
 
 
 def _unit_of(skin: dict[str, Any], product: str, n: float = 1) -> str:
     """'a chair' / 'batch of muffins' / 'thousand barrels of diesel'."""
-    if not skin["unit"]:
+    if not skin.unit:
         return plural(product, n)
-    return f"{plural(skin['unit'], n) if skin['unit'] != 'thousand barrels' else 'thousand barrels'} of {product}"
+    return f"{plural(skin.unit, n) if skin.unit != 'thousand barrels' else 'thousand barrels'} of {product}"
 
 
 def production_planning(ctx: Ctx) -> Draft:
@@ -88,17 +167,19 @@ def production_planning(ctx: Ctx) -> Draft:
     skin = rng.choice(_PRODUCTION_SKINS)
     n_p = ctx.n((2, 3), (3, 4), (4, 6))
     n_r = min(
-        len(skin["resources"]), ctx.level(rng.randint(1, 2), rng.randint(2, 3), rng.randint(3, 4))
+        len(skin.resources), ctx.level(rng.randint(1, 2), rng.randint(2, 3), rng.randint(3, 4))
     )
-    products = pick_names(rng, skin["products"], n_p)
-    resources = rng.sample(skin["resources"], n_r)
-    integer = rng.random() < ctx.level(0.4, 0.6, 0.8) and not skin["unit"] == "thousand barrels"
-    lo_p, hi_p = skin["profit"]
+    products = pick_names(rng, skin.products, n_p)
+    resources = rng.sample(skin.resources, n_r)
+    integer = rng.random() < ctx.level(0.4, 0.6, 0.8) and not skin.unit == "thousand barrels"
+    lo_p, hi_p = skin.profit
     profit = {p: round_to(rng.uniform(lo_p, hi_p), 5 if hi_p >= 100 else 1) for p in products}
-    use = {(r[0], p): rng.randint(r[2], r[3]) for r in resources for p in products}
+    use = {(r.name, p): rng.randint(r.lo, r.hi) for r in resources for p in products}
     target = {p: rng.randint(5, 40) for p in products}
     avail = {
-        r[0]: round_to(sum(use[(r[0], p)] * target[p] for p in products) * rng.uniform(0.5, 0.9), 5)
+        r.name: round_to(
+            sum(use[(r.name, p)] * target[p] for p in products) * rng.uniform(0.5, 0.9), 5
+        )
         for r in resources
     }
     capped = [p for p in products if rng.random() < ctx.level(0.3, 0.5, 0.6)]
@@ -107,10 +188,10 @@ def production_planning(ctx: Ctx) -> Draft:
     min_prod = {p: max(1, int(target[p] * rng.uniform(0.1, 0.25))) for p in floor}
 
     P = [ident(p) for p in products]
-    R = [ident(r[0]) for r in resources]
+    R = [ident(r.name) for r in resources]
     pid = dict(zip(products, P))
-    place = ph.pick(skin["places"])
-    period = skin["period"]
+    place = ph.pick(skin.places)
+    period = skin.period
     ir: dict[str, Any] = {
         "name": "production_plan",
         "description": f"Product mix of {place} maximising profit under resource limits.",
@@ -130,7 +211,7 @@ def production_planning(ctx: Ctx) -> Draft:
                 "description": "amount of resource r used per unit of product p",
                 "index": ["R", "P"],
                 "values": {
-                    ident(r[0]): {pid[p]: use[(r[0], p)] for p in products} for r in resources
+                    ident(r.name): {pid[p]: use[(r.name, p)] for p in products} for r in resources
                 },
             },
             {
@@ -165,7 +246,7 @@ def production_planning(ctx: Ctx) -> Draft:
     }
     features = ["resource_capacity"]
     facts: list[Fact] = []
-    names = join_list([plural(p) if not skin["unit"] else p for p in products])
+    names = join_list([plural(p) if not skin.unit else p for p in products])
     facts.append(
         Fact(ph.s("[It makes|It produces|The product line is] {names}", names=names), pin="first")
     )
@@ -187,18 +268,18 @@ def production_planning(ctx: Ctx) -> Draft:
             Fact(
                 ph.s(
                     "[Profit|The profit] per {u} is {l}",
-                    u=skin["unit"] or "unit",
+                    u=skin.unit or "unit",
                     l=ph.listing(pairs),
                 )
             )
         )
     # usage
     if len(products) * len(resources) > 8 and ph.chance(0.6):
-        cell = {(p, r[0]): ph.qty(use[(r[0], p)], r[1]) for p in products for r in resources}
-        tab = ph.table("product", products, [r[0] for r in resources], cell)
+        cell = {(p, r.name): ph.qty(use[(r.name, p)], r.unit) for p in products for r in resources}
+        tab = ph.table("product", products, [r.name for r in resources], cell)
         facts.append(
             Fact(
-                ph.t("[Resource use|What each product needs] per {u}:", u=skin["unit"] or "unit")
+                ph.t("[Resource use|What each product needs] per {u}:", u=skin.unit or "unit")
                 + "\n"
                 + tab,
                 covers=("capacity",),
@@ -206,15 +287,17 @@ def production_planning(ctx: Ctx) -> Draft:
         )
     elif ph.chance(0.5):
         for p in products:
-            needs = join_list([f"{ph.qty(use[(r[0], p)], r[1])} of {r[0]}" for r in resources])
+            needs = join_list(
+                [f"{ph.qty(use[(r.name, p)], r.unit)} of {r.name}" for r in resources]
+            )
             facts.append(
                 Fact(
                     ph.s(
                         "[A|One|Each] {u} [needs|takes|uses|requires] {needs}",
-                        u=f"{skin['unit']} of {p}",
+                        u=f"{skin.unit} of {p}",
                         needs=needs,
                     )
-                    if skin["unit"]
+                    if skin.unit
                     else ph.s(
                         "[A|One|Each] {p} [needs|takes|uses|requires] {needs}", p=p, needs=needs
                     ),
@@ -225,14 +308,14 @@ def production_planning(ctx: Ctx) -> Draft:
         for r in resources:
             per = join_list(
                 [
-                    f"{ph.qty(use[(r[0], p)], r[1])} per {skin['unit'] + ' of ' if skin['unit'] else ''}{p}"
+                    f"{ph.qty(use[(r.name, p)], r.unit)} per {skin.unit + ' of ' if skin.unit else ''}{p}"
                     for p in products
                 ]
             )
             facts.append(
-                Fact(ph.s("{R} [takes|uses|needs] {per}", R=r[0], per=per), covers=("capacity",))
+                Fact(ph.s("{R} [takes|uses|needs] {per}", R=r.name, per=per), covers=("capacity",))
             )
-    av = join_list([f"{ph.qty(avail[r[0]], r[1])} of {r[0]}" for r in resources])
+    av = join_list([f"{ph.qty(avail[r.name], r.unit)} of {r.name}" for r in resources])
     facts.append(
         Fact(
             ph.s(
@@ -325,7 +408,7 @@ def production_planning(ctx: Ctx) -> Draft:
                 ph.s(
                     "[Only whole|Only complete|Fractional amounts are not allowed: only whole] "
                     "{u} can be made",
-                    u=plural(skin["unit"]) if skin["unit"] else "pieces",
+                    u=plural(skin.unit) if skin.unit else "pieces",
                 ),
                 pin="last",
             )

@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from optiscribe.data.synth.base import Ctx, Draft, Fact, FamilySpec, ident
 from optiscribe.data.synth.text import a_an, fmt_number, plural
 
-_SCHED_SKINS: list[dict[str, Any]] = [
-    {
-        "intro": "A print shop has {n} orders waiting for its only press",
-        "job": "order",
-        "unit": "hour",
-    },
-    {"intro": "A garage with one mechanic has {n} cars to repair", "job": "car", "unit": "hour"},
-    {
-        "intro": "A lab has {n} samples to run on its single analyser",
-        "job": "sample",
-        "unit": "minute",
-    },
-    {"intro": "A CNC workshop must sequence {n} jobs on one machine", "job": "job", "unit": "hour"},
-]
+
+@dataclass(frozen=True)
+class SchedulingSkin:
+    """One story of the family: its words, and the ranges its numbers are drawn from."""
+
+    intro: str
+    job: str
+    unit: str
+
+
+_SCHED_SKINS: tuple[SchedulingSkin, ...] = (
+    SchedulingSkin(
+        intro="A print shop has {n} orders waiting for its only press", job="order", unit="hour"
+    ),
+    SchedulingSkin(
+        intro="A garage with one mechanic has {n} cars to repair", job="car", unit="hour"
+    ),
+    SchedulingSkin(
+        intro="A lab has {n} samples to run on its single analyser", job="sample", unit="minute"
+    ),
+    SchedulingSkin(
+        intro="A CNC workshop must sequence {n} jobs on one machine", job="job", unit="hour"
+    ),
+)
 
 
 def scheduling(ctx: Ctx) -> Draft:
@@ -28,9 +39,9 @@ def scheduling(ctx: Ctx) -> Draft:
     skin = rng.choice(_SCHED_SKINS)
     n = ctx.n((3, 3), (4, 5), (5, 6))
     letters = "ABCDEFGH"[:n]  # SPEC.sizes stops at 8 jobs: 9 take HiGHS tens of seconds
-    labels = [f"{skin['job']} {c}" for c in letters]
+    labels = [f"{skin.job} {c}" for c in letters]
     J = [ident(c) for c in letters]
-    p = [rng.randint(1, 9) if skin["unit"] == "hour" else rng.randint(10, 60) for _ in range(n)]
+    p = [rng.randint(1, 9) if skin.unit == "hour" else rng.randint(10, 60) for _ in range(n)]
     w = [rng.randint(1, 5) for _ in range(n)]
     releases = ctx.difficulty != "easy" and rng.random() < 0.6
     r = [0] * n
@@ -42,7 +53,7 @@ def scheduling(ctx: Ctx) -> Draft:
         "name": "single_machine",
         "description": "Sequence jobs on one machine to minimise total weighted completion time.",
         "sets": [
-            {"name": "J", "description": plural(skin["job"]), "elements": J},
+            {"name": "J", "description": plural(skin.job), "elements": J},
             {
                 "name": "PAIRS",
                 "description": "pairs of jobs (i before j in the list)",
@@ -52,7 +63,7 @@ def scheduling(ctx: Ctx) -> Draft:
         "parameters": [
             {
                 "name": "dur",
-                "description": f"processing time ({plural(skin['unit'])})",
+                "description": f"processing time ({plural(skin.unit)})",
                 "index": ["J"],
                 "values": dict(zip(J, p)),
             },
@@ -101,7 +112,7 @@ def scheduling(ctx: Ctx) -> Draft:
     }
     features = ["binary", "disjunctive_bigM", "weighted_completion"]
     facts: list[Fact] = []
-    u = skin["unit"]
+    u = skin.unit
     rows = {}
     cols = ["time", "weight"] + (["earliest start"] if releases else [])
     for k, lab in enumerate(labels):
@@ -113,15 +124,15 @@ def scheduling(ctx: Ctx) -> Draft:
         Fact(
             ph.t("[Processing times and importance weights|The jobs]:")
             + "\n"
-            + ph.table(skin["job"], labels, cols, rows)
+            + ph.table(skin.job, labels, cols, rows)
         )
     )
     facts.append(
         Fact(
             ph.s(
                 "The machine handles one {j} at a time and [never stops|cannot interrupt] {aj} once started",
-                j=skin["job"],
-                aj=a_an(skin["job"]),
+                j=skin.job,
+                aj=a_an(skin.job),
             ),
             covers=("i_first", "j_first"),
         )
@@ -131,7 +142,7 @@ def scheduling(ctx: Ctx) -> Draft:
             Fact(
                 ph.s(
                     "{aj} cannot start before it is ready; time is counted in {u} from now",
-                    aj=a_an(skin["job"]),
+                    aj=a_an(skin.job),
                     u=plural(u),
                 )
             )
@@ -148,14 +159,14 @@ def scheduling(ctx: Ctx) -> Draft:
         [
             ph.s(
                 "In which order should the {j} be processed, and what is the smallest weighted completion time?",
-                j=plural(skin["job"]),
+                j=plural(skin.job),
             ),
             ph.s("What is the minimum total weighted completion time?"),
         ]
     )
     return Draft(
         ir,
-        ph.s(skin["intro"], n=ph.num(n)),
+        ph.s(skin.intro, n=ph.num(n)),
         tuple(facts),
         question,
         tuple(features),

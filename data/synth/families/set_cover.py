@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from optiscribe.data.synth.base import Ctx, Draft, Fact, FamilySpec, ident
 from optiscribe.data.synth.text import join_list, plural
 
-_COVER_SKINS: list[dict[str, Any]] = [
-    {
-        "intro": "A county wants to place fire stations so that every district can be reached within ten minutes",
-        "site": "fire station site",
-        "sites": [
+
+@dataclass(frozen=True)
+class SetCoverSkin:
+    """One story of the family: its words, and the ranges its numbers are drawn from."""
+
+    intro: str
+    site: str
+    sites: tuple[str, ...]
+    elem: str
+    elems: tuple[str, ...]
+    cost: tuple[int, int]
+    money: bool
+    mult: int
+
+
+_COVER_SKINS: tuple[SetCoverSkin, ...] = (
+    SetCoverSkin(
+        intro="A county wants to place fire stations so that every district can be reached within ten minutes",
+        site="fire station site",
+        sites=(
             "the depot",
             "Mill Lane",
             "Church Road",
@@ -24,19 +40,19 @@ _COVER_SKINS: list[dict[str, Any]] = [
             "the market",
             "High Street",
             "the airfield",
-        ],
-        "elem": "district",
-        "elems": [f"district {i}" for i in range(1, 21)],
-        "cost": (100, 900),
-        "money": True,
-        "mult": 1000,
-    },
-    {
-        "intro": "A telecom operator picks mast locations to cover a string of villages",
-        "site": "mast location",
-        "sites": [f"hill {c}" for c in "ABCDEFGHIJKL"],
-        "elem": "village",
-        "elems": [
+        ),
+        elem="district",
+        elems=tuple([f"district {i}" for i in range(1, 21)]),
+        cost=(100, 900),
+        money=True,
+        mult=1000,
+    ),
+    SetCoverSkin(
+        intro="A telecom operator picks mast locations to cover a string of villages",
+        site="mast location",
+        sites=tuple([f"hill {c}" for c in "ABCDEFGHIJKL"]),
+        elem="village",
+        elems=(
             "Ashby",
             "Barton",
             "Cley",
@@ -55,17 +71,28 @@ _COVER_SKINS: list[dict[str, Any]] = [
             "Runton",
             "Salle",
             "Thurne",
-        ],
-        "cost": (20, 90),
-        "money": True,
-        "mult": 1000,
-    },
-    {
-        "intro": "A project lead must staff a team that covers every skill the project needs",
-        "site": "candidate",
-        "sites": ["Alex", "Bea", "Carl", "Dina", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun"],
-        "elem": "skill",
-        "elems": [
+        ),
+        cost=(20, 90),
+        money=True,
+        mult=1000,
+    ),
+    SetCoverSkin(
+        intro="A project lead must staff a team that covers every skill the project needs",
+        site="candidate",
+        sites=(
+            "Alex",
+            "Bea",
+            "Carl",
+            "Dina",
+            "Eli",
+            "Fay",
+            "Gus",
+            "Hana",
+            "Ivo",
+            "Jun",
+        ),
+        elem="skill",
+        elems=(
             "Python",
             "SQL",
             "design",
@@ -78,23 +105,21 @@ _COVER_SKINS: list[dict[str, Any]] = [
             "mobile",
             "finance",
             "law",
-        ],
-        "cost": (3, 9),
-        "money": True,
-        "mult": 1000,
-    },
-]
+        ),
+        cost=(3, 9),
+        money=True,
+        mult=1000,
+    ),
+)
 
 
 def set_cover(ctx: Ctx) -> Draft:
     rng, ph = ctx.rng, ctx.ph
     skin = rng.choice(_COVER_SKINS)
-    n_s = min(
-        len(skin["sites"]), ctx.level(rng.randint(4, 5), rng.randint(6, 8), rng.randint(8, 12))
-    )
-    n_e = min(len(skin["elems"]), ctx.n((5, 6), (7, 10), (10, 16)))
-    sites = rng.sample(skin["sites"], n_s)
-    elems = sorted(rng.sample(skin["elems"], n_e), key=skin["elems"].index)
+    n_s = min(len(skin.sites), ctx.level(rng.randint(4, 5), rng.randint(6, 8), rng.randint(8, 12)))
+    n_e = min(len(skin.elems), ctx.n((5, 6), (7, 10), (10, 16)))
+    sites = rng.sample(skin.sites, n_s)
+    elems = sorted(rng.sample(skin.elems, n_e), key=skin.elems.index)
     need2 = [e for e in elems if ctx.difficulty == "hard" and rng.random() < 0.25]
     covers: dict[str, list[str]] = {s: [] for s in sites}
     for e in elems:
@@ -104,16 +129,16 @@ def set_cover(ctx: Ctx) -> Draft:
     for s in sites:
         if not covers[s]:
             covers[s].append(rng.choice(elems))
-    cost = {s: rng.randint(*skin["cost"]) for s in sites}
+    cost = {s: rng.randint(*skin.cost) for s in sites}
     S, E = [ident(s) for s in sites], [ident(e) for e in elems]
     sid, eid = dict(zip(sites, S)), dict(zip(elems, E))
     rows = [[eid[e], sid[s], 1] for s in sites for e in elems if e in covers[s]]
     ir: dict[str, Any] = {
         "name": "set_cover",
-        "description": f"Choose {plural(skin['site'])} at least cost so that every {skin['elem']} is covered.",
+        "description": f"Choose {plural(skin.site)} at least cost so that every {skin.elem} is covered.",
         "sets": [
-            {"name": "S", "description": plural(skin["site"]), "elements": S},
-            {"name": "E", "description": plural(skin["elem"]), "elements": E},
+            {"name": "S", "description": plural(skin.site), "elements": S},
+            {"name": "E", "description": plural(skin.elem), "elements": E},
         ],
         "parameters": [
             {
@@ -154,7 +179,7 @@ def set_cover(ctx: Ctx) -> Draft:
     }
     features = ["binary", "covering"]
     facts: list[Fact] = []
-    mult = skin["mult"]
+    mult = skin.mult
     for s in sites:
         facts.append(
             Fact(
@@ -171,8 +196,8 @@ def set_cover(ctx: Ctx) -> Draft:
         Fact(
             ph.s(
                 "Every {e} must be covered [at least once|by at least one chosen {site}]",
-                e=skin["elem"],
-                site=skin["site"],
+                e=skin.elem,
+                site=skin.site,
             ),
             covers=("cover",),
         )
@@ -207,7 +232,7 @@ def set_cover(ctx: Ctx) -> Draft:
         [
             ph.s(
                 "Which {s} should be chosen to cover everything at the least cost, and what does that cost?",
-                s=plural(skin["site"]),
+                s=plural(skin.site),
             ),
             ph.s("What is the [minimum|lowest] total cost of full coverage?"),
         ]
@@ -217,7 +242,7 @@ def set_cover(ctx: Ctx) -> Draft:
     ir["objective"]["description"] = "total cost"
     return Draft(
         ir,
-        ph.s(skin["intro"]),
+        ph.s(skin.intro),
         tuple(facts),
         question,
         tuple(features),

@@ -2,30 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 from optiscribe.data.synth.base import Ctx, Draft, Fact, FamilySpec
 from optiscribe.data.synth.text import plural, round_to
 
-_STAFF_SKINS: list[dict[str, Any]] = [
-    {
-        "intro": "A hospital ward must staff its nurses around the clock",
-        "who": "nurse",
-        "mode": "blocks",
-    },
-    {
-        "intro": "A call centre plans how many agents start at each time of day",
-        "who": "agent",
-        "mode": "blocks",
-    },
-    {
-        "intro": "A police station schedules officers over the week",
-        "who": "officer",
-        "mode": "week",
-    },
-    {"intro": "A bus company plans its drivers' working weeks", "who": "driver", "mode": "week"},
-    {"intro": "A restaurant chain staffs its kitchen over the week", "who": "cook", "mode": "week"},
-]
+
+@dataclass(frozen=True)
+class StaffingSkin:
+    """One story of the family: its words, and the ranges its numbers are drawn from."""
+
+    intro: str
+    who: str
+    mode: str
+
+
+_STAFF_SKINS: tuple[StaffingSkin, ...] = (
+    StaffingSkin(
+        intro="A hospital ward must staff its nurses around the clock", who="nurse", mode="blocks"
+    ),
+    StaffingSkin(
+        intro="A call centre plans how many agents start at each time of day",
+        who="agent",
+        mode="blocks",
+    ),
+    StaffingSkin(
+        intro="A police station schedules officers over the week", who="officer", mode="week"
+    ),
+    StaffingSkin(intro="A bus company plans its drivers' working weeks", who="driver", mode="week"),
+    StaffingSkin(
+        intro="A restaurant chain staffs its kitchen over the week", who="cook", mode="week"
+    ),
+)
 _BLOCKS = ["midnight–4am", "4am–8am", "8am–noon", "noon–4pm", "4pm–8pm", "8pm–midnight"]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -33,15 +42,15 @@ _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Su
 def staffing(ctx: Ctx) -> Draft:
     rng, ph = ctx.rng, ctx.ph
     skin = rng.choice(_STAFF_SKINS)
-    who = skin["who"]
+    who = skin.who
     if ctx.size is not None:  # a rota that repeats every `size` days (at least 3)
         n_days = max(3, ctx.size)
         labels, length = [f"day {k + 1}" for k in range(n_days)], max(1, round(n_days * 5 / 7))
         shift_word = f"{length} days in a row, then {n_days - length} off"
         need = [rng.randint(5, 20) for _ in range(n_days)]
         period = "day"
-        skin = {**skin, "mode": "rota"}
-    elif skin["mode"] == "blocks":
+        skin = replace(skin, mode="rota")
+    elif skin.mode == "blocks":
         labels, length, shift_word = _BLOCKS, 2, "eight hours (two consecutive blocks)"
         need = [
             rng.randint(2, 8),
@@ -60,7 +69,7 @@ def staffing(ctx: Ctx) -> Draft:
     need = [x * scale for x in need]
     n = len(labels)
     weighted = ctx.difficulty != "easy" and rng.random() < 0.7
-    base = rng.randint(90, 250) if skin["mode"] == "blocks" else rng.randint(500, 1100)
+    base = rng.randint(90, 250) if skin.mode == "blocks" else rng.randint(500, 1100)
     pay = [base] * n
     if weighted:
         pay = [
@@ -68,8 +77,7 @@ def staffing(ctx: Ctx) -> Draft:
                 base
                 * (
                     rng.uniform(1.1, 1.4)
-                    if (skin["mode"] == "week" and k >= 5)
-                    or (skin["mode"] == "blocks" and k in (0, 5))
+                    if (skin.mode == "week" and k >= 5) or (skin.mode == "blocks" and k in (0, 5))
                     else 1.0
                 ),
                 5,
@@ -147,7 +155,7 @@ def staffing(ctx: Ctx) -> Draft:
         "blocks": ", and the schedule repeats [every day|each day]",
         "week": "; the schedule repeats every week",
         "rota": f"; the rota repeats every {n} days",
-    }[skin["mode"]]
+    }[skin.mode]
     facts.append(Fact(ph.s("Each {w} works {s}" + repeat, w=who, s=shift_word), covers=("cover",)))
     if weighted:
         facts.append(
@@ -177,7 +185,7 @@ def staffing(ctx: Ctx) -> Draft:
                     "Every {w} costs the same, {m} per {u}",
                     w=who,
                     m=ph.money(base),
-                    u={"blocks": "shift", "week": "week", "rota": "rota cycle"}[skin["mode"]],
+                    u={"blocks": "shift", "week": "week", "rota": "rota cycle"}[skin.mode],
                 )
             )
         )
@@ -192,7 +200,7 @@ def staffing(ctx: Ctx) -> Draft:
             ]
         )
         noun, money = "the total cost", True
-    return Draft(ir, ph.s(skin["intro"]), tuple(facts), question, features, noun, money, size=n)
+    return Draft(ir, ph.s(skin.intro), tuple(facts), question, features, noun, money, size=n)
 
 
 SPEC = FamilySpec(

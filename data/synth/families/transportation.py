@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from optiscribe.data.synth.base import Ctx, Draft, Fact, FamilySpec, ident
 from optiscribe.data.synth.text import join_list, plural, round_to
 
-_TRANSPORT_SKINS: list[dict[str, Any]] = [
-    {
-        "intro": [
+
+@dataclass(frozen=True)
+class TransportationSkin:
+    """One story of the family: its words, and the ranges its numbers are drawn from."""
+
+    intro: tuple[str, ...]
+    src: tuple[str, ...]
+    src_kind: str
+    dst: tuple[str, ...]
+    dst_kind: str
+    unit: str
+    cost: tuple[int, int]
+    qty: tuple[int, int]
+
+
+_TRANSPORT_SKINS: tuple[TransportationSkin, ...] = (
+    TransportationSkin(
+        intro=(
             "A shipping firm moves goods from its warehouses to retail stores",
             "A distributor supplies its stores from several warehouses",
-        ],
-        "src": ["Leeds", "Bristol", "Hull", "Derby", "Norwich", "Exeter"],
-        "src_kind": "warehouse",
-        "dst": [
+        ),
+        src=(
+            "Leeds",
+            "Bristol",
+            "Hull",
+            "Derby",
+            "Norwich",
+            "Exeter",
+        ),
+        src_kind="warehouse",
+        dst=(
             "store A",
             "store B",
             "store C",
@@ -24,80 +47,97 @@ _TRANSPORT_SKINS: list[dict[str, Any]] = [
             "store F",
             "store G",
             "store H",
-        ],
-        "dst_kind": "store",
-        "unit": "pallet",
-        "cost": (2, 25),
-        "qty": (20, 120),
-    },
-    {
-        "intro": [
+        ),
+        dst_kind="store",
+        unit="pallet",
+        cost=(2, 25),
+        qty=(20, 120),
+    ),
+    TransportationSkin(
+        intro=(
             "A power company sends electricity from its plants to cities",
             "An electricity utility must meet the demand of several cities from its plants",
-        ],
-        "src": ["plant 1", "plant 2", "plant 3", "plant 4", "plant 5"],
-        "src_kind": "plant",
-        "dst": [
+        ),
+        src=(
+            "plant 1",
+            "plant 2",
+            "plant 3",
+            "plant 4",
+            "plant 5",
+        ),
+        src_kind="plant",
+        dst=(
             "Springfield",
             "Shelbyville",
             "Ogdenville",
             "North Haverbrook",
             "Capital City",
             "Brockway",
-        ],
-        "dst_kind": "city",
-        "unit": "MWh",
-        "cost": (5, 40),
-        "qty": (200, 900),
-    },
-    {
-        "intro": [
+        ),
+        dst_kind="city",
+        unit="MWh",
+        cost=(5, 40),
+        qty=(200, 900),
+    ),
+    TransportationSkin(
+        intro=(
             "A grain cooperative ships wheat from its farms to flour mills",
             "Farms in the valley sell their harvest to several mills",
-        ],
-        "src": ["Hillside farm", "River farm", "Oak farm", "Meadow farm", "Ridge farm"],
-        "src_kind": "farm",
-        "dst": [
+        ),
+        src=(
+            "Hillside farm",
+            "River farm",
+            "Oak farm",
+            "Meadow farm",
+            "Ridge farm",
+        ),
+        src_kind="farm",
+        dst=(
             "North mill",
             "South mill",
             "East mill",
             "West mill",
             "Central mill",
             "Harbour mill",
-        ],
-        "dst_kind": "mill",
-        "unit": "tonne",
-        "cost": (3, 18),
-        "qty": (40, 300),
-    },
-    {
-        "intro": ["A regional blood service distributes blood units from its banks to hospitals"],
-        "src": ["central bank", "north bank", "south bank", "east bank"],
-        "src_kind": "blood bank",
-        "dst": [
+        ),
+        dst_kind="mill",
+        unit="tonne",
+        cost=(3, 18),
+        qty=(40, 300),
+    ),
+    TransportationSkin(
+        intro=("A regional blood service distributes blood units from its banks to hospitals",),
+        src=(
+            "central bank",
+            "north bank",
+            "south bank",
+            "east bank",
+        ),
+        src_kind="blood bank",
+        dst=(
             "St Mary's",
             "General",
             "Royal Infirmary",
             "Children's",
             "Memorial",
             "University Hospital",
-        ],
-        "dst_kind": "hospital",
-        "unit": "unit of blood",
-        "cost": (1, 9),
-        "qty": (10, 60),
-    },
-]
+        ),
+        dst_kind="hospital",
+        unit="unit of blood",
+        cost=(1, 9),
+        qty=(10, 60),
+    ),
+)
 
 
 def transportation(ctx: Ctx) -> Draft:
     rng, ph = ctx.rng, ctx.ph
     skin = rng.choice(_TRANSPORT_SKINS)
-    n_s = min(len(skin["src"]), ctx.level(2, rng.randint(2, 3), rng.randint(3, 5)))
-    n_d = min(len(skin["dst"]), ctx.n((2, 3), (3, 5), (5, 7)))
-    srcs = rng.sample(skin["src"], n_s)
-    dsts = rng.sample(skin["dst"], n_d)
-    qlo, qhi = skin["qty"]
+    n_s = min(len(skin.src), ctx.level(2, rng.randint(2, 3), rng.randint(3, 5)))
+    n_d = min(len(skin.dst), ctx.n((2, 3), (3, 5), (5, 7)))
+    srcs = rng.sample(skin.src, n_s)
+    dsts = rng.sample(skin.dst, n_d)
+    qlo, qhi = skin.qty
     demand = {d: round_to(rng.uniform(qlo, qhi), 5) for d in dsts}
     total = sum(demand.values())
     share = [rng.random() + 0.3 for _ in srcs]
@@ -105,7 +145,7 @@ def transportation(ctx: Ctx) -> Draft:
     slack = rng.uniform(1.05, 1.4)
     supply = {s: round_to(total * slack * w / ssum, 5) + 5 for s, w in zip(srcs, share)}
     cost = {
-        (s, d): round_to(rng.uniform(*skin["cost"]), 0.5 if skin["cost"][1] < 10 else 1)
+        (s, d): round_to(rng.uniform(*skin.cost), 0.5 if skin.cost[1] < 10 else 1)
         for s in srcs
         for d in dsts
     }
@@ -119,13 +159,13 @@ def transportation(ctx: Ctx) -> Draft:
     S = [ident(s) for s in srcs]
     Dn = [ident(d) for d in dsts]
     sid, did = dict(zip(srcs, S)), dict(zip(dsts, Dn))
-    unit = skin["unit"]
+    unit = skin.unit
     ir: dict[str, Any] = {
         "name": "transportation",
         "description": "Ship from sources to destinations at least cost, within supplies and meeting demands.",
         "sets": [
-            {"name": "S", "description": f"{plural(skin['src_kind'])}", "elements": S},
-            {"name": "D", "description": f"{plural(skin['dst_kind'])}", "elements": Dn},
+            {"name": "S", "description": f"{plural(skin.src_kind)}", "elements": S},
+            {"name": "D", "description": f"{plural(skin.dst_kind)}", "elements": Dn},
         ],
         "parameters": [
             {
@@ -219,7 +259,7 @@ def transportation(ctx: Ctx) -> Draft:
             },
         ]
     facts: list[Fact] = []
-    sk, dk = skin["src_kind"], skin["dst_kind"]
+    sk, dk = skin.src_kind, skin.dst_kind
     facts.append(
         Fact(
             ph.s("[There are|It has] {n} {k}: {l}", n=ph.num(n_s), k=plural(sk), l=join_list(srcs)),
@@ -269,7 +309,7 @@ def transportation(ctx: Ctx) -> Draft:
                 covers=("supply_limit", "meet_demand"),
             )
         )
-    intro = ph.s(ph.pick(skin["intro"]))
+    intro = ph.s(ph.pick(skin.intro))
     question = ph.pick(
         [
             ph.s(

@@ -371,7 +371,7 @@ def test_ranges_fit_the_name_pools() -> None:
     )
 
     def pool(module: object, attr: str, key: str) -> int:
-        return min(len(s[key]) for s in getattr(module, attr))
+        return min(len(getattr(s, key)) for s in getattr(module, attr))
 
     assert diet.SPEC.sizes[1] <= pool(diet, "_DIET_SKINS", "foods")
     assert blending.SPEC.sizes[1] <= pool(blending, "_BLEND_SKINS", "inputs")
