@@ -177,7 +177,7 @@ def _quiet_stdout() -> None:
         io.BufferedWriter(_QuietPipe(fd)),
         encoding=out.encoding,
         errors=out.errors,
-        line_buffering=out.line_buffering,
+        line_buffering=bool(out.line_buffering),
     )
 
 
@@ -189,10 +189,12 @@ def main(argv: list[str] | None = None) -> None:
     except _click_errors.NoArgsIsHelpError as exc:
         exc.show()  # bare `optiscribe` or `optiscribe data`: help is the answer
         code = EXIT_OK
-    except _click_errors.ClickException as exc:  # usage errors: missing argument, unknown option, ...
+    except (
+        _click_errors.ClickException
+    ) as exc:  # usage errors: missing argument, unknown option, ...
         exc.show()
         code = EXIT_BAD_INPUT
-    except _click_errors.Abort:
+    except typer.Abort:
         typer.echo("Aborted.", err=True)
         code = 130
     sys.stdout.flush()

@@ -39,8 +39,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from optiscribe.data.synth.base import DIFFICULTIES, Ctx, Draft, Fact
-from optiscribe.data.synth.families import get_family
 from optiscribe.data.synth.families import family_names as _family_names
+from optiscribe.data.synth.families import get_family
 from optiscribe.data.synth.text import Phraser, fmt_number, sentence
 from optiscribe.formulate.jsonl import iter_objects
 from optiscribe.solvers.errors import DataError

@@ -684,7 +684,7 @@ def _objective_factor(ir: IR) -> float:
         and isinstance(node.op, ast.Mult)
         and isinstance(node.left, ast.Constant)
     ):
-        return float(node.left.value)
+        return float(node.left.value)  # type: ignore[arg-type]  # a number: the scaling we wrote
     return 1.0
 
 
@@ -813,9 +813,7 @@ def _pairs_job(args: tuple[Record, int, tuple[str, ...] | None, bool]) -> PairSe
     try:
         return make_pairs(record, seed=seed, transformations=names, solve=solve)
     except Exception as exc:  # one record never stops the run: the reason is kept
-        return PairSet(
-            record.id, (), (Skipped(record.id, "*", f"{type(exc).__name__}: {exc}"),)
-        )
+        return PairSet(record.id, (), (Skipped(record.id, "*", f"{type(exc).__name__}: {exc}"),))
 
 
 def iter_pairs(

@@ -27,7 +27,7 @@ class BlendingSkin:
     unit: str
     inputs: tuple[str, ...]
     qualities: tuple[Quality, ...]
-    cost: tuple[int, int]
+    cost: tuple[float, float]
     demand: tuple[int, int]
 
 

@@ -201,7 +201,7 @@ def network_flow(ctx: Ctx) -> Draft:
                 ph.s("How much can the network carry from {s} to {t} at most?", s=src, t=sink),
             ]
         )
-        features = ("flow_conservation", "capacity", "max_flow")
+        features: tuple[str, ...] = ("flow_conservation", "capacity", "max_flow")
         noun, money = "the flow", False
     else:
         ir["name"] = "min_cost_flow"

@@ -37,7 +37,7 @@ class NL4OptStory:
     items: tuple[Item, ...]
     done: str
     sense: str
-    obj: tuple[str, bool, int, int, str]
+    obj: tuple[str, bool, float, float, str]
     total: str
     res: tuple[Resource, ...]
     x0: tuple[int, int]

@@ -155,7 +155,7 @@ _PRODUCTION_SKINS: tuple[ProductionPlanningSkin, ...] = (
 )
 
 
-def _unit_of(skin: dict[str, Any], product: str, n: float = 1) -> str:
+def _unit_of(skin: ProductionPlanningSkin, product: str, n: float = 1) -> str:
     """'a chair' / 'batch of muffins' / 'thousand barrels of diesel'."""
     if not skin.unit:
         return plural(product, n)

@@ -70,7 +70,7 @@ def staffing(ctx: Ctx) -> Draft:
     n = len(labels)
     weighted = ctx.difficulty != "easy" and rng.random() < 0.7
     base = rng.randint(90, 250) if skin.mode == "blocks" else rng.randint(500, 1100)
-    pay = [base] * n
+    pay: list[float] = [base] * n
     if weighted:
         pay = [
             round_to(
@@ -200,7 +200,7 @@ def staffing(ctx: Ctx) -> Draft:
             ]
         )
         noun, money = "the total cost", True
-    return Draft(ir, ph.s(skin.intro), tuple(facts), question, features, noun, money, size=n)
+    return Draft(ir, ph.s(skin.intro), tuple(facts), question, tuple(features), noun, money, size=n)
 
 
 SPEC = FamilySpec(
