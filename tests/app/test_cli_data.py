@@ -132,7 +132,9 @@ def test_a_size_a_family_cannot_build_is_refused_with_its_range_issue_12_item_2(
 ) -> None:
     for fam, size in (("scheduling", "9"), ("network_flow", "12")):
         out = tmp_path / "o.jsonl"
-        r = runner.invoke(app, ["data", "generate", "--n", "1", "-f", fam, "--size", size, str(out)])
+        r = runner.invoke(
+            app, ["data", "generate", "--n", "1", "-f", fam, "--size", size, str(out)]
+        )
         assert r.exit_code == EXIT_BAD_INPUT, r.output
         assert f"family '{fam}' builds sizes" in r.output and "Traceback" not in r.output
         assert not out.exists()
@@ -187,3 +189,26 @@ def test_nl4opt_replay_runs_the_main_job_offline_on_real_problems_issue_12_item_
 def test_nl4opt_replay_refuses_an_unwritable_place(tmp_path: Path) -> None:
     r = runner.invoke(app, ["data", "nl4opt-replay", str(tmp_path / "no" / "r.jsonl")])
     assert r.exit_code == EXIT_BAD_INPUT and "does not exist" in r.output
+
+
+def test_pairs_never_abort_the_run_on_one_record_issue_12_item_1(tmp_path: Path) -> None:
+    from optiscribe.data.synth.generate import Record, generate_record, write_jsonl
+
+    good = generate_record("knapsack", seed=2, difficulty="easy")
+    bad = Record(**{**good.to_dict(), "id": "knapsack-bad", "answer": good.answer + 1000})
+    records = tmp_path / "g.jsonl"
+    write_jsonl([bad, good], records)
+    out = tmp_path / "p.jsonl"
+    r = runner.invoke(app, ["data", "pairs", str(records), str(out), "-t", "rename,flip_sense"])
+    assert r.exit_code == 0, r.output
+    got = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [p["source_id"] for p in got] == ["knapsack-bad", good.id, good.id]
+    skipped = [json.loads(x) for x in (tmp_path / "p.skipped.jsonl").read_text().splitlines()]
+    assert skipped == [
+        {
+            "source_id": "knapsack-bad",
+            "transformation": "rename",
+            "reason": skipped[0]["reason"],
+        }
+    ]
+    assert "should keep the optimum" in skipped[0]["reason"] and "skipped 1" in r.output
