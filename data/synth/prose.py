@@ -4,7 +4,8 @@
 difficulty), and what a new family or story template should be checked with: a wrong
 article ("a order", "an table", "a 8-hour"), a word said twice ("the the"), two verbs
 fighting over one clause ("The market takes at most 14 coats can be sold"), a clause left
-open ("at least total cost"), and leftovers of the template syntax (``{n}``, ``[a|b]``).
+open ("at least total cost"), a negation crossed with a limit ("No driver takes at most one
+route"), and leftovers of the template syntax (``{n}``, ``[a|b]``).
 It judges prose only: lines of a table (starting with ``|``) are skipped.
 """
 
@@ -33,6 +34,10 @@ _DANGLING = (
     re.compile(r"\b(at most|at least|up to|no more than)\s*[.,;]", re.I),  # number missing
     re.compile(r"\b(of|the|and|or|to|with|by|for)\s*[.;]", re.I),  # clause cut short
     re.compile(r"\b(a|an)\s*[.;]"),  # "... and a." (a capital "A." is a label: "ore A.")
+)
+# A negation crossed with a limit says the opposite: "No driver takes at most one route".
+_CONTRADICTION = re.compile(
+    r"\bNo [\w-]+ (takes|gets|does|uses|has) (at most|at least|no more than)\b"
 )
 _LEFTOVER = re.compile(r"\{[a-z_]+\}|\[[^\]\n]*\|[^\]\n]*\]")
 _SPACING = re.compile(r" [.,;:](?!\d)|\.\.(?!\.)|,,|  +(?=\S)")
@@ -68,6 +73,8 @@ def slips(text: str) -> list[str]:
         for pat in _DANGLING:
             for m in pat.finditer(line):
                 out.append(f"dangling clause: {line[max(0, m.start() - 30) : m.end()]!r}")
+        for m in _CONTRADICTION.finditer(line):
+            out.append(f"contradiction: {m.group(0)!r}")
         for m in _LEFTOVER.finditer(line):
             out.append(f"template leftover: {m.group(0)!r}")
         for m in _SPACING.finditer(line):

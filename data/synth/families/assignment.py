@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from optiscribe.data.synth.base import Ctx, Draft, Fact, FamilySpec, ident
-from optiscribe.data.synth.text import join_list, plural
+from optiscribe.data.synth.text import a_an, join_list, plural
 
 
 @dataclass(frozen=True)
@@ -222,8 +222,11 @@ def assignment(ctx: Ctx) -> Draft:
     facts.append(
         Fact(
             ph.s(
-                "[No|A] {w} [can take more than one|takes at most one] {t}",
+                # Two choices, not [No|A] x [can take more than one|takes at most one]: the
+                # cross product made "No driver takes at most one route", the opposite.
+                "[No {w} can take more than one {t}|{aw} takes at most one {t}]",
                 w=skin.who,
+                aw=a_an(skin.who),
                 t=skin.what,
             ),
             covers=("one_each",),

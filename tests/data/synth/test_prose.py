@@ -39,6 +39,7 @@ def test_generated_texts_have_none_of_the_common_slips(spec: object) -> None:
         ("Supplies are limited: at most.", "dangling"),
         ("Each the the batch needs flour.", "doubled"),
         ("Each {u} needs [flour|sugar].", "template leftover"),
+        ("No driver takes at most one route.", "contradiction"),
     ],
 )
 def test_the_check_catches_the_slips_the_issue_quotes(text: str, kind: str) -> None:
