@@ -16,20 +16,34 @@ class SchedulingSkin:
     intro: str
     job: str
     unit: str
+    #: What does the work, as the later sentences name it ("the press", "the mechanic").
+    machine: str
 
 
 _SCHED_SKINS: tuple[SchedulingSkin, ...] = (
     SchedulingSkin(
-        intro="A print shop has {n} orders waiting for its only press", job="order", unit="hour"
+        intro="A print shop has {n} orders waiting for its only press",
+        job="order",
+        unit="hour",
+        machine="the press",
     ),
     SchedulingSkin(
-        intro="A garage with one mechanic has {n} cars to repair", job="car", unit="hour"
+        intro="A garage with one mechanic has {n} cars to repair",
+        job="car",
+        unit="hour",
+        machine="the mechanic",
     ),
     SchedulingSkin(
-        intro="A lab has {n} samples to run on its single analyser", job="sample", unit="minute"
+        intro="A lab has {n} samples to run on its single analyser",
+        job="sample",
+        unit="minute",
+        machine="the analyser",
     ),
     SchedulingSkin(
-        intro="A CNC workshop must sequence {n} jobs on one machine", job="job", unit="hour"
+        intro="A CNC workshop must sequence {n} jobs on one machine",
+        job="job",
+        unit="hour",
+        machine="the machine",
     ),
 )
 
@@ -130,9 +144,10 @@ def scheduling(ctx: Ctx) -> Draft:
     facts.append(
         Fact(
             ph.s(
-                "The machine handles one {j} at a time and [never stops|cannot interrupt] {aj} once started",
+                "{m} handles one {j} at a time and [never stops|cannot interrupt] {aj} once started",
                 j=skin.job,
                 aj=a_an(skin.job),
+                m=skin.machine,
             ),
             covers=("i_first", "j_first"),
         )
