@@ -205,6 +205,61 @@ def _batch_options(
     }
 
 
+def _check_backend(llm_config: Any) -> None:
+    """Fail at once, exit 3, when the backend cannot be made (no backend chosen, a missing
+    replay file, an unknown name), instead of after the workers started and the output
+    folder was made. A local ``transformers`` model is only checked for its packages here:
+    loading it is each worker's job."""
+    from optiscribe.formulate.errors import LLMError
+    from optiscribe.formulate.llm.base import BACKENDS, make_backend
+    from optiscribe.solvers.errors import OptiscribeError
+
+    try:
+        if llm_config.backend == "transformers" and llm_config.backend in BACKENDS:
+            missing = BACKENDS["transformers"].missing()
+            if missing:
+                raise _error(
+                    f"backend 'transformers' needs {', '.join(missing)}, which is not installed; "
+                    f"install it with: {BACKENDS['transformers'].install_hint}"
+                )
+            return
+        make_backend(llm_config)
+    except (LLMError, OptiscribeError) as exc:
+        raise _error(str(exc)) from None
+
+
+def _eval_command(benchmark: list[str], llm_config: Any, **opts: Any) -> str:
+    """The command line that reruns this evaluation: benchmarks, backend flags that differ
+    from the defaults (never a key: the config holds only the variable's name), run options."""
+    import dataclasses
+    import shlex
+
+    parts = ["optiscribe", "eval"]
+    for b in benchmark:
+        parts += ["-b", str(b)]
+    for f in dataclasses.fields(llm_config):
+        value = getattr(llm_config, f.name)
+        if value != f.default or f.name == "backend":
+            parts += ["--" + f.name.replace("_", "-"), str(value)]
+    defaults = {
+        "responses": None,
+        "variant": None,
+        "mode": "ir",
+        "samples": 1,
+        "max_rounds": 5,
+        "solver": "highs",
+        "time_limit": 60.0,
+        "tolerance": "default",
+        "limit": None,
+    }
+    for name, value in opts.items():
+        if name == "out_dir":
+            parts += ["-o", str(value)]
+        elif value != defaults.get(name, object()):
+            parts += ["--" + name.replace("_", "-"), str(value)]
+    return shlex.join(parts)
+
+
 class _StrictAbort(Exception):
     def __init__(self, n: int) -> None:
         super().__init__(n)
@@ -266,19 +321,26 @@ def register(app: typer.Typer) -> None:
             typer.Option(help="Ray address (with --executor ray): auto, ray://host:10001."),
         ] = None,
         retry_failed: Annotated[
-            bool, typer.Option("--retry-failed", help="Run again the problems that failed before.")
+            bool,
+            typer.Option(
+                "--retry-failed/--no-retry-failed",
+                help="Run again the problems that failed before.",
+            ),
         ] = False,
         limit: Annotated[
             int | None, typer.Option(help="Run at most this many problems now.")
         ] = None,
         strict: Annotated[
-            bool, typer.Option("--strict", help="Run nothing if any input line is bad.")
+            bool, typer.Option("--strict/--no-strict", help="Run nothing if any input line is bad.")
         ] = False,
         progress: Annotated[
             bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")
         ] = True,
         as_json: Annotated[
-            bool, typer.Option("--json", help="Print the summary as one JSON object on stdout.")
+            bool,
+            typer.Option(
+                "--json/--no-json", help="Print the summary as one JSON object on stdout."
+            ),
         ] = False,
         function: Annotated[
             str | None, typer.Option(hidden=True, help="Per-problem function module:callable.")
@@ -400,7 +462,7 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--progress/--no-progress", help="Show the progress bar.")
         ] = True,
         as_json: Annotated[
-            bool, typer.Option("--json", help="Print the scores as JSON on stdout.")
+            bool, typer.Option("--json/--no-json", help="Print the scores as JSON on stdout.")
         ] = False,
         function: Annotated[
             str | None, typer.Option(hidden=True, help="Per-problem function module:callable.")
@@ -461,6 +523,8 @@ def register(app: typer.Typer) -> None:
             solver=solver,
             time_limit=time_limit,
         )
+        if responses is None and function is None:
+            _check_backend(llm_config)  # before any worker starts or any folder is made
         bar = _Bar(progress and not as_json, "eval")
         opts = _batch_options(
             executor=executor,
@@ -498,7 +562,20 @@ def register(app: typer.Typer) -> None:
             "samples": samples,
             "max rounds": max_rounds if not responses else 1,
             "solver": solver,
-            "command": "optiscribe eval " + " ".join(f"-b {b}" for b in benchmark),
+            "command": _eval_command(
+                benchmark,
+                llm_config,
+                responses=responses,
+                variant=variant,
+                mode=mode,
+                samples=samples,
+                max_rounds=max_rounds,
+                solver=solver,
+                time_limit=time_limit,
+                tolerance=tolerance,
+                limit=limit,
+                out_dir=out_dir,
+            ),
         }
         paths = write_reports(run.scores, out_dir, variants=run.variants, meta=meta, plots=plots)
         if plots and importlib.util.find_spec("matplotlib") is None:

@@ -6,6 +6,7 @@ Commands::
     optiscribe data pairs IN.jsonl OUT.jsonl
     optiscribe data stats FILE.jsonl
     optiscribe data families
+    optiscribe data nl4opt-replay REPLAY.jsonl   (the NL4Opt gold models as a replay backend)
     optiscribe data paraphrase IN.jsonl OUT.jsonl --backend openai ...   (optional LLM step)
 
 Exit codes: 0 on success, 3 on bad input (unknown family, unreadable file, bad option).
@@ -88,6 +89,7 @@ def generate_cmd(
         int | None,
         typer.Option(
             help="fix the main size of every instance instead of drawing it from the difficulty"
+            " (each family's range is in 'data families')"
         ),
     ] = None,
     status: Annotated[
@@ -96,15 +98,15 @@ def generate_cmd(
     workers: Annotated[int, typer.Option(help="worker processes")] = 2,
 ) -> None:
     """Generate verified records: every one compiled, solved by HiGHS, deduplicated."""
-    from optiscribe.data.synth.base import get_family
+    from optiscribe.data.synth.families import family_names, get_family
     from optiscribe.data.synth.generate import DIFFICULTIES, iter_generate
     from optiscribe.solvers.errors import InputError
 
     fams = _split(families) or None
     diffs = _split(difficulty) or list(DIFFICULTIES)
     try:
-        for name in fams or []:
-            get_family(name)
+        for name in fams or family_names():
+            get_family(name).check_size(size)
     except InputError as exc:
         raise _bad_input(str(exc)) from None
     if n < 1:
@@ -160,28 +162,43 @@ def pairs_cmd(
     except InputError as exc:
         raise _bad_input(str(exc)) from None
     out.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
+    # Candidates that fail a check are not pairs; their reasons go next to OUT, never lost.
+    skipped_path = out.with_name(out.name.removesuffix(".jsonl") + ".skipped.jsonl")
+    count = skipped = 0
     try:
-        with out.open("w", encoding="utf-8") as fh, _progress() as progress:
+        with (
+            out.open("w", encoding="utf-8") as fh,
+            skipped_path.open("w", encoding="utf-8") as sk,
+            _progress() as progress,
+        ):
             task = progress.add_task("pairing", total=len(records))
-            for pairs in iter_pairs(
+            for pair_set in iter_pairs(
                 records, seed=seed, transformations=names, solve=solve, workers=workers
             ):
-                for p in pairs:
+                for p in pair_set.pairs:
                     fh.write(p.to_json() + "\n")
                     count += 1
+                for s in pair_set.skipped:
+                    sk.write(s.to_json() + "\n")
+                    skipped += 1
                 progress.advance(task)
     except InputError as exc:
         raise _bad_input(str(exc)) from None
     typer.echo(f"wrote {count} pairs to {out}")
+    if skipped:
+        typer.echo(f"skipped {skipped} candidate(s) that failed a check; reasons in {skipped_path}")
+    else:
+        skipped_path.unlink()
 
 
 @data_app.command("stats")
 def stats_cmd(
     path: Annotated[Path, typer.Argument(metavar="FILE", help="records from 'data generate'")],
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of tables")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json/--no-json", help="print JSON instead of tables")
+    ] = False,
     markdown: Annotated[
-        bool, typer.Option("--markdown", help="print Markdown tables (for docs)")
+        bool, typer.Option("--markdown/--no-markdown", help="print Markdown tables (for docs)")
     ] = False,
 ) -> None:
     """Families, sizes, constraint types and text lengths of a generated set."""
@@ -232,12 +249,72 @@ def stats_cmd(
 @data_app.command("families")
 def families_cmd() -> None:
     """List the problem families with what each is about."""
-    from optiscribe.data.synth.base import get_family
+    from optiscribe.data.synth.families import get_family
     from optiscribe.data.synth.generate import family_names
 
+    typer.echo(f"{'family':20s} {'kind':8s} {'--size':8s} about")
     for name in family_names():
         spec = get_family(name)
-        typer.echo(f"{name:20s} {spec.kind:8s} {spec.summary}")
+        lo, hi = spec.sizes
+        typer.echo(f"{name:20s} {spec.kind:8s} {f'{lo}-{hi}':8s} {spec.summary}")
+
+
+@data_app.command("nl4opt-replay")
+def nl4opt_replay_cmd(
+    replay: Annotated[Path, typer.Argument(help="replay file to write (JSONL of id, responses)")],
+    problems: Annotated[
+        Path | None,
+        typer.Option(
+            "--problems",
+            help="problem file to write ({id, question, answer} a line); "
+            "default: REPLAY's name with .problems.jsonl",
+        ),
+    ] = None,
+    copies: Annotated[
+        int, typer.Option(min=1, help="answers recorded per problem (one per correction round)")
+    ] = 5,
+    labelled_only: Annotated[
+        bool,
+        typer.Option(
+            "--labelled-only/--all",
+            help="only problems with a numeric label in nl4opt.jsonl (what eval needs)",
+        ),
+    ] = True,
+) -> None:
+    """Write a replay file from the NL4Opt gold formulations, to run the main job offline.
+
+    Reads the shared NL4Opt data (``../shared/data`` or ``$OPTISCRIBE_SHARED_DATA``), converts
+    each gold formulation to the IR, and writes it as the recorded answer of a ``replay``
+    backend, plus the problems. Then, with no LLM and no network:
+
+        optiscribe batch PROBLEMS OUT.jsonl --backend replay --replay-file REPLAY
+
+        optiscribe eval --benchmark PROBLEMS --backend replay --replay-file REPLAY
+    """
+    from optiscribe.data.errors import DataError
+    from optiscribe.data.gold.nl4opt import gold_records, write_replay
+
+    if problems is None:
+        problems = replay.with_name(replay.name.removesuffix(".jsonl") + ".problems.jsonl")
+    if problems.resolve() == replay.resolve():
+        raise _bad_input("--problems must differ from REPLAY: they are two different files")
+    for path in (replay, problems):
+        if not path.parent.is_dir():
+            raise _bad_input(f"cannot write {path}: the folder {path.parent} does not exist")
+    try:
+        records = gold_records(solve=False)
+        result = write_replay(records, replay, problems, copies=copies, labelled_only=labelled_only)
+    except DataError as exc:
+        raise _bad_input(str(exc)) from None
+    except OSError as exc:
+        raise _bad_input(f"cannot write the replay files: {exc}") from None
+    typer.echo(
+        f"wrote {result.problems} problems to {problems} and their gold answers to {replay} "
+        f"({len(result.left_out)} left out: no label or not converted)"
+    )
+    typer.echo(
+        f"next: optiscribe batch {problems} out.jsonl --backend replay --replay-file {replay}"
+    )
 
 
 @data_app.command("paraphrase")

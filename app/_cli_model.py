@@ -42,6 +42,13 @@ def _fail(
 
 
 def _load(file: Path | None, example: str | None, as_json: bool) -> Formulation:
+    return _load_with_text(file, example, as_json)[0]
+
+
+def _load_with_text(
+    file: Path | None, example: str | None, as_json: bool
+) -> tuple[Formulation, str | None]:
+    """The formulation, and the problem text when the source has one (examples do)."""
     from optiscribe.formulate.errors import ModelError
     from optiscribe.solvers.errors import InputError
 
@@ -54,11 +61,14 @@ def _load(file: Path | None, example: str | None, as_json: bool) -> Formulation:
         if example is not None:
             from optiscribe.formulate.examples import load_example
 
-            return load_example(example).formulation
-        from optiscribe.formulate.ir.model import Formulation
+            ex = load_example(example)
+            return ex.formulation, ex.text
+        from optiscribe.formulate.ir.model import read_document
 
         assert file is not None
-        return Formulation.from_file(file)
+        f, rest = read_document(file)
+        text = rest.get("text")
+        return f, text if isinstance(text, str) else None
     except (ModelError, InputError) as exc:
         raise _fail(
             str(exc), as_json=as_json, issues=[str(i) for i in getattr(exc, "issues", ())]
@@ -116,9 +126,11 @@ def register(app: typer.Typer) -> None:
         time_limit: Annotated[
             float | None, typer.Option(help="Seconds before the solver stops.")
         ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+        as_json: Annotated[
+            bool, typer.Option("--json/--no-json", help="One JSON object on stdout.")
+        ] = False,
         show_all: Annotated[
-            bool, typer.Option("--all", help="Show zero-valued variables too.")
+            bool, typer.Option("--all/--no-all", help="Show zero-valued variables too.")
         ] = False,
         list_examples: Annotated[
             bool, typer.Option("--list-examples", help="List bundled examples and exit.")
@@ -131,7 +143,7 @@ def register(app: typer.Typer) -> None:
             for ex in load_examples():
                 typer.echo(f"{ex.name:28s} {ex.family:24s} optimum {ex.optimum}")
             raise typer.Exit(EXIT_OK)
-        f = _load(file, example, as_json)
+        f, problem_text = _load_with_text(file, example, as_json)
         from optiscribe.formulate.errors import ModelError
         from optiscribe.solvers import solve
         from optiscribe.solvers.errors import SolverError
@@ -149,7 +161,12 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(
                 json.dumps(
-                    {"ok": code == EXIT_OK, "formulation": f.to_dict(), "result": result.to_dict()}
+                    {
+                        "ok": code == EXIT_OK,
+                        "text": problem_text,
+                        "formulation": f.to_dict(),
+                        "result": result.to_dict(),
+                    }
                 )
             )
             raise typer.Exit(code)
@@ -158,11 +175,16 @@ def register(app: typer.Typer) -> None:
         from optiscribe.formulate.ir.render import to_markdown
 
         con = _console()
+        if problem_text:
+            con.print(Markdown("## Problem\n\n" + problem_text))
         con.print(Markdown(to_markdown(f, math="code")))
-        if result.has_solution:
+        # An unbounded or infeasible model has no solution to show: the point a solver stops
+        # at (a ray's start) is not an answer, and its objective is not "the objective".
+        answered = code != EXIT_NEGATIVE
+        if answered and result.has_solution:
             con.print(solution_table(result, show_zeros=show_all))
         status = f"{result.termination.value} / {result.solution_status.value}"
-        obj = "-" if result.objective is None else f"{result.objective:.10g}"
+        obj = "-" if result.objective is None or not answered else f"{result.objective:.10g}"
         con.print(
             f"[bold]status[/]: {status}   [bold]objective[/]: {obj}   "
             f"[bold]solver[/]: {result.solver} {result.solver_version}   [bold]time[/]: {result.runtime_s * 1000:.1f} ms"
@@ -209,14 +231,24 @@ def register(app: typer.Typer) -> None:
                 "nothing to export: give --mps, --lp, --latex, --markdown, --to-json, --to-yaml or --schema",
                 as_json=False,
             )
+        missing = [t for t in targets if not t.parent.is_dir()]
+        if missing:
+            raise _fail(
+                f"cannot write {missing[0]}: the folder {missing[0].parent} does not exist; "
+                "create it first or pick another path",
+                as_json=False,
+            )
+        from pyomo.opt import ProblemFormat
+
         from optiscribe.formulate.errors import ModelError
 
         try:
             if mps is not None or lp is not None:
                 model = f.to_pyomo()
-                for path, fmt in ((mps, "mps"), (lp, "lp")):
+                # Pyomo's own enum: the string "lp" makes it warn that m.lp "likely does not
+                # match" the format, on stdout.
+                for path, fmt in ((mps, ProblemFormat.mps), (lp, ProblemFormat.cpxlp)):
                     if path is not None:
-                        path.parent.mkdir(parents=True, exist_ok=True)
                         model.write(
                             str(path), format=fmt, io_options={"symbolic_solver_labels": True}
                         )
@@ -237,7 +269,6 @@ def register(app: typer.Typer) -> None:
         for path, make in writers.items():
             if path is not None:
                 try:
-                    path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_text(make(), encoding="utf-8")
                 except OSError as exc:
                     raise _fail(f"cannot write {path}: {exc.strerror}", as_json=False) from None
@@ -252,7 +283,9 @@ def register(app: typer.Typer) -> None:
     @app.command("validate")
     def validate(
         file: Annotated[Path, typer.Argument(help="Formulation file (.yaml, .yml or .json).")],
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+        as_json: Annotated[
+            bool, typer.Option("--json/--no-json", help="One JSON object on stdout.")
+        ] = False,
     ) -> None:
         """Check a formulation: shape, names, indices, data, linearity. Exit 0 valid, 1 invalid, 3 unreadable."""
         from optiscribe.formulate.errors import FormulationReadError, FormulationValidationError

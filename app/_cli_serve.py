@@ -21,8 +21,8 @@ from optiscribe.formulate.llm.config import BackendConfig
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _HOST_HELP = "address to bind; keep 127.0.0.1 unless you set --require-key-env"
 _PORT_HELP = "port to bind (0: any free port; the URL is printed at start)"
-_NAME_HELP = "model name clients must send (default: the backend's model or optiscribe-<backend>)"
-_KEY_HELP = "environment variable holding a key clients must send as 'Authorization: Bearer <key>'"
+_NAME_HELP = "model name clients must send (default: the backend's model or `optiscribe-<backend>`)"
+_KEY_HELP = "environment variable holding a key clients must send as `Authorization: Bearer <key>`"
 
 
 def register(app: typer.Typer) -> None:

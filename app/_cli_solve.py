@@ -43,6 +43,12 @@ def _read_problem(problem: str) -> tuple[str, str | None]:
         is_file = len(problem) < 4096 and "\n" not in problem and p.is_file()
     except OSError:
         is_file = False
+    if is_file and p.suffix.lower() == ".jsonl":
+        # many problems, one a line: a batch, not one problem text
+        raise ValueError(
+            f"{problem} is a JSONL file of problems; 'solve' takes one problem. Run them all "
+            f"with: optiscribe batch {problem} results.jsonl (same backend options)"
+        )
     if is_file:
         return p.read_text(encoding="utf-8"), p.stem
     if " " not in problem.strip() and p.suffix.lower() in _TEXT_SUFFIXES:
@@ -93,7 +99,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         as_json: Annotated[
-            bool, typer.Option("--json", help="print one JSON object with everything")
+            bool, typer.Option("--json/--no-json", help="print one JSON object with everything")
         ] = False,
         save_model: Annotated[
             Path | None,
@@ -123,7 +129,7 @@ def register(app: typer.Typer) -> None:
             raise fail(f"--mode {mode!r} is not a mode; choose one of {', '.join(MODES)}")
         try:
             text, stem = _read_problem(problem)
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, ValueError) as exc:
             raise fail(str(exc)) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise fail(f"cannot read problem file {problem!r}: {exc}") from None
@@ -231,7 +237,8 @@ def _print_human(result: PipelineResult, saved: list[str]) -> None:
             console.print(Markdown(result.elements))
         if result.code:
             console.print(Syntax(result.code, "python", line_numbers=False))
-    if result.solve is not None and result.solve.has_solution:
+    answered = result.status in ("optimal", "time_limit")  # unbounded: no solution to show
+    if answered and result.solve is not None and result.solve.has_solution:
         nonzero = [(k, v) for k, v in result.values.items() if abs(v) > 1e-9]
         table = Table(title=f"Solution ({len(nonzero)} non-zero of {len(result.values)} variables)")
         table.add_column("variable")
@@ -256,7 +263,7 @@ def _print_human(result: PipelineResult, saved: list[str]) -> None:
     console.print(
         f"[bold]Status:[/bold] [{style}]{result.status}[/{style}] — {_escape(result.message)}"
     )
-    if result.objective is not None:
+    if answered and result.objective is not None:
         console.print(f"[bold]Objective:[/bold] {result.objective:.10g}")
     if result.agreement is not None:
         conf = "" if result.confidence is None else f" (confidence {result.confidence:.2f})"

@@ -22,12 +22,12 @@ def register(app: typer.Typer) -> None:
         reference: Path = typer.Argument(..., help="Reference model (.mps, .mps.gz or .lp)."),
         candidate: Path = typer.Argument(..., help="Candidate model (.mps, .mps.gz or .lp)."),
         level: str = typer.Option("strict", "--level", help="strict | normalized"),
-        json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+        json_out: bool = typer.Option(False, "--json/--no-json", help="Print the result as JSON."),
         rtol: float = typer.Option(1e-9, "--rtol", help="Relative tolerance for numbers."),
-        exact: bool = typer.Option(False, "--exact", help="Compare numbers exactly."),
+        exact: bool = typer.Option(False, "--exact/--no-exact", help="Compare numbers exactly."),
         time_limit: float = typer.Option(30.0, "--time-limit", help="Seconds for the search."),
         second_opinion: bool = typer.Option(
-            False, "--solve", help="Also solve both with HiGHS (weak evidence)."
+            False, "--solve/--no-solve", help="Also solve both with HiGHS (weak evidence)."
         ),
     ) -> None:
         """Check whether two MILP files are the same model (exit 0 equivalent, 1 not

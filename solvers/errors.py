@@ -110,19 +110,3 @@ class SandboxError(OptiscribeError):
 
 class SandboxSetupError(SandboxError):
     """The sandbox could not be started (no interpreter, no temp dir, ...)."""
-
-
-def __getattr__(name: str) -> type[OptiscribeError]:
-    """Transitional: ``DataError`` moved to :mod:`optiscribe.data.errors`.
-
-    ``data/synth`` still imports it from here until its owner's branch switches the import
-    (a one-line change per file); remove this function then. It imports lazily so that
-    this lowest layer never loads ``data`` on its own.
-    """
-    if name == "DataError":
-        import importlib
-
-        module = importlib.import_module("optiscribe.data.errors")
-        cls: type[OptiscribeError] = module.DataError
-        return cls
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

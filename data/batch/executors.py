@@ -7,11 +7,13 @@ import multiprocessing as mp
 import os
 import queue
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from multiprocessing import resource_tracker
 from typing import Any, Protocol
 
 from optiscribe.data.batch.input import Problem
@@ -289,6 +291,8 @@ def _worker_main(
     """Worker process: build the backend once, run tasks on ``threads`` threads."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     _die_with_parent()
+    if os.getppid() != parent:  # killed while we were starting, before the line above
+        os._exit(0)
     # Solver logs must not garble the parent's stdout (``--json``, the summary table).
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -318,6 +322,27 @@ def _worker_main(
             if task is None:
                 break
             pool.submit(work, task)
+
+
+def _quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker without its "leaked semaphore" warning.
+
+    The worker queues hold named semaphores. When the batch is killed (SIGKILL, the OOM
+    killer) nothing in it can unlink them; the resource tracker, a helper process, does so
+    on its own — that is its job — and then warns that it "appears" to have found leaks,
+    which reads like a bug after every kill. The tracker takes its warning filters from the
+    command line it is started with (``sys.warnoptions``), so it is started here with that
+    one warning off. If it is already running (started by other code), it is left as it is.
+    """
+    quiet = "ignore:resource_tracker:UserWarning"
+    added = quiet not in sys.warnoptions
+    if added:
+        sys.warnoptions.append(quiet)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        if added:
+            sys.warnoptions.remove(quiet)
 
 
 def _die_with_parent() -> None:
@@ -379,6 +404,7 @@ class LocalExecutor:
 
     def run(self, problems: Iterator[Problem], sink: Sink, stop: threading.Event) -> None:
         t0 = time.perf_counter()
+        _quiet_resource_tracker()
         results = self.ctx.Queue()
         workers = {i: self._spawn(i, results) for i in range(self.workers)}
         next_wid = self.workers

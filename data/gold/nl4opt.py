@@ -25,6 +25,8 @@ the question text (documented there). The optima are compared with the labels of
 case and whitespace normalised).
 
 Run ``python -m optiscribe.data.gold.nl4opt --out docs/nl4opt-gold.md [--jsonl OUT]``.
+:func:`write_replay` (``optiscribe data nl4opt-replay``) turns the gold formulations into a
+replay file and a problem file, so the whole main job runs offline on real problems.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ __all__ = [
     "read_declarations",
     "render_report",
     "summarise",
+    "write_replay",
 ]
 
 #: The two competition files with declarations, relative to the benchmarks folder.
@@ -513,10 +516,12 @@ def _solve(f: Formulation) -> tuple[float | None, str]:
     return None, result.termination.value
 
 
-def gold_records(data_dir: str | Path | None = None) -> list[GoldRecord]:
+def gold_records(data_dir: str | Path | None = None, *, solve: bool = True) -> list[GoldRecord]:
     """Convert and solve (HiGHS, continuous and integer) every NL4Opt gold formulation.
 
     Records whose conversion fails are kept with ``error`` set, so that counts add up.
+    ``solve=False`` only converts (answers ``None``, status ``"not solved"``): what a
+    replay file needs, in a fraction of the time.
     """
     labels = _label_files(data_dir)
     by_text: dict[str, dict[str, BenchmarkRecord]] = {}
@@ -556,9 +561,9 @@ def gold_records(data_dir: str | Path | None = None) -> list[GoldRecord]:
                 )
             )
             continue
-        a_cont, s_cont = _solve(f_cont)
         f_int = with_domain(f_cont, integer=True)
-        a_int, s_int = _solve(f_int)
+        a_cont, s_cont = _solve(f_cont) if solve else (None, "not solved")
+        a_int, s_int = _solve(f_int) if solve else (None, "not solved")
         out.append(
             GoldRecord(
                 rid,
@@ -575,6 +580,54 @@ def gold_records(data_dir: str | Path | None = None) -> list[GoldRecord]:
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class ReplayFiles:
+    """What :func:`write_replay` wrote: how many problems, and which were left out and why."""
+
+    problems: int
+    left_out: Mapping[str, str]
+
+
+def write_replay(
+    records: Sequence[GoldRecord],
+    replay: Path,
+    problems: Path,
+    *,
+    copies: int = 5,
+    labelled_only: bool = True,
+) -> ReplayFiles:
+    """Write the gold IR of each problem as a ``replay`` backend answer, and the problems.
+
+    ``replay`` gets ``{"id", "responses": [IR JSON] * copies}`` (``copies`` answers, so a
+    correction loop that asks again gets the same gold model); ``problems`` gets
+    ``{"id", "question", "answer"}`` (the preferred label), the input of ``optiscribe batch``
+    and ``optiscribe eval --benchmark FILE``. With ``labelled_only`` a problem without a
+    numeric preferred label is left out (eval needs an answer); problems whose declarations
+    did not convert are always left out. Every problem left out is returned with the reason.
+    """
+    if copies < 1:
+        raise DataError(f"copies must be at least 1, not {copies}")
+    left_out: dict[str, str] = {}
+    n = 0
+    with replay.open("w", encoding="utf-8") as fr, problems.open("w", encoding="utf-8") as fp:
+        for g in records:
+            label = g.labels.get(PREFERRED)
+            if g.error is not None:
+                left_out[g.id] = f"the gold declarations did not convert: {g.error}"
+                continue
+            if labelled_only and label is None:
+                left_out[g.id] = "no numeric label in nl4opt.jsonl"
+                continue
+            line: dict[str, Any] = {"id": g.id, "question": g.question}
+            if label is not None:
+                line["answer"] = label
+            fp.write(json.dumps(line, ensure_ascii=False) + "\n")
+            answer = g.ir.to_json()
+            fr.write(json.dumps({"id": g.id, "responses": [answer] * copies}) + "\n")
+            n += 1
+    return ReplayFiles(n, MappingProxyType(left_out))
 
 
 # ------------------------------------------------------------------------------ summary

@@ -1,4 +1,6 @@
-"""Building blocks of the problem families: what a family returns and how it is registered.
+"""Building blocks of the problem families: what a family returns and what describes it.
+
+The registry itself is :mod:`optiscribe.data.synth.families`.
 
 A *family* is a function ``build(ctx) -> Draft``: it draws sensible random data with
 ``ctx.rng``, writes the five-element model (as a plain dict, the form an LLM writes), and
@@ -14,22 +16,19 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
+from optiscribe.data.errors import DataError
 from optiscribe.data.synth.text import Phraser
-from optiscribe.solvers.errors import DataError
 
 __all__ = [
     "DIFFICULTIES",
-    "FAMILIES",
     "Ctx",
     "Difficulty",
     "Draft",
     "Fact",
     "FamilySpec",
-    "family",
-    "get_family",
     "pick_names",
 ]
 
@@ -94,46 +93,29 @@ class Ctx:
 
 @dataclass(frozen=True)
 class FamilySpec:
-    """A registered family: its name, what it is about, and its builder."""
+    """A family: its name, what it is about, its builder, and the sizes it can build.
+
+    ``sizes`` is the inclusive range of the main size (``--size``) the builder accepts; the
+    generator refuses any other size up front, with this range in the message, instead of
+    letting the builder fail half-way.
+    """
 
     name: str
     summary: str
     build: Callable[[Ctx], Draft]
     kind: str = "LP"  # LP, MILP or IP: the usual character of the family
-    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    sizes: tuple[int, int] = (1, 50)
 
-
-FAMILIES: dict[str, FamilySpec] = {}
-
-
-def family(
-    name: str, summary: str, *, kind: str = "LP"
-) -> Callable[[Callable[[Ctx], Draft]], Callable[[Ctx], Draft]]:
-    """Register ``build`` under ``name`` (decorator)."""
-
-    def deco(build: Callable[[Ctx], Draft]) -> Callable[[Ctx], Draft]:
-        if name in FAMILIES:
-            raise DataError(f"problem family {name!r} is registered twice")
-        FAMILIES[name] = FamilySpec(name, summary, build, kind)
-        return build
-
-    return deco
-
-
-def get_family(name: str) -> FamilySpec:
-    """The family called ``name``; the error lists the known ones."""
-    _load_all()
-    try:
-        return FAMILIES[name]
-    except KeyError:
-        raise DataError(
-            f"unknown problem family {name!r}; known families: {', '.join(sorted(FAMILIES))}"
-        ) from None
-
-
-def _load_all() -> None:
-    # Importing the modules registers their families.
-    from optiscribe.data.synth.families import basic, more  # noqa: F401
+    def check_size(self, size: int | None) -> None:
+        """Raise :class:`DataError` when ``size`` is outside :attr:`sizes`."""
+        if size is None:
+            return
+        lo, hi = self.sizes
+        if not lo <= size <= hi:
+            raise DataError(
+                f"family {self.name!r} builds sizes {lo} to {hi}, not {size}; "
+                f"pick a size in that range or leave --size out"
+            )
 
 
 def pick_names(rng: random.Random, pool: Sequence[str], k: int) -> list[str]:

@@ -3,7 +3,7 @@
 Public data sets for optimisation modelling are small and noisy (see ``docs/field.md``:
 IndustryOR is estimated to be more than half wrong). Like ReSocratic and OptMATH, we go the
 *reverse* way: a parametrised family draws believable data and writes the model first
-(:mod:`optiscribe.data.synth.families.basic`, :mod:`optiscribe.data.synth.families.more`); the
+(one module per family under :mod:`optiscribe.data.synth.families`); the
 text is written from the model's facts afterwards (:mod:`optiscribe.data.synth.text`); the
 model is compiled and solved with HiGHS; and only instances that are feasible, bounded and
 not degenerate (optimum 0, or an all-zero solution, which make the answer meaningless)
@@ -38,18 +38,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from optiscribe.data.synth.base import (
-    DIFFICULTIES,
-    FAMILIES,
-    Ctx,
-    Draft,
-    Fact,
-    _load_all,
-    get_family,
-)
+from optiscribe.data.errors import DataError
+from optiscribe.data.synth.base import DIFFICULTIES, Ctx, Draft, Fact
+from optiscribe.data.synth.families import family_names as _family_names
+from optiscribe.data.synth.families import get_family
 from optiscribe.data.synth.text import Phraser, fmt_number, sentence
 from optiscribe.formulate.jsonl import iter_objects
-from optiscribe.solvers.errors import DataError
 
 if TYPE_CHECKING:
     from optiscribe.formulate.ir.expand import ExpandedModel
@@ -79,9 +73,8 @@ _ZERO = 1e-7
 
 
 def family_names() -> list[str]:
-    """Every registered family, in a stable order."""
-    _load_all()
-    return sorted(FAMILIES)
+    """Every family, in a stable order (see :mod:`optiscribe.data.synth.families`)."""
+    return _family_names()
 
 
 # ------------------------------------------------------------------------------- records
@@ -437,6 +430,7 @@ def generate_record(
         raise DataError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
     if size is not None and size < 1:
         raise DataError(f"size must be a positive integer, not {size}")
+    spec.check_size(size)
     reason = ""
     for attempt in range(MAX_ATTEMPTS):
         rng = random.Random(_derive(seed, family, index, attempt, difficulty, size, "data"))
@@ -567,7 +561,7 @@ def iter_generate(
     """
     names = list(families) if families else family_names()
     for name in names:
-        get_family(name)
+        get_family(name).check_size(size)
     for d in difficulties:
         if d not in DIFFICULTIES:
             raise DataError(f"unknown difficulty {d!r}; use one of {', '.join(DIFFICULTIES)}")

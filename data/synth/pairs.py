@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from optiscribe.data.errors import DataError
 from optiscribe.data.synth.generate import (
     Record,
     _derive,
@@ -55,11 +56,34 @@ from optiscribe.data.synth.generate import (
     generate_record,
     solve_formulation,
 )
-from optiscribe.solvers.errors import DataError
 
-__all__ = ["TRANSFORMS", "Pair", "Transform", "apply_transform", "iter_pairs", "make_pairs"]
+__all__ = [
+    "ANSWER_ABS_TOL",
+    "ANSWER_REL_TOL",
+    "TRANSFORMS",
+    "Pair",
+    "PairSet",
+    "Skipped",
+    "Transform",
+    "apply_transform",
+    "iter_pairs",
+    "make_pairs",
+    "same_optimum",
+]
 
 IR = dict[str, Any]
+
+#: Two MILP optima are "the same" within HiGHS's default ``mip_rel_gap`` (1e-4) and its
+#: ``mip_abs_gap`` (1e-6). A tighter test is not backed by the solver: an integer variable
+#: may sit 1e-6 off its integer value (``mip_feasibility_tolerance``), and through a big-M
+#: row that moves the optimum by far more than 1e-6 (66.0004 for 66 was seen).
+ANSWER_REL_TOL = 1e-4
+ANSWER_ABS_TOL = 1e-6
+
+
+def same_optimum(a: float, b: float) -> bool:
+    """Whether two solver optima agree within the solver's own gap (see :data:`ANSWER_REL_TOL`)."""
+    return abs(a - b) <= max(ANSWER_ABS_TOL, ANSWER_REL_TOL * max(abs(a), abs(b)))
 
 
 @dataclass(frozen=True)
@@ -133,6 +157,34 @@ class Pair:
             raise DataError(
                 f"pair record lacks the key {exc.args[0]!r}; was it written by 'optiscribe data pairs'?"
             ) from None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A transformation of one record that gave no pair, and why (never dropped silently)."""
+
+    source_id: str
+    transformation: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source_id": self.source_id,
+            "transformation": self.transformation,
+            "reason": self.reason,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class PairSet:
+    """The pairs made from one record, and the transformations skipped with their reasons."""
+
+    source_id: str
+    pairs: tuple[Pair, ...]
+    skipped: tuple[Skipped, ...] = ()
 
 
 # ------------------------------------------------------------------------------- AST helpers
@@ -632,7 +684,7 @@ def _objective_factor(ir: IR) -> float:
         and isinstance(node.op, ast.Mult)
         and isinstance(node.left, ast.Constant)
     ):
-        return float(node.left.value)
+        return float(node.left.value)  # type: ignore[arg-type]  # a number: the scaling we wrote
     return 1.0
 
 
@@ -650,40 +702,50 @@ def make_pairs(
     transformations: Sequence[str] | None = None,
     solve: bool = True,
     tries: int = 6,
-) -> list[Pair]:
+) -> PairSet:
     """Every applicable transformation of ``record`` as a labelled :class:`Pair`.
 
     Candidates are checked as they are made: each must pass the IR's checks; a negative
     must have a different fingerprint from the reference, and a changed coefficient must
-    also move the optimum when solving (retried with fresh draws up to ``tries`` times,
-    else left out); with ``solve`` each candidate is solved and a positive
-    whose optimum disagrees with the reference (times the scaling factor) raises
-    :class:`DataError`: that would be a bug in the transformation, not a property of data.
+    also move the optimum when solving (retried with fresh draws up to ``tries`` times).
+    With ``solve`` each candidate is solved, and a positive (or an ``unrelated_same_optimum``)
+    must keep the reference's optimum (times the scaling factor) within the solver's gap
+    (:func:`same_optimum`). A candidate that fails a check is not written: it goes into
+    :attr:`PairSet.skipped` with the reason, so one odd record never stops a whole run and
+    nothing is left out without a word. Raises :class:`DataError` only for an unknown
+    transformation name (a usage error).
     """
     from optiscribe.formulate.ir.model import Formulation
     from optiscribe.solvers.result import Termination
 
     names = list(transformations) if transformations else list(TRANSFORMS)
+    unknown = [n for n in names if n not in TRANSFORMS]
+    if unknown:
+        raise DataError(f"unknown transformation(s) {unknown}; known: {', '.join(TRANSFORMS)}")
     ref_f = Formulation.from_dict(record.ir)
     ref_fp = fingerprint(ref_f.expand())
     pairs: list[Pair] = []
+    skipped: list[Skipped] = []
+
+    def skip(name: str, reason: str) -> None:
+        skipped.append(Skipped(record.id, name, reason))
+
     for name in names:
-        t = TRANSFORMS.get(name)
-        if t is None:
-            raise DataError(f"unknown transformation {name!r}; known: {', '.join(TRANSFORMS)}")
+        t = TRANSFORMS[name]
         cand: IR | None = None
+        why_not = "not applicable to this model"
         for attempt in range(tries):
             rng = random.Random(_derive(seed, record.id, name, attempt))
-            cand = t.apply(record.ir, rng, record)
-            if cand is None:
-                break
             try:
+                cand = t.apply(record.ir, rng, record)
+                if cand is None:
+                    break
                 cf = Formulation.from_dict(cand)
                 em = cf.expand()
-            except Exception as exc:
-                raise DataError(
-                    f"transformation {name!r} made an invalid model from {record.id!r}: {exc}"
-                ) from exc
+            except Exception as exc:  # a transformation bug must not stop the run: report it
+                why_not = f"the transformation made an invalid model ({type(exc).__name__}: {exc})"
+                cand = None
+                break
             if t.equivalent:
                 break
             if fingerprint(em) != ref_fp:
@@ -694,12 +756,17 @@ def make_pairs(
                     res.termination is Termination.OPTIMAL
                     and res.objective is not None
                     and record.answer is not None
-                    and abs(res.objective - record.answer) <= 1e-6 * max(1.0, abs(record.answer))
+                    and same_optimum(float(res.objective), record.answer)
                 )
                 if not same:
                     break
+                why_not = f"no draw in {tries} moved the optimum"
+            else:
+                why_not = f"no draw in {tries} changed the model's fingerprint"
             cand = None
         if cand is None:
+            if why_not != "not applicable to this model":
+                skip(name, why_not)
             continue
         factor = _objective_factor(cand) if name == "objective_scaling" else 1.0
         cand_answer: float | None = None
@@ -713,13 +780,14 @@ def make_pairs(
             must_match = t.equivalent or name == "unrelated_same_optimum"
             if must_match and record.answer is not None:
                 expected = record.answer * factor
-                if cand_answer is None or abs(cand_answer - expected) > 1e-6 * max(
-                    1.0, abs(expected)
-                ):
-                    raise DataError(
-                        f"transformation {name!r} on {record.id!r} should keep the optimum {expected} but the candidate "
-                        f"gives {cand_answer} ({res.termination.value}); this is a bug in synth_pairs"
+                if cand_answer is None or not same_optimum(cand_answer, expected):
+                    skip(
+                        name,
+                        f"should keep the optimum {expected} but the candidate gives {cand_answer} "
+                        f"({res.termination.value}), beyond the solver's gap "
+                        f"(rel {ANSWER_REL_TOL:g}, abs {ANSWER_ABS_TOL:g})",
                     )
+                    continue
         pairs.append(
             Pair(
                 id=f"{record.id}:{name}",
@@ -735,12 +803,17 @@ def make_pairs(
                 answer_factor=factor,
             )
         )
-    return pairs
+    return PairSet(record.id, tuple(pairs), tuple(skipped))
 
 
-def _pairs_job(args: tuple[Record, int, tuple[str, ...] | None, bool]) -> list[Pair]:
+def _pairs_job(args: tuple[Record, int, tuple[str, ...] | None, bool]) -> PairSet:
     record, seed, names, solve = args
-    return make_pairs(record, seed=seed, transformations=names, solve=solve)
+    if record.status != "optimal":
+        return PairSet(record.id, ())
+    try:
+        return make_pairs(record, seed=seed, transformations=names, solve=solve)
+    except Exception as exc:  # one record never stops the run: the reason is kept
+        return PairSet(record.id, (), (Skipped(record.id, "*", f"{type(exc).__name__}: {exc}"),))
 
 
 def iter_pairs(
@@ -750,18 +823,19 @@ def iter_pairs(
     transformations: Sequence[str] | None = None,
     solve: bool = True,
     workers: int = 1,
-) -> Iterable[list[Pair]]:
-    """The pairs of each optimal record, in input order, on ``workers`` processes.
+) -> Iterable[PairSet]:
+    """The :class:`PairSet` of each record, in input order, on ``workers`` processes.
 
     Each record's pairs depend only on the record and ``seed``, so the output is the same
-    for any number of workers. Records that are not optimal give an empty list (they have
-    no optimum a positive must keep).
+    for any number of workers. Records that are not optimal give an empty set (they have
+    no optimum a positive must keep). A record whose pairs cannot be made is reported in
+    its set's ``skipped``; it never ends the run.
     """
     names = tuple(transformations) if transformations else None
     jobs = ((r, seed, names, solve) for r in records)
     if workers <= 1:
         for job in jobs:
-            yield _pairs_job(job) if job[0].status == "optimal" else []
+            yield _pairs_job(job)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -771,8 +845,4 @@ def iter_pairs(
         max_workers=workers, mp_context=multiprocessing.get_context("fork")
     ) as pool:
         # map keeps input order; the chunks amortise the pickling of records and pairs.
-        done = iter(
-            pool.map(_pairs_job, [j for j in todo if j[0].status == "optimal"], chunksize=4)
-        )
-        for job in todo:
-            yield next(done) if job[0].status == "optimal" else []
+        yield from pool.map(_pairs_job, todo, chunksize=4)

@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
+from optiscribe.data.errors import DataError
 from optiscribe.data.synth.generate import Record, solve_formulation
-from optiscribe.solvers.errors import DataError
 
 if TYPE_CHECKING:
     from optiscribe.formulate.ir.model import Formulation

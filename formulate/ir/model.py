@@ -46,6 +46,8 @@ __all__ = [
     "SetDef",
     "Variable",
     "json_schema",
+    "read_document",
+    "split_document",
 ]
 
 Key = int | str
@@ -461,68 +463,41 @@ class Formulation(BaseModel):
 
     @classmethod
     def from_dict(cls, data: Any) -> Formulation:
-        """Build from plain data; shape errors become :class:`FormulationValidationError`."""
+        """Build from plain data; shape errors become :class:`FormulationValidationError`.
+
+        A document that holds the formulation under ``formulation:`` next to its ``text``
+        and ``optimum`` (the bundled examples) is accepted too: the formulation is read
+        from that key (:func:`split_document`). Data too deep or too big is refused before
+        validation (:func:`_check_plain`).
+        """
         _check_plain(data)
+        data, _ = split_document(data)
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise FormulationValidationError(
-                _describe_validation_error(exc), issues=tuple(_issues_of(exc))
-            ) from exc
+            issues = tuple(_issues_of(exc, data))
+            raise FormulationValidationError(_describe_issues(issues), issues=issues) from exc
         except (RecursionError, OverflowError, ValueError, TypeError) as exc:
             raise FormulationValidationError(
                 f"the formulation cannot be read: {type(exc).__name__}: {str(exc)[:200]}"
             ) from None
 
     @classmethod
-    def from_json(cls, text: str) -> Formulation:
-        _check_text_size(text)
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise FormulationReadError(
-                f"the formulation is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-            ) from exc
-        except RecursionError:
-            raise FormulationReadError(_TOO_DEEP) from None
-        except ValueError as exc:  # e.g. an integer of more than 4300 digits
-            raise FormulationReadError(f"the formulation is not readable JSON: {exc}") from None
-        return cls.from_dict(data)
+    def from_json(cls, text: str, *, source: str | None = None) -> Formulation:
+        """Read JSON text; ``source`` (a file name) is what error messages point at."""
+        return cls.from_dict(_parse(text, "json", source))
 
     @classmethod
-    def from_yaml(cls, text: str) -> Formulation:
-        _check_text_size(text)
-        try:
-            data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader (C or pure Python)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-            raise FormulationReadError(f"the formulation is not valid YAML{where}: {exc}") from exc
-        except RecursionError:
-            raise FormulationReadError(_TOO_DEEP) from None
-        except (ValueError, OverflowError) as exc:  # a 5000-digit integer, ...
-            raise FormulationReadError(f"the formulation is not readable YAML: {exc}") from None
-        if not isinstance(data, dict):
-            raise FormulationValidationError(
-                "the formulation must be a mapping with keys sets, parameters, variables, objective, constraints"
-            )
-        return cls.from_dict(data)
+    def from_yaml(cls, text: str, *, source: str | None = None) -> Formulation:
+        """Read YAML text; ``source`` (a file name) is what error messages point at."""
+        return cls.from_dict(_parse(text, "yaml", source))
 
     @classmethod
     def from_file(cls, path: str | Path) -> Formulation:
-        """Read a ``.json``, ``.yaml`` or ``.yml`` file (a regular file of at most
-        :data:`MAX_FORMULATION_BYTES`, UTF-8)."""
-        p = Path(path)
-        suffix = p.suffix.lower()
-        if suffix not in (".json", ".yaml", ".yml"):
-            raise FormulationReadError(
-                f"unknown formulation file type {suffix!r} for {str(p)!r}: use .json, .yaml or .yml"
-            )
-        text = _read_formulation_text(p)
-        try:
-            return cls.from_json(text) if suffix == ".json" else cls.from_yaml(text)
-        except FormulationReadError as exc:  # name the file: the text readers cannot
-            raise FormulationReadError(f"{p}: {exc}", issues=exc.issues) from exc
+        """Read a ``.json``, ``.yaml`` or ``.yml`` file (a formulation, or a document that
+        holds one under ``formulation:``); a regular UTF-8 file of at most
+        :data:`MAX_FORMULATION_BYTES`."""
+        return read_document(path)[0]
 
 
 MAX_FORMULATION_BYTES = 8 << 20
@@ -544,6 +519,56 @@ def _check_text_size(text: str) -> None:
             f"the formulation is {len(text)} characters long, more than the "
             f"{MAX_FORMULATION_BYTES} allowed; large data belongs in a separate file"
         )
+
+
+def read_document(path: str | Path) -> tuple[Formulation, dict[str, Any]]:
+    """The formulation in ``path`` and what its document holds besides (``text``, ``optimum``)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    kinds = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+    if suffix not in kinds:
+        raise FormulationReadError(
+            f"unknown formulation file type {suffix!r} for {str(p)!r}: use .json, .yaml or .yml"
+        )
+    text = _read_formulation_text(p)
+    data, rest = split_document(_parse(text, kinds[suffix], str(p)))
+    return Formulation.from_dict(data), rest
+
+
+def _parse(text: str, kind: str, source: str | None) -> dict[str, Any]:
+    """JSON or YAML text as a mapping; errors name ``source`` and the line.
+
+    Bounded: the text's size is capped first, and deep nesting or numbers too long to
+    convert become a :class:`FormulationReadError`, never a crash."""
+    where = f"{source}: " if source else ""
+    _check_text_size(text)
+    try:
+        if kind == "json":
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise FormulationReadError(
+                    f"{where}the formulation is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+                ) from exc
+        else:
+            try:
+                data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader (C or pure Python)
+            except yaml.YAMLError as exc:
+                raise FormulationReadError(_yaml_error(exc, source)) from exc
+    except RecursionError:
+        raise FormulationReadError(f"{where}{_TOO_DEEP}") from None
+    except (ValueError, OverflowError) as exc:  # e.g. an integer of more than 4300 digits
+        if isinstance(exc, FormulationReadError):
+            raise
+        raise FormulationReadError(
+            f"{where}the formulation is not readable {kind.upper()}: {str(exc)[:200]}"
+        ) from None
+    if not isinstance(data, dict):
+        raise FormulationValidationError(
+            f"{where}the formulation must be a mapping with keys "
+            "sets, parameters, variables, objective, constraints"
+        )
+    return data
 
 
 def _read_formulation_text(p: Path) -> str:
@@ -638,16 +663,68 @@ def json_schema() -> dict[str, Any]:
     return Formulation.model_json_schema()
 
 
-def _issues_of(exc: ValidationError) -> list[str]:
+#: Keys a document may hold next to ``formulation:`` (the bundled examples' layout).
+DOCUMENT_KEYS = frozenset(
+    {"formulation", "text", "optimum", "name", "family", "sense", "ortools", "notes", "source"}
+)
+
+
+def split_document(data: Any) -> tuple[Any, dict[str, Any]]:
+    """``(formulation data, the rest)`` of a document that nests it under ``formulation:``.
+
+    Plain formulation data comes back unchanged with an empty rest. The rest (``text``,
+    ``optimum``, ...) lets a command show the problem the formulation was written for.
+    """
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("formulation"), dict)
+        and "variables" not in data
+        and "objective" not in data
+    ):
+        return data["formulation"], {k: v for k, v in data.items() if k != "formulation"}
+    return data, {}
+
+
+def _yaml_error(exc: yaml.YAMLError, source: str | None) -> str:
+    """A YAML error that names the file, not PyYAML's ``"<unicode string>"``."""
+    mark = getattr(exc, "problem_mark", None)
+    at = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+    parts = [
+        str(x)
+        for x in (getattr(exc, "context", None), getattr(exc, "problem", None))
+        if x is not None
+    ]
+    what = "; ".join(parts) if parts else type(exc).__name__
+    return f"{source + ': ' if source else ''}the formulation is not valid YAML{at}: {what}"
+
+
+def _located(loc: tuple[Any, ...], data: Any) -> str:
+    """``variables.0.domain`` as ``variables.make.domain``: items named, not numbered."""
+    out: list[str] = []
+    node = data
+    for part in loc:
+        name = None
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+            if isinstance(node, dict) and isinstance(node.get("name"), str) and node["name"]:
+                name = f"{node['name']} (item {part + 1})"
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            node = None
+        out.append(name or str(part))
+    return ".".join(out) or "(top level)"
+
+
+def _issues_of(exc: ValidationError, data: Any = None) -> list[str]:
     out = []
     for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        loc = _located(tuple(err["loc"]), data)
         msg = err["msg"].removeprefix("Value error, ")
         out.append(f"{loc}: {msg}")
     return out
 
 
-def _describe_validation_error(exc: ValidationError) -> str:
-    issues = _issues_of(exc)
+def _describe_issues(issues: tuple[str, ...]) -> str:
     head = f"the formulation has {len(issues)} shape error{'s' if len(issues) != 1 else ''}:"
     return "\n".join([head, *(f"  - {i}" for i in issues)])

@@ -186,8 +186,27 @@ def to_latex(f: Formulation) -> str:
         dom = {"continuous": r"\mathbb{R}", "integer": r"\mathbb{Z}", "binary": r"\{0,1\}"}[
             v.domain
         ]
-        lines.append(rf" & {_ident(v.name)}{idx} \in {dom}{_bounds_latex(v.lower, v.upper)}")
+        lo, hi = (v.lower, v.upper) if v.domain != "binary" else _binary_bounds(v.lower, v.upper)
+        lines.append(rf" & {_ident(v.name)}{idx} \in {dom}{_bounds_latex(lo, hi)}")
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+
+
+def _binary_bounds(lo: Any, hi: Any) -> tuple[Any, Any]:
+    """The bounds a binary variable adds to {0, 1}: only those that tighten it."""
+    tighter_lo = lo if isinstance(lo, str) or (lo is not None and lo > 0) else None
+    tighter_hi = hi if isinstance(hi, str) or (hi is not None and hi < 1) else None
+    return tighter_lo, tighter_hi
+
+
+def _bounds_text(domain: str, lo: Any, hi: Any) -> tuple[str, str]:
+    """The bounds column: a binary is in [0, 1] whatever its (absent) upper bound says."""
+    if domain == "binary":
+        lo, hi = _binary_bounds(lo, hi)
+        lo = 0 if lo is None else lo
+        hi = 1 if hi is None else hi
+    lo_s = "-inf" if lo is None else str(lo if isinstance(lo, str) else _num(lo))
+    hi_s = "+inf" if hi is None else str(hi if isinstance(hi, str) else _num(hi))
+    return lo_s, hi_s
 
 
 def _bounds_latex(lo: Any, hi: Any) -> str:
@@ -264,16 +283,7 @@ def to_markdown(f: Formulation, *, math: str = "latex") -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for v in f.variables:
-        lo = (
-            "-inf"
-            if v.lower is None
-            else str(v.lower if isinstance(v.lower, str) else _num(v.lower))
-        )
-        hi = (
-            "+inf"
-            if v.upper is None
-            else str(v.upper if isinstance(v.upper, str) else _num(v.upper))
-        )
+        lo, hi = _bounds_text(v.domain, v.lower, v.upper)
         out.append(
             f"| `{v.name}` | {', '.join(v.index) or 'scalar'} | {v.domain} | [{lo}, {hi}] | {_md(v.description)} |"
         )

@@ -124,3 +124,72 @@ def test_human_output_keeps_bracketed_names(tmp_path: Path) -> None:
     r = runner.invoke(app, ["solve-model", str(write_model(tmp_path, constraints=cons))])
     assert r.exit_code == 1
     assert "bounds of make[chair]" in r.output.replace("\n", " ")
+
+
+# ------------------------------------------------------------------ issue 12, items 3, 4, 8, 9, 12
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "formulate" / "examples"
+UNBOUNDED = (
+    "name: unb\nvariables:\n  - {name: x, domain: continuous}\n  - {name: y, domain: continuous}\n"
+    "objective: {sense: maximize, expression: x + 2 * y}\n"
+    "constraints:\n  - {name: c, expression: x - y <= 4}\n"
+)
+
+
+def test_a_bundled_example_file_is_accepted_by_path_item_3() -> None:
+    path = EXAMPLES / "diet.yaml"
+    text = load_example("diet").text
+    r = runner.invoke(app, ["solve-model", str(path), "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["formulation"]["name"] == "diet" and out["text"] == text
+    assert abs(out["result"]["objective"] - load_example("diet").optimum) < 1e-6
+    assert runner.invoke(app, ["validate", str(path)]).exit_code == 0
+    r = runner.invoke(app, ["solve-model", "--example", "diet"], terminal_width=200)
+    assert r.exit_code == 0 and "Problem" in r.output and "hospital kitchen" in r.output
+
+
+def test_binary_variables_show_bounds_0_to_1_item_4(tmp_path: Path) -> None:
+    md = tmp_path / "k.md"
+    assert (
+        runner.invoke(app, ["export", "--example", "knapsack", "--markdown", str(md)]).exit_code
+        == 0
+    )
+    row = next(line for line in md.read_text().splitlines() if "| binary |" in line)
+    assert "[0, 1]" in row and "inf" not in row
+    r = runner.invoke(app, ["solve-model", "--example", "knapsack"], terminal_width=200)
+    assert "[0, +inf]" not in r.output.split("Objective")[0].split("binary")[-1]
+
+
+def test_export_lp_prints_no_pyomo_warning_and_never_makes_folders_item_8(tmp_path: Path) -> None:
+    lp = tmp_path / "m.lp"
+    r = runner.invoke(app, ["export", "--example", "furniture", "--lp", str(lp)])
+    assert r.exit_code == 0 and "WARNING" not in r.output and lp.read_text().strip()
+    deep = tmp_path / "no" / "such" / "x.mps"
+    r = runner.invoke(app, ["export", "--example", "furniture", "--mps", str(deep)])
+    assert r.exit_code == 3 and "does not exist" in r.output
+    assert not (tmp_path / "no").exists()
+
+
+def test_an_unbounded_model_shows_no_solution_and_no_objective_item_9(tmp_path: Path) -> None:
+    p = tmp_path / "unb.yaml"
+    p.write_text(UNBOUNDED)
+    r = runner.invoke(app, ["solve-model", str(p)], terminal_width=200)
+    assert r.exit_code == 1, r.output
+    assert "unbounded" in r.output and "Solution" not in r.output
+    assert "objective: -" in r.output
+
+
+def test_read_errors_name_the_file_and_the_variable_item_12(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("name: x\nvariables: [a\n  b: c\n")
+    r = runner.invoke(app, ["validate", str(bad)], terminal_width=200)
+    assert r.exit_code == 3 and "<unicode string>" not in r.output
+    assert "broken.yaml: the formulation is not valid YAML at line 3" in r.output
+    dom = tmp_path / "dom.yaml"
+    dom.write_text(
+        "name: x\nvariables:\n  - {name: make, domain: integer}\n  - {name: ship, domain: whole}\n"
+        "objective: {sense: maximize, expression: make + ship}\nconstraints: []\n"
+    )
+    r = runner.invoke(app, ["validate", str(dom)], terminal_width=200)
+    assert r.exit_code in (1, 3) and "variables.ship (item 2).domain" in r.output

@@ -240,3 +240,16 @@ def test_code_mode_and_samples(tmp_path: Path) -> None:
     assert data["mode"] == "code" and data["objective"] == pytest.approx(1900.0)
     assert data["agreement"] == "2/2" and data["code"].startswith("from pyomo.environ import *")
     assert sorted(p.name for p in out.iterdir()) == ["model.mps", "model.py"]
+
+
+def test_a_jsonl_of_problems_is_pointed_to_batch_issue_12_item_6(tmp_path: Path) -> None:
+    from optiscribe.app.cli import app
+
+    problems = tmp_path / "problems.jsonl"
+    problems.write_text('{"id": "a", "question": "q"}\n{"id": "b", "question": "q"}\n')
+    r = CliRunner().invoke(
+        app,
+        ["solve", str(problems), "--backend", "replay", "--replay-file", str(problems)],
+        terminal_width=200,
+    )
+    assert r.exit_code == 3 and "optiscribe batch" in r.output and "not in replay" not in r.output

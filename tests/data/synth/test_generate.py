@@ -98,7 +98,10 @@ def test_size_knob_changes_the_instance(family: str) -> None:
         assert all(r.meta["size_arg"] == size for r in recs)
         return sum(r.meta["n_vars"] + r.meta["n_rows"] for r in recs)
 
-    assert total(5) > total(2)
+    from optiscribe.data.synth.families import get_family
+
+    lo, hi = get_family(family).sizes
+    assert total(min(lo + 3, hi)) > total(lo)
 
 
 def _numbers_of_model(ir: dict) -> set[float]:
@@ -319,3 +322,63 @@ def test_numbers_are_written_as_people_write_them() -> None:
     assert {"a dozen eggs", "12 eggs"} <= seen["count"]
     ph = Phraser(random.Random(0))
     assert ph.money(2.5).endswith("2.50") or ph.money(2.5).startswith("2.50")
+
+
+# ------------------------------------------------------------------ sizes (issue 12, item 2)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_family_builds_both_ends_of_its_size_range(family: str) -> None:
+    from optiscribe.data.synth.base import Ctx
+    from optiscribe.data.synth.families import get_family
+
+    spec = get_family(family)
+    lo, hi = spec.sizes
+    for size in (lo, hi):
+        for seed in range(4):
+            for difficulty in DIFFICULTIES:
+                rng, text_rng = random.Random(seed), random.Random(seed + 1)
+                draft = spec.build(Ctx(rng, Phraser(text_rng), difficulty, size))
+                Formulation.from_dict(draft.ir)  # a valid model, no IndexError/ValueError
+
+
+@pytest.mark.parametrize(("family", "size"), [("scheduling", 8), ("network_flow", 7)])
+def test_the_largest_size_solves(family: str, size: int) -> None:
+    rec = generate_record(family, seed=0, difficulty="easy", size=size)
+    assert rec.status == "optimal" and rec.meta["size"] == size
+
+
+@pytest.mark.parametrize(("family", "size"), [("scheduling", 9), ("network_flow", 12)])
+def test_a_size_outside_the_range_is_refused_up_front(family: str, size: int) -> None:
+    with pytest.raises(DataError, match=rf"family '{family}' builds sizes \d+ to \d+, not {size}"):
+        generate_record(family, seed=0, size=size)
+    with pytest.raises(DataError, match="builds sizes"):
+        next(iter(generate([family], n=1, size=size)))
+
+
+def test_ranges_fit_the_name_pools() -> None:
+    # A family that clamps to its pool would quietly build a smaller instance than asked.
+    from optiscribe.data.synth.families import (
+        assignment,
+        blending,
+        diet,
+        facility_location,
+        knapsack,
+        nl4opt,
+        portfolio,
+        set_cover,
+        transportation,
+    )
+
+    def pool(module: object, attr: str, key: str) -> int:
+        return min(len(getattr(s, key)) for s in getattr(module, attr))
+
+    assert diet.SPEC.sizes[1] <= pool(diet, "_DIET_SKINS", "foods")
+    assert blending.SPEC.sizes[1] <= pool(blending, "_BLEND_SKINS", "inputs")
+    assert transportation.SPEC.sizes[1] <= pool(transportation, "_TRANSPORT_SKINS", "dst")
+    assert assignment.SPEC.sizes[1] <= pool(assignment, "_ASSIGN_SKINS", "tasks")
+    assert knapsack.SPEC.sizes[1] <= pool(knapsack, "_KNAPSACK_SKINS", "items")
+    assert facility_location.SPEC.sizes[1] <= pool(facility_location, "_FACILITY_SKINS", "cnames")
+    assert set_cover.SPEC.sizes[1] <= pool(set_cover, "_COVER_SKINS", "elems")
+    assert portfolio.SPEC.sizes[1] <= pool(portfolio, "_PORT_SKINS", "assets")
+    assert nl4opt.SPEC.sizes[1] <= 3

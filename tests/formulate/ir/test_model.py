@@ -58,7 +58,7 @@ def test_schema_describes_every_element() -> None:
         (lambda d: d["variables"].append({"name": "2x"}), "not an identifier"),
         (lambda d: d["variables"].append({"name": "sum"}), "reserved"),
         (lambda d: d["variables"].append({"name": "P"}), "used by a set and a variable"),
-        (lambda d: d["variables"][0].update(domain="real"), "variables.0.domain"),
+        (lambda d: d["variables"][0].update(domain="real"), "variables.make (item 1).domain"),
         (lambda d: d.update(variables=[]), "no variables"),
         (lambda d: d["parameters"][0].update(values=True), "not true/false"),
     ],

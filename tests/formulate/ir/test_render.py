@@ -30,3 +30,21 @@ def test_markdown_lists_five_elements_in_order(base: dict[str, Any]) -> None:
     assert heads == ["## Sets", "## Parameters", "## Variables", "## Objective", "## Constraints"]
     assert "`inv[t] == inv[t - 1] + demand[t]` for each `t in T` if `t > 1`" in md
     assert "$$" in to_markdown(Formulation.from_dict(base))
+
+
+def test_binary_bounds_are_0_and_1_unless_tightened() -> None:
+    f = Formulation.from_dict(
+        {
+            "name": "b",
+            "variables": [
+                {"name": "pick", "domain": "binary"},
+                {"name": "must", "domain": "binary", "lower": 1},
+            ],
+            "objective": {"sense": "maximize", "expression": "pick + must"},
+            "constraints": [],
+        }
+    )
+    md = to_markdown(f)
+    assert "| binary | [0, 1] |" in md and "| binary | [1, 1] |" in md and "inf" not in md
+    tex = to_latex(f)
+    assert r"\in \{0,1\}" in tex and r"\le" not in tex.split("pick")[-1].split(r"\\")[0]
