@@ -211,7 +211,7 @@ def _check_backend(llm_config: Any) -> None:
     folder was made. A local ``transformers`` model is only checked for its packages here:
     loading it is each worker's job."""
     from optiscribe.formulate.errors import LLMError
-    from optiscribe.formulate.llm.base import BACKENDS, make_backend
+    from optiscribe.formulate.llm.registry import BACKENDS, make_backend
     from optiscribe.solvers.errors import OptiscribeError
 
     try:

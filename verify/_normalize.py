@@ -78,7 +78,7 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
         csr = sp.csr_array(w.A)
         nnz = np.diff(csr.indptr)
         # singleton rows → bounds
-        for i in np.flatnonzero(w.row_alive & (nnz == 1)):
+        for i in np.flatnonzero(w.row_alive & (nnz == 1)).tolist():
             j = int(csr.indices[csr.indptr[i]])
             a = float(csr.data[csr.indptr[i]])
             lo_j, hi_j = (w.lo[i] / a, w.hi[i] / a) if a > 0 else (w.hi[i] / a, w.lo[i] / a)
@@ -87,7 +87,7 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
             w.row_alive[i] = False
             note("singleton rows turned into bounds")
             changed = True
-        for i in np.flatnonzero(w.row_alive & (nnz == 0)):
+        for i in np.flatnonzero(w.row_alive & (nnz == 0)).tolist():
             if w.lo[i] <= 1e-12 and w.hi[i] >= -1e-12:
                 w.row_alive[i] = False
         empty = _round_and_find_empty(w)
@@ -109,7 +109,7 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
             & np.isfinite(w.lb)
             & (w.ub >= w.lb)
             & (w.ub - w.lb <= 1e-12 * np.maximum(1, np.abs(w.lb)))
-        ):
+        ).tolist():
             v = float(w.lb[j])
             for k in range(csc.indptr[j], csc.indptr[j + 1]):
                 i = int(csc.indices[k])
@@ -129,7 +129,7 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
         csr = sp.csr_array(w.A)
         csc = sp.csc_array(csr)
         row_nnz = np.diff(csr.indptr)
-        for j in np.flatnonzero(w.var_alive & ~w.integer & (w.c == 0)):
+        for j in np.flatnonzero(w.var_alive & ~w.integer & (w.c == 0)).tolist():
             rows = [
                 int(csc.indices[k])
                 for k in range(csc.indptr[j], csc.indptr[j + 1])

@@ -269,7 +269,8 @@ def _edge_weights(w: np.ndarray) -> np.ndarray:
     tab = np.arange(int(w.max()) + 1, dtype=np.uint64) * _K2 + np.uint64(HASH_SEED)
     tab = _mix(tab)
     tab |= np.uint64(1)
-    return tab[w]
+    out: np.ndarray = tab[w]
+    return out
 
 
 def _half_round_hash(
@@ -573,7 +574,8 @@ def sd_mapping(u: Union, colours: np.ndarray, comp: np.ndarray) -> np.ndarray | 
         pa = np.concatenate([np.arange(s, s + n) for s, n in zip(starts[sides[0]], la)])
         pb = np.concatenate([np.arange(s, s + n) for s, n in zip(starts[sides[1]], lb)])
         mapping[nodes[pa]] = nodes[pb]
-    return mapping[u.owner == 0]
+    result: np.ndarray = mapping[u.owner == 0]
+    return result
 
 
 def mapping_is_isomorphism(u: Union, mapping: np.ndarray) -> bool:

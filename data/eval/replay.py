@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from optiscribe.data.benchmarks import load_benchmark
+from optiscribe.data.errors import DataError
 from optiscribe.formulate.jsonl import iter_objects
-from optiscribe.solvers.errors import DataError
 from optiscribe.solvers.sandbox import ErrorKind, ExecutionResult, Executor, run_code
 
 __all__ = [

@@ -260,7 +260,7 @@ def _clean(x: float) -> float:
         return 0.0 if x == 0 else x
     if abs(x - round(x)) <= max(1e-5, 1e-9 * abs(x)):
         return float(round(x))
-    digits = 9 - int(math.floor(math.log10(abs(x)))) - 1
+    digits = 9 - math.floor(math.log10(abs(x))) - 1
     v = round(x, max(digits, 0))
     return 0.0 if v == 0 else v
 
@@ -352,7 +352,7 @@ def _nice_round(x: float, up: bool) -> float:
     """A round number near ``x`` (two significant digits), rounded the safe way."""
     if x == 0:
         return 0.0
-    step = 10 ** max(0, int(math.floor(math.log10(abs(x)))) - 1)
+    step = 10 ** max(0, math.floor(math.log10(abs(x))) - 1)
     return (math.ceil(x / step) if up else math.floor(x / step)) * step
 
 
@@ -436,7 +436,7 @@ def generate_record(
         rng = random.Random(_derive(seed, family, index, attempt, difficulty, size, "data"))
         text_rng = random.Random(_derive(seed, family, index, attempt, difficulty, size, "text"))
         ph = Phraser(text_rng)
-        draft = spec.build(Ctx(rng, ph, difficulty, size))  # type: ignore[arg-type]
+        draft = spec.build(Ctx(rng, ph, difficulty, size))
         f = Formulation.from_dict(draft.ir)
         em = _expand(f, family)
         res = _solve(em)

@@ -122,7 +122,7 @@ def a_an(noun: str) -> str:
 def fmt_number(x: float, *, decimals: int = 2, grouping: bool = True) -> str:
     """``1200 -> '1,200'``, ``2.50 -> '2.5'``, ``3.0 -> '3'``: no trailing zeros, no float noise."""
     if abs(x - round(x)) < 1e-9:
-        s = f"{int(round(x)):,}" if grouping else str(int(round(x)))
+        s = f"{round(x):,}" if grouping else str(round(x))
         return s
     s = f"{x:,.{decimals}f}" if grouping else f"{x:.{decimals}f}"
     return s.rstrip("0").rstrip(".")
@@ -222,7 +222,7 @@ class Phraser:
     def num(self, x: float, *, words: bool = True) -> str:
         """A plain number; small counts sometimes as words, 12 sometimes as 'a dozen'."""
         if words and abs(x - round(x)) < 1e-9:
-            n = int(round(x))
+            n = round(x)
             if n in (12, 24) and self.chance(0.3):
                 return "a dozen" if n == 12 else "two dozen"
             if 2 <= n <= 20 and self.words_for_small and self.chance(0.6):
@@ -309,5 +309,5 @@ class Phraser:
 def round_to(x: float, step: float) -> float:
     """Round to a multiple of ``step`` (prices to cents, amounts to 5s), without float noise."""
     v = round(x / step) * step
-    digits = max(0, -int(math.floor(math.log10(step)))) if step < 1 else 0
+    digits = max(0, -math.floor(math.log10(step))) if step < 1 else 0
     return round(v, digits + 2)

@@ -89,7 +89,7 @@ MAX_RESOLVED = 20
 """Captured models the parent re-solves itself (the last ones, which callers use)."""
 
 
-class ErrorKind(str, enum.Enum):
+class ErrorKind(str, enum.Enum):  # noqa: UP042  # StrEnum would change str(member), which messages use
     """How a run ended. Everything but ``OK`` is a failure of the generated code."""
 
     OK = "ok"
@@ -849,7 +849,7 @@ def _collect(
             if left < 0.05:
                 ev = ev.model_copy(update={"mps_error": "not re-solved: time budget used up"})
             else:
-                resolved, why = _resolve(ev.mps_text, left)
+                resolved, why = _resolve(ev.mps_text or "", left)
                 if why is not None:
                     ev = ev.model_copy(update={"mps_error": why})
         reports.append(SolveReport._from_event(ev, resolved))

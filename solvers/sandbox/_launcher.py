@@ -144,7 +144,7 @@ def unshare_pid_namespace() -> bool:
     bombs (``RLIMIT_NPROC`` is not enforced for root).
     """
     clone_newpid = 0x20000000
-    return _libc_handle().unshare(ctypes.c_int(clone_newpid)) == 0
+    return bool(_libc_handle().unshare(ctypes.c_int(clone_newpid)) == 0)
 
 
 def set_parent_death_signal(sig: int = signal.SIGKILL) -> None:
@@ -541,7 +541,7 @@ def _inline_models(hook: ModuleType, models_dir: str, cap: int) -> None:
     The parent then never opens a file on the program's behalf (a name could be a symlink,
     a FIFO or ``/dev/zero``). Wraps the hook's ``_emit`` so the hook itself stays unchanged.
     """
-    original = hook._emit  # type: ignore[attr-defined]
+    original = hook._emit
 
     def emit_with_model(event: dict[str, Any]) -> None:
         name = event.get("mps")

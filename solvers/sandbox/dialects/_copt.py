@@ -14,7 +14,7 @@ from typing import Any
 try:  # imported as part of optiscribe (tests, in-process use)
     from . import _grb
 except ImportError:  # loaded by path in the sandbox as ``coptpy``
-    import _optiscribe_dialect_grb as _grb  # type: ignore[import-not-found,no-redef]
+    import _optiscribe_dialect_grb as _grb  # type: ignore[no-redef]
 
 LinExpr = _grb.LinExpr
 tupledict = _grb.tupledict
