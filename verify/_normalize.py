@@ -81,7 +81,7 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
         csr = sp.csr_array(w.A)
         nnz = np.diff(csr.indptr)
         # singleton rows → bounds
-        for i in np.flatnonzero(w.row_alive & (nnz == 1)):
+        for i in np.flatnonzero(w.row_alive & (nnz == 1)).tolist():
             j = int(csr.indices[csr.indptr[i]])
             a = float(csr.data[csr.indptr[i]])
             lo_j, hi_j = (w.lo[i] / a, w.hi[i] / a) if a > 0 else (w.hi[i] / a, w.lo[i] / a)
@@ -90,7 +90,7 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
             w.row_alive[i] = False
             note("singleton rows turned into bounds")
             changed = True
-        for i in np.flatnonzero(w.row_alive & (nnz == 0)):
+        for i in np.flatnonzero(w.row_alive & (nnz == 0)).tolist():
             if w.lo[i] <= 1e-12 and w.hi[i] >= -1e-12:
                 w.row_alive[i] = False
         empty = _round_and_find_empty(w)
@@ -112,7 +112,7 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
             & np.isfinite(w.lb)
             & (w.ub >= w.lb)
             & (w.ub - w.lb <= 1e-12 * np.maximum(1, np.abs(w.lb)))
-        ):
+        ).tolist():
             v = float(w.lb[j])
             for k in range(csc.indptr[j], csc.indptr[j + 1]):
                 i = int(csc.indices[k])
@@ -135,19 +135,19 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
         csc = sp.csc_array(csr)
         row_nnz = np.diff(csr.indptr)
         by_row: dict[int, list[int]] = {}
-        for j in np.flatnonzero(w.var_alive & ~w.integer & (w.c == 0)):
+        for col in np.flatnonzero(w.var_alive & ~w.integer & (w.c == 0)).tolist():
             rows = [
                 int(csc.indices[k])
-                for k in range(csc.indptr[j], csc.indptr[j + 1])
+                for k in range(csc.indptr[col], csc.indptr[col + 1])
                 if w.row_alive[csc.indices[k]] and csc.data[k] != 0
             ]
             if len(rows) == 1:
-                by_row.setdefault(rows[0], []).append(int(j))
-        for i in sorted(by_row):
-            if _eliminate_slacks(w, i, by_row[i], int(row_nnz[i])):
-                for j in by_row[i]:
-                    eliminated.append(f"{m.var_names[j]} (slack of {m.row_names[i]})")
-                note("slack variables eliminated", len(by_row[i]))
+                by_row.setdefault(rows[0], []).append(col)
+        for row in sorted(by_row):
+            slacks = by_row[row]
+            if _eliminate_slacks(w, row, slacks, int(row_nnz[row])):
+                eliminated += [f"{m.var_names[s]} (slack of {m.row_names[row]})" for s in slacks]
+                note("slack variables eliminated", len(slacks))
                 changed = True
         if changed:
             continue
