@@ -257,9 +257,9 @@ def verify_mapping(
     # that order, as three separate ones would)
     a = np.concatenate((lb_r, ub_r, ref.c * ref.sense))
     b = np.concatenate((lb_c[var_map], ub_c[var_map], cand.c[var_map] * cand.sense))
-    ok = _close(a, b, tol)
-    if not ok.all():
-        k = int(np.flatnonzero(~ok)[0])
+    close = _close(a, b, tol)
+    if not close.all():
+        k = int(np.flatnonzero(~close)[0])
         what, j = ("lower bound", "upper bound", "cost")[k // n], k % n
         return False, f"variable {ref.var_names[j]}: {what} {a[k]} vs {b[k]}"
     if not _close(np.array([ref.offset * ref.sense]), np.array([cand.offset * cand.sense]), tol)[0]:
