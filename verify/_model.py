@@ -207,6 +207,68 @@ class MilpData:
             source=source,
         )
 
+    @classmethod
+    def _from_reader(
+        cls,
+        *,
+        c: np.ndarray,
+        A: sp.csr_array,
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+        col_lower: np.ndarray,
+        col_upper: np.ndarray,
+        integer: np.ndarray,
+        sense: int,
+        offset: float,
+        var_names: object | None,
+        row_names: object | None,
+        source: str,
+    ) -> MilpData:
+        """:meth:`build` for a file reader's output, in a few calls instead of dozens
+        (most of a small model's reading time was spent here): ``A`` must already be a
+        float64 CSR matrix with sorted indices, no duplicates and no explicit zeros,
+        which the reader checks; every number is kept as it is (``infinity=np.inf``).
+        Any NaN or infinite coefficient goes through :meth:`build` for its message."""
+        bounds = np.concatenate((row_lower, row_upper, col_lower, col_upper))
+        if (
+            np.isnan(bounds).any()
+            or not np.isfinite(c).all()
+            or not np.isfinite(A.data).all()
+            or not np.isfinite(offset)
+        ):
+            return cls.build(
+                c=c,
+                A=A,
+                row_lower=row_lower,
+                row_upper=row_upper,
+                col_lower=col_lower,
+                col_upper=col_upper,
+                integer=integer,
+                sense=sense,
+                offset=offset,
+                var_names=var_names,
+                row_names=row_names,
+                source=source,
+                infinity=np.inf,
+            )
+        n, m = c.size, row_lower.size
+        frozen = bounds.astype(np.float64, copy=True)
+        frozen.flags.writeable = False
+        return cls(
+            sense=1 if sense >= 0 else -1,
+            c=_frozen(np.asarray(c, dtype=np.float64)),
+            offset=float(offset),
+            A=_freeze_sparse(A),
+            row_lower=frozen[:m],
+            row_upper=frozen[m : 2 * m],
+            col_lower=frozen[2 * m : 2 * m + n],
+            col_upper=frozen[2 * m + n :],
+            integer=_frozen(np.asarray(integer, dtype=bool)),
+            var_names=_names(var_names, n, "x"),
+            row_names=_names(row_names, m, "r"),
+            source=source,
+        )
+
     @property
     def num_vars(self) -> int:
         return int(self.c.size)
@@ -253,10 +315,8 @@ def huge_bounds(m: MilpData) -> int:
     """How many finite row/column bounds have magnitude >= 1e20: numbers HiGHS and CPLEX
     read as infinite and Gurobi as finite, so a pair that differs only there is
     undecided (the checker answers ``UNKNOWN``, never a verdict either way)."""
-    return sum(
-        int(np.count_nonzero(np.isfinite(a) & (np.abs(a) >= INFINITY_THRESHOLD)))
-        for a in (m.row_lower, m.row_upper, m.col_lower, m.col_upper)
-    )
+    a = np.abs(np.concatenate((m.row_lower, m.row_upper, m.col_lower, m.col_upper)))
+    return int(np.count_nonzero((a >= INFINITY_THRESHOLD) & (a < np.inf)))
 
 
 def with_infinite_huge_bounds(m: MilpData) -> MilpData:

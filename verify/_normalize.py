@@ -13,9 +13,11 @@ Reductions, repeated until nothing changes:
   fractional value) stops the reductions: the model is infeasible and is left for the
   canonical form to report as such, never substituted;
 * fixed variables (``lb == ub``) are substituted into rows and the objective constant;
-* slack variables (continuous, zero cost, in exactly one row with at least one other
-  variable) are projected out: ``lo <= a x + b s <= hi, s in [l, u]`` becomes
-  ``lo - max(b l, b u) <= a x <= hi - min(b l, b u)``;
+* slack variables (continuous, zero cost, in exactly one row) are projected out, all
+  the slacks of a row at once so that the result does not depend on the column order:
+  ``lo <= a x + b s <= hi, s in [l, u]`` becomes ``lo - max(b l, b u) <= a x <= hi -
+  min(b l, b u)`` (summed exactly over the row's slacks); a row of slacks only goes with
+  them when it can be met and stays untouched when it cannot;
 * an objective-defining variable (``min z`` with ``z`` continuous, the only cost, and in
   exactly one equality ``b z + a x = d``) is replaced by ``(d - a x) / b``; its bounds
   become a row on ``a x``;
@@ -25,6 +27,7 @@ Reductions, repeated until nothing changes:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,36 +128,27 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
             changed = True
         if changed:
             continue
-        # slack variables
+        # slack variables, a whole row's worth at once: which slacks go must not depend
+        # on the column order (eliminating them one by one, the last one in a row of
+        # slacks only would survive, and which one that is depends on the order)
         csr = sp.csr_array(w.A)
         csc = sp.csc_array(csr)
         row_nnz = np.diff(csr.indptr)
-        for j in np.flatnonzero(w.var_alive & ~w.integer & (w.c == 0)).tolist():
+        by_row: dict[int, list[int]] = {}
+        for col in np.flatnonzero(w.var_alive & ~w.integer & (w.c == 0)).tolist():
             rows = [
                 int(csc.indices[k])
-                for k in range(csc.indptr[j], csc.indptr[j + 1])
-                if w.row_alive[csc.indices[k]]
+                for k in range(csc.indptr[col], csc.indptr[col + 1])
+                if w.row_alive[csc.indices[k]] and csc.data[k] != 0
             ]
-            if len(rows) != 1 or row_nnz[rows[0]] < 2:
-                continue
-            i = rows[0]
-            b = float(w.A[i, j])
-            if b == 0:
-                continue
-            ends = sorted((b * w.lb[j], b * w.ub[j]))
-            with np.errstate(invalid="ignore"):
-                w.lo[i] = w.lo[i] - ends[1]
-                w.hi[i] = w.hi[i] - ends[0]
-            w.lo[i] = -np.inf if np.isnan(w.lo[i]) else w.lo[i]
-            w.hi[i] = np.inf if np.isnan(w.hi[i]) else w.hi[i]
-            w.A[i, j] = 0.0
-            row_nnz[i] -= 1
-            w.var_alive[j] = False
-            if np.isneginf(w.lo[i]) and np.isposinf(w.hi[i]):
-                w.row_alive[i] = False
-            eliminated.append(f"{m.var_names[j]} (slack of {m.row_names[i]})")
-            note("slack variables eliminated")
-            changed = True
+            if len(rows) == 1:
+                by_row.setdefault(rows[0], []).append(col)
+        for row in sorted(by_row):
+            slacks = by_row[row]
+            if _eliminate_slacks(w, row, slacks, int(row_nnz[row])):
+                eliminated += [f"{m.var_names[s]} (slack of {m.row_names[row]})" for s in slacks]
+                note("slack variables eliminated", len(slacks))
+                changed = True
         if changed:
             continue
         # objective-defining variable
@@ -244,6 +238,46 @@ def normalize(m: MilpData, *, max_passes: int = 20) -> Normalized:
         for k, v in counts.items()
     )
     return Normalized(out, steps, tuple(eliminated))
+
+
+def _eliminate_slacks(w: _Work, i: int, slacks: list[int], row_nnz: int) -> bool:
+    """Project the slack variables ``slacks`` (each in row ``i`` only) out of row ``i``.
+
+    ``lo <= a x + sum b_k s_k <= hi`` becomes ``lo - sum max_k <= a x <= hi - sum min_k``
+    with ``[min_k, max_k]`` the range of ``b_k s_k``; the sums are exact (``math.fsum``)
+    so the result does not depend on the order of the columns. A row of slacks only is
+    dropped with them when it can be met, and left alone (an infeasible model, for the
+    canonical form to report) when it cannot. Returns whether anything changed.
+    """
+    b = np.array([float(w.A[i, j]) for j in slacks])
+    lbs, ubs = w.lb[slacks], w.ub[slacks]
+    with np.errstate(invalid="ignore"):
+        e1, e2 = b * lbs, b * ubs
+    low, high = _exact_sum(np.minimum(e1, e2)), _exact_sum(np.maximum(e1, e2))
+    with np.errstate(invalid="ignore"):
+        new_lo = w.lo[i] - high
+        new_hi = w.hi[i] - low
+    new_lo = -np.inf if np.isnan(new_lo) else new_lo
+    new_hi = np.inf if np.isnan(new_hi) else new_hi
+    only_slacks = row_nnz == len(slacks)
+    if only_slacks and not (new_lo <= 1e-12 and new_hi >= -1e-12):
+        return False
+    for j in slacks:
+        w.A[i, j] = 0.0
+        w.var_alive[j] = False
+    w.lo[i], w.hi[i] = new_lo, new_hi
+    if only_slacks or (np.isneginf(new_lo) and np.isposinf(new_hi)):
+        w.row_alive[i] = False
+    return True
+
+
+def _exact_sum(v: np.ndarray) -> float:
+    """The correctly rounded sum of ``v`` (independent of its order); infinite when any
+    term is, NaN when both infinities occur."""
+    pos, neg = bool(np.isposinf(v).any()), bool(np.isneginf(v).any())
+    if pos or neg:
+        return float("nan") if pos and neg else (np.inf if pos else -np.inf)
+    return math.fsum(v.tolist())
 
 
 def _round_and_find_empty(w: _Work) -> np.ndarray:

@@ -240,6 +240,10 @@ def _read_bytes(path: Path, gz: bool) -> bytes:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
                 raise ModelReadError(f"{path}: not a regular file.", source=str(path))
             raw = fh.read(MAX_MODEL_BYTES + 1)
+    except IsADirectoryError as exc:
+        raise ModelReadError(
+            f"{path}: is a directory, not a model file.", source=str(path)
+        ) from exc
     except FileNotFoundError as exc:
         raise ModelReadError(f"{path}: no such file.", source=str(path)) from exc
     except OSError as exc:
@@ -478,8 +482,6 @@ def read_file(path: str | Path) -> MilpData:
 
     p = Path(path)
     kind, gz = _file_kind(p)
-    if p.is_dir():
-        raise ModelReadError(f"{p}: is a directory, not a model file.", source=str(p))
     raw = _read_bytes(p, gz)
     mapping: dict[str, str] = {}
     steps: list[str] = []
@@ -530,8 +532,9 @@ def read_file(path: str | Path) -> MilpData:
     is_int = np.zeros(n, dtype=bool)
     if len(integrality):
         codes = np.fromiter((int(t) for t in integrality), dtype=np.int64, count=n)
-        semi = (int(highspy.HighsVarType.kSemiContinuous), int(highspy.HighsVarType.kSemiInteger))
-        if np.isin(codes, semi).any():
+        semi_c = int(highspy.HighsVarType.kSemiContinuous)
+        semi_i = int(highspy.HighsVarType.kSemiInteger)
+        if ((codes == semi_c) | (codes == semi_i)).any():
             raise UnsupportedModelError(
                 f"{p}: the model has semi-continuous variables (or semi-integer ones); only "
                 f"plain continuous/integer variables are supported.",
@@ -543,19 +546,16 @@ def read_file(path: str | Path) -> MilpData:
     start = np.asarray(a.start_, dtype=np.int64)
     index = np.asarray(a.index_, dtype=np.int64)
     value = np.asarray(a.value_, dtype=np.float64)
-    if a.format_ == highspy.MatrixFormat.kColwise:
-        mat = sp.csc_array((value, index, start), shape=(m, n)).tocsr()
-    else:
-        mat = sp.csr_array((value, index, start), shape=(m, n))
+    colwise = a.format_ == highspy.MatrixFormat.kColwise
+    mat = _canonical_csr(start, index, value, m, n) if colwise else None
     var_names: Any = lp.col_names_ if len(lp.col_names_) else None
     row_names: Any = lp.row_names_ if len(lp.row_names_) else None
     if mapping:
         var_names = [mapping.get(s, s) for s in var_names] if var_names is not None else None
         row_names = [mapping.get(s, s) for s in row_names] if row_names is not None else None
     sense = -1 if lp.sense_ == highspy.ObjSense.kMaximize else 1
-    out = MilpData.build(
+    parts = dict(
         c=np.asarray(lp.col_cost_, dtype=np.float64),
-        A=mat,
         row_lower=np.asarray(lp.row_lower_, dtype=np.float64),
         row_upper=np.asarray(lp.row_upper_, dtype=np.float64),
         col_lower=np.asarray(lp.col_lower_, dtype=np.float64),
@@ -566,8 +566,15 @@ def read_file(path: str | Path) -> MilpData:
         var_names=var_names,
         row_names=row_names,
         source=str(p),
-        infinity=np.inf,
     )
+    if mat is not None:
+        out = MilpData._from_reader(A=mat, **parts)
+    else:  # row-wise, or duplicate/zero entries: the general path sums and drops them
+        if colwise:
+            full = sp.csc_array((value, index, start), shape=(m, n)).tocsr()
+        else:
+            full = sp.csr_array((value, index, start), shape=(m, n))
+        out = MilpData.build(A=full, infinity=np.inf, **parts)
     n_huge = huge_bounds(out)
     if n_huge and _PYOMO_WRITER.search(raw[:512]):
         # Pyomo's writers have no way to say "no bound" for an integer column but 10E20: in a
@@ -585,6 +592,34 @@ def read_file(path: str | Path) -> MilpData:
     if steps or inexact:
         out = replace(out, read_steps=tuple(steps), inexact=tuple(inexact))
     return out
+
+
+def _canonical_csr(
+    start: np.ndarray, index: np.ndarray, value: np.ndarray, m: int, n: int
+) -> sp.csr_array | None:
+    """HiGHS's column-wise matrix as CSR with sorted indices, built with a few numpy
+    calls and one scipy constructor (``csc_array(...).tocsr()`` and the copies after it
+    cost more than HiGHS's own reading of a small file). None when the arrays are not
+    plainly well formed, or hold duplicate or zero entries: the caller then takes the
+    general path, which sums duplicates and drops zeros."""
+    if start.size != n + 1 or start[0] != 0 or (n and (np.diff(start) < 0).any()):
+        return None
+    nnz = int(start[-1])
+    if index.size < nnz or value.size < nnz:
+        return None
+    index, value = index[:nnz], value[:nnz]
+    if nnz and (int(index.min()) < 0 or int(index.max()) >= m or not value.all()):
+        return None
+    cols = np.repeat(np.arange(n, dtype=np.int64), np.diff(start))
+    order = np.argsort(index, kind="stable")  # per row, columns stay ascending
+    rows, indices = index[order], cols[order]
+    if nnz > 1 and ((rows[1:] == rows[:-1]) & (indices[1:] == indices[:-1])).any():
+        return None
+    indptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=m), out=indptr[1:])
+    mat = sp.csr_array((value[order], indices, indptr), shape=(m, n))
+    mat.has_canonical_format = True  # sorted above, repeats ruled out
+    return mat
 
 
 # --------------------------------------------------------------------------- pyomo

@@ -10,7 +10,8 @@ import typer
 from typer.testing import CliRunner
 
 from optiscribe.app import _cli_solve
-from optiscribe.data.batch import Problem, RunSpec, resolve_function, run_one
+from optiscribe.data.batch import Problem, RunSpec, run_one
+from optiscribe.data.batch.executors import resolve_function
 from optiscribe.formulate.examples import load_example
 from optiscribe.formulate.llm.base import BackendConfig, make_backend
 from tests.formulate.test_code_gurobipy import ANSWER

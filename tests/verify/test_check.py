@@ -264,3 +264,16 @@ def test_second_opinion_is_attached_as_weak_evidence():
     )
     r2 = check(a, b, second_opinion=True)
     assert r2.verdict is NE and r2.second_opinion.agree
+
+
+def test_certificate_number_comparison_handles_infinities_without_warnings():
+    import warnings
+
+    from optiscribe.verify._certify import _close
+
+    a = np.array([np.inf, -np.inf, np.inf, 1.0, 1.0, 1e9, 0.0])
+    b = np.array([np.inf, -np.inf, -np.inf, np.inf, 1.0 + 1e-13, 1e9 * (1 + 1e-6), 1e-11])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an inf - inf would warn
+        got = _close(a, b, 1e-9)
+    assert got.tolist() == [True, True, False, False, True, False, False]

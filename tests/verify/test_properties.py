@@ -152,3 +152,60 @@ def _fingerprint(m, perm):
     for j in range(n):
         cols[perm[j]] = (round(m.c[j] * m.sense, 9) + 0.0, bool(it[j]), lb[j], ub[j])
     return tuple(cols), frozenset(half), m.offset * m.sense
+
+
+@st.composite
+def models_with_slacks(draw):
+    """A small model plus zero-cost continuous columns that each sit in one row, some
+    rows getting several (and some rows made of such columns only): the shapes whose
+    reduction at ``normalized`` once depended on the column order."""
+    base = draw(models())
+    A = base.A.toarray()
+    k = draw(st.integers(2, 4))
+    extra_rows = draw(st.integers(0, 1))
+    m = A.shape[0] + extra_rows
+    cols = np.zeros((m, k))
+    for t in range(k):
+        # with an extra row, the first two such columns go there: a row of slacks only
+        i = m - 1 if extra_rows and t < 2 else draw(st.integers(0, m - 1))
+        cols[i, t] = draw(st.sampled_from([-2.0, -1.0, 1.0, 3.0]))
+    A2 = np.hstack([np.vstack([A, np.zeros((extra_rows, A.shape[1]))]), cols])
+    rhs = [draw(st.sampled_from([0.0, 1.0, 4.0])) for _ in range(extra_rows)]
+    return milp(
+        A2.tolist(),
+        list(base.c) + [0.0] * k,
+        lo=list(base.row_lower) + rhs,
+        hi=list(base.row_upper) + rhs,
+        lb=list(base.col_lower) + [draw(st.sampled_from([0.0, -1.0, -INF])) for _ in range(k)],
+        ub=list(base.col_upper) + [draw(st.sampled_from([1.0, 3.0, INF])) for _ in range(k)],
+        integer=list(base.integer) + [False] * k,
+        sense=base.sense,
+        var_names=[f"x{j}" for j in range(A2.shape[1])],
+        row_names=[f"c{i}" for i in range(m)],
+    )
+
+
+@SETTINGS
+@given(
+    models_with_slacks(),
+    models_with_slacks(),
+    st.booleans(),
+    st.sampled_from(["strict", "normalized"]),
+    st.integers(0, 10_000),
+)
+def test_permuting_rows_and_columns_never_changes_the_verdict(a, b, related, level, seed):
+    # ``b`` is either an unrelated model or ``a`` with one coefficient changed; the
+    # verdict of (a, b) must survive any permutation of a's rows and columns, and a's
+    # permuted copy must be EQUIVALENT to a itself at either level
+    if related:
+        A = a.A.toarray()
+        A[seed % A.shape[0], seed % A.shape[1]] += 7.25
+        b = with_changes(a, A=A)
+    plain = dict(scale=False, flip=False, negate_objective=False)
+    pa, pb = permuted(a, seed, **plain), permuted(b, seed + 1, **plain)
+    r = check(a, b, level=level, max_search_nodes=5000)
+    for x, y in ((pa, b), (a, pb), (pa, pb)):
+        r2 = check(x, y, level=level, max_search_nodes=5000)
+        assert r2.verdict is r.verdict, (level, r.reason, r2.reason)
+    same = check(a, pa, level=level, max_search_nodes=5000)
+    assert same.verdict is Verdict.EQUIVALENT, (level, same.reason)

@@ -239,3 +239,47 @@ def test_milpdata_is_immutable_and_validated():
     with pytest.raises(ModelReadError, match="NaN"):
         MilpData.build(c=[np.nan], A=np.zeros((0, 1)), row_lower=[], row_upper=[])
     assert m.summary().startswith("MILP with 3 variables")
+
+
+def _highs_as_scipy(path):
+    """The matrix as HiGHS reads it, converted by scipy (the general path)."""
+    import highspy
+    import scipy.sparse as sp
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(path))
+    lp = h.getLp()
+    a = lp.a_matrix_
+    mat = sp.csc_array((a.value_, a.index_, a.start_), shape=(lp.num_row_, lp.num_col_)).tocsr()
+    mat.sum_duplicates()
+    mat.eliminate_zeros()
+    return mat
+
+
+@pytest.mark.parametrize("name", ["afiro.mps", "adlittle.mps", "egout.mps", "issue-2388.lp"])
+def test_fast_matrix_conversion_gives_the_general_paths_matrix(name):
+    path = need(HIGHS_CHECK / name)
+    m = read_model(path)
+    ref = _highs_as_scipy(path)
+    assert m.A.has_canonical_format
+    assert np.array_equal(m.A.indptr, ref.indptr)
+    assert np.array_equal(m.A.indices, ref.indices)
+    assert np.array_equal(m.A.data, ref.data)
+
+
+def test_fast_matrix_conversion_declines_repeats_zeros_and_bad_indices():
+    from optiscribe.verify._read import _canonical_csr
+
+    start = np.array([0, 2, 3])
+    # column 0 holds rows 1 and 0 (any order), column 1 row 0: CSR rows sorted by column
+    got = _canonical_csr(start, np.array([1, 0, 0]), np.array([2.0, 3.0, 4.0]), 2, 2)
+    assert got is not None
+    assert got.toarray().tolist() == [[3.0, 4.0], [2.0, 0.0]]
+    assert got.indices.tolist() == [0, 1, 0]
+    # a repeated (row, column) entry, an explicit zero, a row index out of range and a
+    # broken start vector all go to the general path (None), never through silently
+    assert _canonical_csr(start, np.array([0, 0, 0]), np.array([1.0, 1.0, 1.0]), 2, 2) is None
+    assert _canonical_csr(start, np.array([1, 0, 0]), np.array([2.0, 0.0, 4.0]), 2, 2) is None
+    assert _canonical_csr(start, np.array([1, 2, 0]), np.array([2.0, 3.0, 4.0]), 2, 2) is None
+    assert _canonical_csr(np.array([0, 3, 2]), np.array([1, 0, 0]), np.ones(3), 2, 2) is None
