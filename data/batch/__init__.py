@@ -35,21 +35,32 @@ on a Ray cluster, optional extra ``optiscribe[ray]``).
 from __future__ import annotations
 
 from optiscribe.data.batch.executors import DEFAULT_FUNCTION, RunSpec, run_one
-from optiscribe.data.batch.input import InputIssue, InputScan, Problem, read_problems, scan_input
-from optiscribe.data.batch.record import BATCH_SCHEMA, BatchRecord, make_record
+from optiscribe.data.batch.input import (
+    MAX_INPUT_LINE_BYTES,
+    MAX_INPUT_NESTING,
+    InputIssue,
+    InputScan,
+    Problem,
+    read_problems,
+    scan_input,
+)
+from optiscribe.data.batch.record import BATCH_SCHEMA, MAX_STORED_CHARS, BatchRecord, make_record
 from optiscribe.data.batch.run import EXECUTORS, BatchStats, run_batch
 from optiscribe.data.batch.store import OK_STATUSES, ResultStore, StoreState
 
 __all__ = [
-    "DEFAULT_FUNCTION",
-    "EXECUTORS",
-    "OK_STATUSES",
-    "RESULT_SCHEMA",
     "BatchRecord",
     "BatchStats",
+    "DEFAULT_FUNCTION",
+    "EXECUTORS",
     "InputIssue",
     "InputScan",
+    "MAX_INPUT_LINE_BYTES",
+    "MAX_INPUT_NESTING",
+    "MAX_STORED_CHARS",
+    "OK_STATUSES",
     "Problem",
+    "RESULT_SCHEMA",
     "ResultStore",
     "RunSpec",
     "StoreState",

@@ -166,10 +166,10 @@ def make_corpus(folder: Path, seed: int = 10, n: int = 300) -> list[Path]:
 
 def _readers() -> dict[str, tuple[Callable[[Path], object], tuple[type[BaseException], ...]]]:
     from optiscribe.data.batch import read_problems
+    from optiscribe.data.errors import DataError
     from optiscribe.formulate.errors import ModelError
     from optiscribe.formulate.ir.model import Formulation
     from optiscribe.formulate.jsonl import iter_objects
-    from optiscribe.solvers.errors import DataError
     from optiscribe.verify import ModelReadError
     from optiscribe.verify._read import read_file
 

@@ -146,7 +146,7 @@ def test_nl4opt_replay_runs_the_main_job_offline_on_real_problems_issue_12_item_
     tmp_path: Path,
 ) -> None:
     from optiscribe.data.benchmarks import shared_data_dir
-    from optiscribe.solvers.errors import DataError
+    from optiscribe.data.errors import DataError
 
     try:
         shared_data_dir()

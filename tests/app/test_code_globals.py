@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from optiscribe.app import _cli_solve
 from optiscribe.data.batch import Problem, RunSpec, run_one
 from optiscribe.data.batch.executors import resolve_function
+from optiscribe.formulate import BackendConfig, make_backend
 from optiscribe.formulate.examples import load_example
-from optiscribe.formulate.llm.base import BackendConfig, make_backend
 from tests.formulate.test_code_gurobipy import ANSWER
 
 FURNITURE = load_example("furniture")

@@ -117,7 +117,7 @@ def _args(cmd: DocCommand, folder: Path) -> list[str]:
 
 def _shared_data_missing() -> str | None:
     from optiscribe.data.benchmarks import shared_data_dir
-    from optiscribe.solvers.errors import DataError
+    from optiscribe.data.errors import DataError
 
     try:
         shared_data_dir()

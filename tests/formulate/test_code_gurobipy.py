@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from optiscribe.formulate import ScriptedBackend
 from optiscribe.formulate.examples import load_example
-from optiscribe.formulate.llm.base import ScriptedBackend
 from optiscribe.formulate.modes import MODES
 from optiscribe.formulate.pipeline import solve_text
 from optiscribe.formulate.prompting import PROMPT_VERSIONS, build_code_gurobipy_messages

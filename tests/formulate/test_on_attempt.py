@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from optiscribe.formulate import ScriptedBackend
 from optiscribe.formulate.examples import load_example
-from optiscribe.formulate.llm.base import ScriptedBackend
 from optiscribe.formulate.pipeline import solve_text
 
 

@@ -61,7 +61,7 @@ def test_failure_keeps_the_message_not_a_traceback() -> None:
 def test_formulate_cancel_stops_before_the_next_request() -> None:
     from optiscribe.app.web._jobs import Cancelled
     from optiscribe.app.web.page_formulate import _Cancellable
-    from optiscribe.formulate.llm.base import ScriptedBackend
+    from optiscribe.formulate import ScriptedBackend
 
     control = JobControl()
     backend = _Cancellable(ScriptedBackend(["a", "b"]), control)

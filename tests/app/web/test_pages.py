@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("streamlit", reason="the web app needs the app extra: pip install -e '.[app]'")
 
+from optiscribe.formulate import ScriptedBackend
 from optiscribe.formulate.examples import load_example
 from optiscribe.formulate.ir.model import Formulation
-from optiscribe.formulate.llm.base import ScriptedBackend
 from tests.app.web._helpers import finish
 
 pytestmark = pytest.mark.app
@@ -129,7 +129,7 @@ def test_a_failing_endpoint_is_a_clear_message_and_the_key_is_never_shown(
 def test_replay_backend_runs_from_an_uploaded_file(page: Any, tmp_path: Path) -> None:
     # AppTest cannot upload files; the browser test covers the upload. Here: the same
     # config path through the library, run by the page with a replay backend object.
-    from optiscribe.formulate.llm.base import BackendConfig, make_backend
+    from optiscribe.formulate import BackendConfig, make_backend
 
     ex = load_example("furniture")
     replay = tmp_path / "r.jsonl"
@@ -308,7 +308,7 @@ def test_batch_results_reader_and_scoring(tmp_path: Path) -> None:
     from optiscribe.app.web.page_batch import read_results
     from optiscribe.data.batch import RunSpec, run_batch
     from optiscribe.data.eval.score import score_batch
-    from optiscribe.formulate.llm.base import BackendConfig
+    from optiscribe.formulate import BackendConfig
 
     ex = load_example("furniture")
     inp = tmp_path / "in.jsonl"

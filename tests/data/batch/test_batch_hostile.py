@@ -22,8 +22,8 @@ from optiscribe.data.batch import (
     read_problems,
     run_batch,
 )
-from optiscribe.formulate.llm.base import ScriptedBackend
-from optiscribe.solvers.errors import DataError
+from optiscribe.data.errors import DataError
+from optiscribe.formulate import ScriptedBackend
 from tests.data.batch._helpers import furniture, read_results, write_inputs
 
 REPO = Path(__file__).resolve().parents[3]

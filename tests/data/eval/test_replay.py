@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from optiscribe.app.cli import app
 from optiscribe.data.benchmarks import shared_data_dir
+from optiscribe.data.errors import DataError
 from optiscribe.data.eval.replay import (
     is_published_outputs,
     read_published,
@@ -20,7 +21,6 @@ from optiscribe.data.eval.replay import (
     replay,
     summarize,
 )
-from optiscribe.solvers.errors import DataError
 
 runner = CliRunner()
 

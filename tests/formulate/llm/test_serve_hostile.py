@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from optiscribe.formulate import ScriptedBackend
 from optiscribe.formulate.llm import serve
-from optiscribe.formulate.llm.base import ScriptedBackend
 from optiscribe.formulate.llm.replay import ReplayBackend
 from optiscribe.formulate.llm.serve import ChatCompletionsServer, make_server
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from optiscribe.data.benchmarks import shared_data_dir
-from optiscribe.solvers.errors import DataError
+from optiscribe.data.errors import DataError
 from optiscribe.solvers.sandbox import (
     ErrorKind,
     ExecutionResult,
