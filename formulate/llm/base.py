@@ -21,8 +21,9 @@ Backends (the registry :data:`BACKENDS`, dispatched by :func:`make_backend`):
 * ``transformers`` — a local model directory + optional LoRA adapter (``llm_transformers``;
   torch/transformers/peft are imported only when it is constructed).
 * ``replay`` — recorded responses keyed by problem id (``llm_replay``).
-* ``builtin`` — the slot for the small offline model; not trained yet, so it raises
-  :class:`BackendUnavailable` that says how to configure another backend.
+* ``builtin`` (the default) — SmolLM2-135M + our LoRA adapter, offline
+  (:mod:`optiscribe.formulate.llm.builtin`); when its base weights or torch are missing it
+  raises :class:`BackendUnavailable` with the install command.
 
 :class:`ScriptedBackend` (here) returns scripted answers in order and records what it was
 sent; it is for tests and is not reachable from configuration.
@@ -67,7 +68,6 @@ __all__ = [
     "STRUCTURED_MODES",
     "BackendConfig",
     "BackendSpec",
-    "BuiltinBackend",
     "LLMBackend",
     "Message",
     "ScriptedBackend",
@@ -604,8 +604,10 @@ BACKENDS: dict[str, BackendSpec] = {
     ),
     "builtin": BackendSpec(
         "builtin",
-        "optiscribe.formulate.llm.base:BuiltinBackend",
-        "the small offline model shipped with optiscribe (not trained yet)",
+        "optiscribe.formulate.llm.builtin:BuiltinBackend",
+        "the small offline model shipped with optiscribe (SmolLM2-135M + our LoRA adapter)",
+        requires=("torch", "transformers", "peft"),
+        install_hint=_FINETUNE_HINT,
     ),
 }
 
@@ -614,10 +616,12 @@ def available_backends() -> dict[str, str]:
     """Name -> ``"ok"`` or the reason the backend cannot be constructed here."""
     out: dict[str, str] = {}
     for name, spec in BACKENDS.items():
-        if name == "builtin":
-            out[name] = "not available yet: the built-in model has not been trained"
-        elif missing := spec.missing():
+        if missing := spec.missing():
             out[name] = f"missing {', '.join(missing)}: {spec.install_hint}"
+        elif name == "builtin":
+            from optiscribe.formulate.llm.builtin import builtin_status
+
+            out[name] = builtin_status()
         else:
             out[name] = "ok"
     return out
@@ -635,23 +639,6 @@ See docs/backends.md."""
 def _backends_overview() -> str:
     lines = [f"  {name:<13} {reason}" for name, reason in available_backends().items()]
     return "Backends:\n" + "\n".join(lines)
-
-
-class BuiltinBackend:
-    """Slot for the small offline model that a later issue trains.
-
-    Constructing it raises :class:`BackendUnavailable` until the weights exist, with the
-    list of backends that work here and how to configure one.
-    """
-
-    name = "builtin"
-
-    @classmethod
-    def from_config(cls, config: BackendConfig) -> BuiltinBackend:
-        raise BackendUnavailable(
-            "the built-in offline model is not available yet (it has not been trained and "
-            "shipped); choose another backend.\n" + _backends_overview() + "\n" + _HOW_TO_CONFIGURE
-        )
 
 
 def _resolve(target: str) -> Any:

