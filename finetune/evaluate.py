@@ -30,7 +30,9 @@ def percentile(values: list[float], q: float) -> float | None:
         return None
     if len(values) == 1:
         return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[min(98, max(0, round(q * 100) - 1))]
+    return statistics.quantiles(values, n=100, method="inclusive")[
+        min(98, max(0, round(q * 100) - 1))
+    ]
 
 
 def evaluate_builtin(
@@ -59,7 +61,13 @@ def evaluate_builtin(
         history: tuple[Any, ...] = ()
         error = None
         try:
-            outcome = run_loop(r.question, spec, backend, RunContext(text=r.question, time_limit=10), max_rounds=rounds)
+            outcome = run_loop(
+                r.question,
+                spec,
+                backend,
+                RunContext(text=r.question, time_limit=10),
+                max_rounds=rounds,
+            )
             accepted = True
             history = outcome.history
         except CorrectionBudgetExceeded as exc:

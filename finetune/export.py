@@ -77,7 +77,9 @@ def export_adapter(run_dir: Path, out: Path, *, stage: str = "sft") -> dict[str,
     return info
 
 
-def write_model_card(path: Path, info: dict[str, Any], scores: dict[str, Any] | None = None) -> None:
+def write_model_card(
+    path: Path, info: dict[str, Any], scores: dict[str, Any] | None = None
+) -> None:
     """A short MODEL_CARD.md from an export's info (and measured scores, when given)."""
     data = info.get("data", {})
     lines = [

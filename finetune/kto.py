@@ -82,9 +82,7 @@ def sample_answers(
     out = []
     for r in rows:
         reference = from_compact(r["completion"][0]["content"])
-        answers = backend.generate(
-            r["prompt"], n=k.samples_per_problem, temperature=k.temperature
-        )
+        answers = backend.generate(r["prompt"], n=k.samples_per_problem, temperature=k.temperature)
         for a in answers:
             good, why = label_answer(a, reference, float(r["optimum"]))
             out.append(
@@ -152,7 +150,10 @@ def run_kto(cfg: RunConfig, run_dir: Path, *, base_dir: Path | None = None) -> d
         disable_tqdm=True,
     )
     ds = Dataset.from_list(
-        [{"prompt": s["prompt"], "completion": s["completion"], "label": s["label"]} for s in samples]
+        [
+            {"prompt": s["prompt"], "completion": s["completion"], "label": s["label"]}
+            for s in samples
+        ]
     )
     trainer = KTOTrainer(model=model, args=args, train_dataset=ds, processing_class=tok)
     trainer.train()

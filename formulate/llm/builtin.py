@@ -434,6 +434,8 @@ class BuiltinBackend:
 
         if threads:
             torch.set_num_threads(threads)
+        # the base first: a missing wheel is the first thing a fresh install must fix
+        base_dir = model_dir if model_dir is not None else base_model_dir()
         adapter = adapter if adapter is not None else packaged_adapter_dir()
         if adapter is None:
             raise BackendUnavailable(
@@ -446,7 +448,7 @@ class BuiltinBackend:
                 f"adapter directory {adapter} has no adapter_config.json; pass --adapter "
                 "pointing to a folder written by 'optiscribe finetune export'"
             )
-        model, tok = load_base(model_dir)
+        model, tok = load_base(base_dir)
         from peft import PeftModel
 
         try:
