@@ -118,12 +118,17 @@ def export(
         "data/model/adapter"
     ),
     stage: Annotated[str, typer.Option("--stage", help="sft or kto")] = "sft",
+    card: Annotated[
+        Path | None, typer.Option("--card", help="also write a model card (MODEL_CARD.md) here")
+    ] = None,
 ) -> None:
     """Write the run's newest adapter in bf16 safetensors, with its training state."""
-    from optiscribe.finetune.export import export_adapter
+    from optiscribe.finetune.export import export_adapter, write_model_card
 
     try:
         info = export_adapter(run_dir, out, stage=stage)
+        if card is not None:
+            write_model_card(card, info)
     except _errors() as exc:
         raise fail(str(exc)) from None
     typer.echo(json.dumps(info))
@@ -139,9 +144,16 @@ def evaluate(
     out: Annotated[Path | None, typer.Option("--out", help="write per-problem JSONL here")] = None,
     base_dir: Annotated[Path | None, typer.Option("--base-dir", help="base model folder")] = None,
     data_dir: DataDirOpt = None,
+    card: Annotated[
+        Path | None,
+        typer.Option(
+            "--card", help="rewrite this model card with the adapter's state and the scores"
+        ),
+    ] = None,
 ) -> None:
     """Score the built-in model on a benchmark's first N problems (accuracy, latency, load time)."""
     from optiscribe.finetune.evaluate import evaluate_builtin
+    from optiscribe.finetune.export import write_model_card
 
     try:
         report = evaluate_builtin(
@@ -153,6 +165,12 @@ def evaluate(
             base_dir=base_dir,
             data_dir=data_dir,
         )
+        if card is not None:
+            state_file = adapter / "training_state.json"
+            info = (
+                json.loads(state_file.read_text(encoding="utf-8")) if state_file.is_file() else {}
+            )
+            write_model_card(card, info, {f"{benchmark} first {limit}": report})
     except _errors() as exc:
         raise fail(str(exc)) from None
     typer.echo(json.dumps(report))
