@@ -141,6 +141,7 @@ def evaluate(
     benchmark: Annotated[str, typer.Option("--benchmark", help="benchmark name")] = "nl4opt",
     limit: Annotated[int, typer.Option("--limit", help="first N problems")] = 40,
     rounds: Annotated[int, typer.Option("--rounds", help="correction rounds (1 = none)")] = 1,
+    max_tokens: Annotated[int, typer.Option("--max-tokens", help="tokens per generation")] = 384,
     out: Annotated[Path | None, typer.Option("--out", help="write per-problem JSONL here")] = None,
     base_dir: Annotated[Path | None, typer.Option("--base-dir", help="base model folder")] = None,
     data_dir: DataDirOpt = None,
@@ -164,6 +165,7 @@ def evaluate(
             out=out,
             base_dir=base_dir,
             data_dir=data_dir,
+            max_new_tokens=max_tokens,
         )
         if card is not None:
             state_file = adapter / "training_state.json"

@@ -44,13 +44,14 @@ def evaluate_builtin(
     out: Path | None = None,
     base_dir: Path | None = None,
     data_dir: Path | None = None,
+    max_new_tokens: int = 384,
 ) -> dict[str, Any]:
     """Score the built-in model on the first ``limit`` problems of ``benchmark``."""
     from optiscribe.formulate.llm.builtin import BuiltinBackend
 
     records = load_benchmark(benchmark, data_dir=data_dir)[:limit]
     t0 = time.perf_counter()
-    backend = BuiltinBackend(model_dir=base_dir, adapter=adapter)
+    backend = BuiltinBackend(model_dir=base_dir, adapter=adapter, max_new_tokens=max_new_tokens)
     load_s = time.perf_counter() - t0
     spec = MODES["ir"]
     tol = TOLERANCES["default"]
@@ -113,4 +114,6 @@ def evaluate_builtin(
         "p50_seconds": None if not secs else round(percentile(secs, 0.5) or 0, 2),
         "p95_seconds": None if not secs else round(percentile(secs, 0.95) or 0, 2),
         "tolerance": tol.describe(),
+        "max_new_tokens": max_new_tokens,
+        "self_checks": backend.self_checks,
     }
