@@ -158,7 +158,7 @@ def run_kto(cfg: RunConfig, run_dir: Path, *, base_dir: Path | None = None) -> d
     trainer = KTOTrainer(model=model, args=args, train_dataset=ds, processing_class=tok)
     trainer.train()
     out = kdir / "checkpoints" / f"checkpoint-{trainer.state.global_step}"
-    trainer.model.save_pretrained(str(out), selected_adapters=["default"])
+    model.save_pretrained(str(out), selected_adapters=["default"])
     (out / "trainer_state.json").write_text(
         json.dumps({"global_step": trainer.state.global_step}), encoding="utf-8"
     )

@@ -144,7 +144,7 @@ def run_sft(
     torch.set_num_threads(s.threads)
     run_dir.mkdir(parents=True, exist_ok=True)
     data_path = prepare_data(cfg, run_dir, data_dir=data_dir)
-    state = read_state(run_dir)
+    record = read_state(run_dir)
     rows_all = read_examples(data_path)
     model, tok = load_base_for(cfg, run_dir, base_dir=base_dir)
     rows = _fits(rows_all, tok, s.max_length)
@@ -162,8 +162,8 @@ def run_sft(
             model = PeftModel.from_pretrained(model, str(init), is_trainable=True)
             resumed_from = f"{init} (adapter only: optimizer state starts afresh)"
             prior = _adapter_state(init)
-            if state["steps"] == 0 and prior:
-                state.update(steps=prior.get("steps", 0), examples=prior.get("examples", 0))
+            if record["steps"] == 0 and prior:
+                record.update(steps=prior.get("steps", 0), examples=prior.get("examples", 0))
         else:
             peft_config = LoraConfig(
                 r=cfg.lora.r,
@@ -175,26 +175,26 @@ def run_sft(
     # The Trainer counts steps from its checkpoint (global_step); state.json counts from the
     # first session. offset = steps done before this Trainer's step 0.
     trainer_start = int(ckpt.name.split("-")[-1]) if ckpt else 0
-    offset = state["steps"] - trainer_start if ckpt else state["steps"]
-    target = (state["steps"] + max_steps) if max_steps else s.max_steps
+    offset = record["steps"] - trainer_start if ckpt else record["steps"]
+    target = (record["steps"] + max_steps) if max_steps else s.max_steps
     trainer_max = max(target - offset, trainer_start + 1)
     per_step = s.batch_size * s.grad_accum
     session = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "from_steps": state["steps"],
+        "from_steps": record["steps"],
         "resumed_from": resumed_from,
         "rows": len(rows),
         "rows_dropped_too_long": len(rows_all) - len(rows),
     }
-    state.setdefault("sessions", []).append(session)
-    state["data"] = summary(rows)
-    state["config"] = {
+    record.setdefault("sessions", []).append(session)
+    record["data"] = summary(rows)
+    record["config"] = {
         "name": cfg.name,
         "base": cfg.base,
         "lora": asdict(cfg.lora),
         "sft": asdict(s),
     }
-    _write_state(run_dir, state)
+    _write_state(run_dir, record)
 
     class _Every(TrainerCallback):
         """Checkpoint by wall time; keep state.json's cumulative counts current."""
@@ -202,26 +202,28 @@ def run_sft(
         def __init__(self) -> None:
             self.last = time.monotonic()
 
-        def on_step_end(self, args: Any, st: Any, control: Any, **kw: Any) -> Any:
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
             if (
                 time.monotonic() - self.last >= s.save_minutes * 60
-                or st.global_step >= st.max_steps
+                or state.global_step >= state.max_steps
             ):
                 control.should_save = True  # by wall time, and always at the end
             return control
 
-        def on_save(self, args: Any, st: Any, control: Any, **kw: Any) -> Any:
+        def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
             self.last = time.monotonic()
-            state["steps"] = offset + st.global_step
-            state["examples"] = state["steps"] * per_step
-            session["to_steps"] = state["steps"]
+            record["steps"] = offset + state.global_step
+            record["examples"] = record["steps"] * per_step
+            session["to_steps"] = record["steps"]
             session["saved"] = time.strftime("%Y-%m-%dT%H:%M:%S")
-            _write_state(run_dir, state)
+            _write_state(run_dir, record)
             return control
 
-        def on_log(self, args: Any, st: Any, control: Any, logs: Any = None, **kw: Any) -> Any:
+        def on_log(
+            self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any
+        ) -> Any:
             if logs:
-                log(json.dumps({"step": offset + st.global_step, **logs}))
+                log(json.dumps({"step": offset + state.global_step, **logs}))
             return control
 
     args = SFTConfig(
@@ -259,12 +261,12 @@ def run_sft(
     )
     t0 = time.monotonic()
     trainer.train(resume_from_checkpoint=str(ckpt) if ckpt else None)
-    state["steps"] = offset + trainer.state.global_step
-    state["examples"] = state["steps"] * per_step
-    session["to_steps"] = state["steps"]
+    record["steps"] = offset + trainer.state.global_step
+    record["examples"] = record["steps"] * per_step
+    session["to_steps"] = record["steps"]
     session["seconds"] = round(time.monotonic() - t0, 1)
-    _write_state(run_dir, state)
-    return state
+    _write_state(run_dir, record)
+    return record
 
 
 def _adapter_state(adapter: Path) -> dict[str, Any]:
