@@ -289,7 +289,7 @@ def base_model_dir(cache: Path | None = None) -> Path:
         model = AutoModelForCausalLM.from_pretrained(
             str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32
         )
-        setattr(model, "hf_quantizer", None)  # dequantised: save plain weights
+        model.hf_quantizer = None  # dequantised: save plain weights
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
         model.save_pretrained(tmp)
