@@ -56,6 +56,10 @@ def evaluate_builtin(
     spec = MODES["ir"]
     tol = TOLERANCES["default"]
     rows = []
+    sink = None
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        sink = out.open("w", encoding="utf-8")  # one line per problem as it finishes
     for r in records:
         t = time.perf_counter()
         accepted = False
@@ -95,11 +99,11 @@ def evaluate_builtin(
                 "output": None if last is None else last.output,
             }
         )
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        if sink is not None:
+            sink.write(json.dumps(rows[-1], ensure_ascii=False) + "\n")
+            sink.flush()
+    if sink is not None:
+        sink.close()
     secs = [row["seconds"] for row in rows]
     n = len(rows)
     return {
