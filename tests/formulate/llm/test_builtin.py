@@ -182,10 +182,7 @@ def test_real_builtin_model_runs_the_correction_loop_end_to_end(real_runs) -> No
 
 @needs_real_model
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="the shipped adapter is barely trained (docs/model.md): it does not yet solve these; "
-    "remove this mark when it does",
-)
 def test_real_builtin_model_solves_an_easy_problem(real_runs) -> None:
+    """At least one of the easy problems comes back accepted: validated and solved (the
+    structure test checks what an accepted answer must be). Not an accuracy measure."""
     assert any(outcome is not None for outcome, _ in real_runs)
