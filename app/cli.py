@@ -37,6 +37,7 @@ from optiscribe.app import (
     _cli_app,
     _cli_batch,
     _cli_data,
+    _cli_finetune,
     _cli_model,
     _cli_sandbox,
     _cli_serve,
@@ -182,6 +183,7 @@ COMMAND_MODULES = (
     _cli_serve,
     _cli_app,
     _cli_data,
+    _cli_finetune,
     _cli_sandbox,
 )
 """Every command group, in the order their commands are registered."""
