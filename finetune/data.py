@@ -56,7 +56,7 @@ from optiscribe.formulate.llm.builtin import (
 )
 from optiscribe.formulate.loop import RunContext, describe_problems
 from optiscribe.formulate.modes import MODES
-from optiscribe.solvers.errors import OptiscribeError
+from optiscribe.solvers.errors import InputError, OptiscribeError
 
 __all__ = [
     "DEV_FILE",
@@ -188,7 +188,7 @@ def collect_sources(cfg: DataConfig, *, data_dir: Path | None = None) -> list[So
                 )
     try:
         banned = _eval_texts(data_dir)
-    except DataError:
+    except (DataError, InputError):
         banned = frozenset()
     out = []
     for s in raw:
@@ -341,7 +341,7 @@ def build_examples(sources: Sequence[Source], cfg: DataConfig) -> list[dict[str,
                     if code is None and not code_failed:
                         try:
                             code = to_pyomo_code(src.formulation)
-                        except (DataError, TypeError, ValueError):
+                        except (DataError, InputError, TypeError, ValueError):
                             # codegen cannot write every parameter form (list-form tables)
                             code_failed = True
                     if code is None or len(code) > cfg.max_code_chars:

@@ -28,6 +28,7 @@ The whole tree (``tests/test_errors.py`` walks ``__subclasses__()`` and compares
     │   ├── FormulationSyntaxError         an expression does not parse / forbidden syntax
     │   ├── FormulationValidationError     unknown names, bad indices, missing data, not a MILP
     │   │   └── FormulationReadError       the file/text cannot be read as JSON or YAML
+    │   │       └── CompactReadError       (formulate.ir.compact) the compact line form does not read
     │   └── CompileError                   the IR could not be turned into a Pyomo model
     └── LLMError                           optiscribe.formulate.errors
         ├── BackendUnavailable             not installed / not configured / unreachable

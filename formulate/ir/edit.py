@@ -135,7 +135,11 @@ class ElementIssues:
     messages: tuple[str, ...]
 
 
-_WHERE = re.compile(r"^(sets|parameters|variables|constraints|objective)(?:\[(\d+)\]|\.(\d+))?")
+# "variables[0]", "variables.0" or, as shape errors name items, "variables.ship (item 2)"
+_WHERE = re.compile(
+    r"^(sets|parameters|variables|constraints|objective)"
+    r"(?:\[(\d+)\]|\.(\d+)(?![^.\s])|\.[^.]*? \(item (\d+)\))?"
+)
 
 
 def draft_issues(data: Mapping[str, Any]) -> tuple[Formulation | None, list[ElementIssues]]:
@@ -152,11 +156,12 @@ def draft_issues(data: Mapping[str, Any]) -> tuple[Formulation | None, list[Elem
         grouped: dict[tuple[str, int | None], list[str]] = {}
         for t in texts:
             m = _WHERE.match(t)
-            key = (
-                (m.group(1), int(m.group(2) or m.group(3)) if (m.group(2) or m.group(3)) else None)
-                if m
-                else ("model", None)
-            )
+            key: tuple[str, int | None] = ("model", None)
+            if m:
+                number = m.group(2) or m.group(3)
+                item = m.group(4)
+                index = int(number) if number else (int(item) - 1 if item else None)
+                key = (m.group(1), index)
             grouped.setdefault(key, []).append(t)
         return None, [ElementIssues(s, i, tuple(ms)) for (s, i), ms in grouped.items()]
     return f, []

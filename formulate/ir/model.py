@@ -532,7 +532,12 @@ def read_document(path: str | Path) -> tuple[Formulation, dict[str, Any]]:
         )
     text = _read_formulation_text(p)
     data, rest = split_document(_parse(text, kinds[suffix], str(p)))
-    return Formulation.from_dict(data), rest
+    try:
+        return Formulation.from_dict(data), rest
+    except FormulationReadError as exc:  # too deep / too big: name the file it is about
+        if str(exc).startswith(str(p)):
+            raise
+        raise FormulationReadError(f"{p}: {exc}", issues=exc.issues) from exc
 
 
 def _parse(text: str, kind: str, source: str | None) -> dict[str, Any]:

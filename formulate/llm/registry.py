@@ -126,10 +126,19 @@ def make_backend(config: BackendConfig) -> LLMBackend:
             f"unknown backend {config.backend!r}; choose one of {', '.join(BACKENDS)}.\n"
             + _HOW_TO_CONFIGURE
         ) from None
-    missing = spec.missing()
-    if missing:
+    try:
+        missing = spec.missing()
+        if missing:
+            raise BackendUnavailable(
+                f"backend {spec.name!r} needs {', '.join(missing)}, which is not installed; "
+                f"install it with: {spec.install_hint}"
+            )
+        backend: LLMBackend = _resolve(spec.target).from_config(config)
+    except BackendUnavailable as exc:
+        if config.backend != "builtin":
+            raise
+        # The default backend is what a newcomer meets first: say what else works here.
         raise BackendUnavailable(
-            f"backend {spec.name!r} needs {', '.join(missing)}, which is not installed; "
-            f"install it with: {spec.install_hint}"
-        )
-    return _resolve(spec.target).from_config(config)
+            f"{exc}\nOr choose another backend.\n{_backends_overview()}\n{_HOW_TO_CONFIGURE}"
+        ) from exc
+    return backend

@@ -166,10 +166,10 @@ def make_corpus(folder: Path, seed: int = 10, n: int = 300) -> list[Path]:
 
 def _readers() -> dict[str, tuple[Callable[[Path], object], tuple[type[BaseException], ...]]]:
     from optiscribe.data.batch import read_problems
-    from optiscribe.data.errors import DataError
     from optiscribe.formulate.errors import ModelError
     from optiscribe.formulate.ir.model import Formulation
     from optiscribe.formulate.jsonl import iter_objects
+    from optiscribe.solvers.errors import InputError
     from optiscribe.verify import ModelReadError
     from optiscribe.verify._read import read_file
 
@@ -186,7 +186,7 @@ def _readers() -> dict[str, tuple[Callable[[Path], object], tuple[type[BaseExcep
     return {
         "yaml": (formulation, (ModelError,)),
         "json": (formulation, (ModelError,)),
-        "jsonl": (lambda p: (list(read_problems(p)), list(iter_objects(p))), (DataError,)),
+        "jsonl": (lambda p: (list(read_problems(p)), list(iter_objects(p))), (InputError,)),
         "mps": (read_file, verify_errors),
         "lp": (read_file, verify_errors),
         "gz": (read_file, verify_errors),

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from optiscribe.app.cli import EXIT_BAD_INPUT, app
+from tests._support import hide_builtin_model
 from tests.data.batch._helpers import furniture
 
 runner = CliRunner()
@@ -22,7 +24,10 @@ def _bench(tmp_path: Path) -> tuple[Path, Path]:
     return bench, rep
 
 
-def test_no_backend_fails_up_front_and_makes_no_folder(tmp_path: Path) -> None:
+def test_no_backend_fails_up_front_and_makes_no_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hide_builtin_model(monkeypatch, tmp_path / "cache")  # the default backend cannot load
     bench, _ = _bench(tmp_path)
     out = tmp_path / "eval"
     r = runner.invoke(app, ["eval", "-b", str(bench), "-o", str(out), "--no-progress"])

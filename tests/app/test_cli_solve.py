@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from optiscribe.app import _cli_solve
 from optiscribe.formulate.examples import load_example
 from optiscribe.formulate.llm.config import CONFIG_ENV_VAR, ENV_VARS
+from tests._support import hide_builtin_model
 
 FURNITURE = load_example("furniture")
 GOOD = json.dumps(FURNITURE.formulation.to_dict())
@@ -148,7 +149,10 @@ def test_time_limit_exits_2(tmp_path: Path) -> None:
     assert any("time limit" in w for w in data["warnings"])
 
 
-def test_no_backend_configured_exits_3_and_says_how_to_configure_one(tmp_path: Path) -> None:
+def test_no_backend_configured_exits_3_and_says_how_to_configure_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hide_builtin_model(monkeypatch, tmp_path / "cache")  # the default backend cannot load
     res = invoke(str(_problem(tmp_path)))
     assert res.exit_code == 3
     assert "Backends:" in res.stderr and "--backend replay --replay-file" in res.stderr

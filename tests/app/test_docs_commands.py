@@ -35,6 +35,15 @@ PARSE_ONLY: tuple[tuple[str, str], ...] = (
     (r"--backend (openai|transformers)\b", "needs a network LLM endpoint or a local model"),
     (r"(^| )\.\.\.( |$)", "a fragment: '...' stands for options given elsewhere"),
     (r"--responses other-paper\.jsonl", "needs another system's published outputs"),
+    (r"^optiscribe app\b", "starts a web server that runs until stopped (tests/app/web runs it)"),
+    (
+        r"^optiscribe finetune (sft|kto|export|eval)\b",
+        "trains or scores the real model for minutes to hours (tests/finetune runs the smoke pipeline)",
+    ),
+    (
+        r"--responses \.\./shared/data/peer-outputs/",
+        "replays 264 published programs (tests/data/eval/test_replay.py runs it on a sample)",
+    ),
 )
 #: Commands cut to test size: (pattern, replacement).
 SHRINK: tuple[tuple[str, str], ...] = ((r"--n 1000\b", "--n 4"),)

@@ -28,7 +28,12 @@ def _cli(*args: str) -> dict:
 
     result = CliRunner().invoke(app, ["finetune", *args])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output.strip().splitlines()[-1])
+    # The command's answer is its last JSON line. (transformers' logger keeps the stream of
+    # the first CliRunner call and may print a "Logging error" after it in later calls.)
+    for line in reversed(result.output.strip().splitlines()):
+        if line.startswith('{"'):
+            return json.loads(line)
+    raise AssertionError(f"no JSON answer in: {result.output[-2000:]}")
 
 
 def test_smoke_pipeline_build_sft_resume_kto_export_and_load(

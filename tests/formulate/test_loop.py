@@ -252,4 +252,4 @@ def test_schema_feedback_names_the_fields() -> None:
     data["variables"][0]["domain"] = "natural"
     outcome = loop(ScriptedBackend([answer(data), GOOD]))
     assert outcome.history[0].error_kind == "schema"
-    assert "variables.0.domain" in outcome.history[0].feedback
+    assert "variables.make (item 1).domain" in outcome.history[0].feedback  # named, not numbered

@@ -136,7 +136,7 @@ def test_schema_errors_carry_every_issue() -> None:
     with pytest.raises(LLMOutputParseError) as info:
         parse_ir_answer(json.dumps(data))
     issues = info.value.issues  # type: ignore[attr-defined]
-    assert any("variables.0.domain" in i for i in issues)
+    assert any("variables.make (item 1).domain" in i for i in issues)
     assert any("objective.sense" in i for i in issues)
 
 

