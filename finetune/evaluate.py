@@ -104,16 +104,16 @@ def evaluate_builtin(
             sink.flush()
     if sink is not None:
         sink.close()
-    secs = [row["seconds"] for row in rows]
+    secs = [float(str(row["seconds"])) for row in rows]
     n = len(rows)
     return {
         "benchmark": benchmark,
         "problems": n,
         "rounds": rounds,
-        "correct": sum(row["correct"] for row in rows),
-        "accuracy": round(sum(row["correct"] for row in rows) / n, 4) if n else None,
+        "correct": sum(bool(row["correct"]) for row in rows),
+        "accuracy": round(sum(bool(row["correct"]) for row in rows) / n, 4) if n else None,
         "solved": sum(row["objective"] is not None for row in rows),
-        "accepted": sum(row["accepted"] for row in rows),
+        "accepted": sum(bool(row["accepted"]) for row in rows),
         "load_seconds": round(load_s, 2),
         "p50_seconds": None if not secs else round(percentile(secs, 0.5) or 0, 2),
         "p95_seconds": None if not secs else round(percentile(secs, 0.95) or 0, 2),

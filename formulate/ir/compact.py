@@ -155,7 +155,8 @@ def to_compact(f: Formulation) -> str:
     for c in f.constraints:
         head = f"con {c.name}"
         if c.for_each:
-            head += f" for {_one_line(c.for_each)}"
+            quantifier = c.for_each if isinstance(c.for_each, str) else ", ".join(c.for_each)
+            head += f" for {_one_line(quantifier)}"
         if c.condition:
             head += f" if {_one_line(c.condition)}"
         lines.append(f"{head}: {_one_line(c.expression)}")
