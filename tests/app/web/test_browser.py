@@ -25,7 +25,11 @@ import pytest
 
 from optiscribe.formulate.examples import load_example
 
-pytestmark = pytest.mark.app
+# A real browser against a real server on a 2-core machine shared with the rest of the suite:
+# a click can miss its 60 s window under load (seen once per full run, a different test
+# each time, never when the module runs alone). Each test may run again, up to twice; a real
+# defect fails all three runs.
+pytestmark = [pytest.mark.app, pytest.mark.flaky(reruns=2, reruns_delay=2)]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = [
