@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from optiscribe.formulate.errors import ConversionError
 from optiscribe.solvers.errors import InputError
 
 __all__ = ["ConversionError", "DataError"]
@@ -10,6 +11,3 @@ __all__ = ["ConversionError", "DataError"]
 class DataError(InputError):
     """Bad input data: a JSONL line, an example file, a benchmark record, a bad option value."""
 
-
-class ConversionError(DataError):
-    """A gold declaration could not be turned into the IR (unreadable number, unknown mention)."""

@@ -19,6 +19,7 @@ __all__ = [
     "BackendRequestError",
     "BackendUnavailable",
     "BadRequest",
+    "ConversionError",
     "CompileError",
     "CorrectionBudgetExceeded",
     "ExprError",
@@ -234,6 +235,11 @@ class CorrectionBudgetExceeded(LLMError):
 
 
 # ------------------------------------------------------------------------- serve errors
+
+
+class ConversionError(InputError):
+    """A declaration (NL4Opt's declaration form, gold or extracted) could not become the IR:
+    an unreadable number, a mention that names no variable, a missing part."""
 
 
 class BadRequest(InputError):

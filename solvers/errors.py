@@ -13,7 +13,7 @@ The whole tree (``tests/test_errors.py`` walks ``__subclasses__()`` and compares
     OptiscribeError                        optiscribe.solvers.errors
     ├── InputError                         bad input from outside (file, line, record, request)
     │   ├── DataError                      optiscribe.data.errors: benchmark/example/JSONL data
-    │   │   └── ConversionError            a NL4Opt gold declaration cannot become IR
+    │   ├── ConversionError                optiscribe.formulate.errors: a declaration cannot become IR
     │   └── BadRequest                     optiscribe.formulate.errors: a bad HTTP request to serve
     ├── SolverError                        a solve could not be carried out
     │   ├── SolverUnavailable              the backend cannot run on this machine

@@ -1,0 +1,579 @@
+"""From tagged text to declarations: the second stage of the extraction route.
+
+The rules read a problem the way NL4Opt problems are written: a few decision variables that
+the text keeps naming, per-variable numbers (``PARAM``: "each chair takes 3 hours of
+labour"), limits (``LIMIT``: "500 hours are available") with a direction ("at most"), and an
+objective ("maximize profit"). What they decide, in order:
+
+1. **Variables**: ``VAR`` mentions clustered by their words (singular, ``regular cars`` vs
+   ``premium cars`` kept apart), then every untagged occurrence of a known mention added.
+2. **Which variable a number is about**: "3 hours *to make a* table" binds forward, otherwise
+   the nearest mention before it in the sentence, otherwise the nearest after;
+   "respectively" pairs numbers and mentions in order.
+3. **What a number measures** (its *key*): the content words of its clause ("hours",
+   "labour"), inherited from the previous number of the sentence when the clause has none
+   ("and 5 for a table").
+4. **Constraints** per limit: a percentage is a ``ratio``; a multiplier between two
+   variables ("twice as many chairs as tables") is ``xby``; two variables and a direction
+   with no number is ``xy``; a limit next to one variable is a bound; otherwise the limit
+   takes the per-variable numbers whose key matches its own (``linear``), or all
+   variables with coefficient 1 (``sum``) when it counts the variables themselves.
+5. **Objective**: the numbers whose key holds the objective's name (or profit/revenue/cost
+   words), else the plain count of the variables.
+
+The output is the competition's declaration form, converted to the IR by
+:func:`optiscribe.formulate.extract.declarations.convert`; :class:`Assembly` keeps the
+reasons, so a wrong formulation can be traced to the rule that made it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from optiscribe.formulate.errors import ConversionError
+from optiscribe.formulate.extract.declarations import parse_number
+from optiscribe.formulate.extract.tagger import Span, Token, spans
+
+__all__ = ["Assembly", "assemble"]
+
+_STOP = frozenset(
+    """a an the of to for in on at by with from and or but each every per its his her their our
+    your this that these those is are be been being was were will can could should would must
+    may might shall has have had do does did it they he she we you i there than as such also
+    only any all some no not into up out one two three same which what how many much who
+    make makes made making produce produces produced producing sell sells sold selling
+    require requires required needs need needed take takes taken takes use uses used using
+    least most more less
+    """.split()
+)
+_WEAK = frozenset(
+    "unit amount number total available maximum minimum time item product type kind".split()
+)
+_GENERIC_KEY = frozenset({"require", "need", "take", "use", "unit", "give", "get", "provide"})
+_BOUNDARY = frozenset({",", ";", ":", "while", "whereas", "but", "and", "whilst"})
+ALL = -1
+"""The variable of a mention that names every variable ("both", "each cell-phone")."""
+_SENT_END = frozenset({".", "?", "!", ";"})
+_MULT = re.compile(r"\b(times|twice|double|thrice|triple|half|third|quarter|fourth|fifth)\b")
+_OBJ_MAX = ("profit", "revenue", "earn", "return", "income", "sale", "gain", "benefit")
+_OBJ_MIN = ("cost", "expense", "spend", "waste", "pollution", "time")
+_TOTAL = re.compile(r"\b(total|combined|in all|altogether|overall|together|sum|maximum of|all)\b")
+
+
+def _singular(w: str) -> str:
+    w = w.lower()
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 3 and w.endswith("es") and w[-3] in "sxz":
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        return w[:-1]
+    return w
+
+
+def _norm_words(text: str) -> tuple[str, ...]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return tuple(_singular(w) for w in words if w not in ("the", "a", "an", "each", "every"))
+
+
+def _le_ge(text: str) -> str:
+    """The operator a direction phrase states (``LESS_OR_EQUAL``/``GREATER_OR_EQUAL``/``EQUAL``)."""
+    t = " " + " ".join(text.lower().split()) + " "
+    le_phrases = (
+        " no more than ", " not more than ", " at most ", " up to ", " not exceed ",
+        " cannot exceed ", " can't exceed ", " not to exceed ", " does not exceed ",
+        " do not exceed ", " must not exceed ", " should not exceed ", " no greater than ",
+        " fewer ", " less ", " maximum ", " max ", " below ", " under ", " within ",
+        " limit", " available", " budget", " only ", " capacity", " remaining",
+    )  # fmt: skip
+    ge_phrases = (
+        " no less than ", " not less than ", " no fewer than ", " at least ", " minimum ",
+        " min ", " more ", " greater ", " exceed", " above ", " over ", " require", " need",
+        " demand", " must be met", " larger ", " higher ",
+    )  # fmt: skip
+    for p in le_phrases[:13]:
+        if p in t:
+            return "LESS_OR_EQUAL"
+    for p in ge_phrases[:4]:
+        if p in t:
+            return "GREATER_OR_EQUAL"
+    if " exactly " in t or " equal" in t:
+        return "EQUAL"
+    for p in le_phrases[13:]:
+        if p in t:
+            return "LESS_OR_EQUAL"
+    for p in ge_phrases[4:]:
+        if p in t:
+            return "GREATER_OR_EQUAL"
+    return "LESS_OR_EQUAL"
+
+
+@dataclass(frozen=True)
+class _Num:
+    """A number of the text: its span, value, sentence, variable and key."""
+
+    span: Span
+    value: str
+    sentence: int
+    var: int | None
+    key: frozenset[str]
+    multiplier: bool
+    percent: bool
+
+
+@dataclass
+class Assembly:
+    """The declarations found in one problem and the reasons for each (for tracing)."""
+
+    variables: list[str]
+    declaration: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+
+class _Doc:
+    def __init__(self, tokens: Sequence[Token], tags: Sequence[str]) -> None:
+        self.words = [t.text for t in tokens]
+        self.lower = [w.lower() for w in self.words]
+        self.spans = spans(self.words, tags)
+        self.sent: list[int] = []
+        s = 0
+        for w in self.words:
+            self.sent.append(s)
+            if w in _SENT_END:
+                s += 1
+        self.n_sent = s + 1
+
+    def text(self, a: int, b: int) -> str:
+        return " ".join(self.words[a:b])
+
+    def sentence_range(self, s: int) -> tuple[int, int]:
+        idx = [i for i, x in enumerate(self.sent) if x == s]
+        return (idx[0], idx[-1] + 1) if idx else (0, 0)
+
+    def segment(self, i: int) -> tuple[int, int]:
+        """The clause around token ``i``: between boundary words inside its sentence."""
+        a, b = self.sentence_range(self.sent[i])
+        lo = i
+        while lo > a and self.lower[lo - 1] not in _BOUNDARY:
+            lo -= 1
+        hi = i + 1
+        while hi < b and self.lower[hi] not in _BOUNDARY and self.words[hi] not in _SENT_END:
+            hi += 1
+        return lo, hi
+
+
+_GENERIC_NOUNS = frozenset(
+    "machine model type unit package product item kind version option one batch container".split()
+)
+
+
+def _same_thing(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two mentions name one variable: the words of one contain the other's, once
+    generic nouns ("model", "machine") are set aside."""
+    ca = set(a) - _GENERIC_NOUNS or set(a)
+    cb = set(b) - _GENERIC_NOUNS or set(b)
+    return ca <= cb or cb <= ca
+
+
+def _coordinated(doc: _Doc, found: list[tuple[str, ...]]) -> list[tuple[int, int]]:
+    """Spans coordinated with a known mention ("ham and bacon", "either X or Y") that the
+    tagger missed: a noun phrase of at most three words that occurs twice or more."""
+    out: list[tuple[int, int]] = []
+    sing = [_singular(w) for w in doc.lower]
+    text = " " + " ".join(sing) + " "
+    for i, w in enumerate(doc.lower):
+        if w not in ("and", "or"):
+            continue
+        for L in (1, 2, 3):
+            left = tuple(sing[i - L : i]) if i - L >= 0 else ()
+            right = tuple(sing[i + 1 : i + 1 + L])
+            for known, other, span in (
+                (left, right, (i + 1, i + 1 + L)),
+                (right, left, (i - L, i)),
+            ):
+                if known in found and len(other) == L and other not in found:
+                    ok = all(re.match(r"^[a-z][a-z-]*$", x) and x not in _STOP for x in other)
+                    if ok and text.count(" " + " ".join(other) + " ") >= 2:
+                        out.append(span)
+    return out
+
+
+def _cluster_variables(doc: _Doc) -> tuple[list[str], list[tuple[int, int, int]]]:
+    """Variables (display names) and mentions ``(var, start, end)``, in text order."""
+    keys: list[list[tuple[str, ...]]] = []
+    names: list[str] = []
+    counts: list[int] = []
+    raw: list[tuple[int, int, int]] = []
+    generic: list[tuple[int, int]] = []
+    tagged = [(sp.start, sp.end) for sp in doc.spans if sp.type == "VAR"]
+    found = [tuple(_singular(w) for w in doc.lower[a:b]) for a, b in tagged]
+    extra = [sp for sp in _coordinated(doc, found) if sp not in tagged]
+    for a, b in sorted(tagged + extra):
+        n = _norm_words(doc.text(a, b))
+        if not n:
+            continue
+        hit = [k for k, ms in enumerate(keys) if n in ms]
+        if not hit:
+            hit = [k for k, ms in enumerate(keys) if any(_same_thing(n, m) for m in ms)]
+        if not hit and len(n) == 1:
+            hit = [k for k, ms in enumerate(keys) if any(m[-1] == n[-1] for m in ms)]
+            if len(hit) > 1:
+                generic.append((a, b))  # "each cake" with two kinds of cake
+                continue
+        if len(hit) == 1:
+            k = hit[0]
+            if n not in keys[k]:
+                keys[k].append(n)
+        else:
+            k = len(keys)
+            keys.append([n])
+            names.append(doc.text(a, b))
+            counts.append(0)
+        counts[k] += 1
+        raw.append((k, a, b))
+    keep = [k for k in range(len(keys)) if counts[k] >= 2]
+    if len(keep) < 2:
+        keep = list(range(len(keys)))
+    remap = {k: i for i, k in enumerate(keep)}
+    mentions = [(remap[k], a, b) for k, a, b in raw if k in remap]
+    # untagged occurrences of a known mention (the tagger misses some)
+    taken = {i for _, a, b in mentions for i in range(a, b)}
+    norm_tokens = [_singular(w) for w in doc.lower]
+    heads: dict[str, set[int]] = {}
+    for k in keep:
+        for m in keys[k]:
+            heads.setdefault(m[-1], set()).add(remap[k])
+    for k in keep:
+        for m in sorted(keys[k], key=len, reverse=True):
+            L = len(m)
+            for i in range(len(norm_tokens) - L + 1):
+                if tuple(norm_tokens[i : i + L]) == m and not (set(range(i, i + L)) & taken):
+                    mentions.append((remap[k], i, i + L))
+                    taken |= set(range(i, i + L))
+    for i, w in enumerate(norm_tokens):
+        owners = heads.get(w, set())
+        if i in taken or not owners:
+            continue
+        mentions.append((next(iter(owners)) if len(owners) == 1 else ALL, i, i + 1))
+        taken.add(i)
+    for i, w in enumerate(doc.lower):
+        if w in ("both", "either") and i not in taken:
+            mentions.append((ALL, i, i + 1))
+    mentions.sort(key=lambda m: m[1])
+    return [names[k] for k in keep], mentions
+
+
+def _number_text(doc: _Doc, sp: Span) -> tuple[str, bool]:
+    """The span's number as :func:`parse_number` reads it, and whether it is a percentage."""
+    text = sp.text
+    after = doc.lower[sp.end] if sp.end < len(doc.words) else ""
+    if after in ("%", "percent") and "%" not in text and "percent" not in text:
+        text += " %"
+    if after == "times" and "times" not in text:
+        text += " times"
+    pct = "%" in text or "percent" in text.lower()
+    return text, pct
+
+
+def _key(doc: _Doc, i: int, var_tokens: set[int]) -> frozenset[str]:
+    lo, hi = doc.segment(i)
+    out = set()
+    for j in range(lo, hi):
+        w = doc.lower[j]
+        if j in var_tokens or not re.match(r"^[a-z]+$", w) or w in _STOP:
+            continue
+        out.add(_singular(w))
+    if "$" in doc.words[max(lo, i - 2) : i + 1] or "dollar" in doc.lower[lo:hi]:
+        out.add("$")
+    return frozenset(out)
+
+
+def _bind(doc: _Doc, sp: Span, mentions: list[tuple[int, int, int]]) -> int | None:
+    s = doc.sent[sp.start]
+    here = [m for m in mentions if doc.sent[m[1]] == s]
+    if not here:
+        return None
+    # right after the number: "at most 30 vanilla cakes"
+    reach = 3 if sp.type == "LIMIT" else 1
+    for m in here:
+        if sp.end <= m[1] <= sp.end + reach:
+            gap = doc.lower[sp.end : m[1]]
+            if not (set(gap) & _BOUNDARY) and not any(w in _SENT_END for w in gap):
+                return m[0]
+    # forward: "3 hours to make a table", "$50 per chair", "20 units for each desk"
+    for j in range(sp.end, min(sp.end + 7, len(doc.words))):
+        if doc.lower[j] in _BOUNDARY or doc.words[j] in _SENT_END:
+            break
+        for m in here:
+            if m[1] == j:
+                between = set(doc.lower[sp.end : j])
+                if between & {"to", "for", "per", "of", "in", "on", "by"}:
+                    return m[0]
+    before = [m for m in here if m[2] <= sp.start]
+    if before:
+        return before[-1][0]
+    after = [m for m in here if m[1] >= sp.end]
+    return after[0][0] if after else None
+
+
+def _adjacent_var(doc: _Doc, sp: Span, mentions: list[tuple[int, int, int]]) -> int | None:
+    """The variable named within three words after a number, with no clause break between."""
+    for m in mentions:
+        if sp.end <= m[1] <= sp.end + 3:
+            gap = doc.lower[sp.end : m[1]]
+            if not (set(gap) & _BOUNDARY) and not any(w in _SENT_END for w in gap):
+                return m[0]
+    return None
+
+
+def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembly:
+    """Declarations (competition form) of one tagged problem.
+
+    Raises :class:`ConversionError` when no variable or no objective can be found.
+    """
+    doc = _Doc(tokens, tags)
+    names, mentions = _cluster_variables(doc)
+    notes: list[str] = []
+    if not names:
+        raise ConversionError("no decision variables were recognised in the problem text")
+    var_tokens = {i for _, a, b in mentions for i in range(a, b)}
+    var_words = {_singular(doc.lower[i]) for i in var_tokens}
+    dir_sents = {doc.sent[sp.start] for sp in doc.spans if sp.type == "CONST_DIR"}
+
+    # numbers
+    nums: list[_Num] = []
+    resp_sent = {doc.sent[i] for i, w in enumerate(doc.lower) if w == "respectively"}
+    for sp in doc.spans:
+        if sp.type not in ("PARAM", "LIMIT"):
+            continue
+        value, pct = _number_text(doc, sp)
+        try:
+            parse_number(value)
+        except ConversionError:
+            notes.append(f"skipped {sp.type} {sp.text!r}: not a number")
+            continue
+        nxt = doc.lower[sp.end + 1 : sp.end + 4]
+        mult = bool(re.search(r"\b(twice|double|thrice|triple|half|third|quarter|fourth|fifth)\b",
+                              value.lower()))  # fmt: skip
+        if "times" in value.lower() or (sp.end < len(doc.words) and doc.lower[sp.end] == "times"):
+            mult = bool(set(nxt) & {"as", "the", "that", "than", "more", "of", "what", "less"})
+        if sp.end < len(doc.words) and doc.lower[sp.end] == "as":
+            mult = True
+        nums.append(
+            _Num(
+                sp,
+                value,
+                doc.sent[sp.start],
+                _bind(doc, sp, mentions),
+                _key(doc, sp.start, var_tokens),
+                mult,
+                pct,
+            )
+        )
+    # a "limit" in a sentence with no direction, among per-variable numbers, is one of them
+    # ("requires 100 g of herbs and 30 seconds of drying")
+    param_sentences = {x.sentence for x in nums if x.span.type == "PARAM"}
+    for k, x in enumerate(nums):
+        if (
+            x.span.type == "LIMIT"
+            and x.sentence not in dir_sents
+            and x.sentence in param_sentences
+            and x.var is not None
+        ):
+            sp = Span("PARAM", x.span.start, x.span.end, x.span.text)
+            nums[k] = _Num(sp, x.value, x.sentence, x.var, x.key, x.multiplier, x.percent)
+    # "respectively": pair numbers with mentions in order
+    for s in resp_sent:
+        ps = [k for k, x in enumerate(nums) if x.sentence == s and x.span.type == "PARAM"]
+        ms: list[int] = []
+        for m in mentions:
+            if doc.sent[m[1]] == s and m[0] not in ms and m[0] != ALL:
+                ms.append(m[0])
+        if ps and ms and len(ps) % len(ms) == 0:
+            for j, k in enumerate(ps):
+                x = nums[k]
+                nums[k] = _Num(x.span, x.value, x.sentence, ms[j % len(ms)], x.key, x.multiplier,
+                               x.percent)  # fmt: skip
+    # keys: inherit from the previous number of the sentence when the clause says nothing
+    for k, x in enumerate(nums):
+        if k and not (x.key - _GENERIC_KEY - {"$"}) and nums[k - 1].sentence == x.sentence:
+            prev = nums[k - 1]
+            nums[k] = _Num(x.span, x.value, x.sentence, x.var, x.key | prev.key, x.multiplier,
+                           x.percent)  # fmt: skip
+
+    # objective
+    obj_dir = next((sp for sp in doc.spans if sp.type == "OBJ_DIR"), None)
+    dir_text = obj_dir.text if obj_dir else ""
+    low = text.lower()
+    if not dir_text:
+        dir_text = "maximize" if re.search(r"maxim|most|highest|greatest", low) else "minimize"
+    maximize = dir_text.lower().startswith(("max", "high", "most", "increase", "great", "large"))
+    obj_names = [sp for sp in doc.spans if sp.type == "OBJ_NAME"]
+    obj_words = {_singular(w) for sp in obj_names for w in re.findall(r"[a-z]+", sp.text.lower())}
+    # the words after the objective's direction ("minimize the total amount of gas used")
+    if obj_dir is not None:
+        a, b = doc.sentence_range(doc.sent[obj_dir.start])
+        tail = doc.lower[obj_dir.end : b]
+        obj_words |= {_singular(w) for w in tail[:8] if re.match(r"^[a-z]+$", w)}
+    obj_words -= _STOP | _WEAK | var_words
+    if not obj_words:
+        obj_words = set(_OBJ_MAX if maximize else _OBJ_MIN)
+    # a number is about the objective when its key names it
+    params = [x for x in nums if x.span.type == "PARAM" and not x.multiplier]
+
+    def obj_score(x: _Num) -> int:
+        return len(x.key & obj_words)
+
+    obj_terms: dict[int, str] = {}
+    used: set[int] = set()
+    for x in params:
+        if x.var is None or obj_score(x) == 0:
+            continue
+        targets = range(len(names)) if x.var == ALL else [x.var]
+        for v in targets:
+            if v not in obj_terms:
+                obj_terms[v] = x.value
+
+    # constraints
+    cons: list[dict[str, Any]] = []
+    dirs = [sp for sp in doc.spans if sp.type == "CONST_DIR"]
+
+    def direction_for(sp: Span) -> str:
+        s = doc.sent[sp.start]
+        cands = [d for d in dirs if doc.sent[d.start] == s]
+        if not cands:
+            a, _ = doc.sentence_range(s)
+            return doc.text(a, sp.start)
+        before = [d for d in cands if d.end <= sp.start]
+        d = before[-1] if before else cands[0]
+        # include a negation right before the direction ("not exceed")
+        lo = max(d.start - 2, 0)
+        return doc.text(lo, d.end)
+
+    def vars_in(s: int) -> list[int]:
+        out: list[int] = []
+        for m in mentions:
+            if doc.sent[m[1]] == s and m[0] not in out and m[0] != ALL:
+                out.append(m[0])
+        return out
+
+    def order_in(s: int, start: int = 0) -> list[int]:
+        return [m[0] for m in mentions if doc.sent[m[1]] == s and m[1] >= start and m[0] != ALL]
+
+    limits = [x for x in nums if x.span.type == "LIMIT" or x.multiplier]
+    per_sentence_limits: dict[int, int] = {}
+    for x in limits:
+        per_sentence_limits[x.sentence] = per_sentence_limits.get(x.sentence, 0) + 1
+    param_sents = {x.sentence for x in params}
+    for x in limits:
+        dtext = direction_for(x.span)
+        op = _le_ge(dtext)
+        svars = vars_in(x.sentence)
+        if x.multiplier and len(svars) >= 2:
+            order = order_in(x.sentence)
+            xv = order[0]
+            yv = next((v for v in order if v != xv), svars[1])
+            # "at least twice as many X as Y": the first mention after the multiplier is x
+            after = order_in(x.sentence, x.span.end)
+            if "as" in doc.lower[x.span.end : x.span.end + 3] and len(set(after)) >= 2:
+                xv, yv = after[0], next(v for v in after if v != after[0])
+            cons.append({"type": "xby", "x_var": names[xv], "y_var": names[yv],
+                         "param": x.value, "operator": op, "direction": dtext})  # fmt: skip
+            continue
+        if x.percent or x.multiplier:
+            # "at least 15% of the ads should be magazine ads": the mention after the share
+            lo, hi = doc.segment(x.span.start)
+            after = [v for v in order_in(x.sentence, x.span.end) if True]
+            seg_after = [m[0] for m in mentions if x.span.end <= m[1] < hi and m[0] != ALL]
+            seg_before = [m[0] for m in mentions if lo <= m[1] < x.span.start and m[0] != ALL]
+            v = (seg_after or seg_before or after or [None])[0]
+            if v is None and x.var is not None and x.var != ALL:
+                v = x.var
+            if v is None:
+                notes.append(f"ratio {x.value!r} names no variable: skipped")
+                continue
+            cons.append({"type": "ratio", "var": names[v], "limit": x.value, "operator": op,
+                         "direction": dtext})  # fmt: skip
+            continue
+        # a limit right before a variable: "at most 200 kg of ham", "at least 10 trucks"
+        adjacent = _adjacent_var(doc, x.span, mentions)
+        total = _TOTAL.search(doc.text(*doc.sentence_range(x.sentence)).lower())
+        if adjacent is not None and adjacent != ALL and not (total and len(svars) > 1):
+            cons.append({"type": "lowerbound" if op == "GREATER_OR_EQUAL" else "upperbound",
+                         "var": names[adjacent], "limit": x.value, "operator": op,
+                         "direction": dtext})  # fmt: skip
+            continue
+        # params of the same resource
+        key = x.key - _GENERIC_KEY
+
+        def score(p: _Num, key: frozenset[str] = key) -> int:
+            return len(p.key & key)
+
+        pool = [p for p in params if id(p) not in used and p.var is not None]
+        if not (key & obj_words):  # the objective's numbers are not a resource's
+            pool = [p for p in pool if obj_score(p) == 0]
+        cands = [p for p in pool if score(p) > 0]
+        same_sentence = [p for p in pool if p.sentence == x.sentence]
+        if x.sentence in param_sents and same_sentence and per_sentence_limits[x.sentence] == 1:
+            cands = same_sentence
+        if cands:
+            terms: dict[int, tuple[int, _Num]] = {}
+            for p in cands:
+                sc = score(p) + (3 if p.sentence == x.sentence else 0)
+                assert p.var is not None
+                for v in range(len(names)) if p.var == ALL else [p.var]:
+                    if v not in terms or sc > terms[v][0]:
+                        terms[v] = (sc, p)
+            for _, p in terms.values():
+                used.add(id(p))
+            cons.append({
+                "type": "linear",
+                "terms": {names[v]: p.value for v, (_, p) in sorted(terms.items())},
+                "limit": x.value, "operator": op, "direction": dtext,
+            })  # fmt: skip
+            continue
+        near = x.var if x.var != ALL else None
+        if (len(svars) == 1 and x.var != ALL) or (near is not None and not total):
+            v = near if near is not None else svars[0]
+            cons.append({"type": "lowerbound" if op == "GREATER_OR_EQUAL" else "upperbound",
+                         "var": names[v], "limit": x.value, "operator": op,
+                         "direction": dtext})  # fmt: skip
+            continue
+        cons.append({"type": "sum", "limit": x.value, "operator": op, "direction": dtext})
+
+    # xy: two variables and a direction, no number
+    num_sents = {x.sentence for x in nums}
+    for d in dirs:
+        s = doc.sent[d.start]
+        if s in num_sents:
+            continue
+        svars = vars_in(s)
+        if len(svars) >= 2:
+            order = order_in(s)
+            xv = order[0]
+            yv = next(v for v in order if v != xv)
+            dtext = doc.text(max(d.start - 2, 0), d.end)
+            cons.append({"type": "xy", "x_var": names[xv], "y_var": names[yv],
+                         "operator": _le_ge(dtext), "direction": dtext})  # fmt: skip
+            num_sents.add(s)
+
+    obj: dict[str, Any] = {
+        "type": "objective",
+        "direction": "maximize" if maximize else "minimize",
+        "name": obj_names[0].text if obj_names else "",
+    }
+    if obj_terms:
+        obj["terms"] = {names[v]: c for v, c in sorted(obj_terms.items())}
+    else:
+        obj["vars"] = list(names)
+        notes.append("no per-variable objective numbers: the objective counts the variables")
+    decl = {
+        "order_mapping": {n: i for i, n in enumerate(names)},
+        "vars": list(names),
+        "obj_declaration": obj,
+        "const_declarations": cons,
+    }
+    return Assembly(list(names), decl, notes)
