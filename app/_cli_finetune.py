@@ -139,7 +139,10 @@ def evaluate(
         "data/model/adapter"
     ),
     benchmark: Annotated[str, typer.Option("--benchmark", help="benchmark name")] = "nl4opt",
-    limit: Annotated[int, typer.Option("--limit", help="first N problems")] = 40,
+    limit: Annotated[int, typer.Option("--limit", help="first N problems (0: all)")] = 40,
+    route: Annotated[
+        str, typer.Option("--route", help="built-in route: auto, extract or generate")
+    ] = "auto",
     rounds: Annotated[int, typer.Option("--rounds", help="correction rounds (1 = none)")] = 1,
     max_tokens: Annotated[int, typer.Option("--max-tokens", help="tokens per generation")] = 384,
     out: Annotated[Path | None, typer.Option("--out", help="write per-problem JSONL here")] = None,
@@ -166,13 +169,15 @@ def evaluate(
             base_dir=base_dir,
             data_dir=data_dir,
             max_new_tokens=max_tokens,
+            route=route,
         )
         if card is not None:
             state_file = adapter / "training_state.json"
             info = (
                 json.loads(state_file.read_text(encoding="utf-8")) if state_file.is_file() else {}
             )
-            write_model_card(card, info, {f"{benchmark} first {limit}": report})
+            what = f"{benchmark} first {limit}" if limit else f"{benchmark} all"
+            write_model_card(card, info, {f"{what}, route {route}": report})
     except _errors() as exc:
         raise fail(str(exc)) from None
     typer.echo(json.dumps(report))

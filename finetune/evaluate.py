@@ -45,13 +45,18 @@ def evaluate_builtin(
     base_dir: Path | None = None,
     data_dir: Path | None = None,
     max_new_tokens: int = 384,
+    route: str = "auto",
 ) -> dict[str, Any]:
-    """Score the built-in model on the first ``limit`` problems of ``benchmark``."""
+    """Score the built-in model (its ``route``) on the first ``limit`` problems of
+    ``benchmark`` (all of them when ``limit`` is 0)."""
     from optiscribe.formulate.llm.builtin import BuiltinBackend
 
-    records = load_benchmark(benchmark, data_dir=data_dir)[:limit]
+    records = load_benchmark(benchmark, data_dir=data_dir)
+    records = records[:limit] if limit else records
     t0 = time.perf_counter()
-    backend = BuiltinBackend(model_dir=base_dir, adapter=adapter, max_new_tokens=max_new_tokens)
+    backend = BuiltinBackend(
+        model_dir=base_dir, adapter=adapter, max_new_tokens=max_new_tokens, route=route
+    )
     load_s = time.perf_counter() - t0
     spec = MODES["ir"]
     tol = TOLERANCES["default"]
@@ -108,6 +113,7 @@ def evaluate_builtin(
     n = len(rows)
     return {
         "benchmark": benchmark,
+        "route": route,
         "problems": n,
         "rounds": rounds,
         "correct": sum(bool(row["correct"]) for row in rows),

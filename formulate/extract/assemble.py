@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from optiscribe.formulate.errors import ConversionError
@@ -60,6 +60,7 @@ _SENT_END = frozenset({".", "?", "!", ";"})
 _MULT = re.compile(r"\b(times|twice|double|thrice|triple|half|third|quarter|fourth|fifth)\b")
 _OBJ_MAX = ("profit", "revenue", "earn", "return", "income", "sale", "gain", "benefit")
 _OBJ_MIN = ("cost", "expense", "spend", "waste", "pollution", "time")
+_COMPARE = re.compile(r" (than|exceed|exceeds|outnumber|outnumbers|as many|as much) ")
 _TOTAL = re.compile(r"\b(total|combined|in all|altogether|overall|together|sum|maximum of|all)\b")
 
 
@@ -75,8 +76,10 @@ def _singular(w: str) -> str:
 
 
 def _norm_words(text: str) -> tuple[str, ...]:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return tuple(_singular(w) for w in words if w not in ("the", "a", "an", "each", "every"))
+    words = re.findall(r"[A-Za-z0-9]+", text)
+    while words and words[0].lower() in ("the", "a", "an", "each", "every", "one", "per"):
+        words = words[1:]
+    return tuple(_singular(w) for w in words)
 
 
 def _le_ge(text: str) -> str:
@@ -92,7 +95,7 @@ def _le_ge(text: str) -> str:
     ge_phrases = (
         " no less than ", " not less than ", " no fewer than ", " at least ", " minimum ",
         " min ", " more ", " greater ", " exceed", " above ", " over ", " require", " need",
-        " demand", " must be met", " larger ", " higher ",
+        " demand", " must be met", " larger ", " higher ", " must ", " should ",
     )  # fmt: skip
     for p in le_phrases[:13]:
         if p in t:
@@ -122,6 +125,7 @@ class _Num:
     key: frozenset[str]
     multiplier: bool
     percent: bool
+    unit: str | None = None
 
 
 @dataclass
@@ -255,9 +259,9 @@ def _cluster_variables(doc: _Doc) -> tuple[list[str], list[tuple[int, int, int]]
                     taken |= set(range(i, i + L))
     for i, w in enumerate(norm_tokens):
         owners = heads.get(w, set())
-        if i in taken or not owners:
+        if i in taken or len(owners) < 2:
             continue
-        mentions.append((next(iter(owners)) if len(owners) == 1 else ALL, i, i + 1))
+        mentions.append((ALL, i, i + 1))  # "each cake" when there are two kinds of cake
         taken.add(i)
     for i, w in enumerate(doc.lower):
         if w in ("both", "either") and i not in taken:
@@ -278,6 +282,20 @@ def _number_text(doc: _Doc, sp: Span) -> tuple[str, bool]:
     return text, pct
 
 
+def _unit(doc: _Doc, sp: Span, var_tokens: set[int]) -> str | None:
+    """What a number counts: the first content word after it ("30 units of *water*",
+    "1200 *filters*", "$" for money)."""
+    if (sp.start > 0 and doc.words[sp.start - 1] == "$") or "$" in sp.text:
+        return "$"
+    for j in range(sp.end, min(sp.end + 5, len(doc.words))):
+        w = doc.lower[j]
+        if j in var_tokens or w in _BOUNDARY or doc.words[j] in _SENT_END or w == "per":
+            return None
+        if re.match(r"^[a-z]+$", w) and w not in _STOP and w not in _WEAK:
+            return _singular(w)
+    return None
+
+
 def _key(doc: _Doc, i: int, var_tokens: set[int]) -> frozenset[str]:
     lo, hi = doc.segment(i)
     out = set()
@@ -285,6 +303,8 @@ def _key(doc: _Doc, i: int, var_tokens: set[int]) -> frozenset[str]:
         w = doc.lower[j]
         if j in var_tokens or not re.match(r"^[a-z]+$", w) or w in _STOP:
             continue
+        if j > lo and doc.lower[j - 1] in ("per", "every"):
+            continue  # a denominator ("per patient", "per hour") is not what is counted
         out.add(_singular(w))
     if "$" in doc.words[max(lo, i - 2) : i + 1] or "dollar" in doc.lower[lo:hi]:
         out.add("$")
@@ -329,6 +349,19 @@ def _adjacent_var(doc: _Doc, sp: Span, mentions: list[tuple[int, int, int]]) -> 
     return None
 
 
+def _listed_with_others(doc: _Doc, sp: Span, mentions: list[tuple[int, int, int]]) -> bool:
+    """Whether the variable after a number is listed with another ("200 acres for carrots
+    and beets"): then the limit is on their total."""
+    after = [m for m in mentions if m[1] >= sp.end and m[1] <= sp.end + 3]
+    if not after:
+        return False
+    first = after[0]
+    gap2 = first[2] + 1 < len(doc.lower) and doc.lower[first[2] + 1] in ("the", "a", "an")
+    spots = (first[2] + 1, first[2] + 2) if gap2 else (first[2] + 1,)
+    nxt = [m for m in mentions if m[1] in spots and m[0] != first[0]]
+    return bool(nxt) and doc.lower[first[2]] in ("and", "or", ",")
+
+
 def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembly:
     """Declarations (competition form) of one tagged problem.
 
@@ -371,6 +404,7 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
                 _key(doc, sp.start, var_tokens),
                 mult,
                 pct,
+                _unit(doc, sp, var_tokens),
             )
         )
     # a "limit" in a sentence with no direction, among per-variable numbers, is one of them
@@ -384,7 +418,7 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
             and x.var is not None
         ):
             sp = Span("PARAM", x.span.start, x.span.end, x.span.text)
-            nums[k] = _Num(sp, x.value, x.sentence, x.var, x.key, x.multiplier, x.percent)
+            nums[k] = replace(x, span=sp)
     # "respectively": pair numbers with mentions in order
     for s in resp_sent:
         ps = [k for k, x in enumerate(nums) if x.sentence == s and x.span.type == "PARAM"]
@@ -395,14 +429,12 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
         if ps and ms and len(ps) % len(ms) == 0:
             for j, k in enumerate(ps):
                 x = nums[k]
-                nums[k] = _Num(x.span, x.value, x.sentence, ms[j % len(ms)], x.key, x.multiplier,
-                               x.percent)  # fmt: skip
+                nums[k] = replace(x, var=ms[j % len(ms)])
     # keys: inherit from the previous number of the sentence when the clause says nothing
     for k, x in enumerate(nums):
         if k and not (x.key - _GENERIC_KEY - {"$"}) and nums[k - 1].sentence == x.sentence:
             prev = nums[k - 1]
-            nums[k] = _Num(x.span, x.value, x.sentence, x.var, x.key | prev.key, x.multiplier,
-                           x.percent)  # fmt: skip
+            nums[k] = replace(x, key=x.key | prev.key)
 
     # objective
     obj_dir = next((sp for sp in doc.spans if sp.type == "OBJ_DIR"), None)
@@ -415,7 +447,7 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
     obj_words = {_singular(w) for sp in obj_names for w in re.findall(r"[a-z]+", sp.text.lower())}
     # the words after the objective's direction ("minimize the total amount of gas used")
     if obj_dir is not None:
-        a, b = doc.sentence_range(doc.sent[obj_dir.start])
+        _, b = doc.sentence_range(doc.sent[obj_dir.start])
         tail = doc.lower[obj_dir.end : b]
         obj_words |= {_singular(w) for w in tail[:8] if re.match(r"^[a-z]+$", w)}
     obj_words -= _STOP | _WEAK | var_words
@@ -501,6 +533,9 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
         # a limit right before a variable: "at most 200 kg of ham", "at least 10 trucks"
         adjacent = _adjacent_var(doc, x.span, mentions)
         total = _TOTAL.search(doc.text(*doc.sentence_range(x.sentence)).lower())
+        if adjacent is not None and _listed_with_others(doc, x.span, mentions):
+            cons.append({"type": "sum", "limit": x.value, "operator": op, "direction": dtext})
+            continue
         if adjacent is not None and adjacent != ALL and not (total and len(svars) > 1):
             cons.append({"type": "lowerbound" if op == "GREATER_OR_EQUAL" else "upperbound",
                          "var": names[adjacent], "limit": x.value, "operator": op,
@@ -509,8 +544,9 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
         # params of the same resource
         key = x.key - _GENERIC_KEY
 
-        def score(p: _Num, key: frozenset[str] = key) -> int:
-            return len(p.key & key)
+        def score(p: _Num, key: frozenset[str] = key, unit: str | None = x.unit) -> int:
+            same_unit = unit is not None and p.unit == unit
+            return len(p.key & key) + (3 if same_unit else 0)
 
         pool = [p for p in params if id(p) not in used and p.var is not None]
         if not (key & obj_words):  # the objective's numbers are not a resource's
@@ -544,21 +580,33 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
             continue
         cons.append({"type": "sum", "limit": x.value, "operator": op, "direction": dtext})
 
-    # xy: two variables and a direction, no number
+    # xy: two variables compared, no number ("more X than Y", "X must not exceed Y")
     num_sents = {x.sentence for x in nums}
-    for d in dirs:
-        s = doc.sent[d.start]
-        if s in num_sents:
+    for s_ in range(doc.n_sent):
+        if s_ in num_sents:
             continue
-        svars = vars_in(s)
-        if len(svars) >= 2:
-            order = order_in(s)
-            xv = order[0]
-            yv = next(v for v in order if v != xv)
-            dtext = doc.text(max(d.start - 2, 0), d.end)
-            cons.append({"type": "xy", "x_var": names[xv], "y_var": names[yv],
-                         "operator": _le_ge(dtext), "direction": dtext})  # fmt: skip
-            num_sents.add(s)
+        lo, hi = doc.sentence_range(s_)
+        stext = " " + " ".join(doc.lower[lo:hi]) + " "
+        if not _COMPARE.search(stext):
+            continue
+        cue = _COMPARE.search(stext)
+        assert cue is not None
+        # the clause of the comparison: "Since A sells better, the number of B must be less ..."
+        cue_tok = lo + stext[: cue.start()].count(" ")
+        start = lo
+        for j in range(cue_tok, lo, -1):
+            if doc.words[j] == ",":
+                start = j
+                break
+        order = order_in(s_, start)
+        if len(set(order)) < 2:
+            order = order_in(s_)
+        if len(set(order)) < 2:
+            continue
+        xv = order[0]
+        yv = next(v for v in order if v != xv)
+        cons.append({"type": "xy", "x_var": names[xv], "y_var": names[yv],
+                     "operator": _le_ge(stext), "direction": doc.text(lo, hi)})  # fmt: skip
 
     obj: dict[str, Any] = {
         "type": "objective",

@@ -210,14 +210,18 @@ def _lin_text(coefs: Mapping[int, float], names: Sequence[str]) -> str:
     return " ".join(parts) if parts else "0"
 
 
-def convert(key: str, declaration: Mapping[str, Any], *, integer: bool = False) -> Formulation:
+def convert(
+    key: str, declaration: Mapping[str, Any], *, integer: bool = False, source: str = "gold"
+) -> Formulation:
     """The IR of one competition record (``declaration`` is the object under its key).
 
     Every variable is a scalar named after its first mention (``sled_dogs``), nonnegative,
     continuous or (``integer=True``) integer; numbers are written into the expressions.
-    Raises :class:`ConversionError` naming the record and the declaration at fault.
+    ``source`` is ``"gold"`` (an NL4Opt annotation) or ``"extracted"`` (the extraction
+    route's reading); it only changes the descriptions. Raises :class:`ConversionError`
+    naming the record and the declaration at fault.
     """
-    where = f"nl4opt competition record {key}"
+    where = f"nl4opt competition record {key}" if source == "gold" else f"the reading of {key}"
     mapping = declaration.get("order_mapping")
     vars_ = declaration.get("vars")
     obj = declaration.get("obj_declaration")
@@ -314,15 +318,19 @@ def convert(key: str, declaration: Mapping[str, Any], *, integer: bool = False) 
         constraints.append(
             {
                 "name": f"c{ci}_{ctype}",
-                "description": f"{desc} (gold declaration {ci}, type {ctype})",
+                "description": f"{desc} ({source} declaration {ci}, type {ctype})",
                 "expression": f"{lhs} {op} {rhs}",
             }
         )
 
     data = {
-        "name": f"nl4opt_{key}",
-        "description": f"NL4Opt gold formulation of competition record {key} "
-        f"({str(obj.get('name', '')).strip()})",
+        "name": f"nl4opt_{key}" if source == "gold" else key,
+        "description": (
+            f"NL4Opt gold formulation of competition record {key} "
+            if source == "gold"
+            else "Read from the problem text by the built-in model's extraction route "
+        )
+        + f"({str(obj.get('name', '')).strip()})",
         "variables": [
             {
                 "name": names[i],

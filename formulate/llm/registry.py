@@ -76,9 +76,11 @@ BACKENDS: dict[str, BackendSpec] = {
     "builtin": BackendSpec(
         "builtin",
         "optiscribe.formulate.llm.builtin:BuiltinBackend",
-        "the small offline model shipped with optiscribe (SmolLM2-135M + our LoRA adapter)",
-        requires=("torch", "transformers", "peft"),
-        install_hint=_BUILTIN_HINT,
+        "the offline model shipped with optiscribe: a CRF tagger + rules (extraction route), "
+        "SmolLM2-135M + our LoRA adapter (generative route, needs torch)",
+        requires=("pycrfsuite",),
+        install_hint="pip install -e .  (python-crfsuite is a core dependency); for the "
+        "generative route: " + _BUILTIN_HINT,
     ),
 }
 
