@@ -64,8 +64,19 @@ _COMPARE = re.compile(r" (than|exceed|exceeds|outnumber|outnumbers|as many|as mu
 _TOTAL = re.compile(r"\b(total|combined|in all|altogether|overall|together|sum|maximum of|all)\b")
 
 
+_IRREGULAR = {
+    "shelves": "shelf", "knives": "knife", "loaves": "loaf", "leaves": "leaf", "halves": "half",
+    "wolves": "wolf", "calves": "calf", "people": "person", "children": "child", "men": "man",
+    "women": "woman", "feet": "foot", "teeth": "tooth", "geese": "goose", "mice": "mouse",
+    "shoes": "shoe", "tomatoes": "tomato", "potatoes": "potato", "heroes": "hero",
+    "mangoes": "mango", "buses": "bus", "gases": "gas", "lenses": "lens",
+}  # fmt: skip
+
+
 def _singular(w: str) -> str:
     w = w.lower()
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 3 and w.endswith("es") and w[-3] in "sxz":
@@ -137,11 +148,24 @@ class Assembly:
     notes: list[str] = field(default_factory=list)
 
 
+def _trim(sp: Span, words: Sequence[str]) -> Span:
+    """A variable mention without the digits the tagger sometimes runs into it ("corn 1")."""
+    if sp.type != "VAR":
+        return sp
+    a, b = sp.start, sp.end
+    while a < b and re.match(r"^[\d.,$%]+$", words[a]):
+        a += 1
+    while b > a and re.match(r"^[\d.,$%]+$", words[b - 1]):
+        b -= 1
+    return Span(sp.type, a, b, " ".join(words[a:b]))
+
+
 class _Doc:
     def __init__(self, tokens: Sequence[Token], tags: Sequence[str]) -> None:
         self.words = [t.text for t in tokens]
         self.lower = [w.lower() for w in self.words]
-        self.spans = spans(self.words, tags)
+        self.spans = [_trim(sp, self.words) for sp in spans(self.words, tags)]
+        self.spans = [sp for sp in self.spans if sp.end > sp.start]
         self.sent: list[int] = []
         s = 0
         for w in self.words:
@@ -339,6 +363,27 @@ def _bind(doc: _Doc, sp: Span, mentions: list[tuple[int, int, int]]) -> int | No
     return after[0][0] if after else None
 
 
+_AVAILABLE = re.compile(
+    r" (available|has|have|budget|total|at most|at least|limit|limited|capacity|maximum|minimum|"
+    r"up to|only|no more|no less|must|needs?|requires?) "
+)
+
+
+def _untagged_numbers(doc: _Doc, mentions: list[tuple[int, int, int]]) -> list[Span]:
+    """Digits the tagger left untagged ("1,200 minutes are available"): a limit when their
+    clause names no variable, else a per-variable number."""
+    inside = {i for sp in doc.spans for i in range(sp.start, sp.end)}
+    var_at = {i for _, a, b in mentions for i in range(a, b)}
+    out: list[Span] = []
+    for i, w in enumerate(doc.words):
+        if i in inside or not re.match(r"^(\d+(?:[.,]\d+)*|\.\d+)$", w):
+            continue
+        lo, hi = doc.segment(i)
+        kind = "PARAM" if any(j in var_at for j in range(lo, hi)) else "LIMIT"
+        out.append(Span(kind, i, i + 1, w))
+    return out
+
+
 def _adjacent_var(doc: _Doc, sp: Span, mentions: list[tuple[int, int, int]]) -> int | None:
     """The variable named within three words after a number, with no clause break between."""
     for m in mentions:
@@ -379,7 +424,7 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
     # numbers
     nums: list[_Num] = []
     resp_sent = {doc.sent[i] for i, w in enumerate(doc.lower) if w == "respectively"}
-    for sp in doc.spans:
+    for sp in sorted(doc.spans + _untagged_numbers(doc, mentions), key=lambda x: x.start):
         if sp.type not in ("PARAM", "LIMIT"):
             continue
         value, pct = _number_text(doc, sp)
@@ -416,6 +461,7 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
             and x.sentence not in dir_sents
             and x.sentence in param_sentences
             and x.var is not None
+            and not _AVAILABLE.search(" " + doc.text(*doc.segment(x.span.start)).lower() + " ")
         ):
             sp = Span("PARAM", x.span.start, x.span.end, x.span.text)
             nums[k] = replace(x, span=sp)
@@ -432,7 +478,8 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
                 nums[k] = replace(x, var=ms[j % len(ms)])
     # keys: inherit from the previous number of the sentence when the clause says nothing
     for k, x in enumerate(nums):
-        if k and not (x.key - _GENERIC_KEY - {"$"}) and nums[k - 1].sentence == x.sentence:
+        prev_key = nums[k - 1].key if k else frozenset()
+        if k and nums[k - 1].sentence == x.sentence and x.key <= prev_key | {"$"} | _GENERIC_KEY:
             prev = nums[k - 1]
             nums[k] = replace(x, key=x.key | prev.key)
 
@@ -477,8 +524,7 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
         s = doc.sent[sp.start]
         cands = [d for d in dirs if doc.sent[d.start] == s]
         if not cands:
-            a, _ = doc.sentence_range(s)
-            return doc.text(a, sp.start)
+            return doc.text(*doc.segment(sp.start))
         before = [d for d in cands if d.end <= sp.start]
         d = before[-1] if before else cands[0]
         # include a negation right before the direction ("not exceed")
@@ -496,6 +542,11 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
         return [m[0] for m in mentions if doc.sent[m[1]] == s and m[1] >= start and m[0] != ALL]
 
     limits = [x for x in nums if x.span.type == "LIMIT" or x.multiplier]
+    measures = {
+        _singular(doc.lower[i + 1])
+        for i, w in enumerate(doc.lower[:-1])
+        if w in ("per", "each", "every") and re.match(r"^[a-z]+$", doc.lower[i + 1])
+    }
     per_sentence_limits: dict[int, int] = {}
     for x in limits:
         per_sentence_limits[x.sentence] = per_sentence_limits.get(x.sentence, 0) + 1
@@ -540,6 +591,10 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
             cons.append({"type": "lowerbound" if op == "GREATER_OR_EQUAL" else "upperbound",
                          "var": names[adjacent], "limit": x.value, "operator": op,
                          "direction": dtext})  # fmt: skip
+            continue
+        # a limit in the unit the variables are measured in ("100 acres", with "per acre")
+        if x.unit is not None and x.unit in measures and not any(p.unit == x.unit for p in params):
+            cons.append({"type": "sum", "limit": x.value, "operator": op, "direction": dtext})
             continue
         # params of the same resource
         key = x.key - _GENERIC_KEY
