@@ -183,7 +183,28 @@ def evaluate(
     typer.echo(json.dumps(report))
 
 
+def tagger(
+    out: Annotated[Path, typer.Option("--out", help="where to write the CRF model")] = Path(
+        "data/model/tagger.crfsuite"
+    ),
+    iterations: Annotated[int, typer.Option("--iterations", help="L-BFGS iterations")] = 200,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Train the extraction route's entity tagger on NL4Opt's NER train split; score it on dev."""
+    from optiscribe.finetune.tagger import train_tagger
+
+    try:
+        path, score, seconds = train_tagger(out, data_dir=data_dir, max_iterations=iterations)
+    except _errors() as exc:
+        raise fail(str(exc)) from None
+    per_type = {t: round(f1, 3) for t, (_, _, f1) in score.per_type.items()}
+    report = {"out": str(path), "seconds": round(seconds, 1), "dev_micro_f1": round(score.micro_f1, 3),
+              "dev_f1": per_type}  # fmt: skip
+    typer.echo(json.dumps(report))
+
+
 finetune_app.command("build-data")(build_data)
+finetune_app.command("tagger")(tagger)
 finetune_app.command("sft")(sft)
 finetune_app.command("kto")(kto)
 finetune_app.command("export")(export)

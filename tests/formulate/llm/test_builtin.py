@@ -149,7 +149,8 @@ def real_runs() -> list[tuple[object, object]]:
     from optiscribe.formulate.loop import RunContext, run_loop
     from optiscribe.formulate.modes import MODES
 
-    backend = make_backend(BackendConfig(max_tokens=160))  # the default: the built-in model
+    # the generative route on its own (the default route reads these by extraction first)
+    backend = make_backend(BackendConfig(max_tokens=160, model="generate"))
     assert backend.name == "builtin"
     runs: list[tuple[object, object]] = []
     for text in EASY:
@@ -186,3 +187,52 @@ def test_real_builtin_model_solves_an_easy_problem(real_runs) -> None:
     """At least one of the easy problems comes back accepted: validated and solved (the
     structure test checks what an accepted answer must be). Not an accuracy measure."""
     assert any(outcome is not None for outcome, _ in real_runs)
+
+
+# ------------------------------------------------------------------------------ routing
+
+
+def _conversation(text: str) -> list[dict[str, str]]:
+    return build_ir_messages(text)
+
+
+def test_default_route_answers_by_extraction_without_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With torch reported missing, the built-in model still answers NL4Opt-style problems."""
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name in ("torch", "transformers", "peft") else real(name, *a),
+    )
+    backend = builtin.BuiltinBackend()
+    [answer] = backend.complete(_conversation(EASY[1]))
+    assert '"maximize"' in answer and backend.last_trace[0]["route"] == "extract"
+    assert backend.generator_status().startswith("needs torch")
+
+
+def test_an_unreadable_problem_without_the_generative_route_says_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from optiscribe.formulate.errors import LLMOutputParseError
+
+    backend = builtin.BuiltinBackend(route="extract")
+    with pytest.raises(LLMOutputParseError, match="no decision variables.*not used"):
+        backend.complete(_conversation("The weather is nice today."))
+
+
+def test_a_correction_round_on_the_extract_route_has_no_other_reading() -> None:
+    from optiscribe.formulate.errors import LLMOutputParseError
+
+    backend = builtin.BuiltinBackend(route="extract")
+    [first] = backend.complete(_conversation(EASY[1]))
+    convo = [*_conversation(EASY[1]), {"role": "assistant", "content": first},
+             {"role": "user", "content": "The model is infeasible."}]  # fmt: skip
+    with pytest.raises(LLMOutputParseError, match="no other reading"):
+        backend.complete(convo)
+
+
+def test_an_unknown_route_is_a_config_error_naming_the_choices() -> None:
+    from optiscribe.formulate.errors import BackendConfigError
+
+    with pytest.raises(BackendConfigError, match="auto, extract, generate"):
+        builtin.BuiltinBackend(route="bigger")
