@@ -23,6 +23,27 @@ def test_readme_opens_with_run_and_test_commands() -> None:
     assert "pytest" in cmds[1] and "torch==2.13.0" in cmds[1]
 
 
+def test_readme_main_job_runs_offline_on_the_built_in_model() -> None:
+    """The README's first command, as a user runs it (the install part aside): the built-in
+    model reads the problem and HiGHS solves it; the optimum was worked out by hand
+    (50 acres of each: 25000)."""
+    import shlex
+
+    cmd = readme_commands()[0]
+    solve = cmd[cmd.index("optiscribe solve ") :]
+    argv = shlex.split(solve)
+    exe = Path(sys.executable).with_name("optiscribe")
+    run = (
+        [str(exe), *argv[1:]]
+        if exe.exists()
+        else [sys.executable, "-m", "optiscribe.app.cli", *argv[1:]]
+    )
+    out = subprocess.run(run, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Objective: 25000" in out.stdout
+    assert "builtin" in out.stdout
+
+
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert readme_commands()[1] in ci
