@@ -1,7 +1,7 @@
 """The built-in model's extraction route: problem text -> entity tags -> declarations -> IR.
 
 Three stages, each its own module: :mod:`~optiscribe.formulate.extract.tagger` (a CRF that
-marks variables, numbers, directions and the objective), :mod:`~optiscribe.formulate.extract.assemble`
+marks variables, numbers, directions and the objective), :mod:`~optiscribe.formulate.extract.rules`
 (rules that turn tagged text into NL4Opt-style declarations) and
 :mod:`~optiscribe.formulate.extract.declarations` (declarations -> a validated
 :class:`~optiscribe.formulate.ir.model.Formulation`). No torch: a problem takes milliseconds.
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from optiscribe.formulate.errors import ConversionError
-from optiscribe.formulate.extract.assemble import assemble
+from optiscribe.formulate.extract.rules import assemble
 from optiscribe.formulate.extract.declarations import convert, integer_rule
 from optiscribe.formulate.extract.tagger import Tagger
 from optiscribe.formulate.ir.model import Formulation

@@ -146,14 +146,16 @@ class Assembly:
     variables: list[str]
     declaration: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    numbers: list[dict[str, Any]] = field(default_factory=list)
+    """Each number as read: its text, role, variable, key words and unit (for tracing)."""
 
 
-def _trim(sp: Span, words: Sequence[str]) -> Span:
+def _trim(sp: Span, words: Sequence[str], compound: set[int]) -> Span:
     """A variable mention without the digits the tagger sometimes runs into it ("corn 1")."""
     if sp.type != "VAR":
         return sp
     a, b = sp.start, sp.end
-    while a < b and re.match(r"^[\d.,$%]+$", words[a]):
+    while a < b and re.match(r"^[\d.,$%]+$", words[a]) and a not in compound:
         a += 1
     while b > a and re.match(r"^[\d.,$%]+$", words[b - 1]):
         b -= 1
@@ -164,8 +166,19 @@ class _Doc:
     def __init__(self, tokens: Sequence[Token], tags: Sequence[str]) -> None:
         self.words = [t.text for t in tokens]
         self.lower = [w.lower() for w in self.words]
-        self.spans = [_trim(sp, self.words) for sp in spans(self.words, tags)]
-        self.spans = [sp for sp in self.spans if sp.end > sp.start]
+        # a number glued to a hyphen is part of a name ("2-piece suits"), not a datum
+        self.compound = {
+            i
+            for i in range(len(tokens) - 1)
+            if tokens[i + 1].text == "-" and tokens[i].end == tokens[i + 1].start
+        }
+        raw = [_trim(sp, self.words, self.compound) for sp in spans(self.words, tags)]
+        self.spans = [
+            sp
+            for sp in raw
+            if sp.end > sp.start
+            and not (sp.type in ("PARAM", "LIMIT") and sp.end - 1 in self.compound)
+        ]
         self.sent: list[int] = []
         s = 0
         for w in self.words:
@@ -315,7 +328,9 @@ def _unit(doc: _Doc, sp: Span, var_tokens: set[int]) -> str | None:
         w = doc.lower[j]
         if j in var_tokens or w in _BOUNDARY or doc.words[j] in _SENT_END or w == "per":
             return None
-        if re.match(r"^[a-z]+$", w) and w not in _STOP and w not in _WEAK:
+        if _singular(w) in _MEASURE and doc.lower[j + 1 : j + 2] == ["of"]:
+            continue  # "300 kg of dye": what is counted is the dye
+        if re.match(r"^[a-z]+$", w) and w not in _STOP and _singular(w) not in _WEAK:
             return _singular(w)
     return None
 
@@ -329,7 +344,8 @@ def _key(doc: _Doc, i: int, var_tokens: set[int]) -> frozenset[str]:
             continue
         if j > lo and doc.lower[j - 1] in ("per", "every"):
             continue  # a denominator ("per patient", "per hour") is not what is counted
-        out.add(_singular(w))
+        if _singular(w) not in _WEAK:
+            out.add(_singular(w))
     if "$" in doc.words[max(lo, i - 2) : i + 1] or "dollar" in doc.lower[lo:hi]:
         out.add("$")
     return frozenset(out)
@@ -363,6 +379,11 @@ def _bind(doc: _Doc, sp: Span, mentions: list[tuple[int, int, int]]) -> int | No
     return after[0][0] if after else None
 
 
+_MEASURE = frozenset(
+    "kg kilogram g gram mg milligram lb pound ton tonne oz ounce l liter litre ml milliliter "
+    "gallon hour minute second day week cup serving bottle box bag can piece meter metre foot "
+    "acre hectare square dollar cent calorie".split()
+)
 _AVAILABLE = re.compile(
     r" (available|has|have|budget|total|at most|at least|limit|limited|capacity|maximum|minimum|"
     r"up to|only|no more|no less|must|needs?|requires?) "
@@ -376,7 +397,7 @@ def _untagged_numbers(doc: _Doc, mentions: list[tuple[int, int, int]]) -> list[S
     var_at = {i for _, a, b in mentions for i in range(a, b)}
     out: list[Span] = []
     for i, w in enumerate(doc.words):
-        if i in inside or not re.match(r"^(\d+(?:[.,]\d+)*|\.\d+)$", w):
+        if i in inside or i in doc.compound or not re.match(r"^(\d+(?:[.,]\d+)*|\.\d+)$", w):
             continue
         lo, hi = doc.segment(i)
         kind = "PARAM" if any(j in var_at for j in range(lo, hi)) else "LIMIT"
@@ -679,4 +700,14 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
         "obj_declaration": obj,
         "const_declarations": cons,
     }
-    return Assembly(list(names), decl, notes)
+    numbers = [
+        {
+            "text": x.value,
+            "role": x.span.type,
+            "variable": None if x.var is None else ("*" if x.var == ALL else names[x.var]),
+            "key": sorted(x.key),
+            "unit": x.unit,
+        }
+        for x in nums
+    ]
+    return Assembly(list(names), decl, notes, numbers)
