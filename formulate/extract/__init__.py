@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from optiscribe.formulate.errors import ConversionError
-from optiscribe.formulate.extract.rules import assemble
 from optiscribe.formulate.extract.declarations import convert, integer_rule
+from optiscribe.formulate.extract.rules import assemble
 from optiscribe.formulate.extract.tagger import Tagger
 from optiscribe.formulate.ir.model import Formulation
 

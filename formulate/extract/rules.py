@@ -86,6 +86,15 @@ def _singular(w: str) -> str:
     return w
 
 
+def _stem(w: str) -> str:
+    """A light stem for matching what numbers measure ("watering" ~ "water", "sprayed")."""
+    w = _singular(w)
+    for suffix in ("ing", "ed"):
+        if len(w) > len(suffix) + 3 and w.endswith(suffix):
+            return w[: -len(suffix)]
+    return w
+
+
 def _norm_words(text: str) -> tuple[str, ...]:
     words = re.findall(r"[A-Za-z0-9]+", text)
     while words and words[0].lower() in ("the", "a", "an", "each", "every", "one", "per"):
@@ -137,6 +146,7 @@ class _Num:
     multiplier: bool
     percent: bool
     unit: str | None = None
+    measure: str | None = None
 
 
 @dataclass
@@ -319,16 +329,17 @@ def _number_text(doc: _Doc, sp: Span) -> tuple[str, bool]:
     return text, pct
 
 
-def _unit(doc: _Doc, sp: Span, var_tokens: set[int]) -> str | None:
+def _unit(doc: _Doc, sp: Span, var_tokens: set[int], *, specific: bool = True) -> str | None:
     """What a number counts: the first content word after it ("30 units of *water*",
-    "1200 *filters*", "$" for money)."""
+    "1200 *filters*", "$" for money); with ``specific=False`` the measure itself ("300
+    *kg* of dye")."""
     if (sp.start > 0 and doc.words[sp.start - 1] == "$") or "$" in sp.text:
         return "$"
     for j in range(sp.end, min(sp.end + 5, len(doc.words))):
         w = doc.lower[j]
         if j in var_tokens or w in _BOUNDARY or doc.words[j] in _SENT_END or w == "per":
             return None
-        if _singular(w) in _MEASURE and doc.lower[j + 1 : j + 2] == ["of"]:
+        if specific and _singular(w) in _MEASURE and doc.lower[j + 1 : j + 2] == ["of"]:
             continue  # "300 kg of dye": what is counted is the dye
         if re.match(r"^[a-z]+$", w) and w not in _STOP and _singular(w) not in _WEAK:
             return _singular(w)
@@ -345,7 +356,7 @@ def _key(doc: _Doc, i: int, var_tokens: set[int]) -> frozenset[str]:
         if j > lo and doc.lower[j - 1] in ("per", "every"):
             continue  # a denominator ("per patient", "per hour") is not what is counted
         if _singular(w) not in _WEAK:
-            out.add(_singular(w))
+            out.add(_stem(w))
     if "$" in doc.words[max(lo, i - 2) : i + 1] or "dollar" in doc.lower[lo:hi]:
         out.add("$")
     return frozenset(out)
@@ -471,6 +482,7 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
                 mult,
                 pct,
                 _unit(doc, sp, var_tokens),
+                _unit(doc, sp, var_tokens, specific=False),
             )
         )
     # a "limit" in a sentence with no direction, among per-variable numbers, is one of them
@@ -512,12 +524,12 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
         dir_text = "maximize" if re.search(r"maxim|most|highest|greatest", low) else "minimize"
     maximize = dir_text.lower().startswith(("max", "high", "most", "increase", "great", "large"))
     obj_names = [sp for sp in doc.spans if sp.type == "OBJ_NAME"]
-    obj_words = {_singular(w) for sp in obj_names for w in re.findall(r"[a-z]+", sp.text.lower())}
+    obj_words = {_stem(w) for sp in obj_names for w in re.findall(r"[a-z]+", sp.text.lower())}
     # the words after the objective's direction ("minimize the total amount of gas used")
     if obj_dir is not None:
         _, b = doc.sentence_range(doc.sent[obj_dir.start])
         tail = doc.lower[obj_dir.end : b]
-        obj_words |= {_singular(w) for w in tail[:8] if re.match(r"^[a-z]+$", w)}
+        obj_words |= {_stem(w) for w in tail[:8] if re.match(r"^[a-z]+$", w)}
     obj_words -= _STOP | _WEAK | var_words
     if not obj_words:
         obj_words = set(_OBJ_MAX if maximize else _OBJ_MIN)
@@ -614,7 +626,8 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
                          "direction": dtext})  # fmt: skip
             continue
         # a limit in the unit the variables are measured in ("100 acres", with "per acre")
-        if x.unit is not None and x.unit in measures and not any(p.unit == x.unit for p in params):
+        own = next((u for u in (x.unit, x.measure) if u is not None and u in measures), None)
+        if own is not None and not any(own in (p.unit, p.measure) for p in params):
             cons.append({"type": "sum", "limit": x.value, "operator": op, "direction": dtext})
             continue
         # params of the same resource
