@@ -439,6 +439,27 @@ def _listed_with_others(doc: _Doc, sp: Span, mentions: list[tuple[int, int, int]
     return bool(nxt) and doc.lower[first[2]] in ("and", "or", ",")
 
 
+def _drop_idle_variables(
+    doc: _Doc, names: list[str], mentions: list[tuple[int, int, int]], notes: list[str]
+) -> tuple[list[str], list[tuple[int, int, int]]]:
+    """Drop "variables" that no per-variable number is about ("the hardware section"),
+    when at least two others have numbers of their own."""
+    bound: dict[int, int] = {}
+    for sp in doc.spans + _untagged_numbers(doc, mentions):
+        if sp.type == "PARAM":
+            v = _bind(doc, sp, mentions)
+            if v is not None and v != ALL:
+                bound[v] = bound.get(v, 0) + 1
+    idle = [v for v in range(len(names)) if v not in bound]
+    if not idle or len(names) - len(idle) < 2:
+        return names, mentions
+    keep = [v for v in range(len(names)) if v in bound]
+    remap = {v: i for i, v in enumerate(keep)}
+    notes.append(f"not variables (no number is about them): {', '.join(names[v] for v in idle)}")
+    kept = [(remap[v] if v != ALL else ALL, a, b) for v, a, b in mentions if v == ALL or v in remap]
+    return [names[v] for v in keep], kept
+
+
 def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembly:
     """Declarations (competition form) of one tagged problem.
 
@@ -449,6 +470,7 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
     notes: list[str] = []
     if not names:
         raise ConversionError("no decision variables were recognised in the problem text")
+    names, mentions = _drop_idle_variables(doc, names, mentions, notes)
     var_tokens = {i for _, a, b in mentions for i in range(a, b)}
     var_words = {_singular(doc.lower[i]) for i in var_tokens}
     dir_sents = {doc.sent[sp.start] for sp in doc.spans if sp.type == "CONST_DIR"}
