@@ -718,9 +718,9 @@ def _code_outcome(text: str, *, time_limit: float | None, executor: Any = None) 
     out: dict[str, Any] = {"code": code}
     if not res.ok:
         out.update(
-            failure=_SANDBOX_KIND.get(res.kind.value, Failure.CODE_ERROR).value,
+            failure=_SANDBOX_KIND.get(str(res.kind), Failure.CODE_ERROR).value,
             message=res.summary,
-            status=res.kind.value,
+            status=str(res.kind),
         )
         return out
     if not res.reports:
