@@ -19,6 +19,7 @@ from typing import Any
 from optiscribe.data.benchmarks import load_benchmark
 from optiscribe.data.eval.score import TOLERANCES
 from optiscribe.formulate.errors import CorrectionBudgetExceeded, LLMError
+from optiscribe.formulate.llm.builtin import BuiltinBackend
 from optiscribe.formulate.loop import RunContext, run_loop
 from optiscribe.formulate.modes import MODES
 from optiscribe.solvers.kinds import FailureKind
@@ -76,8 +77,6 @@ def evaluate_builtin(
     max_new_tokens: int = 384,
 ) -> dict[str, Any]:
     """Score the built-in model on the first ``limit`` problems of ``benchmark``."""
-    from optiscribe.formulate.llm.builtin import BuiltinBackend
-
     records = load_benchmark(benchmark, data_dir=data_dir)[:limit]
     t0 = time.perf_counter()
     backend = BuiltinBackend(model_dir=base_dir, adapter=adapter, max_new_tokens=max_new_tokens)

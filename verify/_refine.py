@@ -571,8 +571,8 @@ def sd_status(u: Union, colours: np.ndarray) -> tuple[bool, bool, np.ndarray]:
     adj = sp.csr_array(
         (np.ones(int(both.sum()), dtype=np.int8), (src[both], u.row_dst[both])), shape=(u.n, u.n)
     )
-    # scipy.sparse.csgraph pulls in scipy.linalg (about 0.25 s of import time) for this
-    # one call, which only non-discrete pairs reach: imported here, not at module level
+    # lazy: scipy.sparse.csgraph pulls in scipy.linalg (~0.25 s) for this one call, which
+    # only non-discrete pairs reach
     from scipy.sparse.csgraph import connected_components
 
     _, labels = connected_components(adj, directed=False)

@@ -25,7 +25,7 @@ from optiscribe.data.benchmarks import load_benchmark
 from optiscribe.data.errors import DataError
 from optiscribe.formulate.jsonl import iter_objects
 from optiscribe.solvers.kinds import FailureKind
-from optiscribe.solvers.sandbox import ExecutionResult, Executor, run_code
+from optiscribe.solvers.sandbox import ExecutionResult, Executor, SandboxLimits, run_code
 
 __all__ = [
     "BENCHMARK_FILES",
@@ -273,8 +273,6 @@ def replay_one(
     timeout_s: float = 60.0,
 ) -> ReplayRow:
     """Run one published answer in the sandbox and compare it with the record and the label."""
-    from optiscribe.solvers.sandbox import SandboxLimits
-
     row: dict[str, Any] = {
         "benchmark": a.benchmark,
         "index": a.index,

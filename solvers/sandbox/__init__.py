@@ -772,6 +772,7 @@ def _classify(
 
 def _resolve(mps: str, time_limit: float) -> tuple[SolveResult | None, str | None]:
     """Solve a captured model in the parent (a file the parent itself writes)."""
+    # lazy: the backends load pyomo (~0.6 s): `import optiscribe.solvers` stays cheap
     from optiscribe.solvers.backends.mps import solve_mps
     from optiscribe.solvers.backends.solve import SolveOptions
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from optiscribe.finetune import evaluate
 from optiscribe.finetune.evaluate import EvalRow, evaluate_builtin
-from optiscribe.formulate.llm import builtin
 from optiscribe.formulate.llm.scripted import ScriptedBackend
 from optiscribe.solvers.kinds import FailureKind
 from tests.data.batch._helpers import furniture
@@ -33,7 +33,7 @@ def test_rows_are_typed_and_written_as_lines(tmp_path: Path, monkeypatch: pytest
             for pid, q in (("a", "first"), ("b", "second"))
         )
     )
-    monkeypatch.setattr(builtin, "BuiltinBackend", _Scripted)
+    monkeypatch.setattr(evaluate, "BuiltinBackend", _Scripted)
     out = tmp_path / "rows.jsonl"
     report = evaluate_builtin(None, benchmark=str(bench), out=out)
     lines = [json.loads(x) for x in out.read_text().splitlines()]
