@@ -921,15 +921,15 @@ class _SandboxExecutor:
 
     def __init__(
         self,
-        limits: SandboxLimits | None,
+        limits: SandboxLimits | None = None,
         *,
-        allow_weak: bool | None,
-        namespaces: bool,
-        bubblewrap: bool,
-        landlock: bool,
-        drop_root: bool,
-        python: str | None,
-        resolve: bool,
+        allow_weak: bool | None = None,
+        namespaces: bool = True,
+        bubblewrap: bool = True,
+        landlock: bool = True,
+        drop_root: bool = True,
+        python: str | None = None,
+        resolve: bool = True,
     ) -> None:
         self.limits = limits or SandboxLimits()
         self.python = python or sys.executable
@@ -982,29 +982,6 @@ class SubprocessExecutor(_SandboxExecutor):
     """
 
     name = "cold"
-
-    def __init__(
-        self,
-        limits: SandboxLimits | None = None,
-        *,
-        allow_weak: bool | None = None,
-        namespaces: bool = True,
-        bubblewrap: bool = True,
-        landlock: bool = True,
-        drop_root: bool = True,
-        python: str | None = None,
-        resolve: bool = True,
-    ) -> None:
-        super().__init__(
-            limits,
-            allow_weak=allow_weak,
-            namespaces=namespaces,
-            bubblewrap=bubblewrap,
-            landlock=landlock,
-            drop_root=drop_root,
-            python=python,
-            resolve=resolve,
-        )
 
     @property
     def isolation(self) -> Isolation:
