@@ -107,7 +107,8 @@ class Outcome:
     ``count`` changes were made (0: nothing changed); ``note`` replaces the reduction's
     label as the reported step (then reported without a count); ``stop`` ends the chain
     (the model is infeasible); ``eliminated`` describes the variables removed, in order;
-    ``inverse`` maps a solution back through this application.
+    ``inverse`` maps a solution back through this application; the original objective
+    value is the reduced one times ``objective_factor``.
     """
 
     count: int = 0
@@ -119,6 +120,7 @@ class Outcome:
 
 
 NOTHING = Outcome()
+"""The outcome of a reduction that found nothing to do."""
 
 
 @dataclass(frozen=True)
