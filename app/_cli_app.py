@@ -15,6 +15,8 @@ from typing import Annotated
 
 import typer
 
+from optiscribe.app._exit import fail
+
 __all__ = ["register", "streamlit_command"]
 
 ENTRY = Path(__file__).parent / "web" / "main.py"
@@ -45,8 +47,6 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Open the web app: formulate, edit, solve and explain, what-if, compare, batch."""
-        from optiscribe.app._exit import fail
-
         if importlib.util.find_spec("streamlit") is None:
             raise fail(
                 "the web app needs Streamlit, which is not installed; install the app extra: "

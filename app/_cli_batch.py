@@ -17,16 +17,32 @@ Exit codes (on top of :mod:`optiscribe.app.cli`'s):
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
 
 from optiscribe.app._exit import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, fail
+from optiscribe.app._options import backend_options
+from optiscribe.formulate.errors import LLMError
+from optiscribe.solvers.errors import OptiscribeError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -38,8 +54,6 @@ _MAX_ISSUES_SHOWN = 20
 
 
 def _console(stderr: bool = True) -> Console:
-    from rich.console import Console
-
     return Console(stderr=stderr, highlight=False)
 
 
@@ -59,15 +73,6 @@ class _Bar:
     def start(self, total: int) -> None:
         if not self.enabled:
             return
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TaskProgressColumn,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
 
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
@@ -115,8 +120,6 @@ def _report_issues(scan: InputScan) -> None:
 
 
 def _summary(stats: BatchStats) -> Any:
-    from rich.table import Table
-
     t = Table(title="Batch summary", show_header=False)
     t.add_column("what")
     t.add_column("value", justify="right")
@@ -149,6 +152,7 @@ def _spec(
     solver: str,
     time_limit: float | None,
 ) -> Any:
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.data.batch import DEFAULT_FUNCTION, RunSpec
 
     if mode not in ("ir", "code"):
@@ -210,9 +214,8 @@ def _check_backend(llm_config: Any) -> None:
     replay file, an unknown name), instead of after the workers started and the output
     folder was made. A local ``transformers`` model is only checked for its packages here:
     loading it is each worker's job."""
-    from optiscribe.formulate.errors import LLMError
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.formulate.llm.registry import BACKENDS, make_backend
-    from optiscribe.solvers.errors import OptiscribeError
 
     try:
         if llm_config.backend == "transformers" and llm_config.backend in BACKENDS:
@@ -231,9 +234,6 @@ def _check_backend(llm_config: Any) -> None:
 def _eval_command(benchmark: list[str], llm_config: Any, **opts: Any) -> str:
     """The command line that reruns this evaluation: benchmarks, backend flags that differ
     from the defaults (never a key: the config holds only the variable's name), run options."""
-    import dataclasses
-    import shlex
-
     parts = ["optiscribe", "eval"]
     for b in benchmark:
         parts += ["-b", str(b)]
@@ -267,8 +267,6 @@ class _StrictAbort(Exception):
 
 
 def _run_guarded(fn: Callable[[], Any], bar: _Bar) -> Any:
-    from optiscribe.solvers.errors import OptiscribeError
-
     try:
         return fn()
     except _StrictAbort as exc:
@@ -283,8 +281,6 @@ def _run_guarded(fn: Callable[[], Any], bar: _Bar) -> Any:
 
 
 def register(app: typer.Typer) -> None:
-    from optiscribe.app._options import backend_options
-
     @app.command("batch")
     @backend_options
     def batch(
@@ -352,6 +348,7 @@ def register(app: typer.Typer) -> None:
         once). Failures of single problems are recorded with their reason and never stop
         the others.
         """
+        # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
         from optiscribe.data.batch import run_batch
 
         spec = _spec(
@@ -470,11 +467,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Score a model (or recorded outputs) on benchmarks: accuracy with and without
         self-correction, unlabelled problems apart, a failure taxonomy, label-variant spread."""
+        # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
         from optiscribe.data.eval.report import fmt_ratio, write_reports
         from optiscribe.data.eval.score import parse_tolerance, run_eval
-        from optiscribe.solvers.errors import OptiscribeError
 
         if responses is not None:
+            # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
             from optiscribe.app._replay import is_published, replay_command
 
             try:
@@ -502,6 +500,7 @@ def register(app: typer.Typer) -> None:
         if not benchmark:
             raise _error("give at least one --benchmark (name or JSONL file)")
         if list_variants:
+            # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
             from optiscribe.data.benchmarks import list_variants as _lv
 
             try:
@@ -605,8 +604,6 @@ def register(app: typer.Typer) -> None:
                 )
             )
         else:
-            from rich.table import Table
-
             con = _console(stderr=False)
             t = Table(title=f"Execution accuracy (tolerance: {tol.describe()})")
             for col in (

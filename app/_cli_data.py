@@ -20,9 +20,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
 
+from optiscribe.app._exit import fail
 from optiscribe.app._options import backend_options
+from optiscribe.formulate.errors import LLMError
 from optiscribe.formulate.llm.config import BackendConfig
+from optiscribe.solvers.errors import InputError
 
 data_app = typer.Typer(
     name="data",
@@ -32,8 +45,6 @@ data_app = typer.Typer(
 
 
 def _bad_input(msg: str) -> typer.Exit:
-    from optiscribe.app._exit import fail
-
     return fail(msg)
 
 
@@ -45,14 +56,6 @@ def _split(values: list[str] | None) -> list[str]:
 
 
 def _progress():  # type: ignore[no-untyped-def]
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
 
     return Progress(
         TextColumn("[bold]{task.description}"),
@@ -98,9 +101,9 @@ def generate_cmd(
     workers: Annotated[int, typer.Option(help="worker processes")] = 2,
 ) -> None:
     """Generate verified records: every one compiled, solved by HiGHS, deduplicated."""
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.data.synth.families import family_names, get_family
     from optiscribe.data.synth.generate import DIFFICULTIES, iter_generate
-    from optiscribe.solvers.errors import InputError
 
     fams = _split(families) or None
     diffs = _split(difficulty) or list(DIFFICULTIES)
@@ -149,9 +152,9 @@ def pairs_cmd(
     ] = 1,
 ) -> None:
     """Write equivalent and non-equivalent reformulations of every record, labelled."""
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.data.synth.generate import read_jsonl
     from optiscribe.data.synth.pairs import TRANSFORMS, iter_pairs
-    from optiscribe.solvers.errors import InputError
 
     names = _split(transformations) or None
     unknown = [t for t in names or [] if t not in TRANSFORMS]
@@ -202,9 +205,9 @@ def stats_cmd(
     ] = False,
 ) -> None:
     """Families, sizes, constraint types and text lengths of a generated set."""
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.data.synth.generate import read_jsonl
     from optiscribe.data.synth.stats import compute_stats, stats_markdown
-    from optiscribe.solvers.errors import InputError
 
     try:
         stats = compute_stats(read_jsonl(path))
@@ -216,8 +219,6 @@ def stats_cmd(
     if markdown:
         typer.echo(stats_markdown(stats))
         return
-    from rich.console import Console
-    from rich.table import Table
 
     console = Console()
     w = stats["text_words"]
@@ -249,6 +250,7 @@ def stats_cmd(
 @data_app.command("families")
 def families_cmd() -> None:
     """List the problem families with what each is about."""
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.data.synth.families import get_family
     from optiscribe.data.synth.generate import family_names
 
@@ -291,6 +293,7 @@ def nl4opt_replay_cmd(
 
         optiscribe eval --benchmark PROBLEMS --backend replay --replay-file REPLAY
     """
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.data.errors import DataError
     from optiscribe.data.gold.nl4opt import gold_records, write_replay
 
@@ -327,11 +330,10 @@ def paraphrase_cmd(
     llm_config: BackendConfig,
 ) -> None:
     """Optional: LLM paraphrases, kept only if the forward re-formulation solves to the same optimum."""
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.data.synth.generate import read_jsonl
     from optiscribe.data.synth.paraphrase import paraphrase_all
-    from optiscribe.formulate.errors import LLMError
     from optiscribe.formulate.llm.registry import make_backend
-    from optiscribe.solvers.errors import InputError
 
     try:
         records = read_jsonl(inp)

@@ -23,6 +23,7 @@ from typing import Annotated, Any
 import typer
 
 from optiscribe.app._exit import fail
+from optiscribe.formulate.errors import LLMError
 
 finetune_app = typer.Typer(
     help="Fine-tune the built-in model: build-data, sft, kto, eval, export.",
@@ -42,13 +43,14 @@ DataDirOpt = Annotated[
 
 
 def _errors() -> tuple[type[BaseException], ...]:
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.data.errors import DataError
-    from optiscribe.formulate.errors import LLMError
 
     return (DataError, LLMError, OSError)
 
 
 def _config(name: str) -> Any:
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.finetune.config import load_config
 
     try:
@@ -61,6 +63,7 @@ def build_data(
     config: ConfigOpt = "builtin", run_dir: RunDirOpt = Path("run"), data_dir: DataDirOpt = None
 ) -> None:
     """Build the run's training rows (``RUN/data.jsonl``), every target solved and checked."""
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.finetune.data import read_examples, summary
     from optiscribe.finetune.sft import prepare_data
 
@@ -86,6 +89,7 @@ def sft(
     ] = None,
 ) -> None:
     """Supervised fine-tuning with LoRA; continues from the run's newest checkpoint."""
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.finetune.sft import run_sft
 
     cfg = _config(config)
@@ -102,6 +106,7 @@ def kto(
     base_dir: Annotated[Path | None, typer.Option("--base-dir", help="base model folder")] = None,
 ) -> None:
     """KTO on answers sampled from the SFT model, labelled by the solver against the optimum."""
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.finetune.kto import run_kto
 
     cfg = _config(config)
@@ -123,6 +128,7 @@ def export(
     ] = None,
 ) -> None:
     """Write the run's newest adapter in bf16 safetensors, with its training state."""
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.finetune.export import export_adapter, write_model_card
 
     try:
@@ -156,6 +162,7 @@ def evaluate(
     ] = None,
 ) -> None:
     """Score the built-in model on a benchmark's first N problems (accuracy, latency, load time)."""
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.finetune.evaluate import evaluate_builtin
     from optiscribe.finetune.export import write_model_card
 

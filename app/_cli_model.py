@@ -15,9 +15,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.markdown import Markdown
 from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 
 from optiscribe.app._exit import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, EXIT_UNDECIDED, fail
+from optiscribe.formulate.errors import FormulationReadError, FormulationValidationError, ModelError
+from optiscribe.solvers import solve
+from optiscribe.solvers.errors import InputError, SolverError
+from optiscribe.solvers.result import Termination
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,8 +35,6 @@ if TYPE_CHECKING:
 
 
 def _console(stderr: bool = False) -> Console:
-    from rich.console import Console
-
     return Console(stderr=stderr, highlight=False)
 
 
@@ -49,9 +55,6 @@ def _load_with_text(
     file: Path | None, example: str | None, as_json: bool
 ) -> tuple[Formulation, str | None]:
     """The formulation, and the problem text when the source has one (examples do)."""
-    from optiscribe.formulate.errors import ModelError
-    from optiscribe.solvers.errors import InputError
-
     if (file is None) == (example is None):
         raise _fail(
             "give a formulation FILE (.yaml/.json) or --example NAME (see --list-examples)",
@@ -59,10 +62,12 @@ def _load_with_text(
         )
     try:
         if example is not None:
+            # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
             from optiscribe.formulate.examples import load_example
 
             ex = load_example(example)
             return ex.formulation, ex.text
+        # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
         from optiscribe.formulate.ir.model import read_document
 
         assert file is not None
@@ -76,8 +81,6 @@ def _load_with_text(
 
 
 def _exit_code(result: SolveResult) -> int:
-    from optiscribe.solvers.result import Termination
-
     if result.is_optimal:
         return EXIT_OK
     if result.termination in (
@@ -91,9 +94,6 @@ def _exit_code(result: SolveResult) -> int:
 
 def solution_table(result: SolveResult, *, show_zeros: bool = False, limit: int = 200) -> Any:
     """A rich table of variable values (non-zero ones unless ``show_zeros``)."""
-    from rich.table import Table
-    from rich.text import Text
-
     table = Table(title="Solution", show_lines=False)
     table.add_column("variable")
     table.add_column("value", justify="right")
@@ -138,15 +138,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Solve a five-element formulation and print it, the solution and the status."""
         if list_examples:
+            # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
             from optiscribe.formulate.examples import load_examples
 
             for ex in load_examples():
                 typer.echo(f"{ex.name:28s} {ex.family:24s} optimum {ex.optimum}")
             raise typer.Exit(EXIT_OK)
         f, problem_text = _load_with_text(file, example, as_json)
-        from optiscribe.formulate.errors import ModelError
-        from optiscribe.solvers import solve
-        from optiscribe.solvers.errors import SolverError
 
         try:
             model = f.to_pyomo()
@@ -170,8 +168,8 @@ def register(app: typer.Typer) -> None:
                 )
             )
             raise typer.Exit(code)
-        from rich.markdown import Markdown
 
+        # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
         from optiscribe.formulate.ir.render import to_markdown
 
         con = _console()
@@ -219,6 +217,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Export a formulation as MPS/LP (model names kept), LaTeX, Markdown, JSON, YAML or its schema."""
         if schema is not None and file is None and example is None:
+            # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
             from optiscribe.formulate.ir.model import json_schema
 
             schema.write_text(json.dumps(json_schema(), indent=2), encoding="utf-8")
@@ -238,9 +237,8 @@ def register(app: typer.Typer) -> None:
                 "create it first or pick another path",
                 as_json=False,
             )
+        # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
         from pyomo.opt import ProblemFormat
-
-        from optiscribe.formulate.errors import ModelError
 
         try:
             if mps is not None or lp is not None:
@@ -258,6 +256,7 @@ def register(app: typer.Typer) -> None:
             raise _fail(str(exc), as_json=False) from None
         except OSError as exc:
             raise _fail(f"cannot write: {exc}", as_json=False) from None
+        # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
         from optiscribe.formulate.ir.render import to_latex, to_markdown
 
         writers = {
@@ -273,6 +272,7 @@ def register(app: typer.Typer) -> None:
                 except OSError as exc:
                     raise _fail(f"cannot write {path}: {exc.strerror}", as_json=False) from None
         if schema is not None:
+            # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
             from optiscribe.formulate.ir.model import json_schema
 
             schema.write_text(json.dumps(json_schema(), indent=2), encoding="utf-8")
@@ -288,7 +288,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Check a formulation: shape, names, indices, data, linearity. Exit 0 valid, 1 invalid, 3 unreadable."""
-        from optiscribe.formulate.errors import FormulationReadError, FormulationValidationError
+        # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
         from optiscribe.formulate.ir.model import Formulation
 
         if not file.is_file():

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from optiscribe.app._exit import EXIT_NEGATIVE, fail
+from optiscribe.solvers.errors import SandboxError
 
 __all__ = ["check", "register", "sandbox_app"]
 
@@ -25,7 +26,7 @@ _RUN_HELP = "also run a one-line program inside the sandbox to prove it starts"
 @sandbox_app.command("check")
 def check(run: Annotated[bool, typer.Option("--run/--no-run", help=_RUN_HELP)] = True) -> None:
     """Print the isolation level (bubblewrap, namespaces or process) and every layer in force."""
-    from optiscribe.solvers.errors import SandboxError
+    # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
     from optiscribe.solvers.sandbox import IsolationLevel, SubprocessExecutor, probe_isolation
 
     iso = probe_isolation()

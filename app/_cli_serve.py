@@ -15,8 +15,11 @@ from typing import Annotated, Any
 
 import typer
 
+from optiscribe.app._exit import EXIT_BAD_INPUT
 from optiscribe.app._options import backend_options
+from optiscribe.formulate.errors import LLMError
 from optiscribe.formulate.llm.config import BackendConfig
+from optiscribe.solvers.errors import InputError
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _HOST_HELP = "address to bind; keep 127.0.0.1 unless you set --require-key-env"
@@ -43,11 +46,9 @@ def register(app: typer.Typer) -> None:
         Point any OpenAI client at the printed URL, e.g. optiscribe's own
         `--backend openai --base-url http://127.0.0.1:8000/v1 --model <served name>`.
         """
-        from optiscribe.app._exit import EXIT_BAD_INPUT
-        from optiscribe.formulate.errors import LLMError
+        # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
         from optiscribe.formulate.llm.registry import make_backend
         from optiscribe.formulate.llm.serve import make_server
-        from optiscribe.solvers.errors import InputError
 
         api_key = None
         if require_key_env:

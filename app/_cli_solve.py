@@ -16,10 +16,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.markup import escape
+from rich.syntax import Syntax
+from rich.table import Table
 
-from optiscribe.app._exit import EXIT_NEGATIVE, EXIT_OK, EXIT_UNDECIDED
+from optiscribe.app._exit import EXIT_NEGATIVE, EXIT_OK, EXIT_UNDECIDED, fail
 from optiscribe.app._options import backend_options
+from optiscribe.formulate.errors import LLMError
 from optiscribe.formulate.llm.config import BackendConfig
+from optiscribe.solvers.errors import InputError, SandboxError
 from optiscribe.solvers.kinds import Status
 
 if TYPE_CHECKING:
@@ -118,12 +125,10 @@ def register(app: typer.Typer) -> None:
         llm_config: BackendConfig,
     ) -> None:
         """Formulate PROBLEM as a MILP with an LLM, solve it, and report status, objective and confidence."""
-        from optiscribe.app._exit import fail
-        from optiscribe.formulate.errors import LLMError
+        # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
         from optiscribe.formulate.llm.registry import make_backend
         from optiscribe.formulate.modes import MODES
         from optiscribe.formulate.pipeline import solve_text
-        from optiscribe.solvers.errors import InputError
 
         if mode not in MODES:
             raise fail(f"--mode {mode!r} is not a mode; choose one of {', '.join(MODES)}")
@@ -156,10 +161,10 @@ def register(app: typer.Typer) -> None:
             raise fail(str(exc)) from None
         # Code mode runs every answer in the sandbox: with several samples (and their
         # correction rounds) a warm pool saves the interpreter start-up of each run.
-        from optiscribe.solvers.errors import SandboxError
 
         pool = None
         if mode.startswith("code") and samples > 1:
+            # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
             from optiscribe.solvers.sandbox import WarmPoolExecutor
 
             try:
@@ -209,6 +214,7 @@ def _save(result: PipelineResult, folder: Path) -> list[str]:
         (folder / "formulation.json").write_text(f.to_json(), encoding="utf-8")
         out += [folder / "formulation.yaml", folder / "formulation.json"]
         if result.model is not None:
+            # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
             from optiscribe.formulate.ir.compile import write_mps
 
             out.append(write_mps(result.model, folder / "model.mps"))
@@ -222,13 +228,9 @@ def _save(result: PipelineResult, folder: Path) -> list[str]:
 
 
 def _print_human(result: PipelineResult, saved: list[str]) -> None:
-    from rich.console import Console
-    from rich.markdown import Markdown
-    from rich.syntax import Syntax
-    from rich.table import Table
-
     console = Console()
     if result.formulation is not None:
+        # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
         from optiscribe.formulate.ir.render import to_markdown
 
         console.print(Markdown(to_markdown(result.formulation, math="code")))
@@ -279,6 +281,4 @@ def _print_human(result: PipelineResult, saved: list[str]) -> None:
 
 
 def _escape(s: Any) -> str:
-    from rich.markup import escape
-
     return escape(str(s))

@@ -5,9 +5,11 @@ Exit codes: 0 equivalent, 1 not equivalent, 2 unknown or unsupported, 3 bad inpu
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
+from rich.console import Console
 
 from optiscribe.app._exit import EXIT_BAD_INPUT, EXIT_NEGATIVE, EXIT_OK, EXIT_UNDECIDED, fail
 
@@ -32,10 +34,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Check whether two MILP files are the same model (exit 0 equivalent, 1 not
         equivalent, 2 unknown/unsupported, 3 bad input)."""
-        import json
-
-        from rich.console import Console
-
+        # lazy: this command's stack loads when it runs: `optiscribe --help` stays fast
         from optiscribe.verify import ModelReadError, Verdict, check
 
         if level not in ("strict", "normalized"):

@@ -144,6 +144,7 @@ _WEAK_HELP = (
 
 
 def _version() -> str:
+    # lazy: importlib.metadata (~10 ms) only for --version: `optiscribe --help` stays fast
     from importlib.metadata import PackageNotFoundError, version
 
     try:

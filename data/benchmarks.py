@@ -21,6 +21,7 @@ taking ``data_dir`` accept either that root or the ``benchmarks/`` folder itself
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 from collections.abc import Mapping
@@ -133,8 +134,6 @@ def list_variants(name: str, data_dir: str | Path | None = None) -> list[str]:
 def _check_name(name: str, root: Path) -> None:
     names = sorted(p.stem for p in root.glob("*.jsonl"))
     if name not in names:
-        import difflib
-
         close = difflib.get_close_matches(name, names, n=3)
         hint = (
             f"did you mean {', '.join(close)}?"

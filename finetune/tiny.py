@@ -24,6 +24,7 @@ def build_tiny_base(out_dir: Path, rows: Sequence[dict[str, Any]], *, seed: int 
     """Save a tiny random model and its tokenizer to ``out_dir`` (once); return it."""
     if (out_dir / "config.json").is_file():
         return out_dir
+    # lazy: heavy optional library (the finetune extra), loaded only to train or generate
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast

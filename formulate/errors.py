@@ -56,11 +56,11 @@ class ExprError(ModelError):
         node: ast.AST | None = None,
         text: str = "",
         *,
-        kind: str = FailureKind.INVALID,
+        kind: FailureKind = FailureKind.INVALID,
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.kind = FailureKind(kind)
+        self.kind = FailureKind(kind)  # a plain string of the same value reads the same
         self.col = getattr(node, "col_offset", None)
         self.snippet = ast.get_source_segment(text, node) if node is not None and text else None
 
@@ -187,7 +187,7 @@ class LLMOutputParseError(LLMError):
         self,
         message: str,
         *,
-        kind: str = FailureKind.PARSE,
+        kind: FailureKind = FailureKind.PARSE,
         line: int | None = None,
         column: int | None = None,
         issues: tuple[str, ...] = (),

@@ -231,9 +231,7 @@ def _run_code(answer: CodeAnswer, ctx: RunContext) -> Evaluation:
     if not run.ok:
         tail = run.stdout.strip()[-600:]
         printed = f"\nThe program printed before failing:\n{tail}" if tail else ""
-        return done(
-            Problem(FailureKind.SANDBOX, run.summary + printed, cause=FailureKind(run.kind.value))
-        )
+        return done(Problem(FailureKind.SANDBOX, run.summary + printed, cause=run.kind))
     captured = [r for r in run.reports if r.mps is not None]
     if not captured:
         why = (

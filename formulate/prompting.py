@@ -28,6 +28,7 @@ from importlib import resources
 from optiscribe.formulate.errors import FormulationValidationError, LLMOutputParseError
 from optiscribe.formulate.examples import example_names, load_example
 from optiscribe.formulate.ir.model import Formulation
+from optiscribe.solvers.kinds import FailureKind
 
 __all__ = [
     "FEW_SHOT_EXAMPLES",
@@ -84,7 +85,7 @@ def load_prompt(version: str) -> dict[str, str]:
 def parse_error(
     message: str,
     *,
-    kind: str,
+    kind: FailureKind,
     line: int | None = None,
     column: int | None = None,
     issues: Sequence[str] = (),
@@ -187,7 +188,7 @@ def parse_ir_answer(output: str) -> Formulation:
         raise parse_error(
             f"the answer contains no JSON object (it starts: {preview!r}); answer with one JSON "
             "object that has the keys sets, parameters, variables, objective, constraints",
-            kind="json",
+            kind=FailureKind.JSON,
         )
     try:
         data, _end = json.JSONDecoder().raw_decode(output, start)
@@ -201,16 +202,20 @@ def parse_ir_answer(output: str) -> Formulation:
         raise parse_error(
             f"the JSON is invalid at line {line} column {column}: {exc.msg}{hint}\n"
             f"  {src_line.rstrip()}\n  {caret}",
-            kind="json",
+            kind=FailureKind.JSON,
             line=line,
             column=column,
         ) from None
     if not isinstance(data, dict):
-        raise parse_error(f"the JSON value is a {type(data).__name__}, not an object", kind="json")
+        raise parse_error(
+            f"the JSON value is a {type(data).__name__}, not an object", kind=FailureKind.JSON
+        )
     try:
         return Formulation.from_dict(data)
     except FormulationValidationError as exc:
-        raise parse_error(str(exc), kind="schema", issues=[str(i) for i in exc.issues]) from None
+        raise parse_error(
+            str(exc), kind=FailureKind.SCHEMA, issues=[str(i) for i in exc.issues]
+        ) from None
 
 
 # --------------------------------------------------------------------------- code mode
@@ -277,7 +282,7 @@ def parse_code_answer(output: str, *, library: str = "Pyomo") -> CodeAnswer:
         raise parse_error(
             f"the answer has no Python code: put the complete {library} program in one "
             "```python block",
-            kind="code",
+            kind=FailureKind.CODE,
         )
     first_code = output.find("```python")
     head = output[: first_code if first_code >= 0 else len(output)]

@@ -53,6 +53,7 @@ def solve(
     diagnose: bool = True,
 ) -> SolveResult:
     """Solve a Pyomo model with the named backend (``highs`` or ``ortools``)."""
+    # lazy: the backends load pyomo (~0.6 s): `import optiscribe.solvers` stays cheap
     from optiscribe.solvers.backends.solve import get_backend
 
     opts = SolveOptions(time_limit=time_limit, mip_rel_gap=mip_rel_gap, diagnose=diagnose)
@@ -63,6 +64,7 @@ def solve_mps(
     path: Any, *, time_limit: float | None = None, mip_rel_gap: float | None = None
 ) -> SolveResult:
     """Solve an MPS/LP file directly with highspy."""
+    # lazy: the backends load pyomo (~0.6 s): `import optiscribe.solvers` stays cheap
     from optiscribe.solvers.backends.mps import solve_mps as _solve_mps
 
     return _solve_mps(path, SolveOptions(time_limit=time_limit, mip_rel_gap=mip_rel_gap))
@@ -70,6 +72,7 @@ def solve_mps(
 
 def available_solvers() -> dict[str, bool]:
     """Each registered backend and whether it can run here."""
+    # lazy: the backends load pyomo (~0.6 s): `import optiscribe.solvers` stays cheap
     from optiscribe.solvers.backends.solve import BACKENDS, get_backend
 
     return {name: bool(get_backend(name).available()) for name in BACKENDS}

@@ -50,6 +50,7 @@ class Diagnosis:
 
 def highs_copy(model: Any, *, relax: bool = False) -> HighsCopy:
     """Build a highspy model from a Pyomo model (LP relaxation when ``relax``)."""
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import highspy
     import pyomo.environ as pyo
     from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
@@ -93,6 +94,7 @@ def highs_copy(model: Any, *, relax: bool = False) -> HighsCopy:
 
 def diagnose_infeasible(model: Any) -> Diagnosis:
     """IIS of the LP relaxation, or the hint that integrality alone makes it infeasible."""
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import highspy
 
     copy = highs_copy(model, relax=True)
@@ -127,6 +129,7 @@ def iis_names(h: Any, row_names: Sequence[str], col_names: Sequence[str]) -> tup
 
     ``None`` when HiGHS computes none. ``h`` must have been run.
     """
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import highspy
 
     # The default strategy only reads an IIS off a simplex basis, which presolve may never
@@ -146,6 +149,7 @@ def conflict_message(names: Sequence[str]) -> str:
 
 def diagnose_unbounded(model: Any) -> Diagnosis:
     """A primal ray of the LP relaxation: the variables that can grow without limit."""
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import highspy
 
     copy = highs_copy(model, relax=True)
@@ -183,6 +187,7 @@ def diagnose_unbounded(model: Any) -> Diagnosis:
 
 def _improving_unbounded_columns(copy: HighsCopy) -> tuple[str, ...]:
     """Columns whose objective improves in a direction with no bound (no ray available)."""
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import highspy
 
     lp = copy.highs.getLp()
@@ -244,6 +249,7 @@ def repair_infeasible(model: Any, *, relax_bounds: bool = True) -> Repair:
     elastic model is built here for LPs and MIPs alike.) Each change is the solution's
     activity against the original side.
     """
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import highspy
 
     copy = highs_copy(model)

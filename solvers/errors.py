@@ -41,7 +41,7 @@ The whole tree (``tests/test_errors.py`` walks ``__subclasses__()`` and compares
 One class stays outside on purpose: ``SandboxViolation`` (``solvers/sandbox/_launcher.py``)
 is raised *inside* the sandboxed child, which runs with the standard library only and may
 not import optiscribe; it never crosses the process boundary (the parent sees
-``ErrorKind.FORBIDDEN`` in the run's outcome).
+``FailureKind.FORBIDDEN`` in the run's outcome).
 
 Which exit code the CLI gives each of these is one table, ``optiscribe.app.cli.EXIT_CODES``.
 """

@@ -63,7 +63,7 @@ class FailureKind(StrEnum):
     TOO_LARGE = "too_large"
     """Over a reader's or the expansion's cap (nesting, size, index product)."""
 
-    # -- generated code in the sandbox (solvers.sandbox.ErrorKind, less ``ok``)
+    # -- generated code in the sandbox (solvers.sandbox.CODE_FAILURES; ``ok`` is kind None)
     SYNTAX_ERROR = "syntax_error"
     IMPORT_ERROR = "import_error"
     RUNTIME_ERROR = "runtime_error"

@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from optiscribe.solvers.diagnose import highs_copy
 from optiscribe.solvers.errors import SolverError, UnsupportedModelFeature
 
 __all__ = ["ColumnSensitivity", "RowSensitivity", "Sensitivity", "lp_sensitivity"]
@@ -115,9 +116,8 @@ def lp_sensitivity(model: object) -> Sensitivity:
     has no duals; fix the integers or relax them first) and :class:`SolverError` when the
     LP has no optimal solution.
     """
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import highspy
-
-    from optiscribe.solvers.diagnose import highs_copy
 
     copy = highs_copy(model)
     if copy.is_mip:

@@ -184,9 +184,7 @@ def _huge_bound_verdict(
 
 
 def _replace(r: CheckResult, **kw: Any) -> CheckResult:
-    from dataclasses import replace
-
-    return replace(r, **kw)
+    return dataclasses.replace(r, **kw)
 
 
 def _decide(

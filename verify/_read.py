@@ -17,6 +17,7 @@ import io
 import os
 import re
 import stat
+import tempfile
 import threading
 import zlib
 from dataclasses import replace
@@ -423,6 +424,7 @@ def _reader() -> Any:
     the previous read is cleared first."""
     h = getattr(_READERS, "highs", None)
     if h is None:
+        # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
         import highspy
 
         h = highspy.Highs()
@@ -438,9 +440,6 @@ def _reader() -> Any:
 def _highs_read(source: Path, payload: bytes | None, kind: str) -> tuple[Any, Any]:
     """Read with HiGHS: the file in place when ``payload`` is None, otherwise the
     payload through a temporary file (highspy reads only from disk)."""
-    import os
-    import tempfile
-
     h = _reader()
     if payload is None:
         return h, h.readModel(str(source))
@@ -478,6 +477,7 @@ def read_file(path: str | Path) -> MilpData:
     most 1e-12) is recorded in ``MilpData.inexact``, and :func:`check` answers
     ``UNKNOWN`` for such a model.
     """
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import highspy
 
     p = Path(path)
@@ -637,6 +637,7 @@ def from_pyomo(model: Any, *, source: str = "") -> MilpData:
     bounds (the compiler would substitute them; at the strict level a fixed variable is
     part of the model). Ranged constraints come back as one ranged row.
     """
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import pyomo.environ as pyo
     from pyomo.common.errors import InvalidConstraintError
     from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler

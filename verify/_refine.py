@@ -33,6 +33,7 @@ from the start with the exact path. :attr:`Refined.path` records which path was 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -56,6 +57,7 @@ __all__ = [
     "build_union",
     "is_equitable",
     "mapping_is_isomorphism",
+    "out_of_budget",
     "refine",
     "refine_exact",
     "sd_mapping",
@@ -382,6 +384,74 @@ def is_equitable(u: Union, colours: np.ndarray, *, skip_pairs: bool = False) -> 
     return True
 
 
+@dataclass(frozen=True)
+class _Loop:
+    """Where the one refinement loop (:func:`_iterate`) stopped."""
+
+    colours: np.ndarray
+    half: int  # half-rounds performed
+    k: int  # colours in ``colours``
+    diverged: bool  # the per-graph histograms differ after ``half`` half-rounds
+    collided: bool  # the half-round function detected a hash collision
+
+
+HalfRound = Callable[[np.ndarray, int], "np.ndarray | None"]
+"""One half-round: (colours, side 0 = rows from variables / 1 = variables from rows) to
+the new colours, or None when a hash collision was detected."""
+
+
+def _iterate(
+    u: Union,
+    col: np.ndarray,
+    half_round: HalfRound,
+    *,
+    max_half_rounds: int,
+    stop_when_discrete: bool,
+) -> _Loop:
+    """The refinement loop, shared by both paths: alternate half-rounds (rows, then
+    variables) until the per-graph histograms differ, the colouring is stable or (with
+    ``stop_when_discrete``) discrete, a collision is detected, or ``max_half_rounds``.
+
+    Stable as soon as a half-round splits nothing after at least one half-round of the
+    other side: if Y' = (Y, ms(X)) and then X' = (X, ms(Y')) = X, X is stable against Y',
+    and refining Y' by ms(X) again gives Y' (it already encodes ms(X)).
+    """
+    k = int(col.max()) + 1 if col.size else 0
+    if not histograms_equal(u, col):
+        return _Loop(col, 0, k, True, False)
+    half = 0
+    side = 0
+    while half < max_half_rounds:
+        if stop_when_discrete and k * 2 == u.n:
+            break
+        new = half_round(col, side)
+        if new is None:
+            return _Loop(col, half, k, False, True)
+        half += 1
+        side ^= 1
+        k_new = int(new.max()) + 1 if new.size else 0
+        col = new
+        if k_new == k:
+            if half >= 2:
+                break
+            continue
+        k = k_new
+        if not histograms_equal(u, col):
+            return _Loop(col, half, k, True, False)
+    return _Loop(col, half, k, False, False)
+
+
+def _hash_weights(u: Union) -> tuple[np.ndarray, np.ndarray]:
+    """The odd 64-bit weights of the row-side and variable-side arcs, computed once per
+    union (cached on it)."""
+    wh: tuple[np.ndarray, np.ndarray] | None = u.__dict__.get("_wh")
+    if wh is None:
+        wr = _edge_weights(u.row_w)
+        wh = (wr, wr[u.var_arc] if u.var_arc is not None else _edge_weights(u.var_w))
+        object.__setattr__(u, "_wh", wh)
+    return wh
+
+
 def refine(
     u: Union,
     colours: np.ndarray | None = None,
@@ -406,56 +476,36 @@ def refine(
             u, colours, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
         )
     col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
-    k = int(col.max()) + 1 if col.size else 0
-    if not histograms_equal(u, col):
-        return Refined(col, 0, True, 0, False, "hash")
-    wh = u.__dict__.get("_wh")
-    if wh is None:
-        wr = _edge_weights(u.row_w)
-        wh = (wr, wr[u.var_arc] if u.var_arc is not None else _edge_weights(u.var_w))
-        object.__setattr__(u, "_wh", wh)
-    half = 0
-    side = 0
-    collided = False
-    while half < max_half_rounds:
-        if stop_when_discrete and k * 2 == u.n:
-            break
+
+    def hashed(c: np.ndarray, side: int) -> np.ndarray | None:
+        wh = _hash_weights(u)
         if side == 0:
-            new = _half_round_hash(col, u.row_nodes, u.row_dst, wh[0], u.row_start, u.row_deg)
-        else:
-            new = _half_round_hash(col, u.var_nodes, u.var_dst, wh[1], u.var_start, u.var_deg)
-        if new is None:
-            collided = True
-            break
-        half += 1
-        side ^= 1
-        k_new = int(new.max()) + 1 if new.size else 0
-        col = new
-        if k_new == k:
-            if half >= 2:
-                break
-            continue
-        k = k_new
-        if not histograms_equal(u, col):
-            return Refined(col, half, True, half, False, "hash")
-    discrete = k * 2 == u.n
-    if not collided and half < max_half_rounds:
+            return _half_round_hash(c, u.row_nodes, u.row_dst, wh[0], u.row_start, u.row_deg)
+        return _half_round_hash(c, u.var_nodes, u.var_dst, wh[1], u.var_start, u.var_deg)
+
+    r = _iterate(
+        u, col, hashed, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
+    )
+    if r.diverged:
+        return Refined(r.colours, r.half, True, r.half, False, "hash")
+    discrete = r.k * 2 == u.n
+    if not r.collided and r.half < max_half_rounds:
         if stop_when_discrete and discrete:
-            return Refined(col, half, False, -1, True, "hash")
-        if is_equitable(u, col, skip_pairs=True):
-            return Refined(col, half, False, -1, discrete, "hash, checked equitable")
+            return Refined(r.colours, r.half, False, -1, True, "hash")
+        if is_equitable(u, r.colours, skip_pairs=True):
+            return Refined(r.colours, r.half, False, -1, discrete, "hash, checked equitable")
     # a collision (detected on the way, or by the equitability check), or the round
     # limit (keep the exact path's semantics): the exact reference path from the start
-    r = refine_exact(
+    e = refine_exact(
         u, colours, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
     )
     return Refined(
-        r.colours,
-        r.rounds,
-        r.diverged,
-        r.diverged_at,
-        r.discrete,
-        "exact (hash collision)" if half < max_half_rounds else "exact",
+        e.colours,
+        e.rounds,
+        e.diverged,
+        e.diverged_at,
+        e.discrete,
+        "exact (hash collision)" if r.half < max_half_rounds else "exact",
     )
 
 
@@ -476,37 +526,20 @@ def refine_exact(
     the bijection was the only candidate.
     """
     col = u.init if colours is None else colours
-    k = int(col.max()) + 1 if col.size else 0
-    if not histograms_equal(u, col):
-        return Refined(col, 0, True, 0, False)
-    half = 0
-    side = 0
-    # Stable as soon as a half-round splits nothing after at least one half-round of the
-    # other side: if Y' = (Y, ms(X)) and then X' = (X, ms(Y')) = X, X is stable against
-    # Y', and refining Y' by ms(X) again gives Y' (it already encodes ms(X)).
-    while half < max_half_rounds:
-        if stop_when_discrete and k * 2 == u.n:
-            break
+
+    def exact(c: np.ndarray, side: int) -> np.ndarray:
         if side == 0:
-            new = _half_round(
-                col, u.row_nodes, u.row_deg, u.row_dst, u.row_w, u.row_seg, u.row_start
+            return _half_round(
+                c, u.row_nodes, u.row_deg, u.row_dst, u.row_w, u.row_seg, u.row_start
             )
-        else:
-            new = _half_round(
-                col, u.var_nodes, u.var_deg, u.var_dst, u.var_w, u.var_seg, u.var_start
-            )
-        half += 1
-        side ^= 1
-        k_new = int(new.max()) + 1 if new.size else 0
-        col = new
-        if k_new == k:
-            if half >= 2:
-                break
-            continue
-        k = k_new
-        if not histograms_equal(u, col):
-            return Refined(col, half, True, half, False)
-    return Refined(col, half, False, -1, k * 2 == u.n)
+        return _half_round(c, u.var_nodes, u.var_deg, u.var_dst, u.var_w, u.var_seg, u.var_start)
+
+    r = _iterate(
+        u, col, exact, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
+    )
+    if r.diverged:
+        return Refined(r.colours, r.half, True, r.half, False)
+    return Refined(r.colours, r.half, False, -1, r.k * 2 == u.n)
 
 
 # --------------------------------------------------------------------------- SD
@@ -538,8 +571,8 @@ def sd_status(u: Union, colours: np.ndarray) -> tuple[bool, bool, np.ndarray]:
     adj = sp.csr_array(
         (np.ones(int(both.sum()), dtype=np.int8), (src[both], u.row_dst[both])), shape=(u.n, u.n)
     )
-    # scipy.sparse.csgraph pulls in scipy.linalg (about 0.25 s of import time) for this
-    # one call, which only non-discrete pairs reach: imported here, not at module level
+    # lazy: scipy.sparse.csgraph pulls in scipy.linalg (~0.25 s) for this one call, which
+    # only non-discrete pairs reach
     from scipy.sparse.csgraph import connected_components
 
     _, labels = connected_components(adj, directed=False)
@@ -637,6 +670,16 @@ class SearchResult:
     reason: str
 
 
+def out_of_budget(visited: int, max_nodes: int, deadline: float | None) -> SearchResult | None:
+    """The undecided result of a search that has visited more than ``max_nodes`` nodes or
+    passed its ``deadline`` (``time.perf_counter``), else None. Shared by both searches."""
+    if visited > max_nodes:
+        return SearchResult(None, False, visited, f"search budget of {max_nodes} nodes spent")
+    if deadline is not None and time.perf_counter() > deadline:
+        return SearchResult(None, False, visited, "search time limit reached")
+    return None
+
+
 def _target_cell(u: Union, colours: np.ndarray) -> np.ndarray | None:
     cnt = np.bincount(colours, minlength=int(colours.max()) + 1)
     big = np.flatnonzero(cnt > 2)
@@ -686,10 +729,9 @@ def search(
             continue
         stack.append((col, cands, i + 1, a))
         visited += 1
-        if visited > max_nodes:
-            return SearchResult(None, False, visited, f"search budget of {max_nodes} nodes spent")
-        if deadline is not None and time.perf_counter() > deadline:
-            return SearchResult(None, False, visited, "search time limit reached")
+        spent = out_of_budget(visited, max_nodes, deadline)
+        if spent is not None:
+            return spent
         b = int(cands[i])
         c2 = col * 2  # make room for a fresh colour that keeps the order of the others
         c2[a] = c2[b] = int(col.max()) * 2 + 1

@@ -43,6 +43,7 @@ from optiscribe.verify._refine import (
     Union,
     _edge_weights,
     mapping_is_isomorphism,
+    out_of_budget,
 )
 
 __all__ = ["probe", "search_incremental"]
@@ -460,10 +461,9 @@ def search_incremental(
             continue
         stack.append((a, cands, i + 1, mark))
         visited += 1
-        if visited > max_nodes:
-            return SearchResult(None, False, visited, f"search budget of {max_nodes} nodes spent")
-        if deadline is not None and time.perf_counter() > deadline:
-            return SearchResult(None, False, visited, "search time limit reached")
+        spent = out_of_budget(visited, max_nodes, deadline)
+        if spent is not None:
+            return spent
         if not st.individualise(a, int(cands[i])):
             continue
         nxt = st.target()

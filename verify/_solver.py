@@ -19,6 +19,7 @@ __all__ = ["solve", "solver_opinion"]
 
 def solve(model: MilpData, *, time_limit: float = 10.0) -> tuple[str, float | None]:
     """Solve with HiGHS; returns (status name, objective in the model's own sense)."""
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import highspy
 
     h = highspy.Highs()

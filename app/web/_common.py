@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from optiscribe.app.web._jobs import Job, JobControl
+from optiscribe.formulate.errors import LLMError
+from optiscribe.formulate.examples import example_names as names
+from optiscribe.formulate.llm.config import BackendConfig
 
 if TYPE_CHECKING:
     from optiscribe.formulate.ir.model import Formulation
@@ -88,9 +91,6 @@ def backend_form(prefix: str) -> tuple[BackendConfig | None, str | None]:
     ``builtin`` is offered first; until the built-in model ships, building it gives the
     library's own message (which backends work here and how to set one up).
     """
-    from optiscribe.formulate.errors import LLMError
-    from optiscribe.formulate.llm.config import BackendConfig
-
     backend = st.selectbox(
         "LLM backend",
         BACKEND_CHOICES,
@@ -186,6 +186,4 @@ def constraint_descriptions(f: Formulation) -> dict[str, str]:
 
 
 def example_names() -> list[str]:
-    from optiscribe.formulate.examples import example_names as names
-
     return list(names())

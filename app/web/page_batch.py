@@ -15,6 +15,9 @@ import streamlit as st
 
 from optiscribe.app.web._common import backend_form, get_job, job_status, save_upload, start_job
 from optiscribe.app.web._jobs import JobControl
+from optiscribe.data.batch import RunSpec, run_batch
+from optiscribe.data.eval.report import render_markdown
+from optiscribe.data.eval.score import score_batch
 
 
 def read_results(path: Path, limit: int = 500) -> list[dict[str, Any]]:
@@ -76,10 +79,6 @@ def render() -> None:
 
 
 def _start(inp: Path, out: Path, config: Any, rounds: int, concurrency: int) -> None:
-    from optiscribe.data.batch import RunSpec, run_batch
-    from optiscribe.data.eval.report import render_markdown
-    from optiscribe.data.eval.score import score_batch
-
     spec = RunSpec(backend_config=config, max_rounds=rounds)
 
     def work(control: JobControl) -> Any:

@@ -19,6 +19,10 @@ from optiscribe.app.web._common import (
     start_job,
 )
 from optiscribe.app.web._jobs import JobControl
+from optiscribe.formulate.errors import ModelError
+from optiscribe.formulate.examples import load_example
+from optiscribe.formulate.ir.model import Formulation
+from optiscribe.verify import Verdict, check
 
 SOURCES = ("bundled example", "current model", "upload a file")
 
@@ -40,7 +44,6 @@ def _side(tag: str, title: str, default_example: str) -> tuple[Any, str] | str:
             "example", names, index=names.index(default_example), key=f"cmp_{tag}_example",
             label_visibility="collapsed",
         )  # fmt: skip
-        from optiscribe.formulate.examples import load_example
 
         return load_example(name).formulation.to_pyomo(), name
     upload = st.file_uploader(
@@ -50,9 +53,6 @@ def _side(tag: str, title: str, default_example: str) -> tuple[Any, str] | str:
     if upload is None:
         return "upload a formulation (.yaml/.json) or a model (.mps/.lp)"
     if upload.name.endswith((".yaml", ".yml", ".json")):
-        from optiscribe.formulate.errors import ModelError
-        from optiscribe.formulate.ir.model import Formulation
-
         text = upload.getvalue().decode("utf-8", errors="replace")
         try:
             f = (
@@ -85,8 +85,6 @@ def render() -> None:
         if isinstance(a, str) or isinstance(b, str):
             st.error("; ".join(x for x in (a, b) if isinstance(x, str)))
         else:
-            from optiscribe.verify import check
-
             ref, cand = a, b
 
             def work(control: JobControl) -> Any:
@@ -98,8 +96,6 @@ def render() -> None:
 
 
 def _show(result: Any, name_a: str, name_b: str) -> None:
-    from optiscribe.verify import Verdict
-
     verdict = result.verdict
     text = f"**{verdict.value.replace('_', ' ').upper()}** ({result.level.value}): {name_a} vs {name_b}"
     if verdict is Verdict.EQUIVALENT:

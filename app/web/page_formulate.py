@@ -13,7 +13,10 @@ import streamlit as st
 
 from optiscribe.app.web._common import backend_form, get_job, job_status, set_model, start_job
 from optiscribe.app.web._jobs import Cancelled, JobControl
+from optiscribe.formulate.ir.render import to_markdown
+from optiscribe.formulate.llm.registry import make_backend
 from optiscribe.formulate.loop import PROBLEM_TITLES
+from optiscribe.formulate.pipeline import solve_text
 
 SCRIPTED_BACKEND_KEY = "scripted_backend"
 """Session-state slot for a backend object (tests put a ScriptedBackend here); when set it
@@ -81,9 +84,6 @@ def render() -> None:
 def _start(
     text: str, config: Any, scripted: Any, problem_id: str | None, samples: int, rounds: int
 ) -> None:
-    from optiscribe.formulate.llm.registry import make_backend
-    from optiscribe.formulate.pipeline import solve_text
-
     if scripted is None:
         try:
             backend = make_backend(config)
@@ -196,7 +196,6 @@ def _draw_result(result: Any) -> None:
             set_model(result.formulation, "formulated")
             st.session_state["formulate_adopted"] = id(result)
         st.success("This formulation is now the current model: see **Model** and **Solve**.")
-        from optiscribe.formulate.ir.render import to_markdown
 
         with st.expander("Formulation", expanded=False):
             st.markdown(to_markdown(result.formulation))

@@ -14,6 +14,17 @@ import streamlit as st
 import yaml
 
 from optiscribe.app.web._common import current_model, example_names, set_model
+from optiscribe.formulate.errors import ModelError
+from optiscribe.formulate.examples import load_example
+from optiscribe.formulate.ir.edit import (
+    EXPORT_FORMATS,
+    draft_issues,
+    export_text,
+    parameter_columns,
+    parameter_entries,
+)
+from optiscribe.formulate.ir.model import Formulation
+from optiscribe.formulate.ir.render import to_markdown
 
 ELEMENT_TABS = ("Sets", "Parameters", "Variables", "Objective", "Constraints")
 
@@ -29,8 +40,6 @@ def _load_controls() -> None:
             key="model_example",
         )
         if st.button("Load example", key="model_load_example"):
-            from optiscribe.formulate.examples import load_example
-
             set_model(load_example(example).formulation, f"example {example}")
     with c2:
         upload = st.file_uploader(
@@ -40,8 +49,6 @@ def _load_controls() -> None:
         )
         if upload is not None and st.session_state.get("model_upload_seen") != upload.file_id:
             st.session_state["model_upload_seen"] = upload.file_id
-            from optiscribe.formulate.errors import ModelError
-            from optiscribe.formulate.ir.model import Formulation
 
             text = upload.getvalue().decode("utf-8", errors="replace")
             try:
@@ -62,7 +69,6 @@ def render() -> None:
     if f is None:
         st.info("No model yet: load an example, open a file, or formulate a problem first.")
         return
-    from optiscribe.formulate.ir.render import to_markdown
 
     st.caption(f"Current model: **{f.name}** (from {st.session_state.get('model_origin', '?')})")
     view, edit, export = st.tabs(["View", "Edit", "Download"])
@@ -101,8 +107,6 @@ def _bound(text: str) -> Any:
 
 
 def _editor(f: Any) -> None:
-    from optiscribe.formulate.ir.edit import draft_issues, parameter_columns, parameter_entries
-
     ver = st.session_state.get("model_version", 0)
     k = f"m{ver}"
     prior: dict[tuple[str, int | None], tuple[str, ...]] = st.session_state.get("model_issues", {})
@@ -132,6 +136,7 @@ def _editor(f: Any) -> None:
                 )
             _issue_box(prior, "sets", i)
     with tabs[1]:
+        # lazy: heavy optional library (the app extra), only for this table or chart
         import pandas as pd
 
         for i, p in enumerate(data["parameters"]):
@@ -245,6 +250,7 @@ def _cell(v: Any) -> Any:
 
 def _read_table(upload: Any, cols: list[str]) -> list[tuple[tuple[str, ...], float]] | str:
     """Rows ``(key, value)`` from an uploaded CSV/Excel table whose columns are ``cols``."""
+    # lazy: heavy optional library (the app extra), only for this table or chart
     import pandas as pd
 
     try:
@@ -270,9 +276,6 @@ def _read_table(upload: Any, cols: list[str]) -> list[tuple[tuple[str, ...], flo
 
 
 def _downloads(f: Any) -> None:
-    from optiscribe.formulate.errors import ModelError
-    from optiscribe.formulate.ir.edit import EXPORT_FORMATS, export_text
-
     cols = st.columns(len(EXPORT_FORMATS))
     labels = {
         "yaml": "YAML",

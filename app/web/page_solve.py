@@ -15,6 +15,12 @@ import streamlit as st
 
 from optiscribe.app.web._common import constraint_descriptions, job_view, need_model, start_job
 from optiscribe.app.web._jobs import JobControl
+from optiscribe.formulate.ir.edit import variable_tables
+from optiscribe.solvers import solve
+from optiscribe.solvers.diagnose import repair_infeasible
+from optiscribe.solvers.errors import SolverError, UnsupportedModelFeature
+from optiscribe.solvers.result import Termination
+from optiscribe.solvers.sensitivity import lp_sensitivity
 
 
 @dataclass(frozen=True)
@@ -30,11 +36,6 @@ class Explained:
 
 def explain_solve(f: Any, solver: str, time_limit: float | None) -> Explained:
     """Solve ``f`` and gather the explanation the page shows (library calls only)."""
-    from optiscribe.formulate.ir.edit import variable_tables
-    from optiscribe.solvers import solve
-    from optiscribe.solvers.errors import SolverError, UnsupportedModelFeature
-    from optiscribe.solvers.result import Termination
-
     model = f.to_pyomo()
     result = solve(model, solver=solver, time_limit=time_limit)
     tables = variable_tables(f, model, result.values) if result.has_solution else []
@@ -44,14 +45,10 @@ def explain_solve(f: Any, solver: str, time_limit: float | None) -> Explained:
             note = "Duals and ranging exist for LPs only; this model has integer variables."
         else:
             try:
-                from optiscribe.solvers.sensitivity import lp_sensitivity
-
                 sens = lp_sensitivity(model)
             except (SolverError, UnsupportedModelFeature) as exc:
                 note = str(exc)
     if result.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
-        from optiscribe.solvers.diagnose import repair_infeasible
-
         repair = repair_infeasible(model)
     return Explained(result, tables, sens, note, repair)
 
@@ -111,6 +108,7 @@ def show(f: Any, out: Explained) -> None:
 
 def _scalars(tables: list[Any]) -> None:
     """The variables without an index: one table and one bar chart for all of them."""
+    # lazy: heavy optional library (the app extra), only for this table or chart
     import altair as alt
     import pandas as pd
 
@@ -128,6 +126,7 @@ def _scalars(tables: list[Any]) -> None:
 
 
 def _variable(t: Any) -> None:
+    # lazy: heavy optional library (the app extra), only for this table or chart
     import pandas as pd
 
     nz = t.nonzero()
@@ -142,6 +141,7 @@ def _variable(t: Any) -> None:
 
 def _chart(t: Any, frame: Any) -> None:
     """A chart fitted to the index: bars (one index), a heat map (two), a flow diagram (arcs)."""
+    # lazy: heavy optional library (the app extra), only for this table or chart
     import altair as alt
 
     if frame.empty:
@@ -164,6 +164,7 @@ def _chart(t: Any, frame: Any) -> None:
     elif len(t.index) == 2:
         a, b = t.index
         full = t.rows  # zeros too: a heat map needs the whole grid
+        # lazy: heavy optional library (the app extra), only for this table or chart
         import pandas as pd
 
         grid = pd.DataFrame([[*k, v] for k, v in full], columns=[a, b, "value"])
@@ -184,6 +185,7 @@ def _chart(t: Any, frame: Any) -> None:
 
 
 def _sensitivity(f: Any, sens: Any) -> None:
+    # lazy: heavy optional library (the app extra), only for this table or chart
     import pandas as pd
 
     st.subheader("What the constraints are worth (LP sensitivity)")

@@ -14,13 +14,16 @@ import streamlit as st
 
 from optiscribe.app.web._common import job_view, need_model, start_job
 from optiscribe.app.web._jobs import JobControl
+from optiscribe.formulate.ir.edit import (
+    parameter_columns,
+    parameter_entries,
+    with_parameter_entries,
+)
+from optiscribe.solvers import solve
 
 
 def solve_scenario(f: Any, name: str, changes: dict[str, list[Any]]) -> dict[str, Any]:
     """Solve ``f`` with ``changes`` (parameter -> entries); a plain-data scenario record."""
-    from optiscribe.formulate.ir.edit import with_parameter_entries
-    from optiscribe.solvers import solve
-
     g = f
     for param, entries in changes.items():
         g = with_parameter_entries(g, param, entries)
@@ -36,6 +39,7 @@ def solve_scenario(f: Any, name: str, changes: dict[str, list[Any]]) -> dict[str
 
 def comparison(scenarios: list[dict[str, Any]], tol: float = 1e-9) -> Any:
     """Objective and every variable whose value differs between scenarios, one column each."""
+    # lazy: heavy optional library (the app extra), only for this table or chart
     import pandas as pd
 
     names = [s["name"] for s in scenarios]
@@ -52,13 +56,13 @@ def comparison(scenarios: list[dict[str, Any]], tol: float = 1e-9) -> Any:
 
 
 def render() -> None:
+    # lazy: heavy optional library (the app extra), only for this table or chart
     import pandas as pd
 
     st.header("What-if scenarios")
     f = need_model()
     if f is None:
         return
-    from optiscribe.formulate.ir.edit import parameter_columns, parameter_entries
 
     scenarios: list[dict[str, Any]] = st.session_state.setdefault("whatif_scenarios", [])
     if not scenarios:
@@ -107,6 +111,7 @@ def render() -> None:
                 "objective": [s["objective"] or 0.0 for s in scenarios],
             }
         )
+        # lazy: heavy optional library (the app extra), only for this table or chart
         import altair as alt
 
         left, right = st.columns(2)

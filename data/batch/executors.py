@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import ctypes
 import importlib
 import multiprocessing as mp
 import os
@@ -154,8 +156,6 @@ def _sandbox_pool() -> Any:
     global _SANDBOX_POOL
     with _SANDBOX_POOL_LOCK:
         if _SANDBOX_POOL is None:
-            import atexit
-
             _SANDBOX_POOL = WarmPoolExecutor(size=1)
             atexit.register(_SANDBOX_POOL.close)
         return _SANDBOX_POOL
@@ -348,8 +348,6 @@ def _quiet_resource_tracker() -> None:
 def _die_with_parent() -> None:
     """Ask Linux to SIGKILL this worker when the parent dies (a SIGKILLed batch leaves no orphans)."""
     try:
-        import ctypes
-
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -544,6 +542,7 @@ class RayExecutor:
         num_cpus: float = 1.0,
     ) -> None:
         try:
+            # lazy: optional library (the ray extra), only for the ray executor
             import ray
         except ImportError:
             raise DataError(

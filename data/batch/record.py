@@ -55,6 +55,10 @@ class BatchMeta(BaseModel):
     elapsed_s: float = 0.0
     tries: int = 1
     worker: str = ""
+    truncated: tuple[str, ...] = ()
+    """The texts cut to :data:`MAX_STORED_CHARS` when the line was written, as
+    ``"<path> (<original length> chars)"`` (``result.answer``, ``input.text`` ...); empty
+    (and left out of the line) when nothing was cut."""
 
 
 class BatchRecord(BaseModel):
@@ -119,6 +123,10 @@ class BatchRecord(BaseModel):
     def to_line(self) -> dict[str, Any]:
         """The line as plain data, ``schema`` first (what :class:`ResultStore` writes)."""
         line = self.model_dump(by_alias=True)
+        if self.batch.truncated:
+            line["batch"]["truncated"] = list(self.batch.truncated)
+        else:  # written only when something was cut, as before the field was declared
+            del line["batch"]["truncated"]
         if self.error is not None:  # only the fields the error has
             line["error"] = self.error.model_dump(exclude_none=True)
         return line
@@ -156,9 +164,7 @@ def make_record(
     if result is not None:
         result = _cap_strings(dict(result), MAX_STORED_CHARS, "result", cut)
     fields = _cap_strings(dict(problem.fields), MAX_STORED_CHARS, "input", cut)
-    meta: dict[str, Any] = {"elapsed_s": round(elapsed, 6), "tries": tries, "worker": worker}
-    if cut:
-        meta["truncated"] = cut
+    meta = BatchMeta(elapsed_s=round(elapsed, 6), tries=tries, worker=worker, truncated=tuple(cut))
     return BatchRecord(
         id=problem.id,
         status=status,
@@ -166,7 +172,7 @@ def make_record(
         error=None if error is None else ErrorInfo.model_validate(dict(error)),
         result=None if result is None else dict(result),
         input=fields,
-        batch=BatchMeta(**meta),
+        batch=meta,
     ).to_line()
 
 

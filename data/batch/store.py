@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import os
@@ -63,8 +64,6 @@ class ResultStore:
                 "output path"
             ) from exc
         try:
-            import fcntl
-
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
@@ -130,10 +129,8 @@ class ResultStore:
         os.close(self._fd)
         self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
         try:
-            import fcntl
-
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except (ImportError, BlockingIOError):  # pragma: no cover
+        except BlockingIOError:  # pragma: no cover
             pass
         dfd = os.open(self.path.parent if str(self.path.parent) else ".", os.O_RDONLY)
         try:

@@ -24,7 +24,8 @@ from typing import Any
 from optiscribe.data.benchmarks import load_benchmark
 from optiscribe.data.errors import DataError
 from optiscribe.formulate.jsonl import iter_objects
-from optiscribe.solvers.sandbox import ErrorKind, ExecutionResult, Executor, run_code
+from optiscribe.solvers.kinds import FailureKind
+from optiscribe.solvers.sandbox import ExecutionResult, Executor, SandboxLimits, run_code
 
 __all__ = [
     "BENCHMARK_FILES",
@@ -195,16 +196,16 @@ PRINTED_OBJECTIVE = re.compile(r"objective:\s*([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)"
 
 
 def _failure_key(res: ExecutionResult) -> str:
-    if res.kind is ErrorKind.UNSUPPORTED:
+    if res.kind is FailureKind.UNSUPPORTED:
         return f"unsupported: {res.error.feature if res.error else '?'}"
     err = res.error
     if err is None:
-        return res.kind.value
-    if res.kind is ErrorKind.RUNTIME_ERROR:
+        return str(res.kind or "ok")
+    if res.kind is FailureKind.RUNTIME_ERROR:
         if err.origin in ("_grb.py", "_copt.py"):  # raised by the dialect: say what it refused
             return f"{err.type_name}: {err.message[:70]}"
         return err.type_name
-    return res.kind.value
+    return str(res.kind)
 
 
 _NAME_ERROR = re.compile(r"name '(\w+)' is not defined")
@@ -214,7 +215,7 @@ _KEY_ERROR = re.compile(r"^'(.*)'$")
 def _incomplete_record(a: PublishedAnswer, res: ExecutionResult) -> str | None:
     """The program failed because the record lacks what the authors' run had, or None."""
     err = res.error
-    if err is None or res.kind is not ErrorKind.RUNTIME_ERROR or not a.code:
+    if err is None or res.kind is not FailureKind.RUNTIME_ERROR or not a.code:
         return None
     if err.type_name == "NameError":
         m = _NAME_ERROR.search(err.message)
@@ -272,8 +273,6 @@ def replay_one(
     timeout_s: float = 60.0,
 ) -> ReplayRow:
     """Run one published answer in the sandbox and compare it with the record and the label."""
-    from optiscribe.solvers.sandbox import SandboxLimits
-
     row: dict[str, Any] = {
         "benchmark": a.benchmark,
         "index": a.index,
@@ -306,13 +305,13 @@ def replay_one(
         row["solver_objective"] = row["objective"] = rep.objective
         row["termination"] = rep.termination
         row["is_mip"] = bool(rep.mps and "'MARKER'" in rep.mps)
-    if res.kind is ErrorKind.UNSUPPORTED:
+    if res.kind is FailureKind.UNSUPPORTED:
         row.update(outcome="unsupported", detail=res.error.feature if res.error else "?")
         # never report a number from a model we did not run exactly
         row["objective"] = row["solver_objective"] = None
     elif not res.ok:
-        msg = res.error.summary().splitlines()[0] if res.error else res.kind.value
-        row.update(outcome="crashed", detail=f"{res.kind.value}: {msg}"[:300])
+        msg = res.error.summary().splitlines()[0] if res.error else str(res.kind)
+        row.update(outcome="crashed", detail=f"{res.kind}: {msg}"[:300])
     elif rep is None:
         row.update(outcome="crashed", detail="the program ran but solved no model")
     else:

@@ -161,9 +161,11 @@ def write_plots(scores: Sequence[BenchmarkScore], out_dir: str | Path) -> list[P
     """``accuracy.png`` (final and first attempt per benchmark) and ``attempts.png``
     (histogram of attempts per problem). Matplotlib with the Agg backend."""
     try:
+        # lazy: heavy optional library, only to draw the plot
         import matplotlib
 
         matplotlib.use("Agg", force=True)
+        # lazy: heavy optional library, only to draw the plot
         import matplotlib.pyplot as plt
     except ImportError:
         return []

@@ -28,6 +28,7 @@ Why the scoring is the way it is:
 
 from __future__ import annotations
 
+import dataclasses as dc
 import enum
 import json
 import math
@@ -40,9 +41,21 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from optiscribe.data.batch import Problem as BatchProblem
+from optiscribe.data.batch import read_problems, run_batch
 from optiscribe.data.batch.record import BatchRecord, ErrorInfo
+from optiscribe.data.benchmarks import list_variants, load_benchmark
 from optiscribe.data.errors import DataError
+from optiscribe.formulate.errors import (
+    FormulationSyntaxError,
+    FormulationValidationError,
+    LLMOutputParseError,
+)
+from optiscribe.formulate.llm.config import BackendConfig
+from optiscribe.formulate.prompting import extract_code, parse_ir_answer
+from optiscribe.solvers import solve
 from optiscribe.solvers.kinds import SOLVED_STATUSES, FailureKind, Status
+from optiscribe.solvers.sandbox import SandboxLimits, run_code
 
 __all__ = [
     "FAILURE_OF_KIND",
@@ -562,9 +575,6 @@ def score_batch(
     Lines without a numeric ``answer`` count as unlabelled (their statuses are tallied);
     problems with no result yet count as missing, so a partial run scores what it has.
     """
-    from optiscribe.data.batch import Problem as BatchProblem
-    from optiscribe.data.batch import read_problems
-
     answers: list[tuple[str, float | None]] = []
     for item in read_problems(input_path):
         if isinstance(item, BatchProblem):
@@ -609,8 +619,6 @@ def score_variants(
     the text; a variant problem counts only where its normalised question equals one of
     the run's, and the unmatched rest is reported, not guessed.
     """
-    from optiscribe.data.benchmarks import list_variants, load_benchmark
-
     by_text = {normalise_question(o.question): o for o in outcomes.values() if o.question}
     scores = []
     unmatched: dict[str, int] = {}
@@ -638,14 +646,6 @@ def score_variants(
 
 
 def _ir_outcome(text: str, *, solver: str, time_limit: float | None) -> dict[str, Any]:
-    from optiscribe.formulate.errors import (
-        FormulationSyntaxError,
-        FormulationValidationError,
-        LLMOutputParseError,
-    )
-    from optiscribe.formulate.prompting import parse_ir_answer
-    from optiscribe.solvers import solve
-
     try:
         f = parse_ir_answer(text)
     except LLMOutputParseError as exc:
@@ -705,9 +705,6 @@ _SANDBOX_KIND = {
 
 
 def _code_outcome(text: str, *, time_limit: float | None, executor: Any = None) -> dict[str, Any]:
-    from optiscribe.formulate.prompting import extract_code
-    from optiscribe.solvers.sandbox import SandboxLimits, run_code
-
     code = extract_code(text)
     if code is None:
         return {"failure": Failure.PARSE_ERROR.value, "message": "the response has no Python code"}
@@ -718,9 +715,9 @@ def _code_outcome(text: str, *, time_limit: float | None, executor: Any = None) 
     out: dict[str, Any] = {"code": code}
     if not res.ok:
         out.update(
-            failure=_SANDBOX_KIND.get(res.kind.value, Failure.CODE_ERROR).value,
+            failure=_SANDBOX_KIND.get(str(res.kind), Failure.CODE_ERROR).value,
             message=res.summary,
-            status=res.kind.value,
+            status=str(res.kind),
         )
         return out
     if not res.reports:
@@ -846,16 +843,9 @@ def run_eval(
     concurrency, workers, progress, backend...). ``on_benchmark(name, n)`` is called
     before each benchmark runs.
     """
-    import dataclasses as dc
-
-    from optiscribe.data.batch import run_batch
-    from optiscribe.data.benchmarks import load_benchmark
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if responses is not None:
-        from optiscribe.formulate.llm.config import BackendConfig
-
         rpath = Path(responses)
         if not rpath.is_file():
             raise DataError(

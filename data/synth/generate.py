@@ -32,8 +32,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import multiprocessing
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -43,7 +45,13 @@ from optiscribe.data.synth.base import DIFFICULTIES, Ctx, Draft, Fact
 from optiscribe.data.synth.families import family_names as _family_names
 from optiscribe.data.synth.families import get_family
 from optiscribe.data.synth.text import Phraser, fmt_number, sentence
+from optiscribe.formulate.errors import ModelError
+from optiscribe.formulate.ir.codegen import to_pyomo_code
+from optiscribe.formulate.ir.compile import compile_expanded
+from optiscribe.formulate.ir.model import Formulation
 from optiscribe.formulate.jsonl import iter_objects
+from optiscribe.solvers import solve
+from optiscribe.solvers.result import Termination
 
 if TYPE_CHECKING:
     from optiscribe.formulate.ir.expand import ExpandedModel
@@ -96,8 +104,6 @@ class Record:
 
     def formulation(self) -> Formulation:
         """The record's model as a :class:`Formulation` (checked on the way in)."""
-        from optiscribe.formulate.ir.model import Formulation
-
         return Formulation.from_dict(self.ir)
 
     def to_dict(self) -> dict[str, Any]:
@@ -214,8 +220,6 @@ def render_text(draft: Draft, rng: random.Random) -> str:
 
 
 def _expand(f: Formulation, family: str) -> ExpandedModel:
-    from optiscribe.formulate.errors import ModelError
-
     try:
         return f.expand()
     except ModelError as exc:
@@ -225,9 +229,6 @@ def _expand(f: Formulation, family: str) -> ExpandedModel:
 
 
 def _solve(em: ExpandedModel, time_limit: float = SOLVE_TIME_LIMIT) -> SolveResult:
-    from optiscribe.formulate.ir.compile import compile_expanded
-    from optiscribe.solvers import solve
-
     # A tight gap: the stored answer is the optimum, not a 1e-4-close incumbent.
     return solve(
         compile_expanded(em),
@@ -419,10 +420,6 @@ def generate_record(
     difficulty or status, or when no valid instance turns up in :data:`MAX_ATTEMPTS` draws
     (the message says why the last one failed).
     """
-    from optiscribe.formulate.ir.codegen import to_pyomo_code
-    from optiscribe.formulate.ir.model import Formulation
-    from optiscribe.solvers.result import Termination
-
     spec = get_family(family)
     if difficulty not in DIFFICULTIES:
         raise DataError(f"unknown difficulty {difficulty!r}; use one of {', '.join(DIFFICULTIES)}")
@@ -574,9 +571,6 @@ def iter_generate(
     budget = 5 * n + 100
     pool = None
     if workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
         pool = ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("fork")
         )

@@ -42,8 +42,10 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import multiprocessing
 import random
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +58,9 @@ from optiscribe.data.synth.generate import (
     generate_record,
     solve_formulation,
 )
+from optiscribe.formulate.ir.expr import parse_for_each
+from optiscribe.formulate.ir.model import Formulation
+from optiscribe.solvers.result import Termination
 
 __all__ = [
     "ANSWER_ABS_TOL",
@@ -206,8 +211,6 @@ class _Map(ast.NodeTransformer):
 
 
 def _bindings(for_each: str) -> list[tuple[tuple[str, ...], str]]:
-    from optiscribe.formulate.ir.expr import parse_for_each
-
     return [(b.names, b.set_name) for b in parse_for_each(for_each)]
 
 
@@ -715,9 +718,6 @@ def make_pairs(
     nothing is left out without a word. Raises :class:`DataError` only for an unknown
     transformation name (a usage error).
     """
-    from optiscribe.formulate.ir.model import Formulation
-    from optiscribe.solvers.result import Termination
-
     names = list(transformations) if transformations else list(TRANSFORMS)
     unknown = [n for n in names if n not in TRANSFORMS]
     if unknown:
@@ -837,8 +837,6 @@ def iter_pairs(
         for job in jobs:
             yield _pairs_job(job)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     todo = list(jobs)
     with ProcessPoolExecutor(

@@ -9,6 +9,7 @@ prompts, as the README's default job, and as a test library run against every so
 
 from __future__ import annotations
 
+import difflib
 import functools
 from dataclasses import dataclass
 from importlib import resources
@@ -50,8 +51,6 @@ def load_example(name: str) -> Example:
     """The example called ``name`` (a file stem in this folder)."""
     files = _files()
     if name not in files:
-        import difflib
-
         close = difflib.get_close_matches(name, list(files), n=3)
         hint = (
             f"; did you mean {', '.join(close)}?"

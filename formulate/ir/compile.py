@@ -39,6 +39,7 @@ def _index(key: tuple[Any, ...]) -> Any:
 
 def compile_expanded(em: ExpandedModel) -> pyo.ConcreteModel:
     """Build the Pyomo model of an already expanded formulation."""
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import pyomo.environ as pyo
     from pyomo.core.expr.numeric_expr import LinearExpression
 

@@ -13,11 +13,14 @@ import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import product
 from pathlib import Path
 from typing import Any
 
 from optiscribe.formulate.errors import FormulationValidationError
+from optiscribe.formulate.ir.codegen import _flat_entries, to_pyomo_code
 from optiscribe.formulate.ir.model import Formulation
+from optiscribe.formulate.ir.render import to_latex, to_markdown
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -67,10 +70,6 @@ def parameter_entries(f: Formulation, name: str) -> list[tuple[tuple[str, ...], 
     Entries a sparse table leaves out (``default``) are listed with the default, so the
     table an analyst edits is complete. A scalar is one row with an empty key.
     """
-    from itertools import product
-
-    from optiscribe.formulate.ir.codegen import _flat_entries
-
     p = _parameter(f, name)
     if not p.index:
         return [((), float(p.values))]
@@ -190,6 +189,7 @@ def variable_tables(f: Formulation, model: Any, values: Mapping[str, float]) -> 
     ``model`` is the Pyomo model compiled from ``f`` (its component names are the keys of
     ``values``).
     """
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import pyomo.environ as pyo
 
     sets = _sets(f)
@@ -226,12 +226,8 @@ def export_text(f: Formulation, fmt: str) -> str:
     if fmt == "json":
         return f.to_json()
     if fmt in ("latex", "markdown"):
-        from optiscribe.formulate.ir.render import to_latex, to_markdown
-
         return to_latex(f) if fmt == "latex" else to_markdown(f)
     if fmt == "pyomo":
-        from optiscribe.formulate.ir.codegen import to_pyomo_code
-
         return to_pyomo_code(f)
     if fmt in ("mps", "lp"):
         model = f.to_pyomo()

@@ -147,7 +147,7 @@ def parse(text: str) -> ast.Expression:
     Raises :class:`ExprError` (kind ``syntax``) with the place of the first offending node.
     """
     if not isinstance(text, str) or not text.strip():
-        raise ExprError("the expression is empty", kind="syntax")
+        raise ExprError("the expression is empty", kind=FailureKind.SYNTAX)
     src = text.strip()
     _check_length(src, "expression")
     try:
@@ -163,14 +163,14 @@ def parse(text: str) -> ast.Expression:
         if "=" in src and "==" not in src and "<=" not in src and ">=" not in src:
             hint = "; write equality as '=='"
         raise ExprError(
-            f"the expression does not parse{where}: {exc.msg}{hint}", kind="syntax"
+            f"the expression does not parse{where}: {exc.msg}{hint}", kind=FailureKind.SYNTAX
         ) from None
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
             msg = _NODE_HINTS.get(
                 type(node), f"{type(node).__name__} is not allowed in model expressions"
             )
-            raise ExprError(msg, node, src, kind="syntax")
+            raise ExprError(msg, node, src, kind=FailureKind.SYNTAX)
         if (isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str))) or (
             isinstance(node, ast.Constant) and isinstance(node.value, bool)
         ):
@@ -178,7 +178,7 @@ def parse(text: str) -> ast.Expression:
                 f"the constant {node.value!r} is not allowed; use numbers or 'strings'",
                 node,
                 src,
-                kind="syntax",
+                kind=FailureKind.SYNTAX,
             )
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
@@ -187,15 +187,17 @@ def parse(text: str) -> ast.Expression:
                     f"the function {name!r} is not available; only {', '.join(sorted(_FUNCTIONS))} are",
                     node,
                     src,
-                    kind="syntax",
+                    kind=FailureKind.SYNTAX,
                 )
             if node.keywords:
-                raise ExprError("keyword arguments are not allowed", node, src, kind="syntax")
+                raise ExprError(
+                    "keyword arguments are not allowed", node, src, kind=FailureKind.SYNTAX
+                )
         if isinstance(node, (ast.GeneratorExp, ast.ListComp)):
             for gen in node.generators:
                 if gen.is_async:
                     raise ExprError(
-                        "async comprehensions are not allowed", node, src, kind="syntax"
+                        "async comprehensions are not allowed", node, src, kind=FailureKind.SYNTAX
                     )
     return tree
 
@@ -224,7 +226,8 @@ def parse_for_each(text: str) -> tuple[Binding, ...]:
         ) from None
     except SyntaxError as exc:
         raise ExprError(
-            f"the quantifier does not parse: {exc.msg}; write it as 'i in I, j in J'", kind="syntax"
+            f"the quantifier does not parse: {exc.msg}; write it as 'i in I, j in J'",
+            kind=FailureKind.SYNTAX,
         ) from None
     body = tree.body
     clauses = body.elts if isinstance(body, ast.Tuple) else [body]
@@ -242,7 +245,7 @@ def parse_for_each(text: str) -> tuple[Binding, ...]:
                 "for a pair of indices write the parentheses: '(i, j) in ARCS'",
                 clause,
                 src,
-                kind="syntax",
+                kind=FailureKind.SYNTAX,
             )
         target = clause.left
         if isinstance(target, ast.Name):
@@ -251,7 +254,10 @@ def parse_for_each(text: str) -> tuple[Binding, ...]:
             names = tuple(e.id for e in target.elts)  # type: ignore[attr-defined]
         else:
             raise ExprError(
-                "a quantifier target must be a name or a tuple of names", clause, src, kind="syntax"
+                "a quantifier target must be a name or a tuple of names",
+                clause,
+                src,
+                kind=FailureKind.SYNTAX,
             )
         for n in names:
             if n in seen:
@@ -259,7 +265,7 @@ def parse_for_each(text: str) -> tuple[Binding, ...]:
                     f"the index name {n!r} is bound twice in the quantifier",
                     clause,
                     src,
-                    kind="syntax",
+                    kind=FailureKind.SYNTAX,
                 )
             seen.add(n)
         out.append(Binding(names, clause.comparators[0].id, clause))
@@ -397,7 +403,7 @@ class Evaluator:
                 "a constraint needs one comparison: write 'lhs <= rhs', 'lhs >= rhs' or 'lhs == rhs'",
                 body,
                 text,
-                kind="no_comparison",
+                kind=FailureKind.NO_COMPARISON,
             )
         ops = body.ops
         for op in ops:
@@ -406,14 +412,14 @@ class Evaluator:
                     "strict inequalities '<' and '>' cannot be modelled in a MILP; use '<=' or '>='",
                     body,
                     text,
-                    kind="not_milp",
+                    kind=FailureKind.NOT_MILP,
                 )
             if not isinstance(op, (ast.LtE, ast.GtE, ast.Eq)):
                 raise ExprError(
                     f"'{_OP_TEXT.get(type(op), type(op).__name__)}' is not a constraint comparison; use <=, >= or ==",
                     body,
                     text,
-                    kind="no_comparison",
+                    kind=FailureKind.NO_COMPARISON,
                 )
         operands = [body.left, *body.comparators]
         if len(ops) == 1:
@@ -441,7 +447,7 @@ class Evaluator:
                         "the ends of a range 'lo <= expr <= hi' must be constants; write two constraints instead",
                         n,
                         text,
-                        kind="invalid",
+                        kind=FailureKind.INVALID,
                     )
             self._no_string(mid, mid_node, text)
             m = _as_lin(mid)
@@ -450,7 +456,7 @@ class Evaluator:
             "a constraint has one comparison, or a range 'lo <= expr <= hi'; split chains into separate constraints",
             body,
             text,
-            kind="invalid",
+            kind=FailureKind.INVALID,
         )
 
     def iterate(
@@ -487,7 +493,10 @@ class Evaluator:
         info = self.sets.get(b.set_name)
         if info is None:
             raise ExprError(
-                self._unknown(b.set_name, "set", list(self.sets)), b.node, text, kind="unknown_name"
+                self._unknown(b.set_name, "set", list(self.sets)),
+                b.node,
+                text,
+                kind=FailureKind.UNKNOWN_NAME,
             )
         if len(b.names) != info.dimen:
             if info.dimen == 1:
@@ -498,14 +507,14 @@ class Evaluator:
                     f"set {b.set_name!r} holds {info.dimen}-tuples, so bind {info.dimen} names: "
                     f"'({names}) in {b.set_name}'"
                 )
-            raise ExprError(msg, b.node, text, kind="arity")
+            raise ExprError(msg, b.node, text, kind=FailureKind.ARITY)
         for n in b.names:
             if n in self.params or n in self.variables or n in self.sets:
                 raise ExprError(
                     f"the index name {n!r} hides the declared {self._kind_of(n)} {n!r}; use another index name",
                     b.node,
                     text,
-                    kind="invalid",
+                    kind=FailureKind.INVALID,
                 )
         return info
 
@@ -544,7 +553,7 @@ class Evaluator:
                 "conditions filter indices and data only",
                 node,
                 text,
-                kind="not_milp",
+                kind=FailureKind.NOT_MILP,
             )
         return bool(v)
 
@@ -562,7 +571,10 @@ class Evaluator:
             if isinstance(node.op, ast.Not):
                 if isinstance(v, Lin):
                     raise ExprError(
-                        "'not' cannot apply to decision variables", node, text, kind="not_milp"
+                        "'not' cannot apply to decision variables",
+                        node,
+                        text,
+                        kind=FailureKind.NOT_MILP,
                     )
                 return not v
             self._no_string(v, node.operand, text)
@@ -587,7 +599,9 @@ class Evaluator:
             raise ExprError(
                 "a comprehension must be the argument of sum(...), min(...) or max(...)", node, text
             )
-        raise ExprError(f"{type(node).__name__} is not allowed here", node, text, kind="syntax")
+        raise ExprError(
+            f"{type(node).__name__} is not allowed here", node, text, kind=FailureKind.SYNTAX
+        )
 
     def _name(self, node: ast.Name, scope: Scope, text: str) -> Value:
         n = node.id
@@ -601,7 +615,7 @@ class Evaluator:
                     f"parameter {n!r} is indexed by ({idx}); write {n}[...] with {p.arity} index value(s)",
                     node,
                     text,
-                    kind="arity",
+                    kind=FailureKind.ARITY,
                 )
             return p.scalar  # type: ignore[return-value]
         if n in self.variables:
@@ -612,7 +626,7 @@ class Evaluator:
                     f"variable {n!r} is indexed by ({idx}); write {n}[...] with {v.arity} index value(s)",
                     node,
                     text,
-                    kind="arity",
+                    kind=FailureKind.ARITY,
                 )
             return Lin({(n, ()): 1.0})
         if n in self.sets:
@@ -630,10 +644,12 @@ class Evaluator:
                     f"unknown name {n!r}; it is an element of set {s.name!r}, so quote it: '{n}'",
                     node,
                     text,
-                    kind="unknown_name",
+                    kind=FailureKind.UNKNOWN_NAME,
                 )
         candidates = sorted({*self._known, *scope})
-        raise ExprError(self._unknown(n, "name", candidates), node, text, kind="unknown_name")
+        raise ExprError(
+            self._unknown(n, "name", candidates), node, text, kind=FailureKind.UNKNOWN_NAME
+        )
 
     def _index_values(self, node: ast.Subscript, scope: Scope, text: str) -> tuple[Any, ...]:
         sl = node.slice
@@ -643,14 +659,20 @@ class Evaluator:
             v = self._ev(p, scope, text)
             if isinstance(v, Lin):
                 raise ExprError(
-                    "an index cannot depend on decision variables", p, text, kind="not_milp"
+                    "an index cannot depend on decision variables",
+                    p,
+                    text,
+                    kind=FailureKind.NOT_MILP,
                 )
             if isinstance(v, tuple):
                 out.extend(v)  # an arc bound as one name: x[a] with a in ARCS
             elif isinstance(v, float):
                 if not v.is_integer():
                     raise ExprError(
-                        f"the index value {v!r} is not an integer", p, text, kind="bad_key"
+                        f"the index value {v!r} is not an integer",
+                        p,
+                        text,
+                        kind=FailureKind.BAD_KEY,
                     )
                 out.append(int(v))
             else:
@@ -697,10 +719,13 @@ class Evaluator:
                     "guard the term with a condition (e.g. 'if t > 1') or fix the index",
                     node,
                     text,
-                    kind="bad_key",
+                    kind=FailureKind.BAD_KEY,
                 )
         return ExprError(
-            f"{kind} {owner!r}: the index {key!r} is not valid", node, text, kind="bad_key"
+            f"{kind} {owner!r}: the index {key!r} is not valid",
+            node,
+            text,
+            kind=FailureKind.BAD_KEY,
         )
 
     def _subscript(self, node: ast.Subscript, scope: Scope, text: str) -> Value:
@@ -715,7 +740,7 @@ class Evaluator:
                     self._arity_msg("variable", n, v.index, v.arity, len(key)),
                     node,
                     text,
-                    kind="arity",
+                    kind=FailureKind.ARITY,
                 )
             resolved = self._resolve_key(n, v.index, key, node, text)
             if resolved is None:
@@ -728,7 +753,7 @@ class Evaluator:
                     self._arity_msg("parameter", n, p.index, p.arity, len(key)),
                     node,
                     text,
-                    kind="arity",
+                    kind=FailureKind.ARITY,
                 )
             resolved = self._resolve_key(n, p.index, key, node, text)
             if resolved is None:
@@ -740,7 +765,7 @@ class Evaluator:
                         f"parameter {n!r} has no value for {resolved!r} and no default",
                         node,
                         text,
-                        kind="missing_data",
+                        kind=FailureKind.MISSING_DATA,
                     )
                 return p.default
             return val
@@ -753,7 +778,7 @@ class Evaluator:
             self._unknown(n, "parameter or variable", candidates),
             node.value,
             text,
-            kind="unknown_name",
+            kind=FailureKind.UNKNOWN_NAME,
         )
 
     @staticmethod
@@ -783,7 +808,7 @@ class Evaluator:
                     "linearise it (e.g. with a binary variable and big-M constraints)",
                     node,
                     text,
-                    kind="not_milp",
+                    kind=FailureKind.NOT_MILP,
                 )
             if isinstance(a, Lin):
                 return _scale(a, float(b))  # type: ignore[arg-type]
@@ -797,7 +822,7 @@ class Evaluator:
                     "multiply both sides by the denominator if it is positive, or reformulate",
                     node,
                     text,
-                    kind="not_milp",
+                    kind=FailureKind.NOT_MILP,
                 )
             if b == 0:
                 raise ExprError("division by zero", node, text)
@@ -807,7 +832,10 @@ class Evaluator:
         if isinstance(op, ast.Pow):
             if isinstance(b, Lin):
                 raise ExprError(
-                    "not a MILP: a decision variable in an exponent", node, text, kind="not_milp"
+                    "not a MILP: a decision variable in an exponent",
+                    node,
+                    text,
+                    kind=FailureKind.NOT_MILP,
                 )
             if isinstance(a, Lin):
                 if b == 1:
@@ -816,7 +844,7 @@ class Evaluator:
                     "not a MILP: power of an expression with decision variables",
                     node,
                     text,
-                    kind="not_milp",
+                    kind=FailureKind.NOT_MILP,
                 )
             try:
                 return a**b  # type: ignore[operator]
@@ -825,12 +853,17 @@ class Evaluator:
         if isinstance(op, (ast.Mod, ast.FloorDiv)):
             if isinstance(a, Lin) or isinstance(b, Lin):
                 raise ExprError(
-                    "not a MILP: '%' or '//' on decision variables", node, text, kind="not_milp"
+                    "not a MILP: '%' or '//' on decision variables",
+                    node,
+                    text,
+                    kind=FailureKind.NOT_MILP,
                 )
             if b == 0:
                 raise ExprError("division by zero", node, text)
             return a % b if isinstance(op, ast.Mod) else a // b  # type: ignore[operator]
-        raise ExprError(f"operator {type(op).__name__} is not allowed", node, text, kind="syntax")
+        raise ExprError(
+            f"operator {type(op).__name__} is not allowed", node, text, kind=FailureKind.SYNTAX
+        )
 
     def _compare(self, node: ast.Compare, scope: Scope, text: str) -> bool:
         left = self._ev(node.left, scope, text)
@@ -844,7 +877,7 @@ class Evaluator:
                 comps = left if isinstance(left, tuple) else (left,)
                 if isinstance(left, Lin) or any(isinstance(c, Lin) for c in comps):
                     raise ExprError(
-                        "'in' cannot test decision variables", node, text, kind="not_milp"
+                        "'in' cannot test decision variables", node, text, kind=FailureKind.NOT_MILP
                     )
                 inside = len(comps) == info.dimen and info.find(comps) is not None
                 ok = inside if isinstance(op, ast.In) else not inside
@@ -857,7 +890,7 @@ class Evaluator:
                         "not part of a condition or an arithmetic expression",
                         node,
                         text,
-                        kind="not_milp",
+                        kind=FailureKind.NOT_MILP,
                     )
                 fn = _CMP[type(op)]
                 try:
@@ -900,7 +933,7 @@ class Evaluator:
                     "not a MILP: abs() of decision variables; introduce a variable t with t >= e and t >= -e",
                     node,
                     text,
-                    kind="not_milp",
+                    kind=FailureKind.NOT_MILP,
                 )
             self._no_string(v, node.args[0], text)
             return abs(v)  # type: ignore[arg-type]
@@ -914,7 +947,7 @@ class Evaluator:
                 f"not a MILP: {fname}() of decision variables; model it with an auxiliary variable and constraints",
                 node,
                 text,
-                kind="not_milp",
+                kind=FailureKind.NOT_MILP,
             )
         if not values:
             raise ExprError(f"{fname}() of nothing", node, text)

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import json
 import keyword
+import math
+import os
 import re
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -578,9 +581,6 @@ def _parse(text: str, kind: str, source: str | None) -> dict[str, Any]:
 
 def _read_formulation_text(p: Path) -> str:
     """A regular file, read without blocking and up to the size cap, decoded as UTF-8."""
-    import os
-    import stat
-
     try:
         fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
@@ -626,8 +626,6 @@ def _check_plain(data: Any) -> None:
     Iterative, and it counts every visit, so YAML aliases that share one list many times
     over (a "billion laughs") are refused instead of walked for ever.
     """
-    import math
-
     stack: list[tuple[Any, int, str]] = [(data, 0, "")]
     seen = 0
     while stack:

@@ -73,6 +73,7 @@ class _Action(enum.Enum):
 
 def _classify(exc: BaseException) -> _Action:
     """Map an SDK/transport exception to what we do about it (most specific first)."""
+    # lazy: optional library, only when the OpenAI-compatible backend is used
     import openai
 
     table: tuple[tuple[type[BaseException], _Action], ...] = (
@@ -134,6 +135,7 @@ class OpenAIBackend:
         backoff_max: float = 8.0,
         env: Mapping[str, str] | None = None,
     ) -> None:
+        # lazy: optional library, only when the OpenAI-compatible backend is used
         import openai
 
         if not model:
@@ -391,6 +393,7 @@ def _server_message(exc: BaseException) -> str:
 
 
 def _describe(exc: BaseException, timeout: float) -> str:
+    # lazy: optional library, only when the OpenAI-compatible backend is used
     import openai
 
     if isinstance(exc, openai.APITimeoutError):

@@ -215,6 +215,7 @@ def _decode_body(raw: bytes) -> Any:
 
 def _guarded_protocol() -> type:
     """uvicorn's h11 protocol with a deadline for each request head (slowloris)."""
+    # lazy: optional server stack, only for `optiscribe serve`
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class _GuardedH11(H11Protocol):
@@ -303,6 +304,7 @@ class ChatCompletionsServer:
     # -- lifecycle --------------------------------------------------------------------
 
     def serve_forever(self, poll_interval: float = 0.1) -> None:
+        # lazy: optional server stack, only for `optiscribe serve`
         import uvicorn
 
         config = uvicorn.Config(
@@ -338,6 +340,7 @@ class ChatCompletionsServer:
     # -- the application --------------------------------------------------------------
 
     def _app(self) -> Any:
+        # lazy: optional server stack, only for `optiscribe serve`
         from starlette.applications import Starlette
         from starlette.routing import Route
 
@@ -355,6 +358,7 @@ class ChatCompletionsServer:
 
     @staticmethod
     def _json(status: int, payload: Any) -> Response:
+        # lazy: optional server stack, only for `optiscribe serve`
         from starlette.responses import JSONResponse
 
         return JSONResponse(payload, status_code=status)
@@ -438,6 +442,7 @@ class ChatCompletionsServer:
             )
 
     async def _chat(self, request: Request) -> Response:
+        # lazy: optional server stack, only for `optiscribe serve`
         from starlette.concurrency import run_in_threadpool
 
         try:

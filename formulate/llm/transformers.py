@@ -85,6 +85,7 @@ class TransformersBackend:
                 f"adapter directory {self.adapter} has no adapter_config.json; pass --adapter "
                 "pointing to a peft adapter saved with save_pretrained"
             )
+        # lazy: heavy optional library (the finetune extra), loaded only to train or generate
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -107,6 +108,7 @@ class TransformersBackend:
                 f"could not load the model in {self.model_dir}: {exc}"
             ) from None
         if self.adapter is not None:
+            # lazy: heavy optional library (the finetune extra), loaded only to train or generate
             from peft import PeftModel
 
             try:

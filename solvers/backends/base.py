@@ -83,6 +83,7 @@ class ModelFeatures:
 
 def model_features(model: ConcreteModel) -> ModelFeatures:
     """The features of a Pyomo model that decide which backend can solve it."""
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import pyomo.environ as pyo
 
     integer = any(

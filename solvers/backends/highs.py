@@ -34,6 +34,7 @@ class HighsBackend(Backend):
     @functools.cache  # noqa: B019 - one backend object per process is fine
     def available(self) -> Availability:
         try:
+            # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
             from pyomo.contrib.solver.solvers.highs import Highs
 
             return Availability.AVAILABLE if Highs().available() else Availability.BROKEN
@@ -41,12 +42,14 @@ class HighsBackend(Backend):
             return Availability.NOT_INSTALLED
 
     def version(self) -> str:
+        # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
         import highspy
 
         h = highspy.Highs()
         return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
     def _run(self, model: ConcreteModel, options: SolveOptions, *, is_mip: bool) -> RawSolve:
+        # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
         import pyomo.environ as pyo
         from pyomo.contrib.solver.solvers.highs import Highs
 

@@ -21,6 +21,7 @@ __all__ = ["solve_mps"]
 
 def solve_mps(path: str | Path, options: SolveOptions = SolveOptions()) -> SolveResult:
     """Read ``path`` (``.mps``, ``.mps.gz``, ``.lp``) with HiGHS and solve it."""
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import highspy
 
     p = Path(path)

@@ -35,6 +35,7 @@ class ORToolsBackend(Backend):
     @functools.cache  # noqa: B019 - one backend object per process is fine
     def available(self) -> Availability:
         try:
+            # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
             from ortools.linear_solver.python import model_builder  # noqa: F401
 
             return Availability.AVAILABLE
@@ -44,11 +45,13 @@ class ORToolsBackend(Backend):
             return Availability.BROKEN
 
     def version(self) -> str:
+        # lazy: importlib.metadata (~10 ms) only to report a library version
         from importlib.metadata import version
 
         return version("ortools")
 
     def _run(self, model: ConcreteModel, options: SolveOptions, *, is_mip: bool) -> RawSolve:
+        # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
         from ortools.linear_solver.python import model_builder as mb
 
         with tempfile.TemporaryDirectory(prefix="optiscribe-ortools-") as tmp:

@@ -16,6 +16,7 @@ __all__ = ["HIGHS_MODEL_STATUS", "ORTOOLS_MB_STATUS", "PYOMO_SOLUTION_STATUS", "
 
 
 def _pyomo_tables() -> tuple[dict[Any, Termination], dict[Any, SolutionStatus]]:
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     from pyomo.contrib.solver.common.results import SolutionStatus as PS
     from pyomo.contrib.solver.common.results import TerminationCondition as TC
 
@@ -46,6 +47,7 @@ def _pyomo_tables() -> tuple[dict[Any, Termination], dict[Any, SolutionStatus]]:
 
 
 def _highs_table() -> dict[Any, Termination]:
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import highspy
 
     S = highspy.HighsModelStatus
@@ -74,6 +76,7 @@ def _highs_table() -> dict[Any, Termination]:
 
 
 def _ortools_table() -> dict[Any, Termination]:
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     from ortools.linear_solver.python import model_builder as mb
 
     S = mb.SolveStatus

@@ -7,7 +7,8 @@ knowing whether the code ran in a cold subprocess, a warm worker, or a test doub
     executor.run(code, *, timeout=None) -> ExecutionResult
 
 A failure *of the code* (syntax error, missing module, exception, timeout, memory,
-too much output, a forbidden action) is a result with an :class:`ErrorKind` and a short
+too much output, a forbidden action) is a result with a failure kind (:data:`CODE_FAILURES`,
+members of :class:`~optiscribe.solvers.kinds.FailureKind`) and a short
 :class:`CodeError` summary meant for an LLM self-correction loop. Only a failure of the
 sandbox itself raises (:class:`~optiscribe.solvers.errors.SandboxError`).
 
@@ -47,14 +48,15 @@ from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 from optiscribe.solvers.errors import SandboxError, SandboxSetupError, SolverError
+from optiscribe.solvers.kinds import FailureKind
 from optiscribe.solvers.result import SolveResult
 from optiscribe.solvers.sandbox import _bwrap, _channel, _launcher
 from optiscribe.solvers.sandbox._pool import WorkerProcess
 
 __all__ = [
     "ALLOW_WEAK_ENV",
+    "CODE_FAILURES",
     "CodeError",
-    "ErrorKind",
     "ExecutionResult",
     "Executor",
     "FakeExecutor",
@@ -65,6 +67,7 @@ __all__ = [
     "SubprocessExecutor",
     "WarmPoolExecutor",
     "check_globals",
+    "outcome_kind",
     "probe_isolation",
     "run_code",
 ]
@@ -89,27 +92,36 @@ MAX_RESOLVED = 20
 """Captured models the parent re-solves itself (the last ones, which callers use)."""
 
 
-class ErrorKind(str, enum.Enum):  # noqa: UP042  # StrEnum would change str(member), which messages use
-    """How a run ended. Everything but ``OK`` is a failure of the generated code."""
+CODE_FAILURES: tuple[FailureKind, ...] = (
+    FailureKind.SYNTAX_ERROR,  # the code does not compile
+    FailureKind.IMPORT_ERROR,  # an import failed; CodeError.missing_module names the module
+    FailureKind.RUNTIME_ERROR,  # an exception, a non-zero exit(), or a crash (signal)
+    FailureKind.TIMEOUT,  # wall-clock or CPU-time limit; the whole process tree was killed
+    FailureKind.MEMORY,  # address-space limit (MemoryError or std::bad_alloc)
+    FailureKind.OUTPUT_LIMIT,  # printed more than max_output_bytes, or a file over fsize_mb
+    FailureKind.FORBIDDEN,  # network, subprocess, fork or a write outside the work dir
+    # a solver-API feature the code-mode dialect (gurobipy/coptpy on HiGHS) does not
+    # reproduce exactly; CodeError.feature names it. Never approximated.
+    FailureKind.UNSUPPORTED,
+)
+"""How a run of generated code can fail: the :class:`~optiscribe.solvers.kinds.FailureKind`
+members an :class:`ExecutionResult` carries (its ``kind`` is None when the code ran)."""
 
-    OK = "ok"
-    SYNTAX_ERROR = "syntax_error"
-    """The code does not compile."""
-    IMPORT_ERROR = "import_error"
-    """An import failed; :attr:`CodeError.missing_module` names the module."""
-    RUNTIME_ERROR = "runtime_error"
-    """An exception, a non-zero ``exit()``, or a crash (signal)."""
-    TIMEOUT = "timeout"
-    """Wall-clock or CPU-time limit reached; the whole process tree was killed."""
-    MEMORY = "memory"
-    """Address-space limit reached (``MemoryError`` or ``std::bad_alloc``)."""
-    OUTPUT_LIMIT = "output_limit"
-    """Printed more than ``max_output_bytes`` or wrote a file over ``fsize_mb``."""
-    FORBIDDEN = "forbidden"
-    """Network, subprocess, fork or a write outside the work dir was refused."""
-    UNSUPPORTED = "unsupported"
-    """The code used a solver-API feature the code-mode dialect (gurobipy/coptpy on HiGHS)
-    does not reproduce exactly; :attr:`CodeError.feature` names it. Never approximated."""
+#: What the child's outcome line says when the code ran to the end.
+OK = "ok"
+
+
+def outcome_kind(channel_kind: str) -> FailureKind | None:
+    """The failure kind of the ``kind`` string of a child's outcome line: None for
+    ``"ok"``, the :data:`CODE_FAILURES` member of that value (the strings the channel has
+    always sent), and ``runtime_error`` for anything else."""
+    if channel_kind == OK:
+        return None
+    try:
+        kind = FailureKind(channel_kind)
+    except ValueError:
+        return FailureKind.RUNTIME_ERROR
+    return kind if kind in CODE_FAILURES else FailureKind.RUNTIME_ERROR
 
 
 @dataclass(frozen=True)
@@ -294,7 +306,7 @@ def _disagreement(ev: _channel.SolveEvent, resolved: SolveResult) -> str | None:
 class CodeError:
     """A short, precise account of why the generated code failed (for the LLM)."""
 
-    kind: ErrorKind
+    kind: FailureKind
     type_name: str
     message: str
     line: int | None = None
@@ -308,17 +320,17 @@ class CodeError:
 
     def summary(self) -> str:
         head = f"{self.type_name}: {self.message}" if self.message else self.type_name
-        if self.line is not None and self.kind is not ErrorKind.SYNTAX_ERROR:
+        if self.line is not None and self.kind is not FailureKind.SYNTAX_ERROR:
             head += f" (line {self.line})"
         lines = [head]
-        if self.kind is ErrorKind.SYNTAX_ERROR:
+        if self.kind is FailureKind.SYNTAX_ERROR:
             lines += [f"  {t}" for t in self.traceback]
         elif self.traceback:
             lines.append("Traceback (generated code only):")
             lines += [f"  {t}" for t in self.traceback]
         if self.origin:
             lines.append(f"  raised inside {self.origin}")
-        if self.kind is ErrorKind.IMPORT_ERROR and self.missing_module:
+        if self.kind is FailureKind.IMPORT_ERROR and self.missing_module:
             lines.append(
                 f"Module '{self.missing_module}' is not available in the sandbox. "
                 f"Available: {AVAILABLE_LIBRARIES}."
@@ -330,7 +342,8 @@ class CodeError:
 class ExecutionResult:
     """Everything known about one run of generated code. Never raised, always returned."""
 
-    kind: ErrorKind = ErrorKind.OK
+    kind: FailureKind | None = None
+    """The failure (one of :data:`CODE_FAILURES`), None when the code ran to the end."""
     returncode: int | None = 0
     timed_out: bool = False
     killed: str | None = None
@@ -353,7 +366,7 @@ class ExecutionResult:
 
     @property
     def ok(self) -> bool:
-        return self.kind is ErrorKind.OK
+        return self.kind is None
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -366,7 +379,7 @@ class ExecutionResult:
         if self.ok:
             return f"ok ({len(self.reports)} solve(s) captured)"
         assert self.error is not None
-        return f"[{self.kind.value}] {self.error.summary()}"
+        return f"[{self.kind}] {self.error.summary()}"
 
 
 @runtime_checkable
@@ -665,15 +678,16 @@ def _tail(path: Path, limit: int = TAIL_CHARS) -> str:
 
 def _classify(
     sup: Mapping[str, Any], outcome: Mapping[str, Any] | None, limits: SandboxLimits, stderr: str
-) -> tuple[ErrorKind, CodeError | None, str | None]:
-    """Decide the :class:`ErrorKind`; the parent's own observations win over the child's."""
+) -> tuple[FailureKind | None, CodeError | None, str | None]:
+    """Decide the failure kind (None: the code ran); the parent's own observations win over
+    the child's."""
     rc = sup.get("returncode")
     killed = sup.get("killed")
     if killed == "timeout":
         return (
-            ErrorKind.TIMEOUT,
+            FailureKind.TIMEOUT,
             CodeError(
-                ErrorKind.TIMEOUT,
+                FailureKind.TIMEOUT,
                 "Timeout",
                 f"the program did not finish within {limits.timeout_s:g} s and was killed; "
                 "look for an endless loop, a blocking call (input, sleep) or a model too large "
@@ -683,9 +697,9 @@ def _classify(
         )
     if killed == "output_limit":
         return (
-            ErrorKind.OUTPUT_LIMIT,
+            FailureKind.OUTPUT_LIMIT,
             CodeError(
-                ErrorKind.OUTPUT_LIMIT,
+                FailureKind.OUTPUT_LIMIT,
                 "OutputLimit",
                 f"the program printed more than {limits.max_output_bytes} bytes and was killed; "
                 "print only the solution summary",
@@ -697,21 +711,18 @@ def _classify(
     )
     if cpu_hit:
         return (
-            ErrorKind.TIMEOUT,
+            FailureKind.TIMEOUT,
             CodeError(
-                ErrorKind.TIMEOUT,
+                FailureKind.TIMEOUT,
                 "Timeout",
                 f"the program used more than {limits.effective_cpu_s} s of CPU time and was killed",
             ),
             "cpu_limit",
         )
     if outcome is not None:
-        try:
-            kind = ErrorKind(outcome.get("kind", "runtime_error"))
-        except ValueError:  # a kind the schema knows but this ErrorKind does not
-            kind = ErrorKind.RUNTIME_ERROR
-        if kind is ErrorKind.OK:
-            return kind, None, None
+        kind = outcome_kind(str(outcome.get("kind", FailureKind.RUNTIME_ERROR)))
+        if kind is None:
+            return None, None, None
         return (
             kind,
             CodeError(
@@ -727,31 +738,31 @@ def _classify(
         )
     if "MemoryError" in stderr or "bad_alloc" in stderr:
         return (
-            ErrorKind.MEMORY,
+            FailureKind.MEMORY,
             CodeError(
-                ErrorKind.MEMORY,
+                FailureKind.MEMORY,
                 "MemoryError",
                 f"the program ran out of memory (limit {limits.memory_mb} MB)",
             ),
             None,
         )
     if rc == 0:
-        return ErrorKind.OK, None, None  # e.g. os._exit(0): no outcome line, still a success
+        return None, None, None  # e.g. os._exit(0): no outcome line, still a success
     if isinstance(rc, int) and rc < 0:
         try:
             signame = signal.Signals(-rc).name
         except ValueError:
             signame = f"signal {-rc}"
         return (
-            ErrorKind.RUNTIME_ERROR,
-            CodeError(ErrorKind.RUNTIME_ERROR, "Crash", f"the program was killed by {signame}"),
+            FailureKind.RUNTIME_ERROR,
+            CodeError(FailureKind.RUNTIME_ERROR, "Crash", f"the program was killed by {signame}"),
             None,
         )
     last = [ln for ln in stderr.strip().splitlines() if ln.strip()][-3:]
     return (
-        ErrorKind.RUNTIME_ERROR,
+        FailureKind.RUNTIME_ERROR,
         CodeError(
-            ErrorKind.RUNTIME_ERROR,
+            FailureKind.RUNTIME_ERROR,
             "Exit",
             f"the program exited with status {rc}" + (": " + " | ".join(last) if last else ""),
         ),
@@ -761,6 +772,7 @@ def _classify(
 
 def _resolve(mps: str, time_limit: float) -> tuple[SolveResult | None, str | None]:
     """Solve a captured model in the parent (a file the parent itself writes)."""
+    # lazy: the backends load pyomo (~0.6 s): `import optiscribe.solvers` stays cheap
     from optiscribe.solvers.backends.mps import solve_mps
     from optiscribe.solvers.backends.solve import SolveOptions
 
@@ -778,7 +790,7 @@ def _resolve(mps: str, time_limit: float) -> tuple[SolveResult | None, str | Non
 def _channel_error(error: _channel.ChannelError) -> CodeError:
     where = f" (line {error.line} of the channel)" if error.line else ""
     return CodeError(
-        ErrorKind.FORBIDDEN,
+        FailureKind.FORBIDDEN,
         "ChannelError",
         f"the program wrote an invalid report on the sandbox's result channel{where}: "
         f"{error.message}. Do not write to file descriptor 3; print results instead",
@@ -821,11 +833,11 @@ def _collect(
     features = tuple(
         dict.fromkeys(e.feature[:120] for e in events if isinstance(e, _channel.Unsupported))
     )[:20]
-    if features and kind in (ErrorKind.OK, ErrorKind.RUNTIME_ERROR):
+    if features and kind in (None, FailureKind.RUNTIME_ERROR):
         # A refused dialect feature decides the outcome even when the code caught it.
-        kind = ErrorKind.UNSUPPORTED
+        kind = FailureKind.UNSUPPORTED
         error = CodeError(
-            ErrorKind.UNSUPPORTED,
+            FailureKind.UNSUPPORTED,
             "UnsupportedFeature",
             f"unsupported: {', '.join(features)} (the gurobipy/coptpy layer runs linear "
             "models on HiGHS and refuses what it cannot reproduce exactly; reformulate "
@@ -835,7 +847,7 @@ def _collect(
             feature=", ".join(features),
         )
     if bad is not None and killed is None:
-        kind, error = ErrorKind.FORBIDDEN, _channel_error(bad)
+        kind, error = FailureKind.FORBIDDEN, _channel_error(bad)
     solves = [e for e in events if isinstance(e, _channel.SolveEvent)][:MAX_REPORTS]
     first_resolved = len(solves) - MAX_RESOLVED
     # All re-solves of one run share one time budget (the run's own timeout), so a
@@ -869,7 +881,7 @@ def _collect(
     return ExecutionResult(
         kind=kind,
         returncode=sup.get("returncode"),
-        timed_out=kind is ErrorKind.TIMEOUT,
+        timed_out=kind is FailureKind.TIMEOUT,
         killed=killed,
         wall_s=float(sup.get("wall_s", 0.0)),
         stdout=_tail(files.stdout),
@@ -901,24 +913,11 @@ def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:
             pass
 
 
-class SubprocessExecutor:
-    """One fresh interpreter per run inside bubblewrap. Slow (~1 s with Pyomo) but simple.
+class _SandboxExecutor:
+    """What the two real executors share: the limits and layer switches, the isolation
+    boundary (chosen once, at construction) and the start of every run."""
 
-    Parameters
-    ----------
-    limits:
-        Resource limits; ``run(timeout=...)`` overrides only the wall-clock timeout.
-    allow_weak:
-        Run without bubblewrap (``unshare`` namespaces or none) when it is missing.
-        ``None`` reads ``OPTISCRIBE_SANDBOX_ALLOW_WEAK``; otherwise a missing bubblewrap
-        raises :class:`SandboxSetupError` at construction.
-    namespaces, bubblewrap, landlock, drop_root:
-        Switch layers off (debugging and tests; anything off needs ``allow_weak``).
-    resolve:
-        Re-solve each captured model in the parent and report that result.
-    """
-
-    name = "cold"
+    name = "sandbox"
 
     def __init__(
         self,
@@ -940,6 +939,49 @@ class SubprocessExecutor:
         self.boundary = _choose_boundary(
             self.python, namespaces=namespaces, bubblewrap=bubblewrap, allow_weak=allow_weak
         )
+        self._bwrapped = self.boundary.level is IsolationLevel.BUBBLEWRAP
+
+    def _prepare(
+        self, timeout: float | None, globals: Mapping[str, Any] | None
+    ) -> tuple[SandboxLimits, dict[str, Any]]:
+        """The limits of one run and its checked globals: bad globals raise ``ValueError``
+        before anything is started or created."""
+        return self.limits.with_timeout(timeout), check_globals(globals)
+
+    def _start_job(
+        self, parent: str | None, code: str, limits: SandboxLimits, globals: dict[str, Any]
+    ) -> tuple[_JobFiles, dict[str, Any]]:
+        """The host-side files of one run (in ``parent``) and its job description. The
+        caller owns ``files`` from here on and must call ``files.cleanup()``."""
+        files = _JobFiles(parent=parent, host_work=not self._bwrapped, drop_root=self.drop_root)
+        try:
+            job = files.job(
+                code, limits, landlock=self.landlock, drop_root=self.drop_root, globals=globals
+            )
+        except BaseException:
+            files.cleanup()
+            raise
+        return files, job
+
+
+class SubprocessExecutor(_SandboxExecutor):
+    """One fresh interpreter per run inside bubblewrap. Slow (~1 s with Pyomo) but simple.
+
+    Parameters
+    ----------
+    limits:
+        Resource limits; ``run(timeout=...)`` overrides only the wall-clock timeout.
+    allow_weak:
+        Run without bubblewrap (``unshare`` namespaces or none) when it is missing.
+        ``None`` reads ``OPTISCRIBE_SANDBOX_ALLOW_WEAK``; otherwise a missing bubblewrap
+        raises :class:`SandboxSetupError` at construction.
+    namespaces, bubblewrap, landlock, drop_root:
+        Switch layers off (debugging and tests; anything off needs ``allow_weak``).
+    resolve:
+        Re-solve each captured model in the parent and report that result.
+    """
+
+    name = "cold"
 
     @property
     def isolation(self) -> Isolation:
@@ -968,14 +1010,10 @@ class SubprocessExecutor:
         timeout: float | None = None,
         globals: Mapping[str, Any] | None = None,
     ) -> ExecutionResult:
-        limits = self.limits.with_timeout(timeout)
-        globals = check_globals(globals)
-        bwrapped = self.boundary.level is IsolationLevel.BUBBLEWRAP
-        files = _JobFiles(parent=None, host_work=not bwrapped, drop_root=self.drop_root)
+        limits, checked = self._prepare(timeout, globals)
+        bwrapped = self._bwrapped
+        files, job = self._start_job(None, code, limits, checked)
         try:
-            job = files.job(
-                code, limits, landlock=self.landlock, drop_root=self.drop_root, globals=globals
-            )
             if bwrapped:
                 job["reap_child"] = True  # bwrap is PID 1; the launcher reaps the code itself
             cmd = self._command(limits, str(files.work))
@@ -1040,7 +1078,7 @@ class SubprocessExecutor:
 # ---------------------------------------------------------------- warm pool
 
 
-class WarmPoolExecutor:
+class WarmPoolExecutor(_SandboxExecutor):
     """A pool of warm workers with Pyomo and HiGHS already imported.
 
     Each worker runs inside bubblewrap; each job runs in a fresh child forked from a
@@ -1070,16 +1108,17 @@ class WarmPoolExecutor:
         self.size = size if size is not None else max(1, min(2, os.cpu_count() or 1))
         if self.size < 1:
             raise ValueError(f"WarmPoolExecutor size must be >= 1, got {size}")
-        self.limits = limits or SandboxLimits()
-        self.python = python or sys.executable
-        self.landlock = landlock
-        self.drop_root = drop_root
-        self.resolve = resolve
-        self.start_timeout_s = start_timeout_s
-        self.boundary = _choose_boundary(
-            self.python, namespaces=namespaces, bubblewrap=bubblewrap, allow_weak=allow_weak
+        super().__init__(
+            limits,
+            allow_weak=allow_weak,
+            namespaces=namespaces,
+            bubblewrap=bubblewrap,
+            landlock=landlock,
+            drop_root=drop_root,
+            python=python,
+            resolve=resolve,
         )
-        self._bwrapped = self.boundary.level is IsolationLevel.BUBBLEWRAP
+        self.start_timeout_s = start_timeout_s
         self._home = tempfile.mkdtemp(prefix="optiscribe-pool-")
         self._jobs = os.path.join(self._home, "jobs")
         os.mkdir(self._jobs, 0o700)
@@ -1243,16 +1282,8 @@ class WarmPoolExecutor:
         self.close()
 
     # -- running
-    def _job(
-        self,
-        files: _JobFiles,
-        code: str,
-        limits: SandboxLimits,
-        globals: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        job = files.job(
-            code, limits, landlock=self.landlock, drop_root=self.drop_root, globals=globals
-        )
+    def _job(self, files: _JobFiles, job: dict[str, Any]) -> dict[str, Any]:
+        """The base job with what a warm worker needs to find the files from inside."""
         if self._bwrapped:
             inside = os.path.join(_bwrap.JOBS, os.path.relpath(files.ctl, self._jobs))
             job.update(
@@ -1271,13 +1302,16 @@ class WarmPoolExecutor:
         timeout: float | None = None,
         globals: Mapping[str, Any] | None = None,
     ) -> ExecutionResult:
-        limits = self.limits.with_timeout(timeout)
-        globals = check_globals(globals)
+        limits, checked = self._prepare(timeout, globals)
         w = self._acquire(timeout_s=max(60.0, limits.timeout_s * 4))
         healthy = True
-        files = _JobFiles(parent=self._jobs, host_work=not self._bwrapped, drop_root=self.drop_root)
         try:
-            job = self._job(files, code, limits, globals)
+            files, job = self._start_job(self._jobs, code, limits, checked)
+        except BaseException:
+            self._release(w)
+            raise
+        try:
+            job = self._job(files, job)
             t0 = time.monotonic()
             reply = w.request(job, timeout_s=limits.timeout_s + 10.0)
             if reply is None or "error" in reply:

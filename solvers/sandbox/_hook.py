@@ -146,6 +146,7 @@ class HighsStandIn:
         return None
 
     def solve(self, *args: Any, **kwds: Any) -> Any:
+        # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
         import pyomo.environ as pyo
 
         model = args[0] if args else kwds.pop("model")

@@ -169,6 +169,7 @@ class _PathBeneath(ctypes.Structure):
 
 
 def landlock_abi() -> int:
+    # lazy: child side: loaded only on this path, so each sandboxed run starts lean
     import platform
 
     if sys.platform != "linux" or platform.machine() not in ("x86_64", "aarch64"):
@@ -487,6 +488,7 @@ def _seccomp_program() -> list[tuple[int, int, int, int]]:
 
 def apply_seccomp() -> bool:
     """Install the filter on this process and its future children (x86_64 only)."""
+    # lazy: child side: loaded only on this path, so each sandboxed run starts lean
     import platform
 
     if sys.platform != "linux" or platform.machine() != "x86_64":
@@ -847,6 +849,7 @@ def run_code(job: dict[str, Any]) -> int:
 
 def _load_hook() -> ModuleType | None:
     """Load the code-mode hook that sits next to this file (by path: -I hides the package)."""
+    # lazy: child side: loaded only on this path, so each sandboxed run starts lean
     import importlib.util
 
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_hook.py")

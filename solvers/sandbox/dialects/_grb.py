@@ -1479,6 +1479,7 @@ class Model:
 
     # -- the HiGHS side
     def _highs_lp(self) -> Any:
+        # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
         import highspy
 
         n, m = len(self._vars), len(self._constrs)
@@ -1531,6 +1532,7 @@ class Model:
         return lp
 
     def _highs(self) -> tuple[Any, list[str]]:
+        # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
         import highspy
 
         h = highspy.Highs()

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from optiscribe.solvers.kinds import FailureKind
 from optiscribe.solvers.sandbox import (
-    ErrorKind,
     ExecutionResult,
     IsolationLevel,
     SandboxLimits,
@@ -233,7 +233,7 @@ def test_w4_malformed_channel_lines_become_clean_errors(
     pool: WarmPoolExecutor, line: bytes
 ) -> None:
     r = _run_hostile(pool, f"import os\nos.write(3, {line!r} + b'\\n')\n")
-    assert r.kind is ErrorKind.FORBIDDEN, r.summary
+    assert r.kind is FailureKind.FORBIDDEN, r.summary
     assert r.error is not None and r.error.type_name == "ChannelError"
     assert "invalid report on the sandbox's result channel" in r.summary
     assert "invalid_channel" in r.flags
@@ -453,7 +453,7 @@ def test_w8_forged_reports_are_caught_by_the_parents_own_solve(pool: WarmPoolExe
 HOSTILE: dict[str, tuple[str, Callable[[ExecutionResult], bool]]] = {
     "read_shadow": (
         "print(open('/etc/shadow').read())",
-        lambda r: r.kind in (ErrorKind.RUNTIME_ERROR, ErrorKind.FORBIDDEN),
+        lambda r: r.kind in (FailureKind.RUNTIME_ERROR, FailureKind.FORBIDDEN),
     ),
     "read_root_home": (
         "import os\nprint(os.listdir('/root'))",
@@ -489,19 +489,19 @@ HOSTILE: dict[str, tuple[str, Callable[[ExecutionResult], bool]]] = {
     "close_channel_and_forge_outcome": (
         "import os, json\nos.close(3)\nfd = os.open('chan', os.O_CREAT | os.O_WRONLY)\n"
         'assert fd == 3\nos.write(3, b\'{"event":"outcome","kind":"ok"}\\n\')\nraise SystemExit(4)',
-        lambda r: r.kind is ErrorKind.RUNTIME_ERROR,
+        lambda r: r.kind is FailureKind.RUNTIME_ERROR,
     ),
     "truncate_channel_and_fail": (
         "import os\nos.ftruncate(3, 0)\nos.ftruncate(1, 0)\nraise SystemExit(9)",
-        lambda r: r.kind is ErrorKind.FORBIDDEN and "report of its layers" in r.summary,
+        lambda r: r.kind is FailureKind.FORBIDDEN and "report of its layers" in r.summary,
     ),
     "lone_surrogate_in_code": (
         "print('\ud800')",  # a real lone surrogate in the program text
-        lambda r: r.kind is ErrorKind.RUNTIME_ERROR and "UnicodeDecodeError" in r.summary,
+        lambda r: r.kind is FailureKind.RUNTIME_ERROR and "UnicodeDecodeError" in r.summary,
     ),
     "fork_bomb": (
         "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
-        lambda r: r.kind is ErrorKind.TIMEOUT or not r.ok,
+        lambda r: r.kind is FailureKind.TIMEOUT or not r.ok,
     ),
     "many_files": (
         "fs = [open(f'f{i}', 'w') for i in range(100000)]",
@@ -533,7 +533,7 @@ HOSTILE: dict[str, tuple[str, Callable[[ExecutionResult], bool]]] = {
     "ignore_signals_and_spin": (
         "import signal\nfor s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):\n"
         "    signal.signal(s, signal.SIG_IGN)\nwhile True:\n    pass",
-        lambda r: r.kind is ErrorKind.TIMEOUT,
+        lambda r: r.kind is FailureKind.TIMEOUT,
     ),
     "segfault": ("import ctypes\nctypes.string_at(0)", lambda r: "SIGSEGV" in r.summary),
     "escapee_setsid": (
@@ -561,7 +561,7 @@ def test_hostile_program_is_contained(pool: WarmPoolExecutor, name: str) -> None
 
 def test_a_truncated_channel_is_a_clean_error_cold_too(cold: SubprocessExecutor) -> None:
     r = cold.run("import os\nos.ftruncate(3, 0)\nraise SystemExit(9)\n")
-    assert r.kind is ErrorKind.FORBIDDEN and "report of its layers" in r.summary
+    assert r.kind is FailureKind.FORBIDDEN and "report of its layers" in r.summary
 
 
 def test_concurrent_hostile_and_benign_jobs_in_a_two_worker_pool() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import highspy
 import pytest
 
+from optiscribe.solvers.kinds import FailureKind
 from optiscribe.solvers.sandbox import (
-    ErrorKind,
     SandboxLimits,
     SubprocessExecutor,
     WarmPoolExecutor,
@@ -140,7 +140,7 @@ def test_gurobipy_program_runs_on_the_highs_dialect(pool: WarmPoolExecutor) -> N
 
 def test_unknown_solver_module_still_gets_an_import_error(pool: WarmPoolExecutor) -> None:
     r = pool.run("import xpress\n")
-    assert r.kind is ErrorKind.IMPORT_ERROR
+    assert r.kind is FailureKind.IMPORT_ERROR
     assert r.error is not None and r.error.missing_module == "xpress"
     assert "gurobipy and coptpy" in r.summary  # the summary lists the dialects on offer
 
@@ -208,7 +208,7 @@ def test_runtime_error_inside_pyomo_points_at_user_line(pool: WarmPoolExecutor) 
         """
     )
     r = pool.run(code)
-    assert r.kind is ErrorKind.RUNTIME_ERROR
+    assert r.kind is FailureKind.RUNTIME_ERROR
     assert r.error is not None and r.error.line == 6
     assert r.error.traceback == ("line 6, in <module>: m.c = pyo.Constraint(expr=m.x[3] >= 0)",)
     assert r.error.origin is not None and r.error.origin.startswith("pyomo/")

@@ -19,8 +19,8 @@ import pytest
 
 from optiscribe.data.benchmarks import shared_data_dir
 from optiscribe.data.errors import DataError
+from optiscribe.solvers.kinds import FailureKind
 from optiscribe.solvers.sandbox import (
-    ErrorKind,
     ExecutionResult,
     IsolationLevel,
     SandboxLimits,
@@ -142,7 +142,7 @@ def test_refused_feature_is_an_unsupported_outcome(
 ) -> None:
     code = f"import gurobipy as gp\nm = gp.Model()\nx = m.addVar(ub=3)\n{snippet}\n"
     r = pool.run(code)
-    assert r.kind is ErrorKind.UNSUPPORTED and r.unsupported == (feature,)
+    assert r.kind is FailureKind.UNSUPPORTED and r.unsupported == (feature,)
     assert r.error is not None and r.error.feature == feature and r.error.line == 4
     assert f"unsupported: {feature}" in r.summary
     assert r.reports == ()
@@ -164,7 +164,7 @@ def test_refused_feature_caught_by_the_program_still_decides(pool: WarmPoolExecu
         """
     )
     r = pool.run(code)
-    assert r.kind is ErrorKind.UNSUPPORTED and r.unsupported == ("general constraint abs_",)
+    assert r.kind is FailureKind.UNSUPPORTED and r.unsupported == ("general constraint abs_",)
     assert r.stdout.strip() == "6.0"  # it printed a number for a model it did not build
 
 
@@ -190,19 +190,19 @@ def test_monkey_patching_the_layer_does_not_reach_the_next_job(pool: WarmPoolExe
 def test_hostile_gurobipy_programs_are_contained(pool: WarmPoolExecutor, tmp_path: Path) -> None:
     head = "import gurobipy as gp\nm = gp.Model()\nx = m.addVar(ub=1)\nm.optimize()\n"
     net = pool.run(head + "import socket\nsocket.create_connection(('127.0.0.1', 80))\n")
-    assert net.kind is ErrorKind.FORBIDDEN and len(net.reports) == 1
+    assert net.kind is FailureKind.FORBIDDEN and len(net.reports) == 1
     target = tmp_path / "escaped.txt"
     write = pool.run(head + f"open({str(target)!r}, 'w').write('x')\n")
     if probe_isolation().level is IsolationLevel.BUBBLEWRAP:
         # The host folder does not exist inside the boundary at all.
-        assert write.kind is ErrorKind.RUNTIME_ERROR and "FileNotFoundError" in write.summary
+        assert write.kind is FailureKind.RUNTIME_ERROR and "FileNotFoundError" in write.summary
     else:
-        assert write.kind is ErrorKind.FORBIDDEN
+        assert write.kind is FailureKind.FORBIDDEN
     assert not target.exists()
     loop = pool.run(head + "while True:\n    m.optimize()\n", timeout=2)
-    assert loop.kind is ErrorKind.TIMEOUT
+    assert loop.kind is FailureKind.TIMEOUT
     sub = pool.run(head + "import subprocess\nsubprocess.run(['true'])\n")
-    assert sub.kind is ErrorKind.FORBIDDEN
+    assert sub.kind is FailureKind.FORBIDDEN
 
 
 # ---------------------------------------------------------------- published programs

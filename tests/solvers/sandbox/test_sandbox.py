@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from optiscribe.solvers.errors import SandboxError
+from optiscribe.solvers.kinds import FailureKind
 from optiscribe.solvers.sandbox import (
-    ErrorKind,
     ExecutionResult,
     Executor,
     FakeExecutor,
@@ -102,7 +102,7 @@ def _assert_nothing_left(token: str) -> None:
 
 
 def _assert_clean_timeout(r: ExecutionResult) -> None:
-    assert r.kind is ErrorKind.TIMEOUT, r.summary
+    assert r.kind is FailureKind.TIMEOUT, r.summary
     assert r.timed_out and r.killed == "timeout"
     assert LIMITS.timeout_s <= r.wall_s < LIMITS.timeout_s + 1.5
     assert "did not finish within 1.5 s" in r.summary
@@ -127,20 +127,20 @@ def test_sleep_is_killed(executor: Executor) -> None:
 
 def test_memory_hog_gets_memory_error(executor: Executor) -> None:
     r = executor.run("x = bytearray(8 << 30)\n")
-    assert r.kind is ErrorKind.MEMORY, r.summary
+    assert r.kind is FailureKind.MEMORY, r.summary
     assert r.error is not None and r.error.line == 1
     # Growing to the limit zero-fills every page (~384 MiB): give it room on a loaded machine,
     # and check that the memory limit, not the timeout, is what stops it.
     r = executor.run(
         "chunks = []\nwhile True:\n    chunks.append(bytearray(50 << 20))\n", timeout=20
     )
-    assert r.kind is ErrorKind.MEMORY, r.summary
+    assert r.kind is FailureKind.MEMORY, r.summary
     assert not r.timed_out and r.wall_s < 20
 
 
 def test_os_fork_bomb_is_refused(executor: Executor) -> None:
     r = executor.run("import os\nwhile True:\n    os.fork()\n")
-    assert r.kind is ErrorKind.FORBIDDEN, r.summary
+    assert r.kind is FailureKind.FORBIDDEN, r.summary
     assert "forking a process is not allowed" in r.summary
     assert r.violations == ("os.fork",)
 
@@ -177,14 +177,14 @@ def test_cpu_limit_is_a_timeout(cold: SubprocessExecutor) -> None:
     r = SubprocessExecutor(SandboxLimits(timeout_s=10, cpu_s=1, memory_mb=384)).run(
         "while True:\n    pass\n"
     )
-    assert r.kind is ErrorKind.TIMEOUT and r.killed == "cpu_limit", r.summary
+    assert r.kind is FailureKind.TIMEOUT and r.killed == "cpu_limit", r.summary
     assert "more than 1 s of CPU time" in r.summary
     # killed == "cpu_limit" (not the 10 s wall timeout) is what shows the CPU limit acted.
 
 
 def test_endless_output_is_cut(executor: Executor) -> None:
     r = executor.run("while True:\n    print('x' * 1000)\n")
-    assert r.kind is ErrorKind.OUTPUT_LIMIT, r.summary
+    assert r.kind is FailureKind.OUTPUT_LIMIT, r.summary
     assert r.wall_s < LIMITS.timeout_s
     assert len(r.stdout) <= 8100
 
@@ -193,7 +193,7 @@ def test_big_file_hits_file_size_limit(executor: Executor) -> None:
     r = executor.run(
         "with open('big.bin', 'wb') as f:\n    while True:\n        f.write(b'0' * (1 << 20))\n"
     )
-    assert r.kind is ErrorKind.OUTPUT_LIMIT, r.summary
+    assert r.kind is FailureKind.OUTPUT_LIMIT, r.summary
     assert "file size limit" in r.summary
 
 
@@ -207,9 +207,9 @@ def test_write_outside_work_dir_is_refused(
         r = executor.run(f"open({str(path)!r}, 'w').write('pwned')\n")
         if iso.level is IsolationLevel.BUBBLEWRAP and path == target:
             # The host folder does not exist inside the boundary at all.
-            assert r.kind is ErrorKind.RUNTIME_ERROR and "FileNotFoundError" in r.summary
+            assert r.kind is FailureKind.RUNTIME_ERROR and "FileNotFoundError" in r.summary
         else:
-            assert r.kind is ErrorKind.FORBIDDEN, r.summary
+            assert r.kind is FailureKind.FORBIDDEN, r.summary
             assert "only the work dir is writable" in r.summary
         assert not path.exists()
     # writing inside the work dir is fine
@@ -265,12 +265,12 @@ def test_socket_is_refused(executor: Executor) -> None:
         r = executor.run(
             f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1)\n"
         )
-        assert r.kind is ErrorKind.FORBIDDEN, r.summary
+        assert r.kind is FailureKind.FORBIDDEN, r.summary
         assert "network access is not allowed" in r.summary
         r = executor.run(
             "import urllib.request\nurllib.request.urlopen('http://example.com', timeout=1)\n"
         )
-        assert r.kind is ErrorKind.FORBIDDEN, r.summary
+        assert r.kind is FailureKind.FORBIDDEN, r.summary
     finally:
         t.join()
         server.close()
@@ -279,13 +279,13 @@ def test_socket_is_refused(executor: Executor) -> None:
 
 def test_subprocess_is_refused(executor: Executor) -> None:
     r = executor.run("import subprocess\nsubprocess.run(['echo', 'hi'])\n")
-    assert r.kind is ErrorKind.FORBIDDEN, r.summary
+    assert r.kind is FailureKind.FORBIDDEN, r.summary
     assert r.violations == ("subprocess.Popen",)
 
 
 def test_syntax_error_is_reported_with_line(executor: Executor) -> None:
     r = executor.run("x = 1\nfor i in range(3)\n    print(i)\n")
-    assert r.kind is ErrorKind.SYNTAX_ERROR
+    assert r.kind is FailureKind.SYNTAX_ERROR
     assert r.error is not None and r.error.line == 2
     assert r.summary.startswith("[syntax_error] SyntaxError: expected ':'")
     assert "line 2: for i in range(3)" in r.summary
@@ -293,7 +293,7 @@ def test_syntax_error_is_reported_with_line(executor: Executor) -> None:
 
 def test_missing_module_is_named(executor: Executor) -> None:
     r = executor.run("import numpy\nimport definitely_not_installed_mod\n")
-    assert r.kind is ErrorKind.IMPORT_ERROR
+    assert r.kind is FailureKind.IMPORT_ERROR
     assert r.error is not None and r.error.missing_module == "definitely_not_installed_mod"
     assert r.error.line == 2
 
@@ -301,7 +301,7 @@ def test_missing_module_is_named(executor: Executor) -> None:
 def test_runtime_error_shows_only_user_frames(executor: Executor) -> None:
     code = "def f(d):\n    return d['missing']\n\nprint('before')\nf({})\n"
     r = executor.run(code)
-    assert r.kind is ErrorKind.RUNTIME_ERROR
+    assert r.kind is FailureKind.RUNTIME_ERROR
     assert r.error is not None
     assert r.error.type_name == "KeyError" and r.error.line == 2
     assert r.error.traceback == ("line 5, in <module>: f({})", "line 2, in f: return d['missing']")
@@ -311,9 +311,9 @@ def test_runtime_error_shows_only_user_frames(executor: Executor) -> None:
 
 def test_nonzero_exit_and_self_kill_are_runtime_errors(executor: Executor) -> None:
     r = executor.run("import sys\nsys.exit(3)\n")
-    assert r.kind is ErrorKind.RUNTIME_ERROR and r.returncode == 3
+    assert r.kind is FailureKind.RUNTIME_ERROR and r.returncode == 3
     r = executor.run("import os\nos.kill(os.getpid(), 9)\n")
-    assert r.kind is ErrorKind.RUNTIME_ERROR, r.summary
+    assert r.kind is FailureKind.RUNTIME_ERROR, r.summary
     assert "SIGKILL" in r.summary
     assert executor.run("print('still fine')").stdout.strip() == "still fine"
 
@@ -335,7 +335,7 @@ def test_isolation_is_reported_as_probed(cold: SubprocessExecutor) -> None:
 
 def test_pool_survives_a_crashing_job_and_a_killed_worker(pool: WarmPoolExecutor) -> None:
     r = pool.run("import ctypes\nctypes.string_at(0)\n")  # segfault
-    assert r.kind is ErrorKind.RUNTIME_ERROR and "SIGSEGV" in r.summary
+    assert r.kind is FailureKind.RUNTIME_ERROR and "SIGSEGV" in r.summary
     assert pool.workers == 2
     victim = pool.worker_pids()[0]
     os.killpg(victim, signal.SIGKILL)
