@@ -198,6 +198,7 @@ def tagger(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Train the extraction route's entity tagger on NL4Opt's NER train split; score it on dev."""
+    # lazy: the tagger's trainer loads the IR and pyomo (0.2 s), too much for `--help`
     from optiscribe.finetune.tagger import train_tagger
 
     try:

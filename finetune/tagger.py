@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pycrfsuite
+
 from optiscribe.data.benchmarks import benchmarks_dir
 from optiscribe.data.errors import DataError
 from optiscribe.formulate.extract.tagger import (
@@ -89,8 +91,6 @@ def train_tagger(
 
     Returns ``(path, dev score, seconds)``.
     """
-    import pycrfsuite
-
     t0 = time.perf_counter()
     train = read_conll(ner_file("train", data_dir))
     dev = read_conll(ner_file("dev", data_dir))

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pycrfsuite
+
 from optiscribe.formulate.errors import BackendUnavailable, InputError
 from optiscribe.formulate.extract.declarations import NUMBER_WORDS
 
@@ -185,8 +187,6 @@ class Tagger:
     """A trained CRF tagger (``path`` defaults to the shipped one)."""
 
     def __init__(self, path: str | Path | None = None) -> None:
-        import pycrfsuite
-
         p = Path(path) if path is not None else packaged_tagger_path()
         if p is None or not p.is_file():
             raise BackendUnavailable(
