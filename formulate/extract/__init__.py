@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from optiscribe.formulate.errors import ConversionError
+from optiscribe.formulate.errors import ConversionError, FormulationValidationError
 from optiscribe.formulate.extract.declarations import convert, integer_rule
+from optiscribe.formulate.extract.repair import alternatives
 from optiscribe.formulate.extract.rules import assemble
 from optiscribe.formulate.extract.tagger import Tagger
 from optiscribe.formulate.ir.model import Formulation
+from optiscribe.solvers import solve
+from optiscribe.solvers.errors import OptiscribeError
 
 __all__ = ["ConversionError", "Extraction", "Extractor"]
 
@@ -38,8 +41,9 @@ class Extraction:
 class Extractor:
     """The extraction route with its tagger loaded (``tagger`` defaults to the shipped one)."""
 
-    def __init__(self, tagger: str | Path | None = None) -> None:
+    def __init__(self, tagger: str | Path | None = None, *, repair: bool = True) -> None:
         self.tagger = Tagger(tagger)
+        self.repair = repair
 
     def extract(self, text: str, *, name: str = "problem") -> Extraction:
         """Read ``text`` into a validated formulation.
@@ -52,7 +56,25 @@ class Extractor:
         tokens, tags = self.tagger.tag(text)
         assembly = assemble(tokens, tags, text)
         integer = integer_rule(text)
-        f = convert(
-            name, assembly.declaration, integer=integer, source="extracted"
-        ).validate_model()
-        return Extraction(f, assembly.declaration, integer, tuple(assembly.notes))
+        decl = assembly.declaration
+        notes = list(assembly.notes)
+        f = convert(name, decl, integer=integer, source="extracted").validate_model()
+        if self.repair and not _solves(f):
+            for change, alt in alternatives(decl):
+                try:
+                    g = convert(name, alt, integer=integer, source="extracted").validate_model()
+                except (ConversionError, FormulationValidationError):
+                    continue
+                if _solves(g):
+                    f, decl = g, alt
+                    notes.append(f"the first reading had no optimum; assumed: {change}")
+                    break
+        return Extraction(f, decl, integer, tuple(notes))
+
+
+def _solves(f: Formulation) -> bool:
+    """Whether ``f`` solves to an optimum (HiGHS, 5 s at most: these models are tiny)."""
+    try:
+        return solve(f.to_pyomo(), solver="highs", time_limit=5, diagnose=False).is_optimal
+    except OptiscribeError:
+        return False
