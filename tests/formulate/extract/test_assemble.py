@@ -90,3 +90,41 @@ def test_text_without_variables_is_a_conversion_error_naming_the_reason(
         extractor.extract("The weather is nice today.")
     with pytest.raises(ConversionError, match="empty"):
         extractor.extract("   ")
+
+
+CLINIC = (
+    "A clinic schedules nurses and doctors. Each nurse costs $100 per shift and each doctor "
+    "costs $300 per shift. A nurse sees 5 patients per shift and a doctor sees 12 patients per "
+    "shift. The clinic sees 240 patients every day. There must be at least 30 doctors. How "
+    "many of each should be scheduled to minimize cost?"
+)
+
+
+def test_a_reading_with_no_optimum_is_repaired_and_the_change_is_said() -> None:
+    """"sees 240 patients" has no direction word: read as at most, it clashes with "at least
+    30 doctors" (360 patients); reversed, the model solves: 30 doctors, cost 9000."""
+    first = Extractor(repair=False).extract(CLINIC)
+    assert not solve(first.formulation.to_pyomo(), solver="highs").is_optimal
+    x = Extractor().extract(CLINIC)
+    assert any("read the other way round" in n for n in x.notes)
+    result = solve(x.formulation.to_pyomo(), solver="highs")
+    assert result.is_optimal and result.objective == pytest.approx(9000.0)
+
+
+def test_alternatives_change_one_constraint_at_a_time() -> None:
+    from optiscribe.formulate.extract.repair import alternatives
+
+    decl = {
+        "const_declarations": [
+            {"type": "sum", "limit": "5", "operator": "LESS_OR_EQUAL"},
+            {"type": "xy", "x_var": "a", "y_var": "b", "operator": "EQUAL"},
+        ]
+    }
+    out = list(alternatives(decl))
+    assert [what for what, _ in out] == [
+        "constraint 1 (sum) read the other way round",
+        "constraint 1 (sum) left out",
+        "constraint 2 (xy) left out",
+    ]
+    assert out[0][1]["const_declarations"][0]["operator"] == "GREATER_OR_EQUAL"
+    assert decl["const_declarations"][0]["operator"] == "LESS_OR_EQUAL"  # not mutated
