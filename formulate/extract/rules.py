@@ -115,7 +115,7 @@ def _le_ge(text: str) -> str:
     ge_phrases = (
         " no less than ", " not less than ", " no fewer than ", " at least ", " minimum ",
         " min ", " more ", " greater ", " exceed", " above ", " over ", " require", " need",
-        " demand", " must be met", " larger ", " higher ", " must ", " should ",
+        " demand", " must be met", " larger ", " higher ", " must ", " should ", " want",
     )  # fmt: skip
     for p in le_phrases[:13]:
         if p in t:
@@ -269,6 +269,9 @@ def _cluster_variables(doc: _Doc) -> tuple[list[str], list[tuple[int, int, int]]
         hit = [k for k, ms in enumerate(keys) if n in ms]
         if not hit:
             hit = [k for k, ms in enumerate(keys) if any(_same_thing(n, m) for m in ms)]
+            if len(hit) > 1:
+                generic.append((a, b))  # "toy" when there are toy cars and toy trucks
+                continue
         if not hit and len(n) == 1:
             hit = [k for k, ms in enumerate(keys) if any(m[-1] == n[-1] for m in ms)]
             if len(hit) > 1:
@@ -339,7 +342,8 @@ def _unit(doc: _Doc, sp: Span, var_tokens: set[int], *, specific: bool = True) -
         w = doc.lower[j]
         if j in var_tokens or w in _BOUNDARY or doc.words[j] in _SENT_END or w == "per":
             return None
-        if specific and _singular(w) in _MEASURE and doc.lower[j + 1 : j + 2] == ["of"]:
+        measure = _singular(w) in _MEASURE or len(w) <= 3
+        if specific and measure and doc.lower[j + 1 : j + 2] == ["of"]:
             continue  # "300 kg of dye": what is counted is the dye
         if re.match(r"^[a-z]+$", w) and w not in _STOP and _singular(w) not in _WEAK:
             return _singular(w)
@@ -581,6 +585,9 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
         if not cands:
             return doc.text(*doc.segment(sp.start))
         before = [d for d in cands if d.end <= sp.start]
+        lo_seg, hi_seg = doc.segment(sp.start)
+        if not before and not any(lo_seg <= d.start < hi_seg for d in cands):
+            return doc.text(lo_seg, hi_seg)  # the only direction belongs to another clause
         d = before[-1] if before else cands[0]
         # include a negation right before the direction ("not exceed")
         lo = max(d.start - 2, 0)
