@@ -9,6 +9,8 @@ one folder (``--run-dir``) and one config (``--config``: a YAML file or a bundle
     optiscribe finetune kto   --config builtin --run-dir RUN
     optiscribe finetune eval  --run-dir RUN --benchmark nl4opt --limit 40
     optiscribe finetune export --run-dir RUN --out data/model/adapter
+    optiscribe finetune tagger --out data/model/tagger.crfsuite   # the extraction route's tagger
+    optiscribe finetune eval  --route extract --benchmark nl4opt --limit 0
 
 Exit codes: 0 done; 3 bad input (unknown config, missing run folder or data, missing
 packages: the message says what to install).
@@ -26,7 +28,8 @@ from optiscribe.app._exit import fail
 from optiscribe.formulate.errors import LLMError
 
 finetune_app = typer.Typer(
-    help="Fine-tune the built-in model: build-data, sft, kto, eval, export.",
+    help="Train the built-in model: build-data, sft, kto, export (generative route), tagger "
+    "(extraction route), eval.",
     no_args_is_help=True,
 )
 

@@ -69,6 +69,8 @@ class Extractor:
                     f, decl = g, alt
                     notes.append(f"the first reading had no optimum; assumed: {change}")
                     break
+        if notes:  # what was assumed travels with the model, to every place that shows it
+            f = f.model_copy(update={"description": f"{f.description}. Notes: {'; '.join(notes)}"})
         return Extraction(f, decl, integer, tuple(notes))
 
 
