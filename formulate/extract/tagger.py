@@ -99,6 +99,13 @@ def token_features(words: Sequence[str]) -> list[list[str]]:
     sing = [_singular(w) for w in lower]
     counts = Counter(sing)
     last_stop = max((i for i, w in enumerate(words[:-1]) if w in ".?!"), default=-1)
+    # distance to the last objective cue ("maximize the total *profit*"): objective names follow it
+    obj_cue = [-1] * len(words)
+    last = -100
+    for i, w in enumerate(lower):
+        obj_cue[i] = i - last
+        if re.match(r"^(maxim|minim|optimi)", w) or w in ("most", "least", "best", "lowest", "highest"):
+            last = i
     feats: list[list[str]] = []
     n = len(words)
     for i, w in enumerate(words):
@@ -115,6 +122,7 @@ def token_features(words: Sequence[str]) -> list[list[str]]:
             f"count={min(counts[sing[i]], 4)}",
             f"last={i > last_stop}",
             f"first={i == 0 or words[i - 1] in '.?!'}",
+            f"objcue={min(obj_cue[i], 8)}",
         ]
         for d in (-3, -2, -1, 1, 2, 3):
             j = i + d
