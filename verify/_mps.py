@@ -1,0 +1,649 @@
+"""Native MPS reader: the whole file tokenised once and parsed with numpy, every number
+exactly as written (no small-value drop, huge bounds kept as the finite numbers written).
+
+It reads only files it understands completely (free MPS, and fixed MPS whose names have
+no spaces: the layout ``NAME [OBJSENSE] ROWS COLUMNS [RHS] [RANGES] [BOUNDS] ENDATA``,
+one objective row, integer ``MARKER`` lines, bound types UP/LO/FX/FR/MI/PL/BV/LI/UI).
+Anything else (another section, free rows, repeated entries or bounds, a negative upper
+bound on a column without a lower one, a number Python and HiGHS might read differently)
+makes :func:`parse_mps` return ``None`` and the caller reads the file with HiGHS, as
+before: the two readers never silently disagree (``tests/verify/test_native_mps.py``
+compares them on every instance and on the reader fuzz corpus).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["MpsModel", "parse_mps"]
+
+
+@dataclass(frozen=True, eq=False)
+class MpsModel:
+    """What an MPS file says, as arrays; the matrix column-wise (``start``/``index``/
+    ``value`` as HiGHS gives it, zeros dropped, every other entry kept as written)."""
+
+    sense: int
+    c: np.ndarray
+    offset: float
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray
+    var_names: list[str]
+    row_names: list[str]
+
+
+# bytes.split() splits on exactly these (ASCII whitespace)
+#: a plain decimal number (what Python's ``float`` and Arrow's cast both read exactly,
+#: correctly rounded); anything else (Fortran ``d`` exponents, inf, nan, hex, the
+#: underscores Python accepts) is left to HiGHS
+_DECIMAL = rb"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_IS_DECIMAL = re.compile(_DECIMAL).fullmatch
+#: a section header: a line that starts with neither whitespace nor ``*`` (a comment)
+_HEADER = re.compile(rb"\n[^\s*][^\n]*")
+_COMMENT_LINE = re.compile(rb"(?m)^\*[^\n]*")
+_SECTIONS = ("ROWS", "COLUMNS", "RHS", "RANGES", "BOUNDS")
+#: words HiGHS takes for a section header even on an indented line (``silly-names.mps``
+#: names columns OBJSENSE, RANGES, RHS): a data line starting with one is left to HiGHS
+_KEYWORDS = frozenset(
+    b"NAME OBJSENSE OBJSENCE OBJNAME ROWS COLUMNS RHS RANGES BOUNDS SOS SETS QUADOBJ "
+    b"QMATRIX QSECTION QCMATRIX CSECTION INDICATORS GENCONS PWLOBJ PWLCON ENDATA".split()
+)
+_SENSES = {b"MIN": 1, b"MINIMIZE": 1, b"MAX": -1, b"MAXIMIZE": -1}
+_MARKER = b"'MARKER'"
+_INTORG, _INTEND = b"'INTORG'", b"'INTEND'"
+#: bound type -> (sets lower, sets upper, has a value, makes the column integer)
+_BOUND_TYPES: dict[bytes, tuple[bool, bool, bool, bool]] = {
+    b"UP": (False, True, True, False),
+    b"LO": (True, False, True, False),
+    b"FX": (True, True, True, False),
+    b"FR": (True, True, False, False),
+    b"MI": (True, False, False, False),
+    b"PL": (False, True, False, False),
+    b"BV": (True, True, False, True),
+    b"LI": (True, False, True, True),
+    b"UI": (False, True, True, True),
+}
+
+#: (tokens, index of each non-empty line's first token, tokens per line)
+_Lines = tuple[Any, np.ndarray, np.ndarray]
+
+
+class _Refuse(Exception):
+    """Raised inside the parser for anything it does not fully understand."""
+
+
+#: below this many bytes a plain loop over the lines is faster than the array passes
+SMALL_FILE = 32_768
+
+
+def parse_mps(raw: bytes, *, method: str = "auto") -> MpsModel | None:
+    """The model of MPS text ``raw``, or ``None`` when the file has anything this reader
+    does not fully understand (the caller then reads it with HiGHS).
+
+    ``method``: ``"lines"`` (a loop over the lines, for small files), ``"arrays"`` (the
+    whole text tokenised once and parsed with numpy), or ``"auto"`` (by size). Both give
+    the same model or both refuse (the tests run each on every file)."""
+    use_lines = method == "lines" or (method == "auto" and len(raw) < SMALL_FILE)
+    if not use_lines:
+        try:
+            import pyarrow  # noqa: F401  (the array path needs it; without it, the loop)
+        except ImportError:
+            use_lines = True
+    try:
+        return _parse_lines(raw) if use_lines else _parse(raw)
+    except (_Refuse, KeyError, ValueError, IndexError, OverflowError):
+        return None
+    except Exception as exc:  # Arrow's own errors (a number it cannot cast, ...)
+        if type(exc).__module__.startswith("pyarrow"):
+            return None
+        raise
+
+
+def _number(tok: bytes) -> float:
+    """A plain decimal number, correctly rounded; refuses anything else."""
+    if _IS_DECIMAL(tok) is None:
+        raise _Refuse
+    v = float(tok)
+    if v - v != 0.0:  # inf or nan
+        raise _Refuse
+    return v
+
+
+def _parse_lines(raw: bytes) -> MpsModel:
+    """The same reading as :func:`_parse`, one line at a time (small files)."""
+    sense = 1
+    order: list[str] = []
+    section = ""
+    row_id: dict[bytes, int] = {}
+    row_kind: list[bytes] = []
+    obj: bytes | None = None
+    col_id: dict[bytes, int] = {}
+    col_int: list[bool] = []
+    cost: dict[int, float] = {}
+    ent_row: list[int] = []
+    ent_val: list[float] = []
+    ent_col: list[int] = []
+    seen: set[tuple[int, int]] = set()
+    in_int = False
+    rhs: dict[int, float] = {}
+    ranges: dict[int, float] = {}
+    offset: float | None = None
+    set_name: dict[str, bytes] = {}
+    bound_lines: list[tuple[bytes, int, float]] = []
+    sense_pending = False
+    for line in raw.split(b"\n"):
+        toks = line.split()
+        if not toks or line[:1] == b"*":
+            continue
+        if not line[:1].isspace():  # a section header
+            key = toks[0].decode("latin-1")
+            if sense_pending:
+                raise _Refuse
+            if key == "NAME":
+                if order:
+                    raise _Refuse
+                order.append(key)
+                continue
+            if key == "ENDATA":
+                if len(toks) != 1:
+                    raise _Refuse
+                order.append(key)
+                break
+            if key == "OBJSENSE":
+                if order != ["NAME"] or len(toks) > 2:
+                    raise _Refuse
+                if len(toks) == 2:
+                    sense = _SENSES[toks[1]]
+                else:
+                    sense_pending = True
+                order.append(key)
+                section = key
+                continue
+            if key not in _SECTIONS or len(toks) != 1 or key in order:
+                raise _Refuse
+            order.append(key)
+            section = key
+            continue
+        if toks[0].upper() in _KEYWORDS and toks[0].upper() != section.encode():
+            raise _Refuse
+        if section == "OBJSENSE":
+            if not sense_pending or len(toks) != 1:
+                raise _Refuse
+            sense = _SENSES[toks[0]]
+            sense_pending = False
+        elif section == "ROWS":
+            if len(toks) != 2:
+                raise _Refuse
+            kind, name = toks
+            if kind == b"N":
+                if obj is not None:
+                    raise _Refuse
+                obj = name
+            elif kind in (b"E", b"L", b"G"):
+                if name in row_id:
+                    raise _Refuse
+                row_id[name] = len(row_kind)
+                row_kind.append(kind)
+            else:
+                raise _Refuse
+        elif section == "COLUMNS":
+            if len(toks) == 3 and toks[1] == _MARKER:
+                if toks[2] != (_INTEND if in_int else _INTORG):
+                    raise _Refuse
+                in_int = not in_int
+                continue
+            if len(toks) not in (3, 5):
+                raise _Refuse
+            name = toks[0]
+            j = col_id.get(name)
+            if j is None:
+                j = col_id[name] = len(col_int)
+                col_int.append(in_int)
+            elif j != len(col_int) - 1 or col_int[j] != in_int:
+                raise _Refuse  # a column in two places, or across a marker
+            for k in range(1, len(toks), 2):
+                r = row_id[toks[k]] if toks[k] != obj else -1
+                v = _number(toks[k + 1])
+                if (j, r) in seen:
+                    raise _Refuse
+                seen.add((j, r))
+                if r < 0:
+                    cost[j] = v
+                elif v != 0.0:
+                    ent_col.append(j)
+                    ent_row.append(r)
+                    ent_val.append(v)
+        elif section in ("RHS", "RANGES"):
+            if len(toks) not in (3, 5) or set_name.setdefault(section, toks[0]) != toks[0]:
+                raise _Refuse
+            for k in range(1, len(toks), 2):
+                v = _number(toks[k + 1])
+                if toks[k] == obj:
+                    if section == "RANGES" or offset is not None:
+                        raise _Refuse
+                    offset = -v
+                    continue
+                r = row_id[toks[k]]
+                target = rhs if section == "RHS" else ranges
+                if r in target:
+                    raise _Refuse
+                target[r] = v
+        elif section == "BOUNDS":
+            spec = _BOUND_TYPES[toks[0]]
+            if len(toks) != (4 if spec[2] else 3):
+                raise _Refuse
+            if set_name.setdefault(section, toks[1]) != toks[1]:
+                raise _Refuse
+            bound_lines.append((toks[0], col_id[toks[2]], _number(toks[3]) if spec[2] else 0.0))
+        else:
+            raise _Refuse  # data before ROWS
+    if not order or order[0] != "NAME" or order[-1] != "ENDATA" or obj is None or in_int:
+        raise _Refuse
+    seq = [s for s in order if s in _SECTIONS]
+    if seq[:2] != ["ROWS", "COLUMNS"] or seq != sorted(seq, key=_SECTIONS.index):
+        raise _Refuse
+    if sense_pending or obj in row_id:
+        raise _Refuse
+    m, n = len(row_kind), len(col_int)
+    lower = [0.0] * m
+    upper = [0.0] * m
+    for i, kind in enumerate(row_kind):
+        b = rhs.get(i, 0.0)
+        lower[i] = -np.inf if kind == b"L" else b
+        upper[i] = np.inf if kind == b"G" else b
+    for i, v in ranges.items():
+        b, kind = rhs.get(i, 0.0), row_kind[i]
+        if kind == b"E":
+            lower[i], upper[i] = (b + v, b) if v < 0 else (b, b + v)
+        elif kind == b"L":
+            lower[i] = b - abs(v)
+        else:
+            upper[i] = b + abs(v)
+    col_lower = [0.0] * n
+    col_upper = [np.inf] * n
+    integer = list(col_int)
+    has_lo: set[int] = set()
+    has_up: set[int] = set()
+    negative: list[int] = []
+    for kind, j, v in bound_lines:
+        sets_lo, sets_up, _, makes_int = _BOUND_TYPES[kind]
+        if sets_lo:
+            if j in has_lo:
+                raise _Refuse
+            has_lo.add(j)
+            col_lower[j] = -np.inf if kind in (b"FR", b"MI") else (0.0 if kind == b"BV" else v)
+        if sets_up:
+            if j in has_up:
+                raise _Refuse
+            has_up.add(j)
+            up = np.inf if kind in (b"FR", b"PL") else (1.0 if kind == b"BV" else v)
+            col_upper[j] = up
+            if not sets_lo and up < 0:
+                negative.append(j)
+        if makes_int:
+            integer[j] = True
+    if any(j not in has_lo for j in negative):
+        raise _Refuse  # a negative upper bound alone: readers disagree on the lower (0, -inf)
+    for j in range(n):
+        if col_int[j] and j not in has_lo and j not in has_up:
+            col_upper[j] = 1.0  # HiGHS: an integer column without bounds is binary
+    c = np.zeros(n)
+    if cost:
+        c[list(cost)] = list(cost.values())
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(np.asarray(ent_col, dtype=np.int64), minlength=n), out=start[1:])
+    return MpsModel(
+        sense=sense,
+        c=c,
+        offset=0.0 if offset is None else offset,
+        start=start,
+        index=np.asarray(ent_row, dtype=np.int64),
+        value=np.asarray(ent_val, dtype=np.float64),
+        row_lower=np.asarray(lower, dtype=np.float64),
+        row_upper=np.asarray(upper, dtype=np.float64),
+        col_lower=np.asarray(col_lower, dtype=np.float64),
+        col_upper=np.asarray(col_upper, dtype=np.float64),
+        integer=np.asarray(integer, dtype=bool),
+        var_names=[t.decode() for t in col_id],
+        row_names=[t.decode() for t in row_id],
+    )
+
+
+def _sections(raw: bytes) -> tuple[int, dict[str, bytes]]:
+    """(objective sense, section name -> body); refuses any layout but the plain one."""
+    heads = [(m.start() + 1, m.end()) for m in _HEADER.finditer(raw)]
+    if raw[:1] and not raw[:1].isspace() and raw[:1] != b"*":
+        heads.insert(0, (0, raw.find(b"\n") if b"\n" in raw else len(raw)))
+    if not heads or _strip_comments(raw[: heads[0][0]]).split():
+        raise _Refuse
+    sense = 1
+    order: list[str] = []
+    bodies: dict[str, bytes] = {}
+    for k, (h0, h1) in enumerate(heads):
+        words = raw[h0:h1].split()
+        key = words[0].decode("latin-1")
+        body = raw[h1 : heads[k + 1][0] if k + 1 < len(heads) else len(raw)]
+        if key == "NAME":
+            if order or _strip_comments(body).split():
+                raise _Refuse
+            order.append(key)
+            continue
+        if key == "ENDATA":
+            if len(words) != 1:
+                raise _Refuse
+            order.append(key)
+            break
+        if key == "OBJSENSE":
+            if order != ["NAME"]:
+                raise _Refuse
+            rest = _strip_comments(body).split()
+            value = words[1:] + rest
+            if len(value) != 1 or len(words) > 2:
+                raise _Refuse
+            if rest and rest[0].upper() in _KEYWORDS:
+                raise _Refuse
+            sense = _SENSES[value[0]]
+            order.append(key)
+            continue
+        if key not in _SECTIONS or len(words) != 1 or key in bodies:
+            raise _Refuse
+        order.append(key)
+        bodies[key] = body
+    if not order or order[0] != "NAME" or order[-1] != "ENDATA":
+        raise _Refuse
+    seq = [s for s in order if s in _SECTIONS]
+    if seq[:2] != ["ROWS", "COLUMNS"] or seq != sorted(seq, key=_SECTIONS.index):
+        raise _Refuse
+    return sense, bodies
+
+
+def _strip_comments(body: bytes) -> bytes:
+    if body.startswith(b"*") or b"\n*" in body:
+        return _COMMENT_LINE.sub(b"", body)
+    return body
+
+
+def _lines(body: bytes, section: str) -> _Lines:
+    """The section's tokens as an Arrow string array, with the index of each non-empty
+    line's first token and its number of tokens: lines, comments and whitespace are
+    handled by Arrow's CSV reader and string kernels, never a Python loop."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    empty = np.zeros(0, dtype=np.int64)
+    if not body.strip():
+        return pa.array([], type=pa.string()), empty, empty
+    if b"\x01" in body or (b"\r" in body and body.count(b"\r") != body.count(b"\r\n")):
+        raise _Refuse  # the one-column CSV reading below would split such lines differently
+    table = pcsv.read_csv(
+        pa.py_buffer(body),
+        read_options=pcsv.ReadOptions(column_names=["line"], use_threads=False),
+        parse_options=pcsv.ParseOptions(
+            delimiter="\x01", quote_char=False, escape_char=False, ignore_empty_lines=True
+        ),
+        convert_options=pcsv.ConvertOptions(column_types={"line": pa.string()}),
+    )
+    lines = table.column(0).combine_chunks()
+    if lines.null_count:
+        raise _Refuse
+    trimmed = pc.ascii_trim_whitespace(lines)
+    keep = pc.and_(pc.not_equal(trimmed, ""), pc.invert(pc.starts_with(lines, "*")))
+    trimmed = trimmed.filter(keep)
+    if not len(trimmed):
+        return pa.array([], type=pa.string()), empty, empty
+    split = pc.ascii_split_whitespace(trimmed)
+    count = pc.list_value_length(split).to_numpy().astype(np.int64)
+    tok = pc.list_flatten(split)
+    first = np.cumsum(count) - count
+    heads = pc.ascii_upper(tok.take(first))
+    heads = heads.filter(pc.not_equal(heads, section))
+    if pc.any(pc.is_in(heads, value_set=_keyword_array())).as_py():
+        raise _Refuse
+    return tok, first, count
+
+
+def _keyword_array() -> Any:
+    import pyarrow as pa
+
+    return pa.array(sorted(k.decode() for k in _KEYWORDS))
+
+
+def _bools(arr: Any) -> np.ndarray:
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _eq(tok: Any, literal: bytes) -> np.ndarray:
+    import pyarrow.compute as pc
+
+    return _bools(pc.equal(tok, literal.decode()))
+
+
+def _numbers(tok: Any) -> np.ndarray:
+    """Numbers cast by Arrow: exact (correctly rounded like ``float``), and it accepts
+    exactly the grammar of ``_DECIMAL`` plus inf/nan spellings, which are refused here
+    (``tests/verify/test_native_mps.py`` pins both); anything else raises."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(tok):
+        return np.zeros(0)
+    out = np.asarray(pc.cast(tok, pa.float64()).to_numpy(zero_copy_only=False))
+    if not np.isfinite(out).all():
+        raise _Refuse
+    return out
+
+
+def _index(names: Any, tok: Any) -> np.ndarray:
+    """Positions of the tokens among ``names`` (an Arrow array); refuses an unknown one."""
+    import pyarrow.compute as pc
+
+    pos = pc.index_in(tok, value_set=names)
+    if pos.null_count:
+        raise _Refuse
+    return np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _pairs(lines: _Lines, offset: int) -> tuple[np.ndarray, Any, Any]:
+    """Records ``[head] name value [name value]`` (``offset`` = 1 with a head): the line
+    number, name token and value token of each pair, in file order."""
+    tok, first, count = lines
+    k = (count - offset) // 2
+    if not np.isin(count - offset, (2, 4)).all():
+        raise _Refuse
+    line = np.repeat(np.arange(first.size), k)
+    pos = np.arange(line.size) - np.repeat(np.cumsum(k) - k, k)
+    name = np.repeat(first, k) + offset + 2 * pos
+    return line, tok.take(name), tok.take(name + 1)
+
+
+def _one_set(tok: Any) -> None:
+    """RHS/RANGES/BOUNDS records name their set; only files with one set are read here."""
+    import pyarrow.compute as pc
+
+    if len(tok) and pc.count_distinct(tok).as_py() != 1:
+        raise _Refuse
+
+
+def _unique(keys: np.ndarray) -> None:
+    if keys.size > 1:
+        s = np.sort(keys)
+        if (s[1:] == s[:-1]).any():
+            raise _Refuse
+
+
+def _parse(raw: bytes) -> MpsModel:
+    """The whole file as a few Arrow/numpy passes per section (large files)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    sense, bodies = _sections(raw)
+    # ROWS: exactly one objective (N) row; free rows are left to HiGHS (it deletes them)
+    tok, first, count = _lines(bodies["ROWS"], "ROWS")
+    if not (count == 2).all():
+        raise _Refuse
+    kinds, names = tok.take(first), tok.take(first + 1)
+    is_n = _eq(kinds, b"N")
+    if int(is_n.sum()) != 1:
+        raise _Refuse
+    obj = names.filter(pa.array(is_n))
+    names = names.filter(pa.array(~is_n))
+    kinds = kinds.filter(pa.array(~is_n))
+    m = len(names)
+    is_e, is_l, is_g = _eq(kinds, b"E"), _eq(kinds, b"L"), _eq(kinds, b"G")
+    if not (is_e | is_l | is_g).all():
+        raise _Refuse
+    row_set = pa.concat_arrays([names, obj])  # the objective: one past the last row
+    if pc.count_distinct(row_set).as_py() != m + 1:
+        raise _Refuse
+
+    # COLUMNS: entries column by column; integer MARKER lines toggle integrality
+    tok, first, count = _lines(bodies["COLUMNS"], "COLUMNS")
+    marker = (count == 3) & _eq(tok.take(np.minimum(first + 1, max(len(tok) - 1, 0))), _MARKER)
+    mk = np.flatnonzero(marker)
+    if mk.size:
+        what = tok.take(first[mk] + 2)
+        if mk.size % 2 or not (_eq(what, _INTORG)[0::2].all() and _eq(what, _INTEND)[1::2].all()):
+            raise _Refuse
+    data = np.flatnonzero(~marker)
+    line, rtok, vtok = _pairs((tok, first[data], count[data]), 1)
+    ctok = tok.take(first[data][line])
+    nent = len(ctok)
+    change = np.ones(nent, dtype=bool)
+    if nent > 1:
+        change[1:] = _bools(pc.not_equal(ctok.slice(1), ctok.slice(0, nent - 1)))
+    col_names = ctok.filter(pa.array(change))
+    n = len(col_names)
+    if n and pc.count_distinct(col_names).as_py() != n:
+        raise _Refuse  # a column in two places: left to HiGHS
+    col = np.cumsum(change) - 1
+    state = np.searchsorted(mk, data[line]) % 2 == 1
+    integer = state[change]
+    if not (state == integer[col]).all():
+        raise _Refuse
+    row = _index(row_set, rtok)
+    val = _numbers(vtok)
+    on_obj = row == m
+    keep = ~on_obj & (val != 0)
+    # a repeated entry: among the matrix entries the CSR construction finds it for free
+    # (``_read._from_native`` refuses the model then); here only where that cannot see
+    if on_obj.any():
+        _unique(col[on_obj])
+    if (val[~on_obj] == 0).any():
+        _unique((col * m + row)[~on_obj])
+    c = np.zeros(n)
+    c[col[on_obj]] = val[on_obj]
+    index, value, mcol = row[keep], val[keep], col[keep]
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(mcol, minlength=n), out=start[1:])
+
+    # RHS and RANGES
+    rhs = np.zeros(m)
+    offset = 0.0
+    if "RHS" in bodies:
+        tok, first, count = _lines(bodies["RHS"], "RHS")
+        _one_set(tok.take(first))
+        _, rtok, vtok = _pairs((tok, first, count), 1)
+        r, v = _index(row_set, rtok), _numbers(vtok)
+        _unique(r)
+        at_obj = r == m
+        if at_obj.any():
+            offset = -float(v[at_obj][0])
+        rhs[r[~at_obj]] = v[~at_obj]
+    lower = np.where(is_l, -np.inf, rhs)
+    upper = np.where(is_g, np.inf, rhs)
+    if "RANGES" in bodies:
+        tok, first, count = _lines(bodies["RANGES"], "RANGES")
+        _one_set(tok.take(first))
+        _, rtok, vtok = _pairs((tok, first, count), 1)
+        r, v = _index(row_set, rtok), _numbers(vtok)
+        _unique(r)
+        if (r == m).any():
+            raise _Refuse
+        a = np.abs(v)
+        rr = rhs[r]
+        e, lo_side = is_e[r], is_l[r]
+        lower[r] = np.where(e, np.where(v < 0, rr + v, rr), np.where(lo_side, rr - a, rr))
+        upper[r] = np.where(e, np.where(v > 0, rr + v, rr), np.where(lo_side, rr, rr + a))
+
+    # BOUNDS
+    col_lower, col_upper = np.zeros(n), np.full(n, np.inf)
+    if "BOUNDS" in bodies:
+        col_lower, col_upper = _bounds(
+            _lines(bodies["BOUNDS"], "BOUNDS"), col_names, integer, col_lower, col_upper
+        )
+    else:
+        col_upper[integer] = 1.0  # HiGHS: an integer column without bounds is binary
+    return MpsModel(
+        sense=sense,
+        c=c,
+        offset=offset,
+        start=start,
+        index=index,
+        value=value,
+        row_lower=lower,
+        row_upper=upper,
+        col_lower=col_lower,
+        col_upper=col_upper,
+        integer=integer,
+        var_names=col_names.to_pylist(),
+        row_names=names.to_pylist(),
+    )
+
+
+_BOUND_ORDER = tuple(_BOUND_TYPES)
+_BOUND_SPEC = np.array([_BOUND_TYPES[k] for k in _BOUND_ORDER], dtype=bool)
+
+
+def _bounds(
+    lines: _Lines,
+    col_names: Any,
+    integer: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Apply the BOUNDS records; ``integer`` is updated in place (BV/LI/UI)."""
+    import pyarrow as pa
+
+    tok, first, count = lines
+    n = len(col_names)
+    if not first.size:
+        upper[integer] = 1.0
+        return lower, upper
+    _one_set(tok.take(first + 1))
+    kind = _index(pa.array([k.decode() for k in _BOUND_ORDER]), tok.take(first))
+    sets_lo, sets_up, has_value, makes_int = _BOUND_SPEC[kind].T
+    if not (count == np.where(has_value, 4, 3)).all():
+        raise _Refuse
+    j = _index(col_names, tok.take(first + 2))
+    value = np.full(first.size, np.nan)
+    value[has_value] = _numbers(tok.take(first[has_value] + 3))
+    _unique(j[sets_lo])
+    _unique(j[sets_up])
+    names = np.array(_BOUND_ORDER, dtype=object)[kind]
+    lo_val = np.select(
+        [names == b"FR", names == b"MI", names == b"BV"], [-np.inf, -np.inf, 0.0], value
+    )
+    up_val = np.select(
+        [names == b"FR", names == b"PL", names == b"BV"], [np.inf, np.inf, 1.0], value
+    )
+    negative = j[sets_up & ~sets_lo & (up_val < 0)]
+    if negative.size and not np.isin(negative, j[sets_lo]).all():
+        raise _Refuse  # a negative upper bound alone: readers disagree on the lower (0, -inf)
+    bounded = np.zeros(n, dtype=bool)
+    bounded[j] = True
+    upper[integer & ~bounded] = 1.0  # HiGHS: an integer column without bounds is binary
+    lower[j[sets_lo]] = lo_val[sets_lo]
+    upper[j[sets_up]] = up_val[sets_up]
+    integer[j[makes_int]] = True
+    return lower, upper
