@@ -74,9 +74,6 @@ _BOUND_TYPES: dict[bytes, tuple[bool, bool, bool, bool]] = {
     b"UI": (False, True, True, True),
 }
 
-#: (tokens, index of each non-empty line's first token, tokens per line)
-_Lines = tuple[Any, np.ndarray, np.ndarray]
-
 
 class _Refuse(Exception):
     """Raised inside the parser for anything it does not fully understand."""
@@ -373,44 +370,95 @@ def _strip_comments(body: bytes) -> bytes:
     return body
 
 
-def _lines(body: bytes, section: str) -> _Lines:
-    """The section's tokens as an Arrow string array, with the index of each non-empty
-    line's first token and its number of tokens: lines, comments and whitespace are
-    handled by Arrow's CSV reader and string kernels, never a Python loop."""
+@dataclass(frozen=True, eq=False)
+class _Section:
+    """A section's tokens, dictionary-encoded once: ``codes[k]`` is token ``k``'s position
+    in ``words`` (its distinct tokens, an Arrow string array), so every later step is an
+    integer array operation; ``first``/``count``: each non-empty line's first token and
+    its number of tokens."""
+
+    codes: np.ndarray
+    words: Any
+    first: np.ndarray
+    count: np.ndarray
+
+    def code(self, literal: bytes) -> int:
+        """The code of ``literal``, -1 if no token is that."""
+        import pyarrow.compute as pc
+
+        return int(pc.index(self.words, literal.decode()).as_py())
+
+    def text(self, codes: np.ndarray) -> list[str]:
+        return list(self.words.take(codes).to_pylist())
+
+    def lookup(self, codes: np.ndarray, names: Any) -> np.ndarray:
+        """Positions of the tokens among ``names`` (an Arrow array); refuses an unknown one."""
+        import pyarrow.compute as pc
+
+        pos = pc.index_in(self.words, value_set=names).fill_null(-1)
+        ids = np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)[codes]
+        if (ids < 0).any():
+            raise _Refuse
+        return ids
+
+    def numbers(self, codes: np.ndarray) -> np.ndarray:
+        """The tokens as numbers, each distinct token cast once by Arrow: exact (correctly
+        rounded like ``float``); Arrow accepts exactly the grammar of ``_DECIMAL`` plus
+        inf/nan spellings, which are refused here (``tests/verify/test_native_mps.py``
+        pins both); anything else raises."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not codes.size:
+            return np.zeros(0)
+        used = np.zeros(len(self.words), dtype=bool)
+        used[codes] = True
+        distinct = np.flatnonzero(used)
+        cast = pc.cast(self.words.take(distinct), pa.float64())
+        values = np.asarray(cast.to_numpy(zero_copy_only=False), dtype=np.float64)
+        if not np.isfinite(values).all():
+            raise _Refuse
+        table = np.zeros(len(self.words))
+        table[distinct] = values
+        return table[codes]
+
+
+def _lines(body: bytes, section: str) -> _Section:
+    """The section's tokens (see :class:`_Section`): lines, comments and whitespace are
+    handled by Arrow's string kernels over the bytes, never a Python loop. ``body`` is
+    UTF-8 (the caller, ``_read._read_bytes``, checks)."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.csv as pcsv
 
     empty = np.zeros(0, dtype=np.int64)
+    nothing = _Section(empty, pa.array([], type=pa.string()), empty, empty)
     if not body.strip():
-        return pa.array([], type=pa.string()), empty, empty
-    if b"\x01" in body or (b"\r" in body and body.count(b"\r") != body.count(b"\r\n")):
-        raise _Refuse  # the one-column CSV reading below would split such lines differently
-    table = pcsv.read_csv(
-        pa.py_buffer(body),
-        read_options=pcsv.ReadOptions(column_names=["line"], use_threads=False),
-        parse_options=pcsv.ParseOptions(
-            delimiter="\x01", quote_char=False, escape_char=False, ignore_empty_lines=True
-        ),
-        convert_options=pcsv.ConvertOptions(column_types={"line": pa.string()}),
-    )
-    lines = table.column(0).combine_chunks()
-    if lines.null_count:
-        raise _Refuse
+        return nothing
+    # one string per line, straight over the bytes (no copy): the offsets are the line
+    # starts; each line keeps its newline, which the kernels below treat as space
+    ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10) + 1
+    offsets = np.zeros(ends.size + 2, dtype=np.int32)
+    offsets[1 : ends.size + 1] = ends
+    offsets[-1] = len(body)
+    if body.endswith(b"\n"):
+        offsets = offsets[:-1]
+    lines = pa.StringArray.from_buffers(offsets.size - 1, pa.py_buffer(offsets), pa.py_buffer(body))
     trimmed = pc.ascii_trim_whitespace(lines)
     keep = pc.and_(pc.not_equal(trimmed, ""), pc.invert(pc.starts_with(lines, "*")))
     trimmed = trimmed.filter(keep)
     if not len(trimmed):
-        return pa.array([], type=pa.string()), empty, empty
+        return nothing
     split = pc.ascii_split_whitespace(trimmed)
-    count = pc.list_value_length(split).to_numpy().astype(np.int64)
-    tok = pc.list_flatten(split)
+    count = np.asarray(pc.list_value_length(split).to_numpy(), dtype=np.int64)
+    encoded = pc.list_flatten(split).dictionary_encode()
+    codes = np.asarray(encoded.indices.to_numpy(), dtype=np.int64)
     first = np.cumsum(count) - count
-    heads = pc.ascii_upper(tok.take(first))
+    sec = _Section(codes, encoded.dictionary, first, count)
+    heads = pc.ascii_upper(sec.words.take(np.unique(codes[first])))
     heads = heads.filter(pc.not_equal(heads, section))
     if pc.any(pc.is_in(heads, value_set=_keyword_array())).as_py():
         raise _Refuse
-    return tok, first, count
+    return sec
 
 
 def _keyword_array() -> Any:
@@ -419,59 +467,23 @@ def _keyword_array() -> Any:
     return pa.array(sorted(k.decode() for k in _KEYWORDS))
 
 
-def _bools(arr: Any) -> np.ndarray:
-    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _eq(tok: Any, literal: bytes) -> np.ndarray:
-    import pyarrow.compute as pc
-
-    return _bools(pc.equal(tok, literal.decode()))
-
-
-def _numbers(tok: Any) -> np.ndarray:
-    """Numbers cast by Arrow: exact (correctly rounded like ``float``), and it accepts
-    exactly the grammar of ``_DECIMAL`` plus inf/nan spellings, which are refused here
-    (``tests/verify/test_native_mps.py`` pins both); anything else raises."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if not len(tok):
-        return np.zeros(0)
-    out = np.asarray(pc.cast(tok, pa.float64()).to_numpy(zero_copy_only=False))
-    if not np.isfinite(out).all():
-        raise _Refuse
-    return out
-
-
-def _index(names: Any, tok: Any) -> np.ndarray:
-    """Positions of the tokens among ``names`` (an Arrow array); refuses an unknown one."""
-    import pyarrow.compute as pc
-
-    pos = pc.index_in(tok, value_set=names)
-    if pos.null_count:
-        raise _Refuse
-    return np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)
-
-
-def _pairs(lines: _Lines, offset: int) -> tuple[np.ndarray, Any, Any]:
-    """Records ``[head] name value [name value]`` (``offset`` = 1 with a head): the line
-    number, name token and value token of each pair, in file order."""
-    tok, first, count = lines
+def _pairs(
+    sec: _Section, first: np.ndarray, count: np.ndarray, offset: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Records ``[head] name value [name value]`` (``offset`` = 1 with a head) on the lines
+    ``first``/``count``: the line number, name code and value code of each pair."""
     k = (count - offset) // 2
     if not np.isin(count - offset, (2, 4)).all():
         raise _Refuse
     line = np.repeat(np.arange(first.size), k)
     pos = np.arange(line.size) - np.repeat(np.cumsum(k) - k, k)
     name = np.repeat(first, k) + offset + 2 * pos
-    return line, tok.take(name), tok.take(name + 1)
+    return line, sec.codes[name], sec.codes[name + 1]
 
 
-def _one_set(tok: Any) -> None:
+def _one_set(codes: np.ndarray) -> None:
     """RHS/RANGES/BOUNDS records name their set; only files with one set are read here."""
-    import pyarrow.compute as pc
-
-    if len(tok) and pc.count_distinct(tok).as_py() != 1:
+    if codes.size and not (codes == codes[0]).all():
         raise _Refuse
 
 
@@ -485,54 +497,57 @@ def _unique(keys: np.ndarray) -> None:
 def _parse(raw: bytes) -> MpsModel:
     """The whole file as a few Arrow/numpy passes per section (large files)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     sense, bodies = _sections(raw)
     # ROWS: exactly one objective (N) row; free rows are left to HiGHS (it deletes them)
-    tok, first, count = _lines(bodies["ROWS"], "ROWS")
-    if not (count == 2).all():
+    sec = _lines(bodies["ROWS"], "ROWS")
+    if not (sec.count == 2).all():
         raise _Refuse
-    kinds, names = tok.take(first), tok.take(first + 1)
-    is_n = _eq(kinds, b"N")
+    kinds, name_codes = sec.codes[sec.first], sec.codes[sec.first + 1]
+    is_n = kinds == sec.code(b"N")
     if int(is_n.sum()) != 1:
         raise _Refuse
-    obj = names.filter(pa.array(is_n))
-    names = names.filter(pa.array(~is_n))
-    kinds = kinds.filter(pa.array(~is_n))
-    m = len(names)
-    is_e, is_l, is_g = _eq(kinds, b"E"), _eq(kinds, b"L"), _eq(kinds, b"G")
+    obj_code = name_codes[is_n][0]
+    kinds, name_codes = kinds[~is_n], name_codes[~is_n]
+    m = name_codes.size
+    is_e, is_l, is_g = (kinds == sec.code(k) for k in (b"E", b"L", b"G"))
     if not (is_e | is_l | is_g).all():
         raise _Refuse
-    row_set = pa.concat_arrays([names, obj])  # the objective: one past the last row
-    if pc.count_distinct(row_set).as_py() != m + 1:
+    if np.bincount(np.append(name_codes, obj_code), minlength=len(sec.words)).max() > 1:
         raise _Refuse
+    row_names = sec.text(name_codes)
+    row_set = pa.array(row_names + sec.text(obj_code[None]))  # the objective: row m
 
     # COLUMNS: entries column by column; integer MARKER lines toggle integrality
-    tok, first, count = _lines(bodies["COLUMNS"], "COLUMNS")
-    marker = (count == 3) & _eq(tok.take(np.minimum(first + 1, max(len(tok) - 1, 0))), _MARKER)
+    sec = _lines(bodies["COLUMNS"], "COLUMNS")
+    first, count = sec.first, sec.count
+    second = sec.codes[np.minimum(first + 1, max(sec.codes.size - 1, 0))]
+    marker = (count == 3) & (second == sec.code(_MARKER))
     mk = np.flatnonzero(marker)
     if mk.size:
-        what = tok.take(first[mk] + 2)
-        if mk.size % 2 or not (_eq(what, _INTORG)[0::2].all() and _eq(what, _INTEND)[1::2].all()):
+        what = sec.codes[first[mk] + 2]
+        if mk.size % 2 or not (
+            (what[0::2] == sec.code(_INTORG)).all() and (what[1::2] == sec.code(_INTEND)).all()
+        ):
             raise _Refuse
     data = np.flatnonzero(~marker)
-    line, rtok, vtok = _pairs((tok, first[data], count[data]), 1)
-    ctok = tok.take(first[data][line])
-    nent = len(ctok)
-    change = np.ones(nent, dtype=bool)
-    if nent > 1:
-        change[1:] = _bools(pc.not_equal(ctok.slice(1), ctok.slice(0, nent - 1)))
-    col_names = ctok.filter(pa.array(change))
-    n = len(col_names)
-    if n and pc.count_distinct(col_names).as_py() != n:
+    line, rcode, vcode = _pairs(sec, first[data], count[data], 1)
+    ccode = sec.codes[first[data][line]]
+    change = np.ones(ccode.size, dtype=bool)
+    change[1:] = ccode[1:] != ccode[:-1]
+    col_codes = ccode[change]
+    n = col_codes.size
+    if n and np.bincount(col_codes).max() > 1:
         raise _Refuse  # a column in two places: left to HiGHS
     col = np.cumsum(change) - 1
     state = np.searchsorted(mk, data[line]) % 2 == 1
     integer = state[change]
     if not (state == integer[col]).all():
         raise _Refuse
-    row = _index(row_set, rtok)
-    val = _numbers(vtok)
+    var_names = sec.text(col_codes)
+    col_set = pa.array(var_names)
+    row = sec.lookup(rcode, row_set)
+    val = sec.numbers(vcode)
     on_obj = row == m
     keep = ~on_obj & (val != 0)
     # a repeated entry: among the matrix entries the CSR construction finds it for free
@@ -551,10 +566,10 @@ def _parse(raw: bytes) -> MpsModel:
     rhs = np.zeros(m)
     offset = 0.0
     if "RHS" in bodies:
-        tok, first, count = _lines(bodies["RHS"], "RHS")
-        _one_set(tok.take(first))
-        _, rtok, vtok = _pairs((tok, first, count), 1)
-        r, v = _index(row_set, rtok), _numbers(vtok)
+        sec = _lines(bodies["RHS"], "RHS")
+        _one_set(sec.codes[sec.first])
+        _, rcode, vcode = _pairs(sec, sec.first, sec.count, 1)
+        r, v = sec.lookup(rcode, row_set), sec.numbers(vcode)
         _unique(r)
         at_obj = r == m
         if at_obj.any():
@@ -563,10 +578,10 @@ def _parse(raw: bytes) -> MpsModel:
     lower = np.where(is_l, -np.inf, rhs)
     upper = np.where(is_g, np.inf, rhs)
     if "RANGES" in bodies:
-        tok, first, count = _lines(bodies["RANGES"], "RANGES")
-        _one_set(tok.take(first))
-        _, rtok, vtok = _pairs((tok, first, count), 1)
-        r, v = _index(row_set, rtok), _numbers(vtok)
+        sec = _lines(bodies["RANGES"], "RANGES")
+        _one_set(sec.codes[sec.first])
+        _, rcode, vcode = _pairs(sec, sec.first, sec.count, 1)
+        r, v = sec.lookup(rcode, row_set), sec.numbers(vcode)
         _unique(r)
         if (r == m).any():
             raise _Refuse
@@ -580,7 +595,7 @@ def _parse(raw: bytes) -> MpsModel:
     col_lower, col_upper = np.zeros(n), np.full(n, np.inf)
     if "BOUNDS" in bodies:
         col_lower, col_upper = _bounds(
-            _lines(bodies["BOUNDS"], "BOUNDS"), col_names, integer, col_lower, col_upper
+            _lines(bodies["BOUNDS"], "BOUNDS"), col_set, integer, col_lower, col_upper
         )
     else:
         col_upper[integer] = 1.0  # HiGHS: an integer column without bounds is binary
@@ -596,8 +611,8 @@ def _parse(raw: bytes) -> MpsModel:
         col_lower=col_lower,
         col_upper=col_upper,
         integer=integer,
-        var_names=col_names.to_pylist(),
-        row_names=names.to_pylist(),
+        var_names=var_names,
+        row_names=row_names,
     )
 
 
@@ -606,8 +621,8 @@ _BOUND_SPEC = np.array([_BOUND_TYPES[k] for k in _BOUND_ORDER], dtype=bool)
 
 
 def _bounds(
-    lines: _Lines,
-    col_names: Any,
+    sec: _Section,
+    col_set: Any,
     integer: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray,
@@ -615,19 +630,19 @@ def _bounds(
     """Apply the BOUNDS records; ``integer`` is updated in place (BV/LI/UI)."""
     import pyarrow as pa
 
-    tok, first, count = lines
-    n = len(col_names)
+    first, count = sec.first, sec.count
+    n = len(col_set)
     if not first.size:
         upper[integer] = 1.0
         return lower, upper
-    _one_set(tok.take(first + 1))
-    kind = _index(pa.array([k.decode() for k in _BOUND_ORDER]), tok.take(first))
+    _one_set(sec.codes[first + 1])
+    kind = sec.lookup(sec.codes[first], pa.array([k.decode() for k in _BOUND_ORDER]))
     sets_lo, sets_up, has_value, makes_int = _BOUND_SPEC[kind].T
     if not (count == np.where(has_value, 4, 3)).all():
         raise _Refuse
-    j = _index(col_names, tok.take(first + 2))
+    j = sec.lookup(sec.codes[first + 2], col_set)
     value = np.full(first.size, np.nan)
-    value[has_value] = _numbers(tok.take(first[has_value] + 3))
+    value[has_value] = sec.numbers(sec.codes[first[has_value] + 3])
     _unique(j[sets_lo])
     _unique(j[sets_up])
     names = np.array(_BOUND_ORDER, dtype=object)[kind]
