@@ -396,7 +396,7 @@ class _Section:
         import pyarrow.compute as pc
 
         pos = pc.index_in(self.words, value_set=names).fill_null(-1)
-        ids = np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)[codes]
+        ids: np.ndarray = np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)[codes]
         if (ids < 0).any():
             raise _Refuse
         return ids
@@ -420,7 +420,8 @@ class _Section:
             raise _Refuse
         table = np.zeros(len(self.words))
         table[distinct] = values
-        return table[codes]
+        out: np.ndarray = table[codes]
+        return out
 
 
 def _lines(body: bytes, section: str) -> _Section:
