@@ -80,7 +80,7 @@ class _Refuse(Exception):
 
 
 #: below this many bytes a plain loop over the lines is faster than the array passes
-SMALL_FILE = 32_768
+SMALL_FILE = 49_152
 
 
 def parse_mps(raw: bytes, *, method: str = "auto") -> MpsModel | None:
@@ -106,213 +106,204 @@ def parse_mps(raw: bytes, *, method: str = "auto") -> MpsModel | None:
         raise
 
 
-def _number(tok: bytes) -> float:
-    """A plain decimal number, correctly rounded; refuses anything else."""
-    if _IS_DECIMAL(tok) is None:
+def _numbers_of(tokens: list[bytes]) -> np.ndarray:
+    """Plain decimal numbers, correctly rounded (``float``, mapped in C); refuses
+    anything else. Within the characters of a decimal number ``float`` accepts exactly
+    the grammar of ``_DECIMAL`` (no inf/nan/underscores can be spelled with them)."""
+    if not tokens:
+        return np.zeros(0)
+    if b"".join(tokens).translate(None, b"0123456789+-.eE"):
         raise _Refuse
-    v = float(tok)
-    if v - v != 0.0:  # inf or nan
+    out = np.fromiter(map(float, tokens), dtype=np.float64, count=len(tokens))
+    if not np.isfinite(out).all():
         raise _Refuse
-    return v
+    return out
+
+
+def _split(body: bytes, section: str) -> list[list[bytes]]:
+    """The section's non-empty lines as token lists (comment lines dropped); refuses a
+    line that starts with a section keyword (see ``_KEYWORDS``)."""
+    lines = [t for t in map(bytes.split, _strip_comments(body).split(b"\n")) if t]
+    heads = {t[0].upper() for t in lines}
+    heads.discard(section.encode())
+    if not _KEYWORDS.isdisjoint(heads):
+        raise _Refuse
+    return lines
+
+
+def _records(lines: list[list[bytes]], offset: int) -> tuple[list[int], list[bytes], list[bytes]]:
+    """Records ``[head] name value [name value]`` (``offset`` = 1 with a head): the line
+    number, name and value of each pair, in file order."""
+    counts = set(map(len, lines))
+    if not counts <= {offset + 2, offset + 4}:
+        raise _Refuse
+    if counts == {offset + 2}:  # one pair a line: plain list slicing
+        return list(range(len(lines))), [t[offset] for t in lines], [t[offset + 1] for t in lines]
+    line: list[int] = []
+    names: list[bytes] = []
+    values: list[bytes] = []
+    for i, t in enumerate(lines):
+        line.append(i)
+        names.append(t[offset])
+        values.append(t[offset + 1])
+        if len(t) == offset + 4:
+            line.append(i)
+            names.append(t[offset + 2])
+            values.append(t[offset + 3])
+    return line, names, values
+
+
+def _ids(table: dict[bytes, int], names: list[bytes]) -> np.ndarray:
+    """Positions of ``names`` in ``table`` (a KeyError refuses the file)."""
+    return np.fromiter(map(table.__getitem__, names), dtype=np.int64, count=len(names))
 
 
 def _parse_lines(raw: bytes) -> MpsModel:
-    """The same reading as :func:`_parse`, one line at a time (small files)."""
-    sense = 1
-    order: list[str] = []
-    section = ""
-    row_id: dict[bytes, int] = {}
-    row_kind: list[bytes] = []
-    obj: bytes | None = None
-    col_id: dict[bytes, int] = {}
-    col_int: list[bool] = []
-    cost: dict[int, float] = {}
-    ent_row: list[int] = []
-    ent_val: list[float] = []
-    ent_col: list[int] = []
-    seen: set[tuple[int, int]] = set()
-    in_int = False
-    rhs: dict[int, float] = {}
-    ranges: dict[int, float] = {}
-    offset: float | None = None
-    set_name: dict[str, bytes] = {}
-    bound_lines: list[tuple[bytes, int, float]] = []
-    sense_pending = False
-    for line in raw.split(b"\n"):
-        toks = line.split()
-        if not toks or line[:1] == b"*":
-            continue
-        if not line[:1].isspace():  # a section header
-            key = toks[0].decode("latin-1")
-            if sense_pending:
-                raise _Refuse
-            if key == "NAME":
-                if order:
-                    raise _Refuse
-                order.append(key)
-                continue
-            if key == "ENDATA":
-                if len(toks) != 1:
-                    raise _Refuse
-                order.append(key)
-                break
-            if key == "OBJSENSE":
-                if order != ["NAME"] or len(toks) > 2:
-                    raise _Refuse
-                if len(toks) == 2:
-                    sense = _SENSES[toks[1]]
-                else:
-                    sense_pending = True
-                order.append(key)
-                section = key
-                continue
-            if key not in _SECTIONS or len(toks) != 1 or key in order:
-                raise _Refuse
-            order.append(key)
-            section = key
-            continue
-        if toks[0].upper() in _KEYWORDS and toks[0].upper() != section.encode():
+    """The same reading as :func:`_parse` with Python lists (small files): each section
+    split once, records taken by list slicing, names and numbers mapped in C."""
+    sense, bodies = _sections(raw)
+    # ROWS
+    lines = _split(bodies["ROWS"], "ROWS")
+    if set(map(len, lines)) - {2}:
+        raise _Refuse
+    objs = [t[1] for t in lines if t[0] == b"N"]
+    kept = [t for t in lines if t[0] != b"N"]
+    if len(objs) != 1:
+        raise _Refuse
+    kinds = [t[0] for t in kept]
+    row_names = [t[1] for t in kept]
+    m = len(row_names)
+    row_id = dict(zip(row_names, range(m)))
+    if len(row_id) != m or objs[0] in row_id or set(kinds) - {b"E", b"L", b"G"}:
+        raise _Refuse
+    row_id[objs[0]] = m  # the objective: one past the last row
+    kind = np.array(kinds, dtype="S1")
+    is_e, is_l, is_g = kind == b"E", kind == b"L", kind == b"G"
+
+    # COLUMNS: integer MARKER lines toggle integrality
+    lines = _split(bodies["COLUMNS"], "COLUMNS")
+    marks: list[int] = []
+    if _MARKER in bodies["COLUMNS"]:
+        marks = [i for i, t in enumerate(lines) if len(t) == 3 and t[1] == _MARKER]
+        what = [lines[i][2] for i in marks]
+        if len(marks) % 2 or set(what[0::2]) - {_INTORG} or set(what[1::2]) - {_INTEND}:
             raise _Refuse
-        if section == "OBJSENSE":
-            if not sense_pending or len(toks) != 1:
-                raise _Refuse
-            sense = _SENSES[toks[0]]
-            sense_pending = False
-        elif section == "ROWS":
-            if len(toks) != 2:
-                raise _Refuse
-            kind, name = toks
-            if kind == b"N":
-                if obj is not None:
-                    raise _Refuse
-                obj = name
-            elif kind in (b"E", b"L", b"G"):
-                if name in row_id:
-                    raise _Refuse
-                row_id[name] = len(row_kind)
-                row_kind.append(kind)
-            else:
-                raise _Refuse
-        elif section == "COLUMNS":
-            if len(toks) == 3 and toks[1] == _MARKER:
-                if toks[2] != (_INTEND if in_int else _INTORG):
-                    raise _Refuse
-                in_int = not in_int
-                continue
-            if len(toks) not in (3, 5):
-                raise _Refuse
-            name = toks[0]
-            j = col_id.get(name)
-            if j is None:
-                j = col_id[name] = len(col_int)
-                col_int.append(in_int)
-            elif j != len(col_int) - 1 or col_int[j] != in_int:
-                raise _Refuse  # a column in two places, or across a marker
-            for k in range(1, len(toks), 2):
-                r = row_id[toks[k]] if toks[k] != obj else -1
-                v = _number(toks[k + 1])
-                if (j, r) in seen:
-                    raise _Refuse
-                seen.add((j, r))
-                if r < 0:
-                    cost[j] = v
-                elif v != 0.0:
-                    ent_col.append(j)
-                    ent_row.append(r)
-                    ent_val.append(v)
-        elif section in ("RHS", "RANGES"):
-            if len(toks) not in (3, 5) or set_name.setdefault(section, toks[0]) != toks[0]:
-                raise _Refuse
-            for k in range(1, len(toks), 2):
-                v = _number(toks[k + 1])
-                if toks[k] == obj:
-                    if section == "RANGES" or offset is not None:
-                        raise _Refuse
-                    offset = -v
-                    continue
-                r = row_id[toks[k]]
-                target = rhs if section == "RHS" else ranges
-                if r in target:
-                    raise _Refuse
-                target[r] = v
-        elif section == "BOUNDS":
-            spec = _BOUND_TYPES[toks[0]]
-            if len(toks) != (4 if spec[2] else 3):
-                raise _Refuse
-            if set_name.setdefault(section, toks[1]) != toks[1]:
-                raise _Refuse
-            bound_lines.append((toks[0], col_id[toks[2]], _number(toks[3]) if spec[2] else 0.0))
-        else:
-            raise _Refuse  # data before ROWS
-    if not order or order[0] != "NAME" or order[-1] != "ENDATA" or obj is None or in_int:
+        for i in reversed(marks):
+            del lines[i]
+    line, rnames, vtoks = _records(lines, 1)
+    cnames = [lines[i][0] for i in line]
+    col_id = {name: j for j, name in enumerate(dict.fromkeys(cnames))}
+    n = len(col_id)
+    col = _ids(col_id, cnames)
+    if col.size > 1 and (np.diff(col) < 0).any():
+        raise _Refuse  # a column in two places: left to HiGHS
+    # line numbers before the markers were removed: a marker before a line shifts it
+    state = np.zeros(0, dtype=bool)
+    if col.size:
+        at = np.asarray(line, dtype=np.int64)
+        state = (
+            np.searchsorted(np.asarray(marks, dtype=np.int64) - np.arange(len(marks)), at, "right")
+            % 2
+            == 1
+        )
+    first = np.ones(col.size, dtype=bool)
+    first[1:] = col[1:] != col[:-1]
+    integer = state[first]
+    if not (state == integer[col]).all():
         raise _Refuse
-    seq = [s for s in order if s in _SECTIONS]
-    if seq[:2] != ["ROWS", "COLUMNS"] or seq != sorted(seq, key=_SECTIONS.index):
+    row = _ids(row_id, rnames)
+    val = _numbers_of(vtoks)
+    on_obj = row == m
+    keep = ~on_obj & (val != 0)
+    key = col * (m + 1) + row
+    if key.size > 1 and np.unique(key).size != key.size:
         raise _Refuse
-    if sense_pending or obj in row_id:
-        raise _Refuse
-    m, n = len(row_kind), len(col_int)
-    lower = [0.0] * m
-    upper = [0.0] * m
-    for i, kind in enumerate(row_kind):
-        b = rhs.get(i, 0.0)
-        lower[i] = -np.inf if kind == b"L" else b
-        upper[i] = np.inf if kind == b"G" else b
-    for i, v in ranges.items():
-        b, kind = rhs.get(i, 0.0), row_kind[i]
-        if kind == b"E":
-            lower[i], upper[i] = (b + v, b) if v < 0 else (b, b + v)
-        elif kind == b"L":
-            lower[i] = b - abs(v)
-        else:
-            upper[i] = b + abs(v)
-    col_lower = [0.0] * n
-    col_upper = [np.inf] * n
-    integer = list(col_int)
-    has_lo: set[int] = set()
-    has_up: set[int] = set()
-    negative: list[int] = []
-    for kind, j, v in bound_lines:
-        sets_lo, sets_up, _, makes_int = _BOUND_TYPES[kind]
-        if sets_lo:
-            if j in has_lo:
-                raise _Refuse
-            has_lo.add(j)
-            col_lower[j] = -np.inf if kind in (b"FR", b"MI") else (0.0 if kind == b"BV" else v)
-        if sets_up:
-            if j in has_up:
-                raise _Refuse
-            has_up.add(j)
-            up = np.inf if kind in (b"FR", b"PL") else (1.0 if kind == b"BV" else v)
-            col_upper[j] = up
-            if not sets_lo and up < 0:
-                negative.append(j)
-        if makes_int:
-            integer[j] = True
-    if any(j not in has_lo for j in negative):
-        raise _Refuse  # a negative upper bound alone: readers disagree on the lower (0, -inf)
-    for j in range(n):
-        if col_int[j] and j not in has_lo and j not in has_up:
-            col_upper[j] = 1.0  # HiGHS: an integer column without bounds is binary
     c = np.zeros(n)
-    if cost:
-        c[list(cost)] = list(cost.values())
+    c[col[on_obj]] = val[on_obj]
+    index, value, mcol = row[keep], val[keep], col[keep]
     start = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(np.asarray(ent_col, dtype=np.int64), minlength=n), out=start[1:])
+    np.cumsum(np.bincount(mcol, minlength=n), out=start[1:])
+
+    # RHS and RANGES
+    rhs = np.zeros(m)
+    offset = 0.0
+    if "RHS" in bodies:
+        lines = _split(bodies["RHS"], "RHS")
+        if len({t[0] for t in lines}) > 1:
+            raise _Refuse
+        _, names, vtoks = _records(lines, 1)
+        r, v = _ids(row_id, names), _numbers_of(vtoks)
+        if r.size > 1 and np.unique(r).size != r.size:
+            raise _Refuse
+        at_obj = r == m
+        if at_obj.any():
+            offset = -float(v[at_obj][0])
+        rhs[r[~at_obj]] = v[~at_obj]
+    lower = np.where(is_l, -np.inf, rhs)
+    upper = np.where(is_g, np.inf, rhs)
+    if "RANGES" in bodies:
+        lines = _split(bodies["RANGES"], "RANGES")
+        if len({t[0] for t in lines}) > 1:
+            raise _Refuse
+        _, names, vtoks = _records(lines, 1)
+        r, v = _ids(row_id, names), _numbers_of(vtoks)
+        if (r.size > 1 and np.unique(r).size != r.size) or (r == m).any():
+            raise _Refuse
+        a = np.abs(v)
+        rr = rhs[r]
+        e, lo_side = is_e[r], is_l[r]
+        lower[r] = np.where(e, np.where(v < 0, rr + v, rr), np.where(lo_side, rr - a, rr))
+        upper[r] = np.where(e, np.where(v > 0, rr + v, rr), np.where(lo_side, rr, rr + a))
+
+    # BOUNDS
+    col_lower, col_upper = np.zeros(n), np.full(n, np.inf)
+    bound_lines = _split(bodies["BOUNDS"], "BOUNDS") if "BOUNDS" in bodies else []
+    if not bound_lines:
+        col_upper[integer] = 1.0  # HiGHS: an integer column without bounds is binary
+    else:
+        if len({t[1] for t in bound_lines if len(t) > 1}) > 1:
+            raise _Refuse
+        spec = [_BOUND_TYPES[t[0]] for t in bound_lines]
+        if any(len(t) != (4 if sp[2] else 3) for t, sp in zip(bound_lines, spec)):
+            raise _Refuse
+        flags = np.array(spec, dtype=bool).reshape(-1, 4)
+        sets_lo, sets_up, has_value, makes_int = flags.T
+        j = _ids(col_id, [t[2] for t in bound_lines])
+        bval = np.full(j.size, np.nan)
+        bval[has_value] = _numbers_of([t[3] for t in bound_lines if len(t) == 4])
+        for side in (sets_lo, sets_up):
+            if np.unique(j[side]).size != int(side.sum()):
+                raise _Refuse
+        names_b = np.array([t[0] for t in bound_lines], dtype="S2")
+        lo_val = np.select(
+            [names_b == b"FR", names_b == b"MI", names_b == b"BV"], [-np.inf, -np.inf, 0.0], bval
+        )
+        up_val = np.select(
+            [names_b == b"FR", names_b == b"PL", names_b == b"BV"], [np.inf, np.inf, 1.0], bval
+        )
+        negative = j[sets_up & ~sets_lo & (up_val < 0)]
+        if negative.size and not np.isin(negative, j[sets_lo]).all():
+            raise _Refuse  # a negative upper bound alone: readers disagree on the lower
+        bounded = np.zeros(n, dtype=bool)
+        bounded[j] = True
+        col_upper[integer & ~bounded] = 1.0
+        col_lower[j[sets_lo]] = lo_val[sets_lo]
+        col_upper[j[sets_up]] = up_val[sets_up]
+        integer[j[makes_int]] = True
     return MpsModel(
         sense=sense,
         c=c,
-        offset=0.0 if offset is None else offset,
+        offset=offset,
         start=start,
-        index=np.asarray(ent_row, dtype=np.int64),
-        value=np.asarray(ent_val, dtype=np.float64),
-        row_lower=np.asarray(lower, dtype=np.float64),
-        row_upper=np.asarray(upper, dtype=np.float64),
-        col_lower=np.asarray(col_lower, dtype=np.float64),
-        col_upper=np.asarray(col_upper, dtype=np.float64),
-        integer=np.asarray(integer, dtype=bool),
+        index=index,
+        value=value,
+        row_lower=lower,
+        row_upper=upper,
+        col_lower=col_lower,
+        col_upper=col_upper,
+        integer=integer,
         var_names=[t.decode() for t in col_id],
-        row_names=[t.decode() for t in row_id],
+        row_names=[t.decode() for t in row_names],
     )
 
 
