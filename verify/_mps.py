@@ -79,7 +79,9 @@ class _Refuse(Exception):
     """Raised inside the parser for anything it does not fully understand."""
 
 
-#: below this many bytes a plain loop over the lines is faster than the array passes
+#: below this many bytes a plain loop over the lines is the fastest method
+TINY_FILE = 16_384
+#: below this many bytes splitting each section into Python lists beats the array passes
 SMALL_FILE = 49_152
 
 
@@ -87,23 +89,238 @@ def parse_mps(raw: bytes, *, method: str = "auto") -> MpsModel | None:
     """The model of MPS text ``raw``, or ``None`` when the file has anything this reader
     does not fully understand (the caller then reads it with HiGHS).
 
-    ``method``: ``"lines"`` (a loop over the lines, for small files), ``"arrays"`` (the
-    whole text tokenised once and parsed with numpy), or ``"auto"`` (by size). Both give
-    the same model or both refuse (the tests run each on every file)."""
-    use_lines = method == "lines" or (method == "auto" and len(raw) < SMALL_FILE)
-    if not use_lines:
+    ``method``: ``"loop"`` (one line at a time, for files of a few KiB), ``"lines"``
+    (each section split into Python lists), ``"arrays"`` (each section tokenised by
+    Arrow and parsed with numpy), or ``"auto"`` (by size). All give the same model or all
+    refuse (the tests run each on every file)."""
+    if method == "auto":
+        size = len(raw)
+        method = "loop" if size < TINY_FILE else "lines" if size < SMALL_FILE else "arrays"
+    if method == "arrays":
         try:
-            import pyarrow  # noqa: F401  (the array path needs it; without it, the loop)
+            import pyarrow  # noqa: F401  (the array path needs it; without it, lists)
         except ImportError:
-            use_lines = True
+            method = "lines"
+    parse = {"loop": _parse_loop, "lines": _parse_lines, "arrays": _parse}[method]
     try:
-        return _parse_lines(raw) if use_lines else _parse(raw)
+        return parse(raw)
     except (_Refuse, KeyError, ValueError, IndexError, OverflowError):
         return None
     except Exception as exc:  # Arrow's own errors (a number it cannot cast, ...)
         if type(exc).__module__.startswith("pyarrow"):
             return None
         raise
+
+
+def _number(tok: bytes) -> float:
+    """A plain decimal number, correctly rounded; refuses anything else."""
+    if _IS_DECIMAL(tok) is None:
+        raise _Refuse
+    v = float(tok)
+    if v - v != 0.0:  # inf or nan
+        raise _Refuse
+    return v
+
+
+def _parse_loop(raw: bytes) -> MpsModel:
+    """The same reading as :func:`_parse`, one line at a time in plain Python (the
+    fastest for files of a few KiB, where every numpy call costs more than a line)."""
+    sense = 1
+    order: list[str] = []
+    section = ""
+    row_id: dict[bytes, int] = {}
+    row_kind: list[bytes] = []
+    obj: bytes | None = None
+    col_id: dict[bytes, int] = {}
+    col_int: list[bool] = []
+    cost: dict[int, float] = {}
+    ent_row: list[int] = []
+    ent_val: list[float] = []
+    ent_col: list[int] = []
+    seen: set[tuple[int, int]] = set()
+    in_int = False
+    rhs: dict[int, float] = {}
+    ranges: dict[int, float] = {}
+    offset: float | None = None
+    set_name: dict[str, bytes] = {}
+    bound_lines: list[tuple[bytes, int, float]] = []
+    sense_pending = False
+    for line in raw.split(b"\n"):
+        toks = line.split()
+        if not toks or line[:1] == b"*":
+            continue
+        if not line[:1].isspace():  # a section header
+            key = toks[0].decode("latin-1")
+            if sense_pending:
+                raise _Refuse
+            if key == "NAME":
+                if order:
+                    raise _Refuse
+                order.append(key)
+                continue
+            if key == "ENDATA":
+                if len(toks) != 1:
+                    raise _Refuse
+                order.append(key)
+                break
+            if key == "OBJSENSE":
+                if order != ["NAME"] or len(toks) > 2:
+                    raise _Refuse
+                if len(toks) == 2:
+                    sense = _SENSES[toks[1]]
+                else:
+                    sense_pending = True
+                order.append(key)
+                section = key
+                continue
+            if key not in _SECTIONS or len(toks) != 1 or key in order:
+                raise _Refuse
+            order.append(key)
+            section = key
+            continue
+        if toks[0].upper() in _KEYWORDS and toks[0].upper() != section.encode():
+            raise _Refuse
+        if section == "OBJSENSE":
+            if not sense_pending or len(toks) != 1:
+                raise _Refuse
+            sense = _SENSES[toks[0]]
+            sense_pending = False
+        elif section == "ROWS":
+            if len(toks) != 2:
+                raise _Refuse
+            kind, name = toks
+            if kind == b"N":
+                if obj is not None:
+                    raise _Refuse
+                obj = name
+            elif kind in (b"E", b"L", b"G"):
+                if name in row_id:
+                    raise _Refuse
+                row_id[name] = len(row_kind)
+                row_kind.append(kind)
+            else:
+                raise _Refuse
+        elif section == "COLUMNS":
+            if len(toks) == 3 and toks[1] == _MARKER:
+                if toks[2] != (_INTEND if in_int else _INTORG):
+                    raise _Refuse
+                in_int = not in_int
+                continue
+            if len(toks) not in (3, 5):
+                raise _Refuse
+            name = toks[0]
+            j = col_id.get(name)
+            if j is None:
+                j = col_id[name] = len(col_int)
+                col_int.append(in_int)
+            elif j != len(col_int) - 1 or col_int[j] != in_int:
+                raise _Refuse  # a column in two places, or across a marker
+            for k in range(1, len(toks), 2):
+                r = row_id[toks[k]] if toks[k] != obj else -1
+                v = _number(toks[k + 1])
+                if (j, r) in seen:
+                    raise _Refuse
+                seen.add((j, r))
+                if r < 0:
+                    cost[j] = v
+                elif v != 0.0:
+                    ent_col.append(j)
+                    ent_row.append(r)
+                    ent_val.append(v)
+        elif section in ("RHS", "RANGES"):
+            if len(toks) not in (3, 5) or set_name.setdefault(section, toks[0]) != toks[0]:
+                raise _Refuse
+            for k in range(1, len(toks), 2):
+                v = _number(toks[k + 1])
+                if toks[k] == obj:
+                    if section == "RANGES" or offset is not None:
+                        raise _Refuse
+                    offset = -v
+                    continue
+                r = row_id[toks[k]]
+                target = rhs if section == "RHS" else ranges
+                if r in target:
+                    raise _Refuse
+                target[r] = v
+        elif section == "BOUNDS":
+            spec = _BOUND_TYPES[toks[0]]
+            if len(toks) != (4 if spec[2] else 3):
+                raise _Refuse
+            if set_name.setdefault(section, toks[1]) != toks[1]:
+                raise _Refuse
+            bound_lines.append((toks[0], col_id[toks[2]], _number(toks[3]) if spec[2] else 0.0))
+        else:
+            raise _Refuse  # data before ROWS
+    if not order or order[0] != "NAME" or order[-1] != "ENDATA" or obj is None or in_int:
+        raise _Refuse
+    seq = [s for s in order if s in _SECTIONS]
+    if seq[:2] != ["ROWS", "COLUMNS"] or seq != sorted(seq, key=_SECTIONS.index):
+        raise _Refuse
+    if sense_pending or obj in row_id:
+        raise _Refuse
+    m, n = len(row_kind), len(col_int)
+    lower = [0.0] * m
+    upper = [0.0] * m
+    for i, kind in enumerate(row_kind):
+        b = rhs.get(i, 0.0)
+        lower[i] = -np.inf if kind == b"L" else b
+        upper[i] = np.inf if kind == b"G" else b
+    for i, v in ranges.items():
+        b, kind = rhs.get(i, 0.0), row_kind[i]
+        if kind == b"E":
+            lower[i], upper[i] = (b + v, b) if v < 0 else (b, b + v)
+        elif kind == b"L":
+            lower[i] = b - abs(v)
+        else:
+            upper[i] = b + abs(v)
+    col_lower = [0.0] * n
+    col_upper = [np.inf] * n
+    integer = list(col_int)
+    has_lo: set[int] = set()
+    has_up: set[int] = set()
+    negative: list[int] = []
+    for kind, j, v in bound_lines:
+        sets_lo, sets_up, _, makes_int = _BOUND_TYPES[kind]
+        if sets_lo:
+            if j in has_lo:
+                raise _Refuse
+            has_lo.add(j)
+            col_lower[j] = -np.inf if kind in (b"FR", b"MI") else (0.0 if kind == b"BV" else v)
+        if sets_up:
+            if j in has_up:
+                raise _Refuse
+            has_up.add(j)
+            up = np.inf if kind in (b"FR", b"PL") else (1.0 if kind == b"BV" else v)
+            col_upper[j] = up
+            if not sets_lo and up < 0:
+                negative.append(j)
+        if makes_int:
+            integer[j] = True
+    if any(j not in has_lo for j in negative):
+        raise _Refuse  # a negative upper bound alone: readers disagree on the lower (0, -inf)
+    for j in range(n):
+        if col_int[j] and j not in has_lo and j not in has_up:
+            col_upper[j] = 1.0  # HiGHS: an integer column without bounds is binary
+    c = np.zeros(n)
+    if cost:
+        c[list(cost)] = list(cost.values())
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(np.asarray(ent_col, dtype=np.int64), minlength=n), out=start[1:])
+    return MpsModel(
+        sense=sense,
+        c=c,
+        offset=0.0 if offset is None else offset,
+        start=start,
+        index=np.asarray(ent_row, dtype=np.int64),
+        value=np.asarray(ent_val, dtype=np.float64),
+        row_lower=np.asarray(lower, dtype=np.float64),
+        row_upper=np.asarray(upper, dtype=np.float64),
+        col_lower=np.asarray(col_lower, dtype=np.float64),
+        col_upper=np.asarray(col_upper, dtype=np.float64),
+        integer=np.asarray(integer, dtype=bool),
+        var_names=[t.decode() for t in col_id],
+        row_names=[t.decode() for t in row_id],
+    )
 
 
 def _numbers_of(tokens: list[bytes]) -> np.ndarray:

@@ -660,7 +660,10 @@ def _canonical_csr(
     if nnz and (int(index.min()) < 0 or int(index.max()) >= m or not value.all()):
         return None
     cols = np.repeat(np.arange(n, dtype=np.int64), np.diff(start))
-    order = np.argsort(index, kind="stable")  # per row, columns stay ascending
+    # per row, columns stay ascending; below 2**16 rows numpy's stable sort of 16-bit
+    # keys is a radix sort (about 10x faster than on int64)
+    key = index.astype(np.uint16) if m <= 1 << 16 else index
+    order = np.argsort(key, kind="stable")
     rows, indices = index[order], cols[order]
     if nnz > 1 and ((rows[1:] == rows[:-1]) & (indices[1:] == indices[:-1])).any():
         return None

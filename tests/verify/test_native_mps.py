@@ -16,7 +16,7 @@ from tests._support.reader_fuzz import make_corpus
 
 from .conftest import HIGHS_CHECK, need
 
-METHODS = ("lines", "arrays")
+METHODS = ("loop", "lines", "arrays")
 
 FEATURES = """* every record kind the native reader handles
 NAME          features
