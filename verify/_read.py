@@ -468,28 +468,44 @@ def _tiny_numbers(raw: bytes) -> list[str]:
     return out
 
 
+#: MPS files read natively first: below this many bytes (a plain loop over the lines is
+#: as fast as HiGHS's reader plus the conversion of its model) ...
+NATIVE_BELOW = 4096
+#: ... and from this many bytes (Arrow's passes are faster than HiGHS from about here);
+#: in between, HiGHS's C++ reader is faster, and any warning it gives (a dropped tiny
+#: entry, a repeated bound, an unknown row) sends the file to the native reader
+NATIVE_FROM = 196_608
+
+
 def read_file(path: str | Path) -> MilpData:
     """Read an MPS or CPLEX-LP file into :class:`MilpData`, as written.
 
-    MPS files are read natively first (:func:`optiscribe.verify._mps.parse_mps`: every
-    number exactly as written, no temporary copy, several times faster than HiGHS's own
-    reader); a file the native reader does not fully understand, and every LP file, is
-    read with highspy under options that keep its numbers (see ``_FAITHFUL_OPTIONS``; a
-    plain file in place). Gurobi-style names such as ``x[0,1]`` are accepted in LP files
-    and kept as names; inline MPS comments (``$ ...`` or ``* ...`` after a record, which
-    Gurobi accepts and HiGHS refuses) are removed on a retry and the step is recorded.
-    What HiGHS still cannot keep (matrix entries of magnitude at most 1e-12) is recorded
-    in ``MilpData.inexact``, and :func:`check` answers ``UNKNOWN`` for such a model.
+    MPS files are read by the native reader (:func:`optiscribe.verify._mps.parse_mps`:
+    every number exactly as written, no temporary copy) when they are small, large or
+    gzipped, and whenever HiGHS reports anything while reading them (see
+    ``NATIVE_BELOW``/``NATIVE_FROM``). What the native reader does not fully understand,
+    and every LP file, is read with highspy under options that keep its numbers (see
+    ``_FAITHFUL_OPTIONS``; a plain file in place). Gurobi-style names such as ``x[0,1]``
+    are accepted in LP files and kept as names; inline MPS comments (``$ ...`` or
+    ``* ...`` after a record, which Gurobi accepts and HiGHS refuses) are removed on a
+    retry and the step is recorded. What HiGHS still cannot keep (matrix entries of
+    magnitude at most 1e-12) is recorded in ``MilpData.inexact``, and :func:`check`
+    answers ``UNKNOWN`` for such a model.
     """
     p = Path(path)
     kind, gz = _file_kind(p)
     raw = _read_bytes(p, gz)
-    if kind == "mps":
-        native = parse_mps(raw)
-        model = _from_native(native, str(p)) if native is not None else None
+    native_first = kind == "mps" and (gz or not NATIVE_BELOW <= len(raw) < NATIVE_FROM)
+    if native_first:
+        model = _read_native(raw, p)
         if model is not None:
             return _finish(model, raw, [])
-    return read_with_highs(p, raw, kind, gz)
+    return read_with_highs(p, raw, kind, gz, native=not native_first)
+
+
+def _read_native(raw: bytes, p: Path) -> MilpData | None:
+    parsed = parse_mps(raw)
+    return _from_native(parsed, str(p)) if parsed is not None else None
 
 
 def _from_native(mps: MpsModel, source: str) -> MilpData | None:
@@ -515,9 +531,11 @@ def _from_native(mps: MpsModel, source: str) -> MilpData | None:
     return MilpData._from_reader(A=mat, **parts)  # type: ignore[arg-type]
 
 
-def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool) -> MilpData:
+def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool, *, native: bool = True) -> MilpData:
     """Read ``raw`` (the bytes of ``p``) with highspy under the faithful options: the
-    path for LP files and for MPS files the native reader leaves alone."""
+    path for LP files and for MPS files the native reader leaves alone. With ``native``,
+    an MPS file HiGHS warns about or refuses goes to the native reader first (HiGHS's
+    model may then differ from the file)."""
     import highspy
 
     mapping: dict[str, str] = {}
@@ -530,6 +548,10 @@ def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool) -> MilpData:
         text, mapping = _prepare_lp(raw, p)
         payload = text.encode("latin-1") if text is not None else (raw if gz else None)
     h, status = _highs_read(p, payload, kind)
+    if native and kind == "mps" and status != highspy.HighsStatus.kOk:
+        model = _read_native(raw, p)
+        if model is not None:
+            return _finish(model, raw, [])
     if status == highspy.HighsStatus.kError and kind == "mps":
         cleaned, n_comments = _INLINE_COMMENT.subn(b"", raw)
         if n_comments:
@@ -537,8 +559,7 @@ def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool) -> MilpData:
                 f"{n_comments} inline comments ('$ ...' or '* ...' after a record) "
                 f"removed before parsing"
             )
-            native = parse_mps(cleaned)
-            model = _from_native(native, str(p)) if native is not None else None
+            model = _read_native(cleaned, p)
             if model is not None:
                 return _finish(model, cleaned, [step])
             h, status = _highs_read(p, cleaned, kind)

@@ -96,7 +96,7 @@ def compare(path: Path, method: str) -> str:
     parsed = parse_mps(raw, method=method)
     native = _read._from_native(parsed, str(path)) if parsed is not None else None
     try:
-        highs: MilpData | Exception = _read.read_with_highs(path, raw, kind, gz)
+        highs: MilpData | Exception = _read.read_with_highs(path, raw, kind, gz, native=False)
     except Exception as exc:  # the documented read errors
         highs = exc
     if native is None:
@@ -194,10 +194,10 @@ def test_every_record_kind_is_read_as_written(tmp_path, method):
     assert m.A.toarray()[0, 2] == 1e-13  # kept (HiGHS drops it)
     assert m.nnz == 10  # w's explicit 0 in r5 is no entry
     # and HiGHS reads the same, except for the entry it drops
-    highs = _read.read_with_highs(path, path.read_bytes(), "mps", False)
+    highs = _read.read_with_highs(path, path.read_bytes(), "mps", False, native=False)
     assert highs.inexact and highs.A.toarray()[0, 2] == 0
     no_tiny = _read.read_with_highs(
-        path, FEATURES.replace("r1  1e-13", "r1  0").encode(), "mps", False
+        path, FEATURES.replace("r1  1e-13", "r1  0").encode(), "mps", False, native=False
     )
     assert no_tiny.A.toarray()[0, 2] == 0 and not no_tiny.inexact
 
@@ -250,3 +250,20 @@ def test_inline_comments_are_removed_after_highs_refuses_the_file(tmp_path):
     assert any("inline comments" in s for s in m.read_steps)
     assert not same_model(m, read_model(clean))
     assert check(commented, clean).verdict is Verdict.EQUIVALENT
+
+
+def test_a_mid_sized_file_highs_warns_about_is_read_natively(tmp_path):
+    # between NATIVE_BELOW and NATIVE_FROM HiGHS reads first; its warning about the
+    # dropped 1e-13 entry sends the file to the native reader, which keeps the entry
+    rows = "\n".join(f" L  c{i}" for i in range(400))
+    cols = "\n".join(f"    x{j}  obj  {j + 1}  c{j % 400}  {j % 7 + 1}" for j in range(800))
+    text = f"NAME mid\nROWS\n N  obj\n{rows}\nCOLUMNS\n{cols}\n    y  c0  1e-13\nRHS\n"
+    text += "\n".join(f"    rhs  c{i}  {i + 10}" for i in range(400)) + "\nENDATA\n"
+    path = tmp_path / "mid.mps"
+    path.write_text(text)
+    assert _read.NATIVE_BELOW <= len(text) < _read.NATIVE_FROM
+    m = read_model(path)
+    assert not m.inexact and m.A.toarray()[0, 800] == 1e-13 and m.num_vars == 801
+    assert _read.read_with_highs(path, path.read_bytes(), "mps", False, native=False).inexact
+    zero = text.replace("1e-13", "0").encode()
+    assert same_model(m, _read.read_with_highs(path, zero, "mps", False)) == ["matrix"]
