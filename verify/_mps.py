@@ -641,7 +641,7 @@ def _lines(body: bytes, section: str) -> _Section:
 
     empty = np.zeros(0, dtype=np.int64)
     nothing = _Section(empty, pa.array([], type=pa.string()), empty, empty)
-    if not body.strip():
+    if not body or body.isspace():
         return nothing
     # one string per line, straight over the bytes (no copy): the offsets are the line
     # starts; each line keeps its newline, which the kernels below treat as space
@@ -663,7 +663,9 @@ def _lines(body: bytes, section: str) -> _Section:
     codes = np.asarray(encoded.indices.to_numpy(), dtype=np.int64)
     first = np.cumsum(count) - count
     sec = _Section(codes, encoded.dictionary, first, count)
-    heads = pc.ascii_upper(sec.words.take(np.unique(codes[first])))
+    seen = np.zeros(len(sec.words), dtype=bool)
+    seen[codes[first]] = True
+    heads = pc.ascii_upper(sec.words.take(np.flatnonzero(seen)))
     heads = heads.filter(pc.not_equal(heads, section))
     if pc.any(pc.is_in(heads, value_set=_keyword_array())).as_py():
         raise _Refuse
@@ -681,9 +683,13 @@ def _pairs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Records ``[head] name value [name value]`` (``offset`` = 1 with a head) on the lines
     ``first``/``count``: the line number, name code and value code of each pair."""
-    k = (count - offset) // 2
-    if not np.isin(count - offset, (2, 4)).all():
+    pairs = count - offset
+    if (pairs == 2).all():  # one pair a line (most writers): no repeat needed
+        name = first + offset
+        return np.arange(first.size), sec.codes[name], sec.codes[name + 1]
+    if not np.isin(pairs, (2, 4)).all():
         raise _Refuse
+    k = pairs // 2
     line = np.repeat(np.arange(first.size), k)
     pos = np.arange(line.size) - np.repeat(np.cumsum(k) - k, k)
     name = np.repeat(first, k) + offset + 2 * pos
