@@ -98,7 +98,8 @@ def parse_mps(raw: bytes, *, method: str = "auto") -> MpsModel | None:
         method = "loop" if size < TINY_FILE else "lines" if size < SMALL_FILE else "arrays"
     if method == "arrays":
         try:
-            import pyarrow  # noqa: F401  (the array path needs it; without it, lists)
+            # lazy: pyarrow (heavy) loads only when a file of 48 KiB or more is read
+            import pyarrow  # noqa: F401  (without it the lists method reads the file)
         except ImportError:
             method = "lines"
     parse = {"loop": _parse_loop, "lines": _parse_lines, "arrays": _parse}[method]
@@ -592,6 +593,7 @@ class _Section:
 
     def code(self, literal: bytes) -> int:
         """The code of ``literal``, -1 if no token is that."""
+        # lazy: pyarrow (heavy) loads only when a file of 48 KiB or more is read
         import pyarrow.compute as pc
 
         return int(pc.index(self.words, literal.decode()).as_py())
@@ -601,6 +603,7 @@ class _Section:
 
     def lookup(self, codes: np.ndarray, names: Any) -> np.ndarray:
         """Positions of the tokens among ``names`` (an Arrow array); refuses an unknown one."""
+        # lazy: pyarrow (heavy) loads only when a file of 48 KiB or more is read
         import pyarrow.compute as pc
 
         pos = pc.index_in(self.words, value_set=names).fill_null(-1)
@@ -614,6 +617,7 @@ class _Section:
         rounded like ``float``); Arrow accepts exactly the grammar of ``_DECIMAL`` plus
         inf/nan spellings, which are refused here (``tests/verify/test_native_mps.py``
         pins both); anything else raises."""
+        # lazy: pyarrow (heavy) loads only when a file of 48 KiB or more is read
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -636,6 +640,7 @@ def _lines(body: bytes, section: str) -> _Section:
     """The section's tokens (see :class:`_Section`): lines, comments and whitespace are
     handled by Arrow's string kernels over the bytes, never a Python loop. ``body`` is
     UTF-8 (the caller, ``_read._read_bytes``, checks)."""
+    # lazy: pyarrow (heavy) loads only when a file of 48 KiB or more is read
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -673,6 +678,7 @@ def _lines(body: bytes, section: str) -> _Section:
 
 
 def _keyword_array() -> Any:
+    # lazy: pyarrow (heavy) loads only when a file of 48 KiB or more is read
     import pyarrow as pa
 
     return pa.array(sorted(k.decode() for k in _KEYWORDS))
@@ -711,6 +717,7 @@ def _unique(keys: np.ndarray) -> None:
 
 def _parse(raw: bytes) -> MpsModel:
     """The whole file as a few Arrow/numpy passes per section (large files)."""
+    # lazy: pyarrow (heavy) loads only when a file of 48 KiB or more is read
     import pyarrow as pa
 
     sense, bodies = _sections(raw)
@@ -843,6 +850,7 @@ def _bounds(
     upper: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Apply the BOUNDS records; ``integer`` is updated in place (BV/LI/UI)."""
+    # lazy: pyarrow (heavy) loads only when a file of 48 KiB or more is read
     import pyarrow as pa
 
     first, count = sec.first, sec.count

@@ -536,6 +536,7 @@ def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool, *, native: bool = 
     path for LP files and for MPS files the native reader leaves alone. With ``native``,
     an MPS file HiGHS warns about or refuses goes to the native reader first (HiGHS's
     model may then differ from the file)."""
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
     import highspy
 
     mapping: dict[str, str] = {}
