@@ -288,6 +288,8 @@ _NAN_TOKEN_LP = re.compile(rb"(?<![\w.])[+-]?nan(?![\w.])")
 _MPS_ENDATA = re.compile(rb"\n[ \t]*ENDATA\b", re.I)
 _MPS_ROWS = re.compile(rb"\nROWS\b", re.I)
 _INLINE_COMMENT = re.compile(rb"(?m)(?<=\S)[ \t]+[$*][^\n]*$")
+#: SOS (any case) on a line with a 'MARKER' record, before or after it
+_SOS_MARKER = re.compile(rb"'MARKER'[^\n]*(?i:sos)|(?i:sos)[^\n]*'MARKER'")
 #: A number of magnitude <= 1e-12 written in the file (what HiGHS drops at its smallest
 #: ``small_matrix_value``); looked for only when HiGHS warns.
 #: The header comment of Pyomo's MPS and LP writers, whose infinite bounds are written 10E20.
@@ -311,14 +313,8 @@ def _nan_in(raw: bytes, pattern: re.Pattern[bytes], path: Path) -> None:
 
 def _scan_mps(raw: bytes, path: Path) -> None:
     features = [_MPS_UNSUPPORTED_SECTIONS[m.group(1).decode()] for m in _MPS_SECTION.finditer(raw)]
-    k = raw.find(b"'MARKER'")
-    while k >= 0:  # integer markers are few; SOS markers are unsupported
-        line_end = raw.find(b"\n", k)
-        line = raw[raw.rfind(b"\n", 0, k) + 1 : line_end if line_end >= 0 else len(raw)]
-        if b"SOS" in line.upper():
-            features.append("SOS constraint")
-            break
-        k = raw.find(b"'MARKER'", k + 8)
+    if _SOS_MARKER.search(raw):  # a 'MARKER' line that names SOS: unsupported
+        features.append("SOS constraint")
     _nan_in(raw, _NAN_TOKEN, path)
     if not (_MPS_ROWS.search(b"\n" + raw[:65536]) or _MPS_ROWS.search(raw)):
         if _LP_OBJECTIVE_HEADER.search(raw[:65536].decode("latin-1")):
@@ -595,7 +591,7 @@ def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool, *, native: bool = 
     n, m = lp.num_col_, lp.num_row_
     is_int = np.zeros(n, dtype=bool)
     if len(integrality):
-        codes = np.fromiter((int(t) for t in integrality), dtype=np.int64, count=n)
+        codes = np.fromiter(map(int, integrality), dtype=np.int64, count=n)
         semi_c = int(highspy.HighsVarType.kSemiContinuous)
         semi_i = int(highspy.HighsVarType.kSemiInteger)
         if ((codes == semi_c) | (codes == semi_i)).any():

@@ -275,3 +275,19 @@ def test_a_mid_sized_file_highs_warns_about_is_read_natively(tmp_path):
     assert _read.read_with_highs(path, path.read_bytes(), "mps", False, native=False).inexact
     zero = text.replace("1e-13", "0").encode()
     assert same_model(m, _read.read_with_highs(path, zero, "mps", False)) == ["matrix"]
+
+
+@pytest.mark.parametrize("size", ["small", "mid"])
+def test_sos_marker_lines_are_unsupported_at_every_size(tmp_path, size):
+    # the native reader refuses MARKER lines other than INTORG/INTEND; HiGHS's path then
+    # finds the SOS marker and answers UNSUPPORTED, below and inside the HiGHS-first range
+    pad = "" if size == "small" else "\n".join(f"* padding {i:05d}" + " " * 60 for i in range(80))
+    text = (
+        f"NAME sos\n{pad}\nROWS\n N obj\n L c1\nCOLUMNS\n S1 'MARKER' 'SOSORG'\n"
+        " x obj 1 c1 1\n y obj 1 c1 1\n S1 'MARKER' 'SOSEND'\nRHS\n rhs c1 4\nENDATA\n"
+    )
+    path = tmp_path / "sos.mps"
+    path.write_text(text)
+    assert (len(text) < _read.NATIVE_BELOW) == (size == "small")
+    r = check(path, path)
+    assert r.verdict is Verdict.UNSUPPORTED and "SOS" in r.reason
