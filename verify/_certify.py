@@ -145,7 +145,7 @@ def _rows(
             if col_map is not None:
                 # sort the columns inside each row (no scipy constructor: its fixed cost
                 # dominated small checks)
-                order = np.lexsort((ind, np.repeat(np.arange(rows.size), cnt)))
+                order = _row_major(np.repeat(np.arange(rows.size), cnt), ind, rows.size, shape[1])
                 ind, data = ind[order], data[order]
             out = _Rows(ptr, ind, data, shape)
         else:
@@ -160,6 +160,16 @@ def _rows(
         sides < 0, -m.row_lower[rows], np.where(sides > 0, m.row_upper[rows], m.row_lower[rows])
     )
     return out, rhs
+
+
+def _row_major(row: np.ndarray, col: np.ndarray, n_rows: int, n_cols: int) -> np.ndarray:
+    """The order that sorts entries by (row, column): two stable sorts of 16-bit keys
+    (numpy radix-sorts those, about 10x faster than ``lexsort``) when both fit."""
+    if n_rows <= 1 << 16 and n_cols <= 1 << 16:
+        by_col = np.argsort(col.astype(np.uint16), kind="stable")
+        out: np.ndarray = by_col[np.argsort(row[by_col].astype(np.uint16), kind="stable")]
+        return out
+    return np.lexsort((col, row))
 
 
 def _row_absmax(M: _Rows | sp.csr_array) -> np.ndarray:

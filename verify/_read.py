@@ -34,6 +34,7 @@ from optiscribe.verify._model import (
     huge_bounds,
     with_infinite_huge_bounds,
 )
+from optiscribe.verify._mps import MpsModel, parse_mps
 
 __all__ = ["ModelLike", "fold_objective_constant", "from_pyomo", "read_file", "read_model"]
 
@@ -288,6 +289,8 @@ _NAN_TOKEN_LP = re.compile(rb"(?<![\w.])[+-]?nan(?![\w.])")
 _MPS_ENDATA = re.compile(rb"\n[ \t]*ENDATA\b", re.I)
 _MPS_ROWS = re.compile(rb"\nROWS\b", re.I)
 _INLINE_COMMENT = re.compile(rb"(?m)(?<=\S)[ \t]+[$*][^\n]*$")
+#: SOS (any case) on a line with a 'MARKER' record, before or after it
+_SOS_MARKER = re.compile(rb"'MARKER'[^\n]*(?i:sos)|(?i:sos)[^\n]*'MARKER'")
 #: A number of magnitude <= 1e-12 written in the file (what HiGHS drops at its smallest
 #: ``small_matrix_value``); looked for only when HiGHS warns.
 #: The header comment of Pyomo's MPS and LP writers, whose infinite bounds are written 10E20.
@@ -311,14 +314,8 @@ def _nan_in(raw: bytes, pattern: re.Pattern[bytes], path: Path) -> None:
 
 def _scan_mps(raw: bytes, path: Path) -> None:
     features = [_MPS_UNSUPPORTED_SECTIONS[m.group(1).decode()] for m in _MPS_SECTION.finditer(raw)]
-    k = raw.find(b"'MARKER'")
-    while k >= 0:  # integer markers are few; SOS markers are unsupported
-        line_end = raw.find(b"\n", k)
-        line = raw[raw.rfind(b"\n", 0, k) + 1 : line_end if line_end >= 0 else len(raw)]
-        if b"SOS" in line.upper():
-            features.append("SOS constraint")
-            break
-        k = raw.find(b"'MARKER'", k + 8)
+    if _SOS_MARKER.search(raw):  # a 'MARKER' line that names SOS: unsupported
+        features.append("SOS constraint")
     _nan_in(raw, _NAN_TOKEN, path)
     if not (_MPS_ROWS.search(b"\n" + raw[:65536]) or _MPS_ROWS.search(raw)):
         if _LP_OBJECTIVE_HEADER.search(raw[:65536].decode("latin-1")):
@@ -466,23 +463,77 @@ def _tiny_numbers(raw: bytes) -> list[str]:
     return out
 
 
+#: MPS files read natively first: below this many bytes (a plain loop over the lines is
+#: as fast as HiGHS's reader plus the conversion of its model) ...
+NATIVE_BELOW = 4096
+#: ... and from this many bytes (Arrow's passes are faster than HiGHS from about here);
+#: in between, HiGHS's C++ reader is faster, and any warning it gives (a dropped tiny
+#: entry, a repeated bound, an unknown row) sends the file to the native reader
+NATIVE_FROM = 196_608
+
+
 def read_file(path: str | Path) -> MilpData:
-    """Read an MPS or CPLEX-LP file with highspy into :class:`MilpData`, as written.
+    """Read an MPS or CPLEX-LP file into :class:`MilpData`, as written.
 
-    HiGHS reads under options that keep its numbers (see ``_FAITHFUL_OPTIONS``); a
-    plain file is read in place (no copy). Gurobi-style names such as ``x[0,1]`` are
-    accepted in LP files and kept as names; inline MPS comments (``$ ...`` or ``* ...``
-    after a record, which Gurobi accepts and HiGHS refuses) are removed on a retry and
-    the step is recorded. What HiGHS still cannot keep (matrix entries of magnitude at
-    most 1e-12) is recorded in ``MilpData.inexact``, and :func:`check` answers
-    ``UNKNOWN`` for such a model.
+    MPS files are read by the native reader (:func:`optiscribe.verify._mps.parse_mps`:
+    every number exactly as written, no temporary copy) when they are small, large or
+    gzipped, and whenever HiGHS reports anything while reading them (see
+    ``NATIVE_BELOW``/``NATIVE_FROM``). What the native reader does not fully understand,
+    and every LP file, is read with highspy under options that keep its numbers (see
+    ``_FAITHFUL_OPTIONS``; a plain file in place). Gurobi-style names such as ``x[0,1]``
+    are accepted in LP files and kept as names; inline MPS comments (``$ ...`` or
+    ``* ...`` after a record, which Gurobi accepts and HiGHS refuses) are removed on a
+    retry and the step is recorded. What HiGHS still cannot keep (matrix entries of
+    magnitude at most 1e-12) is recorded in ``MilpData.inexact``, and :func:`check`
+    answers ``UNKNOWN`` for such a model.
     """
-    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
-    import highspy
-
     p = Path(path)
     kind, gz = _file_kind(p)
     raw = _read_bytes(p, gz)
+    native_first = kind == "mps" and (gz or not NATIVE_BELOW <= len(raw) < NATIVE_FROM)
+    if native_first:
+        model = _read_native(raw, p)
+        if model is not None:
+            return _finish(model, raw, [])
+    return read_with_highs(p, raw, kind, gz, native=not native_first)
+
+
+def _read_native(raw: bytes, p: Path) -> MilpData | None:
+    parsed = parse_mps(raw)
+    return _from_native(parsed, str(p)) if parsed is not None else None
+
+
+def _from_native(mps: MpsModel, source: str) -> MilpData | None:
+    """The native reader's model as :class:`MilpData`; None when the matrix repeats an
+    entry (the CSR construction finds it; the file is then left to HiGHS)."""
+    m, n = mps.row_lower.size, mps.c.size
+    parts = dict(
+        c=mps.c,
+        row_lower=mps.row_lower,
+        row_upper=mps.row_upper,
+        col_lower=mps.col_lower,
+        col_upper=mps.col_upper,
+        integer=mps.integer,
+        sense=mps.sense,
+        offset=mps.offset,
+        var_names=mps.var_names,
+        row_names=mps.row_names,
+        source=source,
+    )
+    mat = _canonical_csr(mps.start, mps.index, mps.value, m, n)
+    if mat is None:
+        return None
+    return MilpData._from_reader(A=mat, **parts)  # type: ignore[arg-type]
+
+
+def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool, *, native: bool = True) -> MilpData:
+    """Read ``raw`` (the bytes of ``p``) with highspy under the faithful options: the
+    path for LP files and for MPS files the native reader leaves alone. With ``native``,
+    an MPS file HiGHS warns about or refuses goes to the native reader first (HiGHS's
+    model may then differ from the file)."""
+    # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
+    import highspy
+
     mapping: dict[str, str] = {}
     steps: list[str] = []
     payload: bytes | None
@@ -493,15 +544,23 @@ def read_file(path: str | Path) -> MilpData:
         text, mapping = _prepare_lp(raw, p)
         payload = text.encode("latin-1") if text is not None else (raw if gz else None)
     h, status = _highs_read(p, payload, kind)
+    if native and kind == "mps" and status != highspy.HighsStatus.kOk:
+        model = _read_native(raw, p)
+        if model is not None:
+            return _finish(model, raw, [])
     if status == highspy.HighsStatus.kError and kind == "mps":
         cleaned, n_comments = _INLINE_COMMENT.subn(b"", raw)
         if n_comments:
+            step = (
+                f"{n_comments} inline comments ('$ ...' or '* ...' after a record) "
+                f"removed before parsing"
+            )
+            model = _read_native(cleaned, p)
+            if model is not None:
+                return _finish(model, cleaned, [step])
             h, status = _highs_read(p, cleaned, kind)
             if status != highspy.HighsStatus.kError:
-                steps.append(
-                    f"{n_comments} inline comments ('$ ...' or '* ...' after a record) "
-                    f"removed before parsing"
-                )
+                steps.append(step)
                 raw = cleaned
     if status == highspy.HighsStatus.kError:
         raise ModelReadError(
@@ -531,7 +590,7 @@ def read_file(path: str | Path) -> MilpData:
     n, m = lp.num_col_, lp.num_row_
     is_int = np.zeros(n, dtype=bool)
     if len(integrality):
-        codes = np.fromiter((int(t) for t in integrality), dtype=np.int64, count=n)
+        codes = np.fromiter(map(int, integrality), dtype=np.int64, count=n)
         semi_c = int(highspy.HighsVarType.kSemiContinuous)
         semi_i = int(highspy.HighsVarType.kSemiInteger)
         if ((codes == semi_c) | (codes == semi_i)).any():
@@ -575,6 +634,13 @@ def read_file(path: str | Path) -> MilpData:
         else:
             full = sp.csr_array((value, index, start), shape=(m, n))
         out = MilpData.build(A=full, infinity=np.inf, **parts)
+    return _finish(out, raw, steps, tuple(inexact))
+
+
+def _finish(out: MilpData, raw: bytes, steps: list[str], inexact: tuple[str, ...] = ()) -> MilpData:
+    """The steps both readers share: bounds of magnitude >= 1e20 (Pyomo's writers mean
+    infinity by them; anywhere else they stay the finite numbers written), and the
+    record of what was changed or could not be kept."""
     n_huge = huge_bounds(out)
     if n_huge and _PYOMO_WRITER.search(raw[:512]):
         # Pyomo's writers have no way to say "no bound" for an integer column but 10E20: in a
@@ -590,7 +656,7 @@ def read_file(path: str | Path) -> MilpData:
             f"read them as infinite, Gurobi as finite)"
         )
     if steps or inexact:
-        out = replace(out, read_steps=tuple(steps), inexact=tuple(inexact))
+        out = replace(out, read_steps=tuple(steps), inexact=inexact)
     return out
 
 
@@ -611,7 +677,10 @@ def _canonical_csr(
     if nnz and (int(index.min()) < 0 or int(index.max()) >= m or not value.all()):
         return None
     cols = np.repeat(np.arange(n, dtype=np.int64), np.diff(start))
-    order = np.argsort(index, kind="stable")  # per row, columns stay ascending
+    # per row, columns stay ascending; below 2**16 rows numpy's stable sort of 16-bit
+    # keys is a radix sort (about 10x faster than on int64)
+    key = index.astype(np.uint16) if m <= 1 << 16 else index
+    order = np.argsort(key, kind="stable")
     rows, indices = index[order], cols[order]
     if nnz > 1 and ((rows[1:] == rows[:-1]) & (indices[1:] == indices[:-1])).any():
         return None

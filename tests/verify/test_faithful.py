@@ -101,16 +101,42 @@ def test_a_coefficient_below_highs_default_cut_is_read_and_tells_the_models_apar
         assert check(a, a, level=level).verdict is Verdict.EQUIVALENT
 
 
-def test_entries_highs_cannot_keep_make_the_answer_unknown_with_the_reason(tmp_path):
+TINY_LP = """Minimize
+ obj: - x + y
+Subject To
+ c1: x {coef} y <= 1
+Bounds
+ x <= 1000
+ y <= 1e12
+End
+"""
+
+
+def test_the_native_mps_reader_keeps_entries_highs_would_drop(tmp_path):
+    # HiGHS drops entries of magnitude <= 1e-12 even at its smallest cut; the native MPS
+    # reader keeps every number as written, so the pair is decided (not UNKNOWN)
     a = tmp_path / "a.mps"
     b = tmp_path / "b.mps"
     a.write_text(TINY.format(coef="-5e-13"))
     b.write_text(TINY.format(coef="0"))
+    ma = read_model(a)
+    assert not ma.inexact and ma.A.toarray()[0, 1] == -5e-13
+    for level in LEVELS:
+        r = check(a, b, level=level)
+        assert r.verdict is Verdict.NOT_EQUIVALENT, (level, r.reason)
+
+
+def test_entries_highs_cannot_keep_make_the_answer_unknown_with_the_reason(tmp_path):
+    # LP files are read by HiGHS, which drops the entry: never a verdict on that model
+    a = tmp_path / "a.lp"
+    b = tmp_path / "b.lp"
+    a.write_text(TINY_LP.format(coef="- 5e-13"))
+    b.write_text(TINY_LP.format(coef="+ 0"))
     assert read_model(a).inexact
     for level in LEVELS:
         r = check(a, b, level=level)
         assert r.verdict is Verdict.UNKNOWN, r.reason
-        assert "-5e-13" in r.reason and "1e-12" in r.reason
+        assert "5e-13" in r.reason and "1e-12" in r.reason
 
 
 def test_gas11_against_a_copy_with_rows_scaled_by_one_half(tmp_path):
