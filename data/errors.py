@@ -10,4 +10,3 @@ __all__ = ["ConversionError", "DataError"]
 
 class DataError(InputError):
     """Bad input data: a JSONL line, an example file, a benchmark record, a bad option value."""
-

@@ -571,9 +571,9 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
         if x.var is None or obj_score(x) == 0:
             continue
         targets = range(len(names)) if x.var == ALL else [x.var]
-        for v in targets:
-            if v not in obj_terms:
-                obj_terms[v] = x.value
+        for t in targets:
+            if t not in obj_terms:
+                obj_terms[t] = x.value
 
     # constraints
     cons: list[dict[str, Any]] = []
@@ -631,10 +631,11 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
         if x.percent or x.multiplier:
             # "at least 15% of the ads should be magazine ads": the mention after the share
             lo, hi = doc.segment(x.span.start)
-            after = [v for v in order_in(x.sentence, x.span.end) if True]
+            after = order_in(x.sentence, x.span.end)
             seg_after = [m[0] for m in mentions if x.span.end <= m[1] < hi and m[0] != ALL]
             seg_before = [m[0] for m in mentions if lo <= m[1] < x.span.start and m[0] != ALL]
-            v = (seg_after or seg_before or after or [None])[0]
+            found = seg_after or seg_before or after
+            v: int | None = found[0] if found else None
             if v is None and x.var is not None and x.var != ALL:
                 v = x.var
             if v is None:

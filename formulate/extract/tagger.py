@@ -104,7 +104,13 @@ def token_features(words: Sequence[str]) -> list[list[str]]:
     last = -100
     for i, w in enumerate(lower):
         obj_cue[i] = i - last
-        if re.match(r"^(maxim|minim|optimi)", w) or w in ("most", "least", "best", "lowest", "highest"):
+        if re.match(r"^(maxim|minim|optimi)", w) or w in (
+            "most",
+            "least",
+            "best",
+            "lowest",
+            "highest",
+        ):
             last = i
     feats: list[list[str]] = []
     n = len(words)

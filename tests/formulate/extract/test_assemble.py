@@ -101,7 +101,7 @@ CLINIC = (
 
 
 def test_a_reading_with_no_optimum_is_repaired_and_the_change_is_said() -> None:
-    """"sees 240 patients" has no direction word: read as at most, it clashes with "at least
+    """ "sees 240 patients" has no direction word: read as at most, it clashes with "at least
     30 doctors" (360 patients); reversed, the model solves: 30 doctors, cost 9000."""
     first = Extractor(repair=False).extract(CLINIC)
     assert not solve(first.formulation.to_pyomo(), solver="highs").is_optimal
