@@ -89,8 +89,8 @@ CACHE_ENV = "OPTISCRIBE_CACHE"
 ROUTES = ("auto", "extract", "generate")
 """The built-in model's routes (chosen with ``--model``): ``extract`` reads NL4Opt-style
 problems with the tagger and rules (milliseconds, no torch); ``generate`` writes the compact
-form with SmolLM2 + LoRA; ``auto`` extracts first and generates when the reading fails or a
-correction round asks for another answer."""
+form with SmolLM2 + LoRA; ``auto`` extracts, and generates only for a problem the extraction
+cannot read (then its correction rounds stay generative too)."""
 
 # ------------------------------------------------------------------------------ prompts
 
@@ -621,8 +621,18 @@ class BuiltinBackend:
                 return [answer] * n
             self._no_fallback(f"the extraction route could not read it: {reason}")
         elif self._extractor is not None:
-            # the extraction is deterministic: a correction round needs the generative route
-            self._no_fallback("the extraction route has no other reading of it")
+            # The extraction is deterministic and already repaired its reading, so it has no
+            # other answer. The generative route takes over only where it answered the first
+            # round (the text did not read): measured, it adds no correct answers to the
+            # extraction's and costs minutes a round on a CPU (docs/model.md).
+            answer, reason = self._extract(problem)
+            if answer is not None or self.route == "extract":
+                raise LLMOutputParseError(
+                    "the built-in model has no other reading of this problem (its extraction "
+                    "route is deterministic and already repaired what had no optimum); try "
+                    "another backend or rephrase the problem"
+                )
+            self._no_fallback(f"the extraction route could not read it: {reason}")
         if correcting:
             assert previous is not None and feedback is not None
             first = fix_messages(problem, _as_compact(previous), feedback)

@@ -229,6 +229,10 @@ def test_a_correction_round_on_the_extract_route_has_no_other_reading() -> None:
              {"role": "user", "content": "The model is infeasible."}]  # fmt: skip
     with pytest.raises(LLMOutputParseError, match="no other reading"):
         backend.complete(convo)
+    # the default route does not hand a problem it read over to the generative model either
+    auto = builtin.BuiltinBackend()
+    with pytest.raises(LLMOutputParseError, match="no other reading"):
+        auto.complete(convo)
 
 
 def test_an_unknown_route_is_a_config_error_naming_the_choices() -> None:
