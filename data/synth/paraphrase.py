@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from optiscribe.data.errors import DataError
 from optiscribe.data.synth.generate import Record, solve_formulation
+from optiscribe.formulate.extract.declarations import NUMBER_WORDS
 
 if TYPE_CHECKING:
     from optiscribe.formulate.ir.model import Formulation
@@ -64,27 +65,8 @@ _TEXT_SCHEMA = {
         "strict": True,
     },
 }
-_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
+_WORDS: dict[str, float] = {
+    **{w: v for w, v in NUMBER_WORDS.items() if 1 <= v <= 20},
     "a dozen": 12,
     "two dozen": 24,
     "half a dozen": 6,

@@ -24,6 +24,7 @@ from optiscribe.formulate.ir.model import PYOMO_RESERVED, RESERVED_NAMES, Formul
 
 __all__ = [
     "NUMBER_WORDS",
+    "WORD_VALUES",
     "ConversionError",
     "convert",
     "integer_rule",
@@ -64,17 +65,17 @@ NUMBER_WORDS: Mapping[str, int] = {
     "ninety": 90,
 }
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
-_SPECIAL = {
-    "half": 0.5,
-    "third": 1 / 3,
-    "quarter": 0.25,
-    "fourth": 0.25,
-    "fifth": 0.2,
-    "twice": 2,
-    "double": 2,
-    "thrice": 3,
-    "triple": 3,
-}
+#: Every single word that states a value ("five", "twice", "third", "dozen", "hundred"): the
+#: one table behind reading numbers (here), the built-in model's number check and the
+#: paraphraser's number check.
+WORD_VALUES: Mapping[str, float] = {
+    **NUMBER_WORDS,
+    **_SCALES,
+    "half": 0.5, "third": 1 / 3, "quarter": 0.25, "fourth": 0.25, "fifth": 0.2,
+    "twice": 2, "double": 2, "thrice": 3, "triple": 3, "dozen": 12,
+}  # fmt: skip
+_SPECIAL = {w: WORD_VALUES[w] for w in ("half", "third", "quarter", "fourth", "fifth", "twice",
+                                          "double", "thrice", "triple")}  # fmt: skip
 _NUMBER = re.compile(r"-?\d*\.?\d+")
 
 

@@ -48,6 +48,7 @@ from optiscribe.formulate.errors import (
     LLMOutputParseError,
 )
 from optiscribe.formulate.extract import Extractor
+from optiscribe.formulate.extract.declarations import WORD_VALUES
 from optiscribe.formulate.extract.tagger import packaged_tagger_path
 from optiscribe.formulate.ir.compact import END, CompactReadError, from_compact, to_compact
 from optiscribe.formulate.ir.model import Formulation
@@ -138,13 +139,7 @@ def fix_messages(text: str, attempt: str, feedback: str) -> list[dict[str, str]]
 # ------------------------------------------------------------------------------ numbers
 
 _NUM_IN_TEXT = re.compile(r"(?<![A-Za-z_])(\d[\d,]*(?:\.\d+)?|\.\d+)(\s*(?:%|percent\b))?")
-_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
-    "twice": 2, "double": 2, "thrice": 3, "triple": 3, "half": 0.5, "third": 1 / 3,
-    "quarter": 0.25, "dozen": 12,
-}  # fmt: skip
+_WORDS = WORD_VALUES
 _NUM_IN_MODEL = re.compile(r"(?<![A-Za-z_\d.\[])(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+)")
 
 
