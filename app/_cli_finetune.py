@@ -198,14 +198,19 @@ def tagger(
         "data/model/tagger.crfsuite"
     ),
     iterations: Annotated[int, typer.Option("--iterations", help="L-BFGS iterations")] = 200,
+    card: Annotated[
+        Path | None, typer.Option("--card", help="write the tagger's model card here")
+    ] = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Train the extraction route's entity tagger on NL4Opt's NER train split; score it on dev."""
     # lazy: the tagger's trainer loads the IR and pyomo (0.2 s), too much for `--help`
-    from optiscribe.finetune.tagger import train_tagger
+    from optiscribe.finetune.tagger import train_tagger, write_tagger_card
 
     try:
         path, score, seconds = train_tagger(out, data_dir=data_dir, max_iterations=iterations)
+        if card is not None:
+            write_tagger_card(card, score, seconds=seconds, iterations=iterations, out=path)
     except _errors() as exc:
         raise fail(str(exc)) from None
     per_type = {t: round(f1, 3) for t, (_, _, f1) in score.per_type.items()}

@@ -26,7 +26,7 @@ from optiscribe.formulate.extract.tagger import (
     token_features,
 )
 
-__all__ = ["TaggerScore", "ner_file", "score_tagger", "train_tagger"]
+__all__ = ["TaggerScore", "ner_file", "score_tagger", "train_tagger", "write_tagger_card"]
 
 NER_DIR = "raw/training/nl4opt_competition/ner_data"
 
@@ -110,3 +110,40 @@ def train_tagger(
     trainer.train(str(path))
     score = score_tagger(Tagger(path), dev)
     return path, score, time.perf_counter() - t0
+
+
+def write_tagger_card(
+    path: str | Path, score: TaggerScore, *, seconds: float, iterations: int, out: str | Path
+) -> Path:
+    """Write the tagger's model card: what it is, its data, its dev scores, how to reproduce."""
+    rows = "\n".join(
+        f"| {t} | {p:.3f} | {r:.3f} | {f:.3f} |" for t, (p, r, f) in score.per_type.items()
+    )
+    text = f"""# optiscribe extraction tagger
+
+- What: a linear-chain CRF (python-crfsuite) marking NL4Opt's six entity types in BIO form,
+  over the features of `optiscribe.formulate.extract.tagger.token_features`; the first stage
+  of the built-in model's extraction route (see docs/model.md).
+- Data: the NL4Opt competition's NER **train** split (713 problems); scored on its **dev**
+  split ({score.documents} problems). The test split is never read (it is evaluation data).
+- Training: L-BFGS, c1 0.05, c2 0.05, {iterations} iterations, {seconds:.0f} s on the
+  project's 2-core machine. Deterministic for the same data.
+- File: `{Path(out).name}`, {Path(out).stat().st_size / 1e6:.1f} MB.
+
+## Dev scores (exact spans)
+
+Micro F1 **{score.micro_f1:.3f}**.
+
+| entity | precision | recall | F1 |
+| --- | --- | --- | --- |
+{rows}
+
+## Reproduce
+
+```
+optiscribe finetune tagger --out data/model/tagger.crfsuite --card data/model/TAGGER_CARD.md
+```
+"""
+    p = Path(path)
+    p.write_text(text, encoding="utf-8")
+    return p
