@@ -420,6 +420,24 @@ def _untagged_numbers(doc: _Doc, mentions: list[tuple[int, int, int]]) -> list[S
     return out
 
 
+def _objective_sense(low: str) -> str:
+    """The sense when no objective direction was tagged: an explicit maximize/minimize word,
+    else what the objective is about ("the optimal total *cost*" is minimized)."""
+    if re.search(r"\bmaximi[sz]", low):
+        return "maximize"
+    if re.search(r"\bminimi[sz]", low):
+        return "minimize"
+    tail = low[max(low.rfind("."), low.rfind("?", 0, len(low) - 1), 0) :]
+    if re.search(r"cost|expense|spend|time|waste|pollution|minutes|hours|fewest|least", tail):
+        return "minimize"
+    return "maximize"
+
+
+def _var_in_clause(doc: _Doc, sp: Span, mentions: list[tuple[int, int, int]]) -> bool:
+    lo, hi = doc.segment(sp.start)
+    return any(lo <= m[1] < hi and m[0] != ALL for m in mentions)
+
+
 def _adjacent_var(doc: _Doc, sp: Span, mentions: list[tuple[int, int, int]]) -> int | None:
     """The variable named within three words after a number, with no clause break between."""
     for m in mentions:
@@ -518,7 +536,7 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
         if (
             x.span.type == "LIMIT"
             and x.sentence not in dir_sents
-            and x.sentence in param_sentences
+            and (x.sentence in param_sentences or _var_in_clause(doc, x.span, mentions))
             and x.var is not None
             and not _AVAILABLE.search(" " + doc.text(*doc.segment(x.span.start)).lower() + " ")
         ):
@@ -547,7 +565,7 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
     dir_text = obj_dir.text if obj_dir else ""
     low = text.lower()
     if not dir_text:
-        dir_text = "maximize" if re.search(r"maxim|most|highest|greatest", low) else "minimize"
+        dir_text = _objective_sense(low)
     maximize = dir_text.lower().startswith(("max", "high", "most", "increase", "great", "large"))
     obj_names = [sp for sp in doc.spans if sp.type == "OBJ_NAME"]
     obj_words = {_stem(w) for sp in obj_names for w in re.findall(r"[a-z]+", sp.text.lower())}
