@@ -117,6 +117,10 @@ def _le_ge(text: str) -> str:
         " min ", " more ", " greater ", " exceed", " above ", " over ", " require", " need",
         " demand", " must be met", " larger ", " higher ", " must ", " should ", " want",
     )  # fmt: skip
+    if re.search(r" (not|no|never|cannot) (\w+ ){0,2}(more|greater|larger|higher|exceed)", t):
+        return "LESS_OR_EQUAL"
+    if re.search(r" (not|no|never|cannot) (\w+ ){0,2}(less|fewer|lower|smaller|below)", t):
+        return "GREATER_OR_EQUAL"
     for p in le_phrases[:13]:
         if p in t:
             return "LESS_OR_EQUAL"
@@ -346,7 +350,7 @@ def _unit(doc: _Doc, sp: Span, var_tokens: set[int], *, specific: bool = True) -
         if specific and measure and doc.lower[j + 1 : j + 2] == ["of"]:
             continue  # "300 kg of dye": what is counted is the dye
         if re.match(r"^[a-z]+$", w) and w not in _STOP and _singular(w) not in _WEAK:
-            return _singular(w)
+            return _stem(w)
     return None
 
 
@@ -542,6 +546,10 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
         ):
             sp = Span("PARAM", x.span.start, x.span.end, x.span.text)
             nums[k] = replace(x, span=sp)
+        elif x.span.type == "PARAM" and x.var is None and not x.multiplier and not x.percent:
+            # a per-variable number names a variable; one in a sentence with none is a limit
+            # ("In total, 1,051 minutes of testing time are available.")
+            nums[k] = replace(x, span=Span("LIMIT", x.span.start, x.span.end, x.span.text))
     # "respectively": pair numbers with mentions in order
     for s in resp_sent:
         ps = [k for k, x in enumerate(nums) if x.sentence == s and x.span.type == "PARAM"]
