@@ -328,7 +328,10 @@ def _number_text(doc: _Doc, sp: Span) -> tuple[str, bool]:
     """The span's number as :func:`parse_number` reads it, and whether it is a percentage."""
     text = sp.text
     after = doc.lower[sp.end] if sp.end < len(doc.words) else ""
+    after2 = doc.lower[sp.end + 1] if sp.end + 1 < len(doc.words) else ""
     if after in ("%", "percent") and "%" not in text and "percent" not in text:
+        text += " %"
+    elif after == "per" and after2 == "cent":
         text += " %"
     if after == "times" and "times" not in text:
         text += " times"
@@ -340,7 +343,7 @@ def _unit(doc: _Doc, sp: Span, var_tokens: set[int], *, specific: bool = True) -
     """What a number counts: the first content word after it ("30 units of *water*",
     "1200 *filters*", "$" for money); with ``specific=False`` the measure itself ("300
     *kg* of dye")."""
-    if (sp.start > 0 and doc.words[sp.start - 1] == "$") or "$" in sp.text:
+    if (sp.start > 0 and doc.words[sp.start - 1] in _MONEY) or any(c in sp.text for c in _MONEY):
         return "$"
     for j in range(sp.end, min(sp.end + 5, len(doc.words))):
         w = doc.lower[j]
@@ -365,7 +368,7 @@ def _key(doc: _Doc, i: int, var_tokens: set[int]) -> frozenset[str]:
             continue  # a denominator ("per patient", "per hour") is not what is counted
         if _singular(w) not in _WEAK:
             out.add(_stem(w))
-    if "$" in doc.words[max(lo, i - 2) : i + 1] or "dollar" in doc.lower[lo:hi]:
+    if set(doc.words[max(lo, i - 2) : i + 1]) & _MONEY or "dollar" in doc.lower[lo:hi]:
         out.add("$")
     return frozenset(out)
 
@@ -424,6 +427,22 @@ def _untagged_numbers(doc: _Doc, mentions: list[tuple[int, int, int]]) -> list[S
     return out
 
 
+_MONEY = frozenset({"$", "€", "£", "¥"})
+
+
+def _unused_group(params: Sequence[_Num], used: set[int], n_vars: int) -> dict[int, str]:
+    """The per-variable numbers no constraint took, one per variable, when they measure one
+    thing (same unit) for at least half of the variables: what the objective is left with
+    ("each TV ad reaches 4,500 people" when the objective is the "total audience")."""
+    groups: dict[str | None, dict[int, str]] = {}
+    for p in params:
+        if id(p) in used or p.var is None or p.var == ALL or p.percent:
+            continue
+        groups.setdefault(p.unit, {}).setdefault(p.var, p.value)
+    best = max(groups.values(), key=len, default={})
+    return best if 2 * len(best) >= n_vars and len(best) >= 1 else {}
+
+
 def _objective_sense(low: str) -> str:
     """The sense when no objective direction was tagged: an explicit maximize/minimize word,
     else what the objective is about ("the optimal total *cost*" is minimized)."""
@@ -431,7 +450,8 @@ def _objective_sense(low: str) -> str:
         return "maximize"
     if re.search(r"\bminimi[sz]", low):
         return "minimize"
-    tail = low[max(low.rfind("."), low.rfind("?", 0, len(low) - 1), 0) :]
+    questions = [q for q in re.split(r"(?<=[.?!])\s+", low) if q.rstrip().endswith("?")]
+    tail = " ".join(questions) if questions else low[max(low.rfind("."), 0) :]
     if re.search(r"cost|expense|spend|time|waste|pollution|minutes|hours|fewest|least", tail):
         return "minimize"
     return "maximize"
@@ -758,6 +778,10 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
         "direction": "maximize" if maximize else "minimize",
         "name": obj_names[0].text if obj_names else "",
     }
+    if not obj_terms:
+        obj_terms = _unused_group(params, used, len(names))
+        if obj_terms:
+            notes.append("the objective takes the per-variable numbers no constraint used")
     if obj_terms:
         obj["terms"] = {names[v]: c for v, c in sorted(obj_terms.items())}
     else:
