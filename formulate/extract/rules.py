@@ -164,6 +164,13 @@ class Assembly:
     """Each number as read: its text, role, variable, key words and unit (for tracing)."""
 
 
+_VERBS = frozenset(
+    "needs need sells sell brings bring makes make earns earn gives give yields yield requires "
+    "require takes take uses use costs cost produces produce contains contain holds hold can "
+    "must should will is are has have reaches reach provides provide carries carry".split()
+)
+
+
 def _trim(sp: Span, words: Sequence[str], compound: set[int]) -> Span:
     """A variable mention without the digits the tagger sometimes runs into it ("corn 1")."""
     if sp.type != "VAR":
@@ -172,6 +179,11 @@ def _trim(sp: Span, words: Sequence[str], compound: set[int]) -> Span:
     while a < b and re.match(r"^[\d.,$%]+$", words[a]) and a not in compound:
         a += 1
     while b > a and re.match(r"^[\d.,$%]+$", words[b - 1]):
+        b -= 1
+    # "Every tablet", "tart sells": determiners and verbs the tagger ran into the name
+    while a < b - 1 and words[a].lower() in ("each", "every", "a", "an", "the", "one", "per"):
+        a += 1
+    while b - 1 > a and words[b - 1].lower() in _VERBS:
         b -= 1
     return Span(sp.type, a, b, " ".join(words[a:b]))
 
@@ -412,6 +424,12 @@ _AVAILABLE = re.compile(
 )
 
 
+_STRONG_LIMIT = re.compile(
+    r" (available|has|have|budget|total|at most|at least|limit|limited|capacity|maximum|"
+    r"minimum|up to|only|no more|no less|exceed|exceeds|cannot|can't|must be|in all) "
+)
+
+
 def _untagged_numbers(doc: _Doc, mentions: list[tuple[int, int, int]]) -> list[Span]:
     """Digits the tagger left untagged ("1,200 minutes are available"): a limit when their
     clause names no variable, else a per-variable number."""
@@ -559,10 +577,10 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
     for k, x in enumerate(nums):
         if (
             x.span.type == "LIMIT"
-            and x.sentence not in dir_sents
             and (x.sentence in param_sentences or _var_in_clause(doc, x.span, mentions))
             and x.var is not None
-            and not _AVAILABLE.search(" " + doc.text(*doc.segment(x.span.start)).lower() + " ")
+            and not _STRONG_LIMIT.search(" " + doc.text(*doc.segment(x.span.start)).lower() + " ")
+            and x.sentence not in dir_sents
         ):
             sp = Span("PARAM", x.span.start, x.span.end, x.span.text)
             nums[k] = replace(x, span=sp)
