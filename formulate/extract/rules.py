@@ -682,12 +682,22 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
         op = _le_ge(dtext)
         svars = vars_in(x.sentence)
         if x.multiplier and len(svars) >= 2:
-            order = order_in(x.sentence)
+            # the clause of the multiplier: "Since A is rare, the number of B must be at
+            # least three times the number of A"
+            start, _ = doc.sentence_range(x.sentence)
+            for j in range(x.span.start, start, -1):
+                if doc.words[j] == ",":
+                    start = j
+                    break
+            order = order_in(x.sentence, start)
+            if len(set(order)) < 2:
+                order = order_in(x.sentence)
             xv = order[0]
             yv = next((v for v in order if v != xv), svars[1])
-            # "at least twice as many X as Y": the first mention after the multiplier is x
+            # "at least twice as many X as Y", "three times more X than Y": x comes after
             after = order_in(x.sentence, x.span.end)
-            if "as" in doc.lower[x.span.end : x.span.end + 3] and len(set(after)) >= 2:
+            cue = set(doc.lower[x.span.end : x.span.end + 3]) & {"as", "more", "less", "fewer"}
+            if cue and len(set(after)) >= 2:
                 xv, yv = after[0], next(v for v in after if v != after[0])
             cons.append({"type": "xby", "x_var": names[xv], "y_var": names[yv],
                          "param": x.value, "operator": op, "direction": dtext})  # fmt: skip
