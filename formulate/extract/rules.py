@@ -268,6 +268,40 @@ def _coordinated(doc: _Doc, found: list[tuple[str, ...]]) -> list[tuple[int, int
     return out
 
 
+def _either_or(doc: _Doc) -> list[tuple[int, int]]:
+    """The two options of "either X or Y" (at most three words each), for texts whose
+    variables the tagger did not find: "allocate a square kilometer for either fish farming
+    or trawling"."""
+    skip = ("by", "through", "a", "an", "the", "using", "use", "for")
+    stop_at = {".", ",", ";", "?", "!", "to", "for", "and", "with", "in", "on", "at"}
+    for i, w in enumerate(doc.lower):
+        if w != "either":
+            continue
+        j = i + 1
+        while j < len(doc.lower) and doc.lower[j] in skip:
+            j += 1
+        a = j
+        while (
+            j < len(doc.lower)
+            and j - a < 3
+            and doc.lower[j] != "or"
+            and doc.lower[j] not in stop_at
+        ):
+            j += 1
+        if j >= len(doc.lower) or doc.lower[j] != "or" or j == a:
+            continue
+        first = (a, j)
+        j += 1
+        while j < len(doc.lower) and doc.lower[j] in skip:
+            j += 1
+        b = j
+        while j < len(doc.lower) and j - b < 3 and doc.lower[j] not in stop_at:
+            j += 1
+        if j > b:
+            return [first, (b, j)]
+    return []
+
+
 def _cluster_variables(doc: _Doc) -> tuple[list[str], list[tuple[int, int, int]]]:
     """Variables (display names) and mentions ``(var, start, end)``, in text order."""
     keys: list[list[tuple[str, ...]]] = []
@@ -278,6 +312,8 @@ def _cluster_variables(doc: _Doc) -> tuple[list[str], list[tuple[int, int, int]]
     tagged = [(sp.start, sp.end) for sp in doc.spans if sp.type == "VAR"]
     found = [tuple(_singular(w) for w in doc.lower[a:b]) for a, b in tagged]
     extra = [sp for sp in _coordinated(doc, found) if sp not in tagged]
+    if len({tuple(f) for f in found}) < 2:
+        extra += [sp for sp in _either_or(doc) if sp not in tagged and sp not in extra]
     for a, b in sorted(tagged + extra):
         n = _norm_words(doc.text(a, b))
         if not n:
