@@ -69,7 +69,8 @@ _IRREGULAR = {
     "wolves": "wolf", "calves": "calf", "people": "person", "children": "child", "men": "man",
     "women": "woman", "feet": "foot", "teeth": "tooth", "geese": "goose", "mice": "mouse",
     "shoes": "shoe", "tomatoes": "tomato", "potatoes": "potato", "heroes": "hero",
-    "mangoes": "mango", "buses": "bus", "gases": "gas", "lenses": "lens",
+    "mangoes": "mango", "buses": "bus", "gases": "gas", "lenses": "lens", "ads": "ad",
+    "lbs": "lb", "kgs": "kg", "hrs": "hr", "gas": "gas", "bus": "bus",
 }  # fmt: skip
 
 
