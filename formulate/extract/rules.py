@@ -303,6 +303,28 @@ def _either_or(doc: _Doc) -> list[tuple[int, int]]:
     return []
 
 
+def _parallel(doc: _Doc, tagged: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A one-word name in the same slot as a tagged mention that the tagger missed: "Each
+    tart sells ..., *each cake sells* ..." (a determiner before, the same verb after), when
+    the word occurs twice or more."""
+    sing = [_singular(w) for w in doc.lower]
+    taken = {i for a, b in tagged for i in range(a, b)}
+    dets = ("a", "an", "each", "every")
+    slots = {
+        doc.lower[b]
+        for a, b in tagged
+        if 0 < a and b < len(doc.lower) and doc.lower[a - 1] in dets and doc.lower[b] in _VERBS
+    }
+    out: list[tuple[int, int]] = []
+    for i in range(1, len(doc.lower) - 1):
+        w = doc.lower[i]
+        if i in taken or doc.lower[i - 1] not in dets or doc.lower[i + 1] not in slots:
+            continue
+        if re.match(r"^[a-z]+$", w) and w not in _STOP and sing.count(sing[i]) >= 2:
+            out.append((i, i + 1))
+    return out
+
+
 def _cluster_variables(doc: _Doc) -> tuple[list[str], list[tuple[int, int, int]]]:
     """Variables (display names) and mentions ``(var, start, end)``, in text order."""
     keys: list[list[tuple[str, ...]]] = []
@@ -312,7 +334,8 @@ def _cluster_variables(doc: _Doc) -> tuple[list[str], list[tuple[int, int, int]]
     generic: list[tuple[int, int]] = []
     tagged = [(sp.start, sp.end) for sp in doc.spans if sp.type == "VAR"]
     found = [tuple(_singular(w) for w in doc.lower[a:b]) for a, b in tagged]
-    extra = [sp for sp in _coordinated(doc, found) if sp not in tagged]
+    extra = [sp for sp in _coordinated(doc, found) + _parallel(doc, tagged) if sp not in tagged]
+    extra = sorted(set(extra))
     if len({tuple(f) for f in found}) < 2:
         extra += [sp for sp in _either_or(doc) if sp not in tagged and sp not in extra]
     for a, b in sorted(tagged + extra):
