@@ -84,7 +84,10 @@ def write_model_card(
     """A short MODEL_CARD.md from an export's info (and measured scores, when given)."""
     data = info.get("data", {})
     lines = [
-        "# optiscribe built-in model",
+        "# optiscribe built-in model: the generative route",
+        "",
+        "The built-in model has two routes (docs/model.md): this card is the generative one's "
+        "(SmolLM2 + LoRA); the extraction route's tagger has its own card, `TAGGER_CARD.md`.",
         "",
         f"- Base: {BASE_DESCRIPTION}; loaded through transformers from its GGUF, not shipped here.",
         "- What we ship: a LoRA adapter (bf16 safetensors) in `adapter/`.",

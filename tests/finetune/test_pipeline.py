@@ -69,7 +69,9 @@ def test_smoke_pipeline_build_sft_resume_kto_export_and_load(
     from optiscribe.formulate.llm.builtin import BuiltinBackend
     from optiscribe.formulate.prompting import build_ir_messages
 
-    backend = BuiltinBackend(model_dir=run / "tiny-base", adapter=out, max_new_tokens=24)
+    backend = BuiltinBackend(
+        model_dir=run / "tiny-base", adapter=out, max_new_tokens=24, route="generate"
+    )
     answers = backend.complete(build_ir_messages("Maximize 3 x subject to x <= 4."))
     assert len(answers) == 1 and isinstance(answers[0], str)
     # a random model writes noise: the backend asked itself once more with the reading feedback
