@@ -205,8 +205,8 @@ class Tagger:
         if p is None or not p.is_file():
             raise BackendUnavailable(
                 "the extraction route's tagger is missing (optiscribe/data/model/"
-                f"{TAGGER_FILE}); train one with 'optiscribe finetune tagger' or reinstall "
-                "optiscribe"
+                f"{TAGGER_FILE}); reinstall optiscribe (pip install -e .) or train one with "
+                "'optiscribe finetune tagger'"
             )
         self.path = p
         self._tagger = pycrfsuite.Tagger()

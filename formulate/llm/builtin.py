@@ -270,7 +270,7 @@ def builtin_status() -> str:
     if packaged_tagger_path() is None:
         return (
             "the extraction route's tagger is missing (optiscribe/data/model/tagger.crfsuite); "
-            "reinstall optiscribe or train one with 'optiscribe finetune tagger'"
+            "reinstall optiscribe (pip install -e .) or train one with 'optiscribe finetune tagger'"
         )
     gen = generative_status()
     return "ok" if gen == "ok" else f"ok (extraction route; generative route {gen})"

