@@ -115,7 +115,7 @@ def _le_ge(text: str) -> str:
     )  # fmt: skip
     ge_phrases = (
         " no less than ", " not less than ", " no fewer than ", " at least ", " minimum ",
-        " min ", " more ", " greater ", " exceed", " above ", " over ", " require", " need",
+        " min ", " more ", " greater ", " exceed", " above ", " over ", " requir", " need",
         " demand", " must be met", " larger ", " higher ", " must ", " should ", " want",
     )  # fmt: skip
     if re.search(r" (not|no|never|cannot) (\w+ ){0,2}(more|greater|larger|higher|exceed)", t):
