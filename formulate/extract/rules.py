@@ -840,12 +840,11 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
             continue
         lo, hi = doc.sentence_range(s_)
         stext = " " + " ".join(doc.lower[lo:hi]) + " "
-        if not _COMPARE.search(stext):
+        compared = _COMPARE.search(stext)
+        if compared is None:
             continue
-        cue = _COMPARE.search(stext)
-        assert cue is not None
         # the clause of the comparison: "Since A sells better, the number of B must be less ..."
-        cue_tok = lo + stext[: cue.start()].count(" ")
+        cue_tok = lo + stext[: compared.start()].count(" ")
         start = lo
         for j in range(cue_tok, lo, -1):
             if doc.words[j] == ",":
