@@ -139,7 +139,6 @@ def fix_messages(text: str, attempt: str, feedback: str) -> list[dict[str, str]]
 # ------------------------------------------------------------------------------ numbers
 
 _NUM_IN_TEXT = re.compile(r"(?<![A-Za-z_])(\d[\d,]*(?:\.\d+)?|\.\d+)(\s*(?:%|percent\b))?")
-_WORDS = WORD_VALUES
 _NUM_IN_MODEL = re.compile(r"(?<![A-Za-z_\d.\[])(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+)")
 
 
@@ -158,8 +157,8 @@ def text_numbers(text: str) -> frozenset[float]:
         if m.group(2):
             out.add(v / 100)
     for word in re.findall(r"[a-z]+", text.lower()):
-        if word in _WORDS:
-            out.add(float(_WORDS[word]))
+        if word in WORD_VALUES:
+            out.add(float(WORD_VALUES[word]))
     return frozenset(out)
 
 
@@ -249,11 +248,16 @@ def find_base_gguf() -> Path:
     )
 
 
-def generative_status() -> str:
-    """``"ok"`` or why the generative route cannot run here (nothing is loaded)."""
+def _missing_stack() -> list[str]:
+    """The generative route's libraries that are not installed (checked without importing)."""
     import importlib.util
 
-    missing = [m for m in ("torch", "transformers", "peft") if importlib.util.find_spec(m) is None]
+    return [m for m in ("torch", "transformers", "peft") if importlib.util.find_spec(m) is None]
+
+
+def generative_status() -> str:
+    """``"ok"`` or why the generative route cannot run here (nothing is loaded)."""
+    missing = _missing_stack()
     if missing:
         return f"needs {', '.join(missing)}: {INSTALL_COMMAND}"
     try:
@@ -277,9 +281,7 @@ def builtin_status() -> str:
 
 
 def _require_stack() -> None:
-    import importlib.util
-
-    missing = [m for m in ("torch", "transformers", "peft") if importlib.util.find_spec(m) is None]
+    missing = _missing_stack()
     if missing:
         raise BackendUnavailable(
             f"the built-in model needs {', '.join(missing)}, which is not installed; install "
