@@ -10,6 +10,7 @@ one folder (``--run-dir``) and one config (``--config``: a YAML file or a bundle
     optiscribe finetune eval  --run-dir RUN --benchmark nl4opt --limit 40
     optiscribe finetune export --run-dir RUN --out data/model/adapter
     optiscribe finetune tagger --out data/model/tagger.crfsuite   # the extraction route's tagger
+    optiscribe finetune tagger --kind minilm                      # its better tagger (MiniLM)
     optiscribe finetune eval  --route extract --benchmark nl4opt --limit 0
 
 Exit codes: 0 done; 3 bad input (unknown config, missing run folder or data, missing
@@ -193,30 +194,86 @@ def evaluate(
     typer.echo(json.dumps(report))
 
 
+TAGGER_KINDS = ("crf", "minilm")
+TAGGER_OUT = {
+    "crf": Path("data/model/tagger.crfsuite"),
+    "minilm": Path("data/model/tagger-minilm.npz"),
+}
+
+
 def tagger(
-    out: Annotated[Path, typer.Option("--out", help="where to write the CRF model")] = Path(
-        "data/model/tagger.crfsuite"
-    ),
-    iterations: Annotated[int, typer.Option("--iterations", help="L-BFGS iterations")] = 200,
+    kind: Annotated[
+        str, typer.Option("--kind", help="crf (core install) or minilm (needs the finetune extra)")
+    ] = "crf",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="where to write the model (default: data/model/<the shipped name>)"
+        ),
+    ] = None,
+    iterations: Annotated[int, typer.Option("--iterations", help="crf: L-BFGS iterations")] = 200,
+    epochs: Annotated[
+        int, typer.Option("--epochs", help="minilm: passes over the train split")
+    ] = 4,
+    limit: Annotated[
+        int, typer.Option("--limit", help="minilm: train on the first N problems only (0: all)")
+    ] = 0,
     card: Annotated[
         Path | None, typer.Option("--card", help="write the tagger's model card here")
     ] = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Train the extraction route's entity tagger on NL4Opt's NER train split; score it on dev."""
-    # lazy: the tagger's trainer loads the IR and pyomo (0.2 s), too much for `--help`
-    from optiscribe.finetune.tagger import train_tagger, write_tagger_card
-
+    if kind not in TAGGER_KINDS:
+        raise fail(f"unknown tagger kind {kind!r}: choose one of {', '.join(TAGGER_KINDS)}")
+    if epochs < 1 or limit < 0:
+        raise fail("--epochs must be at least 1 and --limit at least 0")
+    target = out if out is not None else TAGGER_OUT[kind]
     try:
-        path, score, seconds = train_tagger(out, data_dir=data_dir, max_iterations=iterations)
-        if card is not None:
-            write_tagger_card(card, score, seconds=seconds, iterations=iterations, out=path)
+        if kind == "crf":
+            # lazy: the tagger's trainer loads the IR and pyomo (0.2 s), too much for `--help`
+            from optiscribe.finetune.tagger import train_tagger, write_tagger_card
+
+            path, score, seconds = train_tagger(
+                target, data_dir=data_dir, max_iterations=iterations
+            )
+            if card is not None:
+                write_tagger_card(card, score, seconds=seconds, iterations=iterations, out=path)
+        else:
+            if _missing_finetune():
+                raise fail(
+                    f"the MiniLM tagger trains with {', '.join(_missing_finetune())}: "
+                    'pip install "torch==2.13.0" -e ".[finetune]"'
+                )
+            # lazy: as above, and the trainer imports torch when it runs
+            from optiscribe.finetune.encoder_tagger import (
+                EncoderRecipe,
+                train_encoder_tagger,
+                write_encoder_card,
+            )
+
+            recipe = EncoderRecipe(epochs=epochs, limit=limit or None)
+            path, score, seconds = train_encoder_tagger(
+                target,
+                recipe=recipe,
+                data_dir=data_dir,
+                log=lambda line: typer.echo(line, err=True),
+            )
+            if card is not None:
+                write_encoder_card(card, score, seconds=seconds, recipe=recipe, out=path)
     except _errors() as exc:
         raise fail(str(exc)) from None
     per_type = {t: round(f1, 3) for t, (_, _, f1) in score.per_type.items()}
-    report = {"out": str(path), "seconds": round(seconds, 1), "dev_micro_f1": round(score.micro_f1, 3),
-              "dev_f1": per_type}  # fmt: skip
+    report = {"kind": kind, "out": str(path), "seconds": round(seconds, 1),
+              "dev_micro_f1": round(score.micro_f1, 3), "dev_f1": per_type}  # fmt: skip
     typer.echo(json.dumps(report))
+
+
+def _missing_finetune() -> list[str]:
+    # lazy: only this command asks
+    import importlib.util
+
+    return [m for m in ("torch", "transformers", "peft") if importlib.util.find_spec(m) is None]
 
 
 finetune_app.command("build-data")(build_data)

@@ -8,7 +8,8 @@ Run from the repository root (the shared data beside it, or ``OPTISCRIBE_SHARED_
 In one run, on the same problems:
 
 * **accuracy** of the extraction route on NL4Opt test (230, preferred labels), NLP4LP and
-  MAMO-Easy, *without* and *with* its self-correction (the repair of a reading that has no
+  MAMO-Easy, with each tagger (the MiniLM tagger and the CRF it falls back to, the baseline),
+  *without* and *with* its self-correction (the repair of a reading that has no
   optimum), through the ``ir`` correction loop exactly as ``optiscribe finetune eval`` runs it
   (one round), scored with the default tolerance; the generative route (SmolLM2 + our
   adapter) on the first ``--generate-limit`` NL4Opt problems as the baseline next to it (it
@@ -36,15 +37,21 @@ from optiscribe.data.eval.score import TOLERANCES
 from optiscribe.finetune.evaluate import evaluate_builtin
 from optiscribe.formulate.errors import ConversionError, FormulationValidationError
 from optiscribe.formulate.extract import Extractor
+from optiscribe.formulate.extract.encoder import HybridTagger, tagger_status
+from optiscribe.formulate.extract.tagger import Tagger
 from optiscribe.solvers import solve
 
 BENCHMARKS = ("nl4opt", "nlp4lp", "mamo_easy")
 
 
-def extraction_accuracy(benchmark: str, *, repair: bool) -> dict[str, Any]:
-    """Extraction alone (no loop): how many problems read to the labelled optimum."""
+def extraction_accuracy(benchmark: str, *, repair: bool, tagger: str) -> dict[str, Any]:
+    """Extraction alone (no loop): how many problems read to the labelled optimum.
+
+    ``tagger``: ``minilm`` (the hybrid of MiniLM and the CRF, the default when its base wheel is installed) or ``crf`` (the
+    fallback, and the baseline before the MiniLM tagger).
+    """
     records = load_benchmark(benchmark)
-    ex = Extractor(repair=repair)
+    ex = Extractor(HybridTagger() if tagger == "minilm" else Tagger(), repair=repair)
     tol = TOLERANCES["default"]
     correct = solved = 0
     secs: list[float] = []
@@ -96,14 +103,18 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     lines = ["| benchmark | route | problems | correct | accuracy | solved | p50 per problem |",
              "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    kind, why = tagger_status()
+    taggers = ("crf", "minilm") if kind == "minilm" else ("crf",)
+    if kind != "minilm":
+        print(f"(MiniLM tagger not measured: {why})")
     for b in BENCHMARKS:
-        for repair in (False, True):
-            s = extraction_accuracy(b, repair=repair)
-            route = "extract, with repair" if repair else "extract, no repair"
+        for tagger, repair in [(t, r) for t in taggers for r in (False, True)]:
+            s = extraction_accuracy(b, repair=repair, tagger=tagger)
+            route = f"extract ({tagger}), " + ("with repair" if repair else "no repair")
             lines.append(f"| {b} | {route} | {s['problems']} | {s['correct']} | "
                          f"{100 * s['accuracy']:.1f} % | {s['solved']} | {s['p50_ms']:.0f} ms |")  # fmt: skip
         loop = evaluate_builtin(None, benchmark=b, limit=0, rounds=1, route="extract")
-        lines.append(f"| {b} | extract, through the ir loop (1 round) | {loop['problems']} | "
+        lines.append(f"| {b} | extract ({kind}, the default), through the ir loop (1 round) | {loop['problems']} | "
                      f"{loop['correct']} | {100 * loop['accuracy']:.1f} % | {loop['solved']} | "
                      f"{loop['p50_seconds'] * 1000:.0f} ms |")  # fmt: skip
     if args.generate_limit:

@@ -18,6 +18,7 @@ import pycrfsuite
 
 from optiscribe.data.benchmarks import benchmarks_dir
 from optiscribe.data.errors import DataError
+from optiscribe.formulate.extract.encoder import TaggerLike
 from optiscribe.formulate.extract.tagger import (
     ENTITY_TYPES,
     Tagger,
@@ -62,7 +63,7 @@ def _prf(tp: int, pred: int, gold: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def score_tagger(tagger: Tagger, docs: Sequence[tuple[list[str], list[str]]]) -> TaggerScore:
+def score_tagger(tagger: TaggerLike, docs: Sequence[tuple[list[str], list[str]]]) -> TaggerScore:
     """Exact-match span scores of ``tagger`` on annotated documents."""
     counts = {t: [0, 0, 0] for t in ENTITY_TYPES}
     for words, tags in docs:

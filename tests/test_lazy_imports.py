@@ -14,7 +14,7 @@ PACKAGES = ("formulate", "verify", "solvers", "finetune", "app", "data")
 #: stacks load when the command runs, so ``optiscribe --help`` stays fast), the solver
 #: backends behind ``optiscribe.solvers`` (they load pyomo), the built-in backend in the
 #: registry, and the files being changed now (see PENDING). Lower it when you move one; never raise it without a ``# lazy:`` why.
-MAX_OWN_FUNCTION_IMPORTS = 59
+MAX_OWN_FUNCTION_IMPORTS = 60
 
 #: Files whose function-level imports are not marked yet (being rewritten elsewhere).
 PENDING = frozenset({"formulate/llm/builtin.py", "finetune/data.py", "data/synth/paraphrase.py"})

