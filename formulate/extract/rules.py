@@ -528,6 +528,8 @@ def _objective_sense(low: str) -> str:
         return "maximize"
     if re.search(r"\bminimi[sz]", low):
         return "minimize"
+    if re.search(r"\b(decreas|reduc|lower)(e|es|ing)? the\b", low):
+        return "minimize"
     questions = [q for q in re.split(r"(?<=[.?!])\s+", low) if q.rstrip().endswith("?")]
     tail = " ".join(questions) if questions else low[max(low.rfind("."), 0) :]
     if re.search(r"cost|expense|spend|time|waste|pollution|minutes|hours|fewest|least", tail):
@@ -857,8 +859,10 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
             continue
         xv = order[0]
         yv = next(v for v in order if v != xv)
+        # the operator from the comparison's own clause ("Due to limited space, X must exceed Y")
+        clause = " ".join(doc.lower[start:hi])
         cons.append({"type": "xy", "x_var": names[xv], "y_var": names[yv],
-                     "operator": _le_ge(stext), "direction": doc.text(lo, hi)})  # fmt: skip
+                     "operator": _le_ge(clause), "direction": doc.text(lo, hi)})  # fmt: skip
 
     obj: dict[str, Any] = {
         "type": "objective",
