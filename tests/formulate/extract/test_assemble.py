@@ -21,6 +21,22 @@ def extractor() -> Extractor:
 
 
 CASES = [
+    # a comparison whose sentence opens with an unrelated limit word ("limited storage"): the
+    # operator comes from the comparison's clause (fans >= lamps; read as <=, 1660)
+    (
+        "A shop sells lamps and fans. Each lamp earns $30 and each fan $20. A lamp takes 2 "
+        "hours of work and a fan takes 1 hour; 100 hours of work are available. Due to limited "
+        "storage, the number of fans must exceed the number of lamps. How many of each should "
+        "be made to maximize profit?",
+        2000.0,  # 100 fans
+    ),
+    # "decrease the total number of vehicles": the objective counts them, minimised
+    (
+        "A company ships goods using vans and trucks. A van carries 10 boxes and a truck "
+        "carries 25 boxes. At least 200 boxes must be shipped. At least 2 vans must be used. "
+        "How many vans and trucks should be used to decrease the total number of vehicles?",
+        10.0,  # 2 vans, 8 trucks
+    ),
     # sum in the variables' own unit ("100 acres" with "per acre") + a linear limit
     (
         "A farmer has 100 acres to plant with wheat and corn. Each acre of wheat yields a "
@@ -132,3 +148,11 @@ def test_alternatives_change_one_constraint_at_a_time() -> None:
     ]
     assert out[0][1]["const_declarations"][0]["operator"] == "GREATER_OR_EQUAL"
     assert decl["const_declarations"][0]["operator"] == "LESS_OR_EQUAL"  # not mutated
+
+
+def test_decrease_reduce_lower_ask_for_a_minimum_when_no_direction_was_tagged() -> None:
+    from optiscribe.formulate.extract.rules import _objective_sense
+
+    assert _objective_sense("how many lines to decrease the total number of lines?") == "minimize"
+    assert _objective_sense("plan it to reduce the waste.") == "minimize"
+    assert _objective_sense("how many should be made to get the most profit?") == "maximize"
