@@ -683,7 +683,21 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
         tail = doc.lower[obj_dir.end : b]
         obj_words |= {_stem(w) for w in tail[:8] if re.match(r"^[a-z]+$", w)}
     obj_words -= _STOP | _WEAK | var_words
-    if not obj_words:
+    # "minimize the (total) number of meals": the objective counts something; only numbers
+    # that measure that thing are its terms ("24 chocolates" a box), else it counts the
+    # variables, whatever other numbers the text names its "profit"
+    counted: set[str] = set()
+    counted_name = ""
+    if obj_dir is not None:
+        _, b = doc.sentence_range(doc.sent[obj_dir.start])
+        tail_text = " ".join(doc.lower[obj_dir.end : b])
+        m = re.match(r"^(the )?(total )?number of ((\w+ ?){1,3})", tail_text)
+        if m:
+            counted = {_stem(w) for w in m.group(3).split()} - _STOP - _WEAK
+            counted_name = "number of " + m.group(3).strip()
+    if counted:
+        obj_words = counted - var_words
+    if not obj_words and not counted:
         obj_words = set(_OBJ_MAX if maximize else _OBJ_MIN)
     # a number is about the objective when its key names it
     params = [x for x in nums if x.span.type == "PARAM" and not x.multiplier]
@@ -867,9 +881,9 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
     obj: dict[str, Any] = {
         "type": "objective",
         "direction": "maximize" if maximize else "minimize",
-        "name": obj_names[0].text if obj_names else "",
+        "name": counted_name or (obj_names[0].text if obj_names else ""),
     }
-    if not obj_terms:
+    if not obj_terms and not counted:
         obj_terms = _unused_group(params, used, len(names))
         if obj_terms:
             notes.append("the objective takes the per-variable numbers no constraint used")

@@ -21,6 +21,14 @@ def extractor() -> Extractor:
 
 
 CASES = [
+    # "minimize the number of meals" counts the meals, though other numbers are "profit"
+    (
+        "A restaurant makes steak meals and vegetarian meals. A steak meal makes $18 profit "
+        "and takes 3 minutes to make. A vegetarian meal makes $9 profit and takes 2 minutes. "
+        "The restaurant needs to make at least $500 profit. It has 100 minutes available. How "
+        "many of each should it make to minimize the number of meals?",
+        28.0,  # 28 steak meals ($504, 84 minutes); minimising the profit terms would give 504
+    ),
     # a comparison whose sentence opens with an unrelated limit word ("limited storage"): the
     # operator comes from the comparison's clause (fans >= lamps; read as <=, 1660)
     (
