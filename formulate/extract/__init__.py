@@ -19,7 +19,7 @@ from typing import Any
 
 from optiscribe.formulate.errors import ConversionError, FormulationValidationError
 from optiscribe.formulate.extract.declarations import convert, integer_rule
-from optiscribe.formulate.extract.encoder import TaggerLike, load_tagger
+from optiscribe.formulate.extract.encoder import TaggerLike, load_tagger, tagger_status
 from optiscribe.formulate.extract.repair import alternatives
 from optiscribe.formulate.extract.rules import assemble
 from optiscribe.formulate.extract.tagger import Tagger
@@ -51,7 +51,12 @@ class Extractor:
     def __init__(
         self, tagger: str | Path | TaggerLike | None = None, *, repair: bool = True
     ) -> None:
+        self.fallback = ""
+        """Why the route reads with the CRF alone, when it does (said in every answer's notes)."""
         if tagger is None:
+            kind, why = tagger_status()
+            if kind != "minilm":
+                self.fallback = f"read with the CRF tagger alone ({why})"
             self.tagger: TaggerLike = load_tagger()
         elif isinstance(tagger, (str, Path)):
             self.tagger = Tagger(tagger)
@@ -72,6 +77,8 @@ class Extractor:
         integer = integer_rule(text)
         decl = assembly.declaration
         notes = list(assembly.notes)
+        if self.fallback:
+            notes.append(self.fallback)
         f = convert(name, decl, integer=integer, source="extracted").validate_model()
         if self.repair and not _solves(f):
             for change, alt in alternatives(decl):

