@@ -117,7 +117,7 @@ def prepare(model: MilpData) -> Prepared:
     if sense == -1:
         steps.append("maximisation turned into minimisation")
     A = model.A
-    nnz_row = np.diff(A.indptr)
+    nnz_row = A.indptr[1:] - A.indptr[:-1]
     lo = model.row_lower
     hi = model.row_upper
     empty = nnz_row == 0
@@ -259,7 +259,7 @@ class _Numbers:
     def _setup(self, u: np.ndarray, rtol: float) -> None:
         """Single-linkage clusters of the sorted distinct magnitudes ``u``."""
         if u.size:
-            gap = np.diff(u) > rtol * u[1:]
+            gap = (u[1:] - u[:-1]) > rtol * u[1:]
             cl = np.zeros(u.size, dtype=np.int64)
             np.cumsum(gap, out=cl[1:])
         else:
@@ -396,7 +396,7 @@ def _as_fractions(a: np.ndarray) -> list[object]:
 def _scaled_values(p: Prepared, exact: bool) -> tuple[object, object]:
     """Scaled coefficients and rhs of the half-rows (floats, or Fractions in exact mode)."""
     rows, rhs, scale = p.rows, p.rhs, p.scale
-    counts = np.diff(rows.indptr)
+    counts = rows.indptr[1:] - rows.indptr[:-1]
     if not exact:
         return rows.data / np.repeat(scale, counts), rhs / scale
     coef = []
@@ -503,7 +503,7 @@ def _build_graph(
     indices = p.rows.indices.astype(np.int64, copy=False)
     cid, rid = pre[4], pre[5]  # never written in place below
     nrow = rid.size
-    counts = np.diff(indptr)
+    counts = indptr[1:] - indptr[:-1]
     factor = np.where(p.side < 0, -1.0, 1.0) / p.scale if nrow else np.zeros(0)
     kind = np.where(p.is_eq, KIND_EQ, KIND_LE).astype(np.int64)
 

@@ -413,7 +413,7 @@ def _parse_lines(raw: bytes) -> MpsModel:
     col_id = {name: j for j, name in enumerate(dict.fromkeys(cnames))}
     n = len(col_id)
     col = _ids(col_id, cnames)
-    if col.size > 1 and (np.diff(col) < 0).any():
+    if col.size > 1 and ((col[1:] - col[:-1]) < 0).any():
         raise _Refuse  # a column in two places: left to HiGHS
     # line numbers before the markers were removed: a marker before a line shifts it
     state = np.zeros(0, dtype=bool)

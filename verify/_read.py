@@ -204,7 +204,7 @@ def _pyomo_constant_column(m: MilpData, col_nnz: np.ndarray) -> tuple[int, np.nd
     csc = m.A.tocsc()
     rows = csc.indices[csc.indptr[j] : csc.indptr[j + 1]].astype(np.int64)
     vals = csc.data[csc.indptr[j] : csc.indptr[j + 1]]
-    nnz = np.diff(m.A.indptr)[rows]
+    nnz = (m.A.indptr[1:] - m.A.indptr[:-1])[rows]
     rl, ru = m.row_lower[rows], m.row_upper[rows]
     if np.any(nnz != 1) or np.any(rl != ru) or not np.all(ru / vals == 1.0):
         return None  # the column takes part in a real row: not the writer's pattern
@@ -668,7 +668,7 @@ def _canonical_csr(
     cost more than HiGHS's own reading of a small file). None when the arrays are not
     plainly well formed, or hold duplicate or zero entries: the caller then takes the
     general path, which sums duplicates and drops zeros."""
-    if start.size != n + 1 or start[0] != 0 or (n and (np.diff(start) < 0).any()):
+    if start.size != n + 1 or start[0] != 0 or (n and ((start[1:] - start[:-1]) < 0).any()):
         return None
     nnz = int(start[-1])
     if index.size < nnz or value.size < nnz:
@@ -676,7 +676,7 @@ def _canonical_csr(
     index, value = index[:nnz], value[:nnz]
     if nnz and (int(index.min()) < 0 or int(index.max()) >= m or not value.all()):
         return None
-    cols = np.repeat(np.arange(n, dtype=np.int64), np.diff(start))
+    cols = np.repeat(np.arange(n, dtype=np.int64), (start[1:] - start[:-1]))
     # per row, columns stay ascending; below 2**16 rows numpy's stable sort of 16-bit
     # keys is a radix sort (about 10x faster than on int64)
     key = index.astype(np.uint16) if m <= 1 << 16 else index

@@ -148,7 +148,9 @@ def build_union(ga: Graph, gb: Graph) -> Union:
     row_nodes = np.concatenate(
         [np.arange(oa_r, ob_v, dtype=np.int64), np.arange(ob_r, n, dtype=np.int64)]
     )
-    row_deg = np.concatenate([np.diff(ga.indptr), np.diff(gb.indptr)]).astype(np.int64, copy=False)
+    row_deg = np.concatenate(
+        [(ga.indptr[1:] - ga.indptr[:-1]), (gb.indptr[1:] - gb.indptr[:-1])]
+    ).astype(np.int64, copy=False)
     row_dst = np.concatenate([ga.indices, gb.indices + ob_v]).astype(np.int64, copy=False)
     allcoef -= wshift
     row_w = allcoef.astype(np.int64, copy=False)

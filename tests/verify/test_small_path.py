@@ -1,0 +1,193 @@
+"""The plain-Python certificate check for tiny models gives exactly what the array
+version gives: the same (ok, message) on every mapping the checker produced for the
+labelled pairs small enough and for the reader fuzz corpus, and on mutations of those
+mappings and models built to fail each rule; and ``check`` answers the same with and
+without it (verdict, reason, certificate, witness)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from optiscribe.verify import (
+    ModelReadError,
+    UnsupportedModelError,
+    Verdict,
+    _certify,
+    check,
+    read_model,
+)
+from optiscribe.verify import _check as check_module
+from tests._support.reader_fuzz import make_corpus
+
+from .conftest import HIGHS_CHECK, milp, need, permuted, with_changes
+
+LEVELS = ("strict", "normalized")
+
+
+def _small_models(paths):
+    out = []
+    for p in paths:
+        try:
+            m = read_model(p)
+        except (ModelReadError, UnsupportedModelError):
+            continue
+        if m.inexact or 2 * m.nnz > _certify.SMALL_NNZ or m.num_vars == 0:
+            continue
+        out.append((p.name, m))
+    return out
+
+
+def _perturbed(m, seed):
+    """One coefficient (or the first cost) changed: a labelled negative."""
+    if m.nnz:
+        A = sp.csr_array(m.A)
+        data = A.data.copy()
+        data[seed % A.nnz] *= 1.37
+        return with_changes(m, A=sp.csr_array((data, A.indices, A.indptr), shape=A.shape))
+    c = m.c.copy()
+    c[0] += 1.0
+    return with_changes(m, c=c)
+
+
+def _pairs(models):
+    for k, (name, m) in enumerate(models):
+        yield f"{name} permuted", m, permuted(m, seed=k)
+        yield f"{name} perturbed", m, _perturbed(m, k)
+
+
+def _record(monkeypatch, pairs):
+    """Every ``verify_mapping`` call ``check`` makes on the pairs, at both levels, and
+    ``check``'s results."""
+    calls, results = [], []
+    real = check_module.verify_mapping
+
+    def recorder(ref, cand, var_map, rows, *, tol):
+        calls.append((ref, cand, np.array(var_map), rows, tol))
+        return real(ref, cand, var_map, rows, tol=tol)
+
+    monkeypatch.setattr(check_module, "verify_mapping", recorder)
+    for name, a, b in pairs:
+        for level in LEVELS:
+            results.append((name, level, check(a, b, level=level)))
+    monkeypatch.setattr(check_module, "verify_mapping", real)
+    return calls, results
+
+
+def _mutations(ref, cand, vm, rows):
+    """The recorded call and variants that break one rule each."""
+    yield cand, vm, rows
+    n = vm.size
+    if n >= 2:
+        sw = vm.copy()
+        sw[[0, n - 1]] = sw[[n - 1, 0]]
+        yield cand, sw, rows
+    yield cand, np.full(n, 0, dtype=np.int64), rows  # not a bijection
+    j = int(vm[0]) if n else 0
+    if n:
+        integer = cand.integer.copy()
+        integer[j] = not integer[j]
+        yield with_changes(cand, integer=integer), vm, rows
+        for field, delta in (("col_lower", -1.0), ("col_upper", 1.0), ("c", 0.5)):
+            arr = getattr(cand, field).copy()
+            arr[j] = arr[j] + delta if np.isfinite(arr[j]) else 3.0
+            yield with_changes(cand, **{field: arr}), vm, rows
+    yield with_changes(cand, offset=cand.offset + 1.0), vm, rows
+    if cand.nnz:
+        A = sp.csr_array(cand.A)
+        data = A.data.copy()
+        data[-1] *= 1.37
+        yield (
+            with_changes(cand, A=sp.csr_array((data, A.indices, A.indptr), shape=A.shape)),
+            vm,
+            rows,
+        )
+        data = A.data.copy()
+        data[0] = -data[0]
+        yield (
+            with_changes(cand, A=sp.csr_array((data, A.indices, A.indptr), shape=A.shape)),
+            vm,
+            rows,
+        )
+    if cand.num_rows:
+        for field in ("row_lower", "row_upper"):
+            arr = getattr(cand, field).copy()
+            arr[0] = arr[0] * 2.0 + 1.0 if np.isfinite(arr[0]) else 5.0
+            yield with_changes(cand, **{field: arr}), vm, rows
+    k = rows.pairs_cand_row.size
+    if k >= 2:
+        rr, rs = rows.pairs_cand_row.copy(), rows.pairs_cand_side.copy()
+        rr[[0, k - 1]], rs[[0, k - 1]] = rr[[k - 1, 0]], rs[[k - 1, 0]]
+        yield cand, vm, dataclasses.replace(rows, pairs_cand_row=rr, pairs_cand_side=rs)
+        # a negated side: '<=' read as '>=' (or an equality as an inequality)
+        rs = rows.pairs_cand_side.copy()
+        rs[0] = -1 if rs[0] >= 0 else 1
+        yield cand, vm, dataclasses.replace(rows, pairs_cand_side=rs)
+    if k >= 1:
+        drop = {f: getattr(rows, f)[1:] for f in ("pairs_ref_row", "pairs_ref_side")}
+        drop |= {f: getattr(rows, f)[1:] for f in ("pairs_cand_row", "pairs_cand_side")}
+        yield cand, vm, dataclasses.replace(rows, **drop)  # a half-row not covered
+
+
+def _compare(calls):
+    outcomes = []
+    for ref, cand, vm, rows, tol in calls:
+        for c2, vm2, rows2 in _mutations(ref, cand, vm, rows):
+            assert _certify._small(ref, c2)
+            want = _certify._verify_mapping_arrays(ref, c2, vm2, rows2, tol=tol)
+            got = _certify._verify_mapping_small(ref, c2, vm2, rows2, tol=tol)
+            assert got == want, (ref.source, cand.source)
+            outcomes.append(want)
+    return outcomes
+
+
+def _same_results(monkeypatch, pairs, results):
+    """``check`` with the small path switched off answers exactly as with it."""
+    monkeypatch.setattr(_certify, "SMALL_NNZ", -1)
+    for (name, level, r), (_, a, b) in zip(results, [p for p in pairs for _ in LEVELS]):
+        r2 = check(a, b, level=level)
+        assert (r.verdict, r.reason, r.method) == (r2.verdict, r2.reason, r2.method), name
+        assert (r.certificate is None) == (r2.certificate is None), name
+        if r.certificate is not None:
+            assert r.certificate.variable_index == r2.certificate.variable_index, name
+            assert dict(r.certificate.constraints) == dict(r2.certificate.constraints), name
+        assert (r.witness and r.witness.message) == (r2.witness and r2.witness.message), name
+
+
+def test_small_path_equals_array_path_on_the_labelled_instances(monkeypatch):
+    paths = sorted(need(HIGHS_CHECK).glob("*"))
+    pairs = list(_pairs(_small_models(p for p in paths if p.name.endswith((".mps", ".lp")))))
+    assert len(pairs) >= 30
+    calls, results = _record(monkeypatch, pairs)
+    outcomes = _compare(calls)
+    # not vacuous: both answers, and most of the rules' messages, occur
+    assert sum(ok for ok, _ in outcomes) >= 30
+    kinds = {why.split(" ")[0] for ok, why in outcomes if not ok}
+    assert len({why for ok, why in outcomes if not ok}) >= 50, kinds
+    assert {"variable", "row", "the", "objective", "candidate"} <= kinds, kinds
+    verdicts = {r.verdict for _, _, r in results}
+    assert {Verdict.EQUIVALENT, Verdict.NOT_EQUIVALENT} <= verdicts
+    _same_results(monkeypatch, pairs, results)
+
+
+def test_small_path_equals_array_path_on_the_fuzz_corpus(monkeypatch, tmp_path):
+    paths = make_corpus(tmp_path, seed=10, n=1000)
+    models = _small_models(p for p in paths if p.name.endswith((".mps", ".mps.gz", ".lp")))
+    assert len(models) >= 25
+    pairs = list(_pairs(models))
+    calls, results = _record(monkeypatch, pairs)
+    outcomes = _compare(calls)
+    assert sum(ok for ok, _ in outcomes) >= 20
+    _same_results(monkeypatch, pairs, results)
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_small_path_is_chosen_by_size(extra):
+    # SMALL_NNZ entries in both models together take the small path, one more does not
+    n = _certify.SMALL_NNZ // 2
+    a = milp([[1.0] * n], [1.0] * n, hi=[1.0])
+    b = milp([[1.0] * (n + extra)], [1.0] * (n + extra), hi=[1.0])
+    assert _certify._small(a, b) is (extra == 0)
