@@ -40,6 +40,10 @@ class MpsModel:
     integer: np.ndarray
     var_names: list[str]
     row_names: list[str]
+    #: the matrix row-wise as ``(indptr, indices, data)`` lists, sorted by column in each
+    #: row, when the reader built it on the way (the line loop, for tiny files: cheaper
+    #: than sorting the column-wise arrays with numpy afterwards); None otherwise
+    csr: tuple[list[int], list[int], list[float]] | None = None
 
 
 # bytes.split() splits on exactly these (ASCII whitespace)
@@ -179,7 +183,8 @@ def _parse_loop(raw: bytes) -> MpsModel:
             order.append(key)
             section = key
             continue
-        if toks[0].upper() in _KEYWORDS and toks[0].upper() != section.encode():
+        head = toks[0].upper()
+        if head in _KEYWORDS and head != section.encode():
             raise _Refuse
         if section == "OBJSENSE":
             if not sense_pending or len(toks) != 1:
@@ -307,6 +312,16 @@ def _parse_loop(raw: bytes) -> MpsModel:
         c[list(cost)] = list(cost.values())
     start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(np.asarray(ent_col, dtype=np.int64), minlength=n), out=start[1:])
+    # row-wise copy: entries come column by column (columns are contiguous and never
+    # repeated, zeros and repeated entries were refused above), so a stable sort by row
+    # leaves the columns ascending inside each row: a canonical CSR matrix
+    by_row = sorted(range(len(ent_row)), key=ent_row.__getitem__)
+    indptr = [0] * (m + 1)
+    for r in ent_row:
+        indptr[r + 1] += 1
+    for i in range(m):
+        indptr[i + 1] += indptr[i]
+    csr = (indptr, [ent_col[k] for k in by_row], [ent_val[k] for k in by_row])
     return MpsModel(
         sense=sense,
         c=c,
@@ -321,6 +336,7 @@ def _parse_loop(raw: bytes) -> MpsModel:
         integer=np.asarray(integer, dtype=bool),
         var_names=[t.decode() for t in col_id],
         row_names=[t.decode() for t in row_id],
+        csr=csr,
     )
 
 
