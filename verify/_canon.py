@@ -18,6 +18,7 @@ speak in the models' own names.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -107,8 +108,171 @@ class Graph:
         return int(self.row_kind.size)
 
 
+#: Up to this many stored entries a model is prepared on plain Python lists
+#: (:func:`_prepare_small`): on tiny models the ~60 numpy calls of the array version cost
+#: more than the arithmetic. Same rules, same result (``tests/verify/test_small_path.py``).
+SMALL_NNZ = 128
+
+
 def prepare(model: MilpData) -> Prepared:
-    """The per-model float stage of the strict canonical form (see module docstring)."""
+    """The per-model float stage of the strict canonical form (see module docstring).
+
+    Tiny models (:data:`SMALL_NNZ`) with a canonical matrix and no zero or non-finite
+    coefficient take the plain-Python path, the others the array path."""
+    A = model.A
+    if (
+        A.data.size <= SMALL_NNZ
+        and model.num_vars <= 4 * SMALL_NNZ
+        and model.num_rows <= 4 * SMALL_NNZ
+        and A.has_canonical_format
+        and A.data.size == int(A.indptr[-1])
+        and (not A.data.size or (np.isfinite(A.data).all() and A.data.all()))
+    ):
+        return _prepare_small(model)
+    return _prepare_arrays(model)
+
+
+def _ceil_floor(r: float, x: float) -> float:
+    """``np.ceil``/``np.floor`` keep the sign of a zero result; ``math`` returns ints."""
+    return -0.0 if r == 0.0 and math.copysign(1.0, x) < 0 else r
+
+
+def _prepare_small(model: MilpData) -> Prepared:
+    """:func:`_prepare_arrays` on Python lists, for a tiny canonical matrix without zero
+    or non-finite entries: the same steps, messages and arrays."""
+    steps: list[str] = []
+    infeasible: list[str] = []
+    sense = model.sense
+    cost = model.c * sense
+    offset = model.offset * sense
+    if sense == -1:
+        steps.append("maximisation turned into minimisation")
+    A = model.A
+    ptr, ind, val = A.indptr.tolist(), A.indices.tolist(), A.data.tolist()
+    lo, hi = model.row_lower.tolist(), model.row_upper.tolist()
+    m, n = len(lo), model.num_vars
+    inf = math.inf
+    n_empty = n_free = 0
+    keep: list[int] = []
+    single: list[int] = []
+    for i in range(m):
+        k = ptr[i + 1] - ptr[i]
+        if k == 0:
+            n_empty += 1
+            if (lo[i] > ZERO_TOL or hi[i] < -ZERO_TOL) and len(infeasible) < 3:
+                infeasible.append(
+                    f"empty row {model.row_names[i]} requires {lo[i]} <= 0 <= {hi[i]}"
+                )
+        elif lo[i] == -inf and hi[i] == inf:
+            n_free += 1
+        elif k == 1:
+            single.append(i)
+        else:
+            keep.append(i)
+    if n_empty:
+        steps.append(f"{n_empty} empty rows dropped")
+    if n_free:
+        steps.append(f"{n_free} free rows dropped")
+    lb, ub = model.col_lower.tolist(), model.col_upper.tolist()
+    for i in single:
+        j, a = ind[ptr[i]], val[ptr[i]]
+        l_new, u_new = (lo[i] / a, hi[i] / a) if a > 0 else (hi[i] / a, lo[i] / a)
+        # np.maximum.at / np.minimum.at: the current value wins ties (and NaN)
+        if not (lb[j] >= l_new or lb[j] != lb[j]):
+            lb[j] = l_new
+        if not (ub[j] <= u_new or ub[j] != ub[j]):
+            ub[j] = u_new
+    if single:
+        steps.append(f"{len(single)} singleton rows turned into bounds")
+    integer = model.integer.copy()
+    int_list = integer.tolist()
+    if any(int_list):
+        changed = False
+        for j in range(n):
+            if not int_list[j]:
+                continue
+            li, ui = lb[j], ub[j]
+            if math.isfinite(li):
+                x = li - 1e-9 * max(1.0, abs(li))
+                lr = _ceil_floor(float(math.ceil(x)), x)
+                changed = changed or lr != li
+                lb[j] = lr
+            if math.isfinite(ui):
+                x = ui + 1e-9 * max(1.0, abs(ui))
+                ur = _ceil_floor(float(math.floor(x)), x)
+                changed = changed or ur != ui
+                ub[j] = ur
+        if changed:
+            steps.append("integer bounds rounded")
+    bad = [j for j in range(n) if lb[j] > ub[j] + 1e-9 * max(1.0, abs(ub[j]))]
+    for j in bad[:3]:
+        infeasible.append(f"variable {model.var_names[j]} has empty domain [{lb[j]}, {ub[j]}]")
+    lb = [v + 0.0 for v in lb]  # -0.0 → 0.0 (and nothing else changes)
+    ub = [v + 0.0 for v in ub]
+
+    eq_rows: list[int] = []
+    up_rows: list[int] = []
+    dn_rows: list[int] = []
+    for i in keep:
+        a_lo, a_hi = lo[i], hi[i]
+        f_lo, f_hi = math.isfinite(a_lo), math.isfinite(a_hi)
+        if f_lo and f_hi and a_hi - a_lo <= EQ_TOL * max(1.0, max(abs(a_lo), abs(a_hi))):
+            eq_rows.append(i)
+            continue
+        if f_hi:
+            up_rows.append(i)
+        if f_lo:
+            dn_rows.append(i)
+    n_both = len(set(up_rows) & set(dn_rows))
+    if n_both:
+        steps.append(f"{n_both} ranged rows split into two one-sided rows")
+    if dn_rows:
+        steps.append(f"{len(dn_rows)} '>=' sides negated into '<=' rows")
+    orig = eq_rows + up_rows + dn_rows
+    side = [0] * len(eq_rows) + [1] * len(up_rows) + [-1] * len(dn_rows)
+    rhs = [lo[i] for i in eq_rows] + [hi[i] for i in up_rows] + [-lo[i] for i in dn_rows]
+    r_ptr = [0]
+    r_ind: list[int] = []
+    r_val: list[float] = []
+    scale: list[float] = []
+    for i, s in zip(orig, side):
+        a0, a1 = ptr[i], ptr[i + 1]
+        r_ind += ind[a0:a1]
+        row = [v * -1.0 for v in val[a0:a1]] if s < 0 else [v * 1.0 for v in val[a0:a1]]
+        r_val += row
+        r_ptr.append(len(r_ind))
+        scale.append(max(map(abs, row)))
+    k_rows = len(orig)
+    rows = HalfRows(
+        np.array(r_ptr, dtype=np.int64),
+        np.array(r_ind, dtype=A.indices.dtype if k_rows else np.int64),
+        np.array(r_val, dtype=np.float64),
+        (k_rows, n),
+    )
+    if any(v != 1.0 for v in scale):
+        steps.append("rows scaled to largest coefficient 1")
+    side_arr = np.array(side, dtype=np.int8)
+    return Prepared(
+        model=model,
+        cost=cost,
+        offset=float(offset),
+        lb=np.array(lb, dtype=np.float64),
+        ub=np.array(ub, dtype=np.float64),
+        integer=integer,
+        infeasible=tuple(infeasible),
+        rows=rows,
+        rhs=np.array(rhs, dtype=np.float64),
+        is_eq=side_arr == 0,
+        orig_row=np.array(orig, dtype=np.int64),
+        side=side_arr,
+        scale=np.array(scale, dtype=np.float64),
+        folded_rows=np.array(single, dtype=np.int64),
+        steps=tuple(steps),
+    )
+
+
+def _prepare_arrays(model: MilpData) -> Prepared:
+    """:func:`prepare` with numpy arrays (any size)."""
     steps: list[str] = []
     infeasible: list[str] = []
     sense = model.sense

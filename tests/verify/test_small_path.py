@@ -191,3 +191,97 @@ def test_small_path_is_chosen_by_size(extra):
     a = milp([[1.0] * n], [1.0] * n, hi=[1.0])
     b = milp([[1.0] * (n + extra)], [1.0] * (n + extra), hi=[1.0])
     assert _certify._small(a, b) is (extra == 0)
+
+
+# --------------------------------------------------------------------------- prepare
+
+
+def _same_prepared(m):
+    from optiscribe.verify import _canon
+
+    if not (m.nnz <= _canon.SMALL_NNZ and m.A.has_canonical_format and m.A.data.all()):
+        return False
+    want, got = _canon._prepare_arrays(m), _canon._prepare_small(m)
+    assert got.steps == want.steps, m.source
+    assert got.infeasible == want.infeasible, m.source
+    assert got.offset == want.offset
+    for field in ("cost", "lb", "ub", "integer", "rhs", "is_eq", "orig_row", "side", "scale"):
+        a, b = getattr(got, field), getattr(want, field)
+        assert a.dtype == b.dtype and a.shape == b.shape, (field, m.source)
+        np.testing.assert_array_equal(a, b, err_msg=field)
+        if a.dtype.kind == "f":  # the sign of a zero too
+            np.testing.assert_array_equal(np.signbit(a), np.signbit(b), err_msg=field)
+    np.testing.assert_array_equal(got.folded_rows, want.folded_rows)
+    assert got.rows.shape == want.rows.shape
+    for k in range(3):
+        assert got.rows[k].dtype == want.rows[k].dtype, k
+        np.testing.assert_array_equal(got.rows[k], want.rows[k])
+    return True
+
+
+def _edge_models():
+    """Every branch of prepare: empty (feasible and not), free, singleton (both signs,
+    free singleton), ranged, '>=' and equality rows, integer bounds rounded (to -0.0 too),
+    crossing bounds, maximisation, an objective constant."""
+    inf = np.inf
+    rows = [
+        [0, 0, 0, 0],  # empty, feasible
+        [0, 0, 0, 0],  # empty, infeasible
+        [1, 1, 0, 0],  # free
+        [-2, 0, 0, 0],  # singleton, negative
+        [0, 3, 0, 0],  # singleton, positive
+        [0, 0, 5, 0],  # free singleton
+        [1, -2, 3, 0],  # ranged
+        [0, 4, 1, 1],  # '>='
+        [2, 2, 0, 1],  # equality
+    ]
+    yield milp(
+        rows,
+        [1, -1, 0, 2],
+        lo=[-1, 1, -inf, -3, -inf, -inf, -2, 1, 4],
+        hi=[1, 2, inf, 0.5, 7.5, inf, 5, inf, 4],
+        lb=[-0.5, -inf, 0, -5],
+        ub=[10, 3.7, inf, -5.5],
+        integer=[True, True, False, True],
+        sense=-1,
+        offset=3.0,
+    )
+    yield milp([[1, 1], [1, 0]], [1, 1], lo=[-inf, -0.2], hi=[2, 0.0], integer=[True, False])
+    yield milp([[1, 1]], [0, 0], lb=[3, 0], ub=[1, 0])  # crossing bounds
+    # more than three empty infeasible rows and crossing bounds: three of each are named
+    yield milp(
+        [[0] * 5] * 4 + [[1, 1, 1, 1, 1]],
+        [0] * 5,
+        lo=[1, 2, 3, 4, 0],
+        hi=[5, 5, 5, 5, 9],
+        lb=[3, 4, 5, 6, 0],
+        ub=[1, 1, 1, 1, 1],
+    )
+    yield milp([[0, 0]], [1, 2], lo=[-inf], hi=[inf])  # no half-rows at all
+
+
+def test_prepare_small_equals_prepare_arrays(tmp_path):
+    from optiscribe.verify._normalize import normalize
+
+    models = [m for _, m in _small_models(sorted(need(HIGHS_CHECK).glob("*")))]
+    models += [m for _, m in _small_models(make_corpus(tmp_path, seed=10, n=1000))]
+    models += list(_edge_models())
+    more = []
+    for k, m in enumerate(models):
+        more += [permuted(m, seed=k), _perturbed(m, k) if m.num_vars else m]
+    models += more
+    models += [normalize(m).model for m in models]
+    compared = sum(_same_prepared(m) for m in models)
+    assert compared >= 200, compared
+
+
+def test_prepare_small_is_chosen_by_size(monkeypatch):
+    from optiscribe.verify import _canon
+
+    calls = []
+    monkeypatch.setattr(_canon, "_prepare_small", lambda m: calls.append("small"))
+    monkeypatch.setattr(_canon, "_prepare_arrays", lambda m: calls.append("arrays"))
+    n = _canon.SMALL_NNZ
+    _canon.prepare(milp([[1.0] * n], [1.0] * n, hi=[1.0]))
+    _canon.prepare(milp([[1.0] * (n + 1)], [1.0] * (n + 1), hi=[1.0]))
+    assert calls == ["small", "arrays"]
