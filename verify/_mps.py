@@ -147,7 +147,7 @@ def _parse_loop(raw: bytes) -> MpsModel:
     ent_row: list[int] = []
     ent_val: list[float] = []
     ent_col: list[int] = []
-    seen: set[tuple[int, int]] = set()
+    col_seen: set[int] = set()  # the rows of the current column's entries
     in_int = False
     rhs: dict[int, float] = {}
     ranges: dict[int, float] = {}
@@ -191,7 +191,42 @@ def _parse_loop(raw: bytes) -> MpsModel:
         head = toks[0].upper()
         if head in _KEYWORDS and head != section.encode():
             raise _Refuse
-        if section == "OBJSENSE":
+        if section == "COLUMNS":
+            if len(toks) == 3 and toks[1] == _MARKER:
+                if toks[2] != (_INTEND if in_int else _INTORG):
+                    raise _Refuse
+                in_int = not in_int
+                continue
+            if len(toks) not in (3, 5):
+                raise _Refuse
+            name = toks[0]
+            j = col_id.get(name)
+            if j is None:
+                j = col_id[name] = len(col_int)
+                col_int.append(in_int)
+                col_seen = set()
+            elif j != len(col_int) - 1 or col_int[j] != in_int:
+                raise _Refuse  # a column in two places, or across a marker
+            for k in range(1, len(toks), 2):
+                r = row_id[toks[k]] if toks[k] != obj else -1
+                tok = toks[k + 1]  # _number, inlined (most tokens of a file are here)
+                if tok.translate(None, _DECIMAL_CHARS):
+                    raise _Refuse
+                v = float(tok)
+                if v - v != 0.0:
+                    raise _Refuse
+                # a column's records are contiguous (checked above), so a repeated
+                # entry can only be within the current column
+                if r in col_seen:
+                    raise _Refuse
+                col_seen.add(r)
+                if r < 0:
+                    cost[j] = v
+                elif v != 0.0:
+                    ent_col.append(j)
+                    ent_row.append(r)
+                    ent_val.append(v)
+        elif section == "OBJSENSE":
             if not sense_pending or len(toks) != 1:
                 raise _Refuse
             sense = _SENSES[toks[0]]
@@ -211,33 +246,6 @@ def _parse_loop(raw: bytes) -> MpsModel:
                 row_kind.append(kind)
             else:
                 raise _Refuse
-        elif section == "COLUMNS":
-            if len(toks) == 3 and toks[1] == _MARKER:
-                if toks[2] != (_INTEND if in_int else _INTORG):
-                    raise _Refuse
-                in_int = not in_int
-                continue
-            if len(toks) not in (3, 5):
-                raise _Refuse
-            name = toks[0]
-            j = col_id.get(name)
-            if j is None:
-                j = col_id[name] = len(col_int)
-                col_int.append(in_int)
-            elif j != len(col_int) - 1 or col_int[j] != in_int:
-                raise _Refuse  # a column in two places, or across a marker
-            for k in range(1, len(toks), 2):
-                r = row_id[toks[k]] if toks[k] != obj else -1
-                v = _number(toks[k + 1])
-                if (j, r) in seen:
-                    raise _Refuse
-                seen.add((j, r))
-                if r < 0:
-                    cost[j] = v
-                elif v != 0.0:
-                    ent_col.append(j)
-                    ent_row.append(r)
-                    ent_val.append(v)
         elif section in ("RHS", "RANGES"):
             if len(toks) not in (3, 5) or set_name.setdefault(section, toks[0]) != toks[0]:
                 raise _Refuse
