@@ -641,7 +641,134 @@ def _build_graph(
     pre: tuple[np.ndarray, ...] | None = None,
 ) -> Graph:
     """``pre``: the ids of (cost, lb, ub, offset, coefficients, rhs), when already
-    looked up."""
+    looked up. Tiny models (at most :data:`SMALL_NNZ` entries) with their ids looked up
+    take the plain-Python path (:func:`_build_graph_small`), the others the arrays."""
+    if pre is not None and not exact and p.rows.nnz <= SMALL_NNZ:
+        return _build_graph_small(p, pre)
+    return _build_graph_arrays(p, num, coef, rhs, exact, pre)
+
+
+def _build_graph_small(p: Prepared, pre: tuple[np.ndarray, ...]) -> Graph:
+    """:func:`_build_graph_arrays` on Python lists: the same orientation, sign-symmetric
+    copies, duplicate rows, steps and arrays."""
+    steps = list(p.steps)
+    var_label = (
+        np.stack([pre[0], p.integer.astype(np.int64), pre[1], pre[2]], axis=1)
+        if p.cost.size
+        else np.zeros((0, 4), dtype=np.int64)
+    )
+    offset_id = int(pre[3][0])
+    ptr = p.rows.indptr.tolist()
+    ind = p.rows.indices.tolist()
+    cid = pre[4].tolist()
+    rid = pre[5].tolist()
+    nrow = len(rid)
+    is_eq = p.is_eq.tolist()
+    side = p.side.tolist()
+    scale = p.scale.tolist()
+    factor = [(-1.0 if s < 0 else 1.0) / sc for s, sc in zip(side, scale)]
+    kind = [KIND_EQ if e else KIND_LE for e in is_eq]
+    orient = [1] * nrow
+    n_sym = 0
+    for i in range(nrow):
+        if not is_eq[i]:
+            continue
+        if rid[i] < 0:
+            orient[i] = -1
+        elif rid[i] == 0:
+            # the largest magnitude whose +/- counts differ decides; none: sign-symmetric
+            net: dict[int, int] = {}
+            for c in cid[ptr[i] : ptr[i + 1]]:
+                mag = abs(c)
+                net[mag] = net.get(mag, 0) + (1 if c > 0 else -1 if c < 0 else 0)
+            for mag in sorted(net, reverse=True):
+                if net[mag]:
+                    orient[i] = 1 if net[mag] > 0 else -1
+                    break
+            else:
+                kind[i] = KIND_EQ_PM
+                n_sym += 1
+    if n_sym:
+        steps.append(f"{n_sym} sign-symmetric equalities kept in both orientations")
+    n_neg = sum(o < 0 for o in orient)
+    if n_neg:
+        steps.append(f"{n_neg} equalities re-oriented")
+    rows = [ind[ptr[i] : ptr[i + 1]] for i in range(nrow)]
+    coefs = [[c * orient[i] for c in cid[ptr[i] : ptr[i + 1]]] for i in range(nrow)]
+    rid = [r * o for r, o in zip(rid, orient)]
+    factor = [f * o for f, o in zip(factor, orient)]
+    row_orig = p.orig_row.tolist()
+    row_side = side
+    # sign-symmetric equalities: the negated copy as a second node, after all rows
+    for i in [i for i in range(nrow) if kind[i] == KIND_EQ_PM]:
+        rows.append(rows[i])
+        coefs.append([-c for c in coefs[i]])
+        rid.append(-rid[i])
+        kind.append(kind[i])
+        factor.append(-factor[i])
+        row_orig.append(row_orig[i])
+        row_side.append(row_side[i])
+    # duplicate rows: same kind, rhs id and (column, coefficient id) sequence; the first
+    # of each group is kept
+    dup_orig: list[int] = []
+    dup_side: list[int] = []
+    dup_node: list[int] = []
+    first: dict[tuple[Any, ...], int] = {}
+    keep: list[int] = []
+    for i in range(len(rid)):
+        key = (kind[i], rid[i], tuple(rows[i]), tuple(coefs[i]))
+        rep = first.get(key)
+        if rep is None:
+            first[key] = len(keep)
+            keep.append(i)
+        else:
+            dup_orig.append(row_orig[i])
+            dup_side.append(row_side[i])
+            dup_node.append(rep)
+    if dup_orig:
+        steps.append(f"{len(dup_orig)} duplicate rows dropped")
+        rows = [rows[i] for i in keep]
+        coefs = [coefs[i] for i in keep]
+        rid = [rid[i] for i in keep]
+        kind = [kind[i] for i in keep]
+        factor = [factor[i] for i in keep]
+        row_orig = [row_orig[i] for i in keep]
+        row_side = [row_side[i] for i in keep]
+    indptr = [0]
+    for r in rows:
+        indptr.append(indptr[-1] + len(r))
+
+    def i64(x: list[int]) -> np.ndarray:
+        return np.array(x, dtype=np.int64)
+
+    return Graph(
+        prepared=p,
+        var_label=var_label,
+        row_kind=i64(kind),
+        row_rhs=i64(rid),
+        indptr=i64(indptr),
+        indices=i64([j for r in rows for j in r]),
+        coef=i64([c for r in coefs for c in r]),
+        row_orig=i64(row_orig),
+        row_side=i64(row_side),
+        row_factor=np.array(factor, dtype=np.float64),
+        dup_orig=i64(dup_orig),
+        dup_side=i64(dup_side),
+        dup_node=i64(dup_node),
+        offset_id=offset_id,
+        steps=tuple(steps),
+    )
+
+
+def _build_graph_arrays(
+    p: Prepared,
+    num: _Numbers,
+    coef: object,
+    rhs: object,
+    exact: bool,
+    pre: tuple[np.ndarray, ...] | None = None,
+) -> Graph:
+    """:func:`_build_graph` with numpy arrays (any size, exact numbers too)."""
     steps = list(p.steps)
     conv = (
         (lambda a: np.array(_as_fractions(np.asarray(a, dtype=np.float64)), dtype=object))

@@ -285,3 +285,79 @@ def test_prepare_small_is_chosen_by_size(monkeypatch):
     _canon.prepare(milp([[1.0] * n], [1.0] * n, hi=[1.0]))
     _canon.prepare(milp([[1.0] * (n + 1)], [1.0] * (n + 1), hi=[1.0]))
     assert calls == ["small", "arrays"]
+
+
+# --------------------------------------------------------------------------- graphs
+
+
+def _graph_edge_models():
+    """Equalities with rhs 0 (decided by the largest magnitude, by a smaller one, or
+    sign-symmetric), one negated, duplicate rows (also after scaling, and a sign-symmetric
+    pair that duplicates itself once copied), an empty model."""
+    inf = np.inf
+    rows = [
+        [1, -1, 0, 0],  # x - y = 0: sign-symmetric
+        [-1, 1, 0, 0],  # its negation: a duplicate once both orientations are kept
+        [1, 1, -2, 0],  # largest magnitude decides (negative: re-oriented)
+        [2, -2, 1, 0],  # the top magnitude is balanced: the next one decides
+        [0, 3, 0, -3],  # sign-symmetric
+        [1, 2, 3, 4],  # '<='
+        [2, 4, 6, 8],  # the same row scaled: a duplicate
+        [1, 2, 3, 4],  # and again
+        [-1, -1, 0, 0],  # '=' with a negative rhs: re-oriented
+    ]
+    yield milp(
+        rows,
+        [1, 2, 3, 4],
+        lo=[0, 0, 0, 0, 0, -inf, -inf, -inf, -3],
+        hi=[0, 0, 0, 0, 0, 5, 10, 5, -3],
+        integer=[True, False, True, False],
+    )
+    yield milp([[1, 1, 1]], [1, 1, 1], lo=[-inf], hi=[inf])  # no rows left
+
+
+def test_build_graph_small_equals_build_graph_arrays(monkeypatch, tmp_path):
+    from optiscribe.verify import _canon
+
+    compared = []
+    real_small, real_arrays = _canon._build_graph_small, _canon._build_graph_arrays
+
+    def both(p, num, coef, rhs, exact, pre=None):
+        want = real_arrays(p, num, coef, rhs, exact, pre)
+        if pre is None or exact or p.rows.nnz > _canon.SMALL_NNZ:
+            return want
+        got = real_small(p, pre)
+        assert got.steps == want.steps and got.offset_id == want.offset_id
+        for field in (
+            "var_label",
+            "row_kind",
+            "row_rhs",
+            "indptr",
+            "indices",
+            "coef",
+            "row_orig",
+            "row_side",
+            "row_factor",
+            "dup_orig",
+            "dup_side",
+            "dup_node",
+        ):
+            a, b = getattr(got, field), getattr(want, field)
+            assert a.dtype == b.dtype and a.shape == b.shape, field
+            np.testing.assert_array_equal(a, b, err_msg=field)
+        compared.append(want)
+        return want
+
+    monkeypatch.setattr(_canon, "_build_graph", both)
+    models = [m for _, m in _small_models(sorted(need(HIGHS_CHECK).glob("*")))]
+    models += [m for _, m in _small_models(make_corpus(tmp_path, seed=10, n=1000))]
+    models += list(_graph_edge_models()) + list(_edge_models())
+    for k, m in enumerate(models):
+        for level in LEVELS:
+            check(m, permuted(m, seed=k), level=level)
+            if m.num_vars:
+                check(m, _perturbed(m, k), level=level)
+    assert len(compared) >= 300
+    steps = {s for g in compared for s in g.steps}
+    for words in ("sign-symmetric", "re-oriented", "duplicate rows dropped"):
+        assert any(words in s for s in steps), words
