@@ -361,3 +361,50 @@ def test_build_graph_small_equals_build_graph_arrays(monkeypatch, tmp_path):
     steps = {s for g in compared for s in g.steps}
     for words in ("sign-symmetric", "re-oriented", "duplicate rows dropped"):
         assert any(words in s for s in steps), words
+
+
+def test_build_union_small_equals_build_union_arrays(monkeypatch, tmp_path):
+    from optiscribe.verify import _refine
+
+    compared = []
+    real_small, real_arrays = _refine._build_union_small, _refine._build_union_arrays
+
+    def both(ga, gb):
+        want = real_arrays(ga, gb)
+        if ga.indices.size + gb.indices.size > _refine.SMALL_UNION_ARCS:
+            return want
+        got = real_small(ga, gb)
+        assert (got.n, got.offsets) == (want.n, want.offsets)
+        for field in (
+            "owner",
+            "is_row",
+            "row_nodes",
+            "row_deg",
+            "row_dst",
+            "row_w",
+            "var_nodes",
+            "var_deg",
+            "var_dst",
+            "var_w",
+            "init",
+            "row_start",
+            "var_start",
+            "var_arc",
+        ):
+            a, b = getattr(got, field), getattr(want, field)
+            assert a.dtype == b.dtype and a.shape == b.shape, field
+            np.testing.assert_array_equal(a, b, err_msg=field)
+        compared.append(want)
+        return want
+
+    monkeypatch.setattr(_refine, "build_union", both)
+    monkeypatch.setattr(check_module, "build_union", both)
+    models = [m for _, m in _small_models(sorted(need(HIGHS_CHECK).glob("*")))]
+    models += [m for _, m in _small_models(make_corpus(tmp_path, seed=10, n=1000))]
+    models += list(_graph_edge_models()) + list(_edge_models())
+    for k, m in enumerate(models):
+        for level in LEVELS:
+            check(m, permuted(m, seed=k), level=level)
+            if m.num_vars:
+                check(m, _perturbed(m, k), level=level)
+    assert len(compared) >= 250
