@@ -326,7 +326,7 @@ def _parse_loop(raw: bytes) -> MpsModel:
     start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(np.asarray(ent_col, dtype=np.int64), minlength=n), out=start[1:])
     # row-wise copy: entries come column by column (columns are contiguous and never
-    # repeated, zeros and repeated entries were refused above), so a stable sort by row
+    # repeated, zeros dropped and repeated entries refused above), so a stable sort by row
     # leaves the columns ascending inside each row: a canonical CSR matrix
     by_row = sorted(range(len(ent_row)), key=ent_row.__getitem__)
     indptr = [0] * (m + 1)
