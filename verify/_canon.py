@@ -18,6 +18,7 @@ speak in the models' own names.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -107,8 +108,38 @@ class Graph:
         return int(self.row_kind.size)
 
 
+#: Up to this many stored entries a model is prepared on plain Python lists
+#: (:func:`_prepare_small`): on tiny models the ~60 numpy calls of the array version cost
+#: more than the arithmetic. Same rules, same result (``tests/verify/test_small_path.py``).
+SMALL_NNZ = 128
+
+
 def prepare(model: MilpData) -> Prepared:
-    """The per-model float stage of the strict canonical form (see module docstring)."""
+    """The per-model float stage of the strict canonical form (see module docstring).
+
+    Tiny models (:data:`SMALL_NNZ`) with a canonical matrix and no zero or non-finite
+    coefficient take the plain-Python path, the others the array path."""
+    A = model.A
+    if (
+        A.data.size <= SMALL_NNZ
+        and model.num_vars <= 4 * SMALL_NNZ
+        and model.num_rows <= 4 * SMALL_NNZ
+        and A.has_canonical_format
+        and A.data.size == int(A.indptr[-1])
+        and (not A.data.size or (np.isfinite(A.data).all() and A.data.all()))
+    ):
+        return _prepare_small(model)
+    return _prepare_arrays(model)
+
+
+def _ceil_floor(r: float, x: float) -> float:
+    """``np.ceil``/``np.floor`` keep the sign of a zero result; ``math`` returns ints."""
+    return -0.0 if r == 0.0 and math.copysign(1.0, x) < 0 else r
+
+
+def _prepare_small(model: MilpData) -> Prepared:
+    """:func:`_prepare_arrays` on Python lists, for a tiny canonical matrix without zero
+    or non-finite entries: the same steps, messages and arrays."""
     steps: list[str] = []
     infeasible: list[str] = []
     sense = model.sense
@@ -117,7 +148,140 @@ def prepare(model: MilpData) -> Prepared:
     if sense == -1:
         steps.append("maximisation turned into minimisation")
     A = model.A
-    nnz_row = np.diff(A.indptr)
+    ptr, ind, val = A.indptr.tolist(), A.indices.tolist(), A.data.tolist()
+    lo, hi = model.row_lower.tolist(), model.row_upper.tolist()
+    m, n = len(lo), model.num_vars
+    inf = math.inf
+    n_empty = n_free = 0
+    keep: list[int] = []
+    single: list[int] = []
+    for i in range(m):
+        k = ptr[i + 1] - ptr[i]
+        if k == 0:
+            n_empty += 1
+            if (lo[i] > ZERO_TOL or hi[i] < -ZERO_TOL) and len(infeasible) < 3:
+                infeasible.append(
+                    f"empty row {model.row_names[i]} requires {lo[i]} <= 0 <= {hi[i]}"
+                )
+        elif lo[i] == -inf and hi[i] == inf:
+            n_free += 1
+        elif k == 1:
+            single.append(i)
+        else:
+            keep.append(i)
+    if n_empty:
+        steps.append(f"{n_empty} empty rows dropped")
+    if n_free:
+        steps.append(f"{n_free} free rows dropped")
+    lb, ub = model.col_lower.tolist(), model.col_upper.tolist()
+    for i in single:
+        j, a = ind[ptr[i]], val[ptr[i]]
+        l_new, u_new = (lo[i] / a, hi[i] / a) if a > 0 else (hi[i] / a, lo[i] / a)
+        # np.maximum.at / np.minimum.at: the current value wins ties (and NaN)
+        if not (lb[j] >= l_new or lb[j] != lb[j]):
+            lb[j] = l_new
+        if not (ub[j] <= u_new or ub[j] != ub[j]):
+            ub[j] = u_new
+    if single:
+        steps.append(f"{len(single)} singleton rows turned into bounds")
+    integer = model.integer.copy()
+    int_list = integer.tolist()
+    if any(int_list):
+        changed = False
+        for j in range(n):
+            if not int_list[j]:
+                continue
+            li, ui = lb[j], ub[j]
+            if math.isfinite(li):
+                x = li - 1e-9 * max(1.0, abs(li))
+                lr = _ceil_floor(float(math.ceil(x)), x)
+                changed = changed or lr != li
+                lb[j] = lr
+            if math.isfinite(ui):
+                x = ui + 1e-9 * max(1.0, abs(ui))
+                ur = _ceil_floor(float(math.floor(x)), x)
+                changed = changed or ur != ui
+                ub[j] = ur
+        if changed:
+            steps.append("integer bounds rounded")
+    bad = [j for j in range(n) if lb[j] > ub[j] + 1e-9 * max(1.0, abs(ub[j]))]
+    for j in bad[:3]:
+        infeasible.append(f"variable {model.var_names[j]} has empty domain [{lb[j]}, {ub[j]}]")
+    lb = [v + 0.0 for v in lb]  # -0.0 → 0.0 (and nothing else changes)
+    ub = [v + 0.0 for v in ub]
+
+    eq_rows: list[int] = []
+    up_rows: list[int] = []
+    dn_rows: list[int] = []
+    for i in keep:
+        a_lo, a_hi = lo[i], hi[i]
+        f_lo, f_hi = math.isfinite(a_lo), math.isfinite(a_hi)
+        if f_lo and f_hi and a_hi - a_lo <= EQ_TOL * max(1.0, max(abs(a_lo), abs(a_hi))):
+            eq_rows.append(i)
+            continue
+        if f_hi:
+            up_rows.append(i)
+        if f_lo:
+            dn_rows.append(i)
+    n_both = len(set(up_rows) & set(dn_rows))
+    if n_both:
+        steps.append(f"{n_both} ranged rows split into two one-sided rows")
+    if dn_rows:
+        steps.append(f"{len(dn_rows)} '>=' sides negated into '<=' rows")
+    orig = eq_rows + up_rows + dn_rows
+    side = [0] * len(eq_rows) + [1] * len(up_rows) + [-1] * len(dn_rows)
+    rhs = [lo[i] for i in eq_rows] + [hi[i] for i in up_rows] + [-lo[i] for i in dn_rows]
+    r_ptr = [0]
+    r_ind: list[int] = []
+    r_val: list[float] = []
+    scale: list[float] = []
+    for i, s in zip(orig, side):
+        a0, a1 = ptr[i], ptr[i + 1]
+        r_ind += ind[a0:a1]
+        row = [v * -1.0 for v in val[a0:a1]] if s < 0 else [v * 1.0 for v in val[a0:a1]]
+        r_val += row
+        r_ptr.append(len(r_ind))
+        scale.append(max(map(abs, row)))
+    k_rows = len(orig)
+    rows = HalfRows(
+        np.array(r_ptr, dtype=np.int64),
+        np.array(r_ind, dtype=A.indices.dtype if k_rows else np.int64),
+        np.array(r_val, dtype=np.float64),
+        (k_rows, n),
+    )
+    if any(v != 1.0 for v in scale):
+        steps.append("rows scaled to largest coefficient 1")
+    side_arr = np.array(side, dtype=np.int8)
+    return Prepared(
+        model=model,
+        cost=cost,
+        offset=float(offset),
+        lb=np.array(lb, dtype=np.float64),
+        ub=np.array(ub, dtype=np.float64),
+        integer=integer,
+        infeasible=tuple(infeasible),
+        rows=rows,
+        rhs=np.array(rhs, dtype=np.float64),
+        is_eq=side_arr == 0,
+        orig_row=np.array(orig, dtype=np.int64),
+        side=side_arr,
+        scale=np.array(scale, dtype=np.float64),
+        folded_rows=np.array(single, dtype=np.int64),
+        steps=tuple(steps),
+    )
+
+
+def _prepare_arrays(model: MilpData) -> Prepared:
+    """:func:`prepare` with numpy arrays (any size)."""
+    steps: list[str] = []
+    infeasible: list[str] = []
+    sense = model.sense
+    cost = model.c * sense
+    offset = model.offset * sense
+    if sense == -1:
+        steps.append("maximisation turned into minimisation")
+    A = model.A
+    nnz_row = A.indptr[1:] - A.indptr[:-1]
     lo = model.row_lower
     hi = model.row_upper
     empty = nnz_row == 0
@@ -259,7 +423,7 @@ class _Numbers:
     def _setup(self, u: np.ndarray, rtol: float) -> None:
         """Single-linkage clusters of the sorted distinct magnitudes ``u``."""
         if u.size:
-            gap = np.diff(u) > rtol * u[1:]
+            gap = (u[1:] - u[:-1]) > rtol * u[1:]
             cl = np.zeros(u.size, dtype=np.int64)
             np.cumsum(gap, out=cl[1:])
         else:
@@ -396,7 +560,7 @@ def _as_fractions(a: np.ndarray) -> list[object]:
 def _scaled_values(p: Prepared, exact: bool) -> tuple[object, object]:
     """Scaled coefficients and rhs of the half-rows (floats, or Fractions in exact mode)."""
     rows, rhs, scale = p.rows, p.rhs, p.scale
-    counts = np.diff(rows.indptr)
+    counts = rows.indptr[1:] - rows.indptr[:-1]
     if not exact:
         return rows.data / np.repeat(scale, counts), rhs / scale
     coef = []
@@ -477,7 +641,134 @@ def _build_graph(
     pre: tuple[np.ndarray, ...] | None = None,
 ) -> Graph:
     """``pre``: the ids of (cost, lb, ub, offset, coefficients, rhs), when already
-    looked up."""
+    looked up. Tiny models (at most :data:`SMALL_NNZ` entries) with their ids looked up
+    take the plain-Python path (:func:`_build_graph_small`), the others the arrays."""
+    if pre is not None and not exact and p.rows.nnz <= SMALL_NNZ:
+        return _build_graph_small(p, pre)
+    return _build_graph_arrays(p, num, coef, rhs, exact, pre)
+
+
+def _build_graph_small(p: Prepared, pre: tuple[np.ndarray, ...]) -> Graph:
+    """:func:`_build_graph_arrays` on Python lists: the same orientation, sign-symmetric
+    copies, duplicate rows, steps and arrays."""
+    steps = list(p.steps)
+    var_label = (
+        np.stack([pre[0], p.integer.astype(np.int64), pre[1], pre[2]], axis=1)
+        if p.cost.size
+        else np.zeros((0, 4), dtype=np.int64)
+    )
+    offset_id = int(pre[3][0])
+    ptr = p.rows.indptr.tolist()
+    ind = p.rows.indices.tolist()
+    cid = pre[4].tolist()
+    rid = pre[5].tolist()
+    nrow = len(rid)
+    is_eq = p.is_eq.tolist()
+    side = p.side.tolist()
+    scale = p.scale.tolist()
+    factor = [(-1.0 if s < 0 else 1.0) / sc for s, sc in zip(side, scale)]
+    kind = [KIND_EQ if e else KIND_LE for e in is_eq]
+    orient = [1] * nrow
+    n_sym = 0
+    for i in range(nrow):
+        if not is_eq[i]:
+            continue
+        if rid[i] < 0:
+            orient[i] = -1
+        elif rid[i] == 0:
+            # the largest magnitude whose +/- counts differ decides; none: sign-symmetric
+            net: dict[int, int] = {}
+            for c in cid[ptr[i] : ptr[i + 1]]:
+                mag = abs(c)
+                net[mag] = net.get(mag, 0) + (1 if c > 0 else -1 if c < 0 else 0)
+            for mag in sorted(net, reverse=True):
+                if net[mag]:
+                    orient[i] = 1 if net[mag] > 0 else -1
+                    break
+            else:
+                kind[i] = KIND_EQ_PM
+                n_sym += 1
+    if n_sym:
+        steps.append(f"{n_sym} sign-symmetric equalities kept in both orientations")
+    n_neg = sum(o < 0 for o in orient)
+    if n_neg:
+        steps.append(f"{n_neg} equalities re-oriented")
+    rows = [ind[ptr[i] : ptr[i + 1]] for i in range(nrow)]
+    coefs = [[c * orient[i] for c in cid[ptr[i] : ptr[i + 1]]] for i in range(nrow)]
+    rid = [r * o for r, o in zip(rid, orient)]
+    factor = [f * o for f, o in zip(factor, orient)]
+    row_orig = p.orig_row.tolist()
+    row_side = side
+    # sign-symmetric equalities: the negated copy as a second node, after all rows
+    for i in [i for i in range(nrow) if kind[i] == KIND_EQ_PM]:
+        rows.append(rows[i])
+        coefs.append([-c for c in coefs[i]])
+        rid.append(-rid[i])
+        kind.append(kind[i])
+        factor.append(-factor[i])
+        row_orig.append(row_orig[i])
+        row_side.append(row_side[i])
+    # duplicate rows: same kind, rhs id and (column, coefficient id) sequence; the first
+    # of each group is kept
+    dup_orig: list[int] = []
+    dup_side: list[int] = []
+    dup_node: list[int] = []
+    first: dict[tuple[Any, ...], int] = {}
+    keep: list[int] = []
+    for i in range(len(rid)):
+        key = (kind[i], rid[i], tuple(rows[i]), tuple(coefs[i]))
+        rep = first.get(key)
+        if rep is None:
+            first[key] = len(keep)
+            keep.append(i)
+        else:
+            dup_orig.append(row_orig[i])
+            dup_side.append(row_side[i])
+            dup_node.append(rep)
+    if dup_orig:
+        steps.append(f"{len(dup_orig)} duplicate rows dropped")
+        rows = [rows[i] for i in keep]
+        coefs = [coefs[i] for i in keep]
+        rid = [rid[i] for i in keep]
+        kind = [kind[i] for i in keep]
+        factor = [factor[i] for i in keep]
+        row_orig = [row_orig[i] for i in keep]
+        row_side = [row_side[i] for i in keep]
+    indptr = [0]
+    for r in rows:
+        indptr.append(indptr[-1] + len(r))
+
+    def i64(x: list[int]) -> np.ndarray:
+        return np.array(x, dtype=np.int64)
+
+    return Graph(
+        prepared=p,
+        var_label=var_label,
+        row_kind=i64(kind),
+        row_rhs=i64(rid),
+        indptr=i64(indptr),
+        indices=i64([j for r in rows for j in r]),
+        coef=i64([c for r in coefs for c in r]),
+        row_orig=i64(row_orig),
+        row_side=i64(row_side),
+        row_factor=np.array(factor, dtype=np.float64),
+        dup_orig=i64(dup_orig),
+        dup_side=i64(dup_side),
+        dup_node=i64(dup_node),
+        offset_id=offset_id,
+        steps=tuple(steps),
+    )
+
+
+def _build_graph_arrays(
+    p: Prepared,
+    num: _Numbers,
+    coef: object,
+    rhs: object,
+    exact: bool,
+    pre: tuple[np.ndarray, ...] | None = None,
+) -> Graph:
+    """:func:`_build_graph` with numpy arrays (any size, exact numbers too)."""
     steps = list(p.steps)
     conv = (
         (lambda a: np.array(_as_fractions(np.asarray(a, dtype=np.float64)), dtype=object))
@@ -503,7 +794,7 @@ def _build_graph(
     indices = p.rows.indices.astype(np.int64, copy=False)
     cid, rid = pre[4], pre[5]  # never written in place below
     nrow = rid.size
-    counts = np.diff(indptr)
+    counts = indptr[1:] - indptr[:-1]
     factor = np.where(p.side < 0, -1.0, 1.0) / p.scale if nrow else np.zeros(0)
     kind = np.where(p.is_eq, KIND_EQ, KIND_LE).astype(np.int64)
 

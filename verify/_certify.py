@@ -13,6 +13,7 @@ arithmetic with a tolerance.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -57,7 +58,7 @@ def _close(a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
 def _effective(m: MilpData) -> tuple[np.ndarray, np.ndarray, bool]:
     lb, ub = m.col_lower.copy(), m.col_upper.copy()
     A = m.A
-    nnz = np.diff(A.indptr)
+    nnz = A.indptr[1:] - A.indptr[:-1]
     single = np.flatnonzero(nnz == 1)
     if single.size:
         j = A.indices[A.indptr[single]]
@@ -87,7 +88,7 @@ def _effective(m: MilpData) -> tuple[np.ndarray, np.ndarray, bool]:
 
 def _half_row_codes(m: MilpData) -> np.ndarray:
     """Codes ``3 * row + side + 1`` of every half-row with at least two nonzeros."""
-    nnz = np.diff(m.A.indptr)
+    nnz = m.A.indptr[1:] - m.A.indptr[:-1]
     i = np.flatnonzero(nnz >= 2)
     lo, hi = m.row_lower[i], m.row_upper[i]
     with np.errstate(invalid="ignore"):
@@ -129,7 +130,10 @@ def _rows(
     shape = (int(rows.size), m.num_vars)
     if rows.size:
         rows = np.asarray(rows, dtype=np.int64)
-        lo, cnt = A.indptr[rows].astype(np.int64), np.diff(A.indptr)[rows].astype(np.int64)
+        lo, cnt = (
+            A.indptr[rows].astype(np.int64),
+            (A.indptr[1:] - A.indptr[:-1])[rows].astype(np.int64),
+        )
         ptr = np.zeros(rows.size + 1, dtype=np.int64)
         np.cumsum(cnt, out=ptr[1:])
         take = np.arange(int(ptr[-1]), dtype=np.int64) + np.repeat(lo - ptr[:-1], cnt)
@@ -177,7 +181,7 @@ def _row_absmax(M: _Rows | sp.csr_array) -> np.ndarray:
     out = np.zeros(M.shape[0])
     if M.nnz:
         starts = M.indptr[:-1]
-        nz = np.diff(M.indptr) > 0
+        nz = (M.indptr[1:] - M.indptr[:-1]) > 0
         out[nz] = np.maximum.reduceat(np.abs(M.data), starts[nz])
     return out
 
@@ -195,7 +199,7 @@ def _proportional(
     if np.array_equal(R.indptr, C.indptr) and np.array_equal(R.indices, C.indices):
         # same sparsity pattern (both canonical): compare the data arrays directly; the
         # same tests as the general path below, without sparse products
-        cnt = np.diff(R.indptr)
+        cnt = R.indptr[1:] - R.indptr[:-1]
         seg_nz = cnt > 0
         rd, cd = R.data, C.data
         dot = np.zeros(R.shape[0])
@@ -233,7 +237,8 @@ def _proportional_sparse(
     lam = lam * np.where(eq, sign, 1.0)
     C.sum_duplicates()
     lam_c = sp.csr_array(
-        (C.data * np.repeat(lam, np.diff(C.indptr)), C.indices, C.indptr), shape=C.shape
+        (C.data * np.repeat(lam, (C.indptr[1:] - C.indptr[:-1])), C.indices, C.indptr),
+        shape=C.shape,
     )
     D = sp.csr_array(R - lam_c)
     dmax = _row_absmax(D)
@@ -247,7 +252,19 @@ def verify_mapping(
     ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: HalfRowMap, *, tol: float
 ) -> tuple[bool, str]:
     """Prove that ``var_map`` (reference column → candidate column) and ``rows`` map the
-    reference model onto the candidate model. Returns ``(ok, what failed)``."""
+    reference model onto the candidate model. Returns ``(ok, what failed)``.
+
+    Tiny models (see :data:`SMALL_NNZ`) take the plain-Python path, larger ones the array
+    path; both apply the same rules and give the same answer and message."""
+    if _small(ref, cand):
+        return _verify_mapping_small(ref, cand, var_map, rows, tol=tol)
+    return _verify_mapping_arrays(ref, cand, var_map, rows, tol=tol)
+
+
+def _verify_mapping_arrays(
+    ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: HalfRowMap, *, tol: float
+) -> tuple[bool, str]:
+    """:func:`verify_mapping` with numpy arrays (any size)."""
     n = ref.num_vars
     if cand.num_vars != n or var_map.size != n:
         return False, "different numbers of variables"
@@ -316,5 +333,255 @@ def verify_mapping(
         return False, (
             f"row {ref.row_names[int(rows.pairs_ref_row[k])]} does not match "
             f"{cand.row_names[int(rows.pairs_cand_row[k])]}"
+        )
+    return True, ""
+
+
+# --------------------------------------------------------------------------- small models
+
+#: Below this many stored entries (both models together) the re-verification runs on
+#: plain Python lists (:func:`_verify_mapping_small`): on tiny models the ~60 numpy calls
+#: of :func:`verify_mapping` cost more than the arithmetic. Same rules, same result and
+#: message (pinned by ``tests/verify/test_small_path.py``).
+SMALL_NNZ = 256
+
+
+def _small(ref: MilpData, cand: MilpData) -> bool:
+    """The small path applies: both models tiny, canonical (sorted, no repeats), and no
+    zero or non-finite coefficient (where numpy and Python arithmetic could differ: a
+    division by a zero entry raises in Python)."""
+    if ref.nnz + cand.nnz > SMALL_NNZ or ref.num_vars + cand.num_vars > 4 * SMALL_NNZ:
+        return False
+    for m in (ref, cand):
+        A = m.A
+        if not A.has_canonical_format or A.data.size != int(A.indptr[-1]):
+            return False
+        if A.data.size and not (np.isfinite(A.data).all() and A.data.all()):
+            return False
+    return True
+
+
+def _fsign_zero(r: float, x: float) -> float:
+    """``np.ceil``/``np.floor`` keep the sign of a zero result (``ceil(-0.5) == -0.0``);
+    ``math.ceil`` returns an int. Mimic numpy exactly."""
+    return -0.0 if r == 0.0 and math.copysign(1.0, x) < 0 else r
+
+
+def _close_py(a: float, b: float, tol: float) -> bool:
+    """:func:`_close` for two floats."""
+    if a == b:  # equal finite numbers or the same infinity (NaN is never equal)
+        return True
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return False
+    scale = max(max(abs(a), abs(b)), 1e-300)
+    return abs(a - b) <= tol * scale + 1e-12
+
+
+class _Lists(NamedTuple):
+    """One model's arrays as Python lists (one ``tolist`` each)."""
+
+    indptr: list[int]
+    indices: list[int]
+    data: list[float]
+    row_lower: list[float]
+    row_upper: list[float]
+
+
+def _lists(m: MilpData) -> _Lists:
+    A = m.A
+    return _Lists(
+        A.indptr.tolist(),
+        A.indices.tolist(),
+        A.data.tolist(),
+        m.row_lower.tolist(),
+        m.row_upper.tolist(),
+    )
+
+
+def _effective_py(m: MilpData, L: _Lists) -> tuple[list[float], list[float], bool]:
+    """:func:`_effective` on lists."""
+    lb, ub = m.col_lower.tolist(), m.col_upper.tolist()
+    ptr, ind, val, rlo, rhi = L
+    infeasible = False
+    for i in range(len(rlo)):
+        k = ptr[i + 1] - ptr[i]
+        if k == 1:
+            j, a = ind[ptr[i]], val[ptr[i]]
+            lo, hi = rlo[i], rhi[i]
+            lo_j, hi_j = (lo / a, hi / a) if a > 0 else (hi / a, lo / a)
+            # np.maximum.at / np.minimum.at: the first operand wins ties (and NaN)
+            if not (lb[j] >= lo_j or lb[j] != lb[j]):
+                lb[j] = lo_j
+            if not (ub[j] <= hi_j or ub[j] != ub[j]):
+                ub[j] = hi_j
+        elif k == 0 and (rlo[i] > 1e-12 or rhi[i] < -1e-12):
+            infeasible = True
+    for j, is_int in enumerate(m.integer.tolist()):
+        if is_int:
+            li, ui = lb[j], ub[j]
+            if math.isfinite(li):
+                x = li - 1e-9 * max(1.0, abs(li))
+                lb[j] = _fsign_zero(float(math.ceil(x)), x)
+            if math.isfinite(ui):
+                x = ui + 1e-9 * max(1.0, abs(ui))
+                ub[j] = _fsign_zero(float(math.floor(x)), x)
+    for lo, hi in zip(lb, ub):
+        if lo > hi + 1e-9 * max(1.0, abs(hi)):
+            infeasible = True
+    return lb, ub, infeasible
+
+
+def _half_row_codes_py(L: _Lists) -> list[int]:
+    """:func:`_half_row_codes` on lists (same codes; order does not matter)."""
+    ptr, _, _, rlo, rhi = L
+    codes = []
+    for i in range(len(rlo)):
+        if ptr[i + 1] - ptr[i] < 2:
+            continue
+        lo, hi = rlo[i], rhi[i]
+        fl, fh = math.isfinite(lo), math.isfinite(hi)
+        if fl and fh and hi - lo <= 1e-12 * max(1.0, max(abs(lo), abs(hi))):
+            codes.append(3 * i + 1)
+            continue
+        if fh:
+            codes.append(3 * i + 2)
+        if fl:
+            codes.append(3 * i)
+    return codes
+
+
+_Row = tuple[list[int], list[float]]
+
+
+def _rows_py(
+    L: _Lists, rows: list[int], sides: list[int], col_map: list[int] | None = None
+) -> tuple[list[_Row], list[float]]:
+    """:func:`_rows` on lists, for a canonical matrix without zeros (see :func:`_small`)."""
+    ptr, ind, val, rlo, rhi = L
+    out: list[_Row] = []
+    rhs: list[float] = []
+    for i, s in zip(rows, sides):
+        lo, hi = ptr[i], ptr[i + 1]
+        cols = ind[lo:hi]
+        data = val[lo:hi]
+        if s < 0:
+            data = [v * -1.0 for v in data]
+        if col_map is not None:
+            pairs = sorted(zip([col_map[j] for j in cols], data))
+            cols, data = [p[0] for p in pairs], [p[1] for p in pairs]
+        out.append((cols, data))
+        rhs.append(-rlo[i] if s < 0 else (rhi[i] if s > 0 else rlo[i]))
+    return out, rhs
+
+
+def _proportional_py(
+    R: list[_Row], rr: list[float], C: list[_Row], cr: list[float], eq: list[bool], tol: float
+) -> tuple[bool, int]:
+    """:func:`_proportional` on lists: the first failing row, as the array version finds
+    it (all rows' absolute maxima first, then the row tests)."""
+    if not R:
+        return True, -1
+    ra = [max(map(abs, d)) if d else 0.0 for _, d in R]
+    ca = [max(map(abs, d)) if d else 0.0 for _, d in C]
+    for k in range(len(R)):
+        if ra[k] == 0 or ca[k] == 0:
+            return False, k
+    for k, ((rc, rd), (cc, cd)) in enumerate(zip(R, C)):
+        lam = ra[k] / ca[k]
+        if rc == cc:
+            dot = 0.0
+            for x, y in zip(rd, cd):
+                dot += x * y
+        else:
+            cmap = dict(zip(cc, cd))
+            dot = 0.0
+            for j, x in zip(rc, rd):
+                if j in cmap:
+                    dot += x * cmap[j]
+        bad_sign = not eq[k] and dot <= 0
+        if eq[k]:
+            lam = lam * (-1.0 if dot < 0 else 1.0)
+        if rc == cc:
+            dmax = max((abs(x - y * lam) for x, y in zip(rd, cd)), default=0.0)
+        else:
+            diff = dict(zip(rc, rd))
+            for j, y in zip(cc, cd):
+                diff[j] = diff.get(j, 0.0) - y * lam
+            dmax = max(map(abs, diff.values()), default=0.0)
+        if bad_sign or dmax > tol * ra[k] or not _close_py(rr[k], lam * cr[k], tol):
+            return False, k
+    return True, -1
+
+
+def _verify_mapping_small(
+    ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: HalfRowMap, *, tol: float
+) -> tuple[bool, str]:
+    """:func:`verify_mapping` on Python lists for tiny models: the same checks in the
+    same order, with the same first failure and message."""
+    n = ref.num_vars
+    if cand.num_vars != n or var_map.size != n:
+        return False, "different numbers of variables"
+    vm = var_map.tolist()
+    if any(k < 0 or k >= n for k in vm) or len(set(vm)) != n:
+        return False, "the variable mapping is not a bijection"
+    ir, ic = ref.integer.tolist(), cand.integer.tolist()
+    for j, k in enumerate(vm):
+        if ir[j] != ic[k]:
+            return False, f"variable {ref.var_names[j]} changes type"
+    La, Lb = _lists(ref), _lists(cand)
+    lb_r, ub_r, inf_r = _effective_py(ref, La)
+    lb_c, ub_c, inf_c = _effective_py(cand, Lb)
+    if inf_r != inf_c:
+        return False, "only one model is infeasible by construction"
+    cost_r = [v * ref.sense for v in ref.c.tolist()]
+    cost_c = [v * cand.sense for v in cand.c.tolist()]
+    for what, a, b in (("lower bound", lb_r, lb_c), ("upper bound", ub_r, ub_c)):
+        for j, k in enumerate(vm):
+            if a[j] != b[k] and not _close_py(a[j], b[k], tol):
+                return False, f"variable {ref.var_names[j]}: {what} {a[j]} vs {b[k]}"
+    for j, k in enumerate(vm):
+        if cost_r[j] != cost_c[k] and not _close_py(cost_r[j], cost_c[k], tol):
+            return False, f"variable {ref.var_names[j]}: cost {cost_r[j]} vs {cost_c[k]}"
+    if not _close_py(ref.offset * ref.sense, cand.offset * cand.sense, tol):
+        return False, "objective constants differ"
+    for model, L, paired, dups, label in (
+        (ref, La, (rows.pairs_ref_row, rows.pairs_ref_side), rows.dups_ref, "reference"),
+        (cand, Lb, (rows.pairs_cand_row, rows.pairs_cand_side), rows.dups_cand, "candidate"),
+    ):
+        size = 3 * model.num_rows + 3
+        seen = set()
+        for r_, s_ in ((paired[0], paired[1]), (dups[0], dups[1])):
+            for i, s in zip(np.asarray(r_).tolist(), np.asarray(s_).tolist()):
+                code = 3 * i + s + 1
+                if 0 <= code < size:
+                    seen.add(code)
+        missing = [c for c in _half_row_codes_py(L) if c not in seen]
+        if missing:
+            first = min(missing)
+            i, s = first // 3, first % 3 - 1
+            return False, f"{label} row {model.row_names[i]} (side {s}) is not covered"
+        if dups[0].size:
+            d0, d1, d2, d3 = (np.asarray(x).tolist() for x in dups)
+            R, rr = _rows_py(L, d0, d1)
+            C, cr = _rows_py(L, d2, d3)
+            ok, k = _proportional_py(R, rr, C, cr, [s == 0 for s in d1], tol)
+            if not ok or any((s == 0) != (t == 0) for s, t in zip(d1, d3)):
+                return (
+                    False,
+                    f"{label} row {model.row_names[int(d0[max(k, 0)])]} is not "
+                    f"a duplicate of the row it was merged with",
+                )
+    rr_rows, rr_sides = rows.pairs_ref_row.tolist(), rows.pairs_ref_side.tolist()
+    cc_rows, cc_sides = rows.pairs_cand_row.tolist(), rows.pairs_cand_side.tolist()
+    eq_r = [s == 0 for s in rr_sides]
+    for k, s in enumerate(cc_sides):
+        if eq_r[k] != (s == 0):
+            return False, f"row {ref.row_names[int(rr_rows[k])]}: equality vs inequality"
+    R, rr = _rows_py(La, rr_rows, rr_sides, col_map=vm)
+    C, cr = _rows_py(Lb, cc_rows, cc_sides)
+    ok, k = _proportional_py(R, rr, C, cr, eq_r, tol)
+    if not ok:
+        return False, (
+            f"row {ref.row_names[int(rr_rows[k])]} does not match {cand.row_names[int(cc_rows[k])]}"
         )
     return True, ""

@@ -40,6 +40,10 @@ class MpsModel:
     integer: np.ndarray
     var_names: list[str]
     row_names: list[str]
+    #: the matrix row-wise as ``(indptr, indices, data)`` lists, sorted by column in each
+    #: row, when the reader built it on the way (the line loop, for tiny files: cheaper
+    #: than sorting the column-wise arrays with numpy afterwards); None otherwise
+    csr: tuple[list[int], list[int], list[float]] | None = None
 
 
 # bytes.split() splits on exactly these (ASCII whitespace)
@@ -48,6 +52,8 @@ class MpsModel:
 #: underscores Python accepts) is left to HiGHS
 _DECIMAL = rb"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _IS_DECIMAL = re.compile(_DECIMAL).fullmatch
+#: the characters a plain decimal number is made of
+_DECIMAL_CHARS = b"0123456789.eE+-"
 #: a section header: a line that starts with neither whitespace nor ``*`` (a comment)
 _HEADER = re.compile(rb"\n[^\s*][^\n]*")
 _COMMENT_LINE = re.compile(rb"(?m)^\*[^\n]*")
@@ -114,10 +120,13 @@ def parse_mps(raw: bytes, *, method: str = "auto") -> MpsModel | None:
 
 
 def _number(tok: bytes) -> float:
-    """A plain decimal number, correctly rounded; refuses anything else."""
-    if _IS_DECIMAL(tok) is None:
+    """A plain decimal number, correctly rounded; refuses anything else. Within the
+    characters of a decimal number ``float`` accepts exactly the grammar of ``_DECIMAL``
+    (see :func:`_numbers_of`), and deleting those characters is cheaper than the regular
+    expression: what is left over, or what ``float`` refuses, is not a plain number."""
+    if tok.translate(None, _DECIMAL_CHARS):
         raise _Refuse
-    v = float(tok)
+    v = float(tok)  # ValueError (refused by parse_mps) for e.g. b"1e" or b"+-1"
     if v - v != 0.0:  # inf or nan
         raise _Refuse
     return v
@@ -138,7 +147,7 @@ def _parse_loop(raw: bytes) -> MpsModel:
     ent_row: list[int] = []
     ent_val: list[float] = []
     ent_col: list[int] = []
-    seen: set[tuple[int, int]] = set()
+    col_seen: set[int] = set()  # the rows of the current column's entries
     in_int = False
     rhs: dict[int, float] = {}
     ranges: dict[int, float] = {}
@@ -179,9 +188,45 @@ def _parse_loop(raw: bytes) -> MpsModel:
             order.append(key)
             section = key
             continue
-        if toks[0].upper() in _KEYWORDS and toks[0].upper() != section.encode():
+        head = toks[0].upper()
+        if head in _KEYWORDS and head != section.encode():
             raise _Refuse
-        if section == "OBJSENSE":
+        if section == "COLUMNS":
+            if len(toks) == 3 and toks[1] == _MARKER:
+                if toks[2] != (_INTEND if in_int else _INTORG):
+                    raise _Refuse
+                in_int = not in_int
+                continue
+            if len(toks) not in (3, 5):
+                raise _Refuse
+            name = toks[0]
+            j = col_id.get(name)
+            if j is None:
+                j = col_id[name] = len(col_int)
+                col_int.append(in_int)
+                col_seen = set()
+            elif j != len(col_int) - 1 or col_int[j] != in_int:
+                raise _Refuse  # a column in two places, or across a marker
+            for k in range(1, len(toks), 2):
+                r = row_id[toks[k]] if toks[k] != obj else -1
+                tok = toks[k + 1]  # _number, inlined (most tokens of a file are here)
+                if tok.translate(None, _DECIMAL_CHARS):
+                    raise _Refuse
+                v = float(tok)
+                if v - v != 0.0:
+                    raise _Refuse
+                # a column's records are contiguous (checked above), so a repeated
+                # entry can only be within the current column
+                if r in col_seen:
+                    raise _Refuse
+                col_seen.add(r)
+                if r < 0:
+                    cost[j] = v
+                elif v != 0.0:
+                    ent_col.append(j)
+                    ent_row.append(r)
+                    ent_val.append(v)
+        elif section == "OBJSENSE":
             if not sense_pending or len(toks) != 1:
                 raise _Refuse
             sense = _SENSES[toks[0]]
@@ -201,33 +246,6 @@ def _parse_loop(raw: bytes) -> MpsModel:
                 row_kind.append(kind)
             else:
                 raise _Refuse
-        elif section == "COLUMNS":
-            if len(toks) == 3 and toks[1] == _MARKER:
-                if toks[2] != (_INTEND if in_int else _INTORG):
-                    raise _Refuse
-                in_int = not in_int
-                continue
-            if len(toks) not in (3, 5):
-                raise _Refuse
-            name = toks[0]
-            j = col_id.get(name)
-            if j is None:
-                j = col_id[name] = len(col_int)
-                col_int.append(in_int)
-            elif j != len(col_int) - 1 or col_int[j] != in_int:
-                raise _Refuse  # a column in two places, or across a marker
-            for k in range(1, len(toks), 2):
-                r = row_id[toks[k]] if toks[k] != obj else -1
-                v = _number(toks[k + 1])
-                if (j, r) in seen:
-                    raise _Refuse
-                seen.add((j, r))
-                if r < 0:
-                    cost[j] = v
-                elif v != 0.0:
-                    ent_col.append(j)
-                    ent_row.append(r)
-                    ent_val.append(v)
         elif section in ("RHS", "RANGES"):
             if len(toks) not in (3, 5) or set_name.setdefault(section, toks[0]) != toks[0]:
                 raise _Refuse
@@ -307,6 +325,16 @@ def _parse_loop(raw: bytes) -> MpsModel:
         c[list(cost)] = list(cost.values())
     start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(np.asarray(ent_col, dtype=np.int64), minlength=n), out=start[1:])
+    # row-wise copy: entries come column by column (columns are contiguous and never
+    # repeated, zeros dropped and repeated entries refused above), so a stable sort by row
+    # leaves the columns ascending inside each row: a canonical CSR matrix
+    by_row = sorted(range(len(ent_row)), key=ent_row.__getitem__)
+    indptr = [0] * (m + 1)
+    for r in ent_row:
+        indptr[r + 1] += 1
+    for i in range(m):
+        indptr[i + 1] += indptr[i]
+    csr = (indptr, [ent_col[k] for k in by_row], [ent_val[k] for k in by_row])
     return MpsModel(
         sense=sense,
         c=c,
@@ -321,6 +349,7 @@ def _parse_loop(raw: bytes) -> MpsModel:
         integer=np.asarray(integer, dtype=bool),
         var_names=[t.decode() for t in col_id],
         row_names=[t.decode() for t in row_id],
+        csr=csr,
     )
 
 
@@ -413,7 +442,7 @@ def _parse_lines(raw: bytes) -> MpsModel:
     col_id = {name: j for j, name in enumerate(dict.fromkeys(cnames))}
     n = len(col_id)
     col = _ids(col_id, cnames)
-    if col.size > 1 and (np.diff(col) < 0).any():
+    if col.size > 1 and ((col[1:] - col[:-1]) < 0).any():
         raise _Refuse  # a column in two places: left to HiGHS
     # line numbers before the markers were removed: a marker before a line shifts it
     state = np.zeros(0, dtype=bool)

@@ -12,6 +12,7 @@ still cannot keep is recorded in ``MilpData.inexact`` (``check`` then answers
 
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import os
@@ -142,10 +143,12 @@ def fold_objective_constant(m: MilpData) -> MilpData:
     is recorded in ``read_steps``. Applied identically to files and to Pyomo models.
     """
     n = m.num_vars
-    if n == 0:
+    lo, hi = m.col_lower, m.col_upper
+    if n == 0 or (
+        not (lo == hi).any() and PYOMO_CONSTANT_COLUMN not in m.var_names
+    ):  # nothing is fixed by its bounds and no Pyomo constant column: the usual case
         return m
     col_nnz = np.bincount(m.A.indices, minlength=n)
-    lo, hi = m.col_lower, m.col_upper
     fixed = (col_nnz == 0) & (m.c != 0) & np.isfinite(lo) & (lo == hi)
     fixed &= ~m.integer | (np.floor(lo) == lo)
     drop_cols = np.flatnonzero(fixed)
@@ -204,7 +207,7 @@ def _pyomo_constant_column(m: MilpData, col_nnz: np.ndarray) -> tuple[int, np.nd
     csc = m.A.tocsc()
     rows = csc.indices[csc.indptr[j] : csc.indptr[j + 1]].astype(np.int64)
     vals = csc.data[csc.indptr[j] : csc.indptr[j + 1]]
-    nnz = np.diff(m.A.indptr)[rows]
+    nnz = (m.A.indptr[1:] - m.A.indptr[:-1])[rows]
     rl, ru = m.row_lower[rows], m.row_upper[rows]
     if np.any(nnz != 1) or np.any(rl != ru) or not np.all(ru / vals == 1.0):
         return None  # the column takes part in a real row: not the writer's pattern
@@ -238,10 +241,24 @@ MAX_MODEL_BYTES = 64 << 20
 def _read_bytes(path: Path, gz: bool) -> bytes:
     """The file's bytes: a regular file, UTF-8, at most :data:`MAX_MODEL_BYTES` (also after gunzip)."""
     try:
-        with open(path, "rb", opener=lambda p, f: os.open(p, f | os.O_NONBLOCK)) as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+        # plain descriptor calls (no buffered file object: its set-up cost more than
+        # reading a small model); O_NONBLOCK so that a FIFO cannot block the open
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            st = os.fstat(fd)
+            if stat.S_ISDIR(st.st_mode):  # os.open opens a directory; open() refused it
+                raise IsADirectoryError(errno.EISDIR, "is a directory")
+            if not stat.S_ISREG(st.st_mode):
                 raise ModelReadError(f"{path}: not a regular file.", source=str(path))
-            raw = fh.read(MAX_MODEL_BYTES + 1)
+            # the size as stat says, plus one byte to see a file that grew meanwhile
+            chunks = [os.read(fd, min(st.st_size, MAX_MODEL_BYTES) + 1)]
+            left = MAX_MODEL_BYTES + 1 - len(chunks[0])
+            while left > 0 and chunks[-1]:
+                chunks.append(os.read(fd, min(left, 1 << 20)))
+                left -= len(chunks[-1])
+            raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        finally:
+            os.close(fd)
     except IsADirectoryError as exc:
         raise ModelReadError(
             f"{path}: is a directory, not a model file.", source=str(path)
@@ -520,9 +537,21 @@ def _from_native(mps: MpsModel, source: str) -> MilpData | None:
         row_names=mps.row_names,
         source=source,
     )
-    mat = _canonical_csr(mps.start, mps.index, mps.value, m, n)
-    if mat is None:
-        return None
+    if mps.csr is not None:  # built canonical by the reader (sorted, no repeats or zeros)
+        indptr, indices, data = mps.csr
+        mat = sp.csr_array(
+            (
+                np.array(data, dtype=np.float64),
+                np.array(indices, dtype=np.int64),
+                np.array(indptr, dtype=np.int64),
+            ),
+            shape=(m, n),
+        )
+        mat.has_canonical_format = True
+    else:
+        mat = _canonical_csr(mps.start, mps.index, mps.value, m, n)
+        if mat is None:
+            return None
     return MilpData._from_reader(A=mat, **parts)  # type: ignore[arg-type]
 
 
@@ -668,7 +697,7 @@ def _canonical_csr(
     cost more than HiGHS's own reading of a small file). None when the arrays are not
     plainly well formed, or hold duplicate or zero entries: the caller then takes the
     general path, which sums duplicates and drops zeros."""
-    if start.size != n + 1 or start[0] != 0 or (n and (np.diff(start) < 0).any()):
+    if start.size != n + 1 or start[0] != 0 or (n and ((start[1:] - start[:-1]) < 0).any()):
         return None
     nnz = int(start[-1])
     if index.size < nnz or value.size < nnz:
@@ -676,7 +705,7 @@ def _canonical_csr(
     index, value = index[:nnz], value[:nnz]
     if nnz and (int(index.min()) < 0 or int(index.max()) >= m or not value.all()):
         return None
-    cols = np.repeat(np.arange(n, dtype=np.int64), np.diff(start))
+    cols = np.repeat(np.arange(n, dtype=np.int64), (start[1:] - start[:-1]))
     # per row, columns stay ascending; below 2**16 rows numpy's stable sort of 16-bit
     # keys is a radix sort (about 10x faster than on int64)
     key = index.astype(np.uint16) if m <= 1 << 16 else index

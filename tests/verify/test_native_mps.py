@@ -235,6 +235,32 @@ def test_arrow_reads_exactly_the_numbers_python_reads():
             assert got is None or not np.isfinite(got), s
 
 
+def test_the_line_loop_reads_exactly_the_decimal_grammar():
+    # _number (the line loop's) deletes the decimal characters instead of matching the
+    # regular expression: it must accept exactly what _DECIMAL matches (and is finite)
+    from optiscribe.verify._mps import _IS_DECIMAL, _number, _Refuse
+
+    edge = [".", "-", "+", "e5", ".e5", "1e", "1e+", "1.e5", "-.5", "+.5e-3", "1..2", "1e5.5"]
+    edge += ["--1", "+-1", "1-", "0e", "00", "-0", "1E+05", "1_0", "1d5", "0x1p3", "1e999"]
+    edge += ["5.E", "1,5", "inf", "-inf", "nan", "NaN", "infinity", "Inf", "e", "E", "+e"]
+    edge += ["1e-999", "-1e400", "٣", "1.5\x00", "12345678901234567890", "0.1e+1", "++"]
+    rng = np.random.default_rng(1)
+    edge += ["".join(rng.choice(list("0123456789.eE+-"), k)) for k in rng.integers(1, 7, 3000)]
+    accepted = 0
+    for s in edge:
+        tok = s.encode()
+        try:
+            got: float | None = _number(tok)
+        except (_Refuse, ValueError):
+            got = None
+        if _IS_DECIMAL(tok) and np.isfinite(float(tok)):
+            assert got == float(tok), s
+            accepted += 1
+        else:
+            assert got is None, s
+    assert accepted > 300  # not vacuous
+
+
 def test_plain_mps_files_are_read_without_highs(tmp_path, monkeypatch):
     path = tmp_path / "features.mps"
     path.write_text(FEATURES)

@@ -4,6 +4,7 @@ bad or unsupported input."""
 from __future__ import annotations
 
 import gzip
+import os
 
 import numpy as np
 import pyomo.environ as pyo
@@ -283,3 +284,23 @@ def test_fast_matrix_conversion_declines_repeats_zeros_and_bad_indices():
     assert _canonical_csr(start, np.array([1, 0, 0]), np.array([2.0, 0.0, 4.0]), 2, 2) is None
     assert _canonical_csr(start, np.array([1, 2, 0]), np.array([2.0, 3.0, 4.0]), 2, 2) is None
     assert _canonical_csr(np.array([0, 3, 2]), np.array([1, 0, 0]), np.ones(3), 2, 2) is None
+
+
+def test_file_reading_errors_name_the_file_and_the_problem(tmp_path):
+    # _read_bytes reads with descriptor calls (issue 11, small-model speed): the same
+    # messages as with open(), and a FIFO is refused without blocking
+    fifo = tmp_path / "pipe.mps"
+    os.mkfifo(fifo)
+    empty = tmp_path / "empty.mps"
+    empty.write_bytes(b"")
+    folder = tmp_path / "folder.mps"
+    folder.mkdir()
+    for path, words in (
+        (folder, "is a directory"),
+        (fifo, "not a regular file"),
+        (tmp_path / "missing.mps", "no such file"),
+        (empty, "empty"),
+    ):
+        with pytest.raises(ModelReadError, match=words) as info:
+            read_model(path)
+        assert str(path) in str(info.value)

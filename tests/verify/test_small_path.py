@@ -1,0 +1,410 @@
+"""The plain-Python certificate check for tiny models gives exactly what the array
+version gives: the same (ok, message) on every mapping the checker produced for the
+labelled pairs small enough and for the reader fuzz corpus, and on mutations of those
+mappings and models built to fail each rule; and ``check`` answers the same with and
+without it (verdict, reason, certificate, witness)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from optiscribe.verify import (
+    ModelReadError,
+    UnsupportedModelError,
+    Verdict,
+    _certify,
+    check,
+    read_model,
+)
+from optiscribe.verify import _check as check_module
+from tests._support.reader_fuzz import make_corpus
+
+from .conftest import HIGHS_CHECK, milp, need, permuted, with_changes
+
+LEVELS = ("strict", "normalized")
+
+
+def _small_models(paths):
+    out = []
+    for p in paths:
+        try:
+            m = read_model(p)
+        except (ModelReadError, UnsupportedModelError):
+            continue
+        if m.inexact or 2 * m.nnz > _certify.SMALL_NNZ or m.num_vars == 0:
+            continue
+        out.append((p.name, m))
+    return out
+
+
+def _perturbed(m, seed):
+    """One coefficient (or the first cost) changed: a labelled negative."""
+    if m.nnz:
+        A = sp.csr_array(m.A)
+        data = A.data.copy()
+        data[seed % A.nnz] *= 1.37
+        return with_changes(m, A=sp.csr_array((data, A.indices, A.indptr), shape=A.shape))
+    c = m.c.copy()
+    c[0] += 1.0
+    return with_changes(m, c=c)
+
+
+def _pairs(models):
+    for k, (name, m) in enumerate(models):
+        yield f"{name} permuted", m, permuted(m, seed=k)
+        yield f"{name} perturbed", m, _perturbed(m, k)
+
+
+def _record(monkeypatch, pairs):
+    """Every ``verify_mapping`` call ``check`` makes on the pairs, at both levels, and
+    ``check``'s results."""
+    calls, results = [], []
+    real = check_module.verify_mapping
+
+    def recorder(ref, cand, var_map, rows, *, tol):
+        calls.append((ref, cand, np.array(var_map), rows, tol))
+        return real(ref, cand, var_map, rows, tol=tol)
+
+    monkeypatch.setattr(check_module, "verify_mapping", recorder)
+    for name, a, b in pairs:
+        for level in LEVELS:
+            results.append((name, level, check(a, b, level=level)))
+    monkeypatch.setattr(check_module, "verify_mapping", real)
+    return calls, results
+
+
+def _mutations(ref, cand, vm, rows):
+    """The recorded call and variants that break one rule each."""
+    yield cand, vm, rows
+    n = vm.size
+    if n >= 2:
+        sw = vm.copy()
+        sw[[0, n - 1]] = sw[[n - 1, 0]]
+        yield cand, sw, rows
+    yield cand, np.full(n, 0, dtype=np.int64), rows  # not a bijection
+    j = int(vm[0]) if n else 0
+    if n:
+        integer = cand.integer.copy()
+        integer[j] = not integer[j]
+        yield with_changes(cand, integer=integer), vm, rows
+        for field, delta in (("col_lower", -1.0), ("col_upper", 1.0), ("c", 0.5)):
+            arr = getattr(cand, field).copy()
+            arr[j] = arr[j] + delta if np.isfinite(arr[j]) else 3.0
+            yield with_changes(cand, **{field: arr}), vm, rows
+    yield with_changes(cand, offset=cand.offset + 1.0), vm, rows
+    if cand.nnz:
+        A = sp.csr_array(cand.A)
+        data = A.data.copy()
+        data[-1] *= 1.37
+        yield (
+            with_changes(cand, A=sp.csr_array((data, A.indices, A.indptr), shape=A.shape)),
+            vm,
+            rows,
+        )
+        data = A.data.copy()
+        data[0] = -data[0]
+        yield (
+            with_changes(cand, A=sp.csr_array((data, A.indices, A.indptr), shape=A.shape)),
+            vm,
+            rows,
+        )
+    if cand.num_rows:
+        for field in ("row_lower", "row_upper"):
+            arr = getattr(cand, field).copy()
+            arr[0] = arr[0] * 2.0 + 1.0 if np.isfinite(arr[0]) else 5.0
+            yield with_changes(cand, **{field: arr}), vm, rows
+    k = rows.pairs_cand_row.size
+    if k >= 2:
+        rr, rs = rows.pairs_cand_row.copy(), rows.pairs_cand_side.copy()
+        rr[[0, k - 1]], rs[[0, k - 1]] = rr[[k - 1, 0]], rs[[k - 1, 0]]
+        yield cand, vm, dataclasses.replace(rows, pairs_cand_row=rr, pairs_cand_side=rs)
+        # a negated side: '<=' read as '>=' (or an equality as an inequality)
+        rs = rows.pairs_cand_side.copy()
+        rs[0] = -1 if rs[0] >= 0 else 1
+        yield cand, vm, dataclasses.replace(rows, pairs_cand_side=rs)
+    if k >= 1:
+        drop = {f: getattr(rows, f)[1:] for f in ("pairs_ref_row", "pairs_ref_side")}
+        drop |= {f: getattr(rows, f)[1:] for f in ("pairs_cand_row", "pairs_cand_side")}
+        yield cand, vm, dataclasses.replace(rows, **drop)  # a half-row not covered
+
+
+def _compare(calls):
+    outcomes = []
+    for ref, cand, vm, rows, tol in calls:
+        for c2, vm2, rows2 in _mutations(ref, cand, vm, rows):
+            assert _certify._small(ref, c2)
+            want = _certify._verify_mapping_arrays(ref, c2, vm2, rows2, tol=tol)
+            got = _certify._verify_mapping_small(ref, c2, vm2, rows2, tol=tol)
+            assert got == want, (ref.source, cand.source)
+            outcomes.append(want)
+    return outcomes
+
+
+def _same_results(monkeypatch, pairs, results):
+    """``check`` with the small path switched off answers exactly as with it."""
+    monkeypatch.setattr(_certify, "SMALL_NNZ", -1)
+    for (name, level, r), (_, a, b) in zip(results, [p for p in pairs for _ in LEVELS]):
+        r2 = check(a, b, level=level)
+        assert (r.verdict, r.reason, r.method) == (r2.verdict, r2.reason, r2.method), name
+        assert (r.certificate is None) == (r2.certificate is None), name
+        if r.certificate is not None:
+            assert r.certificate.variable_index == r2.certificate.variable_index, name
+            assert dict(r.certificate.constraints) == dict(r2.certificate.constraints), name
+        assert (r.witness and r.witness.message) == (r2.witness and r2.witness.message), name
+
+
+def test_small_path_equals_array_path_on_the_labelled_instances(monkeypatch):
+    paths = sorted(need(HIGHS_CHECK).glob("*"))
+    pairs = list(_pairs(_small_models(p for p in paths if p.name.endswith((".mps", ".lp")))))
+    assert len(pairs) >= 30
+    calls, results = _record(monkeypatch, pairs)
+    outcomes = _compare(calls)
+    # not vacuous: both answers, and most of the rules' messages, occur
+    assert sum(ok for ok, _ in outcomes) >= 30
+    kinds = {why.split(" ")[0] for ok, why in outcomes if not ok}
+    assert len({why for ok, why in outcomes if not ok}) >= 50, kinds
+    assert {"variable", "row", "the", "objective", "candidate"} <= kinds, kinds
+    verdicts = {r.verdict for _, _, r in results}
+    assert {Verdict.EQUIVALENT, Verdict.NOT_EQUIVALENT} <= verdicts
+    _same_results(monkeypatch, pairs, results)
+
+
+def test_small_path_equals_array_path_on_the_fuzz_corpus(monkeypatch, tmp_path):
+    paths = make_corpus(tmp_path, seed=10, n=1000)
+    models = _small_models(p for p in paths if p.name.endswith((".mps", ".mps.gz", ".lp")))
+    assert len(models) >= 25
+    pairs = list(_pairs(models))
+    calls, results = _record(monkeypatch, pairs)
+    outcomes = _compare(calls)
+    assert sum(ok for ok, _ in outcomes) >= 20
+    _same_results(monkeypatch, pairs, results)
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_small_path_is_chosen_by_size(extra):
+    # SMALL_NNZ entries in both models together take the small path, one more does not
+    n = _certify.SMALL_NNZ // 2
+    a = milp([[1.0] * n], [1.0] * n, hi=[1.0])
+    b = milp([[1.0] * (n + extra)], [1.0] * (n + extra), hi=[1.0])
+    assert _certify._small(a, b) is (extra == 0)
+
+
+# --------------------------------------------------------------------------- prepare
+
+
+def _same_prepared(m):
+    from optiscribe.verify import _canon
+
+    if not (m.nnz <= _canon.SMALL_NNZ and m.A.has_canonical_format and m.A.data.all()):
+        return False
+    want, got = _canon._prepare_arrays(m), _canon._prepare_small(m)
+    assert got.steps == want.steps, m.source
+    assert got.infeasible == want.infeasible, m.source
+    assert got.offset == want.offset
+    for field in ("cost", "lb", "ub", "integer", "rhs", "is_eq", "orig_row", "side", "scale"):
+        a, b = getattr(got, field), getattr(want, field)
+        assert a.dtype == b.dtype and a.shape == b.shape, (field, m.source)
+        np.testing.assert_array_equal(a, b, err_msg=field)
+        if a.dtype.kind == "f":  # the sign of a zero too
+            np.testing.assert_array_equal(np.signbit(a), np.signbit(b), err_msg=field)
+    np.testing.assert_array_equal(got.folded_rows, want.folded_rows)
+    assert got.rows.shape == want.rows.shape
+    for k in range(3):
+        assert got.rows[k].dtype == want.rows[k].dtype, k
+        np.testing.assert_array_equal(got.rows[k], want.rows[k])
+    return True
+
+
+def _edge_models():
+    """Every branch of prepare: empty (feasible and not), free, singleton (both signs,
+    free singleton), ranged, '>=' and equality rows, integer bounds rounded (to -0.0 too),
+    crossing bounds, maximisation, an objective constant."""
+    inf = np.inf
+    rows = [
+        [0, 0, 0, 0],  # empty, feasible
+        [0, 0, 0, 0],  # empty, infeasible
+        [1, 1, 0, 0],  # free
+        [-2, 0, 0, 0],  # singleton, negative
+        [0, 3, 0, 0],  # singleton, positive
+        [0, 0, 5, 0],  # free singleton
+        [1, -2, 3, 0],  # ranged
+        [0, 4, 1, 1],  # '>='
+        [2, 2, 0, 1],  # equality
+    ]
+    yield milp(
+        rows,
+        [1, -1, 0, 2],
+        lo=[-1, 1, -inf, -3, -inf, -inf, -2, 1, 4],
+        hi=[1, 2, inf, 0.5, 7.5, inf, 5, inf, 4],
+        lb=[-0.5, -inf, 0, -5],
+        ub=[10, 3.7, inf, -5.5],
+        integer=[True, True, False, True],
+        sense=-1,
+        offset=3.0,
+    )
+    yield milp([[1, 1], [1, 0]], [1, 1], lo=[-inf, -0.2], hi=[2, 0.0], integer=[True, False])
+    yield milp([[1, 1]], [0, 0], lb=[3, 0], ub=[1, 0])  # crossing bounds
+    # more than three empty infeasible rows and crossing bounds: three of each are named
+    yield milp(
+        [[0] * 5] * 4 + [[1, 1, 1, 1, 1]],
+        [0] * 5,
+        lo=[1, 2, 3, 4, 0],
+        hi=[5, 5, 5, 5, 9],
+        lb=[3, 4, 5, 6, 0],
+        ub=[1, 1, 1, 1, 1],
+    )
+    yield milp([[0, 0]], [1, 2], lo=[-inf], hi=[inf])  # no half-rows at all
+
+
+def test_prepare_small_equals_prepare_arrays(tmp_path):
+    from optiscribe.verify._normalize import normalize
+
+    models = [m for _, m in _small_models(sorted(need(HIGHS_CHECK).glob("*")))]
+    models += [m for _, m in _small_models(make_corpus(tmp_path, seed=10, n=1000))]
+    models += list(_edge_models())
+    more = []
+    for k, m in enumerate(models):
+        more += [permuted(m, seed=k), _perturbed(m, k) if m.num_vars else m]
+    models += more
+    models += [normalize(m).model for m in models]
+    compared = sum(_same_prepared(m) for m in models)
+    assert compared >= 200, compared
+
+
+def test_prepare_small_is_chosen_by_size(monkeypatch):
+    from optiscribe.verify import _canon
+
+    calls = []
+    monkeypatch.setattr(_canon, "_prepare_small", lambda m: calls.append("small"))
+    monkeypatch.setattr(_canon, "_prepare_arrays", lambda m: calls.append("arrays"))
+    n = _canon.SMALL_NNZ
+    _canon.prepare(milp([[1.0] * n], [1.0] * n, hi=[1.0]))
+    _canon.prepare(milp([[1.0] * (n + 1)], [1.0] * (n + 1), hi=[1.0]))
+    assert calls == ["small", "arrays"]
+
+
+# --------------------------------------------------------------------------- graphs
+
+
+def _graph_edge_models():
+    """Equalities with rhs 0 (decided by the largest magnitude, by a smaller one, or
+    sign-symmetric), one negated, duplicate rows (also after scaling, and a sign-symmetric
+    pair that duplicates itself once copied), an empty model."""
+    inf = np.inf
+    rows = [
+        [1, -1, 0, 0],  # x - y = 0: sign-symmetric
+        [-1, 1, 0, 0],  # its negation: a duplicate once both orientations are kept
+        [1, 1, -2, 0],  # largest magnitude decides (negative: re-oriented)
+        [2, -2, 1, 0],  # the top magnitude is balanced: the next one decides
+        [0, 3, 0, -3],  # sign-symmetric
+        [1, 2, 3, 4],  # '<='
+        [2, 4, 6, 8],  # the same row scaled: a duplicate
+        [1, 2, 3, 4],  # and again
+        [-1, -1, 0, 0],  # '=' with a negative rhs: re-oriented
+    ]
+    yield milp(
+        rows,
+        [1, 2, 3, 4],
+        lo=[0, 0, 0, 0, 0, -inf, -inf, -inf, -3],
+        hi=[0, 0, 0, 0, 0, 5, 10, 5, -3],
+        integer=[True, False, True, False],
+    )
+    yield milp([[1, 1, 1]], [1, 1, 1], lo=[-inf], hi=[inf])  # no rows left
+
+
+def test_build_graph_small_equals_build_graph_arrays(monkeypatch, tmp_path):
+    from optiscribe.verify import _canon
+
+    compared = []
+    real_small, real_arrays = _canon._build_graph_small, _canon._build_graph_arrays
+
+    def both(p, num, coef, rhs, exact, pre=None):
+        want = real_arrays(p, num, coef, rhs, exact, pre)
+        if pre is None or exact or p.rows.nnz > _canon.SMALL_NNZ:
+            return want
+        got = real_small(p, pre)
+        assert got.steps == want.steps and got.offset_id == want.offset_id
+        for field in (
+            "var_label",
+            "row_kind",
+            "row_rhs",
+            "indptr",
+            "indices",
+            "coef",
+            "row_orig",
+            "row_side",
+            "row_factor",
+            "dup_orig",
+            "dup_side",
+            "dup_node",
+        ):
+            a, b = getattr(got, field), getattr(want, field)
+            assert a.dtype == b.dtype and a.shape == b.shape, field
+            np.testing.assert_array_equal(a, b, err_msg=field)
+        compared.append(want)
+        return want
+
+    monkeypatch.setattr(_canon, "_build_graph", both)
+    models = [m for _, m in _small_models(sorted(need(HIGHS_CHECK).glob("*")))]
+    models += [m for _, m in _small_models(make_corpus(tmp_path, seed=10, n=1000))]
+    models += list(_graph_edge_models()) + list(_edge_models())
+    for k, m in enumerate(models):
+        for level in LEVELS:
+            check(m, permuted(m, seed=k), level=level)
+            if m.num_vars:
+                check(m, _perturbed(m, k), level=level)
+    assert len(compared) >= 300
+    steps = {s for g in compared for s in g.steps}
+    for words in ("sign-symmetric", "re-oriented", "duplicate rows dropped"):
+        assert any(words in s for s in steps), words
+
+
+def test_build_union_small_equals_build_union_arrays(monkeypatch, tmp_path):
+    from optiscribe.verify import _refine
+
+    compared = []
+    real_small, real_arrays = _refine._build_union_small, _refine._build_union_arrays
+
+    def both(ga, gb):
+        want = real_arrays(ga, gb)
+        if ga.indices.size + gb.indices.size > _refine.SMALL_UNION_ARCS:
+            return want
+        got = real_small(ga, gb)
+        assert (got.n, got.offsets) == (want.n, want.offsets)
+        for field in (
+            "owner",
+            "is_row",
+            "row_nodes",
+            "row_deg",
+            "row_dst",
+            "row_w",
+            "var_nodes",
+            "var_deg",
+            "var_dst",
+            "var_w",
+            "init",
+            "row_start",
+            "var_start",
+            "var_arc",
+        ):
+            a, b = getattr(got, field), getattr(want, field)
+            assert a.dtype == b.dtype and a.shape == b.shape, field
+            np.testing.assert_array_equal(a, b, err_msg=field)
+        compared.append(want)
+        return want
+
+    monkeypatch.setattr(_refine, "build_union", both)
+    monkeypatch.setattr(check_module, "build_union", both)
+    models = [m for _, m in _small_models(sorted(need(HIGHS_CHECK).glob("*")))]
+    models += [m for _, m in _small_models(make_corpus(tmp_path, seed=10, n=1000))]
+    models += list(_graph_edge_models()) + list(_edge_models())
+    for k, m in enumerate(models):
+        for level in LEVELS:
+            check(m, permuted(m, seed=k), level=level)
+            if m.num_vars:
+                check(m, _perturbed(m, k), level=level)
+    assert len(compared) >= 250
