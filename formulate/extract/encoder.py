@@ -13,7 +13,8 @@ Inference needs no torch: the encoder is six BERT layers, written here in numpy 
 the test suite holds it to the transformers implementation), with the LoRA merged into the
 weights once at load. Tags are decoded by Viterbi over the per-word label probabilities
 with the BIO constraint (``I-X`` only after ``B-X`` or ``I-X``), so every span is well-formed.
-Problems longer than the encoder's 512 positions are tagged in windows cut at sentence ends.
+Problems longer than the encoder's 512 positions are tagged in windows cut at sentence ends
+(one word is at most 100 pieces: the tokenizer spells a longer one ``[UNK]``).
 
 The route's tagger is :class:`HybridTagger`: variables from the encoder (dev F1 0.88 against
 the CRF's 0.76), everything else from the CRF, whose cue-word features mark numbers,

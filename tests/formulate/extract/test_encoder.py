@@ -83,6 +83,9 @@ def test_long_problems_are_tagged_in_windows_cut_at_sentence_ends() -> None:
     if packaged_adapter_path() is not None:
         tags = EncoderTagger().tag_words(words)
         assert len(tags) == len(words)
+        # a 2,000-character word (the tokenizer spells it [UNK]) and one of 100 pieces
+        odd = ["Make", "x" * 1000 + "1" * 1000, "ab" * 50, "chairs", "."]
+        assert len(EncoderTagger().tag_words(odd)) == 5
 
 
 @needs_base
