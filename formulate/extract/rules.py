@@ -691,10 +691,10 @@ def assemble(tokens: Sequence[Token], tags: Sequence[str], text: str) -> Assembl
     if obj_dir is not None:
         _, b = doc.sentence_range(doc.sent[obj_dir.start])
         tail_text = " ".join(doc.lower[obj_dir.end : b])
-        m = re.match(r"^(the )?(total )?number of ((\w+ ?){1,3})", tail_text)
-        if m:
-            counted = {_stem(w) for w in m.group(3).split()} - _STOP - _WEAK
-            counted_name = "number of " + m.group(3).strip()
+        count = re.match(r"^(the )?(total )?number of ((\w+ ?){1,3})", tail_text)
+        if count:
+            counted = {_stem(w) for w in count.group(3).split()} - _STOP - _WEAK
+            counted_name = "number of " + count.group(3).strip()
     if counted:
         obj_words = counted - var_words
     if not obj_words and not counted:
