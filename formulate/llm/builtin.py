@@ -71,6 +71,7 @@ __all__ = [
     "generative_status",
     "fix_messages",
     "load_base",
+    "missing_stack",
     "packaged_adapter_dir",
     "q2c_messages",
     "q2f_messages",
@@ -249,7 +250,7 @@ def find_base_gguf() -> Path:
     )
 
 
-def _missing_stack() -> list[str]:
+def missing_stack() -> list[str]:
     """The generative route's libraries that are not installed (checked without importing)."""
     import importlib.util
 
@@ -258,7 +259,7 @@ def _missing_stack() -> list[str]:
 
 def generative_status() -> str:
     """``"ok"`` or why the generative route cannot run here (nothing is loaded)."""
-    missing = _missing_stack()
+    missing = missing_stack()
     if missing:
         return f"needs {', '.join(missing)}: {INSTALL_COMMAND}"
     try:
@@ -286,7 +287,7 @@ def builtin_status() -> str:
 
 
 def _require_stack() -> None:
-    missing = _missing_stack()
+    missing = missing_stack()
     if missing:
         raise BackendUnavailable(
             f"the built-in model needs {', '.join(missing)}, which is not installed; install "

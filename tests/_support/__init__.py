@@ -28,3 +28,15 @@ def hide_builtin_model(monkeypatch: object, cache: object) -> None:
 
     monkeypatch.setenv("OPTISCRIBE_CACHE", str(cache))  # type: ignore[attr-defined]
     monkeypatch.setattr(importlib.metadata, "distribution", missing)  # type: ignore[attr-defined]
+
+
+def have_ner_data() -> bool:
+    """Whether the shared NL4Opt NER train split (the taggers' training data) is here."""
+    from optiscribe.data.errors import DataError
+    from optiscribe.finetune.tagger import ner_file
+
+    try:
+        ner_file("train")
+    except (DataError, OSError):
+        return False
+    return True

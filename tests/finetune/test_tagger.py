@@ -9,14 +9,7 @@ import pytest
 from optiscribe.data.errors import DataError
 from optiscribe.finetune.tagger import ner_file, train_tagger, write_tagger_card
 from optiscribe.formulate.extract.tagger import Tagger
-
-
-def _have_ner() -> bool:
-    try:
-        ner_file("train")
-    except (DataError, OSError):
-        return False
-    return True
+from tests._support import have_ner_data
 
 
 def test_the_test_split_is_refused_for_training() -> None:
@@ -24,7 +17,7 @@ def test_the_test_split_is_refused_for_training() -> None:
         ner_file("test")
 
 
-@pytest.mark.skipif(not _have_ner(), reason="needs the shared NL4Opt NER data")
+@pytest.mark.skipif(not have_ner_data(), reason="needs the shared NL4Opt NER data")
 def test_a_short_training_run_writes_a_tagger_that_loads_and_scores_on_dev(tmp_path: Path) -> None:
     path, score, _ = train_tagger(tmp_path / "t.crfsuite", max_iterations=15)
     assert path.is_file()
