@@ -57,7 +57,7 @@ class Extractor:
             kind, why = tagger_status()
             if kind != "minilm":
                 self.fallback = f"read with the CRF tagger alone ({why})"
-            self.tagger: TaggerLike = load_tagger()
+            self.tagger: TaggerLike = load_tagger(kind)
         elif isinstance(tagger, (str, Path)):
             self.tagger = Tagger(tagger)
         else:

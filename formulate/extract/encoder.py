@@ -30,7 +30,6 @@ says so in :func:`tagger_status`; nothing else changes.
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.resources
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,9 +41,9 @@ import numpy as np
 from optiscribe.formulate.errors import BackendUnavailable
 from optiscribe.formulate.extract.tagger import (
     ENTITY_TYPES,
-    MODEL_PACKAGE,
     Tagger,
     Token,
+    packaged_model_file,
     tokenize,
 )
 
@@ -97,12 +96,7 @@ def base_model_dir() -> Path | None:
 
 def packaged_adapter_path() -> Path | None:
     """Our trained adapter shipped as package data, if present."""
-    try:
-        root = importlib.resources.files(MODEL_PACKAGE)
-    except ModuleNotFoundError:
-        return None
-    path = Path(str(root)) / ADAPTER_FILE
-    return path if path.is_file() else None
+    return packaged_model_file(ADAPTER_FILE)
 
 
 def _base_version() -> str | None:
@@ -130,10 +124,13 @@ def tagger_status() -> tuple[str, str]:
     return "minilm", f"MiniLM-L6 ({BASE_DISTRIBUTION} {version}) with our LoRA adapter"
 
 
-def load_tagger() -> TaggerLike:
+def load_tagger(kind: str | None = None) -> TaggerLike:
     """The best tagger this install has: MiniLM with our adapter (with the CRF for the
-    types it is better at, see :class:`HybridTagger`), else the CRF alone."""
-    kind, _ = tagger_status()
+    types it is better at, see :class:`HybridTagger`), else the CRF alone. ``kind`` is
+    :func:`tagger_status`'s answer when the caller already has it (the lookup reads
+    package metadata)."""
+    if kind is None:
+        kind, _ = tagger_status()
     return HybridTagger() if kind == "minilm" else Tagger()
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "Span",
     "Tagger",
     "Token",
+    "packaged_model_file",
     "packaged_tagger_path",
     "read_conll",
     "spans",
@@ -187,14 +188,22 @@ def read_conll(path: str | Path) -> list[tuple[list[str], list[str]]]:
     return docs
 
 
-def packaged_tagger_path() -> Path | None:
-    """The tagger shipped as package data (``optiscribe.data.model/tagger.crfsuite``)."""
+def packaged_model_file(name: str) -> Path | None:
+    """The file ``name`` shipped as package data in ``optiscribe.data.model`` (the
+    trained taggers and the generative route's adapter), or ``None`` when this install
+    lacks it: one finder for every shipped model file, so a missing one is reported the
+    same way everywhere."""
     try:
         root = importlib.resources.files(MODEL_PACKAGE)
     except ModuleNotFoundError:
         return None
-    path = Path(str(root)) / TAGGER_FILE
+    path = Path(str(root)) / name
     return path if path.is_file() else None
+
+
+def packaged_tagger_path() -> Path | None:
+    """The tagger shipped as package data (``optiscribe.data.model/tagger.crfsuite``)."""
+    return packaged_model_file(TAGGER_FILE)
 
 
 class Tagger:

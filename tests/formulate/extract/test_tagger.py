@@ -10,6 +10,7 @@ from optiscribe.formulate.errors import BackendUnavailable, InputError
 from optiscribe.formulate.extract.tagger import (
     Span,
     Tagger,
+    packaged_model_file,
     packaged_tagger_path,
     read_conll,
     spans,
@@ -49,6 +50,14 @@ def test_conll_reader_names_the_bad_line(tmp_path: Path) -> None:
     bad.write_text("Make _ _ O\n")
     with pytest.raises(InputError, match=r"bad\.txt:1: expected"):
         read_conll(bad)
+
+
+def test_shipped_model_files_are_found_by_name_and_missing_ones_are_none() -> None:
+    tagger = packaged_model_file("tagger.crfsuite")
+    assert tagger is not None and tagger == packaged_tagger_path()
+    assert tagger.parent.name == "model" and tagger.stat().st_size > 0
+    assert packaged_model_file("no-such-model.bin") is None
+    assert packaged_model_file("adapter") is None  # a folder is not a model file
 
 
 def test_the_shipped_tagger_marks_variables_numbers_and_directions() -> None:
