@@ -22,6 +22,7 @@ from optiscribe.verify._names import display_map, might_be_mangled
 from optiscribe.verify._normalize import normalize
 from optiscribe.verify._read import ModelLike, read_model
 from optiscribe.verify._refine import (
+    SearchResult,
     Union,
     build_union,
     mapping_is_isomorphism,
@@ -265,7 +266,7 @@ def _decide(
             if 4 * (int(r.colours.max()) + 1) < u.n
             else None
         )
-        if early is not None:
+        if isinstance(early, SearchResult):
             method, mapping, nodes = "search", early.mapping, early.nodes
         else:
             sd_a, sd_b, comp = sd_status(u, r.colours)
@@ -297,7 +298,7 @@ def _decide(
             if mapping is None:
                 method = "search"
                 s = search_incremental(
-                    u, r.colours, max_nodes=max_search_nodes, deadline=deadline
+                    u, r.colours, max_nodes=max_search_nodes, deadline=deadline, probed=early
                 ) or search(u, r.colours, max_nodes=max_search_nodes, deadline=deadline)
                 nodes = s.nodes
                 if s.exhausted:

@@ -12,8 +12,14 @@ import scipy.sparse as sp
 
 from optiscribe.verify import MilpData, Verdict, check
 from optiscribe.verify._canon import label_pair, prepare
-from optiscribe.verify._refine import build_union, mapping_is_isomorphism, refine, search
-from optiscribe.verify._search import search_incremental
+from optiscribe.verify._refine import (
+    SearchResult,
+    build_union,
+    mapping_is_isomorphism,
+    refine,
+    search,
+)
+from optiscribe.verify._search import Probed, probe, search_incremental
 
 from .conftest import permuted
 
@@ -141,3 +147,60 @@ def test_incremental_search_agrees_on_random_cubic_graphs(seed):
         assert not fast.exhausted and mapping_is_isomorphism(u, fast.mapping)
     elif not fast.exhausted:
         assert mapping_is_isomorphism(u, fast.mapping)
+
+
+def _same(x: SearchResult | None, y: SearchResult | None) -> None:
+    assert (x is None) == (y is None)
+    if x is None or y is None:
+        return
+    assert (x.exhausted, x.nodes, x.reason) == (y.exhausted, y.nodes, y.reason)
+    assert (x.mapping is None) == (y.mapping is None)
+    if x.mapping is not None:
+        assert np.array_equal(x.mapping, y.mapping)
+
+
+@pytest.mark.parametrize("case", range(18))
+def test_the_search_goes_on_from_a_failed_probe_with_the_same_answer(case):
+    # cycle unions and cubic graphs on which the greedy probe reaches no isomorphism:
+    # continuing from it must give the nodes, reason and mapping of the search that
+    # probes again itself
+    if case < 12:
+        a = regular_graph(8 + 2 * (case % 4), case)
+        b = (
+            permuted(a, seed=case, scale=False)
+            if case % 2
+            else regular_graph(a.num_vars, case + 100)
+        )
+    else:
+        x, y = divmod(case - 12, 3)
+        a, b = cycles(SHAPES[x + 2]), permuted(cycles(SHAPES[y + 3]), seed=case, scale=False)
+    ga, gb, _ = label_pair(prepare(a), prepare(b))
+    u = build_union(ga, gb)
+    r = refine(u)
+    if r.diverged or r.discrete:
+        pytest.skip("decided by refinement")
+    first = probe(u, r.colours, max_nodes=100_000)
+    again = search_incremental(u, r.colours, max_nodes=100_000)
+    if isinstance(first, SearchResult):
+        _same(first, again)  # the probe alone found the isomorphism the search finds first
+        return
+    assert isinstance(first, Probed)
+    _same(search_incremental(u, r.colours, max_nodes=100_000, probed=first), again)
+
+
+def test_check_continues_from_the_probe_on_a_symmetric_pair(monkeypatch):
+    from optiscribe.verify import _check, _search
+
+    probes: list[object] = []
+    real = _search.probe
+
+    def spy(*args, **kw):
+        probes.append(real(*args, **kw))
+        return probes[-1]
+
+    monkeypatch.setattr(_check, "probe", spy)
+    a = regular_graph(10, 1)  # the whole-cell guess fails here; the search then succeeds
+    r = check(a, permuted(a, seed=1, scale=False))
+    assert r.verdict is Verdict.EQUIVALENT
+    assert probes and isinstance(probes[0], Probed), "the probe must fail on this pair"
+    assert r.certificate.search_nodes > probes[0].steps
