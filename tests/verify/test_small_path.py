@@ -316,51 +316,168 @@ def _graph_edge_models():
     yield milp([[1, 1, 1]], [1, 1, 1], lo=[-inf], hi=[inf])  # no rows left
 
 
+def _numbers_edge_models():
+    """Numbers at the clustering's edges: a chain of values each within ``rtol`` of the
+    next, one just outside, noise below ``ZERO_TOL``, infinite and huge bounds, negative
+    zeros, equal magnitudes of both signs."""
+    inf = np.inf
+    yield milp(
+        [[1.0, 1.0 + 6e-10, 1.0 + 1.2e-9, 1e-13], [2.0, -2.0 * (1 + 2e-9), 5e-13, 1.0]],
+        [1e-13, -0.0, 3.0, -3.0],
+        lo=[-inf, 1.0 + 1e-10],
+        hi=[1.0, 1.0 + 1e-10],
+        lb=[-inf, -1e19, 0.0, -2.0],
+        ub=[inf, 1e19, 1e-12, 2.0 + 1e-9],
+    )
+
+
+def _all_small_models(tmp_path):
+    """The models the graph and union comparisons run on: the labelled instances and the
+    fuzz corpus small enough, and the models built to take every branch."""
+    models = [m for _, m in _small_models(sorted(need(HIGHS_CHECK).glob("*")))]
+    models += [m for _, m in _small_models(make_corpus(tmp_path, seed=10, n=1000))]
+    models += list(_graph_edge_models()) + list(_edge_models()) + list(_numbers_edge_models())
+    return models
+
+
+def _broken(m, k):
+    """A permuted copy of ``m`` and deliberate breakages: one coefficient scaled, one
+    negated, a bound moved, an integrality flipped, a cost and a row bound changed."""
+    yield permuted(m, seed=k)
+    if not m.num_vars:
+        return
+    yield _perturbed(m, k)
+    j = k % m.num_vars
+    if m.nnz:
+        A = sp.csr_array(m.A)
+        data = A.data.copy()
+        data[(3 * k) % A.nnz] *= -1.0
+        yield with_changes(m, A=sp.csr_array((data, A.indices, A.indptr), shape=A.shape))
+    ub = m.col_upper.copy()
+    ub[j] = ub[j] + 1.0 if np.isfinite(ub[j]) else 7.0
+    yield with_changes(m, col_upper=ub)
+    integer = m.integer.copy()
+    integer[j] = not integer[j]
+    yield with_changes(m, integer=integer)
+    if m.num_rows:
+        hi = m.row_upper.copy()
+        i = k % m.num_rows
+        hi[i] = hi[i] * 2.0 + 1.0 if np.isfinite(hi[i]) else 4.0
+        yield with_changes(m, row_upper=hi)
+
+
+def _check_all(models, *, broken=False):
+    """``check`` of every model against its permuted copy and a perturbed one (with
+    ``broken``, against every variant of :func:`_broken`), at both levels."""
+    for k, m in enumerate(models):
+        others = list(_broken(m, k)) if broken else [permuted(m, seed=k)]
+        if not broken and m.num_vars:
+            others.append(_perturbed(m, k))
+        for other in others:
+            for level in LEVELS:
+                check(m, other, level=level)
+
+
+GRAPH_FIELDS = (
+    "var_label",
+    "row_kind",
+    "row_rhs",
+    "indptr",
+    "indices",
+    "coef",
+    "row_orig",
+    "row_side",
+    "row_factor",
+    "dup_orig",
+    "dup_side",
+    "dup_node",
+)
+
+
+def _same_graph(got, want):
+    assert got.steps == want.steps and got.offset_id == want.offset_id
+    for field in GRAPH_FIELDS:
+        a, b = getattr(got, field), getattr(want, field)
+        assert a.dtype == b.dtype and a.shape == b.shape, field
+        np.testing.assert_array_equal(a, b, err_msg=field)
+
+
 def test_build_graph_small_equals_build_graph_arrays(monkeypatch, tmp_path):
     from optiscribe.verify import _canon
 
     compared = []
     real_small, real_arrays = _canon._build_graph_small, _canon._build_graph_arrays
+    limit = _canon.SMALL_NNZ
 
     def both(p, num, coef, rhs, exact, pre=None):
         want = real_arrays(p, num, coef, rhs, exact, pre)
-        if pre is None or exact or p.rows.nnz > _canon.SMALL_NNZ:
+        if pre is None or exact or p.rows.nnz > limit:
             return want
-        got = real_small(p, pre)
-        assert got.steps == want.steps and got.offset_id == want.offset_id
-        for field in (
-            "var_label",
-            "row_kind",
-            "row_rhs",
-            "indptr",
-            "indices",
-            "coef",
-            "row_orig",
-            "row_side",
-            "row_factor",
-            "dup_orig",
-            "dup_side",
-            "dup_node",
-        ):
-            a, b = getattr(got, field), getattr(want, field)
-            assert a.dtype == b.dtype and a.shape == b.shape, field
-            np.testing.assert_array_equal(a, b, err_msg=field)
+        _same_graph(real_small(p, pre), want)
         compared.append(want)
         return want
 
     monkeypatch.setattr(_canon, "_build_graph", both)
-    models = [m for _, m in _small_models(sorted(need(HIGHS_CHECK).glob("*")))]
-    models += [m for _, m in _small_models(make_corpus(tmp_path, seed=10, n=1000))]
-    models += list(_graph_edge_models()) + list(_edge_models())
-    for k, m in enumerate(models):
-        for level in LEVELS:
-            check(m, permuted(m, seed=k), level=level)
-            if m.num_vars:
-                check(m, _perturbed(m, k), level=level)
+    monkeypatch.setattr(_canon, "SMALL_LABELS", -1)  # the pair's labels on arrays
+    _check_all(_all_small_models(tmp_path))
     assert len(compared) >= 300
     steps = {s for g in compared for s in g.steps}
     for words in ("sign-symmetric", "re-oriented", "duplicate rows dropped"):
         assert any(words in s for s in steps), words
+
+
+def test_label_pair_small_equals_label_pair_arrays(monkeypatch, tmp_path):
+    from optiscribe.verify import _canon
+
+    compared = []
+    real = _canon.label_pair
+
+    def both(pa, pb, *, rtol=1e-9, exact=False):
+        if exact or not _canon._small_pair(pa, pb):
+            return real(pa, pb, rtol=rtol, exact=exact)
+        got = _canon._label_pair_small(pa, pb, rtol)
+        with monkeypatch.context() as mp:
+            mp.setattr(_canon, "SMALL_NNZ", -1)
+            mp.setattr(_canon, "SMALL_LABELS", -1)
+            want = real(pa, pb, rtol=rtol, exact=exact)
+        for g, w in zip(got[:2], want[:2]):
+            _same_graph(g, w)
+        for field in ("_u", "_cl"):
+            a, b = getattr(got[2], field), getattr(want[2], field)
+            assert a.dtype == b.dtype, field
+            np.testing.assert_array_equal(a, b, err_msg=field)
+        assert (got[2].inf_id, got[2].exact) == (want[2].inf_id, want[2].exact)
+        ids = np.arange(-want[2].inf_id, want[2].inf_id + 1)
+        assert [got[2].value(i) for i in ids] == [want[2].value(i) for i in ids]
+        compared.append(got)
+        return got
+
+    monkeypatch.setattr(check_module, "label_pair", both)
+    _check_all(_all_small_models(tmp_path), broken=True)
+    assert len(compared) >= 800, len(compared)
+    steps = {s for g, _, _ in compared for s in g.steps}
+    for words in ("sign-symmetric", "re-oriented", "duplicate rows dropped"):
+        assert any(words in s for s in steps), words
+
+
+def test_label_pair_small_is_chosen_by_size(monkeypatch):
+    from optiscribe.verify import _canon
+
+    calls = []
+    monkeypatch.setattr(_canon, "_label_pair_small", lambda *a: calls.append("small"))
+    monkeypatch.setattr(_canon, "_build_graph", lambda *a: calls.append("arrays"))
+    n = _canon.SMALL_NNZ
+    monkeypatch.setattr(_canon, "SMALL_LABELS", 10**6)
+    for k in (n, n + 1):  # half-row entries per model
+        p = _canon.prepare(milp([[1.0] * k], [1.0] * k, hi=[1.0]))
+        _canon.label_pair(p, p)
+    p = _canon.prepare(milp([[1.0] * 8], [1.0] * 8, hi=[1.0]))
+    _canon.label_pair(p, p, exact=True)
+    labels = 2 * (3 * 8 + 1 + 8 + 1)  # costs, bounds, offset, coefficients, rhs
+    for limit in (labels, labels - 1):
+        monkeypatch.setattr(_canon, "SMALL_LABELS", limit)
+        _canon.label_pair(p, p)
+    assert calls == ["small", "arrays", "arrays", "arrays", "arrays"] + ["small"] + ["arrays"] * 2
 
 
 def test_build_union_small_equals_build_union_arrays(monkeypatch, tmp_path):
@@ -399,12 +516,5 @@ def test_build_union_small_equals_build_union_arrays(monkeypatch, tmp_path):
 
     monkeypatch.setattr(_refine, "build_union", both)
     monkeypatch.setattr(check_module, "build_union", both)
-    models = [m for _, m in _small_models(sorted(need(HIGHS_CHECK).glob("*")))]
-    models += [m for _, m in _small_models(make_corpus(tmp_path, seed=10, n=1000))]
-    models += list(_graph_edge_models()) + list(_edge_models())
-    for k, m in enumerate(models):
-        for level in LEVELS:
-            check(m, permuted(m, seed=k), level=level)
-            if m.num_vars:
-                check(m, _perturbed(m, k), level=level)
+    _check_all(_all_small_models(tmp_path))
     assert len(compared) >= 250
