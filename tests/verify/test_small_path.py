@@ -144,17 +144,31 @@ def _compare(calls):
     return outcomes
 
 
-def _same_results(monkeypatch, pairs, results):
-    """``check`` with the small path switched off answers exactly as with it."""
+def _small_paths_off(monkeypatch):
+    """Every plain-Python small path switched off: the arrays everywhere."""
+    from optiscribe.verify import _canon, _refine
+
     monkeypatch.setattr(_certify, "SMALL_NNZ", -1)
+    monkeypatch.setattr(_canon, "SMALL_NNZ", -1)
+    monkeypatch.setattr(_canon, "SMALL_LABELS", -1)
+    monkeypatch.setattr(_refine, "SMALL_UNION_ARCS", -1)
+    monkeypatch.setattr(_refine, "SMALL_REFINE_NODES", -1)
+
+
+def _same_results(monkeypatch, pairs, results):
+    """``check`` with every small path switched off answers exactly as with them
+    (verdict, reason, method, steps, certificate, witness)."""
+    _small_paths_off(monkeypatch)
     for (name, level, r), (_, a, b) in zip(results, [p for p in pairs for _ in LEVELS]):
         r2 = check(a, b, level=level)
         assert (r.verdict, r.reason, r.method) == (r2.verdict, r2.reason, r2.method), name
+        assert r.steps == r2.steps, name
         assert (r.certificate is None) == (r2.certificate is None), name
         if r.certificate is not None:
             assert r.certificate.variable_index == r2.certificate.variable_index, name
             assert dict(r.certificate.constraints) == dict(r2.certificate.constraints), name
         assert (r.witness and r.witness.message) == (r2.witness and r2.witness.message), name
+        assert (r.witness and r.witness.stage) == (r2.witness and r2.witness.stage), name
 
 
 def test_small_path_equals_array_path_on_the_labelled_instances(monkeypatch):
@@ -518,3 +532,91 @@ def test_build_union_small_equals_build_union_arrays(monkeypatch, tmp_path):
     monkeypatch.setattr(check_module, "build_union", both)
     _check_all(_all_small_models(tmp_path))
     assert len(compared) >= 250
+
+
+# --------------------------------------------------------------------------- refine
+
+
+def _same_refined(got, want):
+    assert got.colours.dtype == want.colours.dtype
+    np.testing.assert_array_equal(got.colours, want.colours)
+    for field in ("rounds", "diverged", "diverged_at", "discrete", "path"):
+        assert getattr(got, field) == getattr(want, field), field
+
+
+def test_refine_small_equals_refine_arrays(monkeypatch, tmp_path):
+    from optiscribe.verify import _refine
+
+    compared = []
+    real = _refine.refine
+
+    def both(u, colours=None, **kw):
+        with monkeypatch.context() as mp:
+            mp.setattr(_refine, "SMALL_REFINE_NODES", -1)
+            want = real(u, colours, **kw)
+        if u.n > _refine.SMALL_REFINE_NODES:
+            return want
+        got = real(u, colours, **kw)
+        _same_refined(got, want)
+        # and every colouring the run passed through, refined on: the same next ones
+        if not got.diverged and not kw:
+            with monkeypatch.context() as mp:
+                mp.setattr(_refine, "SMALL_REFINE_NODES", -1)
+                want2 = real(u, got.colours, stop_when_discrete=False)
+            _same_refined(real(u, got.colours, stop_when_discrete=False), want2)
+        compared.append(got)
+        return got
+
+    monkeypatch.setattr(_refine, "refine", both)  # the search's calls too
+    monkeypatch.setattr(check_module, "refine", both)
+    _check_all(_all_small_models(tmp_path), broken=True)
+    assert len(compared) >= 600, len(compared)
+    paths = {r.path for r in compared}
+    assert {"hash", "hash, checked equitable"} <= paths, paths
+    assert any(r.diverged for r in compared) and any(r.discrete for r in compared)
+    assert any(r.rounds >= 3 for r in compared)
+
+
+def test_half_round_small_hashes_equal_the_arrays():
+    # the 64-bit mix, and one half-round from arbitrary colourings (not refinements of
+    # the initial one, so merges, splits and untouched colours all occur)
+    from optiscribe.verify import _canon, _ranks, _refine
+
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 2**64, size=2000, dtype=np.uint64)
+    assert [_refine._mix_int(int(v)) for v in x] == _ranks._mix(x.copy()).tolist()
+    a = milp([[1, 2, 0, 1], [0, 1, 1, -1], [3, 0, 1, 1]], [1, 1, 2, 0], hi=[1, 2, 3])
+    ga, gb, _ = _canon.label_pair(_canon.prepare(a), _canon.prepare(permuted(a, seed=3)))
+    u = _refine.build_union(ga, gb)
+    wh = _refine._hash_weights(u)
+    sides = _refine._small_sides(u)
+    n_rows = u.row_nodes.size
+    for trial in range(200):
+        k = int(rng.integers(1, u.n + 1))
+        col = _ranks.dense_rank(rng.integers(0, k, size=u.n))
+        # the half-round's contract: rows and variables share no colour
+        col = np.where(u.is_row, col + int(col.max()) + 1, col)
+        col = _ranks.dense_rank(col)
+        for side, args in enumerate(
+            (
+                (u.row_nodes, u.row_dst, wh[0], u.row_start, u.row_deg),
+                (u.var_nodes, u.var_dst, wh[1], u.var_start, u.var_deg),
+            )
+        ):
+            want = _refine._half_round_hash(col, *args)
+            got = _refine._half_round_hash_small(col.tolist(), sides[side])
+            assert (got is None) == (want is None)
+            if want is not None:
+                assert got == want.tolist(), (trial, side, n_rows)
+
+
+def test_check_answers_the_same_without_the_small_paths(monkeypatch, tmp_path):
+    # every small model against its permuted copy and each deliberate breakage
+    models = _all_small_models(tmp_path)
+    pairs = [(f"{k}", m, other) for k, m in enumerate(models) for other in _broken(m, k)]
+    results = [(name, level, check(a, b, level=level)) for name, a, b in pairs for level in LEVELS]
+    verdicts = {r.verdict for _, _, r in results}
+    assert {Verdict.EQUIVALENT, Verdict.NOT_EQUIVALENT} <= verdicts
+    methods = {r.method for _, _, r in results}
+    assert {"discrete", "colour refinement", "invariants"} <= methods, methods
+    _same_results(monkeypatch, pairs, results)
