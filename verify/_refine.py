@@ -579,9 +579,19 @@ def _mix_int(x: int) -> int:
 
 #: the colour values of :func:`_half_round_hash` (``mix(c * K1 + SALT_COL)``) and the
 #: old-colour terms (``mix(c * K2 + SALT_OWN)``) of colours 0, 1, ...; grown on demand
-#: (tests that swap :func:`_mix_int` for a degenerate one swap these lists too)
+#: (tests that swap :func:`_mix_int` for a degenerate one swap these tables too)
 _COL_TAB: list[int] = []
 _OWN_TAB: list[int] = []
+
+
+_W_TAB: dict[int, int] = {}  # edge label → odd weight (:func:`_edge_weights`)
+
+
+def _weight_int(w: int) -> int:
+    x = _W_TAB.get(w)
+    if x is None:
+        x = _W_TAB[w] = _mix_int((w * _K2_INT + HASH_SEED) & _MASK) | 1
+    return x
 
 
 def _tables(k: int) -> tuple[list[int], list[int]]:
@@ -607,7 +617,14 @@ def _small_sides(u: Union) -> tuple[_SmallSide, _SmallSide]:
     per union (cached on it)."""
     sides: tuple[_SmallSide, _SmallSide] | None = u.__dict__.get("_small_sides")
     if sides is None:
-        wr, wv = (w.tolist() for w in _hash_weights(u))
+        # the odd edge weights of :func:`_edge_weights`, label by label
+        wr = [_weight_int(w) for w in u.row_w.tolist()]
+        order = u.var_arc.tolist() if u.var_arc is not None else None
+        wv = (
+            [wr[a] for a in order]
+            if order is not None
+            else [_weight_int(w) for w in u.var_w.tolist()]
+        )
         sides = (
             _SmallSide(
                 u.row_nodes.tolist(),
@@ -655,14 +672,13 @@ def _hash_small(
     u: Union, col: list[int], *, max_half_rounds: int, stop_when_discrete: bool
 ) -> _Loop:
     """The fast path's loop (:func:`_iterate` with :func:`_half_round_hash`) on lists."""
-    sides = _small_sides(u)
     cut = u.offsets[2]
 
     def same(c: list[int]) -> bool:
         return sorted(c[:cut]) == sorted(c[cut:])
 
     def hashed(c: list[int], side: int) -> list[int] | None:
-        return _half_round_hash_small(c, sides[side])
+        return _half_round_hash_small(c, _small_sides(u)[side])  # built on first use
 
     r = _iterate(
         u,

@@ -95,6 +95,7 @@ def _degenerate(mp, mixer):
     mp.setattr(refine_module, "_mix_int", _DEGENERATE_INT[mixer])
     mp.setattr(refine_module, "_COL_TAB", [])  # the cached tables, rebuilt with it
     mp.setattr(refine_module, "_OWN_TAB", [])
+    mp.setattr(refine_module, "_W_TAB", {})
 
 
 @pytest.mark.parametrize("small", [True, False])
