@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import compress
 from typing import Any, NamedTuple, cast
 
 import numpy as np
@@ -191,9 +192,7 @@ def _prepare_small(model: MilpData) -> Prepared:
     int_list = integer.tolist()
     if any(int_list):
         changed = False
-        for j in range(n):
-            if not int_list[j]:
-                continue
+        for j in compress(range(n), int_list):
             li, ui = lb[j], ub[j]
             if math.isfinite(li):
                 x = li - 1e-9 * max(1.0, abs(li))
@@ -207,7 +206,12 @@ def _prepare_small(model: MilpData) -> Prepared:
                 ub[j] = ur
         if changed:
             steps.append("integer bounds rounded")
-    bad = [j for j in range(n) if lb[j] > ub[j] + 1e-9 * max(1.0, abs(ub[j]))]
+    # lb > ub + t with t >= 0 implies lb > ub: the cheap test first
+    bad = [
+        j
+        for j, (l_j, u_j) in enumerate(zip(lb, ub))
+        if l_j > u_j and l_j > u_j + 1e-9 * max(1.0, abs(u_j))
+    ]
     for j in bad[:3]:
         infeasible.append(f"variable {model.var_names[j]} has empty domain [{lb[j]}, {ub[j]}]")
     lb = [v + 0.0 for v in lb]  # -0.0 → 0.0 (and nothing else changes)
@@ -241,7 +245,8 @@ def _prepare_small(model: MilpData) -> Prepared:
     for i, s in zip(orig, side):
         a0, a1 = ptr[i], ptr[i + 1]
         r_ind += ind[a0:a1]
-        row = [v * -1.0 for v in val[a0:a1]] if s < 0 else [v * 1.0 for v in val[a0:a1]]
+        # v * -1.0 is -v, and v * 1.0 is v, for every non-NaN float
+        row = [-v for v in val[a0:a1]] if s < 0 else val[a0:a1]
         r_val += row
         r_ptr.append(len(r_ind))
         scale.append(max(map(abs, row)))
