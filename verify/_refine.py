@@ -187,9 +187,13 @@ def _build_union_small(ga: Graph, gb: Graph) -> Union:
     for k in range(1, len(var_deg)):
         var_start[k] = var_start[k - 1] + var_deg[k - 1]
 
-    def i64(x: list[int]) -> np.ndarray:
-        return np.array(x, dtype=np.int64)
-
+    # few numpy calls: the arrays of one length are the rows of one array
+    arcs = np.array(
+        [row_dst, row_w, [src_of_arc[k] for k in order], [row_w[k] for k in order], order],
+        dtype=np.int64,
+    ).reshape(5, -1)
+    per_row = np.array([row_nodes, row_deg, indptr[:-1]], dtype=np.int64).reshape(3, -1)
+    per_var = np.array([var_nodes, var_deg, var_start], dtype=np.int64).reshape(3, -1)
     return Union(
         ga=ga,
         gb=gb,
@@ -197,18 +201,18 @@ def _build_union_small(ga: Graph, gb: Graph) -> Union:
         owner=owner,
         is_row=is_row,
         offsets=(oa_v, oa_r, ob_v, ob_r),
-        row_nodes=i64(row_nodes),
-        row_deg=i64(row_deg),
-        row_dst=i64(row_dst),
-        row_w=i64(row_w),
-        var_nodes=i64(var_nodes),
-        var_deg=i64(var_deg),
-        var_dst=i64([src_of_arc[k] for k in order]),
-        var_w=i64([row_w[k] for k in order]),
-        init=i64(init),
-        row_start=i64(indptr[:-1]),
-        var_start=i64(var_start),
-        var_arc=i64(order),
+        row_nodes=per_row[0],
+        row_deg=per_row[1],
+        row_dst=arcs[0],
+        row_w=arcs[1],
+        var_nodes=per_var[0],
+        var_deg=per_var[1],
+        var_dst=arcs[2],
+        var_w=arcs[3],
+        init=np.array(init, dtype=np.int64),
+        row_start=per_row[2],
+        var_start=per_var[2],
+        var_arc=arcs[4],
     )
 
 
