@@ -384,6 +384,31 @@ def _edge_weights(w: np.ndarray) -> np.ndarray:
     return out
 
 
+#: ``mix(c * K1 + SALT_COL)`` and ``mix(c * K2 + SALT_OWN)`` of the colours c = 0, 1, ...
+#: (uint64), kept for up to :data:`_TABS_KEPT` colours: one gather per half-round instead
+#: of two mixes (tests that swap :func:`_mix` for a degenerate one swap this cache too)
+_NP_TABS: list[np.ndarray] = []
+_TABS_KEPT = 1 << 16  # 1 MiB; larger tables are made for the call (as cheap, relatively)
+
+
+def _colour_tables(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The colour values and old-colour terms of :func:`_half_round_hash` for colours
+    ``0..k-1`` at least (the tables may be longer)."""
+    global _NP_TABS
+    if _NP_TABS and _NP_TABS[0].size >= k:
+        return _NP_TABS[0], _NP_TABS[1]
+    grown = max(k, 2 * _NP_TABS[0].size if _NP_TABS else 4096)  # doubling
+    c = np.arange(k if k > _TABS_KEPT else min(_TABS_KEPT, grown), dtype=np.uint64)
+    ctab = c * _K1
+    ctab += _SALT_COL
+    otab = c * _K2
+    otab += _SALT_OWN
+    tabs = [_mix(ctab), _mix(otab)]
+    if k <= _TABS_KEPT:
+        _NP_TABS = tabs
+    return tabs[0], tabs[1]
+
+
 def _half_round_hash(
     colours: np.ndarray,
     nodes: np.ndarray,
@@ -402,20 +427,15 @@ def _half_round_hash(
     old = colours[nodes]
     k = int(colours.max()) + 1
     # arc term: (pseudo-random value of the neighbour's colour) · (odd weight of the edge
-    # label), wrap-around; the colour values are one table of k entries
-    ctab = np.arange(k, dtype=np.uint64)
-    ctab *= _K1
-    ctab += _SALT_COL
-    ctab = _mix(ctab)
+    # label), wrap-around; the colour values (and the old-colour terms) are tables
+    ctab, otab = _colour_tables(k)
     x = ctab[colours][dst]
     x *= wh
     cs = np.zeros(x.size + 1, dtype=np.uint64)
     np.cumsum(x, out=cs[1:])
     h = cs[start + deg]
     h -= cs[start]
-    own = old.view(np.uint64) * _K2
-    own += _SALT_OWN
-    h += _mix(own)
+    h += otab[old]
     h = _mix(h)
     uniq, inv = np.unique(h, return_inverse=True)
     inv = inv.reshape(-1).astype(np.int64, copy=False)

@@ -96,6 +96,7 @@ def _degenerate(mp, mixer):
     mp.setattr(refine_module, "_COL_TAB", [])  # the cached tables, rebuilt with it
     mp.setattr(refine_module, "_OWN_TAB", [])
     mp.setattr(refine_module, "_W_TAB", {})
+    mp.setattr(refine_module, "_NP_TABS", [])
 
 
 @pytest.mark.parametrize("small", [True, False])
@@ -324,3 +325,18 @@ def test_proportional_fast_path_matches_the_sparse_one(nrows, seed, lam, noise):
     ca = np.maximum.reduceat(np.abs(C.data), C.indptr[:-1])
     slow = _proportional_sparse(R.csr(), rr, C.csr(), cr, eq, 1.6e-8, ra, ra / ca)
     assert fast == slow
+
+
+def test_colour_tables_are_the_mixes_they_stand_for(monkeypatch):
+    # the cached tables of the fast half-round: the same values as mixing each colour,
+    # grown by doubling, kept up to _TABS_KEPT colours and made for the call beyond
+    from optiscribe.verify._ranks import _mix
+
+    monkeypatch.setattr(refine_module, "_NP_TABS", [])
+    monkeypatch.setattr(refine_module, "_TABS_KEPT", 1 << 13)
+    for k in (1, 10, 4096, 4097, 9000, 5, 8192, 8193):
+        ctab, otab = refine_module._colour_tables(k)
+        c = np.arange(k, dtype=np.uint64)
+        assert np.array_equal(ctab[:k], _mix(c * refine_module._K1 + refine_module._SALT_COL))
+        assert np.array_equal(otab[:k], _mix(c * refine_module._K2 + refine_module._SALT_OWN))
+        assert refine_module._NP_TABS[0].size <= 1 << 13
