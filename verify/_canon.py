@@ -154,20 +154,18 @@ def _prepare_small(model: MilpData) -> Prepared:
     A = model.A
     ptr, ind, val = A.indptr.tolist(), A.indices.tolist(), A.data.tolist()
     lo, hi = model.row_lower.tolist(), model.row_upper.tolist()
-    m, n = len(lo), model.num_vars
+    n = model.num_vars
     inf = math.inf
     n_empty = n_free = 0
     keep: list[int] = []
     single: list[int] = []
-    for i in range(m):
-        k = ptr[i + 1] - ptr[i]
+    for i, (a0, a1, lo_i, hi_i) in enumerate(zip(ptr, ptr[1:], lo, hi)):
+        k = a1 - a0
         if k == 0:
             n_empty += 1
-            if (lo[i] > ZERO_TOL or hi[i] < -ZERO_TOL) and len(infeasible) < 3:
-                infeasible.append(
-                    f"empty row {model.row_names[i]} requires {lo[i]} <= 0 <= {hi[i]}"
-                )
-        elif lo[i] == -inf and hi[i] == inf:
+            if (lo_i > ZERO_TOL or hi_i < -ZERO_TOL) and len(infeasible) < 3:
+                infeasible.append(f"empty row {model.row_names[i]} requires {lo_i} <= 0 <= {hi_i}")
+        elif lo_i == -inf and hi_i == inf:
             n_free += 1
         elif k == 1:
             single.append(i)
@@ -222,8 +220,8 @@ def _prepare_small(model: MilpData) -> Prepared:
     dn_rows: list[int] = []
     for i in keep:
         a_lo, a_hi = lo[i], hi[i]
-        f_lo, f_hi = math.isfinite(a_lo), math.isfinite(a_hi)
-        if f_lo and f_hi and a_hi - a_lo <= EQ_TOL * max(1.0, max(abs(a_lo), abs(a_hi))):
+        f_lo, f_hi = -inf < a_lo < inf, -inf < a_hi < inf  # math.isfinite
+        if f_lo and f_hi and a_hi - a_lo <= EQ_TOL * max(1.0, abs(a_lo), abs(a_hi)):
             eq_rows.append(i)
             continue
         if f_hi:

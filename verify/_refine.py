@@ -821,6 +821,44 @@ def _adjacency(u: Union) -> sp.csr_array:
     return sp.csr_array((data, (src, u.row_dst)), shape=(u.n, u.n))
 
 
+#: Up to this many arcs :func:`sd_status` finds the components with a union-find on
+#: Python lists (:func:`_components_small`) instead of scipy's ``connected_components``
+#: (a sparse matrix, and a 0.25 s import on first use).
+SMALL_SD_ARCS = 1024
+
+
+def _components_small(n: int, src: list[int], dst: list[int]) -> np.ndarray:
+    """``connected_components(graph, directed=False)[1]`` of the graph on nodes
+    ``0..n-1`` with edges ``src[i] - dst[i]``: the same labels, the components numbered
+    in the order of their smallest node (scipy labels a component when its traversal
+    reaches its first unlabelled node, in node order)."""
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in zip(src, dst):
+        ra, rb = find(a), find(b)
+        if ra != rb:  # the smaller node stays the root: a root is its component's minimum
+            if ra < rb:
+                parent[rb] = ra
+            else:
+                parent[ra] = rb
+    labels = [0] * n
+    nxt = 0
+    for v in range(n):
+        r = find(v)
+        if r == v:
+            labels[v] = nxt
+            nxt += 1
+        else:
+            labels[v] = labels[r]  # r < v: labelled already
+    return np.array(labels, dtype=np.int32)
+
+
 def sd_status(u: Union, colours: np.ndarray) -> tuple[bool, bool, np.ndarray]:
     """Symmetric-decomposability of each graph under its stable colouring.
 
@@ -838,14 +876,18 @@ def sd_status(u: Union, colours: np.ndarray) -> tuple[bool, bool, np.ndarray]:
         amb |= mask & (cnt[colours] > 1)
     src = np.repeat(u.row_nodes, u.row_deg)
     both = amb[src] & amb[u.row_dst]
-    adj = sp.csr_array(
-        (np.ones(int(both.sum()), dtype=np.int8), (src[both], u.row_dst[both])), shape=(u.n, u.n)
-    )
-    # lazy: scipy.sparse.csgraph pulls in scipy.linalg (~0.25 s) for this one call, which
-    # only non-discrete pairs reach
-    from scipy.sparse.csgraph import connected_components
+    if u.row_dst.size <= SMALL_SD_ARCS:
+        labels = _components_small(u.n, src[both].tolist(), u.row_dst[both].tolist())
+    else:
+        adj = sp.csr_array(
+            (np.ones(int(both.sum()), dtype=np.int8), (src[both], u.row_dst[both])),
+            shape=(u.n, u.n),
+        )
+        # lazy: scipy.sparse.csgraph pulls in scipy.linalg (~0.25 s) for this one call,
+        # which only non-discrete pairs above SMALL_SD_ARCS reach
+        from scipy.sparse.csgraph import connected_components
 
-    _, labels = connected_components(adj, directed=False)
+        _, labels = connected_components(adj, directed=False)
     comp[amb] = labels[amb]
     for g in (0, 1):
         sel = amb & (u.owner == g)

@@ -24,6 +24,7 @@ from optiscribe.verify import _check as check_module
 from tests._support.reader_fuzz import make_corpus
 
 from .conftest import HIGHS_CHECK, milp, need, permuted, with_changes
+from .test_check import _two_copies, six_cycle, two_triangles
 
 LEVELS = ("strict", "normalized")
 
@@ -620,3 +621,69 @@ def test_check_answers_the_same_without_the_small_paths(monkeypatch, tmp_path):
     methods = {r.method for _, _, r in results}
     assert {"discrete", "colour refinement", "invariants"} <= methods, methods
     _same_results(monkeypatch, pairs, results)
+
+
+# --------------------------------------------------------------------------- SD
+
+
+def test_components_small_equal_scipy():
+    from scipy.sparse.csgraph import connected_components
+
+    from optiscribe.verify import _refine
+
+    rng = np.random.default_rng(11)
+    for _ in range(2000):
+        n = int(rng.integers(1, 60))
+        m = int(rng.integers(0, 80))
+        s, d = rng.integers(0, n, m), rng.integers(0, n, m)
+        adj = sp.csr_array((np.ones(m, dtype=np.int8), (s, d)), shape=(n, n))
+        _, want = connected_components(adj, directed=False)
+        got = _refine._components_small(n, s.tolist(), d.tolist())
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_sd_status_small_equals_scipy(monkeypatch, tmp_path):
+    from optiscribe.verify import _refine
+
+    compared = []
+    real = _refine.sd_status
+
+    def both(u, colours):
+        got = real(u, colours)
+        with monkeypatch.context() as mp:
+            mp.setattr(_refine, "SMALL_SD_ARCS", -1)
+            want = real(u, colours)
+        assert got[:2] == want[:2]
+        np.testing.assert_array_equal(got[2], want[2])
+        compared.append(got)
+        return got
+
+    monkeypatch.setattr(check_module, "sd_status", both)
+    # symmetric models: copies of one block, so colour refinement leaves cells
+    models = _all_small_models(tmp_path)
+    models += [_two_blocks(k) for k in range(1, 5)]
+    _check_all(models, broken=True)
+    # SD on one side only, and on neither (the pairs of test_check)
+    for a, b in (
+        (_two_copies(False), _two_copies(True)),
+        (_two_copies(True), _two_copies(False)),
+        (six_cycle(), two_triangles()),
+        (six_cycle(), permuted(six_cycle(), seed=5, negate_objective=False)),
+    ):
+        check(a, b)
+    assert len(compared) >= 100, len(compared)
+    assert {(a, b) for a, b, _ in compared} >= {(True, True), (True, False), (False, True)}
+
+
+def _two_blocks(k):
+    """Two identical blocks of k knapsack rows over disjoint variables."""
+    rows = []
+    n = 3 * k
+    for b in range(2):
+        for i in range(k):
+            row = [0.0] * (2 * n)
+            for j in range(3):
+                row[b * n + 3 * i + j] = 1.0 + j
+            rows.append(row)
+    return milp(rows, [1.0] * (2 * n), hi=[4.0] * (2 * k), integer=[True] * (2 * n))
