@@ -395,9 +395,10 @@ def _colour_tables(k: int) -> tuple[np.ndarray, np.ndarray]:
     """The colour values and old-colour terms of :func:`_half_round_hash` for colours
     ``0..k-1`` at least (the tables may be longer)."""
     global _NP_TABS
-    if _NP_TABS and _NP_TABS[0].size >= k:
-        return _NP_TABS[0], _NP_TABS[1]
-    grown = max(k, 2 * _NP_TABS[0].size if _NP_TABS else 4096)  # doubling
+    have = _NP_TABS  # read once: another thread may replace it
+    if have and have[0].size >= k:
+        return have[0], have[1]
+    grown = max(k, 2 * have[0].size if have else 4096)  # doubling
     c = np.arange(k if k > _TABS_KEPT else min(_TABS_KEPT, grown), dtype=np.uint64)
     ctab = c * _K1
     ctab += _SALT_COL
@@ -603,11 +604,10 @@ def _mix_int(x: int) -> int:
 
 #: the colour values of :func:`_half_round_hash` (``mix(c * K1 + SALT_COL)``) and the
 #: old-colour terms (``mix(c * K2 + SALT_OWN)``) of colours 0, 1, ...; grown on demand
-#: (tests that swap :func:`_mix_int` for a degenerate one swap these tables too)
-_COL_TAB: list[int] = []
-_OWN_TAB: list[int] = []
-
-
+#: by replacing the pair (never appended to in place: threads always see two lists of
+#: the same length; tests that swap :func:`_mix_int` for a degenerate one swap these
+#: tables too)
+_INT_TABS: tuple[list[int], list[int]] = ([], [])
 _W_TAB: dict[int, int] = {}  # edge label → odd weight (:func:`_edge_weights`)
 
 
@@ -619,10 +619,18 @@ def _weight_int(w: int) -> int:
 
 
 def _tables(k: int) -> tuple[list[int], list[int]]:
-    for c in range(len(_COL_TAB), k):
-        _COL_TAB.append(_mix_int((c * _K1_INT + _SALT_COL_INT) & _MASK))
-        _OWN_TAB.append(_mix_int((c * _K2_INT + _SALT_OWN_INT) & _MASK))
-    return _COL_TAB, _OWN_TAB
+    """:data:`_INT_TABS`, at least ``k`` long."""
+    global _INT_TABS
+    tabs = _INT_TABS
+    n0 = len(tabs[0])
+    if n0 < k:
+        new = range(n0, max(k, 2 * n0, 64))
+        tabs = (
+            tabs[0] + [_mix_int((c * _K1_INT + _SALT_COL_INT) & _MASK) for c in new],
+            tabs[1] + [_mix_int((c * _K2_INT + _SALT_OWN_INT) & _MASK) for c in new],
+        )
+        _INT_TABS = tabs
+    return tabs
 
 
 class _SmallSide(NamedTuple):

@@ -93,8 +93,7 @@ def _degenerate(mp, mixer):
     """Both versions of the fast path (arrays and Python lists) with the mixer."""
     mp.setattr(refine_module, "_mix", _DEGENERATE[mixer])
     mp.setattr(refine_module, "_mix_int", _DEGENERATE_INT[mixer])
-    mp.setattr(refine_module, "_COL_TAB", [])  # the cached tables, rebuilt with it
-    mp.setattr(refine_module, "_OWN_TAB", [])
+    mp.setattr(refine_module, "_INT_TABS", ([], []))  # the cached tables, rebuilt with it
     mp.setattr(refine_module, "_W_TAB", {})
     mp.setattr(refine_module, "_NP_TABS", [])
 

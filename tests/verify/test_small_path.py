@@ -687,3 +687,37 @@ def _two_blocks(k):
                 row[b * n + 3 * i + j] = 1.0 + j
             rows.append(row)
     return milp(rows, [1.0] * (2 * n), hi=[4.0] * (2 * k), integer=[True] * (2 * n))
+
+
+def test_small_hash_tables_stay_consistent_across_threads(monkeypatch):
+    # the tables grow by replacement, so concurrent growth never misaligns them
+    import threading
+
+    from optiscribe.verify import _refine
+
+    monkeypatch.setattr(_refine, "_INT_TABS", ([], []))
+    errors = []
+
+    def grow(seed):
+        rng = np.random.default_rng(seed)
+        for k in rng.integers(1, 5000, size=200).tolist():
+            col, own = _refine._tables(k)
+            if len(col) != len(own) or len(col) < k:
+                errors.append((k, len(col), len(own)))
+
+    threads = [threading.Thread(target=grow, args=(s,)) for s in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    col, own = _refine._INT_TABS
+    c = np.arange(len(col), dtype=np.uint64)
+    assert col == _ranks_mix(c * _refine._K1 + _refine._SALT_COL)
+    assert own == _ranks_mix(c * _refine._K2 + _refine._SALT_OWN)
+
+
+def _ranks_mix(x):
+    from optiscribe.verify._ranks import _mix
+
+    return _mix(x).tolist()
