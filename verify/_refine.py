@@ -173,7 +173,6 @@ def _build_union_small(ga: Graph, gb: Graph) -> Union:
     row_deg += [ptr_b[i + 1] - ptr_b[i] for i in range(gb.n_rows)]
     row_dst = ga.indices.tolist() + [j + ob_v for j in gb.indices.tolist()]
     row_nodes = list(range(oa_r, ob_v)) + list(range(ob_r, n))
-    src_of_arc = [r for r, d in zip(row_nodes, row_deg) for _ in range(d)]
     order = sorted(range(len(row_dst)), key=row_dst.__getitem__)  # stable
     indptr = [0]
     for d in row_deg:
@@ -188,11 +187,9 @@ def _build_union_small(ga: Graph, gb: Graph) -> Union:
         var_start[k] = var_start[k - 1] + var_deg[k - 1]
 
     # few numpy calls: the arrays of one length are the rows of one array
-    arcs = np.array(
-        [row_dst, row_w, [src_of_arc[k] for k in order], [row_w[k] for k in order], order],
-        dtype=np.int64,
-    ).reshape(5, -1)
+    arcs = np.array([row_dst, row_w, order], dtype=np.int64).reshape(3, -1)
     per_row = np.array([row_nodes, row_deg, indptr[:-1]], dtype=np.int64).reshape(3, -1)
+    var_arc = arcs[2]
     per_var = np.array([var_nodes, var_deg, var_start], dtype=np.int64).reshape(3, -1)
     return Union(
         ga=ga,
@@ -207,12 +204,12 @@ def _build_union_small(ga: Graph, gb: Graph) -> Union:
         row_w=arcs[1],
         var_nodes=per_var[0],
         var_deg=per_var[1],
-        var_dst=arcs[2],
-        var_w=arcs[3],
+        var_dst=np.repeat(per_row[0], per_row[1])[var_arc],  # the row of every arc
+        var_w=arcs[1][var_arc],
         init=np.array(init, dtype=np.int64),
         row_start=per_row[2],
         var_start=per_var[2],
-        var_arc=arcs[4],
+        var_arc=var_arc,
     )
 
 
