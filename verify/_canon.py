@@ -729,8 +729,8 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
     copies, duplicate rows, steps and arrays. ``pre``: the ids, as arrays or lists."""
     steps = list(p.steps)
     pre = tuple(x.tolist() if isinstance(x, np.ndarray) else x for x in pre)
-    var_label = (
-        np.array(list(zip(pre[0], p.integer.tolist(), pre[1], pre[2])), dtype=np.int64)
+    var_label = (  # (n, 4), C order like np.stack(..., axis=1)
+        np.array([pre[0], p.integer.tolist(), pre[1], pre[2]], dtype=np.int64).T.copy()
         if p.cost.size
         else np.zeros((0, 4), dtype=np.int64)
     )
@@ -778,7 +778,7 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
     changed = n_sym > 0
     if n_sym:
         # sign-symmetric equalities: the negated copy as a second node, after all rows
-        ind, cid, ptr = list(ind), list(cid), list(ptr)
+        ind, cid, ptr, rid = list(ind), list(cid), list(ptr), list(rid)  # never the caller's
         for i in [i for i in range(nrow) if kind[i] == KIND_EQ_PM]:
             a, b = ptr[i], ptr[i + 1]
             ind += ind[a:b]

@@ -414,6 +414,7 @@ def _same_graph(got, want):
     for field in GRAPH_FIELDS:
         a, b = getattr(got, field), getattr(want, field)
         assert a.dtype == b.dtype and a.shape == b.shape, field
+        assert a.flags.c_contiguous and b.flags.c_contiguous, field
         np.testing.assert_array_equal(a, b, err_msg=field)
 
 
@@ -525,6 +526,7 @@ def test_build_union_small_equals_build_union_arrays(monkeypatch, tmp_path):
         ):
             a, b = getattr(got, field), getattr(want, field)
             assert a.dtype == b.dtype and a.shape == b.shape, field
+            assert a.flags.c_contiguous and b.flags.c_contiguous, field
             np.testing.assert_array_equal(a, b, err_msg=field)
         compared.append(want)
         return want
