@@ -21,7 +21,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, NamedTuple
+from itertools import compress
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -132,6 +133,14 @@ def prepare(model: MilpData) -> Prepared:
     return _prepare_arrays(model)
 
 
+def _min_form(model: MilpData) -> tuple[np.ndarray, float, list[str]]:
+    """The objective in minimisation form (cost, offset) and the steps so far; the one
+    preamble of both versions of :func:`prepare`."""
+    sense = model.sense
+    steps = ["maximisation turned into minimisation"] if sense == -1 else []
+    return model.c * sense, model.offset * sense, steps
+
+
 def _ceil_floor(r: float, x: float) -> float:
     """``np.ceil``/``np.floor`` keep the sign of a zero result; ``math`` returns ints."""
     return -0.0 if r == 0.0 and math.copysign(1.0, x) < 0 else r
@@ -140,30 +149,23 @@ def _ceil_floor(r: float, x: float) -> float:
 def _prepare_small(model: MilpData) -> Prepared:
     """:func:`_prepare_arrays` on Python lists, for a tiny canonical matrix without zero
     or non-finite entries: the same steps, messages and arrays."""
-    steps: list[str] = []
+    cost, offset, steps = _min_form(model)
     infeasible: list[str] = []
-    sense = model.sense
-    cost = model.c * sense
-    offset = model.offset * sense
-    if sense == -1:
-        steps.append("maximisation turned into minimisation")
     A = model.A
     ptr, ind, val = A.indptr.tolist(), A.indices.tolist(), A.data.tolist()
     lo, hi = model.row_lower.tolist(), model.row_upper.tolist()
-    m, n = len(lo), model.num_vars
+    n = model.num_vars
     inf = math.inf
     n_empty = n_free = 0
     keep: list[int] = []
     single: list[int] = []
-    for i in range(m):
-        k = ptr[i + 1] - ptr[i]
+    for i, (a0, a1, lo_i, hi_i) in enumerate(zip(ptr, ptr[1:], lo, hi)):
+        k = a1 - a0
         if k == 0:
             n_empty += 1
-            if (lo[i] > ZERO_TOL or hi[i] < -ZERO_TOL) and len(infeasible) < 3:
-                infeasible.append(
-                    f"empty row {model.row_names[i]} requires {lo[i]} <= 0 <= {hi[i]}"
-                )
-        elif lo[i] == -inf and hi[i] == inf:
+            if (lo_i > ZERO_TOL or hi_i < -ZERO_TOL) and len(infeasible) < 3:
+                infeasible.append(f"empty row {model.row_names[i]} requires {lo_i} <= 0 <= {hi_i}")
+        elif lo_i == -inf and hi_i == inf:
             n_free += 1
         elif k == 1:
             single.append(i)
@@ -188,9 +190,7 @@ def _prepare_small(model: MilpData) -> Prepared:
     int_list = integer.tolist()
     if any(int_list):
         changed = False
-        for j in range(n):
-            if not int_list[j]:
-                continue
+        for j in compress(range(n), int_list):
             li, ui = lb[j], ub[j]
             if math.isfinite(li):
                 x = li - 1e-9 * max(1.0, abs(li))
@@ -204,7 +204,12 @@ def _prepare_small(model: MilpData) -> Prepared:
                 ub[j] = ur
         if changed:
             steps.append("integer bounds rounded")
-    bad = [j for j in range(n) if lb[j] > ub[j] + 1e-9 * max(1.0, abs(ub[j]))]
+    # lb > ub + t with t >= 0 implies lb > ub: the cheap test first
+    bad = [
+        j
+        for j, (l_j, u_j) in enumerate(zip(lb, ub))
+        if l_j > u_j and l_j > u_j + 1e-9 * max(1.0, abs(u_j))
+    ]
     for j in bad[:3]:
         infeasible.append(f"variable {model.var_names[j]} has empty domain [{lb[j]}, {ub[j]}]")
     lb = [v + 0.0 for v in lb]  # -0.0 → 0.0 (and nothing else changes)
@@ -215,8 +220,8 @@ def _prepare_small(model: MilpData) -> Prepared:
     dn_rows: list[int] = []
     for i in keep:
         a_lo, a_hi = lo[i], hi[i]
-        f_lo, f_hi = math.isfinite(a_lo), math.isfinite(a_hi)
-        if f_lo and f_hi and a_hi - a_lo <= EQ_TOL * max(1.0, max(abs(a_lo), abs(a_hi))):
+        f_lo, f_hi = -inf < a_lo < inf, -inf < a_hi < inf  # math.isfinite
+        if f_lo and f_hi and a_hi - a_lo <= EQ_TOL * max(1.0, abs(a_lo), abs(a_hi)):
             eq_rows.append(i)
             continue
         if f_hi:
@@ -238,7 +243,8 @@ def _prepare_small(model: MilpData) -> Prepared:
     for i, s in zip(orig, side):
         a0, a1 = ptr[i], ptr[i + 1]
         r_ind += ind[a0:a1]
-        row = [v * -1.0 for v in val[a0:a1]] if s < 0 else [v * 1.0 for v in val[a0:a1]]
+        # v * -1.0 is -v, and v * 1.0 is v, for every non-NaN float
+        row = [-v for v in val[a0:a1]] if s < 0 else val[a0:a1]
         r_val += row
         r_ptr.append(len(r_ind))
         scale.append(max(map(abs, row)))
@@ -273,13 +279,8 @@ def _prepare_small(model: MilpData) -> Prepared:
 
 def _prepare_arrays(model: MilpData) -> Prepared:
     """:func:`prepare` with numpy arrays (any size)."""
-    steps: list[str] = []
+    cost, offset, steps = _min_form(model)
     infeasible: list[str] = []
-    sense = model.sense
-    cost = model.c * sense
-    offset = model.offset * sense
-    if sense == -1:
-        steps.append("maximisation turned into minimisation")
     A = model.A
     nnz_row = A.indptr[1:] - A.indptr[:-1]
     lo = model.row_lower
@@ -574,7 +575,13 @@ def _scaled_values(p: Prepared, exact: bool) -> tuple[object, object]:
 def label_pair(
     pa: Prepared, pb: Prepared, *, rtol: float = 1e-9, exact: bool = False
 ) -> tuple[Graph, Graph, _Numbers]:
-    """Turn two prepared models into coloured graphs with jointly comparable labels."""
+    """Turn two prepared models into coloured graphs with jointly comparable labels.
+
+    Tiny pairs in tolerance mode (each model at most :data:`SMALL_NNZ` half-row entries
+    and :data:`SMALL_LABELS` numbers in all) take the plain-Python path
+    (:func:`_label_pair_small`), the others the arrays."""
+    if not exact and _small_pair(pa, pb):
+        return _label_pair_small(pa, pb, rtol)
     scaled = [_scaled_values(p, exact) for p in (pa, pb)]
     pools: list[np.ndarray] = []
     for p, (coef, rhs) in zip((pa, pb), scaled):
@@ -603,6 +610,75 @@ def label_pair(
     graphs = []
     for p, (coef, rhs), pi in zip((pa, pb), scaled, pre):
         graphs.append(_build_graph(p, numbers, coef, rhs, exact, pi))
+    return graphs[0], graphs[1], numbers
+
+
+#: Up to this many numbers (costs, bounds, offsets, coefficients, rhs of both models)
+#: a pair is labelled on plain Python lists (:func:`_label_pair_small`): the measured
+#: break-even with the arrays (about 0.5x their time at 100 numbers, 0.9x at 400).
+SMALL_LABELS = 512
+
+
+def _small_pair(pa: Prepared, pb: Prepared) -> bool:
+    """Whether :func:`label_pair` takes the plain-Python path (tolerance mode only)."""
+    return (
+        pa.rows.nnz <= SMALL_NNZ
+        and pb.rows.nnz <= SMALL_NNZ
+        and sum(3 * p.cost.size + 1 + p.rows.nnz + p.rhs.size for p in (pa, pb)) <= SMALL_LABELS
+    )
+
+
+def _label_pair_small(pa: Prepared, pb: Prepared, rtol: float) -> tuple[Graph, Graph, _Numbers]:
+    """:func:`label_pair` in tolerance mode on Python lists: the same values (each
+    coefficient and rhs divided by its row's scale, as the arrays do), the same
+    clustering as :meth:`_Numbers.joint` (sorted distinct magnitudes, a gap wider than
+    ``rtol`` times the larger one starts a new cluster; ``|v| <= ZERO_TOL`` and NaN are
+    0, ``±inf`` beyond every finite cluster), the same ids and graphs."""
+    pools: list[tuple[list[float], list[float], list[float]]] = []
+    for p in (pa, pb):
+        coef, rhs = _scaled_values(p, False)  # the very same divisions (arrays)
+        scalars = p.cost.tolist() + p.lb.tolist() + p.ub.tolist() + [p.offset]
+        pools.append((scalars, cast(np.ndarray, coef).tolist(), cast(np.ndarray, rhs).tolist()))
+    inf = math.inf
+    seen: set[float] = set()
+    for pool in pools:
+        seen.update(*pool)
+    mags = {abs(v) for v in seen}
+    u = sorted(v for v in mags if ZERO_TOL < v < inf)  # NaN fails both tests
+    cl: list[int] = []
+    c = 0
+    prev = inf
+    for x in u:
+        if x - prev > rtol * x:  # never for the first (x - inf is -inf)
+            c += 1
+        cl.append(c)
+        prev = x
+    inf_id = c + 2 if u else 1
+    # signed value → signed id; every other value (|v| <= ZERO_TOL, NaN) is 0. A NaN is
+    # found by identity: the keys are the very objects of the lists looked up below.
+    sid: dict[float, int] = {inf: inf_id, -inf: -inf_id}
+    for x, k in zip(u, cl):
+        sid[x] = k + 1
+        sid[-x] = -k - 1
+    for v in seen:
+        sid.setdefault(v, 0)
+
+    def ids(vals: list[float]) -> list[int]:
+        return list(map(sid.__getitem__, vals))
+
+    numbers = _Numbers.__new__(_Numbers)
+    numbers.exact = False
+    numbers._u = np.array(u, dtype=np.float64)
+    numbers._cl = np.array(cl, dtype=np.int64)
+    numbers.inf_id = inf_id
+    numbers.reps = None
+    numbers._bucket = None
+    graphs = []
+    for p, (scalars, coef, rhs) in zip((pa, pb), pools):
+        n = p.cost.size
+        sc = ids(scalars)
+        pre = (sc[:n], sc[n : 2 * n], sc[2 * n : 3 * n], sc[3 * n :], ids(coef), ids(rhs))
+        graphs.append(_build_graph_small(p, pre))
     return graphs[0], graphs[1], numbers
 
 
@@ -648,113 +724,125 @@ def _build_graph(
     return _build_graph_arrays(p, num, coef, rhs, exact, pre)
 
 
-def _build_graph_small(p: Prepared, pre: tuple[np.ndarray, ...]) -> Graph:
+def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
     """:func:`_build_graph_arrays` on Python lists: the same orientation, sign-symmetric
-    copies, duplicate rows, steps and arrays."""
+    copies, duplicate rows, steps and arrays. ``pre``: the ids, as arrays or lists."""
     steps = list(p.steps)
-    var_label = (
-        np.stack([pre[0], p.integer.astype(np.int64), pre[1], pre[2]], axis=1)
+    pre = tuple(x.tolist() if isinstance(x, np.ndarray) else x for x in pre)
+    var_label = (  # (n, 4), C order like np.stack(..., axis=1)
+        np.array([pre[0], p.integer.tolist(), pre[1], pre[2]], dtype=np.int64).T.copy()
         if p.cost.size
         else np.zeros((0, 4), dtype=np.int64)
     )
     offset_id = int(pre[3][0])
     ptr = p.rows.indptr.tolist()
     ind = p.rows.indices.tolist()
-    cid = pre[4].tolist()
-    rid = pre[5].tolist()
+    cid: list[int] = pre[4]
+    rid: list[int] = pre[5]
     nrow = len(rid)
     is_eq = p.is_eq.tolist()
-    side = p.side.tolist()
-    scale = p.scale.tolist()
-    factor = [(-1.0 if s < 0 else 1.0) / sc for s, sc in zip(side, scale)]
+    row_side: list[int] = p.side.tolist()
     kind = [KIND_EQ if e else KIND_LE for e in is_eq]
     orient = [1] * nrow
     n_sym = 0
-    for i in range(nrow):
-        if not is_eq[i]:
-            continue
-        if rid[i] < 0:
-            orient[i] = -1
-        elif rid[i] == 0:
-            # the largest magnitude whose +/- counts differ decides; none: sign-symmetric
-            net: dict[int, int] = {}
-            for c in cid[ptr[i] : ptr[i + 1]]:
-                mag = abs(c)
-                net[mag] = net.get(mag, 0) + (1 if c > 0 else -1 if c < 0 else 0)
-            for mag in sorted(net, reverse=True):
-                if net[mag]:
-                    orient[i] = 1 if net[mag] > 0 else -1
-                    break
-            else:
-                kind[i] = KIND_EQ_PM
-                n_sym += 1
+    if KIND_EQ in kind:
+        for i in range(nrow):
+            if not is_eq[i]:
+                continue
+            if rid[i] < 0:
+                orient[i] = -1
+            elif rid[i] == 0:
+                # the largest magnitude whose +/- counts differ decides; none: symmetric
+                net: dict[int, int] = {}
+                for c in cid[ptr[i] : ptr[i + 1]]:
+                    mag = abs(c)
+                    net[mag] = net.get(mag, 0) + (1 if c > 0 else -1 if c < 0 else 0)
+                for mag in sorted(net, reverse=True):
+                    if net[mag]:
+                        orient[i] = 1 if net[mag] > 0 else -1
+                        break
+                else:
+                    kind[i] = KIND_EQ_PM
+                    n_sym += 1
     if n_sym:
         steps.append(f"{n_sym} sign-symmetric equalities kept in both orientations")
-    n_neg = sum(o < 0 for o in orient)
+    factor = [
+        ((-1.0 if s < 0 else 1.0) / sc) * o for s, sc, o in zip(row_side, p.scale.tolist(), orient)
+    ]
+    n_neg = orient.count(-1)
     if n_neg:
         steps.append(f"{n_neg} equalities re-oriented")
-    rows = [ind[ptr[i] : ptr[i + 1]] for i in range(nrow)]
-    coefs = [[c * orient[i] for c in cid[ptr[i] : ptr[i + 1]]] for i in range(nrow)]
-    rid = [r * o for r, o in zip(rid, orient)]
-    factor = [f * o for f, o in zip(factor, orient)]
-    row_orig = p.orig_row.tolist()
-    row_side = side
-    # sign-symmetric equalities: the negated copy as a second node, after all rows
-    for i in [i for i in range(nrow) if kind[i] == KIND_EQ_PM]:
-        rows.append(rows[i])
-        coefs.append([-c for c in coefs[i]])
-        rid.append(-rid[i])
-        kind.append(kind[i])
-        factor.append(-factor[i])
-        row_orig.append(row_orig[i])
-        row_side.append(row_side[i])
+        cid = [c * o for o, a, b in zip(orient, ptr, ptr[1:]) for c in cid[a:b]]
+        rid = [r * o for r, o in zip(rid, orient)]
+    row_orig: list[int] = p.orig_row.tolist()
+    changed = n_sym > 0
+    if n_sym:
+        # sign-symmetric equalities: the negated copy as a second node, after all rows
+        ind, cid, ptr, rid = list(ind), list(cid), list(ptr), list(rid)  # never the caller's
+        for i in [i for i in range(nrow) if kind[i] == KIND_EQ_PM]:
+            a, b = ptr[i], ptr[i + 1]
+            ind += ind[a:b]
+            cid += [-c for c in cid[a:b]]
+            ptr.append(len(ind))
+            rid.append(-rid[i])
+            kind.append(kind[i])
+            factor.append(-factor[i])
+            row_orig.append(row_orig[i])
+            row_side.append(row_side[i])
     # duplicate rows: same kind, rhs id and (column, coefficient id) sequence; the first
     # of each group is kept
     dup_orig: list[int] = []
     dup_side: list[int] = []
     dup_node: list[int] = []
-    first: dict[tuple[Any, ...], int] = {}
-    keep: list[int] = []
-    for i in range(len(rid)):
-        key = (kind[i], rid[i], tuple(rows[i]), tuple(coefs[i]))
-        rep = first.get(key)
-        if rep is None:
-            first[key] = len(keep)
-            keep.append(i)
-        else:
-            dup_orig.append(row_orig[i])
-            dup_side.append(row_side[i])
-            dup_node.append(rep)
-    if dup_orig:
+    keys = [(k, r, tuple(ind[a:b]), tuple(cid[a:b])) for k, r, a, b in zip(kind, rid, ptr, ptr[1:])]
+    if len(set(keys)) < len(keys):
+        first: dict[tuple[Any, ...], int] = {}
+        keep: list[int] = []
+        for i, key in enumerate(keys):
+            rep = first.get(key)
+            if rep is None:
+                first[key] = len(keep)
+                keep.append(i)
+            else:
+                dup_orig.append(row_orig[i])
+                dup_side.append(row_side[i])
+                dup_node.append(rep)
         steps.append(f"{len(dup_orig)} duplicate rows dropped")
-        rows = [rows[i] for i in keep]
-        coefs = [coefs[i] for i in keep]
+        changed = True
+        ind = [j for i in keep for j in ind[ptr[i] : ptr[i + 1]]]
+        cid = [c for i in keep for c in cid[ptr[i] : ptr[i + 1]]]
+        cnt = [ptr[i + 1] - ptr[i] for i in keep]
+        ptr = [0]
+        for c in cnt:
+            ptr.append(ptr[-1] + c)
         rid = [rid[i] for i in keep]
         kind = [kind[i] for i in keep]
         factor = [factor[i] for i in keep]
         row_orig = [row_orig[i] for i in keep]
         row_side = [row_side[i] for i in keep]
-    indptr = [0]
-    for r in rows:
-        indptr.append(indptr[-1] + len(r))
-
-    def i64(x: list[int]) -> np.ndarray:
-        return np.array(x, dtype=np.int64)
-
+    # few numpy calls: the per-row integer arrays are rows of one array, and so on
+    per_row = np.array([kind, rid, row_orig, row_side], dtype=np.int64).reshape(4, -1)
+    dup = np.array([dup_orig, dup_side, dup_node], dtype=np.int64).reshape(3, -1)
+    if changed:
+        indptr = np.array(ptr, dtype=np.int64)
+        indices = np.array(ind, dtype=np.int64)
+    else:
+        indptr = p.rows.indptr.astype(np.int64, copy=False)
+        indices = p.rows.indices.astype(np.int64, copy=False)
     return Graph(
         prepared=p,
         var_label=var_label,
-        row_kind=i64(kind),
-        row_rhs=i64(rid),
-        indptr=i64(indptr),
-        indices=i64([j for r in rows for j in r]),
-        coef=i64([c for r in coefs for c in r]),
-        row_orig=i64(row_orig),
-        row_side=i64(row_side),
+        row_kind=per_row[0],
+        row_rhs=per_row[1],
+        indptr=indptr,
+        indices=indices,
+        coef=np.array(cid, dtype=np.int64),
+        row_orig=per_row[2],
+        row_side=per_row[3],
         row_factor=np.array(factor, dtype=np.float64),
-        dup_orig=i64(dup_orig),
-        dup_side=i64(dup_side),
-        dup_node=i64(dup_node),
+        dup_orig=dup[0],
+        dup_side=dup[1],
+        dup_node=dup[2],
         offset_id=offset_id,
         steps=tuple(steps),
     )

@@ -81,15 +81,38 @@ _DEGENERATE = {
 }
 
 
+#: the same mixers on one Python int (the small path, :func:`refine_module._mix_int`)
+_DEGENERATE_INT = {
+    "identity": lambda x: x,
+    "two bits": lambda x: x & 3,
+    "constant": lambda x: 0,
+}
+
+
+def _degenerate(mp, mixer):
+    """Both versions of the fast path (arrays and Python lists) with the mixer."""
+    mp.setattr(refine_module, "_mix", _DEGENERATE[mixer])
+    mp.setattr(refine_module, "_mix_int", _DEGENERATE_INT[mixer])
+    mp.setattr(refine_module, "_INT_TABS", ([], []))  # the cached tables, rebuilt with it
+    mp.setattr(refine_module, "_W_TAB", {})
+    mp.setattr(refine_module, "_NP_TABS", [])
+
+
+@pytest.mark.parametrize("small", [True, False])
 @pytest.mark.parametrize("mixer", sorted(_DEGENERATE))
-def test_degenerate_hash_changes_no_verdict(monkeypatch, mixer):
+def test_degenerate_hash_changes_no_verdict(monkeypatch, mixer, small):
     expected = {}
     for name, a, b, want in _pairs():
         with monkeypatch.context() as mp:
             _force_exact(mp)
             expected[name] = check(a, b).verdict
         assert expected[name] is want, name
-    monkeypatch.setattr(refine_module, "_mix", _DEGENERATE[mixer])
+    # every pair is small enough for the lists, unless they are switched off
+    sizes = [build_union(*label_pair(prepare(a), prepare(b))[:2]).n for _, a, b, _w in _pairs()]
+    assert max(sizes) <= refine_module.SMALL_REFINE_NODES
+    if not small:
+        monkeypatch.setattr(refine_module, "SMALL_REFINE_NODES", -1)
+    _degenerate(monkeypatch, mixer)
     paths = []
     for name, a, b, _want in _pairs():
         r = check(a, b)
@@ -106,7 +129,7 @@ def test_equitability_check_catches_a_linear_collision(monkeypatch):
     exact = refine_exact(u, stop_when_discrete=False)
     assert is_equitable(u, exact.colours)
     assert not is_equitable(u, u.init)
-    monkeypatch.setattr(refine_module, "_mix", _DEGENERATE["identity"])
+    _degenerate(monkeypatch, "identity")
     r = refine(u, stop_when_discrete=False)
     assert r.path == "exact (hash collision)"
     assert _same_partition(r.colours, exact.colours)
@@ -301,3 +324,18 @@ def test_proportional_fast_path_matches_the_sparse_one(nrows, seed, lam, noise):
     ca = np.maximum.reduceat(np.abs(C.data), C.indptr[:-1])
     slow = _proportional_sparse(R.csr(), rr, C.csr(), cr, eq, 1.6e-8, ra, ra / ca)
     assert fast == slow
+
+
+def test_colour_tables_are_the_mixes_they_stand_for(monkeypatch):
+    # the cached tables of the fast half-round: the same values as mixing each colour,
+    # grown by doubling, kept up to _TABS_KEPT colours and made for the call beyond
+    from optiscribe.verify._ranks import _mix
+
+    monkeypatch.setattr(refine_module, "_NP_TABS", [])
+    monkeypatch.setattr(refine_module, "_TABS_KEPT", 1 << 13)
+    for k in (1, 10, 4096, 4097, 9000, 5, 8192, 8193):
+        ctab, otab = refine_module._colour_tables(k)
+        c = np.arange(k, dtype=np.uint64)
+        assert np.array_equal(ctab[:k], _mix(c * refine_module._K1 + refine_module._SALT_COL))
+        assert np.array_equal(otab[:k], _mix(c * refine_module._K2 + refine_module._SALT_OWN))
+        assert refine_module._NP_TABS[0].size <= 1 << 13

@@ -24,6 +24,7 @@ from optiscribe.verify import _check as check_module
 from tests._support.reader_fuzz import make_corpus
 
 from .conftest import HIGHS_CHECK, milp, need, permuted, with_changes
+from .test_check import _two_copies, six_cycle, two_triangles
 
 LEVELS = ("strict", "normalized")
 
@@ -144,17 +145,31 @@ def _compare(calls):
     return outcomes
 
 
-def _same_results(monkeypatch, pairs, results):
-    """``check`` with the small path switched off answers exactly as with it."""
+def _small_paths_off(monkeypatch):
+    """Every plain-Python small path switched off: the arrays everywhere."""
+    from optiscribe.verify import _canon, _refine
+
     monkeypatch.setattr(_certify, "SMALL_NNZ", -1)
+    monkeypatch.setattr(_canon, "SMALL_NNZ", -1)
+    monkeypatch.setattr(_canon, "SMALL_LABELS", -1)
+    monkeypatch.setattr(_refine, "SMALL_UNION_ARCS", -1)
+    monkeypatch.setattr(_refine, "SMALL_REFINE_NODES", -1)
+
+
+def _same_results(monkeypatch, pairs, results):
+    """``check`` with every small path switched off answers exactly as with them
+    (verdict, reason, method, steps, certificate, witness)."""
+    _small_paths_off(monkeypatch)
     for (name, level, r), (_, a, b) in zip(results, [p for p in pairs for _ in LEVELS]):
         r2 = check(a, b, level=level)
         assert (r.verdict, r.reason, r.method) == (r2.verdict, r2.reason, r2.method), name
+        assert r.steps == r2.steps, name
         assert (r.certificate is None) == (r2.certificate is None), name
         if r.certificate is not None:
             assert r.certificate.variable_index == r2.certificate.variable_index, name
             assert dict(r.certificate.constraints) == dict(r2.certificate.constraints), name
         assert (r.witness and r.witness.message) == (r2.witness and r2.witness.message), name
+        assert (r.witness and r.witness.stage) == (r2.witness and r2.witness.stage), name
 
 
 def test_small_path_equals_array_path_on_the_labelled_instances(monkeypatch):
@@ -316,51 +331,169 @@ def _graph_edge_models():
     yield milp([[1, 1, 1]], [1, 1, 1], lo=[-inf], hi=[inf])  # no rows left
 
 
+def _numbers_edge_models():
+    """Numbers at the clustering's edges: a chain of values each within ``rtol`` of the
+    next, one just outside, noise below ``ZERO_TOL``, infinite and huge bounds, negative
+    zeros, equal magnitudes of both signs."""
+    inf = np.inf
+    yield milp(
+        [[1.0, 1.0 + 6e-10, 1.0 + 1.2e-9, 1e-13], [2.0, -2.0 * (1 + 2e-9), 5e-13, 1.0]],
+        [1e-13, -0.0, 3.0, -3.0],
+        lo=[-inf, 1.0 + 1e-10],
+        hi=[1.0, 1.0 + 1e-10],
+        lb=[-inf, -1e19, 0.0, -2.0],
+        ub=[inf, 1e19, 1e-12, 2.0 + 1e-9],
+    )
+
+
+def _all_small_models(tmp_path):
+    """The models the graph and union comparisons run on: the labelled instances and the
+    fuzz corpus small enough, and the models built to take every branch."""
+    models = [m for _, m in _small_models(sorted(need(HIGHS_CHECK).glob("*")))]
+    models += [m for _, m in _small_models(make_corpus(tmp_path, seed=10, n=1000))]
+    models += list(_graph_edge_models()) + list(_edge_models()) + list(_numbers_edge_models())
+    return models
+
+
+def _broken(m, k):
+    """A permuted copy of ``m`` and deliberate breakages: one coefficient scaled, one
+    negated, a bound moved, an integrality flipped, a cost and a row bound changed."""
+    yield permuted(m, seed=k)
+    if not m.num_vars:
+        return
+    yield _perturbed(m, k)
+    j = k % m.num_vars
+    if m.nnz:
+        A = sp.csr_array(m.A)
+        data = A.data.copy()
+        data[(3 * k) % A.nnz] *= -1.0
+        yield with_changes(m, A=sp.csr_array((data, A.indices, A.indptr), shape=A.shape))
+    ub = m.col_upper.copy()
+    ub[j] = ub[j] + 1.0 if np.isfinite(ub[j]) else 7.0
+    yield with_changes(m, col_upper=ub)
+    integer = m.integer.copy()
+    integer[j] = not integer[j]
+    yield with_changes(m, integer=integer)
+    if m.num_rows:
+        hi = m.row_upper.copy()
+        i = k % m.num_rows
+        hi[i] = hi[i] * 2.0 + 1.0 if np.isfinite(hi[i]) else 4.0
+        yield with_changes(m, row_upper=hi)
+
+
+def _check_all(models, *, broken=False):
+    """``check`` of every model against its permuted copy and a perturbed one (with
+    ``broken``, against every variant of :func:`_broken`), at both levels."""
+    for k, m in enumerate(models):
+        others = list(_broken(m, k)) if broken else [permuted(m, seed=k)]
+        if not broken and m.num_vars:
+            others.append(_perturbed(m, k))
+        for other in others:
+            for level in LEVELS:
+                check(m, other, level=level)
+
+
+GRAPH_FIELDS = (
+    "var_label",
+    "row_kind",
+    "row_rhs",
+    "indptr",
+    "indices",
+    "coef",
+    "row_orig",
+    "row_side",
+    "row_factor",
+    "dup_orig",
+    "dup_side",
+    "dup_node",
+)
+
+
+def _same_graph(got, want):
+    assert got.steps == want.steps and got.offset_id == want.offset_id
+    for field in GRAPH_FIELDS:
+        a, b = getattr(got, field), getattr(want, field)
+        assert a.dtype == b.dtype and a.shape == b.shape, field
+        assert a.flags.c_contiguous and b.flags.c_contiguous, field
+        np.testing.assert_array_equal(a, b, err_msg=field)
+
+
 def test_build_graph_small_equals_build_graph_arrays(monkeypatch, tmp_path):
     from optiscribe.verify import _canon
 
     compared = []
     real_small, real_arrays = _canon._build_graph_small, _canon._build_graph_arrays
+    limit = _canon.SMALL_NNZ
 
     def both(p, num, coef, rhs, exact, pre=None):
         want = real_arrays(p, num, coef, rhs, exact, pre)
-        if pre is None or exact or p.rows.nnz > _canon.SMALL_NNZ:
+        if pre is None or exact or p.rows.nnz > limit:
             return want
-        got = real_small(p, pre)
-        assert got.steps == want.steps and got.offset_id == want.offset_id
-        for field in (
-            "var_label",
-            "row_kind",
-            "row_rhs",
-            "indptr",
-            "indices",
-            "coef",
-            "row_orig",
-            "row_side",
-            "row_factor",
-            "dup_orig",
-            "dup_side",
-            "dup_node",
-        ):
-            a, b = getattr(got, field), getattr(want, field)
-            assert a.dtype == b.dtype and a.shape == b.shape, field
-            np.testing.assert_array_equal(a, b, err_msg=field)
+        _same_graph(real_small(p, pre), want)
         compared.append(want)
         return want
 
     monkeypatch.setattr(_canon, "_build_graph", both)
-    models = [m for _, m in _small_models(sorted(need(HIGHS_CHECK).glob("*")))]
-    models += [m for _, m in _small_models(make_corpus(tmp_path, seed=10, n=1000))]
-    models += list(_graph_edge_models()) + list(_edge_models())
-    for k, m in enumerate(models):
-        for level in LEVELS:
-            check(m, permuted(m, seed=k), level=level)
-            if m.num_vars:
-                check(m, _perturbed(m, k), level=level)
+    monkeypatch.setattr(_canon, "SMALL_LABELS", -1)  # the pair's labels on arrays
+    _check_all(_all_small_models(tmp_path))
     assert len(compared) >= 300
     steps = {s for g in compared for s in g.steps}
     for words in ("sign-symmetric", "re-oriented", "duplicate rows dropped"):
         assert any(words in s for s in steps), words
+
+
+def test_label_pair_small_equals_label_pair_arrays(monkeypatch, tmp_path):
+    from optiscribe.verify import _canon
+
+    compared = []
+    real = _canon.label_pair
+
+    def both(pa, pb, *, rtol=1e-9, exact=False):
+        if exact or not _canon._small_pair(pa, pb):
+            return real(pa, pb, rtol=rtol, exact=exact)
+        got = _canon._label_pair_small(pa, pb, rtol)
+        with monkeypatch.context() as mp:
+            mp.setattr(_canon, "SMALL_NNZ", -1)
+            mp.setattr(_canon, "SMALL_LABELS", -1)
+            want = real(pa, pb, rtol=rtol, exact=exact)
+        for g, w in zip(got[:2], want[:2]):
+            _same_graph(g, w)
+        for field in ("_u", "_cl"):
+            a, b = getattr(got[2], field), getattr(want[2], field)
+            assert a.dtype == b.dtype, field
+            np.testing.assert_array_equal(a, b, err_msg=field)
+        assert (got[2].inf_id, got[2].exact) == (want[2].inf_id, want[2].exact)
+        ids = np.arange(-want[2].inf_id, want[2].inf_id + 1)
+        assert [got[2].value(i) for i in ids] == [want[2].value(i) for i in ids]
+        compared.append(got)
+        return got
+
+    monkeypatch.setattr(check_module, "label_pair", both)
+    _check_all(_all_small_models(tmp_path), broken=True)
+    assert len(compared) >= 800, len(compared)
+    steps = {s for g, _, _ in compared for s in g.steps}
+    for words in ("sign-symmetric", "re-oriented", "duplicate rows dropped"):
+        assert any(words in s for s in steps), words
+
+
+def test_label_pair_small_is_chosen_by_size(monkeypatch):
+    from optiscribe.verify import _canon
+
+    calls = []
+    monkeypatch.setattr(_canon, "_label_pair_small", lambda *a: calls.append("small"))
+    monkeypatch.setattr(_canon, "_build_graph", lambda *a: calls.append("arrays"))
+    n = _canon.SMALL_NNZ
+    monkeypatch.setattr(_canon, "SMALL_LABELS", 10**6)
+    for k in (n, n + 1):  # half-row entries per model
+        p = _canon.prepare(milp([[1.0] * k], [1.0] * k, hi=[1.0]))
+        _canon.label_pair(p, p)
+    p = _canon.prepare(milp([[1.0] * 8], [1.0] * 8, hi=[1.0]))
+    _canon.label_pair(p, p, exact=True)
+    labels = 2 * (3 * 8 + 1 + 8 + 1)  # costs, bounds, offset, coefficients, rhs
+    for limit in (labels, labels - 1):
+        monkeypatch.setattr(_canon, "SMALL_LABELS", limit)
+        _canon.label_pair(p, p)
+    assert calls == ["small", "arrays", "arrays", "arrays", "arrays"] + ["small"] + ["arrays"] * 2
 
 
 def test_build_union_small_equals_build_union_arrays(monkeypatch, tmp_path):
@@ -393,18 +526,200 @@ def test_build_union_small_equals_build_union_arrays(monkeypatch, tmp_path):
         ):
             a, b = getattr(got, field), getattr(want, field)
             assert a.dtype == b.dtype and a.shape == b.shape, field
+            assert a.flags.c_contiguous and b.flags.c_contiguous, field
             np.testing.assert_array_equal(a, b, err_msg=field)
         compared.append(want)
         return want
 
     monkeypatch.setattr(_refine, "build_union", both)
     monkeypatch.setattr(check_module, "build_union", both)
-    models = [m for _, m in _small_models(sorted(need(HIGHS_CHECK).glob("*")))]
-    models += [m for _, m in _small_models(make_corpus(tmp_path, seed=10, n=1000))]
-    models += list(_graph_edge_models()) + list(_edge_models())
-    for k, m in enumerate(models):
-        for level in LEVELS:
-            check(m, permuted(m, seed=k), level=level)
-            if m.num_vars:
-                check(m, _perturbed(m, k), level=level)
+    _check_all(_all_small_models(tmp_path))
     assert len(compared) >= 250
+
+
+# --------------------------------------------------------------------------- refine
+
+
+def _same_refined(got, want):
+    assert got.colours.dtype == want.colours.dtype
+    np.testing.assert_array_equal(got.colours, want.colours)
+    for field in ("rounds", "diverged", "diverged_at", "discrete", "path"):
+        assert getattr(got, field) == getattr(want, field), field
+
+
+def test_refine_small_equals_refine_arrays(monkeypatch, tmp_path):
+    from optiscribe.verify import _refine
+
+    compared = []
+    real = _refine.refine
+
+    def both(u, colours=None, **kw):
+        with monkeypatch.context() as mp:
+            mp.setattr(_refine, "SMALL_REFINE_NODES", -1)
+            want = real(u, colours, **kw)
+        if u.n > _refine.SMALL_REFINE_NODES:
+            return want
+        got = real(u, colours, **kw)
+        _same_refined(got, want)
+        # and every colouring the run passed through, refined on: the same next ones
+        if not got.diverged and not kw:
+            with monkeypatch.context() as mp:
+                mp.setattr(_refine, "SMALL_REFINE_NODES", -1)
+                want2 = real(u, got.colours, stop_when_discrete=False)
+            _same_refined(real(u, got.colours, stop_when_discrete=False), want2)
+        compared.append(got)
+        return got
+
+    monkeypatch.setattr(_refine, "refine", both)  # the search's calls too
+    monkeypatch.setattr(check_module, "refine", both)
+    _check_all(_all_small_models(tmp_path), broken=True)
+    assert len(compared) >= 600, len(compared)
+    paths = {r.path for r in compared}
+    assert {"hash", "hash, checked equitable"} <= paths, paths
+    assert any(r.diverged for r in compared) and any(r.discrete for r in compared)
+    assert any(r.rounds >= 3 for r in compared)
+
+
+def test_half_round_small_hashes_equal_the_arrays():
+    # the 64-bit mix, and one half-round from arbitrary colourings (not refinements of
+    # the initial one, so merges, splits and untouched colours all occur)
+    from optiscribe.verify import _canon, _ranks, _refine
+
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 2**64, size=2000, dtype=np.uint64)
+    assert [_refine._mix_int(int(v)) for v in x] == _ranks._mix(x.copy()).tolist()
+    a = milp([[1, 2, 0, 1], [0, 1, 1, -1], [3, 0, 1, 1]], [1, 1, 2, 0], hi=[1, 2, 3])
+    ga, gb, _ = _canon.label_pair(_canon.prepare(a), _canon.prepare(permuted(a, seed=3)))
+    u = _refine.build_union(ga, gb)
+    wh = _refine._hash_weights(u)
+    sides = _refine._small_sides(u)
+    n_rows = u.row_nodes.size
+    for trial in range(200):
+        k = int(rng.integers(1, u.n + 1))
+        col = _ranks.dense_rank(rng.integers(0, k, size=u.n))
+        # the half-round's contract: rows and variables share no colour
+        col = np.where(u.is_row, col + int(col.max()) + 1, col)
+        col = _ranks.dense_rank(col)
+        for side, args in enumerate(
+            (
+                (u.row_nodes, u.row_dst, wh[0], u.row_start, u.row_deg),
+                (u.var_nodes, u.var_dst, wh[1], u.var_start, u.var_deg),
+            )
+        ):
+            want = _refine._half_round_hash(col, *args)
+            got = _refine._half_round_hash_small(col.tolist(), sides[side])
+            assert (got is None) == (want is None)
+            if want is not None:
+                assert got == want.tolist(), (trial, side, n_rows)
+
+
+def test_check_answers_the_same_without_the_small_paths(monkeypatch, tmp_path):
+    # every small model against its permuted copy and each deliberate breakage
+    models = _all_small_models(tmp_path)
+    pairs = [(f"{k}", m, other) for k, m in enumerate(models) for other in _broken(m, k)]
+    results = [(name, level, check(a, b, level=level)) for name, a, b in pairs for level in LEVELS]
+    verdicts = {r.verdict for _, _, r in results}
+    assert {Verdict.EQUIVALENT, Verdict.NOT_EQUIVALENT} <= verdicts
+    methods = {r.method for _, _, r in results}
+    assert {"discrete", "colour refinement", "invariants"} <= methods, methods
+    _same_results(monkeypatch, pairs, results)
+
+
+# --------------------------------------------------------------------------- SD
+
+
+def test_components_small_equal_scipy():
+    from scipy.sparse.csgraph import connected_components
+
+    from optiscribe.verify import _refine
+
+    rng = np.random.default_rng(11)
+    for _ in range(2000):
+        n = int(rng.integers(1, 60))
+        m = int(rng.integers(0, 80))
+        s, d = rng.integers(0, n, m), rng.integers(0, n, m)
+        adj = sp.csr_array((np.ones(m, dtype=np.int8), (s, d)), shape=(n, n))
+        _, want = connected_components(adj, directed=False)
+        got = _refine._components_small(n, s.tolist(), d.tolist())
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_sd_status_small_equals_scipy(monkeypatch, tmp_path):
+    from optiscribe.verify import _refine
+
+    compared = []
+    real = _refine.sd_status
+
+    def both(u, colours):
+        got = real(u, colours)
+        with monkeypatch.context() as mp:
+            mp.setattr(_refine, "SMALL_SD_ARCS", -1)
+            want = real(u, colours)
+        assert got[:2] == want[:2]
+        np.testing.assert_array_equal(got[2], want[2])
+        compared.append(got)
+        return got
+
+    monkeypatch.setattr(check_module, "sd_status", both)
+    # symmetric models: copies of one block, so colour refinement leaves cells
+    models = _all_small_models(tmp_path)
+    models += [_two_blocks(k) for k in range(1, 5)]
+    _check_all(models, broken=True)
+    # SD on one side only, and on neither (the pairs of test_check)
+    for a, b in (
+        (_two_copies(False), _two_copies(True)),
+        (_two_copies(True), _two_copies(False)),
+        (six_cycle(), two_triangles()),
+        (six_cycle(), permuted(six_cycle(), seed=5, negate_objective=False)),
+    ):
+        check(a, b)
+    assert len(compared) >= 100, len(compared)
+    assert {(a, b) for a, b, _ in compared} >= {(True, True), (True, False), (False, True)}
+
+
+def _two_blocks(k):
+    """Two identical blocks of k knapsack rows over disjoint variables."""
+    rows = []
+    n = 3 * k
+    for b in range(2):
+        for i in range(k):
+            row = [0.0] * (2 * n)
+            for j in range(3):
+                row[b * n + 3 * i + j] = 1.0 + j
+            rows.append(row)
+    return milp(rows, [1.0] * (2 * n), hi=[4.0] * (2 * k), integer=[True] * (2 * n))
+
+
+def test_small_hash_tables_stay_consistent_across_threads(monkeypatch):
+    # the tables grow by replacement, so concurrent growth never misaligns them
+    import threading
+
+    from optiscribe.verify import _refine
+
+    monkeypatch.setattr(_refine, "_INT_TABS", ([], []))
+    errors = []
+
+    def grow(seed):
+        rng = np.random.default_rng(seed)
+        for k in rng.integers(1, 5000, size=200).tolist():
+            col, own = _refine._tables(k)
+            if len(col) != len(own) or len(col) < k:
+                errors.append((k, len(col), len(own)))
+
+    threads = [threading.Thread(target=grow, args=(s,)) for s in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    col, own = _refine._INT_TABS
+    c = np.arange(len(col), dtype=np.uint64)
+    assert col == _ranks_mix(c * _refine._K1 + _refine._SALT_COL)
+    assert own == _ranks_mix(c * _refine._K2 + _refine._SALT_OWN)
+
+
+def _ranks_mix(x):
+    from optiscribe.verify._ranks import _mix
+
+    return _mix(x).tolist()
