@@ -14,8 +14,13 @@ compares them on every instance and on the reader fuzz corpus).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from itertools import compress, islice, repeat
+from math import isfinite
+from operator import add, mul, ne
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -120,236 +125,261 @@ def parse_mps(raw: bytes, *, method: str = "auto") -> MpsModel | None:
 
 
 def _number(tok: bytes) -> float:
-    """A plain decimal number, correctly rounded; refuses anything else. Within the
+    """One plain decimal number (:func:`_floats` of one token)."""
+    return _floats((tok,))[0]
+
+
+def _floats(tokens: Sequence[bytes]) -> list[float]:
+    """Plain decimal numbers, correctly rounded; refuses anything else. Within the
     characters of a decimal number ``float`` accepts exactly the grammar of ``_DECIMAL``
-    (see :func:`_numbers_of`), and deleting those characters is cheaper than the regular
-    expression: what is left over, or what ``float`` refuses, is not a plain number."""
-    if tok.translate(None, _DECIMAL_CHARS):
+    (no inf/nan/underscores can be spelled with them; pinned by a test), and deleting
+    those characters from all the tokens at once is cheaper than a regular expression per
+    token: what is left over, or what ``float`` refuses, is not a plain number."""
+    if b"".join(tokens).translate(None, _DECIMAL_CHARS):
         raise _Refuse
-    v = float(tok)  # ValueError (refused by parse_mps) for e.g. b"1e" or b"+-1"
-    if v - v != 0.0:  # inf or nan
+    out = list(map(float, tokens))  # ValueError (refused by parse_mps) for e.g. b"1e", b"+-1"
+    if not all(map(isfinite, out)):  # 1e400: only an overflow can spell inf here
         raise _Refuse
-    return v
+    return out
+
+
+class TinyModel(NamedTuple):
+    """What :func:`parse_tiny` reads, as plain Python values ready for one array each
+    (``MilpData._from_lists``); the matrix row-wise and canonical: ``indptr``,
+    ``indices`` (ascending in each row), ``data`` (no zeros, no repeats)."""
+
+    sense: int
+    offset: float
+    c: list[float]
+    row_lower: list[float]
+    row_upper: list[float]
+    col_lower: list[float]
+    col_upper: list[float]
+    integer: list[bool]
+    var_names: list[str]
+    row_names: list[str]
+    indptr: list[int]
+    indices: list[int]
+    data: list[float]
+
+
+def parse_tiny(raw: bytes) -> TinyModel | None:
+    """:func:`parse_mps` for small files as plain Python values (no numpy), or None
+    when the file is refused: the reading of the ``"loop"`` method, whose model it is."""
+    try:
+        return _parse_tiny(raw)
+    except (_Refuse, KeyError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def _parse_loop(raw: bytes) -> MpsModel:
-    """The same reading as :func:`_parse`, one line at a time in plain Python (the
-    fastest for files of a few KiB, where every numpy call costs more than a line)."""
-    sense = 1
-    order: list[str] = []
-    section = ""
-    row_id: dict[bytes, int] = {}
-    row_kind: list[bytes] = []
-    obj: bytes | None = None
-    col_id: dict[bytes, int] = {}
-    col_int: list[bool] = []
-    cost: dict[int, float] = {}
-    ent_row: list[int] = []
-    ent_val: list[float] = []
-    ent_col: list[int] = []
-    col_seen: set[int] = set()  # the rows of the current column's entries
-    in_int = False
-    rhs: dict[int, float] = {}
-    ranges: dict[int, float] = {}
-    offset: float | None = None
-    set_name: dict[str, bytes] = {}
-    bound_lines: list[tuple[bytes, int, float]] = []
-    sense_pending = False
-    for line in raw.split(b"\n"):
-        toks = line.split()
-        if not toks or line[:1] == b"*":
-            continue
-        if not line[:1].isspace():  # a section header
-            key = toks[0].decode("latin-1")
-            if sense_pending:
-                raise _Refuse
-            if key == "NAME":
-                if order:
-                    raise _Refuse
-                order.append(key)
-                continue
-            if key == "ENDATA":
-                if len(toks) != 1:
-                    raise _Refuse
-                order.append(key)
-                break
-            if key == "OBJSENSE":
-                if order != ["NAME"] or len(toks) > 2:
-                    raise _Refuse
-                if len(toks) == 2:
-                    sense = _SENSES[toks[1]]
-                else:
-                    sense_pending = True
-                order.append(key)
-                section = key
-                continue
-            if key not in _SECTIONS or len(toks) != 1 or key in order:
-                raise _Refuse
-            order.append(key)
-            section = key
-            continue
-        head = toks[0].upper()
-        if head in _KEYWORDS and head != section.encode():
+    """The ``"loop"`` method: :func:`_parse_tiny`'s reading as an :class:`MpsModel`."""
+    t = _parse_tiny(raw)
+    m, n = len(t.row_lower), len(t.c)
+    indptr = np.asarray(t.indptr, dtype=np.int64)
+    rows = np.repeat(np.arange(m, dtype=np.int64), indptr[1:] - indptr[:-1])
+    cols = np.asarray(t.indices, dtype=np.int64)
+    by_col = np.argsort(cols, kind="stable")  # column-wise, rows ascending in each column
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=n), out=start[1:])
+    return MpsModel(
+        sense=t.sense,
+        c=np.asarray(t.c, dtype=np.float64),
+        offset=t.offset,
+        start=start,
+        index=rows[by_col],
+        value=np.asarray(t.data, dtype=np.float64)[by_col],
+        row_lower=np.asarray(t.row_lower, dtype=np.float64),
+        row_upper=np.asarray(t.row_upper, dtype=np.float64),
+        col_lower=np.asarray(t.col_lower, dtype=np.float64),
+        col_upper=np.asarray(t.col_upper, dtype=np.float64),
+        integer=np.asarray(t.integer, dtype=bool),
+        var_names=t.var_names,
+        row_names=t.row_names,
+        csr=(t.indptr, t.indices, t.data),
+    )
+
+
+_INF = float("inf")
+
+
+def _parse_tiny(raw: bytes) -> TinyModel:
+    """The same reading as :func:`_parse`, section by section on Python lists: the layout
+    by :func:`_sections`, each section split once by :func:`_split`, and every step a
+    C-level map, zip, dict or sort over a section's records (no Python code per line
+    except list comprehensions): the fastest for files of a few KiB, where a numpy call
+    costs more than a line."""
+    sense, bodies = _sections(raw)
+    # ROWS: exactly one objective (N) row; free rows are left to HiGHS (it deletes them)
+    lines = _split(bodies["ROWS"], "ROWS")
+    if not lines or set(map(len, lines)) != {2}:
+        raise _Refuse
+    kinds, row_names = zip(*lines)
+    if kinds.count(b"N") != 1:
+        raise _Refuse
+    k = kinds.index(b"N")
+    obj = row_names[k]
+    kinds, row_names = kinds[:k] + kinds[k + 1 :], row_names[:k] + row_names[k + 1 :]
+    m = len(row_names)
+    row_id = dict(zip(row_names, range(m)))
+    if len(row_id) != m or obj in row_id or not set(kinds) <= {b"E", b"L", b"G"}:
+        raise _Refuse
+    row_id[obj] = m  # the objective: one past the last row
+
+    # COLUMNS: entries column by column; integer MARKER lines toggle integrality
+    body = bodies["COLUMNS"]
+    lines = _split(body, "COLUMNS")
+    state: list[bool] = []
+    if _MARKER in body:
+        marks = [i for i, t in enumerate(lines) if len(t) == 3 and t[1] == _MARKER]
+        what = [lines[i][2] for i in marks]
+        if len(marks) % 2 or set(what[0::2]) - {_INTORG} or set(what[1::2]) - {_INTEND}:
             raise _Refuse
-        if section == "COLUMNS":
-            if len(toks) == 3 and toks[1] == _MARKER:
-                if toks[2] != (_INTEND if in_int else _INTORG):
-                    raise _Refuse
-                in_int = not in_int
-                continue
-            if len(toks) not in (3, 5):
-                raise _Refuse
-            name = toks[0]
-            j = col_id.get(name)
-            if j is None:
-                j = col_id[name] = len(col_int)
-                col_int.append(in_int)
-                col_seen = set()
-            elif j != len(col_int) - 1 or col_int[j] != in_int:
-                raise _Refuse  # a column in two places, or across a marker
-            for k in range(1, len(toks), 2):
-                r = row_id[toks[k]] if toks[k] != obj else -1
-                tok = toks[k + 1]  # _number, inlined (most tokens of a file are here)
-                if tok.translate(None, _DECIMAL_CHARS):
-                    raise _Refuse
-                v = float(tok)
-                if v - v != 0.0:
-                    raise _Refuse
-                # a column's records are contiguous (checked above), so a repeated
-                # entry can only be within the current column
-                if r in col_seen:
-                    raise _Refuse
-                col_seen.add(r)
-                if r < 0:
-                    cost[j] = v
-                elif v != 0.0:
-                    ent_col.append(j)
-                    ent_row.append(r)
-                    ent_val.append(v)
-        elif section == "OBJSENSE":
-            if not sense_pending or len(toks) != 1:
-                raise _Refuse
-            sense = _SENSES[toks[0]]
-            sense_pending = False
-        elif section == "ROWS":
-            if len(toks) != 2:
-                raise _Refuse
-            kind, name = toks
-            if kind == b"N":
-                if obj is not None:
-                    raise _Refuse
-                obj = name
-            elif kind in (b"E", b"L", b"G"):
-                if name in row_id:
-                    raise _Refuse
-                row_id[name] = len(row_kind)
-                row_kind.append(kind)
+        data: list[list[bytes]] = []
+        prev = 0
+        for s, i in enumerate(marks):  # lines after an odd number of markers are integer
+            data += lines[prev:i]
+            state += [s % 2 == 1] * (i - prev)
+            prev = i + 1
+        data += lines[prev:]
+        state += [False] * (len(lines) - prev)
+        lines = data
+    sizes = set(map(len, lines))
+    if sizes - {3, 5}:
+        raise _Refuse
+    # each line's first pair (zip(*lines) gives the lines' k-th tokens as its k-th tuple)
+    cnames, rnames, vtoks = islice(zip(*lines), 3) if lines else ((), (), ())
+    col_id = dict.fromkeys(cnames, 0)
+    n = len(col_id)
+    # a column in two places (left to HiGHS): more name changes than columns
+    if n > 1 and sum(map(ne, cnames[1:], cnames[:-1])) != n - 1:
+        raise _Refuse
+    if state and len(set(zip(cnames, state))) != n:
+        raise _Refuse  # a column on both sides of a marker
+    col_int = list(dict(zip(cnames, state)).values()) if state else [False] * n
+    col_id = dict(zip(col_id, range(n)))
+    if 5 in sizes:  # the second pair of two-pair lines
+        cnames += tuple(t[0] for t in lines if len(t) == 5)
+        rnames += tuple(t[3] for t in lines if len(t) == 5)
+        vtoks += tuple(t[4] for t in lines if len(t) == 5)
+    # every entry (the objective's too) as one integer key row * n + column: a repeated
+    # entry is a repeated key, and the sorted keys are the CSR order (the objective's last)
+    keys = list(
+        map(
+            add,
+            map(mul, map(row_id.__getitem__, rnames), repeat(n)),
+            map(col_id.__getitem__, cnames),
+        )
+    )
+    entry = dict(zip(keys, _floats(vtoks)))
+    if len(entry) != len(keys):
+        raise _Refuse
+    keys.sort()
+    on_obj = bisect_left(keys, m * n)
+    c = [0.0] * n
+    for key in keys[on_obj:]:
+        c[key - m * n] = entry[key]
+    del keys[on_obj:]
+    if 0.0 in entry.values():  # explicit zeros are no entries (as in HiGHS)
+        keys = [key for key in keys if entry[key] != 0.0]
+    values = list(map(entry.__getitem__, keys))
+    indices = [key % n for key in keys] if n else []
+    indptr = (
+        list(map(bisect_left, repeat(keys, m + 1), range(0, (m + 1) * n, n)))
+        if n
+        else [0] * (m + 1)
+    )
+
+    # RHS and RANGES
+    rhs = [0.0] * m
+    offset = 0.0
+    lower: list[float]
+    upper: list[float]
+    if "RHS" in bodies:
+        lines = _split(bodies["RHS"], "RHS")
+        if len({t[0] for t in lines}) > 1:
+            raise _Refuse
+        _, targets, numbers = _records(lines, 1)
+        r = list(map(row_id.__getitem__, targets))
+        if len(set(r)) != len(r):
+            raise _Refuse
+        for i, v in zip(r, _floats(numbers)):
+            if i == m:
+                offset = -v
             else:
-                raise _Refuse
-        elif section in ("RHS", "RANGES"):
-            if len(toks) not in (3, 5) or set_name.setdefault(section, toks[0]) != toks[0]:
-                raise _Refuse
-            for k in range(1, len(toks), 2):
-                v = _number(toks[k + 1])
-                if toks[k] == obj:
-                    if section == "RANGES" or offset is not None:
-                        raise _Refuse
-                    offset = -v
-                    continue
-                r = row_id[toks[k]]
-                target = rhs if section == "RHS" else ranges
-                if r in target:
-                    raise _Refuse
-                target[r] = v
-        elif section == "BOUNDS":
-            spec = _BOUND_TYPES[toks[0]]
-            if len(toks) != (4 if spec[2] else 3):
-                raise _Refuse
-            if set_name.setdefault(section, toks[1]) != toks[1]:
-                raise _Refuse
-            bound_lines.append((toks[0], col_id[toks[2]], _number(toks[3]) if spec[2] else 0.0))
-        else:
-            raise _Refuse  # data before ROWS
-    if not order or order[0] != "NAME" or order[-1] != "ENDATA" or obj is None or in_int:
-        raise _Refuse
-    seq = [s for s in order if s in _SECTIONS]
-    if seq[:2] != ["ROWS", "COLUMNS"] or seq != sorted(seq, key=_SECTIONS.index):
-        raise _Refuse
-    if sense_pending or obj in row_id:
-        raise _Refuse
-    m, n = len(row_kind), len(col_int)
-    lower = [0.0] * m
-    upper = [0.0] * m
-    for i, kind in enumerate(row_kind):
-        b = rhs.get(i, 0.0)
-        lower[i] = -np.inf if kind == b"L" else b
-        upper[i] = np.inf if kind == b"G" else b
-    for i, v in ranges.items():
-        b, kind = rhs.get(i, 0.0), row_kind[i]
-        if kind == b"E":
-            lower[i], upper[i] = (b + v, b) if v < 0 else (b, b + v)
-        elif kind == b"L":
-            lower[i] = b - abs(v)
-        else:
-            upper[i] = b + abs(v)
+                rhs[i] = v
+    lower = [-_INF if kind == b"L" else b for kind, b in zip(kinds, rhs)]
+    upper = [_INF if kind == b"G" else b for kind, b in zip(kinds, rhs)]
+    if "RANGES" in bodies:
+        lines = _split(bodies["RANGES"], "RANGES")
+        if len({t[0] for t in lines}) > 1:
+            raise _Refuse
+        _, targets, numbers = _records(lines, 1)
+        r = list(map(row_id.__getitem__, targets))
+        if len(set(r)) != len(r) or m in r:
+            raise _Refuse
+        for i, v in zip(r, _floats(numbers)):
+            b, kind = rhs[i], kinds[i]
+            if kind == b"E":
+                lower[i], upper[i] = (b + v, b) if v < 0 else (b, b + v)
+            elif kind == b"L":
+                lower[i] = b - abs(v)
+            else:
+                upper[i] = b + abs(v)
+
+    # BOUNDS
     col_lower = [0.0] * n
-    col_upper = [np.inf] * n
-    integer = list(col_int)
+    col_upper = [_INF] * n
+    lines = _split(bodies["BOUNDS"], "BOUNDS") if "BOUNDS" in bodies else []
     has_lo: set[int] = set()
     has_up: set[int] = set()
-    negative: list[int] = []
-    for kind, j, v in bound_lines:
-        sets_lo, sets_up, _, makes_int = _BOUND_TYPES[kind]
-        if sets_lo:
-            if j in has_lo:
-                raise _Refuse
-            has_lo.add(j)
-            col_lower[j] = -np.inf if kind in (b"FR", b"MI") else (0.0 if kind == b"BV" else v)
-        if sets_up:
-            if j in has_up:
-                raise _Refuse
-            has_up.add(j)
-            up = np.inf if kind in (b"FR", b"PL") else (1.0 if kind == b"BV" else v)
-            col_upper[j] = up
-            if not sets_lo and up < 0:
-                negative.append(j)
-        if makes_int:
-            integer[j] = True
-    if any(j not in has_lo for j in negative):
-        raise _Refuse  # a negative upper bound alone: readers disagree on the lower (0, -inf)
-    for j in range(n):
-        if col_int[j] and j not in has_lo and j not in has_up:
-            col_upper[j] = 1.0  # HiGHS: an integer column without bounds is binary
-    c = np.zeros(n)
-    if cost:
-        c[list(cost)] = list(cost.values())
-    start = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(np.asarray(ent_col, dtype=np.int64), minlength=n), out=start[1:])
-    # row-wise copy: entries come column by column (columns are contiguous and never
-    # repeated, zeros dropped and repeated entries refused above), so a stable sort by row
-    # leaves the columns ascending inside each row: a canonical CSR matrix
-    by_row = sorted(range(len(ent_row)), key=ent_row.__getitem__)
-    indptr = [0] * (m + 1)
-    for r in ent_row:
-        indptr[r + 1] += 1
-    for i in range(m):
-        indptr[i + 1] += indptr[i]
-    csr = (indptr, [ent_col[k] for k in by_row], [ent_val[k] for k in by_row])
-    return MpsModel(
+    integer = list(col_int)
+    if lines:
+        specs = list(map(_BOUND_TYPES.__getitem__, [t[0] for t in lines]))
+        if any(len(t) != (4 if spec[2] else 3) for t, spec in zip(lines, specs)):
+            raise _Refuse
+        if len({t[1] for t in lines}) > 1:
+            raise _Refuse
+        values_b = iter(_floats([t[3] for t in lines if len(t) == 4]))
+        negative: list[int] = []
+        for t, (sets_lo, sets_up, has_value, makes_int) in zip(lines, specs):
+            kind, j = t[0], col_id[t[2]]
+            v = next(values_b) if has_value else 0.0
+            if sets_lo:
+                if j in has_lo:
+                    raise _Refuse
+                has_lo.add(j)
+                col_lower[j] = -_INF if kind in (b"FR", b"MI") else (0.0 if kind == b"BV" else v)
+            if sets_up:
+                if j in has_up:
+                    raise _Refuse
+                has_up.add(j)
+                up = _INF if kind in (b"FR", b"PL") else (1.0 if kind == b"BV" else v)
+                col_upper[j] = up
+                if not sets_lo and up < 0:
+                    negative.append(j)
+            if makes_int:
+                integer[j] = True
+        if any(j not in has_lo for j in negative):
+            raise _Refuse  # a negative upper bound alone: readers disagree on the lower (0, -inf)
+    if state:
+        for j in compress(range(n), col_int):
+            if j not in has_lo and j not in has_up:
+                col_upper[j] = 1.0  # HiGHS: an integer column without bounds is binary
+    return TinyModel(
         sense=sense,
+        offset=offset,
         c=c,
-        offset=0.0 if offset is None else offset,
-        start=start,
-        index=np.asarray(ent_row, dtype=np.int64),
-        value=np.asarray(ent_val, dtype=np.float64),
-        row_lower=np.asarray(lower, dtype=np.float64),
-        row_upper=np.asarray(upper, dtype=np.float64),
-        col_lower=np.asarray(col_lower, dtype=np.float64),
-        col_upper=np.asarray(col_upper, dtype=np.float64),
-        integer=np.asarray(integer, dtype=bool),
-        var_names=[t.decode() for t in col_id],
-        row_names=[t.decode() for t in row_id],
-        csr=csr,
+        row_lower=lower,
+        row_upper=upper,
+        col_lower=col_lower,
+        col_upper=col_upper,
+        integer=integer,
+        var_names=list(map(bytes.decode, col_id)),
+        row_names=list(map(bytes.decode, row_names)),
+        indptr=indptr,
+        indices=indices,
+        data=values,
     )
 
 

@@ -32,10 +32,11 @@ from optiscribe.verify._model import (
     MilpData,
     ModelReadError,
     UnsupportedModelError,
+    canonical_csr,
     huge_bounds,
     with_infinite_huge_bounds,
 )
-from optiscribe.verify._mps import MpsModel, parse_mps
+from optiscribe.verify._mps import TINY_FILE, MpsModel, parse_mps, parse_tiny
 
 __all__ = ["ModelLike", "fold_objective_constant", "from_pyomo", "read_file", "read_model"]
 
@@ -516,6 +517,30 @@ def read_file(path: str | Path) -> MilpData:
 
 
 def _read_native(raw: bytes, p: Path) -> MilpData | None:
+    """The native reader's model of ``raw``, or None when it refuses the file. A small
+    file goes straight from the parser's Python lists into :class:`MilpData` (one array
+    per field: the :class:`MpsModel` in between cost as much as the parsing); the
+    model is the one :func:`_from_native` makes of ``parse_mps(raw)`` (tested)."""
+    if len(raw) < TINY_FILE:
+        t = parse_tiny(raw)
+        if t is None:
+            return None
+        return MilpData._from_lists(
+            sense=t.sense,
+            offset=t.offset,
+            c=t.c,
+            row_lower=t.row_lower,
+            row_upper=t.row_upper,
+            col_lower=t.col_lower,
+            col_upper=t.col_upper,
+            integer=t.integer,
+            var_names=t.var_names,
+            row_names=t.row_names,
+            indptr=t.indptr,
+            indices=t.indices,
+            data=t.data,
+            source=str(p),
+        )
     parsed = parse_mps(raw)
     return _from_native(parsed, str(p)) if parsed is not None else None
 
@@ -539,15 +564,12 @@ def _from_native(mps: MpsModel, source: str) -> MilpData | None:
     )
     if mps.csr is not None:  # built canonical by the reader (sorted, no repeats or zeros)
         indptr, indices, data = mps.csr
-        mat = sp.csr_array(
-            (
-                np.array(data, dtype=np.float64),
-                np.array(indices, dtype=np.int64),
-                np.array(indptr, dtype=np.int64),
-            ),
-            shape=(m, n),
+        mat = canonical_csr(
+            np.array(data, dtype=np.float64),
+            np.array(indices, dtype=np.int64),
+            np.array(indptr, dtype=np.int64),
+            (m, n),
         )
-        mat.has_canonical_format = True
     else:
         mat = _canonical_csr(mps.start, mps.index, mps.value, m, n)
         if mat is None:
