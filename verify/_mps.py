@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress, islice, repeat
 from math import isfinite
-from operator import add, mul, ne
+from operator import add, itemgetter, ne
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -60,9 +60,10 @@ _IS_DECIMAL = re.compile(_DECIMAL).fullmatch
 #: the characters a plain decimal number is made of
 _DECIMAL_CHARS = b"0123456789.eE+-"
 #: a section header: a line that starts with neither whitespace nor ``*`` (a comment)
-_HEADER = re.compile(rb"\n[^\s*][^\n]*")
+_HEADER_SPLIT = re.compile(rb"\n([^\s*][^\n]*)")
 _COMMENT_LINE = re.compile(rb"(?m)^\*[^\n]*")
 _SECTIONS = ("ROWS", "COLUMNS", "RHS", "RANGES", "BOUNDS")
+_SECTION_NAMES = {s.encode(): s for s in _SECTIONS}
 #: words HiGHS takes for a section header even on an indented line (``silly-names.mps``
 #: names columns OBJSENSE, RANGES, RHS): a data line starting with one is left to HiGHS
 _KEYWORDS = frozenset(
@@ -203,12 +204,30 @@ def _parse_loop(raw: bytes) -> MpsModel:
 _INF = float("inf")
 
 
+def _line_pairs(
+    lines: list[list[bytes]],
+) -> tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]]:
+    """Records ``head name value [name value]``: each pair's head, name and value, the
+    lines' first pairs first, in line order, then the second pairs of two-pair lines
+    (``zip(*lines)`` gives the lines' k-th tokens as its k-th tuple, in C)."""
+    sizes = set(map(len, lines))
+    if sizes - {3, 5}:
+        raise _Refuse
+    if not lines:
+        return (), (), ()
+    head, name, value = islice(zip(*lines), 3)
+    if 5 in sizes:
+        head2, _, _, name2, value2 = zip(*[t for t in lines if len(t) == 5])
+        return head + head2, name + name2, value + value2
+    return head, name, value
+
+
 def _parse_tiny(raw: bytes) -> TinyModel:
     """The same reading as :func:`_parse`, section by section on Python lists: the layout
-    by :func:`_sections`, each section split once by :func:`_split`, and every step a
-    C-level map, zip, dict or sort over a section's records (no Python code per line
-    except list comprehensions): the fastest for files of a few KiB, where a numpy call
-    costs more than a line."""
+    by :func:`_sections`, each section's lines split by :func:`_split`, and every step
+    a C-level map, zip, dict or sort over a section's records (no Python code per line
+    but a few list comprehensions): the fastest for files of a few KiB, where a numpy
+    call costs more than a line."""
     sense, bodies = _sections(raw)
     # ROWS: exactly one objective (N) row; free rows are left to HiGHS (it deletes them)
     lines = _split(bodies["ROWS"], "ROWS")
@@ -227,10 +246,9 @@ def _parse_tiny(raw: bytes) -> TinyModel:
     row_id[obj] = m  # the objective: one past the last row
 
     # COLUMNS: entries column by column; integer MARKER lines toggle integrality
-    body = bodies["COLUMNS"]
-    lines = _split(body, "COLUMNS")
+    lines = _split(bodies["COLUMNS"], "COLUMNS")
     state: list[bool] = []
-    if _MARKER in body:
+    if _MARKER in bodies["COLUMNS"]:
         marks = [i for i, t in enumerate(lines) if len(t) == 3 and t[1] == _MARKER]
         what = [lines[i][2] for i in marks]
         if len(marks) % 2 or set(what[0::2]) - {_INTORG} or set(what[1::2]) - {_INTEND}:
@@ -244,33 +262,21 @@ def _parse_tiny(raw: bytes) -> TinyModel:
         data += lines[prev:]
         state += [False] * (len(lines) - prev)
         lines = data
-    sizes = set(map(len, lines))
-    if sizes - {3, 5}:
-        raise _Refuse
-    # each line's first pair (zip(*lines) gives the lines' k-th tokens as its k-th tuple)
-    cnames, rnames, vtoks = islice(zip(*lines), 3) if lines else ((), (), ())
-    col_id = dict.fromkeys(cnames, 0)
+    cnames, rnames, vtoks = _line_pairs(lines)
+    first = cnames[: len(lines)]  # each line's column, in file order
+    col_id = dict.fromkeys(first, 0)
     n = len(col_id)
     # a column in two places (left to HiGHS): more name changes than columns
-    if n > 1 and sum(map(ne, cnames[1:], cnames[:-1])) != n - 1:
+    if n > 1 and sum(map(ne, first[1:], first[:-1])) != n - 1:
         raise _Refuse
-    if state and len(set(zip(cnames, state))) != n:
+    if state and len(set(zip(first, state))) != n:
         raise _Refuse  # a column on both sides of a marker
-    col_int = list(dict(zip(cnames, state)).values()) if state else [False] * n
+    col_int = list(dict(zip(first, state)).values()) if state else [False] * n
     col_id = dict(zip(col_id, range(n)))
-    if 5 in sizes:  # the second pair of two-pair lines
-        cnames += tuple(t[0] for t in lines if len(t) == 5)
-        rnames += tuple(t[3] for t in lines if len(t) == 5)
-        vtoks += tuple(t[4] for t in lines if len(t) == 5)
     # every entry (the objective's too) as one integer key row * n + column: a repeated
     # entry is a repeated key, and the sorted keys are the CSR order (the objective's last)
-    keys = list(
-        map(
-            add,
-            map(mul, map(row_id.__getitem__, rnames), repeat(n)),
-            map(col_id.__getitem__, cnames),
-        )
-    )
+    row_key = dict(zip(row_id, range(0, (m + 1) * n, n))) if n else dict.fromkeys(row_id, 0)
+    keys = list(map(add, map(row_key.__getitem__, rnames), map(col_id.__getitem__, cnames)))
     entry = dict(zip(keys, _floats(vtoks)))
     if len(entry) != len(keys):
         raise _Refuse
@@ -295,11 +301,11 @@ def _parse_tiny(raw: bytes) -> TinyModel:
     offset = 0.0
     lower: list[float]
     upper: list[float]
-    if "RHS" in bodies:
-        lines = _split(bodies["RHS"], "RHS")
-        if len({t[0] for t in lines}) > 1:
+    lines = _split(bodies["RHS"], "RHS") if "RHS" in bodies else []
+    if lines:
+        sets, targets, numbers = _line_pairs(lines)
+        if len(set(sets)) > 1:
             raise _Refuse
-        _, targets, numbers = _records(lines, 1)
         r = list(map(row_id.__getitem__, targets))
         if len(set(r)) != len(r):
             raise _Refuse
@@ -310,11 +316,11 @@ def _parse_tiny(raw: bytes) -> TinyModel:
                 rhs[i] = v
     lower = [-_INF if kind == b"L" else b for kind, b in zip(kinds, rhs)]
     upper = [_INF if kind == b"G" else b for kind, b in zip(kinds, rhs)]
-    if "RANGES" in bodies:
-        lines = _split(bodies["RANGES"], "RANGES")
-        if len({t[0] for t in lines}) > 1:
+    lines = _split(bodies["RANGES"], "RANGES") if "RANGES" in bodies else []
+    if lines:
+        sets, targets, numbers = _line_pairs(lines)
+        if len(set(sets)) > 1:
             raise _Refuse
-        _, targets, numbers = _records(lines, 1)
         r = list(map(row_id.__getitem__, targets))
         if len(set(r)) != len(r) or m in r:
             raise _Refuse
@@ -400,12 +406,19 @@ def _numbers_of(tokens: list[bytes]) -> np.ndarray:
 def _split(body: bytes, section: str) -> list[list[bytes]]:
     """The section's non-empty lines as token lists (comment lines dropped); refuses a
     line that starts with a section keyword (see ``_KEYWORDS``)."""
-    lines = [t for t in map(bytes.split, _strip_comments(body).split(b"\n")) if t]
-    heads = {t[0].upper() for t in lines}
+    lines = list(filter(None, map(bytes.split, _strip_comments(body).split(b"\n"))))
+    _no_keyword_heads(lines, section)
+    return lines
+
+
+def _no_keyword_heads(lines: list[list[bytes]], section: str) -> None:
+    """Refuses a data line of ``section`` that starts with a section keyword, any case
+    (HiGHS takes it for a header; see ``_KEYWORDS``); each distinct first token is
+    upper-cased once."""
+    heads = set(map(bytes.upper, set(map(itemgetter(0), lines))))
     heads.discard(section.encode())
     if not _KEYWORDS.isdisjoint(heads):
         raise _Refuse
-    return lines
 
 
 def _records(lines: list[list[bytes]], offset: int) -> tuple[list[int], list[bytes], list[bytes]]:
@@ -585,51 +598,60 @@ def _parse_lines(raw: bytes) -> MpsModel:
 
 
 def _sections(raw: bytes) -> tuple[int, dict[str, bytes]]:
-    """(objective sense, section name -> body); refuses any layout but the plain one."""
-    heads = [(m.start() + 1, m.end()) for m in _HEADER.finditer(raw)]
-    if raw[:1] and not raw[:1].isspace() and raw[:1] != b"*":
-        heads.insert(0, (0, raw.find(b"\n") if b"\n" in raw else len(raw)))
-    if not heads or _strip_comments(raw[: heads[0][0]]).split():
+    """(objective sense, section name -> body); refuses any layout but the plain one.
+    One C-level split at the header lines (a line starting with neither whitespace nor
+    ``*``), then :func:`_layout`."""
+    parts = _HEADER_SPLIT.split(b"\n" + raw)  # [before, header, body, header, body, ...]
+    bodies = parts[2::2]
+    sense, where = _layout([h.split() for h in parts[1::2]], parts[0], bodies)
+    return sense, {key: bodies[k] for key, k in where.items()}
+
+
+def _layout(
+    heads: list[list[bytes]], before: bytes, bodies: list[bytes]
+) -> tuple[int, dict[str, int]]:
+    """The layout rules: ``NAME [OBJSENSE] ROWS COLUMNS [RHS] [RANGES] [BOUNDS]
+    ENDATA``, each section once, no data before the first header or after ``NAME``, one
+    sense. ``heads``: the header lines' tokens in file order; ``before``: the text before
+    the first header; ``bodies[k]``: the text after header ``k``. Returns (objective
+    sense, section name -> its header's position); refuses any other layout."""
+    if not heads or _strip_comments(before).split():
         raise _Refuse
     sense = 1
-    order: list[str] = []
-    bodies: dict[str, bytes] = {}
-    for k, (h0, h1) in enumerate(heads):
-        words = raw[h0:h1].split()
-        key = words[0].decode("latin-1")
-        body = raw[h1 : heads[k + 1][0] if k + 1 < len(heads) else len(raw)]
-        if key == "NAME":
-            if order or _strip_comments(body).split():
+    order: list[bytes] = []
+    where: dict[str, int] = {}
+    for k, head in enumerate(heads):
+        key = head[0]
+        if key == b"NAME":
+            if order or _strip_comments(bodies[k]).split():
                 raise _Refuse
-            order.append(key)
-            continue
-        if key == "ENDATA":
-            if len(words) != 1:
+        elif key == b"ENDATA":
+            if len(head) != 1:
                 raise _Refuse
             order.append(key)
             break
-        if key == "OBJSENSE":
-            if order != ["NAME"]:
+        elif key == b"OBJSENSE":
+            if order != [b"NAME"]:
                 raise _Refuse
-            rest = _strip_comments(body).split()
-            value = words[1:] + rest
-            if len(value) != 1 or len(words) > 2:
+            rest = _strip_comments(bodies[k]).split()
+            value = head[1:] + rest
+            if len(value) != 1 or len(head) > 2:
                 raise _Refuse
             if rest and rest[0].upper() in _KEYWORDS:
                 raise _Refuse
             sense = _SENSES[value[0]]
-            order.append(key)
-            continue
-        if key not in _SECTIONS or len(words) != 1 or key in bodies:
-            raise _Refuse
+        else:
+            name = _SECTION_NAMES.get(key)
+            if name is None or len(head) != 1 or name in where:
+                raise _Refuse
+            where[name] = k
         order.append(key)
-        bodies[key] = body
-    if not order or order[0] != "NAME" or order[-1] != "ENDATA":
+    if order[0] != b"NAME" or order[-1] != b"ENDATA":
         raise _Refuse
-    seq = [s for s in order if s in _SECTIONS]
+    seq = list(where)  # the sections in file order
     if seq[:2] != ["ROWS", "COLUMNS"] or seq != sorted(seq, key=_SECTIONS.index):
         raise _Refuse
-    return sense, bodies
+    return sense, where
 
 
 def _strip_comments(body: bytes) -> bytes:
