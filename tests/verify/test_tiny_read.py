@@ -203,3 +203,38 @@ def test_read_model_of_a_small_file_takes_the_tiny_path(tmp_path, monkeypatch):
     monkeypatch.setattr(_read, "parse_mps", lambda *a, **k: pytest.fail("not the tiny path"))
     m = read_model(path)
     assert m.num_vars == 8 and m.A.has_canonical_format and not m.A.data.flags.writeable
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a.mps",
+        "A.MPS",
+        "a.b.Mps",
+        "x..mps",
+        ".mps",
+        "..mps",
+        "a.mps.",
+        "mps",
+        "a.lp",
+        "a.mps.gz",
+        "a.fmps",
+        "a.gz.mps",
+        ".a.mps",
+        "a.mpsx",
+        "a.xmps",
+    ],
+)
+def test_the_plain_mps_name_shortcut_agrees_with_file_kind(name):
+    # read_file takes a name whose last suffix is .mps as ("mps", False) without
+    # _file_kind, which must say the same for it
+    p = Path("/some/dir") / name
+    shortcut = p.name.lstrip(".").lower().endswith(".mps")
+    try:
+        kind = _read._file_kind(p)
+    except Exception:
+        kind = None
+    # the last of pathlib's suffixes, as _file_kind reads them ("..mps" has none)
+    assert shortcut == ([s.lower() for s in p.suffixes[-1:]] == [".mps"]), name
+    if shortcut:
+        assert kind == ("mps", False), name
