@@ -742,9 +742,8 @@ def _canonical_csr(
         return None
     indptr = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=m), out=indptr[1:])
-    mat = sp.csr_array((value[order], indices, indptr), shape=(m, n))
-    mat.has_canonical_format = True  # sorted above, repeats ruled out
-    return mat
+    # sorted above, repeats, zeros and indices out of range ruled out: canonical
+    return canonical_csr(value[order].astype(np.float64, copy=False), indices, indptr, (m, n))
 
 
 # --------------------------------------------------------------------------- pyomo
