@@ -1,5 +1,6 @@
-"""Native MPS reader: the whole file tokenised once and parsed with numpy, every number
-exactly as written (no small-value drop, huge bounds kept as the finite numbers written).
+"""Native MPS reader: every number exactly as written (no small-value drop, huge bounds
+kept as the finite numbers written). Small files are read on Python lists only
+(:func:`parse_tiny`, straight into ``MilpData``), larger ones with numpy (and Arrow).
 
 It reads only files it understands completely (free MPS, and fixed MPS whose names have
 no spaces: the layout ``NAME [OBJSENSE] ROWS COLUMNS [RHS] [RANGES] [BOUNDS] ENDATA``,
@@ -46,8 +47,8 @@ class MpsModel:
     var_names: list[str]
     row_names: list[str]
     #: the matrix row-wise as ``(indptr, indices, data)`` lists, sorted by column in each
-    #: row, when the reader built it on the way (the line loop, for tiny files: cheaper
-    #: than sorting the column-wise arrays with numpy afterwards); None otherwise
+    #: row, when the reader built it on the way (:func:`parse_tiny`, for small files:
+    #: its sorted entry keys are the CSR order); None otherwise
     csr: tuple[list[int], list[int], list[float]] | None = None
 
 
@@ -102,10 +103,11 @@ def parse_mps(raw: bytes, *, method: str = "auto") -> MpsModel | None:
     """The model of MPS text ``raw``, or ``None`` when the file has anything this reader
     does not fully understand (the caller then reads it with HiGHS).
 
-    ``method``: ``"loop"`` (one line at a time, for files of a few KiB), ``"lines"``
-    (each section split into Python lists), ``"arrays"`` (each section tokenised by
-    Arrow and parsed with numpy), or ``"auto"`` (by size). All give the same model or all
-    refuse (the tests run each on every file)."""
+    ``method``: ``"loop"`` (:func:`parse_tiny`'s reading on Python lists only, below
+    :data:`TINY_FILE`), ``"lines"`` (each section split into Python lists, then numpy),
+    ``"arrays"`` (each section tokenised by Arrow and parsed with numpy), or ``"auto"``
+    (by size). All give the same model or all refuse (the tests run each on every file,
+    and hold the three to each other bit for bit in ``tests/verify/test_tiny_read.py``)."""
     if method == "auto":
         size = len(raw)
         method = "loop" if size < TINY_FILE else "lines" if size < SMALL_FILE else "arrays"
