@@ -233,7 +233,7 @@ def _parse_tiny(raw: bytes) -> TinyModel:
     call costs more than a line."""
     sense, bodies = _sections(raw)
     # ROWS: exactly one objective (N) row; free rows are left to HiGHS (it deletes them)
-    lines = _split(bodies["ROWS"], "ROWS")
+    lines = _split(bodies["ROWS"], "ROWS", check_heads=False)  # kinds checked below
     if not lines or set(map(len, lines)) != {2}:
         raise _Refuse
     kinds, row_names = zip(*lines)
@@ -339,7 +339,8 @@ def _parse_tiny(raw: bytes) -> TinyModel:
     # BOUNDS
     col_lower = [0.0] * n
     col_upper = [_INF] * n
-    lines = _split(bodies["BOUNDS"], "BOUNDS") if "BOUNDS" in bodies else []
+    # (the bound types are checked below)
+    lines = _split(bodies["BOUNDS"], "BOUNDS", check_heads=False) if "BOUNDS" in bodies else []
     has_lo: set[int] = set()
     has_up: set[int] = set()
     integer = list(col_int)
@@ -406,11 +407,14 @@ def _numbers_of(tokens: list[bytes]) -> np.ndarray:
     return out
 
 
-def _split(body: bytes, section: str) -> list[list[bytes]]:
+def _split(body: bytes, section: str, *, check_heads: bool = True) -> list[list[bytes]]:
     """The section's non-empty lines as token lists (comment lines dropped); refuses a
-    line that starts with a section keyword (see ``_KEYWORDS``)."""
+    line that starts with a section keyword (see ``_KEYWORDS``). ``check_heads=False``
+    where the caller refuses every first token but a few that are no keyword anyway
+    (ROWS: N/E/L/G; BOUNDS: the bound types): the same files are refused."""
     lines = list(filter(None, map(bytes.split, _strip_comments(body).split(b"\n"))))
-    _no_keyword_heads(lines, section)
+    if check_heads:
+        _no_keyword_heads(lines, section)
     return lines
 
 

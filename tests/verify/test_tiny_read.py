@@ -250,3 +250,13 @@ def test_the_plain_mps_name_shortcut_agrees_with_file_kind(name):
     assert shortcut == ([s.lower() for s in p.suffixes[-1:]] == [".mps"]), name
     if shortcut:
         assert kind == ("mps", False), name
+
+
+def test_row_kinds_and_bound_types_are_no_keywords():
+    # parse_tiny skips the keyword test on ROWS and BOUNDS lines because it refuses any
+    # first token there but these, none of which HiGHS takes for a header
+    from optiscribe.verify._mps import _BOUND_TYPES, _KEYWORDS
+
+    firsts = {t.upper() for t in [*_BOUND_TYPES, b"N", b"E", b"L", b"G"]}
+    assert not firsts & _KEYWORDS
+    assert set(_BOUND_TYPES) == {t.upper() for t in _BOUND_TYPES}  # case-sensitive lookup
