@@ -121,9 +121,9 @@ def test_the_tiny_reader_reads_like_the_other_methods(tmp_path):
 
 
 def test_small_files_go_straight_into_milpdata(tmp_path):
-    """The production path for small files (lists -> MilpData, canonical_csr) gives the
-    model _from_native makes of the parser's MpsModel, and read_model the same after the
-    shared finishing steps."""
+    """The production path for small files (lists -> MilpData._from_lists, canonical_csr)
+    gives the model that MilpData._from_reader (the general construction, with its
+    checks) makes of the same reading's MpsModel."""
     read = 0
     for name, raw in _corpus(tmp_path):
         if len(raw) >= TINY_FILE:
