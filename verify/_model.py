@@ -22,6 +22,7 @@ __all__ = [
     "MilpData",
     "ModelReadError",
     "UnsupportedModelError",
+    "canonical_csr",
     "huge_bounds",
     "with_infinite_huge_bounds",
 ]
@@ -269,6 +270,61 @@ class MilpData:
             source=source,
         )
 
+    @classmethod
+    def _from_lists(
+        cls,
+        *,
+        sense: int,
+        offset: float,
+        c: list[float],
+        row_lower: list[float],
+        row_upper: list[float],
+        col_lower: list[float],
+        col_upper: list[float],
+        integer: list[bool],
+        var_names: list[str],
+        row_names: list[str],
+        indptr: list[int],
+        indices: list[int],
+        data: list[float],
+        source: str,
+    ) -> MilpData:
+        """:meth:`_from_reader` for the native reader's small-file output, plain Python
+        lists (``_mps.parse_tiny``), with one array per field and no checks on the
+        values: that reader guarantees what :meth:`_from_reader` checks (every number is
+        a finite decimal as written, only bounds are ``±inf``, by their type; the
+        matrix row-wise canonical: ``indices`` ascending in each row, no repeats, no
+        zeros; names non-empty ``str``). ``tests/verify/test_native_mps.py`` holds the
+        result to :meth:`_from_reader`'s, array by array, dtypes and flags included."""
+        n, m = len(c), len(row_lower)
+        bounds = np.array(row_lower + row_upper + col_lower + col_upper, dtype=np.float64)
+        bounds.flags.writeable = False
+        cc = np.array(c, dtype=np.float64)
+        cc.flags.writeable = False
+        it = np.array(integer, dtype=bool)
+        it.flags.writeable = False
+        return cls(
+            sense=1 if sense >= 0 else -1,
+            c=cc,
+            offset=float(offset),
+            A=_freeze_sparse(
+                canonical_csr(
+                    np.array(data, dtype=np.float64),
+                    np.array(indices, dtype=np.int64),
+                    np.array(indptr, dtype=np.int64),
+                    (m, n),
+                )
+            ),
+            row_lower=bounds[:m],
+            row_upper=bounds[m : 2 * m],
+            col_lower=bounds[2 * m : 2 * m + n],
+            col_upper=bounds[2 * m + n :],
+            integer=it,
+            var_names=tuple(var_names),
+            row_names=tuple(row_names),
+            source=source,
+        )
+
     @property
     def num_vars(self) -> int:
         return int(self.c.size)
@@ -303,6 +359,66 @@ def _names(names: object | None, n: int, prefix: str) -> tuple[str, ...]:
     if not (set(map(type, out)) <= {str} and "" not in out):
         out = [str(s) if str(s) else f"{prefix}{i}" for i, s in enumerate(out)]
     return tuple(out)
+
+
+#: the attributes a ``csr_array`` built by scipy's constructor carries besides its three
+#: arrays (shape, print limit, the canonical-format flags), learnt once from scipy itself
+#: by :func:`_csr_attributes`; None when this scipy builds them differently
+_CSR_ATTRIBUTES: dict[str, object] | None = None
+_CSR_CHECKED = False
+
+
+def _csr_attributes() -> dict[str, object] | None:
+    """What scipy's constructor puts into a canonical float64/int64 ``csr_array``
+    besides its arrays, if that is exactly ``_shape``, ``maxprint`` and the two format
+    flags (scipy 1.17); None otherwise, and :func:`canonical_csr` then calls the
+    constructor."""
+    global _CSR_ATTRIBUTES, _CSR_CHECKED
+    if not _CSR_CHECKED:
+        _CSR_CHECKED = True
+        ref = sp.csr_array(
+            (
+                np.array([1.0, 2.0]),
+                np.array([1, 0], dtype=np.int64),
+                np.array([0, 1, 2], dtype=np.int64),
+            ),
+            shape=(2, 2),
+        )
+        ref.has_canonical_format = True
+        attrs = vars(ref)
+        arrays = {"data": np.float64, "indices": np.int64, "indptr": np.int64}
+        expected = {"_shape", "maxprint", "_has_canonical_format", "_has_sorted_indices"}
+        if (
+            set(attrs) == expected | set(arrays)
+            and all(attrs[k].dtype == dt for k, dt in arrays.items())
+            and attrs["_shape"] == (2, 2)
+            and attrs["_has_canonical_format"] is True
+            and attrs["_has_sorted_indices"] is True
+        ):
+            _CSR_ATTRIBUTES = {k: attrs[k] for k in expected - {"_shape"}}
+    return _CSR_ATTRIBUTES
+
+
+def canonical_csr(
+    data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]
+) -> sp.csr_array:
+    """The ``csr_array`` of arrays the caller guarantees canonical (float64 ``data``,
+    int64 ``indices`` and ``indptr`` of the right lengths, indices in range and
+    ascending in each row, no repeats), marked canonical, without scipy's constructor:
+    its shape and dtype checks cost more than reading a small model (about 20 us), and
+    for arrays like these it only stores them. The object is the constructor's (same
+    attributes, learnt from scipy by :func:`_csr_attributes`; the constructor is called
+    when they are not what it expects); ``tests/verify/test_native_mps.py`` compares the
+    two on every file and runs scipy's full format check."""
+    attrs = _csr_attributes()
+    if attrs is None:
+        mat = sp.csr_array((data, indices, indptr), shape=shape)
+        mat.has_canonical_format = True
+        return mat
+    mat = sp.csr_array.__new__(sp.csr_array)
+    vars(mat).update(attrs, _shape=(int(shape[0]), int(shape[1])))
+    mat.data, mat.indices, mat.indptr = data, indices, indptr
+    return mat
 
 
 def _freeze_sparse(mat: sp.csr_array) -> sp.csr_array:

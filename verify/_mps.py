@@ -1,5 +1,6 @@
-"""Native MPS reader: the whole file tokenised once and parsed with numpy, every number
-exactly as written (no small-value drop, huge bounds kept as the finite numbers written).
+"""Native MPS reader: every number exactly as written (no small-value drop, huge bounds
+kept as the finite numbers written). Small files are read on Python lists only
+(:func:`parse_tiny`, straight into ``MilpData``), larger ones with numpy (and Arrow).
 
 It reads only files it understands completely (free MPS, and fixed MPS whose names have
 no spaces: the layout ``NAME [OBJSENSE] ROWS COLUMNS [RHS] [RANGES] [BOUNDS] ENDATA``,
@@ -14,8 +15,13 @@ compares them on every instance and on the reader fuzz corpus).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from itertools import compress, islice, repeat
+from math import isfinite
+from operator import add, itemgetter, ne
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -41,8 +47,8 @@ class MpsModel:
     var_names: list[str]
     row_names: list[str]
     #: the matrix row-wise as ``(indptr, indices, data)`` lists, sorted by column in each
-    #: row, when the reader built it on the way (the line loop, for tiny files: cheaper
-    #: than sorting the column-wise arrays with numpy afterwards); None otherwise
+    #: row, when the reader built it on the way (:func:`parse_tiny`, for small files:
+    #: its sorted entry keys are the CSR order); None otherwise
     csr: tuple[list[int], list[int], list[float]] | None = None
 
 
@@ -55,9 +61,10 @@ _IS_DECIMAL = re.compile(_DECIMAL).fullmatch
 #: the characters a plain decimal number is made of
 _DECIMAL_CHARS = b"0123456789.eE+-"
 #: a section header: a line that starts with neither whitespace nor ``*`` (a comment)
-_HEADER = re.compile(rb"\n[^\s*][^\n]*")
+_HEADER_SPLIT = re.compile(rb"\n([^\s*][^\n]*)")
 _COMMENT_LINE = re.compile(rb"(?m)^\*[^\n]*")
 _SECTIONS = ("ROWS", "COLUMNS", "RHS", "RANGES", "BOUNDS")
+_SECTION_NAMES = {s.encode(): s for s in _SECTIONS}
 #: words HiGHS takes for a section header even on an indented line (``silly-names.mps``
 #: names columns OBJSENSE, RANGES, RHS): a data line starting with one is left to HiGHS
 _KEYWORDS = frozenset(
@@ -85,8 +92,9 @@ class _Refuse(Exception):
     """Raised inside the parser for anything it does not fully understand."""
 
 
-#: below this many bytes a plain loop over the lines is the fastest method
-TINY_FILE = 16_384
+#: below this many bytes the list reader (:func:`parse_tiny`) is the fastest method
+#: (faster than the lists-and-numpy one on every highs-check file up to 32 KiB)
+TINY_FILE = 32_768
 #: below this many bytes splitting each section into Python lists beats the array passes
 SMALL_FILE = 49_152
 
@@ -95,10 +103,11 @@ def parse_mps(raw: bytes, *, method: str = "auto") -> MpsModel | None:
     """The model of MPS text ``raw``, or ``None`` when the file has anything this reader
     does not fully understand (the caller then reads it with HiGHS).
 
-    ``method``: ``"loop"`` (one line at a time, for files of a few KiB), ``"lines"``
-    (each section split into Python lists), ``"arrays"`` (each section tokenised by
-    Arrow and parsed with numpy), or ``"auto"`` (by size). All give the same model or all
-    refuse (the tests run each on every file)."""
+    ``method``: ``"loop"`` (:func:`parse_tiny`'s reading on Python lists only, below
+    :data:`TINY_FILE`), ``"lines"`` (each section split into Python lists, then numpy),
+    ``"arrays"`` (each section tokenised by Arrow and parsed with numpy), or ``"auto"``
+    (by size). All give the same model or all refuse (the tests run each on every file,
+    and hold the three to each other bit for bit in ``tests/verify/test_tiny_read.py``)."""
     if method == "auto":
         size = len(raw)
         method = "loop" if size < TINY_FILE else "lines" if size < SMALL_FILE else "arrays"
@@ -120,262 +129,294 @@ def parse_mps(raw: bytes, *, method: str = "auto") -> MpsModel | None:
 
 
 def _number(tok: bytes) -> float:
-    """A plain decimal number, correctly rounded; refuses anything else. Within the
+    """One plain decimal number (:func:`_floats` of one token)."""
+    return _floats((tok,))[0]
+
+
+def _floats(tokens: Sequence[bytes]) -> list[float]:
+    """Plain decimal numbers, correctly rounded; refuses anything else. Within the
     characters of a decimal number ``float`` accepts exactly the grammar of ``_DECIMAL``
-    (see :func:`_numbers_of`), and deleting those characters is cheaper than the regular
-    expression: what is left over, or what ``float`` refuses, is not a plain number."""
-    if tok.translate(None, _DECIMAL_CHARS):
+    (no inf/nan/underscores can be spelled with them; pinned by a test), and deleting
+    those characters from all the tokens at once is cheaper than a regular expression per
+    token: what is left over, or what ``float`` refuses, is not a plain number."""
+    if b"".join(tokens).translate(None, _DECIMAL_CHARS):
         raise _Refuse
-    v = float(tok)  # ValueError (refused by parse_mps) for e.g. b"1e" or b"+-1"
-    if v - v != 0.0:  # inf or nan
-        raise _Refuse
-    return v
-
-
-def _parse_loop(raw: bytes) -> MpsModel:
-    """The same reading as :func:`_parse`, one line at a time in plain Python (the
-    fastest for files of a few KiB, where every numpy call costs more than a line)."""
-    sense = 1
-    order: list[str] = []
-    section = ""
-    row_id: dict[bytes, int] = {}
-    row_kind: list[bytes] = []
-    obj: bytes | None = None
-    col_id: dict[bytes, int] = {}
-    col_int: list[bool] = []
-    cost: dict[int, float] = {}
-    ent_row: list[int] = []
-    ent_val: list[float] = []
-    ent_col: list[int] = []
-    col_seen: set[int] = set()  # the rows of the current column's entries
-    in_int = False
-    rhs: dict[int, float] = {}
-    ranges: dict[int, float] = {}
-    offset: float | None = None
-    set_name: dict[str, bytes] = {}
-    bound_lines: list[tuple[bytes, int, float]] = []
-    sense_pending = False
-    for line in raw.split(b"\n"):
-        toks = line.split()
-        if not toks or line[:1] == b"*":
-            continue
-        if not line[:1].isspace():  # a section header
-            key = toks[0].decode("latin-1")
-            if sense_pending:
-                raise _Refuse
-            if key == "NAME":
-                if order:
-                    raise _Refuse
-                order.append(key)
-                continue
-            if key == "ENDATA":
-                if len(toks) != 1:
-                    raise _Refuse
-                order.append(key)
-                break
-            if key == "OBJSENSE":
-                if order != ["NAME"] or len(toks) > 2:
-                    raise _Refuse
-                if len(toks) == 2:
-                    sense = _SENSES[toks[1]]
-                else:
-                    sense_pending = True
-                order.append(key)
-                section = key
-                continue
-            if key not in _SECTIONS or len(toks) != 1 or key in order:
-                raise _Refuse
-            order.append(key)
-            section = key
-            continue
-        head = toks[0].upper()
-        if head in _KEYWORDS and head != section.encode():
-            raise _Refuse
-        if section == "COLUMNS":
-            if len(toks) == 3 and toks[1] == _MARKER:
-                if toks[2] != (_INTEND if in_int else _INTORG):
-                    raise _Refuse
-                in_int = not in_int
-                continue
-            if len(toks) not in (3, 5):
-                raise _Refuse
-            name = toks[0]
-            j = col_id.get(name)
-            if j is None:
-                j = col_id[name] = len(col_int)
-                col_int.append(in_int)
-                col_seen = set()
-            elif j != len(col_int) - 1 or col_int[j] != in_int:
-                raise _Refuse  # a column in two places, or across a marker
-            for k in range(1, len(toks), 2):
-                r = row_id[toks[k]] if toks[k] != obj else -1
-                tok = toks[k + 1]  # _number, inlined (most tokens of a file are here)
-                if tok.translate(None, _DECIMAL_CHARS):
-                    raise _Refuse
-                v = float(tok)
-                if v - v != 0.0:
-                    raise _Refuse
-                # a column's records are contiguous (checked above), so a repeated
-                # entry can only be within the current column
-                if r in col_seen:
-                    raise _Refuse
-                col_seen.add(r)
-                if r < 0:
-                    cost[j] = v
-                elif v != 0.0:
-                    ent_col.append(j)
-                    ent_row.append(r)
-                    ent_val.append(v)
-        elif section == "OBJSENSE":
-            if not sense_pending or len(toks) != 1:
-                raise _Refuse
-            sense = _SENSES[toks[0]]
-            sense_pending = False
-        elif section == "ROWS":
-            if len(toks) != 2:
-                raise _Refuse
-            kind, name = toks
-            if kind == b"N":
-                if obj is not None:
-                    raise _Refuse
-                obj = name
-            elif kind in (b"E", b"L", b"G"):
-                if name in row_id:
-                    raise _Refuse
-                row_id[name] = len(row_kind)
-                row_kind.append(kind)
-            else:
-                raise _Refuse
-        elif section in ("RHS", "RANGES"):
-            if len(toks) not in (3, 5) or set_name.setdefault(section, toks[0]) != toks[0]:
-                raise _Refuse
-            for k in range(1, len(toks), 2):
-                v = _number(toks[k + 1])
-                if toks[k] == obj:
-                    if section == "RANGES" or offset is not None:
-                        raise _Refuse
-                    offset = -v
-                    continue
-                r = row_id[toks[k]]
-                target = rhs if section == "RHS" else ranges
-                if r in target:
-                    raise _Refuse
-                target[r] = v
-        elif section == "BOUNDS":
-            spec = _BOUND_TYPES[toks[0]]
-            if len(toks) != (4 if spec[2] else 3):
-                raise _Refuse
-            if set_name.setdefault(section, toks[1]) != toks[1]:
-                raise _Refuse
-            bound_lines.append((toks[0], col_id[toks[2]], _number(toks[3]) if spec[2] else 0.0))
-        else:
-            raise _Refuse  # data before ROWS
-    if not order or order[0] != "NAME" or order[-1] != "ENDATA" or obj is None or in_int:
-        raise _Refuse
-    seq = [s for s in order if s in _SECTIONS]
-    if seq[:2] != ["ROWS", "COLUMNS"] or seq != sorted(seq, key=_SECTIONS.index):
-        raise _Refuse
-    if sense_pending or obj in row_id:
-        raise _Refuse
-    m, n = len(row_kind), len(col_int)
-    lower = [0.0] * m
-    upper = [0.0] * m
-    for i, kind in enumerate(row_kind):
-        b = rhs.get(i, 0.0)
-        lower[i] = -np.inf if kind == b"L" else b
-        upper[i] = np.inf if kind == b"G" else b
-    for i, v in ranges.items():
-        b, kind = rhs.get(i, 0.0), row_kind[i]
-        if kind == b"E":
-            lower[i], upper[i] = (b + v, b) if v < 0 else (b, b + v)
-        elif kind == b"L":
-            lower[i] = b - abs(v)
-        else:
-            upper[i] = b + abs(v)
-    col_lower = [0.0] * n
-    col_upper = [np.inf] * n
-    integer = list(col_int)
-    has_lo: set[int] = set()
-    has_up: set[int] = set()
-    negative: list[int] = []
-    for kind, j, v in bound_lines:
-        sets_lo, sets_up, _, makes_int = _BOUND_TYPES[kind]
-        if sets_lo:
-            if j in has_lo:
-                raise _Refuse
-            has_lo.add(j)
-            col_lower[j] = -np.inf if kind in (b"FR", b"MI") else (0.0 if kind == b"BV" else v)
-        if sets_up:
-            if j in has_up:
-                raise _Refuse
-            has_up.add(j)
-            up = np.inf if kind in (b"FR", b"PL") else (1.0 if kind == b"BV" else v)
-            col_upper[j] = up
-            if not sets_lo and up < 0:
-                negative.append(j)
-        if makes_int:
-            integer[j] = True
-    if any(j not in has_lo for j in negative):
-        raise _Refuse  # a negative upper bound alone: readers disagree on the lower (0, -inf)
-    for j in range(n):
-        if col_int[j] and j not in has_lo and j not in has_up:
-            col_upper[j] = 1.0  # HiGHS: an integer column without bounds is binary
-    c = np.zeros(n)
-    if cost:
-        c[list(cost)] = list(cost.values())
-    start = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(np.asarray(ent_col, dtype=np.int64), minlength=n), out=start[1:])
-    # row-wise copy: entries come column by column (columns are contiguous and never
-    # repeated, zeros dropped and repeated entries refused above), so a stable sort by row
-    # leaves the columns ascending inside each row: a canonical CSR matrix
-    by_row = sorted(range(len(ent_row)), key=ent_row.__getitem__)
-    indptr = [0] * (m + 1)
-    for r in ent_row:
-        indptr[r + 1] += 1
-    for i in range(m):
-        indptr[i + 1] += indptr[i]
-    csr = (indptr, [ent_col[k] for k in by_row], [ent_val[k] for k in by_row])
-    return MpsModel(
-        sense=sense,
-        c=c,
-        offset=0.0 if offset is None else offset,
-        start=start,
-        index=np.asarray(ent_row, dtype=np.int64),
-        value=np.asarray(ent_val, dtype=np.float64),
-        row_lower=np.asarray(lower, dtype=np.float64),
-        row_upper=np.asarray(upper, dtype=np.float64),
-        col_lower=np.asarray(col_lower, dtype=np.float64),
-        col_upper=np.asarray(col_upper, dtype=np.float64),
-        integer=np.asarray(integer, dtype=bool),
-        var_names=[t.decode() for t in col_id],
-        row_names=[t.decode() for t in row_id],
-        csr=csr,
-    )
-
-
-def _numbers_of(tokens: list[bytes]) -> np.ndarray:
-    """Plain decimal numbers, correctly rounded (``float``, mapped in C); refuses
-    anything else. Within the characters of a decimal number ``float`` accepts exactly
-    the grammar of ``_DECIMAL`` (no inf/nan/underscores can be spelled with them)."""
-    if not tokens:
-        return np.zeros(0)
-    if b"".join(tokens).translate(None, b"0123456789+-.eE"):
-        raise _Refuse
-    out = np.fromiter(map(float, tokens), dtype=np.float64, count=len(tokens))
-    if not np.isfinite(out).all():
+    out = list(map(float, tokens))  # ValueError (refused by parse_mps) for e.g. b"1e", b"+-1"
+    if not all(map(isfinite, out)):  # 1e400: only an overflow can spell inf here
         raise _Refuse
     return out
 
 
-def _split(body: bytes, section: str) -> list[list[bytes]]:
+class TinyModel(NamedTuple):
+    """What :func:`parse_tiny` reads, as plain Python values ready for one array each
+    (``MilpData._from_lists``); the matrix row-wise and canonical: ``indptr``,
+    ``indices`` (ascending in each row), ``data`` (no zeros, no repeats)."""
+
+    sense: int
+    offset: float
+    c: list[float]
+    row_lower: list[float]
+    row_upper: list[float]
+    col_lower: list[float]
+    col_upper: list[float]
+    integer: list[bool]
+    var_names: list[str]
+    row_names: list[str]
+    indptr: list[int]
+    indices: list[int]
+    data: list[float]
+
+
+def parse_tiny(raw: bytes) -> TinyModel | None:
+    """:func:`parse_mps` for small files as plain Python values (no numpy), or None
+    when the file is refused: the reading of the ``"loop"`` method, whose model it is."""
+    try:
+        return _parse_tiny(raw)
+    except (_Refuse, KeyError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _parse_loop(raw: bytes) -> MpsModel:
+    """The ``"loop"`` method: :func:`_parse_tiny`'s reading as an :class:`MpsModel`."""
+    t = _parse_tiny(raw)
+    m, n = len(t.row_lower), len(t.c)
+    indptr = np.asarray(t.indptr, dtype=np.int64)
+    rows = np.repeat(np.arange(m, dtype=np.int64), indptr[1:] - indptr[:-1])
+    cols = np.asarray(t.indices, dtype=np.int64)
+    by_col = np.argsort(cols, kind="stable")  # column-wise, rows ascending in each column
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=n), out=start[1:])
+    return MpsModel(
+        sense=t.sense,
+        c=np.asarray(t.c, dtype=np.float64),
+        offset=t.offset,
+        start=start,
+        index=rows[by_col],
+        value=np.asarray(t.data, dtype=np.float64)[by_col],
+        row_lower=np.asarray(t.row_lower, dtype=np.float64),
+        row_upper=np.asarray(t.row_upper, dtype=np.float64),
+        col_lower=np.asarray(t.col_lower, dtype=np.float64),
+        col_upper=np.asarray(t.col_upper, dtype=np.float64),
+        integer=np.asarray(t.integer, dtype=bool),
+        var_names=t.var_names,
+        row_names=t.row_names,
+        csr=(t.indptr, t.indices, t.data),
+    )
+
+
+_INF = float("inf")
+
+
+def _line_pairs(
+    lines: list[list[bytes]],
+) -> tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]]:
+    """Records ``head name value [name value]``: each pair's head, name and value, the
+    lines' first pairs first, in line order, then the second pairs of two-pair lines
+    (``zip(*lines)`` gives the lines' k-th tokens as its k-th tuple, in C)."""
+    sizes = set(map(len, lines))
+    if sizes - {3, 5}:
+        raise _Refuse
+    if not lines:
+        return (), (), ()
+    head, name, value = islice(zip(*lines), 3)
+    if 5 in sizes:
+        head2, _, _, name2, value2 = zip(*[t for t in lines if len(t) == 5])
+        return head + head2, name + name2, value + value2
+    return head, name, value
+
+
+def _parse_tiny(raw: bytes) -> TinyModel:
+    """The same reading as :func:`_parse`, section by section on Python lists: the layout
+    by :func:`_sections`, each section's lines split by :func:`_split`, and every step
+    a C-level map, zip, dict or sort over a section's records (no Python code per line
+    but a few list comprehensions): the fastest for files of a few KiB, where a numpy
+    call costs more than a line."""
+    sense, bodies = _sections(raw)
+    # ROWS: exactly one objective (N) row; free rows are left to HiGHS (it deletes them)
+    lines = _split(bodies["ROWS"], "ROWS", check_heads=False)  # kinds checked below
+    if not lines or set(map(len, lines)) != {2}:
+        raise _Refuse
+    kinds, row_names = zip(*lines)
+    if kinds.count(b"N") != 1:
+        raise _Refuse
+    k = kinds.index(b"N")
+    obj = row_names[k]
+    kinds, row_names = kinds[:k] + kinds[k + 1 :], row_names[:k] + row_names[k + 1 :]
+    m = len(row_names)
+    row_id = dict(zip(row_names, range(m)))
+    if len(row_id) != m or obj in row_id or not set(kinds) <= {b"E", b"L", b"G"}:
+        raise _Refuse
+    row_id[obj] = m  # the objective: one past the last row
+
+    # COLUMNS: entries column by column; integer MARKER lines toggle integrality
+    lines = _split(bodies["COLUMNS"], "COLUMNS")
+    state: list[bool] = []
+    if _MARKER in bodies["COLUMNS"]:
+        marks = [i for i, t in enumerate(lines) if len(t) == 3 and t[1] == _MARKER]
+        what = [lines[i][2] for i in marks]
+        if len(marks) % 2 or set(what[0::2]) - {_INTORG} or set(what[1::2]) - {_INTEND}:
+            raise _Refuse
+        data: list[list[bytes]] = []
+        prev = 0
+        for s, i in enumerate(marks):  # lines after an odd number of markers are integer
+            data += lines[prev:i]
+            state += [s % 2 == 1] * (i - prev)
+            prev = i + 1
+        data += lines[prev:]
+        state += [False] * (len(lines) - prev)
+        lines = data
+    cnames, rnames, vtoks = _line_pairs(lines)
+    first = cnames[: len(lines)]  # each line's column, in file order
+    col_id = dict.fromkeys(first, 0)
+    n = len(col_id)
+    # a column in two places (left to HiGHS): more name changes than columns
+    if n > 1 and sum(map(ne, first[1:], first[:-1])) != n - 1:
+        raise _Refuse
+    if state and len(set(zip(first, state))) != n:
+        raise _Refuse  # a column on both sides of a marker
+    col_int = list(dict(zip(first, state)).values()) if state else [False] * n
+    col_id = dict(zip(col_id, range(n)))
+    # every entry (the objective's too) as one integer key row * n + column: a repeated
+    # entry is a repeated key, and the sorted keys are the CSR order (the objective's last)
+    row_key = dict(zip(row_id, range(0, (m + 1) * n, n))) if n else dict.fromkeys(row_id, 0)
+    keys = list(map(add, map(row_key.__getitem__, rnames), map(col_id.__getitem__, cnames)))
+    entry = dict(zip(keys, _floats(vtoks)))
+    if len(entry) != len(keys):
+        raise _Refuse
+    keys.sort()
+    on_obj = bisect_left(keys, m * n)
+    c = [0.0] * n
+    for key in keys[on_obj:]:
+        c[key - m * n] = entry[key]
+    del keys[on_obj:]
+    if 0.0 in entry.values():  # explicit zeros are no entries (as in HiGHS)
+        keys = [key for key in keys if entry[key] != 0.0]
+    values = list(map(entry.__getitem__, keys))
+    indices = [key % n for key in keys] if n else []
+    indptr = (
+        list(map(bisect_left, repeat(keys, m + 1), range(0, (m + 1) * n, n)))
+        if n
+        else [0] * (m + 1)
+    )
+
+    # RHS and RANGES
+    rhs = [0.0] * m
+    offset = 0.0
+    lower: list[float]
+    upper: list[float]
+    lines = _split(bodies["RHS"], "RHS") if "RHS" in bodies else []
+    if lines:
+        sets, targets, numbers = _line_pairs(lines)
+        if len(set(sets)) > 1:
+            raise _Refuse
+        r = list(map(row_id.__getitem__, targets))
+        if len(set(r)) != len(r):
+            raise _Refuse
+        for i, v in zip(r, _floats(numbers)):
+            if i == m:
+                offset = -v
+            else:
+                rhs[i] = v
+    lower = [-_INF if kind == b"L" else b for kind, b in zip(kinds, rhs)]
+    upper = [_INF if kind == b"G" else b for kind, b in zip(kinds, rhs)]
+    lines = _split(bodies["RANGES"], "RANGES") if "RANGES" in bodies else []
+    if lines:
+        sets, targets, numbers = _line_pairs(lines)
+        if len(set(sets)) > 1:
+            raise _Refuse
+        r = list(map(row_id.__getitem__, targets))
+        if len(set(r)) != len(r) or m in r:
+            raise _Refuse
+        for i, v in zip(r, _floats(numbers)):
+            b, kind = rhs[i], kinds[i]
+            if kind == b"E":
+                lower[i], upper[i] = (b + v, b) if v < 0 else (b, b + v)
+            elif kind == b"L":
+                lower[i] = b - abs(v)
+            else:
+                upper[i] = b + abs(v)
+
+    # BOUNDS
+    col_lower = [0.0] * n
+    col_upper = [_INF] * n
+    # (the bound types are checked below)
+    lines = _split(bodies["BOUNDS"], "BOUNDS", check_heads=False) if "BOUNDS" in bodies else []
+    has_lo: set[int] = set()
+    has_up: set[int] = set()
+    integer = list(col_int)
+    if lines:
+        specs = list(map(_BOUND_TYPES.__getitem__, [t[0] for t in lines]))
+        if any(len(t) != (4 if spec[2] else 3) for t, spec in zip(lines, specs)):
+            raise _Refuse
+        if len({t[1] for t in lines}) > 1:
+            raise _Refuse
+        values_b = iter(_floats([t[3] for t in lines if len(t) == 4]))
+        negative: list[int] = []
+        for t, (sets_lo, sets_up, has_value, makes_int) in zip(lines, specs):
+            kind, j = t[0], col_id[t[2]]
+            v = next(values_b) if has_value else 0.0
+            if sets_lo:
+                if j in has_lo:
+                    raise _Refuse
+                has_lo.add(j)
+                col_lower[j] = -_INF if kind in (b"FR", b"MI") else (0.0 if kind == b"BV" else v)
+            if sets_up:
+                if j in has_up:
+                    raise _Refuse
+                has_up.add(j)
+                up = _INF if kind in (b"FR", b"PL") else (1.0 if kind == b"BV" else v)
+                col_upper[j] = up
+                if not sets_lo and up < 0:
+                    negative.append(j)
+            if makes_int:
+                integer[j] = True
+        if any(j not in has_lo for j in negative):
+            raise _Refuse  # a negative upper bound alone: readers disagree on the lower (0, -inf)
+    if state:
+        for j in compress(range(n), col_int):
+            if j not in has_lo and j not in has_up:
+                col_upper[j] = 1.0  # HiGHS: an integer column without bounds is binary
+    return TinyModel(
+        sense=sense,
+        offset=offset,
+        c=c,
+        row_lower=lower,
+        row_upper=upper,
+        col_lower=col_lower,
+        col_upper=col_upper,
+        integer=integer,
+        var_names=list(map(bytes.decode, col_id)),
+        row_names=list(map(bytes.decode, row_names)),
+        indptr=indptr,
+        indices=indices,
+        data=values,
+    )
+
+
+def _numbers_of(tokens: list[bytes]) -> np.ndarray:
+    """:func:`_floats` as an array (one rule for every method's numbers)."""
+    return np.array(_floats(tokens), dtype=np.float64)
+
+
+def _split(body: bytes, section: str, *, check_heads: bool = True) -> list[list[bytes]]:
     """The section's non-empty lines as token lists (comment lines dropped); refuses a
-    line that starts with a section keyword (see ``_KEYWORDS``)."""
-    lines = [t for t in map(bytes.split, _strip_comments(body).split(b"\n")) if t]
-    heads = {t[0].upper() for t in lines}
+    line that starts with a section keyword (see ``_KEYWORDS``). ``check_heads=False``
+    where the caller refuses every first token but a few that are no keyword anyway
+    (ROWS: N/E/L/G; BOUNDS: the bound types): the same files are refused."""
+    lines = list(filter(None, map(bytes.split, _strip_comments(body).split(b"\n"))))
+    if check_heads:
+        _no_keyword_heads(lines, section)
+    return lines
+
+
+def _no_keyword_heads(lines: list[list[bytes]], section: str) -> None:
+    """Refuses a data line of ``section`` that starts with a section keyword, any case
+    (HiGHS takes it for a header; see ``_KEYWORDS``); each distinct first token is
+    upper-cased once."""
+    heads = set(map(bytes.upper, set(map(itemgetter(0), lines))))
     heads.discard(section.encode())
     if not _KEYWORDS.isdisjoint(heads):
         raise _Refuse
-    return lines
 
 
 def _records(lines: list[list[bytes]], offset: int) -> tuple[list[int], list[bytes], list[bytes]]:
@@ -555,51 +596,60 @@ def _parse_lines(raw: bytes) -> MpsModel:
 
 
 def _sections(raw: bytes) -> tuple[int, dict[str, bytes]]:
-    """(objective sense, section name -> body); refuses any layout but the plain one."""
-    heads = [(m.start() + 1, m.end()) for m in _HEADER.finditer(raw)]
-    if raw[:1] and not raw[:1].isspace() and raw[:1] != b"*":
-        heads.insert(0, (0, raw.find(b"\n") if b"\n" in raw else len(raw)))
-    if not heads or _strip_comments(raw[: heads[0][0]]).split():
+    """(objective sense, section name -> body); refuses any layout but the plain one.
+    One C-level split at the header lines (a line starting with neither whitespace nor
+    ``*``), then :func:`_layout`."""
+    parts = _HEADER_SPLIT.split(b"\n" + raw)  # [before, header, body, header, body, ...]
+    bodies = parts[2::2]
+    sense, where = _layout([h.split() for h in parts[1::2]], parts[0], bodies)
+    return sense, {key: bodies[k] for key, k in where.items()}
+
+
+def _layout(
+    heads: list[list[bytes]], before: bytes, bodies: list[bytes]
+) -> tuple[int, dict[str, int]]:
+    """The layout rules: ``NAME [OBJSENSE] ROWS COLUMNS [RHS] [RANGES] [BOUNDS]
+    ENDATA``, each section once, no data before the first header or after ``NAME``, one
+    sense. ``heads``: the header lines' tokens in file order; ``before``: the text before
+    the first header; ``bodies[k]``: the text after header ``k``. Returns (objective
+    sense, section name -> its header's position); refuses any other layout."""
+    if not heads or _strip_comments(before).split():
         raise _Refuse
     sense = 1
-    order: list[str] = []
-    bodies: dict[str, bytes] = {}
-    for k, (h0, h1) in enumerate(heads):
-        words = raw[h0:h1].split()
-        key = words[0].decode("latin-1")
-        body = raw[h1 : heads[k + 1][0] if k + 1 < len(heads) else len(raw)]
-        if key == "NAME":
-            if order or _strip_comments(body).split():
+    order: list[bytes] = []
+    where: dict[str, int] = {}
+    for k, head in enumerate(heads):
+        key = head[0]
+        if key == b"NAME":
+            if order or _strip_comments(bodies[k]).split():
                 raise _Refuse
-            order.append(key)
-            continue
-        if key == "ENDATA":
-            if len(words) != 1:
+        elif key == b"ENDATA":
+            if len(head) != 1:
                 raise _Refuse
             order.append(key)
             break
-        if key == "OBJSENSE":
-            if order != ["NAME"]:
+        elif key == b"OBJSENSE":
+            if order != [b"NAME"]:
                 raise _Refuse
-            rest = _strip_comments(body).split()
-            value = words[1:] + rest
-            if len(value) != 1 or len(words) > 2:
+            rest = _strip_comments(bodies[k]).split()
+            value = head[1:] + rest
+            if len(value) != 1 or len(head) > 2:
                 raise _Refuse
             if rest and rest[0].upper() in _KEYWORDS:
                 raise _Refuse
             sense = _SENSES[value[0]]
-            order.append(key)
-            continue
-        if key not in _SECTIONS or len(words) != 1 or key in bodies:
-            raise _Refuse
+        else:
+            name = _SECTION_NAMES.get(key)
+            if name is None or len(head) != 1 or name in where:
+                raise _Refuse
+            where[name] = k
         order.append(key)
-        bodies[key] = body
-    if not order or order[0] != "NAME" or order[-1] != "ENDATA":
+    if order[0] != b"NAME" or order[-1] != b"ENDATA":
         raise _Refuse
-    seq = [s for s in order if s in _SECTIONS]
+    seq = list(where)  # the sections in file order
     if seq[:2] != ["ROWS", "COLUMNS"] or seq != sorted(seq, key=_SECTIONS.index):
         raise _Refuse
-    return sense, bodies
+    return sense, where
 
 
 def _strip_comments(body: bytes) -> bytes:
