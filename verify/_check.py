@@ -119,8 +119,7 @@ def check(
         result = CheckResult(
             Verdict.UNKNOWN,
             lvl,
-            f"undecided: the model as read may differ from the file ({why}). Write such "
-            f"coefficients as 0 or rescale the model.",
+            f"undecided: the model as read may differ from the file ({why}).",
             steps=tuple(f"reference: {s}" for s in ma.read_steps)
             + tuple(f"candidate: {s}" for s in mb.read_steps),
             method="read",

@@ -666,7 +666,21 @@ def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool, *, native: bool = 
                 f"{p.name} has {len(tiny)} number{'s' if len(tiny) > 1 else ''} of magnitude "
                 f"at most 1e-12 (e.g. "
                 f"{', '.join(tiny[:3])}); HiGHS drops such matrix entries when it reads, so "
-                f"the model as read may differ from the file"
+                f"the model as read may differ from the file. Write such coefficients as 0 "
+                f"or rescale the model"
+            )
+        elif kind == "mps":
+            # the native reader refused the file (or it would not be here), and HiGHS's
+            # warnings mean it dropped or reinterpreted something: a name ROWS or COLUMNS
+            # does not define is ignored, and a record its free-format parser cannot split
+            # (short names: " y c9 1" with c9 undefined) switches it to its fixed-format
+            # parser, which reads a free-format file as entirely different names and rows
+            inexact.append(
+                f"HiGHS warned while reading {p.name} and the native reader does not accept "
+                f"it: a record names a row or column the file does not define, repeats an "
+                f"entry, or has the wrong number of fields (HiGHS then ignores it or reads the "
+                f"file as fixed-format MPS), so the model as read may differ from the file. "
+                f"Fix the record (free-format MPS: names without spaces)"
             )
     model = h.getModel()
     lp = model.lp_

@@ -139,6 +139,42 @@ def test_entries_highs_cannot_keep_make_the_answer_unknown_with_the_reason(tmp_p
         assert "5e-13" in r.reason and "1e-12" in r.reason
 
 
+_TYPO = """NAME t
+ROWS
+ N obj
+ L c1
+ L c2
+COLUMNS
+{pad}x{gap}obj{gap}1{gap}c1{gap}1
+{pad}y{gap}{row}{gap}1
+{pad}y{gap}c2{gap}1
+RHS
+{pad}rhs{gap}c1{gap}4
+{pad}rhs{gap}c2{gap}5
+BOUNDS
+ UP bnd x 3
+ENDATA
+"""
+
+
+@pytest.mark.parametrize(("pad", "gap"), [(" ", " "), ("    ", "    ")])
+def test_a_record_naming_an_undefined_row_is_never_decided_on(tmp_path, pad, gap):
+    # y's entry names row c9, which ROWS does not define: the native reader refuses the
+    # file, and HiGHS ignores the entry or (short names) switches to its fixed-format
+    # parser, which read this file as three columns "x    obj", ... and no entries
+    a, b = tmp_path / "typo.mps", tmp_path / "ok.mps"
+    a.write_text(_TYPO.format(pad=pad, gap=gap, row="c9"))
+    b.write_text(_TYPO.format(pad=pad, gap=gap, row="c1"))
+    ma = read_model(a)
+    assert ma.inexact and "does not define" in ma.inexact[0] and "typo.mps" in ma.inexact[0]
+    assert not read_model(b).inexact and read_model(b).nnz == 3
+    for level in LEVELS:
+        r = check(a, b, level=level)
+        assert r.verdict is Verdict.UNKNOWN, r.reason
+        assert "may differ from the file" in r.reason and "Fix the record" in r.reason
+    assert check(b, b).verdict is Verdict.EQUIVALENT
+
+
 def test_gas11_against_a_copy_with_rows_scaled_by_one_half(tmp_path):
     src = need(HIGHS_CHECK / "gas11.mps")
     m = read_model(src)
