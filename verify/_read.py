@@ -616,6 +616,42 @@ def _from_native(mps: MpsModel, source: str) -> MilpData | None:
     return MilpData._from_reader(A=mat, **parts)  # type: ignore[arg-type]
 
 
+def _column_record_fits(toks: list[bytes], rows: set[bytes]) -> bool:
+    return len(toks) in (3, 5) and all(toks[k] in rows for k in range(1, len(toks), 2))
+
+
+def malformed_column_record(raw: bytes) -> tuple[int, str] | None:
+    """``(line number, record)`` of the first COLUMNS record that no reading of free-format
+    MPS can take, with or without inline comments: not a column name and one or two
+    (row name, value) pairs, or a row name ROWS does not declare. Such a record makes
+    HiGHS 1.12 ignore the entry or, with short names, switch to its fixed-format parser,
+    which misreads the file and can loop forever inside ``readModel`` (holding the GIL:
+    no alarm or thread can stop it), so a file the native reader refused is checked for
+    one before HiGHS is asked. A plain Python pass: only files the native reader refused
+    get it."""
+    rows: set[bytes] = set()
+    section = b""
+    for number, line in enumerate(raw.split(b"\n"), 1):
+        toks = line.split()
+        if not toks or line[:1] == b"*":
+            continue
+        if not line[:1].isspace():
+            section = toks[0].upper()
+            if section in (b"RHS", b"RANGES", b"BOUNDS", b"ENDATA"):
+                return None
+            continue
+        if section == b"ROWS" and len(toks) >= 2:
+            rows.add(toks[1])
+        elif (
+            section == b"COLUMNS"
+            and b"MARKER" not in line.upper()  # marker lines: HiGHS reads them before names
+            and not _column_record_fits(toks, rows)
+        ):
+            if not _column_record_fits(_INLINE_COMMENT.sub(b"", line).split(), rows):
+                return number, line.decode("latin-1").strip()
+    return None
+
+
 def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool, *, native: bool = True) -> MilpData:
     """Read ``raw`` (the bytes of ``p``) with highspy under the faithful options: the
     path for LP files and for MPS files the native reader leaves alone. With ``native``,
@@ -629,6 +665,14 @@ def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool, *, native: bool = 
     payload: bytes | None
     if kind == "mps":
         _scan_mps(raw, p)
+        bad = None if native else malformed_column_record(raw)
+        if bad is not None:
+            raise ModelReadError(
+                f"{p}: line {bad[0]}: the COLUMNS record {bad[1]!r} is not a column name "
+                f"followed by one or two (row name, value) pairs with rows declared in ROWS. "
+                f"Fix the record (free-format MPS; names without spaces).",
+                source=str(p),
+            )
         payload = raw if gz else None
     else:
         text, mapping = _prepare_lp(raw, p)
