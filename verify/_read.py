@@ -12,6 +12,8 @@ still cannot keep is recorded in ``MilpData.inexact`` (``check`` then answers
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import errno
 import gzip
 import io
@@ -471,7 +473,8 @@ _READERS = threading.local()
 def _reader() -> Any:
     """This thread's HiGHS instance, set up once with the faithful options (creating one
     and setting its options costs about as much as reading a small file); the model of
-    the previous read is cleared first."""
+    the previous read is cleared first. Its log goes to a file of this thread's (see
+    :func:`_logged_warning`), not to the console."""
     h = getattr(_READERS, "highs", None)
     if h is None:
         # lazy: solver library, loaded at first use: `import optiscribe.solvers`/`verify` stay cheap
@@ -481,10 +484,54 @@ def _reader() -> Any:
         h.setOptionValue("output_flag", False)
         for key, value in _FAITHFUL_OPTIONS:
             h.setOptionValue(key, value)
+        _READERS.log = None
+        try:
+            fd, log = tempfile.mkstemp(prefix="optiscribe_highs_", suffix=".log")
+            os.close(fd)
+        except OSError:  # no writable temporary folder: HiGHS's status alone is used
+            pass
+        else:
+            _LOGS.append(log)
+            h.setOptionValue("log_to_console", False)
+            h.setOptionValue("log_file", log)
+            h.setOptionValue("output_flag", True)
+            _READERS.log = [log, 0]
         _READERS.highs = h
     else:
         h.clearModel()
     return h
+
+
+#: the log files of the threads' HiGHS instances, removed when the process exits
+_LOGS: list[str] = []
+
+
+@atexit.register
+def _remove_logs() -> None:
+    for log in _LOGS:
+        with contextlib.suppress(OSError):
+            os.unlink(log)
+
+
+def _logged_warning() -> bool:
+    """Whether HiGHS logged a warning while reading the last file. Its MPS reader reports
+    some changes only there: an entry in a row ROWS does not declare is ignored with the
+    status OK (``WARNING: Row name "c9" in COLUMNS section is not defined: ignored``).
+    One ``stat`` when nothing was logged (the usual case)."""
+    state = getattr(_READERS, "log", None)
+    if state is None:
+        return False
+    try:
+        size = os.stat(state[0]).st_size
+        if size <= state[1]:
+            return False
+        with open(state[0], "rb") as fh:
+            fh.seek(state[1])
+            new = fh.read(size - state[1])
+    except OSError:
+        return False
+    state[1] = size
+    return b"WARNING" in new
 
 
 def _highs_read(source: Path, payload: bytes | None, kind: str) -> tuple[Any, Any]:
@@ -492,14 +539,19 @@ def _highs_read(source: Path, payload: bytes | None, kind: str) -> tuple[Any, An
     payload through a temporary file (highspy reads only from disk)."""
     h = _reader()
     if payload is None:
-        return h, h.readModel(str(source))
-    fd, tmp = tempfile.mkstemp(suffix=f".{kind}", prefix="optiscribe_verify_")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        return h, h.readModel(tmp)
-    finally:
-        os.unlink(tmp)
+        status = h.readModel(str(source))
+    else:
+        fd, tmp = tempfile.mkstemp(suffix=f".{kind}", prefix="optiscribe_verify_")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(payload)
+            status = h.readModel(tmp)
+        finally:
+            os.unlink(tmp)
+    # always consumed, so that a read's log is never taken for the next one's
+    if _logged_warning() and status == type(status).kOk:
+        status = type(status).kWarning  # a change HiGHS only logged
+    return h, status
 
 
 def _tiny_numbers(raw: bytes) -> list[str]:
@@ -620,6 +672,25 @@ def _column_record_fits(toks: list[bytes], rows: set[bytes]) -> bool:
     return len(toks) in (3, 5) and all(toks[k] in rows for k in range(1, len(toks), 2))
 
 
+def _refuse_malformed(p: Path, raw: bytes) -> None:
+    """A :class:`ModelReadError` naming the first malformed COLUMNS record, if any (see
+    :func:`malformed_column_record`); only files HiGHS and the native reader disagree on,
+    or that HiGHS read as fixed-format MPS, are checked."""
+    bad = malformed_column_record(raw)
+    if bad is not None:
+        raise ModelReadError(
+            f"{p}: line {bad[0]}: the COLUMNS record {bad[1]!r} is not a column name "
+            f"followed by one or two (row name, value) pairs with rows declared in ROWS. "
+            f"Fix the record (free-format MPS; names without spaces).",
+            source=str(p),
+        )
+
+
+def _has_blank(*names: list[str] | None) -> bool:
+    """Whether any name holds a blank (one join and a search in C)."""
+    return any(ns is not None and re.search(r"\s", "".join(ns)) is not None for ns in names)
+
+
 def malformed_column_record(raw: bytes) -> tuple[int, str] | None:
     """``(line number, record)`` of the first COLUMNS record that no reading of free-format
     MPS can take, with or without inline comments: not a column name and one or two
@@ -665,14 +736,8 @@ def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool, *, native: bool = 
     payload: bytes | None
     if kind == "mps":
         _scan_mps(raw, p)
-        bad = None if native else malformed_column_record(raw)
-        if bad is not None:
-            raise ModelReadError(
-                f"{p}: line {bad[0]}: the COLUMNS record {bad[1]!r} is not a column name "
-                f"followed by one or two (row name, value) pairs with rows declared in ROWS. "
-                f"Fix the record (free-format MPS; names without spaces).",
-                source=str(p),
-            )
+        if not native:  # the native reader refused it: HiGHS may loop on such a record
+            _refuse_malformed(p, raw)
         payload = raw if gz else None
     else:
         text, mapping = _prepare_lp(raw, p)
@@ -682,6 +747,8 @@ def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool, *, native: bool = 
         model = _read_native(raw, p)
         if model is not None:
             return _finish(model, raw, [])
+        if status == highspy.HighsStatus.kWarning:
+            _refuse_malformed(p, raw)
     if status == highspy.HighsStatus.kError and kind == "mps":
         cleaned, n_comments = _INLINE_COMMENT.subn(b"", raw)
         if n_comments:
@@ -757,6 +824,10 @@ def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool, *, native: bool = 
     mat = _canonical_csr(start, index, value, m, n) if colwise else None
     var_names: Any = lp.col_names_ if len(lp.col_names_) else None
     row_names: Any = lp.row_names_ if len(lp.row_names_) else None
+    if kind == "mps" and _has_blank(var_names, row_names):
+        # names with blanks: HiGHS read the file as fixed-format MPS, which it also does
+        # (with status OK) when a malformed free-format record misleads it
+        _refuse_malformed(p, raw)
     if mapping:
         var_names = [mapping.get(s, s) for s in var_names] if var_names is not None else None
         row_names = [mapping.get(s, s) for s in row_names] if row_names is not None else None
