@@ -20,6 +20,7 @@ from optiscribe.data.batch import (
 from optiscribe.data.errors import DataError
 from optiscribe.formulate.llm.config import BackendConfig
 from optiscribe.formulate.llm.scripted import ScriptedBackend
+from tests._support import batch_functions
 from tests._support.fake_openai import FakeOpenAIServer, Fault, RecordedRequest
 from tests.data.batch._helpers import furniture, id_counts, read_results, write_inputs
 
@@ -196,16 +197,24 @@ def test_stop_event_stops_dispatching_and_keeps_written_results(tmp_path: Path) 
 
 
 @pytest.mark.slow
-def test_local_processes_one_failing_problem_never_stops_the_others(tmp_path: Path) -> None:
+def test_local_processes_one_failing_problem_never_stops_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     inp, rep, optimum = write_inputs(tmp_path, 12)
     # p5 has no recorded answer: the replay backend raises for it alone
     rep.write_text(
         "".join(line for line in rep.read_text().splitlines(keepends=True) if '"p5"' not in line)
     )
+    # each problem starts only once both worker processes have started one, so both
+    # take work however slowly the second process starts (a loaded machine)
+    peers = tmp_path / "peers"
+    peers.mkdir()
+    monkeypatch.setenv(batch_functions.PEER_DIR, str(peers))
+    monkeypatch.setenv(batch_functions.PEERS, "2")
     stats = run_batch(
         inp,
         tmp_path / "out.jsonl",
-        _replay_spec(rep),
+        _replay_spec(rep, function="tests._support.batch_functions:solve_after_peers"),
         concurrency=4,
         workers=2,
         handle_signals=False,
