@@ -616,22 +616,7 @@ def _read_native(raw: bytes, p: Path) -> MilpData | None:
         t = parse_tiny(raw)
         if t is None:
             return None
-        return MilpData._from_lists(
-            sense=t.sense,
-            offset=t.offset,
-            c=t.c,
-            row_lower=t.row_lower,
-            row_upper=t.row_upper,
-            col_lower=t.col_lower,
-            col_upper=t.col_upper,
-            integer=t.integer,
-            var_names=t.var_names,
-            row_names=t.row_names,
-            indptr=t.indptr,
-            indices=t.indices,
-            data=t.data,
-            source=str(p),
-        )
+        return MilpData._from_lists(**t._asdict(), source=str(p))
     parsed = parse_mps(raw)
     return _from_native(parsed, str(p)) if parsed is not None else None
 

@@ -820,12 +820,6 @@ def refine_exact(
 # --------------------------------------------------------------------------- SD
 
 
-def _adjacency(u: Union) -> sp.csr_array:
-    src = np.repeat(u.row_nodes, u.row_deg)
-    data = np.ones(src.size, dtype=np.int8)
-    return sp.csr_array((data, (src, u.row_dst)), shape=(u.n, u.n))
-
-
 #: Up to this many arcs :func:`sd_status` finds the components with a union-find on
 #: Python lists (:func:`_components_small`) instead of scipy's ``connected_components``
 #: (a sparse matrix, and a 0.25 s import on first use). The measured break-even: 38 us
