@@ -225,6 +225,39 @@ def _line_pairs(
     return head, name, value
 
 
+def _row_table(lines: list[list[bytes]]) -> tuple[list[bytes], list[bytes], dict[bytes, int]]:
+    """The ROWS records ``(kind, name)`` of the list methods: exactly one objective (N)
+    row, the others E/L/G with distinct names (free rows are left to HiGHS, which deletes
+    them). Returns the kinds and names of the constraint rows and each name's index, the
+    objective's one past the last row; refuses anything else."""
+    if not lines or set(map(len, lines)) != {2}:
+        raise _Refuse
+    objs = [t[1] for t in lines if t[0] == b"N"]
+    if len(objs) != 1:
+        raise _Refuse
+    kinds = [t[0] for t in lines if t[0] != b"N"]
+    row_names = [t[1] for t in lines if t[0] != b"N"]
+    m = len(row_names)
+    row_id = dict(zip(row_names, range(m)))
+    if len(row_id) != m or objs[0] in row_id or set(kinds) - {b"E", b"L", b"G"}:
+        raise _Refuse
+    row_id[objs[0]] = m
+    return kinds, row_names, row_id
+
+
+def _marker_records(body: bytes, lines: list[list[bytes]]) -> list[int]:
+    """Indices in ``lines`` (COLUMNS) of the integer MARKER records, which must alternate
+    ``'INTORG'``/``'INTEND'`` (refused otherwise); the body is searched first, so a file
+    without markers costs one ``in``."""
+    if _MARKER not in body:
+        return []
+    marks = [i for i, t in enumerate(lines) if len(t) == 3 and t[1] == _MARKER]
+    what = [lines[i][2] for i in marks]
+    if len(marks) % 2 or set(what[0::2]) - {_INTORG} or set(what[1::2]) - {_INTEND}:
+        raise _Refuse
+    return marks
+
+
 def _parse_tiny(raw: bytes) -> TinyModel:
     """The same reading as :func:`_parse`, section by section on Python lists: the layout
     by :func:`_sections`, each section's lines split by :func:`_split`, and every step
@@ -234,28 +267,14 @@ def _parse_tiny(raw: bytes) -> TinyModel:
     sense, bodies = _sections(raw)
     # ROWS: exactly one objective (N) row; free rows are left to HiGHS (it deletes them)
     lines = _split(bodies["ROWS"], "ROWS", check_heads=False)  # kinds checked below
-    if not lines or set(map(len, lines)) != {2}:
-        raise _Refuse
-    kinds, row_names = zip(*lines)
-    if kinds.count(b"N") != 1:
-        raise _Refuse
-    k = kinds.index(b"N")
-    obj = row_names[k]
-    kinds, row_names = kinds[:k] + kinds[k + 1 :], row_names[:k] + row_names[k + 1 :]
+    kinds, row_names, row_id = _row_table(lines)
     m = len(row_names)
-    row_id = dict(zip(row_names, range(m)))
-    if len(row_id) != m or obj in row_id or not set(kinds) <= {b"E", b"L", b"G"}:
-        raise _Refuse
-    row_id[obj] = m  # the objective: one past the last row
 
     # COLUMNS: entries column by column; integer MARKER lines toggle integrality
     lines = _split(bodies["COLUMNS"], "COLUMNS")
     state: list[bool] = []
-    if _MARKER in bodies["COLUMNS"]:
-        marks = [i for i, t in enumerate(lines) if len(t) == 3 and t[1] == _MARKER]
-        what = [lines[i][2] for i in marks]
-        if len(marks) % 2 or set(what[0::2]) - {_INTORG} or set(what[1::2]) - {_INTEND}:
-            raise _Refuse
+    marks = _marker_records(bodies["COLUMNS"], lines)
+    if marks:
         data: list[list[bytes]] = []
         prev = 0
         for s, i in enumerate(marks):  # lines after an odd number of markers are integer
@@ -452,32 +471,16 @@ def _parse_lines(raw: bytes) -> MpsModel:
     sense, bodies = _sections(raw)
     # ROWS
     lines = _split(bodies["ROWS"], "ROWS")
-    if set(map(len, lines)) - {2}:
-        raise _Refuse
-    objs = [t[1] for t in lines if t[0] == b"N"]
-    kept = [t for t in lines if t[0] != b"N"]
-    if len(objs) != 1:
-        raise _Refuse
-    kinds = [t[0] for t in kept]
-    row_names = [t[1] for t in kept]
+    kinds, row_names, row_id = _row_table(lines)
     m = len(row_names)
-    row_id = dict(zip(row_names, range(m)))
-    if len(row_id) != m or objs[0] in row_id or set(kinds) - {b"E", b"L", b"G"}:
-        raise _Refuse
-    row_id[objs[0]] = m  # the objective: one past the last row
     kind = np.array(kinds, dtype="S1")
     is_e, is_l, is_g = kind == b"E", kind == b"L", kind == b"G"
 
     # COLUMNS: integer MARKER lines toggle integrality
     lines = _split(bodies["COLUMNS"], "COLUMNS")
-    marks: list[int] = []
-    if _MARKER in bodies["COLUMNS"]:
-        marks = [i for i, t in enumerate(lines) if len(t) == 3 and t[1] == _MARKER]
-        what = [lines[i][2] for i in marks]
-        if len(marks) % 2 or set(what[0::2]) - {_INTORG} or set(what[1::2]) - {_INTEND}:
-            raise _Refuse
-        for i in reversed(marks):
-            del lines[i]
+    marks = _marker_records(bodies["COLUMNS"], lines)
+    for i in reversed(marks):
+        del lines[i]
     line, rnames, vtoks = _records(lines, 1)
     cnames = [lines[i][0] for i in line]
     col_id = {name: j for j, name in enumerate(dict.fromkeys(cnames))}
