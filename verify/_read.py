@@ -30,6 +30,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import scipy.sparse as sp
 
+from optiscribe.solvers.highs_mps import without_stalling_lines
 from optiscribe.verify._model import (
     MilpData,
     ModelReadError,
@@ -681,10 +682,10 @@ def malformed_column_record(raw: bytes) -> tuple[int, str] | None:
     MPS can take, with or without inline comments: not a column name and one or two
     (row name, value) pairs, or a row name ROWS does not declare. Such a record makes
     HiGHS 1.12 ignore the entry or, with short names, switch to its fixed-format parser,
-    which misreads the file and can loop forever inside ``readModel`` (holding the GIL:
-    no alarm or thread can stop it), so a file the native reader refused is checked for
-    one before HiGHS is asked. A plain Python pass: only files the native reader refused
-    get it."""
+    which misreads the file (and loops forever on some lines, which
+    :func:`~optiscribe.solvers.highs_mps.without_stalling_lines` fills before any HiGHS
+    read), so a file the native reader refused is checked for one before HiGHS is asked.
+    A plain Python pass: only files the native reader refused get it."""
     rows: set[bytes] = set()
     section = b""
     for number, line in enumerate(raw.split(b"\n"), 1):
@@ -723,7 +724,7 @@ def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool, *, native: bool = 
         _scan_mps(raw, p)
         if not native:  # the native reader refused it: HiGHS may loop on such a record
             _refuse_malformed(p, raw)
-        payload = raw if gz else None
+        payload = without_stalling_lines(raw) or (raw if gz else None)
     else:
         text, mapping = _prepare_lp(raw, p)
         payload = text.encode("latin-1") if text is not None else (raw if gz else None)
@@ -744,7 +745,7 @@ def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool, *, native: bool = 
             model = _read_native(cleaned, p)
             if model is not None:
                 return _finish(model, cleaned, [step])
-            h, status = _highs_read(p, cleaned, kind)
+            h, status = _highs_read(p, without_stalling_lines(cleaned) or cleaned, kind)
             if status != highspy.HighsStatus.kError:
                 steps.append(step)
                 raw = cleaned

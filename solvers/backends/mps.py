@@ -6,14 +6,18 @@ MIPLIB) building a Pyomo model first would only cost time.
 
 from __future__ import annotations
 
+import gzip
+import tempfile
 import time
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from optiscribe.solvers.backends.base import SolveOptions, _gap, _message
 from optiscribe.solvers.backends.status import HIGHS_MODEL_STATUS
 from optiscribe.solvers.diagnose import conflict_message, iis_names
 from optiscribe.solvers.errors import SolverError
+from optiscribe.solvers.highs_mps import without_stalling_lines
 from optiscribe.solvers.result import SolutionStatus, SolveResult, Termination
 
 __all__ = ["solve_mps"]
@@ -35,7 +39,7 @@ def solve_mps(path: str | Path, options: SolveOptions = SolveOptions()) -> Solve
         h.setOptionValue("time_limit", float(options.time_limit))
     if options.mip_rel_gap is not None:
         h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
-    if h.readModel(str(p)) == highspy.HighsStatus.kError:
+    if _read(h, p) == highspy.HighsStatus.kError:
         raise SolverError(f"HiGHS could not read {str(p)!r}; is it a valid MPS or CPLEX-LP file?")
     lp = h.getLp()
     is_mip = any(t != highspy.HighsVarType.kContinuous for t in lp.integrality_)
@@ -91,3 +95,21 @@ def solve_mps(path: str | Path, options: SolveOptions = SolveOptions()) -> Solve
         conflict=conflict,
         message=_message(term, status, extra),
     )
+
+
+def _read(h: Any, p: Path) -> Any:
+    """``h.readModel`` of ``p``; an MPS file with lines HiGHS's fixed-format reader would
+    loop on forever (:func:`without_stalling_lines`) is read from a filled copy instead."""
+    name = p.name.lower()
+    if name.endswith((".mps", ".mps.gz")):
+        try:
+            raw = p.read_bytes()
+            filled = without_stalling_lines(gzip.decompress(raw) if name.endswith(".gz") else raw)
+        except (OSError, EOFError, gzip.BadGzipFile):
+            filled = None  # HiGHS reports what it cannot read
+        if filled is not None:
+            with tempfile.TemporaryDirectory(prefix="optiscribe-mps-") as tmp:
+                copy = Path(tmp) / "model.mps"
+                copy.write_bytes(filled)
+                return h.readModel(str(copy))
+    return h.readModel(str(p))

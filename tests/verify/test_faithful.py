@@ -194,6 +194,33 @@ def test_a_record_highs_would_loop_on_is_refused_before_highs_reads_it(tmp_path)
     assert "line 43: the COLUMNS record 'x(5) 1'" in out.stdout
 
 
+@pytest.mark.parametrize("blank", ["\n", "*" * 127 + "\n"])
+def test_a_file_highs_reads_first_with_a_line_its_fixed_format_parser_loops_on(tmp_path, blank):
+    # from 6 KiB HiGHS reads first, and this copy of sctest.mps (a record lost its row
+    # name) sends it to its fixed-format parser, which never returned from an empty line
+    # or one of 127 characters (the blank lines of sctest.mps, or the comment line added);
+    # such lines are filled before HiGHS reads, and the record is named. In a child
+    # process, so a regression fails the test instead of hanging the suite
+    src = need(HIGHS_CHECK / "sctest.mps").read_text()
+    assert "\n\n" in src
+    if blank != "\n":
+        src = src.replace("\n\n", "\n" + blank)
+    pad = "".join(f"* padding line {k:05d} " + "x" * 60 + "\n" for k in range(90))
+    bad = tmp_path / "sctest-cut.mps"
+    bad.write_text(pad + src.replace("    x(5)      *OBJ*     1\n", " x(5) 1\n"))
+    assert 6144 <= bad.stat().st_size < 196_608
+    code = (
+        "import sys\n"
+        "from optiscribe.verify import ModelReadError, read_model\n"
+        "try:\n    read_model(sys.argv[1])\nexcept ModelReadError as e:\n    print(e)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(bad)], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert "line 133: the COLUMNS record 'x(5) 1'" in out.stdout
+
+
 def test_a_file_highs_reads_first_and_misreads_as_fixed_format_is_a_read_error(tmp_path):
     # from 6 KiB HiGHS reads first; with short names the record " y c9 1" (c9 undeclared)
     # makes it read the whole file as fixed-format MPS (names with blanks, no entries)

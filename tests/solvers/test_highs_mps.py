@@ -1,0 +1,98 @@
+"""HiGHS 1.12's fixed-format MPS reader never returns on an empty line or on a line of a
+multiple of 127 characters; every MPS file handed to HiGHS has such lines filled first."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from optiscribe.solvers.highs_mps import without_stalling_lines
+
+# a valid fixed-format file whose names have blanks: HiGHS's free-format parser hands it
+# to the fixed-format one, which loops forever on the empty line before COLUMNS
+FIXED_WITH_BLANK = (
+    "NAME          TESTLP\n"
+    "ROWS\n"
+    " N  COST\n"
+    " L  LIM 1\n"
+    "\n"
+    "COLUMNS\n"
+    "    X ONE     COST         1.0   LIM 1        1.0\n"
+    "RHS\n"
+    "    RHS       LIM 1        4.0\n"
+    "BOUNDS\n"
+    " UP BND       X ONE        4.0\n"
+    "ENDATA\n"
+)
+
+
+def _run(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``code`` in a child process, so that a regression fails the test instead of hanging
+    the suite (the loop holds the GIL: nothing in this process could stop it)."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_file_without_such_lines_is_left_alone() -> None:
+    raw = b"NAME x\nROWS\n N obj\n" + b"* " + b"c" * 124 + b"\n" + b"* " + b"c" * 126 + b"\n"
+    assert without_stalling_lines(raw) is None
+    assert without_stalling_lines(b"") is None
+    assert without_stalling_lines(b"ENDATA") is None  # no newline: HiGHS meets the end first
+
+
+@pytest.mark.parametrize(
+    ("raw", "filled"),
+    [
+        (b"NAME x\n\nROWS\n", b"NAME x\n \nROWS\n"),
+        (b"\nNAME x\n", b" \nNAME x\n"),
+        (b"A\n\n\n\nB\n", b"A\n \n \n \nB\n"),
+        (b"A\n" + b"c" * 127 + b"\nB\n", b"A\n" + b"c" * 127 + b" \nB\n"),
+        (b"c" * 254 + b"\n", b"c" * 254 + b" \n"),
+        (b"A\r\n" + b"c" * 126 + b"\r\n", b"A\r\n" + b"c" * 126 + b"\r \n"),
+    ],
+)
+def test_empty_lines_and_lines_of_127k_characters_get_one_blank(raw: bytes, filled: bytes) -> None:
+    out = without_stalling_lines(raw)
+    assert out == filled
+    assert out.count(b"\n") == raw.count(b"\n")  # the same line numbers
+    assert [ln.rstrip() for ln in out.split(b"\n")] == [ln.rstrip() for ln in raw.split(b"\n")]
+
+
+def test_lines_of_other_lengths_are_not_changed() -> None:
+    raw = b"".join(b"c" * n + b"\n" for n in (1, 126, 128, 253, 255, 400))
+    assert without_stalling_lines(raw) is None
+
+
+def test_solve_mps_reads_a_fixed_format_file_with_an_empty_line(tmp_path: Path) -> None:
+    path = tmp_path / "fixed.mps"
+    path.write_text(FIXED_WITH_BLANK)
+    out = _run(
+        "import sys\n"
+        "from optiscribe.solvers import solve_mps\n"
+        "r = solve_mps(sys.argv[1])\n"
+        "print(r.objective, sorted(r.values.items()))\n",
+        str(path),
+    )
+    assert out.returncode == 0, out.stderr
+    # min X ONE subject to X ONE <= 4: 0, in the file's own names (blanks included)
+    assert out.stdout.strip() == "0.0 [('X ONE', 0.0)]"
+
+
+def test_solve_mps_reads_a_gzipped_file_with_an_empty_line(tmp_path: Path) -> None:
+    path = tmp_path / "fixed.mps.gz"
+    path.write_bytes(
+        gzip.compress(FIXED_WITH_BLANK.replace("COST         1.0", "COST        -1.0").encode())
+    )
+    out = _run(
+        "import sys\n"
+        "from optiscribe.solvers import solve_mps\n"
+        "print(solve_mps(sys.argv[1]).objective)\n",
+        str(path),
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "-4.0"
