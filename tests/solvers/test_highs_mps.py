@@ -21,7 +21,7 @@ FIXED_WITH_BLANK = (
     " L  LIM 1\n"
     "\n"
     "COLUMNS\n"
-    "    X ONE     COST         1.0   LIM 1        1.0\n"
+    "    X ONE     COST               1.0   LIM 1              1.0\n"
     "RHS\n"
     "    RHS       LIM 1        4.0\n"
     "BOUNDS\n"
@@ -86,7 +86,9 @@ def test_solve_mps_reads_a_fixed_format_file_with_an_empty_line(tmp_path: Path) 
 def test_solve_mps_reads_a_gzipped_file_with_an_empty_line(tmp_path: Path) -> None:
     path = tmp_path / "fixed.mps.gz"
     path.write_bytes(
-        gzip.compress(FIXED_WITH_BLANK.replace("COST         1.0", "COST        -1.0").encode())
+        gzip.compress(
+            FIXED_WITH_BLANK.replace("COST               1.0", "COST              -1.0").encode()
+        )
     )
     out = _run(
         "import sys\n"

@@ -11,6 +11,8 @@ import json
 import os
 import resource
 import socket
+import subprocess
+import sys
 import textwrap
 import threading
 import time
@@ -446,6 +448,33 @@ def test_w8_forged_reports_are_caught_by_the_parents_own_solve(pool: WarmPoolExe
     assert [rep.objective for rep in r.reports] == [pytest.approx(15.5), pytest.approx(15.5)]
     assert r.reports[1].claimed_objective == -123.0 and r.reports[1].disagreement
     _assert_benign_after(pool)
+
+
+def test_w8_a_forged_model_highs_would_loop_on_does_not_hang_the_parent() -> None:
+    # the parent re-solves the model text a program sends; HiGHS 1.12's fixed-format MPS
+    # reader never returned on this one (names with blanks, an empty line). The whole run
+    # is in a child process: the loop holds the GIL, so a regression would hang pytest
+    fixed = (
+        "NAME          TESTLP\nROWS\n N  COST\n L  LIM 1\n\nCOLUMNS\n"
+        "    X ONE     COST              -1.0   LIM 1              1.0\n"
+        "RHS\n    RHS       LIM 1        4.0\nENDATA\n"
+    )
+    program = (
+        "import json, os\n"
+        "os.write(3, (json.dumps({'event': 'solve', 'index': 0, 'termination': 'optimal', "
+        f"'objective': 99.0, 'mps_text': {fixed!r}}}) + '\\n').encode())\n"
+    )
+    code = textwrap.dedent(
+        f"""
+        from optiscribe.solvers.sandbox import SandboxLimits, SubprocessExecutor
+        r = SubprocessExecutor(SandboxLimits(timeout_s=3.0)).run({program!r})
+        (rep,) = r.reports
+        print(r.ok, rep.objective, rep.claimed_objective)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "-4.0", "99.0"]  # the parent's own solve: min -x, x <= 4
 
 
 # ---------------------------------------------------------------- a wider hostile suite
