@@ -22,11 +22,19 @@ the baseline above 1e4 nonzeros):
   reader we have), then ``bench/_orgeval_baseline.py`` (our re-implementation of its
   MD5-string WL with colour sets and the SD test);
 * ``HiGHS read``: ``Highs().readModel`` of both files, nothing else: the floor for any
-  checker that parses with HiGHS.
+  checker that parses with HiGHS;
+* with ``--orgeval DIR`` (a checkout of ORGEval's harness, ``ZiweiZHU0513/OR_Benchmark``,
+  which has no licence and is not shipped; gurobipy importable, e.g. ``pip install
+  --target T gurobipy`` and ``PYTHONPATH=T``: its size-limited licence reads any size),
+  also ``ORGEval itself``: its own ``check_lp_equivalence_fast(path_a, path_b)``, gurobipy
+  reading included, run in the pairs' folder (it may write a file there). The targets are
+  stated against ``ORGEval-style``; this column is context.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import statistics
 import sys
 import tempfile
@@ -218,12 +226,32 @@ def pairs(tmp: Path, large: bool, max_nnz: int) -> Iterator[tuple[str, Path, Pat
         yield f"synthetic {nnz:.0e}", a, b
 
 
+def orgeval_itself(root: Path) -> Callable[[str, str], object]:
+    """ORGEval's own ``check_lp_equivalence_fast`` from a checkout at ``root`` (its module
+    file only: the package's ``__init__`` pulls in its LLM harness)."""
+    path = root / "evaluate" / "equivalence_check.py"
+    if not path.is_file():
+        sys.exit(f"--orgeval: {path} not found; pass a checkout of ZiweiZHU0513/OR_Benchmark")
+    spec = importlib.util.spec_from_file_location("orgeval_equivalence_check", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # needs gurobipy and networkx
+    fn: Callable[[str, str], object] = module.check_lp_equivalence_fast
+    return fn
+
+
 def main() -> None:
     large = "--large" in sys.argv
     verbose = "--verbose" in sys.argv
     reps = int(sys.argv[sys.argv.index("--reps") + 1]) if "--reps" in sys.argv else 3
     max_nnz = int(sys.argv[sys.argv.index("--max-nnz") + 1]) if "--max-nnz" in sys.argv else 10**9
+    own = (
+        orgeval_itself(Path(sys.argv[sys.argv.index("--orgeval") + 1]))
+        if "--orgeval" in sys.argv
+        else None
+    )
     rows: list[tuple[str, int, float, float, float, str, bool]] = []
+    own_times: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="verify_e2e_") as d:
         for name, a, b in list(pairs(Path(d), large, max_nnz)):
             nnz = read_model(a).nnz
@@ -233,12 +261,18 @@ def main() -> None:
             t_base, base = best(
                 lambda a=a, b=b: orgeval_check(baseline_read(a), baseline_read(b)), r_reps
             )
+            extra = ""
+            if own is not None:
+                with contextlib.chdir(d):
+                    t_own, said = best(lambda a=a, b=b: own(str(a), str(b)), r_reps)
+                own_times[name] = t_own
+                extra = f"  ORGEval itself {t_own * 1e3:9.2f} ms ({said[0]})"  # type: ignore[index]
             verdict = res.verdict.value  # type: ignore[attr-defined]
             rows.append((name, nnz, t_ours, t_base, t_read, verdict, bool(base)))
             if verbose:
                 print(
                     f"{name:28s} {nnz:8d}  ours {t_ours * 1e3:9.2f} ms  base {t_base * 1e3:9.2f}"
-                    f" ms  read {t_read * 1e3:8.2f} ms  {verdict}",
+                    f" ms  read {t_read * 1e3:8.2f} ms  {verdict}{extra}",
                     flush=True,
                 )
     wrong = [r[0] for r in rows if r[5] != Verdict.EQUIVALENT.value]
@@ -261,6 +295,17 @@ def main() -> None:
             f"| {label} | {len(sel)} | {ours * 1e3:.2f} ms | {base * 1e3:.2f} ms | "
             f"{ratio_b:.1f}x | {read * 1e3:.2f} ms | {ratio_r:.2f}x |"
         )
+    if own_times:
+        print("\n| nonzeros | pairs | ORGEval itself (gurobipy) | ORGEval itself / optiscribe |")
+        print("| --- | --- | --- | --- |")
+        for lo, hi in BUCKETS:
+            sel = [r for r in rows if lo <= r[1] <= hi]
+            if not sel:
+                continue
+            label = f"<= {hi}" if lo == 0 else (f"{lo}-{hi}" if hi < 10**7 else f"> {lo - 1}")
+            own_med = statistics.median(own_times[r[0]] for r in sel)
+            own_ratio = statistics.median(own_times[r[0]] / r[2] for r in sel)
+            print(f"| {label} | {len(sel)} | {own_med * 1e3:.2f} ms | {own_ratio:.1f}x |")
     clock = "wall time" if CLOCK is time.perf_counter else "CPU time (time.process_time)"
     print(f"\n{clock}; pairs: {len(rows)}; not decided equivalent by optiscribe: {wrong or 'none'}")
 
