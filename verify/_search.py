@@ -33,10 +33,14 @@ level (``k!`` leaves for ``k`` bins) and give up. Once a candidate's subtree is 
 a candidate in its orbit under automorphisms of the candidate graph that fix the
 prefix's candidate nodes is skipped; the automorphisms are found by probing the union of
 the candidate graph with itself and each is checked exactly before it is used. Skipped
-subtrees hold no isomorphism, so the search returns what it returned without pruning,
-after a subset of its nodes. Its memory is that union (built once, lazily, with its own
-undo trail) and at most :data:`MAX_GENERATORS` generators kept as their moved points. The from-scratch search of :mod:`optiscribe.verify._refine`
-has no pruning (it is the fallback after a hash collision and the reference in tests).
+subtrees hold no isomorphism, so the answer (an isomorphism, or none) is the one the
+search gives without pruning; the search is step for step the one without pruning until
+its first skip (automorphisms are found on a separate state). After a skip the order of
+the nodes inside a cell's segment may differ (undo restores colours and cell bounds, not
+that order), so on a pair with several isomorphisms another one may be found. Its memory is that union (built once, lazily, with its own
+undo trail) and at most :data:`MAX_GENERATORS` generators kept as their moved points.
+The from-scratch search of :mod:`optiscribe.verify._refine` has no pruning (it is the
+fallback after a hash collision and the reference in tests).
 """
 
 from __future__ import annotations
@@ -495,9 +499,9 @@ def search_incremental(
     returned for the same ``u`` and ``colours`` when it found nothing; the search goes on
     from there (the same nodes, the same answer as without it). ``orbits``: prune
     candidates by automorphisms of the candidate graph (default :data:`ORBIT_PRUNING`;
-    see :class:`_Automorphisms`). Pruning only skips subtrees that hold no isomorphism,
-    in the same depth-first order, so it returns the same mapping as the search without
-    it, after visiting a subset of its nodes (never more of the node budget).
+    see :class:`_Automorphisms`). Pruning only skips subtrees that hold no isomorphism:
+    the same answer as without it, and the same steps until the first skip (see the
+    module docstring).
     """
     if probed is not None:
         st, first, visited = probed.state, probed.first, probed.steps
@@ -639,7 +643,7 @@ class _Automorphisms:
         # (serial, moved B nodes sorted, their images); B nodes as local ids 0..nb-1
         self.gens: list[tuple[int, np.ndarray, np.ndarray]] = []
         self.serial = 0
-        self.probes = self.found = 0
+        self.probes = self.found = self.skipped = 0  # (for tests and reports)
 
     def skip(self, levels: list[_Level], pos: int) -> bool:
         """Whether candidate ``pos`` of the deepest level is in the orbit of one whose
@@ -650,6 +654,7 @@ class _Automorphisms:
         self._apply(lv, prefix)
         root = lv.find(pos)
         if any(lv.find(e) == root for e, _ in lv.explored):
+            self.skipped += 1
             return True
         src = next((e for e, cost in lv.explored if cost > 1), None)
         if src is None or self.broken or self.budget <= 0:
@@ -660,7 +665,10 @@ class _Automorphisms:
             return False
         self._store(g)
         self._apply(lv, prefix)
-        return lv.find(pos) == lv.find(src)
+        if lv.find(pos) != lv.find(src):
+            return False  # (cannot happen: g maps src to pos)
+        self.skipped += 1
+        return True
 
     def _apply(self, lv: _Level, prefix: list[int]) -> None:
         """Union, at ``lv``, the moves of the stored generators it has not seen that fix
