@@ -695,6 +695,8 @@ class _Automorphisms:
 
     def _store(self, sigma: np.ndarray) -> None:
         moved = np.flatnonzero(sigma != np.arange(self.nb))
+        if moved.size == 0:
+            return  # (cannot happen: it maps b1 to another node b2)
         self.gens.append((self.serial, moved, sigma[moved]))
         self.serial += 1
         self.found += 1
