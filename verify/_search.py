@@ -205,20 +205,28 @@ class _State:
         self._move(nodes, np.full(2, fresh, dtype=np.int64))
         return self._propagate(nodes)
 
-    def individualise_cell(self, c: int, twin: int | None = None) -> bool:
+    def individualise_cell(
+        self,
+        c: int,
+        twin: int | None = None,
+        pairing: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> bool:
         """Pair the reference and candidate nodes of cell ``c`` in segment order, each pair
         with a fresh colour, and refine (a guess: valid when any bijection of the cell
         extends to an isomorphism, as for identical bins or items of equal size; a wrong
         guess can only fail, never produce an unverified mapping). ``twin`` (on the union
         of one graph with itself, :class:`_Automorphisms`): reference node ``x`` is first
         paired with its copy ``x + twin`` wherever that is in the cell (the guess is the
-        identity there), the rest in segment order."""
+        identity there), the rest in segment order. ``pairing``: (reference nodes,
+        candidate nodes) paired in this order; they must be exactly the cell's."""
         empty = np.zeros(0, np.int64)
         self.trail.append((empty, empty, empty, np.zeros(0, np.uint64), self.k))
         seg0, size = int(self.start[c]), int(self.size[c])
         cell = self.elems[seg0 : seg0 + size].copy()
         a_nodes, b_nodes = cell[~self.own[cell]], cell[self.own[cell]]
-        if twin is not None:
+        if pairing is not None:
+            a_nodes, b_nodes = pairing
+        elif twin is not None:
             tw = a_nodes + twin
             has = self.col[tw] == c
             flag = self._flag
@@ -477,6 +485,11 @@ ORBIT_PRUNING = True
 #: permutations of the candidate graph. Dropping one is always sound (less pruning).
 MAX_GENERATORS = 32
 
+#: ... and at most this many moved points in all, per node of the candidate graph (a
+#: cyclic shift of 100 identical bins moves almost every node): the oldest generators
+#: are dropped first, the newest is always kept.
+MAX_MOVED_PER_NODE = 8
+
 #: Individualisations one automorphism probe may make on the union of the candidate
 #: graph with itself (beyond the search's prefix).
 PROBE_STEPS = 64
@@ -569,7 +582,19 @@ class _Level:
     exhausted (position, nodes their subtree took); the orbits of the candidates
     (union-find over positions) under the automorphisms fixing the level's prefix."""
 
-    __slots__ = ("a", "cands", "cur", "cur_start", "explored", "i", "mark", "parent", "pos", "seen")
+    __slots__ = (
+        "a",
+        "cands",
+        "cur",
+        "cur_start",
+        "explored",
+        "i",
+        "mark",
+        "parent",
+        "pos",
+        "seen",
+        "shifted",
+    )
 
     def __init__(self, a: int, cands: np.ndarray, mark: int) -> None:
         self.a, self.cands, self.mark = a, cands, mark
@@ -579,6 +604,7 @@ class _Level:
         self.parent: list[int] | None = None
         self.pos: dict[int, int] = {}
         self.seen = 0  # serial of the next stored generator not yet applied here
+        self.shifted = False  # a cyclic shift of the whole cell was probed here
 
     def exhausted(self, visited: int) -> None:
         """The current candidate's subtree ended without an isomorphism and within the
@@ -617,18 +643,27 @@ class _Automorphisms:
 
     How they are found. Only once the search has exhausted a candidate whose subtree
     took more than one node (cheap failures are retried directly; a probe would cost
-    more): the union of B with itself is built (once, lazily) with the root colouring
-    of B on both copies, ``P``'s B nodes are individualised onto their own copies (kept
-    between probes, undone only as far as the prefix changed), then ``b1`` onto ``b2``'s
-    copy, and the greedy probe descends preferring the identity (each node onto its own
-    copy, :meth:`_State.individualise_cell` with ``twin``). Its leaf is kept only if it
-    passes :func:`mapping_is_isomorphism` on that union (labels of variables and rows,
-    edges with their labels: everything the union encodes) and fixes ``P`` and maps
-    ``b1`` to ``b2`` (re-checked). Nothing found: no pruning for that candidate.
+    more) and the next candidate is in no known orbit of an exhausted one: the union of
+    B with itself is built (once, lazily) with the root colouring of B on both copies,
+    ``P``'s B nodes are individualised onto their own copies (kept between probes,
+    undone only as far as the prefix changed), then the pairs asked for, and the greedy
+    probe descends preferring the identity (each node onto its own copy,
+    :meth:`_State.individualise_cell` with ``twin``). The pairs: once per level, a
+    cyclic shift of the whole candidate cell (all pairs at once, when the cell of that
+    union is exactly the candidates): for identical bins or items it is an automorphism
+    and one generator puts the whole cell in one orbit, where pair by pair that takes
+    ``k - 1`` probes (with 100 bins the probe budget ran out); otherwise, or when it
+    fails, ``b1`` onto ``b2``'s copy. The leaf is kept only if it passes
+    :func:`mapping_is_isomorphism` on that union (labels of variables and rows, edges
+    with their labels: everything the union encodes), fixes ``P`` and maps the pairs
+    as asked (re-checked). Nothing found: no pruning for that candidate.
 
     Bounds. Probes spend at most ``max_nodes`` individualisations in all (then only the
-    generators already found are used) and :data:`PROBE_STEPS` each; at most
-    :data:`MAX_GENERATORS` generators are kept, as their moved points only.
+    generators already found are used) and :data:`PROBE_STEPS` each. Generators are kept
+    as their moved points, at most :data:`MAX_GENERATORS` of them and at most
+    :data:`MAX_MOVED_PER_NODE` moved points per node of B in all (the oldest dropped
+    first; the levels still open are the most recent, deepest ones, and what a level
+    has already united stays united).
     """
 
     def __init__(self, u: Union, colours: np.ndarray, budget: int, deadline: float | None):
@@ -643,6 +678,7 @@ class _Automorphisms:
         # (serial, moved B nodes sorted, their images); B nodes as local ids 0..nb-1
         self.gens: list[tuple[int, np.ndarray, np.ndarray]] = []
         self.serial = 0
+        self.moved = 0  # moved points stored in all
         self.probes = self.found = self.skipped = 0  # (for tests and reports)
 
     def skip(self, levels: list[_Level], pos: int) -> bool:
@@ -659,8 +695,19 @@ class _Automorphisms:
         src = next((e for e, cost in lv.explored if cost > 1), None)
         if src is None or self.broken or self.budget <= 0:
             return False
-        b1, b2 = int(lv.cands[src]) - self.ob, int(lv.cands[pos]) - self.ob
-        g = self._probe(prefix, b1, b2)
+        cl = lv.cands - self.ob
+        if not lv.shifted and cl.size > 2:
+            # first a cyclic shift of the whole cell (one generator for the cell when it
+            # is one orbit, as identical bins are; pair by pair that takes k - 1 probes)
+            lv.shifted = True
+            g = self._probe(prefix, cl, np.roll(cl, -1))
+            if g is not None:
+                self._store(g)
+                self._apply(lv, prefix)
+                if lv.find(pos) == lv.find(src):
+                    self.skipped += 1
+                    return True
+        g = self._probe(prefix, cl[src : src + 1], cl[pos : pos + 1])
         if g is None:
             return False
         self._store(g)
@@ -700,7 +747,11 @@ class _Automorphisms:
         self.gens.append((self.serial, moved, sigma[moved]))
         self.serial += 1
         self.found += 1
-        if len(self.gens) > MAX_GENERATORS:
+        self.moved += moved.size
+        while len(self.gens) > 1 and (
+            len(self.gens) > MAX_GENERATORS or self.moved > MAX_MOVED_PER_NODE * self.nb
+        ):
+            self.moved -= self.gens[0][1].size
             del self.gens[0]
 
     def _state(self) -> _State | None:
@@ -715,9 +766,11 @@ class _Automorphisms:
                 self.broken = True
         return self.st
 
-    def _probe(self, prefix: list[int], b1: int, b2: int) -> np.ndarray | None:
-        """An automorphism of B (local ids) fixing ``prefix`` and mapping ``b1`` to
-        ``b2``, checked exactly, or None."""
+    def _probe(self, prefix: list[int], src: np.ndarray, dst: np.ndarray) -> np.ndarray | None:
+        """An automorphism of B (local ids) fixing ``prefix`` and mapping ``src[j]`` to
+        ``dst[j]``, checked exactly, or None. One pair is individualised as such; more
+        pairs (a cyclic shift of the candidate cell) only when they are exactly one cell
+        of the union at the prefix, all paired at once."""
         st = self._state()
         if st is None or self.uu is None:
             return None
@@ -739,10 +792,21 @@ class _Automorphisms:
                 # the state is no longer usable
                 self.broken = True
                 return None
+        c = int(st.col[src[0]])
+        if src.size > 1 and not (
+            int(st.size[c]) == 2 * src.size
+            and np.all(st.col[src] == c)
+            and np.all(st.col[dst + nb] == c)
+        ):
+            return None
         mark = st.mark()
         try:
             self.budget -= 1
-            if not st.individualise(b1, b2 + nb):
+            if src.size == 1:
+                ok = st.individualise(int(src[0]), int(dst[0]) + nb)
+            else:
+                ok = st.individualise_cell(c, pairing=(src, dst + nb))
+            if not ok:
                 return None
             steps = min(PROBE_STEPS, max(self.budget, 0))
             found, used = _greedy_probe(self.uu, st, self.deadline, steps, twin=nb)
@@ -753,7 +817,7 @@ class _Automorphisms:
             return None
         sigma = found - nb
         pre = np.asarray(prefix, dtype=np.int64)
-        if sigma[b1] != b2 or not np.array_equal(sigma[pre], pre):
+        if not np.array_equal(sigma[src], dst) or not np.array_equal(sigma[pre], pre):
             return None  # (cannot happen: those pairs were individualised)
         return sigma
 

@@ -399,34 +399,47 @@ def test_only_exactly_checked_automorphisms_are_kept(monkeypatch, automorphisms)
     assert kept and kept[-1].probes > 0 and kept[-1].found == 0 and not kept[-1].gens
 
 
-def test_generators_fix_the_prefix_and_are_capped(monkeypatch, automorphisms):
+@pytest.mark.parametrize("cap, per_node", [(2, 8), (32, 1)])
+def test_generators_fix_the_prefix_and_are_capped(monkeypatch, automorphisms, cap, per_node):
     # every stored generator is an automorphism of the candidate graph (checked again
-    # here on the union of B with itself); no more than MAX_GENERATORS are kept
+    # here on the union of B with itself) that fixes the prefix it was found under; no
+    # more than MAX_GENERATORS are kept, with at most MAX_MOVED_PER_NODE moved points
+    # per node of B in all (or the newest alone); the answer stays right
     from optiscribe.verify import _search
 
-    monkeypatch.setattr(_search, "MAX_GENERATORS", 2)
-    kept = automorphisms
-    stored: list[np.ndarray] = []
-    real_store = _search._Automorphisms._store
+    monkeypatch.setattr(_search, "MAX_GENERATORS", cap)
+    monkeypatch.setattr(_search, "MAX_MOVED_PER_NODE", per_node)
+    stored: list[tuple[np.ndarray, list[int]]] = []
+    real_store, real_probe = _search._Automorphisms._store, _search._Automorphisms._probe
+    prefixes: list[list[int]] = []
+
+    def probe(self, prefix, src, dst):
+        prefixes.append(list(prefix))
+        return real_probe(self, prefix, src, dst)
 
     def store(self, sigma):
-        stored.append(sigma.copy())
+        stored.append((sigma.copy(), prefixes[-1]))
         real_store(self, sigma)
-        assert len(self.gens) <= 2
+        assert len(self.gens) <= cap
+        moved = sum(m.size for _, m, _ in self.gens)
+        assert len(self.gens) == 1 or moved <= per_node * self.nb
+        assert moved == self.moved
 
+    monkeypatch.setattr(_search._Automorphisms, "_probe", probe)
     monkeypatch.setattr(_search._Automorphisms, "_store", store)
     a = bins_and_cycles([6])
     b = permuted(bins_and_cycles([3, 3]), seed=2, scale=False)
     u, col = _union(a, b)
     pruned = search_incremental(u, col, orbits=True)
     assert pruned is not None and pruned.exhausted
-    aut = kept[-1]
-    assert aut.found > 2 and len(aut.gens) == 2 and len(stored) == aut.found
+    aut = automorphisms[-1]
+    assert len(stored) == aut.found > len(aut.gens)  # some were dropped
     uu = build_union(u.gb, u.gb)
     nb = aut.nb
-    for sigma in stored:
+    for sigma, prefix in stored:
         assert mapping_is_isomorphism(uu, sigma + nb)
         assert not np.array_equal(sigma, np.arange(nb))
+        assert np.array_equal(sigma[prefix], prefix)
 
 
 def linked_block(lengths: list[int], sizes: list[float], bins: int) -> MilpData:
@@ -504,3 +517,17 @@ def test_an_unchecked_generator_would_prune_the_isomorphism_away(monkeypatch):
     monkeypatch.undo()
     fixed = search_incremental(u, col, max_nodes=100_000, orbits=True)
     assert fixed is not None and fixed.mapping is not None
+
+
+def test_a_cell_of_identical_bins_takes_one_probe_per_level(automorphisms):
+    # 16 identical bins before a 18-cycle vs two 9-cycles: a cyclic shift of the bins'
+    # cell is one generator for the whole cell, so about one probe per level (pair by
+    # pair it would be k - 1 per level, ~k^2 / 2 in all: with 100 bins the probe budget
+    # ran out and the answer was UNKNOWN)
+    a = block_sum(bin_packing([3, 5], 16), cycles([18]))
+    b = permuted(block_sum(bin_packing([3, 5], 16), cycles([9, 9])), seed=1, scale=False)
+    pruned = search_incremental(*_union(a, b), orbits=True)
+    assert pruned is not None and pruned.exhausted
+    aut = automorphisms[-1]
+    assert aut.probes <= 16 and aut.found == aut.probes
+    assert max(moved.size for _, moved, _ in aut.gens) >= 16 * 4  # a shift of many bins
