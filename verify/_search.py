@@ -541,7 +541,7 @@ def search_incremental(
             )
         st.undo(root)
     prune = ORBIT_PRUNING if orbits is None else orbits
-    aut = _Automorphisms(u, colours, max_nodes, deadline) if prune else None
+    aut = _Automorphisms(u, colours, 2 * max_nodes, deadline) if prune else None
     levels = [_Level(first[0], first[1], st.mark())]
     while levels:
         lv = levels[-1]
@@ -658,8 +658,10 @@ class _Automorphisms:
     with their labels: everything the union encodes), fixes ``P`` and maps the pairs
     as asked (re-checked). Nothing found: no pruning for that candidate.
 
-    Bounds. Probes spend at most ``max_nodes`` individualisations in all (then only the
-    generators already found are used) and :data:`PROBE_STEPS` each. Generators are kept
+    Bounds. Probes spend at most ``2 * max_nodes`` individualisations in all (then only
+    the generators already found are used; keeping the prefix in step is not counted:
+    it repeats at most the main search's own individualisations) and
+    :data:`PROBE_STEPS` each. Generators are kept
     as their moved points, at most :data:`MAX_GENERATORS` of them and at most
     :data:`MAX_MOVED_PER_NODE` moved points per node of B in all (the oldest dropped
     first; the levels still open are the most recent, deepest ones, and what a level
@@ -785,8 +787,8 @@ class _Automorphisms:
             st.undo(self.path[k][1])
             del self.path[k:]
         for x in prefix[k:]:
+            # (not counted: at most the main search's own individualisations again)
             self.path.append((x, st.mark()))
-            self.budget -= 1
             if not st.individualise(x, x + nb):
                 # impossible (swapping the copies is an automorphism of the union); but
                 # the state is no longer usable
