@@ -33,14 +33,16 @@ level (``k!`` leaves for ``k`` bins) and give up. Once a candidate's subtree is 
 a candidate in its orbit under automorphisms of the candidate graph that fix the
 prefix's candidate nodes is skipped; the automorphisms are found by probing the union of
 the candidate graph with itself and each is checked exactly before it is used. Skipped
-subtrees hold no isomorphism, so the answer (an isomorphism, or none) is the one the
-search gives without pruning; the search is step for step the one without pruning until
-its first skip (automorphisms are found on a separate state). After a skip the order of
-the nodes inside a cell's segment may differ (undo restores colours and cell bounds, not
-that order), so on a pair with several isomorphisms another one may be found. Its memory is that union (built once, lazily, with its own
-undo trail) and at most :data:`MAX_GENERATORS` generators kept as their moved points.
-The from-scratch search of :mod:`optiscribe.verify._refine` has no pruning (it is the
-fallback after a hash collision and the reference in tests).
+subtrees hold no isomorphism, so wherever the search without pruning decides (an
+isomorphism found, or none exists) the pruned one decides the same way; it is step for
+step the search without pruning until its first skip (automorphisms are found on a
+separate state). After a skip the order of the nodes inside a cell's segment may differ
+(undo restores colours and cell bounds, not that order), so on a pair with several
+isomorphisms another one may be found. Its memory is that union (built once, lazily,
+with its own undo trail) and the generators, kept as their moved points and capped
+(:data:`MAX_GENERATORS`, :data:`MAX_MOVED_PER_NODE`). The from-scratch search of
+:mod:`optiscribe.verify._refine` has no pruning (it is the fallback after a hash
+collision and the reference in tests).
 """
 
 from __future__ import annotations
