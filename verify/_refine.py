@@ -1010,7 +1010,8 @@ def search(
     A-node, and try every B-node of the cell with the same fresh colour; prune a branch
     as soon as refinement gives different histograms. Any isomorphism maps the chosen
     A-node to some B-node of its cell, so exploring all of them without success proves
-    the graphs non-isomorphic.
+    the graphs non-isomorphic. No orbit pruning here (it is the fallback after a hash
+    collision and the reference of the tests; :mod:`optiscribe.verify._search` prunes).
     """
     visited = 0
     # explicit stack: (colours, candidate B nodes, next index, chosen A node)

@@ -24,9 +24,25 @@ scanning the model. Changes are undone from a trail on backtracking, so memory i
 by the changes along one root-to-leaf path. Before the exhaustive search, a greedy probe
 pairs the two sides of whole cells at once (any bijection of identical bins, or of items
 of equal size, extends to an isomorphism), falling back to one pair per cell; its leaf is
-checked like any other and its failure concludes nothing. There is no orbit pruning yet:
-on the symmetric models this is for, the probe reaches a leaf; a failed branch of the
-exhaustive search is backtracked.
+checked like any other and its failure concludes nothing.
+
+Orbit pruning (:class:`_Automorphisms`): when the probe fails on a pair that colour
+refinement cannot tell apart and that has many symmetric nodes (e.g. identical bins next
+to a part wired differently), the exhaustive search would try every candidate at every
+level (``k!`` leaves for ``k`` bins) and give up. Once a candidate's subtree is exhausted,
+a candidate in its orbit under automorphisms of the candidate graph that fix the
+prefix's candidate nodes is skipped; the automorphisms are found by probing the union of
+the candidate graph with itself and each is checked exactly before it is used. Skipped
+subtrees hold no isomorphism, so wherever the search without pruning decides (an
+isomorphism found, or none exists) the pruned one decides the same way; it is step for
+step the search without pruning until its first skip (automorphisms are found on a
+separate state). After a skip the order of the nodes inside a cell's segment may differ
+(undo restores colours and cell bounds, not that order), so on a pair with several
+isomorphisms another one may be found. Its memory is that union (built once, lazily,
+with its own undo trail) and the generators, kept as their moved points and capped
+(:data:`MAX_GENERATORS`, :data:`MAX_MOVED_PER_NODE`). The from-scratch search of
+:mod:`optiscribe.verify._refine` has no pruning (it is the fallback after a hash
+collision and the reference in tests).
 """
 
 from __future__ import annotations
@@ -42,6 +58,7 @@ from optiscribe.verify._refine import (
     SearchResult,
     Union,
     _edge_weights,
+    build_union,
     mapping_is_isomorphism,
     out_of_budget,
 )
@@ -190,16 +207,36 @@ class _State:
         self._move(nodes, np.full(2, fresh, dtype=np.int64))
         return self._propagate(nodes)
 
-    def individualise_cell(self, c: int) -> bool:
+    def individualise_cell(
+        self,
+        c: int,
+        twin: int | None = None,
+        pairing: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> bool:
         """Pair the reference and candidate nodes of cell ``c`` in segment order, each pair
         with a fresh colour, and refine (a guess: valid when any bijection of the cell
         extends to an isomorphism, as for identical bins or items of equal size; a wrong
-        guess can only fail, never produce an unverified mapping)."""
+        guess can only fail, never produce an unverified mapping). ``twin`` (on the union
+        of one graph with itself, :class:`_Automorphisms`): reference node ``x`` is first
+        paired with its copy ``x + twin`` wherever that is in the cell (the guess is the
+        identity there), the rest in segment order. ``pairing``: (reference nodes,
+        candidate nodes) paired in this order; they must be exactly the cell's."""
         empty = np.zeros(0, np.int64)
         self.trail.append((empty, empty, empty, np.zeros(0, np.uint64), self.k))
         seg0, size = int(self.start[c]), int(self.size[c])
         cell = self.elems[seg0 : seg0 + size].copy()
         a_nodes, b_nodes = cell[~self.own[cell]], cell[self.own[cell]]
+        if pairing is not None:
+            a_nodes, b_nodes = pairing
+        elif twin is not None:
+            tw = a_nodes + twin
+            has = self.col[tw] == c
+            flag = self._flag
+            flag[tw[has]] = True
+            rest = b_nodes[~flag[b_nodes]]
+            flag[tw[has]] = False
+            a_nodes = np.concatenate([a_nodes[has], a_nodes[~has]])
+            b_nodes = np.concatenate([tw[has], rest])
         pairs = a_nodes.size
         self._grow(self.k + pairs)
         fresh = self.k + np.arange(pairs, dtype=np.int64)
@@ -441,6 +478,25 @@ def probe(
     return SearchResult(found, False, steps, "individualisation-refinement leaf (cell pairing)")
 
 
+#: Orbit pruning in :func:`search_incremental` (its ``orbits`` keyword overrides this;
+#: tests switch it off to compare with the plain exhaustive search).
+ORBIT_PRUNING = True
+
+#: At most this many automorphism generators are kept (the oldest is dropped first):
+#: each is stored as its moved points only, so memory stays bounded by this many
+#: permutations of the candidate graph. Dropping one is always sound (less pruning).
+MAX_GENERATORS = 32
+
+#: ... and at most this many moved points in all, per node of the candidate graph (a
+#: cyclic shift of 100 identical bins moves almost every node): the oldest generators
+#: are dropped first, the newest is always kept.
+MAX_MOVED_PER_NODE = 8
+
+#: Individualisations one automorphism probe may make on the union of the candidate
+#: graph with itself (beyond the search's prefix).
+PROBE_STEPS = 64
+
+
 def search_incremental(
     u: Union,
     colours: np.ndarray,
@@ -448,6 +504,7 @@ def search_incremental(
     max_nodes: int = 2000,
     deadline: float | None = None,
     probed: Probed | None = None,
+    orbits: bool | None = None,
 ) -> SearchResult | None:
     """Individualisation-refinement from the stable colouring ``colours`` (equitable).
 
@@ -455,7 +512,11 @@ def search_incremental(
     colouring given is not uniform under this module's hashes (a collision of the other
     hash): the caller then runs the from-scratch search. ``probed``: what :func:`probe`
     returned for the same ``u`` and ``colours`` when it found nothing; the search goes on
-    from there (the same nodes, the same answer as without it).
+    from there (the same nodes, the same answer as without it). ``orbits``: prune
+    candidates by automorphisms of the candidate graph (default :data:`ORBIT_PRUNING`;
+    see :class:`_Automorphisms`). Pruning only skips subtrees that hold no isomorphism:
+    the same answer as without it, and the same steps until the first skip (see the
+    module docstring).
     """
     if probed is not None:
         st, first, visited = probed.state, probed.first, probed.steps
@@ -481,35 +542,297 @@ def search_incremental(
                 found, False, visited, "individualisation-refinement leaf (cell pairing)"
             )
         st.undo(root)
-    # explicit stack of (a, candidates, next index, trail mark)
-    stack: list[tuple[int, np.ndarray, int, int]] = [(first[0], first[1], 0, st.mark())]
-    while stack:
-        a, cands, i, mark = stack.pop()
-        st.undo(mark)
-        if i >= cands.size:
+    prune = ORBIT_PRUNING if orbits is None else orbits
+    aut = _Automorphisms(u, colours, 2 * max_nodes, deadline) if prune else None
+    levels = [_Level(first[0], first[1], st.mark())]
+    while levels:
+        lv = levels[-1]
+        st.undo(lv.mark)
+        if lv.i >= lv.cands.size:
+            levels.pop()
+            if levels:  # the parent's current candidate: its whole subtree is exhausted
+                levels[-1].exhausted(visited)
             continue
-        stack.append((a, cands, i + 1, mark))
+        pos = lv.i
+        lv.i += 1
+        b = int(lv.cands[pos])
+        if aut is not None and lv.explored and aut.skip(levels, pos):
+            continue
         visited += 1
         spent = out_of_budget(visited, max_nodes, deadline)
         if spent is not None:
             return spent
-        if not st.individualise(a, int(cands[i])):
+        lv.cur, lv.cur_start = pos, visited
+        if not st.individualise(lv.a, b):
+            lv.exhausted(visited)
             continue
         nxt = st.target()
         if nxt is None:
             m = st.leaf_mapping()
             if mapping_is_isomorphism(u, m):
                 return SearchResult(m, False, visited, "individualisation-refinement leaf")
+            lv.exhausted(visited)
             continue
-        stack.append((nxt[0], nxt[1], 0, st.mark()))
+        levels.append(_Level(nxt[0], nxt[1], st.mark()))
     return SearchResult(None, True, visited, "search tree exhausted")
 
 
+class _Level:
+    """One level of the exhaustive search: reference node ``a``, its candidate cell,
+    the next candidate to try, the trail mark to undo to; the candidate being explored
+    (``cur``, and the node count when it started); the candidates whose subtrees were
+    exhausted (position, nodes their subtree took); the orbits of the candidates
+    (union-find over positions) under the automorphisms fixing the level's prefix."""
+
+    __slots__ = (
+        "a",
+        "cands",
+        "cur",
+        "cur_start",
+        "explored",
+        "i",
+        "mark",
+        "parent",
+        "pos",
+        "seen",
+        "shifted",
+    )
+
+    def __init__(self, a: int, cands: np.ndarray, mark: int) -> None:
+        self.a, self.cands, self.mark = a, cands, mark
+        self.i = 0
+        self.cur, self.cur_start = -1, 0
+        self.explored: list[tuple[int, int]] = []
+        self.parent: list[int] | None = None
+        self.pos: dict[int, int] = {}
+        self.seen = 0  # serial of the next stored generator not yet applied here
+        self.shifted = False  # a cyclic shift of the whole cell was probed here
+
+    def exhausted(self, visited: int) -> None:
+        """The current candidate's subtree ended without an isomorphism and within the
+        budget (running out of budget or finding one returns from the whole search)."""
+        self.explored.append((self.cur, visited - self.cur_start + 1))
+
+    def find(self, p: int) -> int:
+        par = self.parent
+        assert par is not None
+        while par[p] != p:
+            par[p] = par[par[p]]
+            p = par[p]
+        return p
+
+    def union(self, p: int, q: int) -> None:
+        rp, rq = self.find(p), self.find(q)
+        if rp != rq:
+            assert self.parent is not None
+            self.parent[max(rp, rq)] = min(rp, rq)
+
+
+class _Automorphisms:
+    """Orbit pruning for :func:`search_incremental`: automorphisms of the candidate
+    graph B found on demand, kept as generators, and the orbits they give.
+
+    Why it is sound. At a level with prefix ``P`` (the pairs individualised above it),
+    reference node ``a`` and candidate ``b1`` whose subtree was exhausted within the
+    budget, no isomorphism extends ``P + (a -> b1)``. If an automorphism ``σ`` of B fixes
+    every B node of ``P`` and maps ``b1`` to ``b2``, an isomorphism ``f`` extending
+    ``P + (a -> b2)`` would give ``σ⁻¹ ∘ f``, an isomorphism extending ``P + (a -> b1)``:
+    so ``b2`` is skipped. The same holds for any product of such automorphisms, hence
+    for the orbit of ``b1`` under the group they generate (a union-find over the
+    generators' moves inside the candidate cell: each union is one generator applied,
+    so every chain is a group element fixing ``P``). A subtree that ran out of budget
+    returns from the whole search and seeds nothing.
+
+    How they are found. Only once the search has exhausted a candidate whose subtree
+    took more than one node (cheap failures are retried directly; a probe would cost
+    more) and the next candidate is in no known orbit of an exhausted one: the union of
+    B with itself is built (once, lazily) with the root colouring of B on both copies,
+    ``P``'s B nodes are individualised onto their own copies (kept between probes,
+    undone only as far as the prefix changed), then the pairs asked for, and the greedy
+    probe descends preferring the identity (each node onto its own copy,
+    :meth:`_State.individualise_cell` with ``twin``). The pairs: once per level, a
+    cyclic shift of the whole candidate cell (all pairs at once, when the cell of that
+    union is exactly the candidates): for identical bins or items it is an automorphism
+    and one generator puts the whole cell in one orbit, where pair by pair that takes
+    ``k - 1`` probes (with 100 bins the probe budget ran out); otherwise, or when it
+    fails, ``b1`` onto ``b2``'s copy. The leaf is kept only if it passes
+    :func:`mapping_is_isomorphism` on that union (labels of variables and rows, edges
+    with their labels: everything the union encodes), fixes ``P`` and maps the pairs
+    as asked (re-checked). Nothing found: no pruning for that candidate.
+
+    Bounds. Probes spend at most ``2 * max_nodes`` individualisations in all (then only
+    the generators already found are used; keeping the prefix in step is not counted:
+    it repeats at most the main search's own individualisations) and
+    :data:`PROBE_STEPS` each. Generators are kept
+    as their moved points, at most :data:`MAX_GENERATORS` of them and at most
+    :data:`MAX_MOVED_PER_NODE` moved points per node of B in all (the oldest dropped
+    first; the levels still open are the most recent, deepest ones, and what a level
+    has already united stays united).
+    """
+
+    def __init__(self, u: Union, colours: np.ndarray, budget: int, deadline: float | None):
+        self.u, self.colours, self.deadline = u, colours, deadline
+        self.ob = u.offsets[2]
+        self.nb = u.n - self.ob
+        self.budget = budget
+        self.st: _State | None = None
+        self.uu: Union | None = None
+        self.broken = False
+        self.path: list[tuple[int, int]] = []  # (B node individualised, mark before)
+        # (serial, moved B nodes sorted, their images); B nodes as local ids 0..nb-1
+        self.gens: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self.serial = 0
+        self.moved = 0  # moved points stored in all
+        self.probes = self.found = self.skipped = 0  # (for tests and reports)
+
+    def skip(self, levels: list[_Level], pos: int) -> bool:
+        """Whether candidate ``pos`` of the deepest level is in the orbit of one whose
+        subtree was exhausted (searching for an automorphism that shows it when none of
+        the stored ones does)."""
+        lv = levels[-1]
+        prefix = [int(x.cands[x.cur]) - self.ob for x in levels[:-1]]
+        self._apply(lv, prefix)
+        root = lv.find(pos)
+        if any(lv.find(e) == root for e, _ in lv.explored):
+            self.skipped += 1
+            return True
+        src = next((e for e, cost in lv.explored if cost > 1), None)
+        if src is None or self.broken or self.budget <= 0:
+            return False
+        cl = lv.cands - self.ob
+        if not lv.shifted and cl.size > 2:
+            # first a cyclic shift of the whole cell (one generator for the cell when it
+            # is one orbit, as identical bins are; pair by pair that takes k - 1 probes)
+            lv.shifted = True
+            g = self._probe(prefix, cl, np.roll(cl, -1))
+            if g is not None:
+                self._store(g)
+                self._apply(lv, prefix)
+                if lv.find(pos) == lv.find(src):
+                    self.skipped += 1
+                    return True
+        g = self._probe(prefix, cl[src : src + 1], cl[pos : pos + 1])
+        if g is None:
+            return False
+        self._store(g)
+        self._apply(lv, prefix)
+        if lv.find(pos) != lv.find(src):
+            return False  # (cannot happen: g maps src to pos)
+        self.skipped += 1
+        return True
+
+    def _apply(self, lv: _Level, prefix: list[int]) -> None:
+        """Union, at ``lv``, the moves of the stored generators it has not seen that fix
+        its prefix."""
+        if lv.parent is None:
+            lv.parent = list(range(lv.cands.size))
+            lv.pos = {int(x) - self.ob: k for k, x in enumerate(lv.cands)}
+        pre = np.asarray(prefix, dtype=np.int64)
+        for serial, moved, image in self.gens:
+            if serial < lv.seen:
+                continue
+            if pre.size:
+                at = np.minimum(np.searchsorted(moved, pre), moved.size - 1)
+                if np.any(moved[at] == pre):
+                    continue  # moves a node of the prefix: not usable here
+            cl = lv.cands - self.ob
+            at = np.minimum(np.searchsorted(moved, cl), moved.size - 1)
+            hit = np.flatnonzero(moved[at] == cl)
+            for k, img in zip(hit.tolist(), image[at[hit]].tolist()):
+                q = lv.pos.get(img)
+                if q is not None:  # (always: the cell is mapped onto itself)
+                    lv.union(k, q)
+        lv.seen = self.serial
+
+    def _store(self, sigma: np.ndarray) -> None:
+        moved = np.flatnonzero(sigma != np.arange(self.nb))
+        if moved.size == 0:
+            return  # (cannot happen: it maps b1 to another node b2)
+        self.gens.append((self.serial, moved, sigma[moved]))
+        self.serial += 1
+        self.found += 1
+        self.moved += moved.size
+        while len(self.gens) > 1 and (
+            len(self.gens) > MAX_GENERATORS or self.moved > MAX_MOVED_PER_NODE * self.nb
+        ):
+            self.moved -= self.gens[0][1].size
+            del self.gens[0]
+
+    def _state(self) -> _State | None:
+        if self.st is None and not self.broken:
+            uu = build_union(self.u.gb, self.u.gb)
+            cb = self.colours[self.ob :]
+            _, col = np.unique(np.concatenate([cb, cb]), return_inverse=True)
+            st = _State(uu, col.astype(np.int64), _Adjacency.of(uu))
+            if st.uniform():
+                self.st, self.uu = st, uu
+            else:
+                self.broken = True
+        return self.st
+
+    def _probe(self, prefix: list[int], src: np.ndarray, dst: np.ndarray) -> np.ndarray | None:
+        """An automorphism of B (local ids) fixing ``prefix`` and mapping ``src[j]`` to
+        ``dst[j]``, checked exactly, or None. One pair is individualised as such; more
+        pairs (a cyclic shift of the candidate cell) only when they are exactly one cell
+        of the union at the prefix, all paired at once."""
+        st = self._state()
+        if st is None or self.uu is None:
+            return None
+        self.probes += 1
+        nb = self.nb
+        # the prefix, individualised onto its own copy (kept from the last probe as far
+        # as it is the same)
+        k = 0
+        while k < min(len(self.path), len(prefix)) and self.path[k][0] == prefix[k]:
+            k += 1
+        if k < len(self.path):
+            st.undo(self.path[k][1])
+            del self.path[k:]
+        for x in prefix[k:]:
+            # (not counted: at most the main search's own individualisations again)
+            self.path.append((x, st.mark()))
+            if not st.individualise(x, x + nb):
+                # impossible (swapping the copies is an automorphism of the union); but
+                # the state is no longer usable
+                self.broken = True
+                return None
+        c = int(st.col[src[0]])
+        if src.size > 1 and not (
+            int(st.size[c]) == 2 * src.size
+            and np.all(st.col[src] == c)
+            and np.all(st.col[dst + nb] == c)
+        ):
+            return None
+        mark = st.mark()
+        try:
+            self.budget -= 1
+            if src.size == 1:
+                ok = st.individualise(int(src[0]), int(dst[0]) + nb)
+            else:
+                ok = st.individualise_cell(c, pairing=(src, dst + nb))
+            if not ok:
+                return None
+            steps = min(PROBE_STEPS, max(self.budget, 0))
+            found, used = _greedy_probe(self.uu, st, self.deadline, steps, twin=nb)
+            self.budget -= used
+        finally:
+            st.undo(mark)
+        if found is None:
+            return None
+        sigma = found - nb
+        pre = np.asarray(prefix, dtype=np.int64)
+        if not np.array_equal(sigma[src], dst) or not np.array_equal(sigma[pre], pre):
+            return None  # (cannot happen: those pairs were individualised)
+        return sigma
+
+
 def _greedy_probe(
-    u: Union, st: _State, deadline: float | None, max_nodes: int
+    u: Union, st: _State, deadline: float | None, max_nodes: int, twin: int | None = None
 ) -> tuple[np.ndarray | None, int]:
     """One descent without backtracking: (the leaf's bijection if it is an isomorphism,
-    individualisations made, each counted as a search node)."""
+    individualisations made, each counted as a search node). ``twin``: on the union of
+    one graph with itself, prefer pairing each node with its own copy (see
+    :meth:`_State.individualise_cell`)."""
     steps = 0
     while True:
         if steps >= max_nodes or (deadline is not None and time.perf_counter() > deadline):
@@ -522,9 +845,12 @@ def _greedy_probe(
         c = int(st.col[a])
         mark = st.mark()
         steps += 1
-        if st.individualise_cell(c):
+        if st.individualise_cell(c, twin):
             continue
         st.undo(mark)
         steps += 1
-        if steps > max_nodes or not st.individualise(a, int(cands[0])):
+        b = int(cands[0])
+        if twin is not None and int(st.col[a + twin]) == c:
+            b = a + twin
+        if steps > max_nodes or not st.individualise(a, b):
             return None, steps

@@ -1,6 +1,7 @@
 """The incremental individualisation-refinement search (issue 11): symmetric models are
 decided, and it agrees with the from-scratch search on pairs colour refinement cannot
-tell apart."""
+tell apart; with orbit pruning it decides symmetric pairs the plain search gives up on,
+and agrees with the plain search wherever that one decides."""
 
 from __future__ import annotations
 
@@ -204,3 +205,330 @@ def test_check_continues_from_the_probe_on_a_symmetric_pair(monkeypatch):
     assert r.verdict is Verdict.EQUIVALENT
     assert probes and isinstance(probes[0], Probed), "the probe must fail on this pair"
     assert r.certificate.search_nodes > probes[0].steps
+
+
+# ------------------------------------------------------------------ orbit pruning
+
+
+def block_sum(p: MilpData, q: MilpData) -> MilpData:
+    """Both models side by side (no shared variable or row)."""
+    return MilpData.build(
+        c=np.r_[p.c, q.c],
+        A=sp.block_diag([sp.csr_array(p.A), sp.csr_array(q.A)], format="csr"),
+        row_lower=np.r_[p.row_lower, q.row_lower],
+        row_upper=np.r_[p.row_upper, q.row_upper],
+        col_lower=np.r_[p.col_lower, q.col_lower],
+        col_upper=np.r_[p.col_upper, q.col_upper],
+        integer=np.r_[p.integer, q.integer],
+    )
+
+
+def bins_and_cycles(
+    lengths: list[int], sizes: list[float] | None = None, bins: int = 4
+) -> MilpData:
+    """Identical bins and items of repeated sizes, next to disjoint cycles: the bins' and
+    the items' cells (at most 4 nodes per side) are smaller than the cycles' (6), so the
+    search individualises every bin and item before it reaches the cycles."""
+    return block_sum(bin_packing(sizes or [3, 5, 7] * 3, bins), cycles(lengths))
+
+
+def _union(a: MilpData, b: MilpData):
+    ga, gb, _ = label_pair(prepare(a), prepare(b))
+    u = build_union(ga, gb)
+    r = refine(u)
+    assert not r.diverged and not r.discrete, "colour refinement must not decide these"
+    return u, r.colours
+
+
+def test_orbit_pruning_decides_a_symmetric_pair_the_plain_search_gives_up_on(monkeypatch):
+    # a 6-cycle vs two triangles (colour refinement sees them the same) next to 4
+    # identical bins and 3 x 3 equal items: without pruning the search tries every
+    # assignment of bins and items before it reaches the cycles, and spends the default
+    # budget of check (as main 07b9dba did); with it, one assignment and its orbits
+    from optiscribe.verify import _search
+
+    a = bins_and_cycles([6])
+    b = permuted(bins_and_cycles([3, 3]), seed=2, scale=False)
+    monkeypatch.setattr(_search, "ORBIT_PRUNING", False)
+    r = check(a, b)
+    assert r.verdict is Verdict.UNKNOWN and "budget of 2000 nodes spent" in r.reason
+    monkeypatch.setattr(_search, "ORBIT_PRUNING", True)
+    r = check(a, b)
+    assert r.verdict is Verdict.NOT_EQUIVALENT, r.reason
+    assert r.method == "search" and "finds no isomorphism" in r.reason
+    u, col = _union(a, b)
+    plain = search_incremental(u, col, orbits=False)
+    pruned = search_incremental(u, col, orbits=True)
+    assert plain is not None and pruned is not None
+    assert plain.mapping is None and not plain.exhausted
+    assert pruned.exhausted and pruned.mapping is None and pruned.nodes < 100
+
+
+@pytest.mark.parametrize("lengths", [[6], [3, 3], [4, 4]])
+def test_the_symmetric_construction_against_a_permuted_copy_is_still_equivalent(lengths):
+    a = bins_and_cycles(lengths)
+    b = permuted(a, seed=5, scale=False)
+    r = check(a, b)
+    assert r.verdict is Verdict.EQUIVALENT, r.reason
+    u, col = _union(a, b)
+    plain = search_incremental(u, col, orbits=False)
+    pruned = search_incremental(u, col, orbits=True)
+    assert plain is not None and pruned is not None
+    assert pruned.mapping is not None and mapping_is_isomorphism(u, pruned.mapping)
+    assert np.array_equal(pruned.mapping, plain.mapping)  # (the greedy probe finds it)
+
+
+@pytest.fixture
+def automorphisms(monkeypatch) -> list:
+    """The orbit-pruning state of every search run in the test."""
+    from optiscribe.verify import _search
+
+    made: list[_search._Automorphisms] = []
+    real = _search._Automorphisms.__init__
+
+    def spy(self, *args, **kw):
+        real(self, *args, **kw)
+        made.append(self)
+
+    monkeypatch.setattr(_search._Automorphisms, "__init__", spy)
+    return made
+
+
+def _pruned_agrees(
+    u, col, made: list, max_nodes: int = 100_000
+) -> tuple[SearchResult, SearchResult]:
+    """Pruned and plain search on the same pair: when the plain one decides, the pruned
+    one decides the same way (found / exhausted); with no candidate skipped they are the
+    same search (nodes, reason, mapping). After a skip the mapping may be another
+    isomorphism (the order inside a cell's segment follows the history of the partition
+    structure), so it is checked on its own. ``made``: the ``automorphisms`` fixture."""
+    plain = search_incremental(u, col, max_nodes=max_nodes, orbits=False)
+    made.clear()
+    pruned = search_incremental(u, col, max_nodes=max_nodes, orbits=True)
+    assert plain is not None and pruned is not None
+    if not made or made[-1].skipped == 0:
+        _same(pruned, plain)
+    if plain.exhausted or plain.mapping is not None:
+        assert pruned.exhausted == plain.exhausted
+        assert (pruned.mapping is None) == (plain.mapping is None)
+    for r in (plain, pruned):
+        if r.mapping is not None:
+            assert mapping_is_isomorphism(u, r.mapping)
+    return plain, pruned
+
+
+@pytest.mark.parametrize("x, y", list(itertools.combinations_with_replacement(range(6), 2)))
+def test_pruned_and_plain_search_agree_on_cycle_unions(x, y, automorphisms):
+    a, b = cycles(SHAPES[x]), permuted(cycles(SHAPES[y]), seed=x * 7 + y, scale=False)
+    ga, gb, _ = label_pair(prepare(a), prepare(b))
+    u = build_union(ga, gb)
+    plain, _ = _pruned_agrees(u, refine(u).colours, automorphisms)
+    assert plain.exhausted == (SHAPES[x] != SHAPES[y])
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_pruned_and_plain_search_agree_on_random_cubic_graphs(seed, automorphisms):
+    n = 8 + 2 * (seed % 6)
+    a = regular_graph(n, seed)
+    b = permuted(a, seed=seed, scale=False) if seed % 2 else regular_graph(n, seed + 100)
+    ga, gb, _ = label_pair(prepare(a), prepare(b))
+    u = build_union(ga, gb)
+    r = refine(u)
+    if r.diverged:
+        pytest.skip("told apart by refinement already")
+    plain, _ = _pruned_agrees(u, r.colours, automorphisms)
+    assert plain.exhausted or plain.mapping is not None  # both decide at this budget
+    if seed % 2:
+        assert plain.mapping is not None
+
+
+@pytest.mark.parametrize(
+    "ga, gb, sizes, bins",
+    [
+        ([6], [3, 3], [3, 5] * 2, 3),
+        ([6], [3, 3], [3, 5, 7] * 2, 4),
+        ([4, 4], [8], [3, 5, 7] * 2, 4),
+        ([3, 3], [3, 3], [3, 5] * 2, 3),
+        ([6], [6], [3, 3, 5, 5], 3),
+    ],
+)
+def test_pruned_and_plain_search_agree_on_small_bins_and_cycles(ga, gb, sizes, bins, automorphisms):
+    # small enough that the plain search finishes (at a raised budget)
+    a = bins_and_cycles(ga, sizes, bins)
+    b = permuted(bins_and_cycles(gb, sizes, bins), seed=bins, scale=False)
+    plain, pruned = _pruned_agrees(*_union(a, b), automorphisms)
+    assert plain.exhausted == (ga != gb)
+    if ga != gb:
+        assert automorphisms[-1].skipped > 0 and pruned.nodes < plain.nodes
+
+
+def test_without_automorphisms_found_nothing_is_pruned(monkeypatch):
+    # deliberate breakage of the finder: probes that never reach a leaf find no
+    # generator; the search is then exactly the plain one (no pruning is sound)
+    from optiscribe.verify import _search
+
+    monkeypatch.setattr(_search, "PROBE_STEPS", 0)
+    a = bins_and_cycles([6], [3, 5] * 2, 3)
+    b = permuted(bins_and_cycles([3, 3], [3, 5] * 2, 3), seed=3, scale=False)
+    u, col = _union(a, b)
+    plain = search_incremental(u, col, max_nodes=100_000, orbits=False)
+    pruned = search_incremental(u, col, max_nodes=100_000, orbits=True)
+    assert plain is not None and pruned is not None
+    assert (pruned.exhausted, pruned.nodes) == (plain.exhausted, plain.nodes)
+
+
+def test_only_exactly_checked_automorphisms_are_kept(monkeypatch, automorphisms):
+    # deliberate breakage: every leaf of the automorphism probe fails the exact check
+    # (as a leaf that is no automorphism would): nothing is stored, nothing is pruned
+    from optiscribe.verify import _search
+
+    real = _search._greedy_probe
+
+    def no_leaf_is_exact(u, st, deadline, max_nodes, twin=None):
+        found, steps = real(u, st, deadline, max_nodes, twin)
+        return (None if twin is not None else found), steps
+
+    monkeypatch.setattr(_search, "_greedy_probe", no_leaf_is_exact)
+    kept = automorphisms
+    a = bins_and_cycles([6], [3, 5] * 2, 3)
+    b = permuted(bins_and_cycles([3, 3], [3, 5] * 2, 3), seed=3, scale=False)
+    u, col = _union(a, b)
+    plain = search_incremental(u, col, max_nodes=100_000, orbits=False)
+    pruned = search_incremental(u, col, max_nodes=100_000, orbits=True)
+    assert plain is not None and pruned is not None
+    assert (pruned.exhausted, pruned.nodes) == (plain.exhausted, plain.nodes)
+    assert kept and kept[-1].probes > 0 and kept[-1].found == 0 and not kept[-1].gens
+
+
+@pytest.mark.parametrize("cap, per_node", [(2, 8), (32, 1)])
+def test_generators_fix_the_prefix_and_are_capped(monkeypatch, automorphisms, cap, per_node):
+    # every stored generator is an automorphism of the candidate graph (checked again
+    # here on the union of B with itself) that fixes the prefix it was found under; no
+    # more than MAX_GENERATORS are kept, with at most MAX_MOVED_PER_NODE moved points
+    # per node of B in all (or the newest alone); the answer stays right
+    from optiscribe.verify import _search
+
+    monkeypatch.setattr(_search, "MAX_GENERATORS", cap)
+    monkeypatch.setattr(_search, "MAX_MOVED_PER_NODE", per_node)
+    stored: list[tuple[np.ndarray, list[int]]] = []
+    real_store, real_probe = _search._Automorphisms._store, _search._Automorphisms._probe
+    prefixes: list[list[int]] = []
+
+    def probe(self, prefix, src, dst):
+        prefixes.append(list(prefix))
+        return real_probe(self, prefix, src, dst)
+
+    def store(self, sigma):
+        stored.append((sigma.copy(), prefixes[-1]))
+        real_store(self, sigma)
+        assert len(self.gens) <= cap
+        moved = sum(m.size for _, m, _ in self.gens)
+        assert len(self.gens) == 1 or moved <= per_node * self.nb
+        assert moved == self.moved
+
+    monkeypatch.setattr(_search._Automorphisms, "_probe", probe)
+    monkeypatch.setattr(_search._Automorphisms, "_store", store)
+    a = bins_and_cycles([6])
+    b = permuted(bins_and_cycles([3, 3]), seed=2, scale=False)
+    u, col = _union(a, b)
+    pruned = search_incremental(u, col, orbits=True)
+    assert pruned is not None and pruned.exhausted
+    aut = automorphisms[-1]
+    assert len(stored) == aut.found > len(aut.gens)  # some were dropped
+    uu = build_union(u.gb, u.gb)
+    nb = aut.nb
+    for sigma, prefix in stored:
+        assert mapping_is_isomorphism(uu, sigma + nb)
+        assert not np.array_equal(sigma, np.arange(nb))
+        assert np.array_equal(sigma[prefix], prefix)
+
+
+def linked_block(lengths: list[int], sizes: list[float], bins: int) -> MilpData:
+    """Bins, items and cycles in one component: one more row ``sum(y) + sum(cycle
+    variables) <= 100`` ties the bins to the cycles."""
+    m = block_sum(bin_packing(sizes, bins), cycles(lengths))
+    nx = len(sizes) * bins
+    row = np.zeros(m.num_vars)
+    row[nx:] = 1.0  # every y and every cycle variable
+    return MilpData.build(
+        c=m.c,
+        A=sp.vstack([sp.csr_array(m.A), sp.csr_array(row[None, :])], format="csr"),
+        row_lower=np.r_[m.row_lower, -np.inf],
+        row_upper=np.r_[m.row_upper, 100.0],
+        col_lower=m.col_lower,
+        col_upper=m.col_upper,
+        integer=m.integer,
+    )
+
+
+def two_blocks(sizes: list[float], bins: int) -> MilpData:
+    """A block tied to a 6-cycle next to one tied to two triangles: colour refinement
+    sees the two blocks' bins the same, so mapping a bin of one block onto a bin of the
+    other fails only deep down, at the cycles, after every bin and item below it."""
+    return block_sum(linked_block([6], sizes, bins), linked_block([3, 3], sizes, bins))
+
+
+def test_orbit_pruning_decides_an_isomorphic_pair_the_plain_search_gives_up_on(monkeypatch):
+    from optiscribe.verify import _search
+
+    a = two_blocks([3, 5, 7] * 2, 4)
+    b = permuted(a, seed=1, scale=False)
+    monkeypatch.setattr(_search, "ORBIT_PRUNING", False)
+    r = check(a, b)
+    assert r.verdict is Verdict.UNKNOWN and "budget of 2000 nodes spent" in r.reason
+    monkeypatch.setattr(_search, "ORBIT_PRUNING", True)
+    r = check(a, b)
+    assert r.verdict is Verdict.EQUIVALENT, r.reason
+    assert r.method == "search" and r.certificate.search_nodes < 100
+
+
+@pytest.mark.parametrize("sizes, seed", [([3, 5], 0), ([3, 5, 7], 0), ([3, 5, 7], 2)])
+def test_pruned_and_plain_search_agree_on_two_blocks(sizes, seed, automorphisms):
+    # the plain search backtracks out of the wrong block (296 nodes); the pruned one
+    # skips the wrong block's other bins and items by their orbits
+    a = two_blocks(sizes, 3)
+    u, col = _union(a, permuted(a, seed=seed, scale=False))
+    plain, pruned = _pruned_agrees(u, col, automorphisms)
+    assert plain.mapping is not None and pruned.nodes < plain.nodes
+    assert automorphisms[-1].skipped > 0
+
+
+def test_an_unchecked_generator_would_prune_the_isomorphism_away(monkeypatch):
+    # deliberate breakage: the bare swap of the two candidates as a "generator" (the
+    # exact check refuses it: it moves a bin but not its variables) makes the search
+    # skip the right block and answer "exhausted" on an isomorphic pair; the
+    # agreement assertions above would fail
+    from optiscribe.verify import _search
+
+    a = two_blocks([3, 5], 3)
+    u, col = _union(a, permuted(a, seed=0, scale=False))
+    swaps: list[np.ndarray] = []
+
+    def bare_swap(self, prefix, b1, b2):
+        sigma = np.arange(self.nb)
+        sigma[b1], sigma[b2] = b2, b1
+        swaps.append(sigma)
+        return sigma
+
+    monkeypatch.setattr(_search._Automorphisms, "_probe", bare_swap)
+    broken = search_incremental(u, col, max_nodes=100_000, orbits=True)
+    assert broken is not None and broken.exhausted  # wrong: the pair is isomorphic
+    uu = build_union(u.gb, u.gb)
+    assert swaps and not any(mapping_is_isomorphism(uu, s + uu.offsets[2]) for s in swaps)
+    monkeypatch.undo()
+    fixed = search_incremental(u, col, max_nodes=100_000, orbits=True)
+    assert fixed is not None and fixed.mapping is not None
+
+
+def test_a_cell_of_identical_bins_takes_one_probe_per_level(automorphisms):
+    # 16 identical bins before a 18-cycle vs two 9-cycles: a cyclic shift of the bins'
+    # cell is one generator for the whole cell, so about one probe per level (pair by
+    # pair it would be k - 1 per level, ~k^2 / 2 in all: with 100 bins the probe budget
+    # ran out and the answer was UNKNOWN)
+    a = block_sum(bin_packing([3, 5], 16), cycles([18]))
+    b = permuted(block_sum(bin_packing([3, 5], 16), cycles([9, 9])), seed=1, scale=False)
+    pruned = search_incremental(*_union(a, b), orbits=True)
+    assert pruned is not None and pruned.exhausted
+    aut = automorphisms[-1]
+    assert aut.probes <= 16 and aut.found == aut.probes
+    assert max(moved.size for _, moved, _ in aut.gens) >= 16 * 4  # a shift of many bins
