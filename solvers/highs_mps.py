@@ -1,4 +1,4 @@
-"""MPS bytes HiGHS's readers can take without stalling.
+"""MPS text HiGHS's readers can take without stalling.
 
 HiGHS 1.12's fixed-format MPS reader loops forever on some lines (see
 :func:`without_stalling_lines`), inside ``readModel``, holding the GIL: no alarm, thread or
@@ -10,15 +10,39 @@ back, which are untrusted.
 
 from __future__ import annotations
 
+import gzip
 import re
+from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["without_stalling_lines"]
+__all__ = ["copy_without_stalling_lines", "stalls", "without_stalling_lines"]
 
 #: a line HiGHS 1.12's fixed-format MPS reader never gets past: empty, or of a length that is a
 #: multiple of 127 (the chunk its ``istream::get`` takes), matched up to its newline
 _STALLING_LINE = re.compile(rb"^(?:[^\n]{127})*(?=\n)", re.M)
+
+#: bytes read at a time from a file (memory stays bounded whatever the file's size)
+_BLOCK = 1 << 23
+
+
+def stalls(blocks: Iterable[bytes]) -> bool:
+    """Whether the text made of ``blocks`` has a line (ended by a newline) of 0, 127, 254,
+    ... characters. A few numpy passes per block: about 5 % of HiGHS's own read of a
+    6-192 KiB file (splitting the text into lines cost twice that)."""
+    carry = 0  # characters of the current line in earlier blocks
+    for block in blocks:
+        ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)  # the newlines
+        if ends.size == 0:
+            carry += len(block)
+            continue
+        lengths = np.diff(ends, prepend=-1) - 1
+        lengths[0] += carry
+        if (lengths % 127 == 0).any():
+            return True
+        carry = len(block) - 1 - int(ends[-1])
+    return False
 
 
 def without_stalling_lines(raw: bytes) -> bytes | None:
@@ -33,12 +57,34 @@ def without_stalling_lines(raw: bytes) -> bytes | None:
     three words, a COLUMNS record whose second word is not a row), which a valid
     fixed-format file with spaces in names and any malformed record can both cause. A
     blank line means nothing to either parser and a trailing blank is trimmed by both, so
-    the filled copy reads as the file would have, with the same line numbers. Cost on a
-    file without such lines: a few numpy passes over its bytes (about 5 % of HiGHS's read
-    of a 6-192 KiB file; splitting it into lines costs twice that).
+    the filled copy reads as the file would have, with the same line numbers.
     """
-    ends = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)  # the newlines
-    if not ((np.diff(ends, prepend=-1) - 1) % 127 == 0).any():  # no line of 0, 127, ... chars
+    if not stalls((raw,)):
         return None
-    filled, n = _STALLING_LINE.subn(lambda m: m.group(0) + b" ", raw)
-    return filled if n else None
+    return _STALLING_LINE.sub(lambda m: m.group(0) + b" ", raw)
+
+
+def copy_without_stalling_lines(path: Path, folder: Path) -> Path | None:
+    """A plain copy of the MPS file ``path`` (``.mps`` or ``.mps.gz``) in ``folder`` with
+    the lines of :func:`without_stalling_lines` filled, or None when it has none (or
+    cannot be read: HiGHS then reports that itself). Reads in blocks, so memory stays
+    bounded for a file of any size (a MIPLIB instance, a gzip bomb)."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            if not stalls(iter(lambda: fh.read(_BLOCK), b"")):
+                return None
+        copy = folder / "model.mps"
+        with opener(path, "rb") as fh, open(copy, "wb") as out:
+            length = 0  # characters of the current line written so far
+            while part := fh.readline(_BLOCK):  # a line, or a block of a longer one
+                if part.endswith(b"\n"):
+                    length += len(part) - 1
+                    out.write(part[:-1] + b" \n" if length % 127 == 0 else part)
+                    length = 0
+                else:
+                    length += len(part)
+                    out.write(part)
+        return copy
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return None

@@ -6,7 +6,6 @@ MIPLIB) building a Pyomo model first would only cost time.
 
 from __future__ import annotations
 
-import gzip
 import tempfile
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from optiscribe.solvers.backends.base import SolveOptions, _gap, _message
 from optiscribe.solvers.backends.status import HIGHS_MODEL_STATUS
 from optiscribe.solvers.diagnose import conflict_message, iis_names
 from optiscribe.solvers.errors import SolverError
-from optiscribe.solvers.highs_mps import without_stalling_lines
+from optiscribe.solvers.highs_mps import copy_without_stalling_lines
 from optiscribe.solvers.result import SolutionStatus, SolveResult, Termination
 
 __all__ = ["solve_mps"]
@@ -99,17 +98,10 @@ def solve_mps(path: str | Path, options: SolveOptions = SolveOptions()) -> Solve
 
 def _read(h: Any, p: Path) -> Any:
     """``h.readModel`` of ``p``; an MPS file with lines HiGHS's fixed-format reader would
-    loop on forever (:func:`without_stalling_lines`) is read from a filled copy instead."""
-    name = p.name.lower()
-    if name.endswith((".mps", ".mps.gz")):
-        try:
-            raw = p.read_bytes()
-            filled = without_stalling_lines(gzip.decompress(raw) if name.endswith(".gz") else raw)
-        except (OSError, EOFError, gzip.BadGzipFile):
-            filled = None  # HiGHS reports what it cannot read
-        if filled is not None:
-            with tempfile.TemporaryDirectory(prefix="optiscribe-mps-") as tmp:
-                copy = Path(tmp) / "model.mps"
-                copy.write_bytes(filled)
+    loop on forever (:func:`copy_without_stalling_lines`) is read from a filled copy."""
+    if p.name.lower().endswith((".mps", ".mps.gz")):
+        with tempfile.TemporaryDirectory(prefix="optiscribe-mps-") as tmp:
+            copy = copy_without_stalling_lines(p, Path(tmp))
+            if copy is not None:
                 return h.readModel(str(copy))
     return h.readModel(str(p))

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from optiscribe.solvers.highs_mps import without_stalling_lines
+import optiscribe.solvers.highs_mps as highs_mps
+from optiscribe.solvers.highs_mps import copy_without_stalling_lines, stalls, without_stalling_lines
 from tests.verify.conftest import HIGHS_CHECK, need
 
 # a valid fixed-format file whose names have blanks: HiGHS's free-format parser hands it
@@ -68,6 +69,49 @@ def test_empty_lines_and_lines_of_127k_characters_get_one_blank(raw: bytes, fill
 def test_lines_of_other_lengths_are_not_changed() -> None:
     raw = b"".join(b"c" * n + b"\n" for n in (1, 126, 128, 253, 255, 400))
     assert without_stalling_lines(raw) is None
+
+
+_TEXTS = [
+    b"A\n" + b"c" * 127 + b"\nB\n",
+    b"A\n\nB\n",
+    b"\n",
+    b"c" * 254 + b"\nend",
+    b"".join(b"c" * n + b"\n" for n in (1, 126, 128, 253, 255, 400)),
+    b"no newline at all " * 20,
+]
+
+
+@pytest.mark.parametrize("raw", _TEXTS)
+@pytest.mark.parametrize("block", [1, 5, 127, 1 << 20])
+def test_stalls_is_the_same_on_any_blocks(raw: bytes, block: int) -> None:
+    # a line split across blocks is measured whole
+    whole = stalls((raw,))
+    assert whole == (without_stalling_lines(raw) is not None)
+    assert stalls(raw[k : k + block] for k in range(0, len(raw), block)) == whole
+
+
+@pytest.mark.parametrize("raw", _TEXTS)
+@pytest.mark.parametrize("suffix", [".mps", ".mps.gz"])
+def test_the_file_copy_is_the_filled_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw: bytes, suffix: str
+) -> None:
+    # small blocks: lines cross them, in the scan and in the copy
+    monkeypatch.setattr(highs_mps, "_BLOCK", 7)
+    path = tmp_path / f"in{suffix}"
+    path.write_bytes(gzip.compress(raw) if suffix.endswith(".gz") else raw)
+    (tmp_path / "out").mkdir()
+    copy = copy_without_stalling_lines(path, tmp_path / "out")
+    filled = without_stalling_lines(raw)
+    assert (copy is None) == (filled is None)
+    if copy is not None:
+        assert copy.read_bytes() == filled
+
+
+def test_an_unreadable_file_is_left_to_highs(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.mps.gz"
+    bad.write_bytes(b"not gzip at all")
+    assert copy_without_stalling_lines(bad, tmp_path) is None
+    assert copy_without_stalling_lines(tmp_path / "missing.mps", tmp_path) is None
 
 
 def test_solve_mps_reads_a_fixed_format_file_with_an_empty_line(tmp_path: Path) -> None:
