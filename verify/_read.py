@@ -722,7 +722,7 @@ def read_with_highs(p: Path, raw: bytes, kind: str, gz: bool, *, native: bool = 
     payload: bytes | None
     if kind == "mps":
         _scan_mps(raw, p)
-        if not native:  # the native reader refused it: HiGHS may loop on such a record
+        if not native:  # the native reader refused it: HiGHS would misread such a record
             _refuse_malformed(p, raw)
         payload = without_stalling_lines(raw) or (raw if gz else None)
     else:
