@@ -22,12 +22,13 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import compress
+from operator import truediv
 from typing import Any, NamedTuple, cast
 
 import numpy as np
 import scipy.sparse as sp
 
-from optiscribe.verify._model import MilpData
+from optiscribe.verify._model import MilpData, kept_lists, model_lists
 from optiscribe.verify._ranks import _mix, rank_pairs, rank_sequences_fast
 
 __all__ = ["EQ_TOL", "ZERO_TOL", "Graph", "Prepared", "label_pair", "prepare"]
@@ -125,9 +126,15 @@ def prepare(model: MilpData) -> Prepared:
         A.data.size <= SMALL_NNZ
         and model.num_vars <= 4 * SMALL_NNZ
         and model.num_rows <= 4 * SMALL_NNZ
-        and A.has_canonical_format
-        and A.data.size == int(A.indptr[-1])
-        and (not A.data.size or (np.isfinite(A.data).all() and A.data.all()))
+        and (
+            # the list reader's model: canonical, finite, no zeros (its guarantees)
+            kept_lists(model) is not None
+            or (
+                A.has_canonical_format
+                and A.data.size == int(A.indptr[-1])
+                and (not A.data.size or (np.isfinite(A.data).all() and A.data.all()))
+            )
+        )
     ):
         return _prepare_small(model)
     return _prepare_arrays(model)
@@ -152,8 +159,8 @@ def _prepare_small(model: MilpData) -> Prepared:
     cost, offset, steps = _min_form(model)
     infeasible: list[str] = []
     A = model.A
-    ptr, ind, val = A.indptr.tolist(), A.indices.tolist(), A.data.tolist()
-    lo, hi = model.row_lower.tolist(), model.row_upper.tolist()
+    L = model_lists(model)  # never written to: the reader's own lists, possibly
+    ptr, ind, val, lo, hi = L.indptr, L.indices, L.data, L.row_lower, L.row_upper
     n = model.num_vars
     inf = math.inf
     n_empty = n_free = 0
@@ -175,7 +182,7 @@ def _prepare_small(model: MilpData) -> Prepared:
         steps.append(f"{n_empty} empty rows dropped")
     if n_free:
         steps.append(f"{n_free} free rows dropped")
-    lb, ub = model.col_lower.tolist(), model.col_upper.tolist()
+    lb, ub = list(L.col_lower), list(L.col_upper)  # copies: written below
     for i in single:
         j, a = ind[ptr[i]], val[ptr[i]]
         l_new, u_new = (lo[i] / a, hi[i] / a) if a > 0 else (hi[i] / a, lo[i] / a)
@@ -187,7 +194,7 @@ def _prepare_small(model: MilpData) -> Prepared:
     if single:
         steps.append(f"{len(single)} singleton rows turned into bounds")
     integer = model.integer.copy()
-    int_list = integer.tolist()
+    int_list = L.integer
     if any(int_list):
         changed = False
         for j in compress(range(n), int_list):
@@ -258,7 +265,7 @@ def _prepare_small(model: MilpData) -> Prepared:
     if any(v != 1.0 for v in scale):
         steps.append("rows scaled to largest coefficient 1")
     side_arr = np.array(side, dtype=np.int8)
-    return Prepared(
+    out = Prepared(
         model=model,
         cost=cost,
         offset=float(offset),
@@ -275,6 +282,36 @@ def _prepare_small(model: MilpData) -> Prepared:
         folded_rows=np.array(single, dtype=np.int64),
         steps=tuple(steps),
     )
+    # -v is v * -1.0 (model.c * sense) for every float
+    cost_list = L.c if model.sense == 1 else [-v for v in L.c]
+    lists = _PreparedLists(cost_list, lb, ub, int_list, r_ptr, r_ind, r_val, rhs, orig, side, scale)
+    object.__setattr__(out, "_lists", lists)
+    return out
+
+
+class _PreparedLists(NamedTuple):
+    """The lists a small :class:`Prepared`'s arrays were made of (each exactly what the
+    array's ``tolist()`` gives), kept with it by :func:`_prepare_small` (an attribute
+    outside the dataclass fields) so that the list paths of :func:`label_pair` need not
+    convert the arrays back; never written to."""
+
+    cost: list[float]
+    lb: list[float]
+    ub: list[float]
+    integer: list[bool]
+    indptr: list[int]
+    indices: list[int]
+    data: list[float]
+    rhs: list[float]
+    orig_row: list[int]
+    side: list[int]
+    scale: list[float]
+
+
+def _prepared_lists(p: Prepared) -> _PreparedLists | None:
+    """The lists kept with ``p`` (:func:`_prepare_small`), or None (array path)."""
+    lists: _PreparedLists | None = p.__dict__.get("_lists")
+    return lists
 
 
 def _prepare_arrays(model: MilpData) -> Prepared:
@@ -636,6 +673,15 @@ def _label_pair_small(pa: Prepared, pb: Prepared, rtol: float) -> tuple[Graph, G
     0, ``±inf`` beyond every finite cluster), the same ids and graphs."""
     pools: list[tuple[list[float], list[float], list[float]]] = []
     for p in (pa, pb):
+        pl = _prepared_lists(p)
+        if pl is not None:
+            # the divisions of _scaled_values, one by one (IEEE division, correctly
+            # rounded in Python as in numpy; a scale is the magnitude of a nonzero entry)
+            val, scale = pl.data, pl.scale
+            coef_l = [v / s for s, a, b in zip(scale, pl.indptr, pl.indptr[1:]) for v in val[a:b]]
+            rhs_l = list(map(truediv, pl.rhs, scale))
+            pools.append(([*pl.cost, *pl.lb, *pl.ub, p.offset], coef_l, rhs_l))
+            continue
         coef, rhs = _scaled_values(p, False)  # the very same divisions (arrays)
         scalars = p.cost.tolist() + p.lb.tolist() + p.ub.tolist() + [p.offset]
         pools.append((scalars, cast(np.ndarray, coef).tolist(), cast(np.ndarray, rhs).tolist()))
@@ -729,19 +775,34 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
     copies, duplicate rows, steps and arrays. ``pre``: the ids, as arrays or lists."""
     steps = list(p.steps)
     pre = tuple(x.tolist() if isinstance(x, np.ndarray) else x for x in pre)
+    pl = _prepared_lists(p)
+    if pl is None:  # prepared on arrays
+        pl = _PreparedLists(
+            [],
+            [],
+            [],
+            p.integer.tolist(),
+            p.rows.indptr.tolist(),
+            p.rows.indices.tolist(),
+            [],
+            [],
+            p.orig_row.tolist(),
+            p.side.tolist(),
+            p.scale.tolist(),
+        )
     var_label = (  # (n, 4), C order like np.stack(..., axis=1)
-        np.array([pre[0], p.integer.tolist(), pre[1], pre[2]], dtype=np.int64).T.copy()
+        np.array([pre[0], pl.integer, pre[1], pre[2]], dtype=np.int64).T.copy()
         if p.cost.size
         else np.zeros((0, 4), dtype=np.int64)
     )
     offset_id = int(pre[3][0])
-    ptr = p.rows.indptr.tolist()
-    ind = p.rows.indices.tolist()
+    ptr = pl.indptr  # these lists are never written to below (copied first)
+    ind = pl.indices
     cid: list[int] = pre[4]
     rid: list[int] = pre[5]
     nrow = len(rid)
-    is_eq = p.is_eq.tolist()
-    row_side: list[int] = p.side.tolist()
+    row_side: list[int] = pl.side
+    is_eq = [s == 0 for s in row_side]
     kind = [KIND_EQ if e else KIND_LE for e in is_eq]
     orient = [1] * nrow
     n_sym = 0
@@ -766,19 +827,18 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
                     n_sym += 1
     if n_sym:
         steps.append(f"{n_sym} sign-symmetric equalities kept in both orientations")
-    factor = [
-        ((-1.0 if s < 0 else 1.0) / sc) * o for s, sc, o in zip(row_side, p.scale.tolist(), orient)
-    ]
+    factor = [((-1.0 if s < 0 else 1.0) / sc) * o for s, sc, o in zip(row_side, pl.scale, orient)]
     n_neg = orient.count(-1)
     if n_neg:
         steps.append(f"{n_neg} equalities re-oriented")
         cid = [c * o for o, a, b in zip(orient, ptr, ptr[1:]) for c in cid[a:b]]
         rid = [r * o for r, o in zip(rid, orient)]
-    row_orig: list[int] = p.orig_row.tolist()
+    row_orig: list[int] = pl.orig_row
     changed = n_sym > 0
     if n_sym:
         # sign-symmetric equalities: the negated copy as a second node, after all rows
         ind, cid, ptr, rid = list(ind), list(cid), list(ptr), list(rid)  # never the caller's
+        row_orig, row_side = list(row_orig), list(row_side)
         for i in [i for i in range(nrow) if kind[i] == KIND_EQ_PM]:
             a, b = ptr[i], ptr[i + 1]
             ind += ind[a:b]
@@ -829,7 +889,7 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
     else:
         indptr = p.rows.indptr.astype(np.int64, copy=False)
         indices = p.rows.indices.astype(np.int64, copy=False)
-    return Graph(
+    out = Graph(
         prepared=p,
         var_label=var_label,
         row_kind=per_row[0],
@@ -845,6 +905,38 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
         dup_node=dup[2],
         offset_id=offset_id,
         steps=tuple(steps),
+    )
+    var_lab = list(zip(pre[0], map(bool, pl.integer), pre[1], pre[2]))
+    object.__setattr__(out, "_lists", GraphLists(var_lab, kind, rid, ptr, ind, cid))
+    return out
+
+
+class GraphLists(NamedTuple):
+    """What :func:`optiscribe.verify._refine.build_union`'s list path reads of a small
+    :class:`Graph`, as the lists its arrays were made of (kept with it by
+    :func:`_build_graph_small`; never written to): each variable's label (cost id,
+    integer flag as a bool, lb id, ub id), and each row node's kind, rhs id and arcs."""
+
+    var_label: list[tuple[int, bool, int, int]]
+    kind: list[int]
+    rhs: list[int]
+    indptr: list[int]
+    indices: list[int]
+    coef: list[int]
+
+
+def graph_lists(g: Graph) -> GraphLists:
+    """The lists kept with ``g`` (:func:`_build_graph_small`), else its arrays' lists."""
+    lists: GraphLists | None = g.__dict__.get("_lists")
+    if lists is not None:
+        return lists
+    return GraphLists(
+        [(a, b != 0, c, d) for a, b, c, d in g.var_label.tolist()],
+        g.row_kind.tolist(),
+        g.row_rhs.tolist(),
+        g.indptr.tolist(),
+        g.indices.tolist(),
+        g.coef.tolist(),
     )
 
 

@@ -11,7 +11,9 @@ one representation covers ``<=``, ``>=``, ``=`` and ranged rows, which is what m
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -295,7 +297,12 @@ class MilpData:
         a finite decimal as written, only bounds are ``±inf``, by their type; the
         matrix row-wise canonical: ``indices`` ascending in each row, no repeats, no
         zeros; names non-empty ``str``). ``tests/verify/test_native_mps.py`` holds the
-        result to :meth:`_from_reader`'s, array by array, dtypes and flags included."""
+        result to :meth:`_from_reader`'s, array by array, dtypes and flags included.
+
+        The lists themselves are kept with the model (:func:`model_lists`): the
+        plain-Python paths for tiny models read them instead of converting the arrays
+        back (``tolist``) stage after stage; ``tests/verify/test_tiny_read.py`` holds
+        them equal to the arrays' ``tolist()``, value, type and sign of zero."""
         n, m = len(c), len(row_lower)
         bounds = np.array(row_lower + row_upper + col_lower + col_upper, dtype=np.float64)
         bounds.flags.writeable = False
@@ -303,7 +310,7 @@ class MilpData:
         cc.flags.writeable = False
         it = np.array(integer, dtype=bool)
         it.flags.writeable = False
-        return cls(
+        out = cls(
             sense=1 if sense >= 0 else -1,
             c=cc,
             offset=float(offset),
@@ -324,6 +331,13 @@ class MilpData:
             row_names=tuple(row_names),
             source=source,
         )
+        _keep_lists(
+            out,
+            ModelLists(
+                c, row_lower, row_upper, col_lower, col_upper, integer, indptr, indices, data
+            ),
+        )
+        return out
 
     @property
     def num_vars(self) -> int:
@@ -344,6 +358,59 @@ class MilpData:
             f"{kind} with {self.num_vars} variables, {self.num_rows} rows, {self.nnz} "
             f"nonzeros ({self.source or 'in memory'})"
         )
+
+
+class ModelLists(NamedTuple):
+    """A model's arrays as Python lists, exactly what ``tolist()`` gives of each (values,
+    types, signs of zeros); the matrix row-wise (CSR). Never written to: they may be
+    the ones kept with the model."""
+
+    c: list[float]
+    row_lower: list[float]
+    row_upper: list[float]
+    col_lower: list[float]
+    col_upper: list[float]
+    integer: list[bool]
+    indptr: list[int]
+    indices: list[int]
+    data: list[float]
+
+
+def _keep_lists(m: MilpData, lists: ModelLists) -> None:
+    """Keep ``lists`` with ``m`` (an attribute outside the dataclass fields: not part of
+    the constructor, ``repr`` or ``dataclasses.replace``, whose new model has none).
+    Only a reader that has just built ``m``'s arrays from these very lists may call it
+    (its arrays are read-only copies of them, so the two cannot drift apart)."""
+    object.__setattr__(m, "_lists", lists)
+
+
+def kept_lists(m: MilpData) -> ModelLists | None:
+    """The lists the list reader built ``m`` from, if it was built so (see
+    :meth:`MilpData._from_lists`); their numbers are then finite except bounds, and the
+    matrix is canonical without zeros (the reader's guarantees)."""
+    lists: ModelLists | None = m.__dict__.get("_lists")
+    return lists
+
+
+def model_lists(m: MilpData) -> ModelLists:
+    """``m``'s arrays as lists: the ones kept with it (:func:`kept_lists`), else one
+    ``tolist()`` each (not kept: a model built in memory may share arrays its caller
+    can still write)."""
+    lists = kept_lists(m)
+    if lists is not None:
+        return lists
+    A = m.A
+    return ModelLists(
+        m.c.tolist(),
+        m.row_lower.tolist(),
+        m.row_upper.tolist(),
+        m.col_lower.tolist(),
+        m.col_upper.tolist(),
+        m.integer.tolist(),
+        A.indptr.tolist(),
+        A.indices.tolist(),
+        A.data.tolist(),
+    )
 
 
 def _names(names: object | None, n: int, prefix: str) -> tuple[str, ...]:
@@ -427,10 +494,29 @@ def _freeze_sparse(mat: sp.csr_array) -> sp.csr_array:
     return mat
 
 
+_INFINITIES = frozenset((math.inf, -math.inf))
+
+
 def huge_bounds(m: MilpData) -> int:
     """How many finite row/column bounds have magnitude >= 1e20: numbers HiGHS and CPLEX
     read as infinite and Gurobi as finite, so a pair that differs only there is
-    undecided (the checker answers ``UNKNOWN``, never a verdict either way)."""
+    undecided (the checker answers ``UNKNOWN``, never a verdict either way). A model the
+    list reader built is counted on its lists (the same count)."""
+    lists = kept_lists(m)
+    if lists is not None:
+        # the distinct finite values decide at once in the usual case (none is huge);
+        # a NaN makes min/max answer NaN (never a false "none"), never the case here
+        vals = {*lists.row_lower, *lists.row_upper, *lists.col_lower, *lists.col_upper}
+        vals -= _INFINITIES
+        if not vals or (-INFINITY_THRESHOLD < min(vals) and max(vals) < INFINITY_THRESHOLD):
+            return 0
+        big = [
+            v
+            for part in (lists.row_lower, lists.row_upper, lists.col_lower, lists.col_upper)
+            for v in part
+            if v >= INFINITY_THRESHOLD or v <= -INFINITY_THRESHOLD  # NaN: neither
+        ]
+        return len(big) - big.count(math.inf) - big.count(-math.inf)
     a = np.abs(np.concatenate((m.row_lower, m.row_upper, m.col_lower, m.col_upper)))
     return int(np.count_nonzero((a >= INFINITY_THRESHOLD) & (a < np.inf)))
 

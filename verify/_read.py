@@ -24,6 +24,7 @@ import tempfile
 import threading
 import zlib
 from dataclasses import replace
+from operator import eq
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -36,6 +37,7 @@ from optiscribe.verify._model import (
     UnsupportedModelError,
     canonical_csr,
     huge_bounds,
+    kept_lists,
     with_infinite_huge_bounds,
 )
 from optiscribe.verify._mps import TINY_FILE, MpsModel, parse_mps, parse_tiny
@@ -147,8 +149,10 @@ def fold_objective_constant(m: MilpData) -> MilpData:
     """
     n = m.num_vars
     lo, hi = m.col_lower, m.col_upper
+    lists = kept_lists(m)  # the list reader's model: the test on its lists
     if n == 0 or (
-        not (lo == hi).any() and PYOMO_CONSTANT_COLUMN not in m.var_names
+        not (any(map(eq, lists.col_lower, lists.col_upper)) if lists else (lo == hi).any())
+        and PYOMO_CONSTANT_COLUMN not in m.var_names
     ):  # nothing is fixed by its bounds and no Pyomo constant column: the usual case
         return m
     col_nnz = np.bincount(m.A.indices, minlength=n)

@@ -39,13 +39,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
-from operator import mul
+from operator import mul, sub
 from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
-from optiscribe.verify._canon import Graph
+from optiscribe.verify._canon import Graph, graph_lists
 from optiscribe.verify._ranks import (
     _K1,
     _K2,
@@ -151,12 +151,11 @@ def _build_union_small(ga: Graph, gb: Graph) -> Union:
     of the lexicographic variable labels (cost, integer, lb, ub) and, after all of them,
     of the row labels (kind, rhs); arcs grouped by variable with a stable sort."""
     oa_v, oa_r, ob_v, ob_r, n, owner, is_row = _layout(ga, gb)
-    vlab = [(a, b != 0, c, d) for a, b, c, d in ga.var_label.tolist() + gb.var_label.tolist()]
+    la, lb = graph_lists(ga), graph_lists(gb)  # never written to
+    vlab = la.var_label + lb.var_label
     vrank = {t: k for k, t in enumerate(sorted(set(vlab)))}
     nvc = len(vrank)
-    rlab = list(
-        zip(ga.row_kind.tolist() + gb.row_kind.tolist(), ga.row_rhs.tolist() + gb.row_rhs.tolist())
-    )
+    rlab = list(zip(la.kind + lb.kind, la.rhs + lb.rhs))
     rrank = {t: k + nvc for k, t in enumerate(sorted(set(rlab)))}
     va, ra = ga.n_vars, ga.n_rows
     init = (
@@ -165,33 +164,32 @@ def _build_union_small(ga: Graph, gb: Graph) -> Union:
         + [vrank[t] for t in vlab[va:]]
         + [rrank[t] for t in rlab[ra:]]
     )
-    coef = ga.coef.tolist() + gb.coef.tolist()
+    coef = la.coef + lb.coef
     wshift = min(coef) if coef else 0
     row_w = [c - wshift for c in coef]
-    ptr_a, ptr_b = ga.indptr.tolist(), gb.indptr.tolist()
-    row_deg = [ptr_a[i + 1] - ptr_a[i] for i in range(ra)]
-    row_deg += [ptr_b[i + 1] - ptr_b[i] for i in range(gb.n_rows)]
-    row_dst = ga.indices.tolist() + [j + ob_v for j in gb.indices.tolist()]
+    ptr_a, ptr_b = la.indptr, lb.indptr
+    row_deg = list(map(sub, ptr_a[1:], ptr_a)) + list(map(sub, ptr_b[1:], ptr_b))
+    row_dst = la.indices + [j + ob_v for j in lb.indices]
     row_nodes = list(range(oa_r, ob_v)) + list(range(ob_r, n))
     order = sorted(range(len(row_dst)), key=row_dst.__getitem__)  # stable
-    indptr = [0]
-    for d in row_deg:
-        indptr.append(indptr[-1] + d)
+    indptr = [0, *accumulate(row_deg)]
     var_nodes = list(range(oa_v, oa_r)) + list(range(ob_v, ob_r))
     deg = [0] * n
     for j in row_dst:
         deg[j] += 1
     var_deg = [deg[v] for v in var_nodes]
-    var_start = [0] * len(var_deg)
-    for k in range(1, len(var_deg)):
-        var_start[k] = var_start[k - 1] + var_deg[k - 1]
+    var_start = [0, *accumulate(var_deg)][:-1] if var_deg else []
+    # the row node and the label of every arc, in variable order
+    arc_src = [v for v, d in zip(row_nodes, row_deg) for _ in range(d)]
+    var_dst = list(map(arc_src.__getitem__, order))
+    var_w = list(map(row_w.__getitem__, order))
 
     # few numpy calls: the arrays of one length are the rows of one array
-    arcs = np.array([row_dst, row_w, order], dtype=np.int64).reshape(3, -1)
+    arcs = np.array([row_dst, row_w, order, var_dst, var_w], dtype=np.int64).reshape(5, -1)
     per_row = np.array([row_nodes, row_deg, indptr[:-1]], dtype=np.int64).reshape(3, -1)
     var_arc = arcs[2]
     per_var = np.array([var_nodes, var_deg, var_start], dtype=np.int64).reshape(3, -1)
-    return Union(
+    u = Union(
         ga=ga,
         gb=gb,
         n=n,
@@ -204,13 +202,46 @@ def _build_union_small(ga: Graph, gb: Graph) -> Union:
         row_w=arcs[1],
         var_nodes=per_var[0],
         var_deg=per_var[1],
-        var_dst=np.repeat(per_row[0], per_row[1])[var_arc],  # the row of every arc
-        var_w=arcs[1][var_arc],
+        var_dst=arcs[3],
+        var_w=arcs[4],
         init=np.array(init, dtype=np.int64),
         row_start=per_row[2],
         var_start=per_var[2],
         var_arc=var_arc,
     )
+    # the lists, for refine's list path (:func:`_small_sides`, the initial colours)
+    lists = _UnionLists(
+        init,
+        row_nodes,
+        row_dst,
+        row_w,
+        indptr[:-1],
+        row_deg,
+        var_nodes,
+        var_dst,
+        order,
+        var_start,
+        var_deg,
+    )
+    object.__setattr__(u, "_lists", lists)
+    return u
+
+
+class _UnionLists(NamedTuple):
+    """The lists a small :class:`Union`'s arrays were made of (each what the array's
+    ``tolist()`` gives), kept with it by :func:`_build_union_small`; never written to."""
+
+    init: list[int]
+    row_nodes: list[int]
+    row_dst: list[int]
+    row_w: list[int]
+    row_start: list[int]
+    row_deg: list[int]
+    var_nodes: list[int]
+    var_dst: list[int]
+    var_arc: list[int]
+    var_start: list[int]
+    var_deg: list[int]
 
 
 def _build_union_arrays(ga: Graph, gb: Graph) -> Union:
@@ -645,6 +676,16 @@ def _small_sides(u: Union) -> tuple[_SmallSide, _SmallSide]:
     """Both update sides on lists (rows from variables, variables from rows), built once
     per union (cached on it)."""
     sides: tuple[_SmallSide, _SmallSide] | None = u.__dict__.get("_small_sides")
+    if sides is None and "_lists" in u.__dict__:  # laid out on lists: no conversions
+        ul: _UnionLists = u.__dict__["_lists"]
+        wr = [_weight_int(w) for w in ul.row_w]
+        sides = (
+            _SmallSide(ul.row_nodes, ul.row_dst, wr, ul.row_start, ul.row_deg),
+            _SmallSide(
+                ul.var_nodes, ul.var_dst, [wr[a] for a in ul.var_arc], ul.var_start, ul.var_deg
+            ),
+        )
+        object.__setattr__(u, "_small_sides", sides)
     if sides is None:
         # the odd edge weights of :func:`_edge_weights`, label by label
         wr = [_weight_int(w) for w in u.row_w.tolist()]
@@ -747,8 +788,12 @@ def refine(
         )
     col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
     if u.n <= SMALL_REFINE_NODES:
+        kept = u.__dict__.get("_lists") if colours is None else None
         r = _hash_small(
-            u, col.tolist(), max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
+            u,
+            list(kept.init) if kept is not None else col.tolist(),
+            max_half_rounds=max_half_rounds,
+            stop_when_discrete=stop_when_discrete,
         )
     else:
 
