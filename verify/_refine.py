@@ -134,23 +134,36 @@ def build_union(ga: Graph, gb: Graph) -> Union:
 def _layout(ga: Graph, gb: Graph) -> tuple[int, int, int, int, int, np.ndarray, np.ndarray]:
     """Where each side's variables and rows start in the union's node set (A's variables,
     A's rows, B's variables, B's rows), the node count, each node's owner and row flag."""
+    oa_v, oa_r, ob_v, ob_r, n = _offsets(ga, gb)
+    owner, is_row = _owner_is_row(n, (oa_v, oa_r, ob_v, ob_r))
+    return oa_v, oa_r, ob_v, ob_r, n, owner, is_row
+
+
+def _offsets(ga: Graph, gb: Graph) -> tuple[int, int, int, int, int]:
+    """The starts of :func:`_layout` and the node count."""
     oa_v, oa_r = 0, ga.n_vars
     ob_v = ga.n_vars + ga.n_rows
     ob_r = ob_v + gb.n_vars
-    n = ob_r + gb.n_rows
+    return oa_v, oa_r, ob_v, ob_r, ob_r + gb.n_rows
+
+
+def _owner_is_row(n: int, offsets: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Each node's owner (0 for A, 1 for B) and row flag."""
+    _, oa_r, ob_v, ob_r = offsets
     owner = np.zeros(n, dtype=np.int8)
     owner[ob_v:] = 1
     is_row = np.zeros(n, dtype=bool)
     is_row[oa_r:ob_v] = True
     is_row[ob_r:] = True
-    return oa_v, oa_r, ob_v, ob_r, n, owner, is_row
+    return owner, is_row
 
 
 def _build_union_small(ga: Graph, gb: Graph) -> Union:
     """:func:`_build_union_arrays` on Python lists: initial colours are the dense ranks
     of the lexicographic variable labels (cost, integer, lb, ub) and, after all of them,
-    of the row labels (kind, rhs); arcs grouped by variable with a stable sort."""
-    oa_v, oa_r, ob_v, ob_r, n, owner, is_row = _layout(ga, gb)
+    of the row labels (kind, rhs); arcs grouped by variable with a stable sort. The
+    union's arrays are made from these lists when first read (:class:`_ListUnion`)."""
+    oa_v, oa_r, ob_v, ob_r, n = _offsets(ga, gb)
     la, lb = graph_lists(ga), graph_lists(gb)  # never written to
     vlab = la.var_label + lb.var_label
     vrank = {t: k for k, t in enumerate(sorted(set(vlab)))}
@@ -183,33 +196,6 @@ def _build_union_small(ga: Graph, gb: Graph) -> Union:
     arc_src = [v for v, d in zip(row_nodes, row_deg) for _ in range(d)]
     var_dst = list(map(arc_src.__getitem__, order))
     var_w = list(map(row_w.__getitem__, order))
-
-    # few numpy calls: the arrays of one length are the rows of one array
-    arcs = np.array([row_dst, row_w, order, var_dst, var_w], dtype=np.int64).reshape(5, -1)
-    per_row = np.array([row_nodes, row_deg, indptr[:-1]], dtype=np.int64).reshape(3, -1)
-    var_arc = arcs[2]
-    per_var = np.array([var_nodes, var_deg, var_start], dtype=np.int64).reshape(3, -1)
-    u = Union(
-        ga=ga,
-        gb=gb,
-        n=n,
-        owner=owner,
-        is_row=is_row,
-        offsets=(oa_v, oa_r, ob_v, ob_r),
-        row_nodes=per_row[0],
-        row_deg=per_row[1],
-        row_dst=arcs[0],
-        row_w=arcs[1],
-        var_nodes=per_var[0],
-        var_deg=per_var[1],
-        var_dst=arcs[3],
-        var_w=arcs[4],
-        init=np.array(init, dtype=np.int64),
-        row_start=per_row[2],
-        var_start=per_var[2],
-        var_arc=var_arc,
-    )
-    # the lists, for refine's list path (:func:`_small_sides`, the initial colours)
     lists = _UnionLists(
         init,
         row_nodes,
@@ -219,12 +205,87 @@ def _build_union_small(ga: Graph, gb: Graph) -> Union:
         row_deg,
         var_nodes,
         var_dst,
+        var_w,
         order,
         var_start,
         var_deg,
     )
-    object.__setattr__(u, "_lists", lists)
+    u = _ListUnion.__new__(_ListUnion)
+    # the fields that are no arrays, and var_arc (a class attribute, None by default,
+    # would hide it from __getattr__); the other arrays on first read
+    vars(u).update(
+        ga=ga,
+        gb=gb,
+        n=n,
+        offsets=(oa_v, oa_r, ob_v, ob_r),
+        var_arc=np.array(order, dtype=np.int64),
+        _lists=lists,
+    )
     return u
+
+
+class _ListUnion(Union):
+    """A :class:`Union` laid out on lists by :func:`_build_union_small`, whose arrays
+    are made from them on first read, all at once (:func:`_union_arrays`): the usual
+    small check (refinement on the lists, a discrete colouring, the mapping from the
+    colours) reads none of them. The same fields, values and dtypes as
+    :func:`_build_union_arrays` (``tests/verify/test_small_path.py``); a
+    ``dataclasses.replace`` of it is an ordinary :class:`Union` with every array."""
+
+    def __getattr__(self, name: str) -> Any:
+        # only for attributes not set yet: the arrays (never other names)
+        lists = vars(self).get("_lists")
+        if lists is None or name not in _UNION_ARRAYS:
+            raise AttributeError(name)
+        made = _union_arrays(lists, self.n, self.offsets)
+        for key, value in made.items():
+            vars(self).setdefault(key, value)  # a thread that got here first wins
+        return vars(self)[name]
+
+
+_UNION_ARRAYS = frozenset(
+    (
+        "owner",
+        "is_row",
+        "row_nodes",
+        "row_deg",
+        "row_dst",
+        "row_w",
+        "var_nodes",
+        "var_deg",
+        "var_dst",
+        "var_w",
+        "init",
+        "row_start",
+        "var_start",
+    )
+)
+
+
+def _union_arrays(
+    ul: _UnionLists, n: int, offsets: tuple[int, int, int, int]
+) -> dict[str, np.ndarray]:
+    """The arrays of a union laid out on lists (few numpy calls: the arrays of one
+    length are the rows of one array)."""
+    owner, is_row = _owner_is_row(n, offsets)
+    arcs = np.array([ul.row_dst, ul.row_w, ul.var_dst, ul.var_w], dtype=np.int64).reshape(4, -1)
+    per_row = np.array([ul.row_nodes, ul.row_deg, ul.row_start], dtype=np.int64).reshape(3, -1)
+    per_var = np.array([ul.var_nodes, ul.var_deg, ul.var_start], dtype=np.int64).reshape(3, -1)
+    return {
+        "owner": owner,
+        "is_row": is_row,
+        "row_nodes": per_row[0],
+        "row_deg": per_row[1],
+        "row_dst": arcs[0],
+        "row_w": arcs[1],
+        "var_nodes": per_var[0],
+        "var_deg": per_var[1],
+        "var_dst": arcs[2],
+        "var_w": arcs[3],
+        "init": np.array(ul.init, dtype=np.int64),
+        "row_start": per_row[2],
+        "var_start": per_var[2],
+    }
 
 
 class _UnionLists(NamedTuple):
@@ -239,6 +300,7 @@ class _UnionLists(NamedTuple):
     row_deg: list[int]
     var_nodes: list[int]
     var_dst: list[int]
+    var_w: list[int]
     var_arc: list[int]
     var_start: list[int]
     var_deg: list[int]
@@ -786,16 +848,21 @@ def refine(
         return refine_exact(
             u, colours, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
         )
-    col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
-    if u.n <= SMALL_REFINE_NODES:
-        kept = u.__dict__.get("_lists") if colours is None else None
+    kept = vars(u).get("_lists") if colours is None else None  # a union laid out on lists
+    if u.n <= SMALL_REFINE_NODES and kept is not None:
         r = _hash_small(
             u,
-            list(kept.init) if kept is not None else col.tolist(),
+            list(kept.init),
             max_half_rounds=max_half_rounds,
             stop_when_discrete=stop_when_discrete,
         )
+    elif u.n <= SMALL_REFINE_NODES:
+        col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
+        r = _hash_small(
+            u, col.tolist(), max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
+        )
     else:
+        col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
 
         def hashed(c: np.ndarray, side: int) -> np.ndarray | None:
             wh = _hash_weights(u)

@@ -797,3 +797,28 @@ def test_check_from_files_answers_the_same_without_the_small_paths(monkeypatch, 
     methods = {r.method for _, _, r in results}
     assert {"discrete", "colour refinement", "invariants"} <= methods, methods
     _same_results(monkeypatch, pairs, results)
+
+
+def test_a_union_on_lists_makes_its_arrays_on_first_read():
+    # the usual small check reads none of them; any one read makes them all, the same
+    # as the array path's; a replace is an ordinary union with every array
+    from optiscribe.verify import _canon, _refine
+
+    a = milp([[1, 2, 0, 1], [0, 1, 1, -1], [3, 0, 1, 1]], [1, 1, 2, 0], hi=[1, 2, 3])
+    ga, gb, _ = _canon.label_pair(_canon.prepare(a), _canon.prepare(permuted(a, seed=3)))
+    want = _refine._build_union_arrays(ga, gb)
+    u = _refine._build_union_small(ga, gb)
+    r = _refine.refine(u)
+    assert r.discrete
+    check_module._to_original(u, check_module._discrete_mapping(u, r.colours))
+    assert not _refine._UNION_ARRAYS & set(vars(u)), set(vars(u))
+    assert u.var_w.dtype == np.int64 and _refine._UNION_ARRAYS <= set(vars(u))
+    copy = dataclasses.replace(u)
+    assert "_lists" not in vars(copy)
+    for got in (u, copy):
+        for field in (f.name for f in dataclasses.fields(want)):
+            x, y = getattr(got, field), getattr(want, field)
+            if isinstance(y, np.ndarray):
+                assert x.dtype == y.dtype and np.array_equal(x, y), field
+        with pytest.raises(AttributeError):
+            got.no_such_field  # noqa: B018
