@@ -140,12 +140,18 @@ def prepare(model: MilpData) -> Prepared:
     return _prepare_arrays(model)
 
 
-def _min_form(model: MilpData) -> tuple[np.ndarray, float, list[str]]:
-    """The objective in minimisation form (cost, offset) and the steps so far; the one
-    preamble of both versions of :func:`prepare`."""
+def _min_form(model: MilpData) -> tuple[float, list[str]]:
+    """The objective constant in minimisation form and the steps so far; the one
+    preamble of both versions of :func:`prepare` (the costs: :func:`_min_cost`)."""
     sense = model.sense
     steps = ["maximisation turned into minimisation"] if sense == -1 else []
-    return model.c * sense, model.offset * sense, steps
+    return model.offset * sense, steps
+
+
+def _min_cost(model: MilpData) -> np.ndarray:
+    """The costs in minimisation form."""
+    cost: np.ndarray = model.c * model.sense
+    return cost
 
 
 def _ceil_floor(r: float, x: float) -> float:
@@ -156,9 +162,8 @@ def _ceil_floor(r: float, x: float) -> float:
 def _prepare_small(model: MilpData) -> Prepared:
     """:func:`_prepare_arrays` on Python lists, for a tiny canonical matrix without zero
     or non-finite entries: the same steps, messages and arrays."""
-    cost, offset, steps = _min_form(model)
+    offset, steps = _min_form(model)
     infeasible: list[str] = []
-    A = model.A
     L = model_lists(model)  # never written to: the reader's own lists, possibly
     ptr, ind, val, lo, hi = L.indptr, L.indices, L.data, L.row_lower, L.row_upper
     n = model.num_vars
@@ -193,7 +198,6 @@ def _prepare_small(model: MilpData) -> Prepared:
             ub[j] = u_new
     if single:
         steps.append(f"{len(single)} singleton rows turned into bounds")
-    integer = model.integer.copy()
     int_list = L.integer
     if any(int_list):
         changed = False
@@ -255,38 +259,64 @@ def _prepare_small(model: MilpData) -> Prepared:
         r_val += row
         r_ptr.append(len(r_ind))
         scale.append(max(map(abs, row)))
-    k_rows = len(orig)
-    rows = HalfRows(
-        np.array(r_ptr, dtype=np.int64),
-        np.array(r_ind, dtype=A.indices.dtype if k_rows else np.int64),
-        np.array(r_val, dtype=np.float64),
-        (k_rows, n),
-    )
     if any(v != 1.0 for v in scale):
         steps.append("rows scaled to largest coefficient 1")
-    side_arr = np.array(side, dtype=np.int8)
-    out = Prepared(
-        model=model,
-        cost=cost,
-        offset=float(offset),
-        lb=np.array(lb, dtype=np.float64),
-        ub=np.array(ub, dtype=np.float64),
-        integer=integer,
-        infeasible=tuple(infeasible),
-        rows=rows,
-        rhs=np.array(rhs, dtype=np.float64),
-        is_eq=side_arr == 0,
-        orig_row=np.array(orig, dtype=np.int64),
-        side=side_arr,
-        scale=np.array(scale, dtype=np.float64),
-        folded_rows=np.array(single, dtype=np.int64),
-        steps=tuple(steps),
-    )
     # -v is v * -1.0 (model.c * sense) for every float
     cost_list = L.c if model.sense == 1 else [-v for v in L.c]
-    lists = _PreparedLists(cost_list, lb, ub, int_list, r_ptr, r_ind, r_val, rhs, orig, side, scale)
-    object.__setattr__(out, "_lists", lists)
+    out = _ListPrepared.__new__(_ListPrepared)
+    vars(out).update(
+        model=model,
+        offset=float(offset),
+        infeasible=tuple(infeasible),
+        steps=tuple(steps),
+        _lists=_PreparedLists(
+            cost_list, lb, ub, int_list, r_ptr, r_ind, r_val, rhs, orig, side, scale, single
+        ),
+    )
     return out
+
+
+class _ListPrepared(Prepared):
+    """A :class:`Prepared` made on lists by :func:`_prepare_small`, whose arrays are
+    made from them on first read, each on its own (:data:`_PREPARED_ARRAYS`): the usual
+    small check reads only the lists (:func:`_prepared_lists`). The same fields, values
+    and dtypes as :func:`_prepare_arrays` (``tests/verify/test_small_path.py``); a
+    ``dataclasses.replace`` of it is an ordinary :class:`Prepared`."""
+
+    def __getattr__(self, name: str) -> Any:
+        # only for attributes not set yet: the arrays (never other names)
+        lists = vars(self).get("_lists")
+        make = _PREPARED_ARRAYS.get(name)
+        if lists is None or make is None:
+            raise AttributeError(name)
+        return vars(self).setdefault(name, make(self, lists))  # a thread first wins
+
+
+def _half_rows(p: Prepared, pl: _PreparedLists) -> HalfRows:
+    k_rows = len(pl.orig_row)
+    return HalfRows(
+        np.array(pl.indptr, dtype=np.int64),
+        np.array(pl.indices, dtype=p.model.A.indices.dtype if k_rows else np.int64),
+        np.array(pl.data, dtype=np.float64),
+        (k_rows, p.model.num_vars),
+    )
+
+
+_PREPARED_ARRAYS: dict[str, Any] = {
+    "cost": lambda p, pl: _min_cost(p.model),
+    "lb": lambda p, pl: np.array(pl.lb, dtype=np.float64),
+    "ub": lambda p, pl: np.array(pl.ub, dtype=np.float64),
+    "integer": lambda p, pl: p.model.integer.copy(),
+    "rows": _half_rows,
+    "rhs": lambda p, pl: np.array(pl.rhs, dtype=np.float64),
+    "is_eq": lambda p, pl: p.side == 0,
+    "orig_row": lambda p, pl: np.array(pl.orig_row, dtype=np.int64),
+    "side": lambda p, pl: np.array(pl.side, dtype=np.int8),
+    "scale": lambda p, pl: np.array(pl.scale, dtype=np.float64),
+    "folded_rows": lambda p, pl: np.array(pl.folded_rows, dtype=np.int64),
+}
+"""How each array of a :class:`_ListPrepared` is made from its lists (the arrays
+:func:`_prepare_arrays` makes)."""
 
 
 class _PreparedLists(NamedTuple):
@@ -306,6 +336,7 @@ class _PreparedLists(NamedTuple):
     orig_row: list[int]
     side: list[int]
     scale: list[float]
+    folded_rows: list[int]
 
 
 def _prepared_lists(p: Prepared) -> _PreparedLists | None:
@@ -316,7 +347,7 @@ def _prepared_lists(p: Prepared) -> _PreparedLists | None:
 
 def _prepare_arrays(model: MilpData) -> Prepared:
     """:func:`prepare` with numpy arrays (any size)."""
-    cost, offset, steps = _min_form(model)
+    cost, (offset, steps) = _min_cost(model), _min_form(model)
     infeasible: list[str] = []
     A = model.A
     nnz_row = A.indptr[1:] - A.indptr[:-1]
@@ -658,11 +689,19 @@ SMALL_LABELS = 512
 
 def _small_pair(pa: Prepared, pb: Prepared) -> bool:
     """Whether :func:`label_pair` takes the plain-Python path (tolerance mode only)."""
-    return (
-        pa.rows.nnz <= SMALL_NNZ
-        and pb.rows.nnz <= SMALL_NNZ
-        and sum(3 * p.cost.size + 1 + p.rows.nnz + p.rhs.size for p in (pa, pb)) <= SMALL_LABELS
-    )
+    (nnz_a, k_a), (nnz_b, k_b) = _label_counts(pa), _label_counts(pb)
+    return nnz_a <= SMALL_NNZ and nnz_b <= SMALL_NNZ and k_a + k_b <= SMALL_LABELS
+
+
+def _label_counts(p: Prepared) -> tuple[int, int]:
+    """The half-row entries of ``p`` and its numbers (costs, bounds, offset,
+    coefficients, rhs), from its lists when it has them (no array made)."""
+    pl = _prepared_lists(p)
+    if pl is not None:
+        nnz, n, k = len(pl.data), len(pl.cost), len(pl.rhs)
+    else:
+        nnz, n, k = p.rows.nnz, p.cost.size, p.rhs.size
+    return nnz, 3 * n + 1 + nnz + k
 
 
 def _label_pair_small(pa: Prepared, pb: Prepared, rtol: float) -> tuple[Graph, Graph, _Numbers]:
@@ -721,7 +760,7 @@ def _label_pair_small(pa: Prepared, pb: Prepared, rtol: float) -> tuple[Graph, G
     numbers._bucket = None
     graphs = []
     for p, (scalars, coef, rhs) in zip((pa, pb), pools):
-        n = p.cost.size
+        n = (len(scalars) - 1) // 3  # costs, lower and upper bounds, the offset
         sc = ids(scalars)
         pre = (sc[:n], sc[n : 2 * n], sc[2 * n : 3 * n], sc[3 * n :], ids(coef), ids(rhs))
         graphs.append(_build_graph_small(p, pre))
@@ -789,10 +828,11 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
             p.orig_row.tolist(),
             p.side.tolist(),
             p.scale.tolist(),
+            [],
         )
     var_label = (  # (n, 4), C order like np.stack(..., axis=1)
         np.array([pre[0], pl.integer, pre[1], pre[2]], dtype=np.int64).T.copy()
-        if p.cost.size
+        if pre[0]  # the cost ids: one a variable
         else np.zeros((0, 4), dtype=np.int64)
     )
     offset_id = int(pre[3][0])
@@ -887,8 +927,9 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
         indptr = np.array(ptr, dtype=np.int64)
         indices = np.array(ind, dtype=np.int64)
     else:
-        indptr = p.rows.indptr.astype(np.int64, copy=False)
-        indices = p.rows.indices.astype(np.int64, copy=False)
+        # the prepared half-rows (made from the same lists as its arrays)
+        indptr = np.array(ptr, dtype=np.int64)
+        indices = np.array(ind, dtype=np.int64)
     out = Graph(
         prepared=p,
         var_label=var_label,

@@ -822,3 +822,21 @@ def test_a_union_on_lists_makes_its_arrays_on_first_read():
                 assert x.dtype == y.dtype and np.array_equal(x, y), field
         with pytest.raises(AttributeError):
             got.no_such_field  # noqa: B018
+
+
+def test_a_model_prepared_on_lists_makes_its_arrays_on_first_read():
+    # label_pair's list path reads none of them; each is made on its own, the same as
+    # the array path's; a replace is an ordinary prepared model with every array
+    from optiscribe.verify import _canon
+
+    a = milp([[1, 2, 0, 1], [0, 1, 1, -1], [3, 0, 1, 1]], [1, 1, 2, 0], lo=[-1, 0, 1], hi=[1, 2, 3])
+    p = _canon.prepare(a)
+    lazy = set(_canon._PREPARED_ARRAYS)
+    _canon.label_pair(p, _canon.prepare(permuted(a, seed=3)))
+    assert not lazy & set(vars(p)), set(vars(p))
+    assert p.side.dtype == np.int8 and set(vars(p)) & lazy == {"side"}
+    assert _same_prepared(a)
+    copy = dataclasses.replace(p)
+    assert "_lists" not in vars(copy) and lazy <= set(vars(copy))
+    with pytest.raises(AttributeError):
+        p.no_such_field  # noqa: B018
