@@ -121,21 +121,17 @@ def prepare(model: MilpData) -> Prepared:
 
     Tiny models (:data:`SMALL_NNZ`) with a canonical matrix and no zero or non-finite
     coefficient take the plain-Python path, the others the array path."""
-    A = model.A
-    if (
-        A.data.size <= SMALL_NNZ
-        and model.num_vars <= 4 * SMALL_NNZ
-        and model.num_rows <= 4 * SMALL_NNZ
-        and (
-            # the list reader's model: canonical, finite, no zeros (its guarantees)
-            kept_lists(model) is not None
-            or (
-                A.has_canonical_format
-                and A.data.size == int(A.indptr[-1])
-                and (not A.data.size or (np.isfinite(A.data).all() and A.data.all()))
-            )
+    if kept_lists(model) is not None:  # the list reader's model: canonical, finite, no zeros
+        small = model.nnz <= SMALL_NNZ  # (its sizes are its lists', no array is made)
+    else:
+        A = model.A
+        small = (
+            A.data.size <= SMALL_NNZ
+            and A.has_canonical_format
+            and A.data.size == int(A.indptr[-1])
+            and (not A.data.size or (np.isfinite(A.data).all() and A.data.all()))
         )
-    ):
+    if small and model.num_vars <= 4 * SMALL_NNZ and model.num_rows <= 4 * SMALL_NNZ:
         return _prepare_small(model)
     return _prepare_arrays(model)
 

@@ -296,44 +296,25 @@ class MilpData:
         values: that reader guarantees what :meth:`_from_reader` checks (every number is
         a finite decimal as written, only bounds are ``±inf``, by their type; the
         matrix row-wise canonical: ``indices`` ascending in each row, no repeats, no
-        zeros; names non-empty ``str``). ``tests/verify/test_native_mps.py`` holds the
+        zeros; names non-empty ``str``). ``tests/verify/test_tiny_read.py`` holds the
         result to :meth:`_from_reader`'s, array by array, dtypes and flags included.
 
-        The lists themselves are kept with the model (:func:`model_lists`): the
-        plain-Python paths for tiny models read them instead of converting the arrays
-        back (``tolist``) stage after stage; ``tests/verify/test_tiny_read.py`` holds
-        them equal to the arrays' ``tolist()``, value, type and sign of zero."""
-        n, m = len(c), len(row_lower)
-        bounds = np.array(row_lower + row_upper + col_lower + col_upper, dtype=np.float64)
-        bounds.flags.writeable = False
-        cc = np.array(c, dtype=np.float64)
-        cc.flags.writeable = False
-        it = np.array(integer, dtype=bool)
-        it.flags.writeable = False
-        out = cls(
+        The lists themselves are kept with the model (:func:`kept_lists`) and the arrays
+        are made from them when first read (:class:`_ListMilpData`): the plain-Python
+        paths for tiny models read the lists instead of converting the arrays back
+        (``tolist``) stage after stage, and a small check reads no array of the model
+        at all; the lists are exactly the arrays' ``tolist()`` (value, type, sign of
+        zero; tested)."""
+        out = _ListMilpData.__new__(_ListMilpData)
+        vars(out).update(
             sense=1 if sense >= 0 else -1,
-            c=cc,
             offset=float(offset),
-            A=_freeze_sparse(
-                canonical_csr(
-                    np.array(data, dtype=np.float64),
-                    np.array(indices, dtype=np.int64),
-                    np.array(indptr, dtype=np.int64),
-                    (m, n),
-                )
-            ),
-            row_lower=bounds[:m],
-            row_upper=bounds[m : 2 * m],
-            col_lower=bounds[2 * m : 2 * m + n],
-            col_upper=bounds[2 * m + n :],
-            integer=it,
             var_names=tuple(var_names),
             row_names=tuple(row_names),
             source=source,
-        )
-        _keep_lists(
-            out,
-            ModelLists(
+            read_steps=(),
+            inexact=(),
+            _lists=ModelLists(
                 c, row_lower, row_upper, col_lower, col_upper, integer, indptr, indices, data
             ),
         )
@@ -360,6 +341,72 @@ class MilpData:
         )
 
 
+class _ListMilpData(MilpData):
+    """A :class:`MilpData` the list reader made (:meth:`MilpData._from_lists`): the
+    fields that are no arrays are set, the arrays are made from the kept lists, all at
+    once, when one is first read (:func:`_arrays_of_lists`), and the sizes are the
+    lists' lengths. A ``dataclasses.replace`` of it is an ordinary model: every array
+    set by the constructor, no lists kept (its arrays may differ from them)."""
+
+    def __getattr__(self, name: str) -> object:
+        # only for attributes not set yet: the arrays (never other names)
+        lists = vars(self).get("_lists")
+        if lists is None or name not in _MODEL_ARRAYS:
+            raise AttributeError(name)
+        for key, value in _arrays_of_lists(lists).items():
+            vars(self).setdefault(key, value)  # a thread that got here first wins
+        return vars(self)[name]
+
+    @property
+    def num_vars(self) -> int:
+        lists = kept_lists(self)
+        return len(lists.c) if lists is not None else int(self.c.size)
+
+    @property
+    def num_rows(self) -> int:
+        lists = kept_lists(self)
+        return len(lists.row_lower) if lists is not None else int(self.row_lower.size)
+
+    @property
+    def nnz(self) -> int:
+        lists = kept_lists(self)
+        return len(lists.data) if lists is not None else int(self.A.nnz)
+
+
+_MODEL_ARRAYS = frozenset(("c", "A", "row_lower", "row_upper", "col_lower", "col_upper", "integer"))
+
+
+def _arrays_of_lists(lists: ModelLists) -> dict[str, object]:
+    """The arrays of a model the list reader made, from its lists: one array per field
+    (the four bounds are slices of one read-only array), no checks on the values (the
+    reader guarantees them, see :meth:`MilpData._from_lists`)."""
+    n, m = len(lists.c), len(lists.row_lower)
+    bounds = np.array(
+        lists.row_lower + lists.row_upper + lists.col_lower + lists.col_upper, dtype=np.float64
+    )
+    bounds.flags.writeable = False
+    cc = np.array(lists.c, dtype=np.float64)
+    cc.flags.writeable = False
+    it = np.array(lists.integer, dtype=bool)
+    it.flags.writeable = False
+    return {
+        "c": cc,
+        "A": _freeze_sparse(
+            canonical_csr(
+                np.array(lists.data, dtype=np.float64),
+                np.array(lists.indices, dtype=np.int64),
+                np.array(lists.indptr, dtype=np.int64),
+                (m, n),
+            )
+        ),
+        "row_lower": bounds[:m],
+        "row_upper": bounds[m : 2 * m],
+        "col_lower": bounds[2 * m : 2 * m + n],
+        "col_upper": bounds[2 * m + n :],
+        "integer": it,
+    }
+
+
 class ModelLists(NamedTuple):
     """A model's arrays as Python lists, exactly what ``tolist()`` gives of each (values,
     types, signs of zeros); the matrix row-wise (CSR). Never written to: they may be
@@ -374,14 +421,6 @@ class ModelLists(NamedTuple):
     indptr: list[int]
     indices: list[int]
     data: list[float]
-
-
-def _keep_lists(m: MilpData, lists: ModelLists) -> None:
-    """Keep ``lists`` with ``m`` (an attribute outside the dataclass fields: not part of
-    the constructor, ``repr`` or ``dataclasses.replace``, whose new model has none).
-    Only a reader that has just built ``m``'s arrays from these very lists may call it
-    (its arrays are read-only copies of them, so the two cannot drift apart)."""
-    object.__setattr__(m, "_lists", lists)
 
 
 def kept_lists(m: MilpData) -> ModelLists | None:

@@ -148,13 +148,17 @@ def fold_objective_constant(m: MilpData) -> MilpData:
     is recorded in ``read_steps``. Applied identically to files and to Pyomo models.
     """
     n = m.num_vars
-    lo, hi = m.col_lower, m.col_upper
-    lists = kept_lists(m)  # the list reader's model: the test on its lists
+    lists = kept_lists(m)  # the list reader's model: the test on its lists (no array made)
     if n == 0 or (
-        not (any(map(eq, lists.col_lower, lists.col_upper)) if lists else (lo == hi).any())
+        not (
+            any(map(eq, lists.col_lower, lists.col_upper))
+            if lists
+            else (m.col_lower == m.col_upper).any()
+        )
         and PYOMO_CONSTANT_COLUMN not in m.var_names
     ):  # nothing is fixed by its bounds and no Pyomo constant column: the usual case
         return m
+    lo, hi = m.col_lower, m.col_upper
     col_nnz = np.bincount(m.A.indices, minlength=n)
     fixed = (col_nnz == 0) & (m.c != 0) & np.isfinite(lo) & (lo == hi)
     fixed &= ~m.integer | (np.floor(lo) == lo)

@@ -333,3 +333,34 @@ ENDATA
         m = _read._read_native(raw, tmp_path / "h.mps")
         assert m is not None and _model.kept_lists(m) is not None
         assert _model.huge_bounds(m) == count == _model.huge_bounds(dataclasses.replace(m))
+
+
+def test_a_small_file_s_model_makes_its_arrays_on_first_read(tmp_path):
+    """The list reader's model sets its arrays when one is first read (all of them, the
+    same as the general construction's); until then its sizes are its lists'. Pickled or
+    copied on its lists, or replaced, it is the same model (arrays unpickled are writeable,
+    as for any model)."""
+    import copy
+    import pickle
+
+    path = tmp_path / "small.mps"
+    path.write_text(
+        "NAME S\nROWS\n N obj\n L c1\n E c2\nCOLUMNS\n x obj 1 c1 1\n x c2 -2.5\n"
+        " y obj -3 c1 4\n y c2 1\nRHS\n rhs c1 7 c2 0.5\nBOUNDS\n UP bnd x 4\nENDATA\n"
+    )
+    m = read_model(path)
+    lists = _model.kept_lists(m)
+    assert lists is not None and not _model._MODEL_ARRAYS & set(vars(m))
+    assert (m.num_vars, m.num_rows, m.nnz) == (len(lists.c), len(lists.row_lower), len(lists.data))
+    assert not _model._MODEL_ARRAYS & set(vars(m))
+    for other in (pickle.loads(pickle.dumps(m)), copy.deepcopy(m)):  # still on lists
+        assert not identical(other, m)
+    m = read_model(path)
+    assert m.A.nnz == len(lists.data) and _model._MODEL_ARRAYS <= set(vars(m))
+    for other in (dataclasses.replace(m), _read._read_native(path.read_bytes(), path)):
+        assert not identical(other, m)
+        assert (other.num_vars, other.num_rows, other.nnz) == (m.num_vars, m.num_rows, m.nnz)
+    replaced = dataclasses.replace(m, c=m.c * 2)
+    assert _model.kept_lists(replaced) is None and replaced.c.tolist() != lists.c
+    with pytest.raises(AttributeError):
+        m.no_such_field  # noqa: B018
