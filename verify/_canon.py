@@ -265,6 +265,7 @@ def _prepare_small(model: MilpData) -> Prepared:
         offset=float(offset),
         infeasible=tuple(infeasible),
         steps=tuple(steps),
+        folded_rows=np.array(single, dtype=np.int64),  # read by every certificate
         _lists=_PreparedLists(
             cost_list, lb, ub, int_list, r_ptr, r_ind, r_val, rhs, orig, side, scale, single
         ),
@@ -275,7 +276,8 @@ def _prepare_small(model: MilpData) -> Prepared:
 class _ListPrepared(Prepared):
     """A :class:`Prepared` made on lists by :func:`_prepare_small`, whose arrays are
     made from them on first read, each on its own (:data:`_PREPARED_ARRAYS`): the usual
-    small check reads only the lists (:func:`_prepared_lists`). The same fields, values
+    small check reads only the lists (:func:`_prepared_lists`) and ``folded_rows`` (set
+    at once: a first read through ``__getattr__`` costs more than making it). The same fields, values
     and dtypes as :func:`_prepare_arrays` (``tests/verify/test_small_path.py``); a
     ``dataclasses.replace`` of it is an ordinary :class:`Prepared`."""
 
@@ -309,7 +311,6 @@ _PREPARED_ARRAYS: dict[str, Any] = {
     "orig_row": lambda p, pl: np.array(pl.orig_row, dtype=np.int64),
     "side": lambda p, pl: np.array(pl.side, dtype=np.int8),
     "scale": lambda p, pl: np.array(pl.scale, dtype=np.float64),
-    "folded_rows": lambda p, pl: np.array(pl.folded_rows, dtype=np.int64),
 }
 """How each array of a :class:`_ListPrepared` is made from its lists (the arrays
 :func:`_prepare_arrays` makes)."""

@@ -831,7 +831,7 @@ def test_a_model_prepared_on_lists_makes_its_arrays_on_first_read():
 
     a = milp([[1, 2, 0, 1], [0, 1, 1, -1], [3, 0, 1, 1]], [1, 1, 2, 0], lo=[-1, 0, 1], hi=[1, 2, 3])
     p = _canon.prepare(a)
-    lazy = set(_canon._PREPARED_ARRAYS)
+    lazy = set(_canon._PREPARED_ARRAYS)  # folded_rows is set at once
     _canon.label_pair(p, _canon.prepare(permuted(a, seed=3)))
     assert not lazy & set(vars(p)), set(vars(p))
     assert p.side.dtype == np.int8 and set(vars(p)) & lazy == {"side"}
