@@ -276,10 +276,11 @@ def _prepare_small(model: MilpData) -> Prepared:
 class _ListPrepared(Prepared):
     """A :class:`Prepared` made on lists by :func:`_prepare_small`, whose arrays are
     made from them on first read, each on its own (:data:`_PREPARED_ARRAYS`): the usual
-    small check reads only the lists (:func:`_prepared_lists`) and ``folded_rows`` (set
-    at once: a first read through ``__getattr__`` costs more than making it). The same fields, values
-    and dtypes as :func:`_prepare_arrays` (``tests/verify/test_small_path.py``); a
-    ``dataclasses.replace`` of it is an ordinary :class:`Prepared`."""
+    small check reads only the lists (:func:`_prepared_lists`) and ``folded_rows``
+    (set at once: a first read through ``__getattr__`` costs more than making it).
+    The same fields, values and dtypes as :func:`_prepare_arrays`
+    (``tests/verify/test_small_path.py``); a ``dataclasses.replace`` of it is an
+    ordinary :class:`Prepared`."""
 
     def __getattr__(self, name: str) -> Any:
         # only for attributes not set yet: the arrays (never other names)

@@ -544,7 +544,8 @@ def huge_bounds(m: MilpData) -> int:
     lists = kept_lists(m)
     if lists is not None:
         # the distinct finite values decide at once in the usual case (none is huge);
-        # a NaN makes min/max answer NaN (never a false "none"), never the case here
+        # with a NaN among them min/max answer NaN or the true extreme, and a NaN fails
+        # the test, so the exact count below runs (no NaN comes from the reader anyway)
         vals = {*lists.row_lower, *lists.row_upper, *lists.col_lower, *lists.col_upper}
         vals -= _INFINITIES
         if not vals or (-INFINITY_THRESHOLD < min(vals) and max(vals) < INFINITY_THRESHOLD):

@@ -152,7 +152,7 @@ def fold_objective_constant(m: MilpData) -> MilpData:
     if n == 0 or (
         not (
             any(map(eq, lists.col_lower, lists.col_upper))
-            if lists
+            if lists is not None
             else (m.col_lower == m.col_upper).any()
         )
         and PYOMO_CONSTANT_COLUMN not in m.var_names
