@@ -279,8 +279,8 @@ class _ListPrepared(Prepared):
     small check reads only the lists (:func:`_prepared_lists`) and ``folded_rows``
     (set at once: a first read through ``__getattr__`` costs more than making it).
     The same fields, values and dtypes as :func:`_prepare_arrays`
-    (``tests/verify/test_small_path.py``); a ``dataclasses.replace`` of it is an
-    ordinary :class:`Prepared`."""
+    (``tests/verify/test_small_path.py``); a ``dataclasses.replace`` of it has every
+    array set by the constructor and no lists (the paths then read its arrays)."""
 
     def __getattr__(self, name: str) -> Any:
         # only for attributes not set yet: the arrays (never other names)

@@ -345,8 +345,8 @@ class _ListMilpData(MilpData):
     """A :class:`MilpData` the list reader made (:meth:`MilpData._from_lists`): the
     fields that are no arrays are set, the arrays are made from the kept lists, all at
     once, when one is first read (:func:`_arrays_of_lists`), and the sizes are the
-    lists' lengths. A ``dataclasses.replace`` of it is an ordinary model: every array
-    set by the constructor, no lists kept (its arrays may differ from them)."""
+    lists' lengths. A ``dataclasses.replace`` of it behaves as an ordinary model: every
+    array set by the constructor, no lists kept (its arrays may differ from them)."""
 
     def __getattr__(self, name: str) -> object:
         # only for attributes not set yet: the arrays (never other names)

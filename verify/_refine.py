@@ -230,7 +230,8 @@ class _ListUnion(Union):
     small check (refinement on the lists, a discrete colouring, the mapping from the
     colours) reads none of them. The same fields, values and dtypes as
     :func:`_build_union_arrays` (``tests/verify/test_small_path.py``); a
-    ``dataclasses.replace`` of it is an ordinary :class:`Union` with every array."""
+    ``dataclasses.replace`` of it has every array set by the constructor and no lists
+    (refinement then reads its arrays)."""
 
     def __getattr__(self, name: str) -> Any:
         # only for attributes not set yet: the arrays (never other names)
