@@ -109,6 +109,10 @@ class Graph:
     def n_rows(self) -> int:
         return int(self.row_kind.size)
 
+    @property
+    def n_arcs(self) -> int:
+        return int(self.indices.size)
+
 
 #: Up to this many stored entries a model is prepared on plain Python lists
 #: (:func:`_prepare_small`): on tiny models the ~60 numpy calls of the array version cost
@@ -828,11 +832,6 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
             p.scale.tolist(),
             [],
         )
-    var_label = (  # (n, 4), C order like np.stack(..., axis=1)
-        np.array([pre[0], pl.integer, pre[1], pre[2]], dtype=np.int64).T.copy()
-        if pre[0]  # the cost ids: one a variable
-        else np.zeros((0, 4), dtype=np.int64)
-    )
     offset_id = int(pre[3][0])
     ptr = pl.indptr  # these lists are never written to below (copied first)
     ind = pl.indices
@@ -872,7 +871,6 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
         cid = [c * o for o, a, b in zip(orient, ptr, ptr[1:]) for c in cid[a:b]]
         rid = [r * o for r, o in zip(rid, orient)]
     row_orig: list[int] = pl.orig_row
-    changed = n_sym > 0
     if n_sym:
         # sign-symmetric equalities: the negated copy as a second node, after all rows
         ind, cid, ptr, rid = list(ind), list(cid), list(ptr), list(rid)  # never the caller's
@@ -906,7 +904,6 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
                 dup_side.append(row_side[i])
                 dup_node.append(rep)
         steps.append(f"{len(dup_orig)} duplicate rows dropped")
-        changed = True
         ind = [j for i in keep for j in ind[ptr[i] : ptr[i + 1]]]
         cid = [c for i in keep for c in cid[ptr[i] : ptr[i + 1]]]
         cnt = [ptr[i + 1] - ptr[i] for i in keep]
@@ -921,21 +918,11 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
     # few numpy calls: the per-row integer arrays are rows of one array, and so on
     per_row = np.array([kind, rid, row_orig, row_side], dtype=np.int64).reshape(4, -1)
     dup = np.array([dup_orig, dup_side, dup_node], dtype=np.int64).reshape(3, -1)
-    if changed:
-        indptr = np.array(ptr, dtype=np.int64)
-        indices = np.array(ind, dtype=np.int64)
-    else:
-        # the prepared half-rows (made from the same lists as its arrays)
-        indptr = np.array(ptr, dtype=np.int64)
-        indices = np.array(ind, dtype=np.int64)
-    out = Graph(
+    out = _ListGraph.__new__(_ListGraph)
+    vars(out).update(
         prepared=p,
-        var_label=var_label,
         row_kind=per_row[0],
         row_rhs=per_row[1],
-        indptr=indptr,
-        indices=indices,
-        coef=np.array(cid, dtype=np.int64),
         row_orig=per_row[2],
         row_side=per_row[3],
         row_factor=np.array(factor, dtype=np.float64),
@@ -944,10 +931,53 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
         dup_node=dup[2],
         offset_id=offset_id,
         steps=tuple(steps),
+        _lists=GraphLists(
+            list(zip(pre[0], map(bool, pl.integer), pre[1], pre[2])), kind, rid, ptr, ind, cid
+        ),
     )
-    var_lab = list(zip(pre[0], map(bool, pl.integer), pre[1], pre[2]))
-    object.__setattr__(out, "_lists", GraphLists(var_lab, kind, rid, ptr, ind, cid))
     return out
+
+
+class _ListGraph(Graph):
+    """A :class:`Graph` made on lists by :func:`_build_graph_small`: the per-row arrays
+    (which the certificate and the mapping read) are set, the variable labels and the
+    arcs (which only the array paths read: the small union reads the lists) are made
+    from the kept lists on first read, each on its own (:data:`_GRAPH_ARRAYS`). The
+    same fields, values and dtypes as :func:`_build_graph_arrays`
+    (``tests/verify/test_small_path.py``); a ``dataclasses.replace`` of it has every
+    array set by the constructor and no lists."""
+
+    def __getattr__(self, name: str) -> Any:
+        # only for attributes not set yet: the arrays (never other names)
+        lists = vars(self).get("_lists")
+        make = _GRAPH_ARRAYS.get(name)
+        if lists is None or make is None:
+            raise AttributeError(name)
+        return vars(self).setdefault(name, make(lists))  # a thread first wins
+
+    @property
+    def n_vars(self) -> int:
+        lists = vars(self).get("_lists")
+        return len(lists.var_label) if lists is not None else int(self.var_label.shape[0])
+
+    @property
+    def n_arcs(self) -> int:
+        lists = vars(self).get("_lists")
+        return len(lists.indices) if lists is not None else int(self.indices.size)
+
+
+def _var_label_array(gl: GraphLists) -> np.ndarray:
+    """(n, 4) int64, C order, as ``np.stack`` of the four columns (flags as 0/1)."""
+    return np.array(gl.var_label, dtype=np.int64).reshape(-1, 4)
+
+
+_GRAPH_ARRAYS: dict[str, Any] = {
+    "var_label": _var_label_array,
+    "indptr": lambda gl: np.array(gl.indptr, dtype=np.int64),
+    "indices": lambda gl: np.array(gl.indices, dtype=np.int64),
+    "coef": lambda gl: np.array(gl.coef, dtype=np.int64),
+}
+"""How each lazy array of a :class:`_ListGraph` is made from its lists."""
 
 
 class GraphLists(NamedTuple):

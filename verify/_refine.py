@@ -126,7 +126,7 @@ SMALL_UNION_ARCS = 192
 
 def build_union(ga: Graph, gb: Graph) -> Union:
     """Lay both graphs out as one node set with exact, jointly ranked initial colours."""
-    if ga.indices.size + gb.indices.size <= SMALL_UNION_ARCS:
+    if ga.n_arcs + gb.n_arcs <= SMALL_UNION_ARCS:
         return _build_union_small(ga, gb)
     return _build_union_arrays(ga, gb)
 

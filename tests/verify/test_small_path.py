@@ -840,3 +840,25 @@ def test_a_model_prepared_on_lists_makes_its_arrays_on_first_read():
     assert "_lists" not in vars(copy) and lazy <= set(vars(copy))
     with pytest.raises(AttributeError):
         p.no_such_field  # noqa: B018
+
+
+def test_a_graph_on_lists_makes_its_labels_and_arcs_on_first_read():
+    # the small union and the mapping read none of them; each is made on its own (the
+    # same as the array path's: test_build_graph_small_equals_build_graph_arrays reads
+    # them this way); a replace has every array
+    from optiscribe.verify import _canon, _refine
+
+    a = milp([[1, 2, 0, 1], [0, 1, 1, -1], [3, 0, 1, 1]], [1, 1, 2, 0], lo=[-1, 0, 1], hi=[1, 2, 3])
+    ga, gb, _ = _canon.label_pair(_canon.prepare(a), _canon.prepare(permuted(a, seed=3)))
+    lazy = set(_canon._GRAPH_ARRAYS)
+    u = _refine.build_union(ga, gb)
+    r = _refine.refine(u)
+    assert r.discrete
+    check_module._to_original(u, check_module._discrete_mapping(u, r.colours))
+    assert not lazy & (set(vars(ga)) | set(vars(gb)))
+    assert (ga.n_vars, ga.n_arcs) == (ga.var_label.shape[0], ga.indices.size) == (4, 18)
+    assert lazy & set(vars(ga)) == {"var_label", "indices"}  # each on its own
+    copy = dataclasses.replace(gb)
+    assert "_lists" not in vars(copy) and (copy.n_vars, copy.n_arcs) == (gb.n_vars, gb.n_arcs)
+    with pytest.raises(AttributeError):
+        ga.no_such_field  # noqa: B018
