@@ -357,6 +357,11 @@ class _ListMilpData(MilpData):
             vars(self).setdefault(key, value)  # a thread that got here first wins
         return vars(self)[name]
 
+    def __repr__(self) -> str:
+        # the model's own repr (a reader's detail is no part of it)
+        text: str = MilpData.__repr__(self)
+        return "MilpData" + text.removeprefix(type(self).__qualname__)
+
     @property
     def num_vars(self) -> int:
         lists = kept_lists(self)

@@ -362,5 +362,20 @@ def test_a_small_file_s_model_makes_its_arrays_on_first_read(tmp_path):
         assert (other.num_vars, other.num_rows, other.nnz) == (m.num_vars, m.num_rows, m.nnz)
     replaced = dataclasses.replace(m, c=m.c * 2)
     assert _model.kept_lists(replaced) is None and replaced.c.tolist() != lists.c
+    assert repr(m) == repr(_read._read_native(path.read_bytes(), path)) == repr(via_reader(m))
+    assert repr(m).startswith("MilpData(sense=1, c=array(")
     with pytest.raises(AttributeError):
         m.no_such_field  # noqa: B018
+
+
+def via_reader(m: MilpData) -> MilpData:
+    """``m`` made by the general construction (an ordinary :class:`MilpData`)."""
+    return MilpData._from_reader(
+        A=m.A,
+        **{f: getattr(m, f) for f in ARRAYS},
+        sense=m.sense,
+        offset=m.offset,
+        var_names=m.var_names,
+        row_names=m.row_names,
+        source=m.source,
+    )
