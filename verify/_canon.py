@@ -22,12 +22,13 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import compress
+from operator import truediv
 from typing import Any, NamedTuple, cast
 
 import numpy as np
 import scipy.sparse as sp
 
-from optiscribe.verify._model import MilpData
+from optiscribe.verify._model import MilpData, kept_lists, model_lists
 from optiscribe.verify._ranks import _mix, rank_pairs, rank_sequences_fast
 
 __all__ = ["EQ_TOL", "ZERO_TOL", "Graph", "Prepared", "label_pair", "prepare"]
@@ -108,6 +109,10 @@ class Graph:
     def n_rows(self) -> int:
         return int(self.row_kind.size)
 
+    @property
+    def n_arcs(self) -> int:
+        return int(self.indices.size)
+
 
 #: Up to this many stored entries a model is prepared on plain Python lists
 #: (:func:`_prepare_small`): on tiny models the ~60 numpy calls of the array version cost
@@ -120,25 +125,33 @@ def prepare(model: MilpData) -> Prepared:
 
     Tiny models (:data:`SMALL_NNZ`) with a canonical matrix and no zero or non-finite
     coefficient take the plain-Python path, the others the array path."""
-    A = model.A
-    if (
-        A.data.size <= SMALL_NNZ
-        and model.num_vars <= 4 * SMALL_NNZ
-        and model.num_rows <= 4 * SMALL_NNZ
-        and A.has_canonical_format
-        and A.data.size == int(A.indptr[-1])
-        and (not A.data.size or (np.isfinite(A.data).all() and A.data.all()))
-    ):
+    if kept_lists(model) is not None:  # the list reader's model: canonical, finite, no zeros
+        small = model.nnz <= SMALL_NNZ  # (its sizes are its lists', no array is made)
+    else:
+        A = model.A
+        small = (
+            A.data.size <= SMALL_NNZ
+            and A.has_canonical_format
+            and A.data.size == int(A.indptr[-1])
+            and (not A.data.size or (np.isfinite(A.data).all() and A.data.all()))
+        )
+    if small and model.num_vars <= 4 * SMALL_NNZ and model.num_rows <= 4 * SMALL_NNZ:
         return _prepare_small(model)
     return _prepare_arrays(model)
 
 
-def _min_form(model: MilpData) -> tuple[np.ndarray, float, list[str]]:
-    """The objective in minimisation form (cost, offset) and the steps so far; the one
-    preamble of both versions of :func:`prepare`."""
+def _min_form(model: MilpData) -> tuple[float, list[str]]:
+    """The objective constant in minimisation form and the steps so far; the one
+    preamble of both versions of :func:`prepare` (the costs: :func:`_min_cost`)."""
     sense = model.sense
     steps = ["maximisation turned into minimisation"] if sense == -1 else []
-    return model.c * sense, model.offset * sense, steps
+    return model.offset * sense, steps
+
+
+def _min_cost(model: MilpData) -> np.ndarray:
+    """The costs in minimisation form."""
+    cost: np.ndarray = model.c * model.sense
+    return cost
 
 
 def _ceil_floor(r: float, x: float) -> float:
@@ -149,11 +162,10 @@ def _ceil_floor(r: float, x: float) -> float:
 def _prepare_small(model: MilpData) -> Prepared:
     """:func:`_prepare_arrays` on Python lists, for a tiny canonical matrix without zero
     or non-finite entries: the same steps, messages and arrays."""
-    cost, offset, steps = _min_form(model)
+    offset, steps = _min_form(model)
     infeasible: list[str] = []
-    A = model.A
-    ptr, ind, val = A.indptr.tolist(), A.indices.tolist(), A.data.tolist()
-    lo, hi = model.row_lower.tolist(), model.row_upper.tolist()
+    L = model_lists(model)  # never written to: the reader's own lists, possibly
+    ptr, ind, val, lo, hi = L.indptr, L.indices, L.data, L.row_lower, L.row_upper
     n = model.num_vars
     inf = math.inf
     n_empty = n_free = 0
@@ -175,7 +187,7 @@ def _prepare_small(model: MilpData) -> Prepared:
         steps.append(f"{n_empty} empty rows dropped")
     if n_free:
         steps.append(f"{n_free} free rows dropped")
-    lb, ub = model.col_lower.tolist(), model.col_upper.tolist()
+    lb, ub = list(L.col_lower), list(L.col_upper)  # copies: written below
     for i in single:
         j, a = ind[ptr[i]], val[ptr[i]]
         l_new, u_new = (lo[i] / a, hi[i] / a) if a > 0 else (hi[i] / a, lo[i] / a)
@@ -186,8 +198,7 @@ def _prepare_small(model: MilpData) -> Prepared:
             ub[j] = u_new
     if single:
         steps.append(f"{len(single)} singleton rows turned into bounds")
-    integer = model.integer.copy()
-    int_list = integer.tolist()
+    int_list = L.integer
     if any(int_list):
         changed = False
         for j in compress(range(n), int_list):
@@ -248,38 +259,97 @@ def _prepare_small(model: MilpData) -> Prepared:
         r_val += row
         r_ptr.append(len(r_ind))
         scale.append(max(map(abs, row)))
-    k_rows = len(orig)
-    rows = HalfRows(
-        np.array(r_ptr, dtype=np.int64),
-        np.array(r_ind, dtype=A.indices.dtype if k_rows else np.int64),
-        np.array(r_val, dtype=np.float64),
-        (k_rows, n),
-    )
     if any(v != 1.0 for v in scale):
         steps.append("rows scaled to largest coefficient 1")
-    side_arr = np.array(side, dtype=np.int8)
-    return Prepared(
+    # -v is v * -1.0 (model.c * sense) for every float
+    cost_list = L.c if model.sense == 1 else [-v for v in L.c]
+    out = _ListPrepared.__new__(_ListPrepared)
+    vars(out).update(
         model=model,
-        cost=cost,
         offset=float(offset),
-        lb=np.array(lb, dtype=np.float64),
-        ub=np.array(ub, dtype=np.float64),
-        integer=integer,
         infeasible=tuple(infeasible),
-        rows=rows,
-        rhs=np.array(rhs, dtype=np.float64),
-        is_eq=side_arr == 0,
-        orig_row=np.array(orig, dtype=np.int64),
-        side=side_arr,
-        scale=np.array(scale, dtype=np.float64),
-        folded_rows=np.array(single, dtype=np.int64),
         steps=tuple(steps),
+        folded_rows=np.array(single, dtype=np.int64),  # read by every certificate
+        _lists=_PreparedLists(
+            cost_list, lb, ub, int_list, r_ptr, r_ind, r_val, rhs, orig, side, scale, single
+        ),
     )
+    return out
+
+
+class _ListPrepared(Prepared):
+    """A :class:`Prepared` made on lists by :func:`_prepare_small`, whose arrays are
+    made from them on first read, each on its own (:data:`_PREPARED_ARRAYS`): the usual
+    small check reads only the lists (:func:`_prepared_lists`) and ``folded_rows``
+    (set at once: a first read through ``__getattr__`` costs more than making it).
+    The same fields, values and dtypes as :func:`_prepare_arrays`
+    (``tests/verify/test_small_path.py``); a ``dataclasses.replace`` of it has every
+    array set by the constructor and no lists (the paths then read its arrays)."""
+
+    def __getattr__(self, name: str) -> Any:
+        # only for attributes not set yet: the arrays (never other names)
+        lists = vars(self).get("_lists")
+        make = _PREPARED_ARRAYS.get(name)
+        if lists is None or make is None:
+            raise AttributeError(name)
+        return vars(self).setdefault(name, make(self, lists))  # a thread first wins
+
+
+def _half_rows(p: Prepared, pl: _PreparedLists) -> HalfRows:
+    k_rows = len(pl.orig_row)
+    return HalfRows(
+        np.array(pl.indptr, dtype=np.int64),
+        np.array(pl.indices, dtype=p.model.A.indices.dtype if k_rows else np.int64),
+        np.array(pl.data, dtype=np.float64),
+        (k_rows, p.model.num_vars),
+    )
+
+
+_PREPARED_ARRAYS: dict[str, Any] = {
+    "cost": lambda p, pl: _min_cost(p.model),
+    "lb": lambda p, pl: np.array(pl.lb, dtype=np.float64),
+    "ub": lambda p, pl: np.array(pl.ub, dtype=np.float64),
+    "integer": lambda p, pl: p.model.integer.copy(),
+    "rows": _half_rows,
+    "rhs": lambda p, pl: np.array(pl.rhs, dtype=np.float64),
+    "is_eq": lambda p, pl: p.side == 0,
+    "orig_row": lambda p, pl: np.array(pl.orig_row, dtype=np.int64),
+    "side": lambda p, pl: np.array(pl.side, dtype=np.int8),
+    "scale": lambda p, pl: np.array(pl.scale, dtype=np.float64),
+}
+"""How each array of a :class:`_ListPrepared` is made from its lists (the arrays
+:func:`_prepare_arrays` makes)."""
+
+
+class _PreparedLists(NamedTuple):
+    """The lists a small :class:`Prepared`'s arrays were made of (each exactly what the
+    array's ``tolist()`` gives), kept with it by :func:`_prepare_small` (an attribute
+    outside the dataclass fields) so that the list paths of :func:`label_pair` need not
+    convert the arrays back; never written to."""
+
+    cost: list[float]
+    lb: list[float]
+    ub: list[float]
+    integer: list[bool]
+    indptr: list[int]
+    indices: list[int]
+    data: list[float]
+    rhs: list[float]
+    orig_row: list[int]
+    side: list[int]
+    scale: list[float]
+    folded_rows: list[int]
+
+
+def _prepared_lists(p: Prepared) -> _PreparedLists | None:
+    """The lists kept with ``p`` (:func:`_prepare_small`), or None (array path)."""
+    lists: _PreparedLists | None = p.__dict__.get("_lists")
+    return lists
 
 
 def _prepare_arrays(model: MilpData) -> Prepared:
     """:func:`prepare` with numpy arrays (any size)."""
-    cost, offset, steps = _min_form(model)
+    cost, (offset, steps) = _min_cost(model), _min_form(model)
     infeasible: list[str] = []
     A = model.A
     nnz_row = A.indptr[1:] - A.indptr[:-1]
@@ -621,11 +691,19 @@ SMALL_LABELS = 512
 
 def _small_pair(pa: Prepared, pb: Prepared) -> bool:
     """Whether :func:`label_pair` takes the plain-Python path (tolerance mode only)."""
-    return (
-        pa.rows.nnz <= SMALL_NNZ
-        and pb.rows.nnz <= SMALL_NNZ
-        and sum(3 * p.cost.size + 1 + p.rows.nnz + p.rhs.size for p in (pa, pb)) <= SMALL_LABELS
-    )
+    (nnz_a, k_a), (nnz_b, k_b) = _label_counts(pa), _label_counts(pb)
+    return nnz_a <= SMALL_NNZ and nnz_b <= SMALL_NNZ and k_a + k_b <= SMALL_LABELS
+
+
+def _label_counts(p: Prepared) -> tuple[int, int]:
+    """The half-row entries of ``p`` and its numbers (costs, bounds, offset,
+    coefficients, rhs), from its lists when it has them (no array made)."""
+    pl = _prepared_lists(p)
+    if pl is not None:
+        nnz, n, k = len(pl.data), len(pl.cost), len(pl.rhs)
+    else:
+        nnz, n, k = p.rows.nnz, p.cost.size, p.rhs.size
+    return nnz, 3 * n + 1 + nnz + k
 
 
 def _label_pair_small(pa: Prepared, pb: Prepared, rtol: float) -> tuple[Graph, Graph, _Numbers]:
@@ -636,6 +714,15 @@ def _label_pair_small(pa: Prepared, pb: Prepared, rtol: float) -> tuple[Graph, G
     0, ``±inf`` beyond every finite cluster), the same ids and graphs."""
     pools: list[tuple[list[float], list[float], list[float]]] = []
     for p in (pa, pb):
+        pl = _prepared_lists(p)
+        if pl is not None:
+            # the divisions of _scaled_values, one by one (IEEE division, correctly
+            # rounded in Python as in numpy; a scale is the magnitude of a nonzero entry)
+            val, scale = pl.data, pl.scale
+            coef_l = [v / s for s, a, b in zip(scale, pl.indptr, pl.indptr[1:]) for v in val[a:b]]
+            rhs_l = list(map(truediv, pl.rhs, scale))
+            pools.append(([*pl.cost, *pl.lb, *pl.ub, p.offset], coef_l, rhs_l))
+            continue
         coef, rhs = _scaled_values(p, False)  # the very same divisions (arrays)
         scalars = p.cost.tolist() + p.lb.tolist() + p.ub.tolist() + [p.offset]
         pools.append((scalars, cast(np.ndarray, coef).tolist(), cast(np.ndarray, rhs).tolist()))
@@ -675,7 +762,7 @@ def _label_pair_small(pa: Prepared, pb: Prepared, rtol: float) -> tuple[Graph, G
     numbers._bucket = None
     graphs = []
     for p, (scalars, coef, rhs) in zip((pa, pb), pools):
-        n = p.cost.size
+        n = (len(scalars) - 1) // 3  # costs, lower and upper bounds, the offset
         sc = ids(scalars)
         pre = (sc[:n], sc[n : 2 * n], sc[2 * n : 3 * n], sc[3 * n :], ids(coef), ids(rhs))
         graphs.append(_build_graph_small(p, pre))
@@ -729,19 +816,30 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
     copies, duplicate rows, steps and arrays. ``pre``: the ids, as arrays or lists."""
     steps = list(p.steps)
     pre = tuple(x.tolist() if isinstance(x, np.ndarray) else x for x in pre)
-    var_label = (  # (n, 4), C order like np.stack(..., axis=1)
-        np.array([pre[0], p.integer.tolist(), pre[1], pre[2]], dtype=np.int64).T.copy()
-        if p.cost.size
-        else np.zeros((0, 4), dtype=np.int64)
-    )
+    pl = _prepared_lists(p)
+    if pl is None:  # prepared on arrays
+        pl = _PreparedLists(
+            [],
+            [],
+            [],
+            p.integer.tolist(),
+            p.rows.indptr.tolist(),
+            p.rows.indices.tolist(),
+            [],
+            [],
+            p.orig_row.tolist(),
+            p.side.tolist(),
+            p.scale.tolist(),
+            [],
+        )
     offset_id = int(pre[3][0])
-    ptr = p.rows.indptr.tolist()
-    ind = p.rows.indices.tolist()
+    ptr = pl.indptr  # these lists are never written to below (copied first)
+    ind = pl.indices
     cid: list[int] = pre[4]
     rid: list[int] = pre[5]
     nrow = len(rid)
-    is_eq = p.is_eq.tolist()
-    row_side: list[int] = p.side.tolist()
+    row_side: list[int] = pl.side
+    is_eq = [s == 0 for s in row_side]
     kind = [KIND_EQ if e else KIND_LE for e in is_eq]
     orient = [1] * nrow
     n_sym = 0
@@ -766,19 +864,17 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
                     n_sym += 1
     if n_sym:
         steps.append(f"{n_sym} sign-symmetric equalities kept in both orientations")
-    factor = [
-        ((-1.0 if s < 0 else 1.0) / sc) * o for s, sc, o in zip(row_side, p.scale.tolist(), orient)
-    ]
+    factor = [((-1.0 if s < 0 else 1.0) / sc) * o for s, sc, o in zip(row_side, pl.scale, orient)]
     n_neg = orient.count(-1)
     if n_neg:
         steps.append(f"{n_neg} equalities re-oriented")
         cid = [c * o for o, a, b in zip(orient, ptr, ptr[1:]) for c in cid[a:b]]
         rid = [r * o for r, o in zip(rid, orient)]
-    row_orig: list[int] = p.orig_row.tolist()
-    changed = n_sym > 0
+    row_orig: list[int] = pl.orig_row
     if n_sym:
         # sign-symmetric equalities: the negated copy as a second node, after all rows
         ind, cid, ptr, rid = list(ind), list(cid), list(ptr), list(rid)  # never the caller's
+        row_orig, row_side = list(row_orig), list(row_side)
         for i in [i for i in range(nrow) if kind[i] == KIND_EQ_PM]:
             a, b = ptr[i], ptr[i + 1]
             ind += ind[a:b]
@@ -808,7 +904,6 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
                 dup_side.append(row_side[i])
                 dup_node.append(rep)
         steps.append(f"{len(dup_orig)} duplicate rows dropped")
-        changed = True
         ind = [j for i in keep for j in ind[ptr[i] : ptr[i + 1]]]
         cid = [c for i in keep for c in cid[ptr[i] : ptr[i + 1]]]
         cnt = [ptr[i + 1] - ptr[i] for i in keep]
@@ -823,20 +918,11 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
     # few numpy calls: the per-row integer arrays are rows of one array, and so on
     per_row = np.array([kind, rid, row_orig, row_side], dtype=np.int64).reshape(4, -1)
     dup = np.array([dup_orig, dup_side, dup_node], dtype=np.int64).reshape(3, -1)
-    if changed:
-        indptr = np.array(ptr, dtype=np.int64)
-        indices = np.array(ind, dtype=np.int64)
-    else:
-        indptr = p.rows.indptr.astype(np.int64, copy=False)
-        indices = p.rows.indices.astype(np.int64, copy=False)
-    return Graph(
+    out = _ListGraph.__new__(_ListGraph)
+    vars(out).update(
         prepared=p,
-        var_label=var_label,
         row_kind=per_row[0],
         row_rhs=per_row[1],
-        indptr=indptr,
-        indices=indices,
-        coef=np.array(cid, dtype=np.int64),
         row_orig=per_row[2],
         row_side=per_row[3],
         row_factor=np.array(factor, dtype=np.float64),
@@ -845,6 +931,81 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
         dup_node=dup[2],
         offset_id=offset_id,
         steps=tuple(steps),
+        _lists=GraphLists(
+            list(zip(pre[0], map(bool, pl.integer), pre[1], pre[2])), kind, rid, ptr, ind, cid
+        ),
+    )
+    return out
+
+
+class _ListGraph(Graph):
+    """A :class:`Graph` made on lists by :func:`_build_graph_small`: the per-row arrays
+    (which the certificate and the mapping read) are set, the variable labels and the
+    arcs (which only the array paths read: the small union reads the lists) are made
+    from the kept lists on first read, each on its own (:data:`_GRAPH_ARRAYS`). The
+    same fields, values and dtypes as :func:`_build_graph_arrays`
+    (``tests/verify/test_small_path.py``); a ``dataclasses.replace`` of it has every
+    array set by the constructor and no lists."""
+
+    def __getattr__(self, name: str) -> Any:
+        # only for attributes not set yet: the arrays (never other names)
+        lists = vars(self).get("_lists")
+        make = _GRAPH_ARRAYS.get(name)
+        if lists is None or make is None:
+            raise AttributeError(name)
+        return vars(self).setdefault(name, make(lists))  # a thread first wins
+
+    @property
+    def n_vars(self) -> int:
+        lists = vars(self).get("_lists")
+        return len(lists.var_label) if lists is not None else int(self.var_label.shape[0])
+
+    @property
+    def n_arcs(self) -> int:
+        lists = vars(self).get("_lists")
+        return len(lists.indices) if lists is not None else int(self.indices.size)
+
+
+def _var_label_array(gl: GraphLists) -> np.ndarray:
+    """(n, 4) int64, C order, as ``np.stack`` of the four columns (flags as 0/1)."""
+    return np.array(gl.var_label, dtype=np.int64).reshape(-1, 4)
+
+
+_GRAPH_ARRAYS: dict[str, Any] = {
+    "var_label": _var_label_array,
+    "indptr": lambda gl: np.array(gl.indptr, dtype=np.int64),
+    "indices": lambda gl: np.array(gl.indices, dtype=np.int64),
+    "coef": lambda gl: np.array(gl.coef, dtype=np.int64),
+}
+"""How each lazy array of a :class:`_ListGraph` is made from its lists."""
+
+
+class GraphLists(NamedTuple):
+    """What :func:`optiscribe.verify._refine.build_union`'s list path reads of a small
+    :class:`Graph`, as the lists its arrays were made of (kept with it by
+    :func:`_build_graph_small`; never written to): each variable's label (cost id,
+    integer flag as a bool, lb id, ub id), and each row node's kind, rhs id and arcs."""
+
+    var_label: list[tuple[int, bool, int, int]]
+    kind: list[int]
+    rhs: list[int]
+    indptr: list[int]
+    indices: list[int]
+    coef: list[int]
+
+
+def graph_lists(g: Graph) -> GraphLists:
+    """The lists kept with ``g`` (:func:`_build_graph_small`), else its arrays' lists."""
+    lists: GraphLists | None = g.__dict__.get("_lists")
+    if lists is not None:
+        return lists
+    return GraphLists(
+        [(a, b != 0, c, d) for a, b, c, d in g.var_label.tolist()],
+        g.row_kind.tolist(),
+        g.row_rhs.tolist(),
+        g.indptr.tolist(),
+        g.indices.tolist(),
+        g.coef.tolist(),
     )
 
 

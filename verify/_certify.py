@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from optiscribe.verify._model import MilpData
+from optiscribe.verify._model import MilpData, ModelLists, kept_lists, model_lists
 
 __all__ = ["HalfRowMap", "verify_mapping"]
 
@@ -353,6 +353,8 @@ def _small(ref: MilpData, cand: MilpData) -> bool:
     if ref.nnz + cand.nnz > SMALL_NNZ or ref.num_vars + cand.num_vars > 4 * SMALL_NNZ:
         return False
     for m in (ref, cand):
+        if kept_lists(m) is not None:
+            continue  # the list reader's model: canonical, finite, no zeros
         A = m.A
         if not A.has_canonical_format or A.data.size != int(A.indptr[-1]):
             return False
@@ -377,31 +379,10 @@ def _close_py(a: float, b: float, tol: float) -> bool:
     return abs(a - b) <= tol * scale + 1e-12
 
 
-class _Lists(NamedTuple):
-    """One model's arrays as Python lists (one ``tolist`` each)."""
-
-    indptr: list[int]
-    indices: list[int]
-    data: list[float]
-    row_lower: list[float]
-    row_upper: list[float]
-
-
-def _lists(m: MilpData) -> _Lists:
-    A = m.A
-    return _Lists(
-        A.indptr.tolist(),
-        A.indices.tolist(),
-        A.data.tolist(),
-        m.row_lower.tolist(),
-        m.row_upper.tolist(),
-    )
-
-
-def _effective_py(m: MilpData, L: _Lists) -> tuple[list[float], list[float], bool]:
-    """:func:`_effective` on lists."""
-    lb, ub = m.col_lower.tolist(), m.col_upper.tolist()
-    ptr, ind, val, rlo, rhi = L
+def _effective_py(L: ModelLists) -> tuple[list[float], list[float], bool]:
+    """:func:`_effective` on the model's lists."""
+    lb, ub = list(L.col_lower), list(L.col_upper)  # copies: written below
+    ptr, ind, val, rlo, rhi = L.indptr, L.indices, L.data, L.row_lower, L.row_upper
     infeasible = False
     for i in range(len(rlo)):
         k = ptr[i + 1] - ptr[i]
@@ -416,7 +397,7 @@ def _effective_py(m: MilpData, L: _Lists) -> tuple[list[float], list[float], boo
                 ub[j] = hi_j
         elif k == 0 and (rlo[i] > 1e-12 or rhi[i] < -1e-12):
             infeasible = True
-    for j, is_int in enumerate(m.integer.tolist()):
+    for j, is_int in enumerate(L.integer):
         if is_int:
             li, ui = lb[j], ub[j]
             if math.isfinite(li):
@@ -431,9 +412,9 @@ def _effective_py(m: MilpData, L: _Lists) -> tuple[list[float], list[float], boo
     return lb, ub, infeasible
 
 
-def _half_row_codes_py(L: _Lists) -> list[int]:
+def _half_row_codes_py(L: ModelLists) -> list[int]:
     """:func:`_half_row_codes` on lists (same codes; order does not matter)."""
-    ptr, _, _, rlo, rhi = L
+    ptr, rlo, rhi = L.indptr, L.row_lower, L.row_upper
     codes = []
     for i in range(len(rlo)):
         if ptr[i + 1] - ptr[i] < 2:
@@ -454,10 +435,10 @@ _Row = tuple[list[int], list[float]]
 
 
 def _rows_py(
-    L: _Lists, rows: list[int], sides: list[int], col_map: list[int] | None = None
+    L: ModelLists, rows: list[int], sides: list[int], col_map: list[int] | None = None
 ) -> tuple[list[_Row], list[float]]:
     """:func:`_rows` on lists, for a canonical matrix without zeros (see :func:`_small`)."""
-    ptr, ind, val, rlo, rhi = L
+    ptr, ind, val, rlo, rhi = L.indptr, L.indices, L.data, L.row_lower, L.row_upper
     out: list[_Row] = []
     rhs: list[float] = []
     for i, s in zip(rows, sides):
@@ -524,17 +505,17 @@ def _verify_mapping_small(
     vm = var_map.tolist()
     if any(k < 0 or k >= n for k in vm) or len(set(vm)) != n:
         return False, "the variable mapping is not a bijection"
-    ir, ic = ref.integer.tolist(), cand.integer.tolist()
+    La, Lb = model_lists(ref), model_lists(cand)  # never written to
+    ir, ic = La.integer, Lb.integer
     for j, k in enumerate(vm):
         if ir[j] != ic[k]:
             return False, f"variable {ref.var_names[j]} changes type"
-    La, Lb = _lists(ref), _lists(cand)
-    lb_r, ub_r, inf_r = _effective_py(ref, La)
-    lb_c, ub_c, inf_c = _effective_py(cand, Lb)
+    lb_r, ub_r, inf_r = _effective_py(La)
+    lb_c, ub_c, inf_c = _effective_py(Lb)
     if inf_r != inf_c:
         return False, "only one model is infeasible by construction"
-    cost_r = [v * ref.sense for v in ref.c.tolist()]
-    cost_c = [v * cand.sense for v in cand.c.tolist()]
+    cost_r = [v * ref.sense for v in La.c]
+    cost_c = [v * cand.sense for v in Lb.c]
     for what, a, b in (("lower bound", lb_r, lb_c), ("upper bound", ub_r, ub_c)):
         for j, k in enumerate(vm):
             if a[j] != b[k] and not _close_py(a[j], b[k], tol):

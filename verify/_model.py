@@ -11,7 +11,9 @@ one representation covers ``<=``, ``>=``, ``=`` and ranged rows, which is what m
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -294,36 +296,29 @@ class MilpData:
         values: that reader guarantees what :meth:`_from_reader` checks (every number is
         a finite decimal as written, only bounds are ``±inf``, by their type; the
         matrix row-wise canonical: ``indices`` ascending in each row, no repeats, no
-        zeros; names non-empty ``str``). ``tests/verify/test_native_mps.py`` holds the
-        result to :meth:`_from_reader`'s, array by array, dtypes and flags included."""
-        n, m = len(c), len(row_lower)
-        bounds = np.array(row_lower + row_upper + col_lower + col_upper, dtype=np.float64)
-        bounds.flags.writeable = False
-        cc = np.array(c, dtype=np.float64)
-        cc.flags.writeable = False
-        it = np.array(integer, dtype=bool)
-        it.flags.writeable = False
-        return cls(
+        zeros; names non-empty ``str``). ``tests/verify/test_tiny_read.py`` holds the
+        result to :meth:`_from_reader`'s, array by array, dtypes and flags included.
+
+        The lists themselves are kept with the model (:func:`kept_lists`) and the arrays
+        are made from them when first read (:class:`_ListMilpData`): the plain-Python
+        paths for tiny models read the lists instead of converting the arrays back
+        (``tolist``) stage after stage, and a small check reads no array of the model
+        at all; the lists are exactly the arrays' ``tolist()`` (value, type, sign of
+        zero; tested)."""
+        out = _ListMilpData.__new__(_ListMilpData)
+        vars(out).update(
             sense=1 if sense >= 0 else -1,
-            c=cc,
             offset=float(offset),
-            A=_freeze_sparse(
-                canonical_csr(
-                    np.array(data, dtype=np.float64),
-                    np.array(indices, dtype=np.int64),
-                    np.array(indptr, dtype=np.int64),
-                    (m, n),
-                )
-            ),
-            row_lower=bounds[:m],
-            row_upper=bounds[m : 2 * m],
-            col_lower=bounds[2 * m : 2 * m + n],
-            col_upper=bounds[2 * m + n :],
-            integer=it,
             var_names=tuple(var_names),
             row_names=tuple(row_names),
             source=source,
+            read_steps=(),
+            inexact=(),
+            _lists=ModelLists(
+                c, row_lower, row_upper, col_lower, col_upper, integer, indptr, indices, data
+            ),
         )
+        return out
 
     @property
     def num_vars(self) -> int:
@@ -344,6 +339,122 @@ class MilpData:
             f"{kind} with {self.num_vars} variables, {self.num_rows} rows, {self.nnz} "
             f"nonzeros ({self.source or 'in memory'})"
         )
+
+
+class _ListMilpData(MilpData):
+    """A :class:`MilpData` the list reader made (:meth:`MilpData._from_lists`): the
+    fields that are no arrays are set, the arrays are made from the kept lists, all at
+    once, when one is first read (:func:`_arrays_of_lists`), and the sizes are the
+    lists' lengths. A ``dataclasses.replace`` of it behaves as an ordinary model: every
+    array set by the constructor, no lists kept (its arrays may differ from them)."""
+
+    def __getattr__(self, name: str) -> object:
+        # only for attributes not set yet: the arrays (never other names)
+        lists = vars(self).get("_lists")
+        if lists is None or name not in _MODEL_ARRAYS:
+            raise AttributeError(name)
+        for key, value in _arrays_of_lists(lists).items():
+            vars(self).setdefault(key, value)  # a thread that got here first wins
+        return vars(self)[name]
+
+    def __repr__(self) -> str:
+        # the model's own repr (a reader's detail is no part of it)
+        text: str = MilpData.__repr__(self)
+        return "MilpData" + text.removeprefix(type(self).__qualname__)
+
+    @property
+    def num_vars(self) -> int:
+        lists = kept_lists(self)
+        return len(lists.c) if lists is not None else int(self.c.size)
+
+    @property
+    def num_rows(self) -> int:
+        lists = kept_lists(self)
+        return len(lists.row_lower) if lists is not None else int(self.row_lower.size)
+
+    @property
+    def nnz(self) -> int:
+        lists = kept_lists(self)
+        return len(lists.data) if lists is not None else int(self.A.nnz)
+
+
+_MODEL_ARRAYS = frozenset(("c", "A", "row_lower", "row_upper", "col_lower", "col_upper", "integer"))
+
+
+def _arrays_of_lists(lists: ModelLists) -> dict[str, object]:
+    """The arrays of a model the list reader made, from its lists: one array per field
+    (the four bounds are slices of one read-only array), no checks on the values (the
+    reader guarantees them, see :meth:`MilpData._from_lists`)."""
+    n, m = len(lists.c), len(lists.row_lower)
+    bounds = np.array(
+        lists.row_lower + lists.row_upper + lists.col_lower + lists.col_upper, dtype=np.float64
+    )
+    bounds.flags.writeable = False
+    cc = np.array(lists.c, dtype=np.float64)
+    cc.flags.writeable = False
+    it = np.array(lists.integer, dtype=bool)
+    it.flags.writeable = False
+    return {
+        "c": cc,
+        "A": _freeze_sparse(
+            canonical_csr(
+                np.array(lists.data, dtype=np.float64),
+                np.array(lists.indices, dtype=np.int64),
+                np.array(lists.indptr, dtype=np.int64),
+                (m, n),
+            )
+        ),
+        "row_lower": bounds[:m],
+        "row_upper": bounds[m : 2 * m],
+        "col_lower": bounds[2 * m : 2 * m + n],
+        "col_upper": bounds[2 * m + n :],
+        "integer": it,
+    }
+
+
+class ModelLists(NamedTuple):
+    """A model's arrays as Python lists, exactly what ``tolist()`` gives of each (values,
+    types, signs of zeros); the matrix row-wise (CSR). Never written to: they may be
+    the ones kept with the model."""
+
+    c: list[float]
+    row_lower: list[float]
+    row_upper: list[float]
+    col_lower: list[float]
+    col_upper: list[float]
+    integer: list[bool]
+    indptr: list[int]
+    indices: list[int]
+    data: list[float]
+
+
+def kept_lists(m: MilpData) -> ModelLists | None:
+    """The lists the list reader built ``m`` from, if it was built so (see
+    :meth:`MilpData._from_lists`); their numbers are then finite except bounds, and the
+    matrix is canonical without zeros (the reader's guarantees)."""
+    lists: ModelLists | None = m.__dict__.get("_lists")
+    return lists
+
+
+def model_lists(m: MilpData) -> ModelLists:
+    """``m``'s arrays as lists: the ones kept with it (:func:`kept_lists`), else one
+    ``tolist()`` each (not kept: a model built in memory may share arrays its caller
+    can still write)."""
+    lists = kept_lists(m)
+    if lists is not None:
+        return lists
+    A = m.A
+    return ModelLists(
+        m.c.tolist(),
+        m.row_lower.tolist(),
+        m.row_upper.tolist(),
+        m.col_lower.tolist(),
+        m.col_upper.tolist(),
+        m.integer.tolist(),
+        A.indptr.tolist(),
+        A.indices.tolist(),
+        A.data.tolist(),
+    )
 
 
 def _names(names: object | None, n: int, prefix: str) -> tuple[str, ...]:
@@ -427,10 +538,30 @@ def _freeze_sparse(mat: sp.csr_array) -> sp.csr_array:
     return mat
 
 
+_INFINITIES = frozenset((math.inf, -math.inf))
+
+
 def huge_bounds(m: MilpData) -> int:
     """How many finite row/column bounds have magnitude >= 1e20: numbers HiGHS and CPLEX
     read as infinite and Gurobi as finite, so a pair that differs only there is
-    undecided (the checker answers ``UNKNOWN``, never a verdict either way)."""
+    undecided (the checker answers ``UNKNOWN``, never a verdict either way). A model the
+    list reader built is counted on its lists (the same count)."""
+    lists = kept_lists(m)
+    if lists is not None:
+        # the distinct finite values decide at once in the usual case (none is huge);
+        # with a NaN among them min/max answer NaN or the true extreme, and a NaN fails
+        # the test, so the exact count below runs (no NaN comes from the reader anyway)
+        vals = {*lists.row_lower, *lists.row_upper, *lists.col_lower, *lists.col_upper}
+        vals -= _INFINITIES
+        if not vals or (-INFINITY_THRESHOLD < min(vals) and max(vals) < INFINITY_THRESHOLD):
+            return 0
+        big = [
+            v
+            for part in (lists.row_lower, lists.row_upper, lists.col_lower, lists.col_upper)
+            for v in part
+            if v >= INFINITY_THRESHOLD or v <= -INFINITY_THRESHOLD  # NaN: neither
+        ]
+        return len(big) - big.count(math.inf) - big.count(-math.inf)
     a = np.abs(np.concatenate((m.row_lower, m.row_upper, m.col_lower, m.col_upper)))
     return int(np.count_nonzero((a >= INFINITY_THRESHOLD) & (a < np.inf)))
 

@@ -24,6 +24,7 @@ import tempfile
 import threading
 import zlib
 from dataclasses import replace
+from operator import eq
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -37,6 +38,7 @@ from optiscribe.verify._model import (
     UnsupportedModelError,
     canonical_csr,
     huge_bounds,
+    kept_lists,
     with_infinite_huge_bounds,
 )
 from optiscribe.verify._mps import TINY_FILE, MpsModel, parse_mps, parse_tiny
@@ -147,11 +149,17 @@ def fold_objective_constant(m: MilpData) -> MilpData:
     is recorded in ``read_steps``. Applied identically to files and to Pyomo models.
     """
     n = m.num_vars
-    lo, hi = m.col_lower, m.col_upper
+    lists = kept_lists(m)  # the list reader's model: the test on its lists (no array made)
     if n == 0 or (
-        not (lo == hi).any() and PYOMO_CONSTANT_COLUMN not in m.var_names
+        not (
+            any(map(eq, lists.col_lower, lists.col_upper))
+            if lists is not None
+            else (m.col_lower == m.col_upper).any()
+        )
+        and PYOMO_CONSTANT_COLUMN not in m.var_names
     ):  # nothing is fixed by its bounds and no Pyomo constant column: the usual case
         return m
+    lo, hi = m.col_lower, m.col_upper
     col_nnz = np.bincount(m.A.indices, minlength=n)
     fixed = (col_nnz == 0) & (m.c != 0) & np.isfinite(lo) & (lo == hi)
     fixed &= ~m.integer | (np.floor(lo) == lo)

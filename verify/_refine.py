@@ -39,13 +39,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
-from operator import mul
+from operator import mul, sub
 from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
-from optiscribe.verify._canon import Graph
+from optiscribe.verify._canon import Graph, graph_lists
 from optiscribe.verify._ranks import (
     _K1,
     _K2,
@@ -126,7 +126,7 @@ SMALL_UNION_ARCS = 192
 
 def build_union(ga: Graph, gb: Graph) -> Union:
     """Lay both graphs out as one node set with exact, jointly ranked initial colours."""
-    if ga.indices.size + gb.indices.size <= SMALL_UNION_ARCS:
+    if ga.n_arcs + gb.n_arcs <= SMALL_UNION_ARCS:
         return _build_union_small(ga, gb)
     return _build_union_arrays(ga, gb)
 
@@ -134,29 +134,41 @@ def build_union(ga: Graph, gb: Graph) -> Union:
 def _layout(ga: Graph, gb: Graph) -> tuple[int, int, int, int, int, np.ndarray, np.ndarray]:
     """Where each side's variables and rows start in the union's node set (A's variables,
     A's rows, B's variables, B's rows), the node count, each node's owner and row flag."""
+    oa_v, oa_r, ob_v, ob_r, n = _offsets(ga, gb)
+    owner, is_row = _owner_is_row(n, (oa_v, oa_r, ob_v, ob_r))
+    return oa_v, oa_r, ob_v, ob_r, n, owner, is_row
+
+
+def _offsets(ga: Graph, gb: Graph) -> tuple[int, int, int, int, int]:
+    """The starts of :func:`_layout` and the node count."""
     oa_v, oa_r = 0, ga.n_vars
     ob_v = ga.n_vars + ga.n_rows
     ob_r = ob_v + gb.n_vars
-    n = ob_r + gb.n_rows
+    return oa_v, oa_r, ob_v, ob_r, ob_r + gb.n_rows
+
+
+def _owner_is_row(n: int, offsets: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Each node's owner (0 for A, 1 for B) and row flag."""
+    _, oa_r, ob_v, ob_r = offsets
     owner = np.zeros(n, dtype=np.int8)
     owner[ob_v:] = 1
     is_row = np.zeros(n, dtype=bool)
     is_row[oa_r:ob_v] = True
     is_row[ob_r:] = True
-    return oa_v, oa_r, ob_v, ob_r, n, owner, is_row
+    return owner, is_row
 
 
 def _build_union_small(ga: Graph, gb: Graph) -> Union:
     """:func:`_build_union_arrays` on Python lists: initial colours are the dense ranks
     of the lexicographic variable labels (cost, integer, lb, ub) and, after all of them,
-    of the row labels (kind, rhs); arcs grouped by variable with a stable sort."""
-    oa_v, oa_r, ob_v, ob_r, n, owner, is_row = _layout(ga, gb)
-    vlab = [(a, b != 0, c, d) for a, b, c, d in ga.var_label.tolist() + gb.var_label.tolist()]
+    of the row labels (kind, rhs); arcs grouped by variable with a stable sort. The
+    union's arrays are made from these lists when first read (:class:`_ListUnion`)."""
+    oa_v, oa_r, ob_v, ob_r, n = _offsets(ga, gb)
+    la, lb = graph_lists(ga), graph_lists(gb)  # never written to
+    vlab = la.var_label + lb.var_label
     vrank = {t: k for k, t in enumerate(sorted(set(vlab)))}
     nvc = len(vrank)
-    rlab = list(
-        zip(ga.row_kind.tolist() + gb.row_kind.tolist(), ga.row_rhs.tolist() + gb.row_rhs.tolist())
-    )
+    rlab = list(zip(la.kind + lb.kind, la.rhs + lb.rhs))
     rrank = {t: k + nvc for k, t in enumerate(sorted(set(rlab)))}
     va, ra = ga.n_vars, ga.n_rows
     init = (
@@ -165,52 +177,134 @@ def _build_union_small(ga: Graph, gb: Graph) -> Union:
         + [vrank[t] for t in vlab[va:]]
         + [rrank[t] for t in rlab[ra:]]
     )
-    coef = ga.coef.tolist() + gb.coef.tolist()
+    coef = la.coef + lb.coef
     wshift = min(coef) if coef else 0
     row_w = [c - wshift for c in coef]
-    ptr_a, ptr_b = ga.indptr.tolist(), gb.indptr.tolist()
-    row_deg = [ptr_a[i + 1] - ptr_a[i] for i in range(ra)]
-    row_deg += [ptr_b[i + 1] - ptr_b[i] for i in range(gb.n_rows)]
-    row_dst = ga.indices.tolist() + [j + ob_v for j in gb.indices.tolist()]
+    ptr_a, ptr_b = la.indptr, lb.indptr
+    row_deg = list(map(sub, ptr_a[1:], ptr_a)) + list(map(sub, ptr_b[1:], ptr_b))
+    row_dst = la.indices + [j + ob_v for j in lb.indices]
     row_nodes = list(range(oa_r, ob_v)) + list(range(ob_r, n))
     order = sorted(range(len(row_dst)), key=row_dst.__getitem__)  # stable
-    indptr = [0]
-    for d in row_deg:
-        indptr.append(indptr[-1] + d)
+    indptr = [0, *accumulate(row_deg)]
     var_nodes = list(range(oa_v, oa_r)) + list(range(ob_v, ob_r))
     deg = [0] * n
     for j in row_dst:
         deg[j] += 1
     var_deg = [deg[v] for v in var_nodes]
-    var_start = [0] * len(var_deg)
-    for k in range(1, len(var_deg)):
-        var_start[k] = var_start[k - 1] + var_deg[k - 1]
-
-    # few numpy calls: the arrays of one length are the rows of one array
-    arcs = np.array([row_dst, row_w, order], dtype=np.int64).reshape(3, -1)
-    per_row = np.array([row_nodes, row_deg, indptr[:-1]], dtype=np.int64).reshape(3, -1)
-    var_arc = arcs[2]
-    per_var = np.array([var_nodes, var_deg, var_start], dtype=np.int64).reshape(3, -1)
-    return Union(
+    var_start = [0, *accumulate(var_deg)][:-1] if var_deg else []
+    # the row node and the label of every arc, in variable order
+    arc_src = [v for v, d in zip(row_nodes, row_deg) for _ in range(d)]
+    var_dst = list(map(arc_src.__getitem__, order))
+    var_w = list(map(row_w.__getitem__, order))
+    lists = _UnionLists(
+        init,
+        row_nodes,
+        row_dst,
+        row_w,
+        indptr[:-1],
+        row_deg,
+        var_nodes,
+        var_dst,
+        var_w,
+        order,
+        var_start,
+        var_deg,
+    )
+    u = _ListUnion.__new__(_ListUnion)
+    # the fields that are no arrays, and var_arc (a class attribute, None by default,
+    # would hide it from __getattr__); the other arrays on first read
+    vars(u).update(
         ga=ga,
         gb=gb,
         n=n,
-        owner=owner,
-        is_row=is_row,
         offsets=(oa_v, oa_r, ob_v, ob_r),
-        row_nodes=per_row[0],
-        row_deg=per_row[1],
-        row_dst=arcs[0],
-        row_w=arcs[1],
-        var_nodes=per_var[0],
-        var_deg=per_var[1],
-        var_dst=np.repeat(per_row[0], per_row[1])[var_arc],  # the row of every arc
-        var_w=arcs[1][var_arc],
-        init=np.array(init, dtype=np.int64),
-        row_start=per_row[2],
-        var_start=per_var[2],
-        var_arc=var_arc,
+        var_arc=np.array(order, dtype=np.int64),
+        _lists=lists,
     )
+    return u
+
+
+class _ListUnion(Union):
+    """A :class:`Union` laid out on lists by :func:`_build_union_small`, whose arrays
+    are made from them on first read, all at once (:func:`_union_arrays`): the usual
+    small check (refinement on the lists, a discrete colouring, the mapping from the
+    colours) reads none of them. The same fields, values and dtypes as
+    :func:`_build_union_arrays` (``tests/verify/test_small_path.py``); a
+    ``dataclasses.replace`` of it has every array set by the constructor and no lists
+    (refinement then reads its arrays)."""
+
+    def __getattr__(self, name: str) -> Any:
+        # only for attributes not set yet: the arrays (never other names)
+        lists = vars(self).get("_lists")
+        if lists is None or name not in _UNION_ARRAYS:
+            raise AttributeError(name)
+        made = _union_arrays(lists, self.n, self.offsets)
+        for key, value in made.items():
+            vars(self).setdefault(key, value)  # a thread that got here first wins
+        return vars(self)[name]
+
+
+_UNION_ARRAYS = frozenset(
+    (
+        "owner",
+        "is_row",
+        "row_nodes",
+        "row_deg",
+        "row_dst",
+        "row_w",
+        "var_nodes",
+        "var_deg",
+        "var_dst",
+        "var_w",
+        "init",
+        "row_start",
+        "var_start",
+    )
+)
+
+
+def _union_arrays(
+    ul: _UnionLists, n: int, offsets: tuple[int, int, int, int]
+) -> dict[str, np.ndarray]:
+    """The arrays of a union laid out on lists (few numpy calls: the arrays of one
+    length are the rows of one array)."""
+    owner, is_row = _owner_is_row(n, offsets)
+    arcs = np.array([ul.row_dst, ul.row_w, ul.var_dst, ul.var_w], dtype=np.int64).reshape(4, -1)
+    per_row = np.array([ul.row_nodes, ul.row_deg, ul.row_start], dtype=np.int64).reshape(3, -1)
+    per_var = np.array([ul.var_nodes, ul.var_deg, ul.var_start], dtype=np.int64).reshape(3, -1)
+    return {
+        "owner": owner,
+        "is_row": is_row,
+        "row_nodes": per_row[0],
+        "row_deg": per_row[1],
+        "row_dst": arcs[0],
+        "row_w": arcs[1],
+        "var_nodes": per_var[0],
+        "var_deg": per_var[1],
+        "var_dst": arcs[2],
+        "var_w": arcs[3],
+        "init": np.array(ul.init, dtype=np.int64),
+        "row_start": per_row[2],
+        "var_start": per_var[2],
+    }
+
+
+class _UnionLists(NamedTuple):
+    """The lists a small :class:`Union`'s arrays were made of (each what the array's
+    ``tolist()`` gives), kept with it by :func:`_build_union_small`; never written to."""
+
+    init: list[int]
+    row_nodes: list[int]
+    row_dst: list[int]
+    row_w: list[int]
+    row_start: list[int]
+    row_deg: list[int]
+    var_nodes: list[int]
+    var_dst: list[int]
+    var_w: list[int]
+    var_arc: list[int]
+    var_start: list[int]
+    var_deg: list[int]
 
 
 def _build_union_arrays(ga: Graph, gb: Graph) -> Union:
@@ -645,6 +739,16 @@ def _small_sides(u: Union) -> tuple[_SmallSide, _SmallSide]:
     """Both update sides on lists (rows from variables, variables from rows), built once
     per union (cached on it)."""
     sides: tuple[_SmallSide, _SmallSide] | None = u.__dict__.get("_small_sides")
+    if sides is None and "_lists" in u.__dict__:  # laid out on lists: no conversions
+        ul: _UnionLists = u.__dict__["_lists"]
+        wr = [_weight_int(w) for w in ul.row_w]
+        sides = (
+            _SmallSide(ul.row_nodes, ul.row_dst, wr, ul.row_start, ul.row_deg),
+            _SmallSide(
+                ul.var_nodes, ul.var_dst, [wr[a] for a in ul.var_arc], ul.var_start, ul.var_deg
+            ),
+        )
+        object.__setattr__(u, "_small_sides", sides)
     if sides is None:
         # the odd edge weights of :func:`_edge_weights`, label by label
         wr = [_weight_int(w) for w in u.row_w.tolist()]
@@ -745,12 +849,21 @@ def refine(
         return refine_exact(
             u, colours, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
         )
-    col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
-    if u.n <= SMALL_REFINE_NODES:
+    kept = vars(u).get("_lists") if colours is None else None  # a union laid out on lists
+    if u.n <= SMALL_REFINE_NODES and kept is not None:
+        r = _hash_small(
+            u,
+            list(kept.init),
+            max_half_rounds=max_half_rounds,
+            stop_when_discrete=stop_when_discrete,
+        )
+    elif u.n <= SMALL_REFINE_NODES:
+        col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
         r = _hash_small(
             u, col.tolist(), max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
         )
     else:
+        col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
 
         def hashed(c: np.ndarray, side: int) -> np.ndarray | None:
             wh = _hash_weights(u)

@@ -21,6 +21,7 @@ from optiscribe.verify import (
     read_model,
 )
 from optiscribe.verify import _check as check_module
+from optiscribe.verify._model import kept_lists
 from tests._support.reader_fuzz import make_corpus
 
 from .conftest import HIGHS_CHECK, milp, need, permuted, with_changes
@@ -40,8 +41,10 @@ def _small_models(paths):
             continue
         # a model HiGHS read with warnings (possibly not the file's: check would answer
         # UNKNOWN) is still good material here: this compares two code paths on the same
-        # models, not reading
-        out.append((p.name, dataclasses.replace(m, inexact=())))
+        # models, not reading. The others are kept as read: most small files keep the
+        # reader's lists (``_model.kept_lists``), which the small paths then read instead
+        # of the arrays; their permuted and broken copies are built in memory, without
+        out.append((p.name, dataclasses.replace(m, inexact=()) if m.inexact else m))
     return out
 
 
@@ -177,7 +180,9 @@ def _same_results(monkeypatch, pairs, results):
 
 def test_small_path_equals_array_path_on_the_labelled_instances(monkeypatch):
     paths = sorted(need(HIGHS_CHECK).glob("*"))
-    pairs = list(_pairs(_small_models(p for p in paths if p.name.endswith((".mps", ".lp")))))
+    models = _small_models(p for p in paths if p.name.endswith((".mps", ".lp")))
+    assert sum(kept_lists(m) is not None for _, m in models) >= 10  # the reader's lists
+    pairs = list(_pairs(models))
     assert len(pairs) >= 30
     calls, results = _record(monkeypatch, pairs)
     outcomes = _compare(calls)
@@ -220,6 +225,7 @@ def _same_prepared(m):
     if not (m.nnz <= _canon.SMALL_NNZ and m.A.has_canonical_format and m.A.data.all()):
         return False
     want, got = _canon._prepare_arrays(m), _canon._prepare_small(m)
+    _same_lists(_canon._prepared_lists(got), got)
     assert got.steps == want.steps, m.source
     assert got.infeasible == want.infeasible, m.source
     assert got.offset == want.offset
@@ -235,6 +241,22 @@ def _same_prepared(m):
         assert got.rows[k].dtype == want.rows[k].dtype, k
         np.testing.assert_array_equal(got.rows[k], want.rows[k])
     return True
+
+
+def _exactly(values):
+    """Each value's type and ``repr`` (bit-exact for floats, the sign of a zero too)."""
+    return [(type(v), repr(v)) for v in values]
+
+
+def _same_lists(kept, obj):
+    """The lists kept with a small path's object are exactly its arrays' ``tolist()``
+    (``rows.*`` for a prepared model's matrix)."""
+    assert kept is not None
+    for field, values in zip(kept._fields, kept):
+        arr = getattr(obj, field, None)
+        if arr is None:  # a prepared model's half-rows
+            arr = getattr(obj.rows, field)
+        assert _exactly(values) == _exactly(arr.tolist()), field
 
 
 def _edge_models():
@@ -432,7 +454,13 @@ def test_build_graph_small_equals_build_graph_arrays(monkeypatch, tmp_path):
         want = real_arrays(p, num, coef, rhs, exact, pre)
         if pre is None or exact or p.rows.nnz > limit:
             return want
-        _same_graph(real_small(p, pre), want)
+        got = real_small(p, pre)
+        _same_graph(got, want)
+        # the lists kept for the union: exactly what it would make of the arrays
+        kept, fresh = _canon.graph_lists(got), _canon.graph_lists(dataclasses.replace(got))
+        assert kept is got.__dict__["_lists"] and fresh is not kept
+        for field, a, b in zip(kept._fields, kept, fresh):
+            assert _exactly(a) == _exactly(b), field
         compared.append(want)
         return want
 
@@ -531,6 +559,7 @@ def test_build_union_small_equals_build_union_arrays(monkeypatch, tmp_path):
             assert a.dtype == b.dtype and a.shape == b.shape, field
             assert a.flags.c_contiguous and b.flags.c_contiguous, field
             np.testing.assert_array_equal(a, b, err_msg=field)
+        _same_lists(got.__dict__["_lists"], got)
         compared.append(want)
         return want
 
@@ -726,3 +755,110 @@ def _ranks_mix(x):
     from optiscribe.verify._ranks import _mix
 
     return _mix(x).tolist()
+
+
+# --------------------------------------------------------------------------- from files
+
+
+def _written(models, tmp_path):
+    """Every small model and each deliberate breakage of it written to an MPS file
+    (every number exact) and read back: models that keep the reader's lists, which the
+    small paths read instead of the arrays."""
+    from .test_faithful import write_mps
+
+    out = []
+    for k, m in enumerate(models):
+        files = []
+        for v, other in enumerate([m, *_broken(m, k)]):
+            path = write_mps(other, tmp_path / f"m{k}_{v}.mps")
+            if other.sense < 0:  # the writer leaves the sense out
+                text = path.read_text().split("\n", 1)
+                path.write_text(f"{text[0]}\nOBJSENSE\n    MAX\n{text[1]}")
+            try:
+                read_model(path)
+            except (ModelReadError, UnsupportedModelError):
+                break  # e.g. a model with a free row the writer cannot express
+            files.append(path)
+        out += [(f"{k}/{v}", files[0], f) for v, f in enumerate(files[1:], 1)]
+    return out
+
+
+def test_check_from_files_answers_the_same_without_the_small_paths(monkeypatch, tmp_path):
+    # the small models against their permuted copies and breakages, from files: the
+    # reader's lists through every small path, against the arrays everywhere
+    (tmp_path / "corpus").mkdir()
+    pairs = _written(_all_small_models(tmp_path / "corpus"), tmp_path)
+    read = [read_model(b) for _, _, b in pairs]
+    assert sum(kept_lists(m) is not None for m in read) >= 200
+    assert any(m.sense < 0 and kept_lists(m) is not None for m in read)
+    results = [(name, level, check(a, b, level=level)) for name, a, b in pairs for level in LEVELS]
+    verdicts = {r.verdict for _, _, r in results}
+    assert {Verdict.EQUIVALENT, Verdict.NOT_EQUIVALENT} <= verdicts
+    methods = {r.method for _, _, r in results}
+    assert {"discrete", "colour refinement", "invariants"} <= methods, methods
+    _same_results(monkeypatch, pairs, results)
+
+
+def test_a_union_on_lists_makes_its_arrays_on_first_read():
+    # the usual small check reads none of them; any one read makes them all, the same
+    # as the array path's; a replace is an ordinary union with every array
+    from optiscribe.verify import _canon, _refine
+
+    a = milp([[1, 2, 0, 1], [0, 1, 1, -1], [3, 0, 1, 1]], [1, 1, 2, 0], hi=[1, 2, 3])
+    ga, gb, _ = _canon.label_pair(_canon.prepare(a), _canon.prepare(permuted(a, seed=3)))
+    want = _refine._build_union_arrays(ga, gb)
+    u = _refine._build_union_small(ga, gb)
+    r = _refine.refine(u)
+    assert r.discrete
+    check_module._to_original(u, check_module._discrete_mapping(u, r.colours))
+    assert not _refine._UNION_ARRAYS & set(vars(u)), set(vars(u))
+    assert u.var_w.dtype == np.int64 and _refine._UNION_ARRAYS <= set(vars(u))
+    copy = dataclasses.replace(u)
+    assert "_lists" not in vars(copy)
+    for got in (u, copy):
+        for field in (f.name for f in dataclasses.fields(want)):
+            x, y = getattr(got, field), getattr(want, field)
+            if isinstance(y, np.ndarray):
+                assert x.dtype == y.dtype and np.array_equal(x, y), field
+        with pytest.raises(AttributeError):
+            got.no_such_field  # noqa: B018
+
+
+def test_a_model_prepared_on_lists_makes_its_arrays_on_first_read():
+    # label_pair's list path reads none of them; each is made on its own, the same as
+    # the array path's; a replace is an ordinary prepared model with every array
+    from optiscribe.verify import _canon
+
+    a = milp([[1, 2, 0, 1], [0, 1, 1, -1], [3, 0, 1, 1]], [1, 1, 2, 0], lo=[-1, 0, 1], hi=[1, 2, 3])
+    p = _canon.prepare(a)
+    lazy = set(_canon._PREPARED_ARRAYS)  # folded_rows is set at once
+    _canon.label_pair(p, _canon.prepare(permuted(a, seed=3)))
+    assert not lazy & set(vars(p)), set(vars(p))
+    assert p.side.dtype == np.int8 and set(vars(p)) & lazy == {"side"}
+    assert _same_prepared(a)
+    copy = dataclasses.replace(p)
+    assert "_lists" not in vars(copy) and lazy <= set(vars(copy))
+    with pytest.raises(AttributeError):
+        p.no_such_field  # noqa: B018
+
+
+def test_a_graph_on_lists_makes_its_labels_and_arcs_on_first_read():
+    # the small union and the mapping read none of them; each is made on its own (the
+    # same as the array path's: test_build_graph_small_equals_build_graph_arrays reads
+    # them this way); a replace has every array
+    from optiscribe.verify import _canon, _refine
+
+    a = milp([[1, 2, 0, 1], [0, 1, 1, -1], [3, 0, 1, 1]], [1, 1, 2, 0], lo=[-1, 0, 1], hi=[1, 2, 3])
+    ga, gb, _ = _canon.label_pair(_canon.prepare(a), _canon.prepare(permuted(a, seed=3)))
+    lazy = set(_canon._GRAPH_ARRAYS)
+    u = _refine.build_union(ga, gb)
+    r = _refine.refine(u)
+    assert r.discrete
+    check_module._to_original(u, check_module._discrete_mapping(u, r.colours))
+    assert not lazy & (set(vars(ga)) | set(vars(gb)))
+    assert (ga.n_vars, ga.n_arcs) == (ga.var_label.shape[0], ga.indices.size) == (4, 18)
+    assert lazy & set(vars(ga)) == {"var_label", "indices"}  # each on its own
+    copy = dataclasses.replace(gb)
+    assert "_lists" not in vars(copy) and (copy.n_vars, copy.n_arcs) == (gb.n_vars, gb.n_arcs)
+    with pytest.raises(AttributeError):
+        ga.no_such_field  # noqa: B018

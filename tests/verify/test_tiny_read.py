@@ -7,6 +7,7 @@ dtypes, read-only flags), the same names, the same scipy object."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
@@ -260,3 +261,121 @@ def test_row_kinds_and_bound_types_are_no_keywords():
     firsts = {t.upper() for t in [*_BOUND_TYPES, b"N", b"E", b"L", b"G"]}
     assert not firsts & _KEYWORDS
     assert set(_BOUND_TYPES) == {t.upper() for t in _BOUND_TYPES}  # case-sensitive lookup
+
+
+def _exactly(values: list[object]) -> list[tuple[type, str]]:
+    """Each value's type and ``repr`` (bit-exact for floats, the sign of a zero too)."""
+    return [(type(v), repr(v)) for v in values]
+
+
+def test_the_kept_lists_are_the_arrays_lists(tmp_path):
+    """The lists a small file's model keeps (``_model.kept_lists``, read by the tiny
+    models' plain-Python paths instead of the arrays) are exactly the arrays' ``tolist()``:
+    values, types, signs of zeros; the huge-bound count and the objective-constant test on
+    them answer as on the arrays; a model made from it (``replace``) or built in memory
+    keeps none."""
+    kept = fixed = 0
+    files = [(f.name, f.read_bytes()) for f in sorted(need(HIGHS_CHECK).glob("*.mps"))]
+    for name, raw in [*files, *_corpus(tmp_path)]:
+        if len(raw) >= TINY_FILE:
+            continue
+        m = _read._read_native(raw, tmp_path / "f.mps")
+        if m is None:
+            continue
+        lists = _model.kept_lists(m)
+        assert lists is not None, name
+        fresh = dataclasses.replace(m)
+        assert _model.kept_lists(fresh) is None
+        want = _model.model_lists(fresh)  # the arrays' tolist()
+        for field, got_list, want_list in zip(lists._fields, lists, want):
+            assert _exactly(got_list) == _exactly(want_list), (name, field)
+        assert _model.huge_bounds(m) == _model.huge_bounds(fresh), name
+        folded = _read.fold_objective_constant(m)
+        assert not identical(folded, _read.fold_objective_constant(fresh)), name
+        kept += 1
+        fixed += any(lo == hi for lo, hi in zip(lists.col_lower, lists.col_upper))
+    assert kept >= 150 and fixed >= 5, (kept, fixed)
+    assert (
+        _model.kept_lists(
+            MilpData.build(c=[1.0], A=sp.csr_array((1, 1)), row_lower=[0.0], row_upper=[1.0])
+        )
+        is None
+    )
+
+
+def test_huge_bounds_on_kept_lists(tmp_path):
+    """The huge-bound count on a small file's lists: huge finite bounds of both signs,
+    infinite ones, none."""
+    text = """NAME H
+ROWS
+ N obj
+ L c1
+ G c2
+COLUMNS
+ x obj 1 c1 1
+ x c2 1
+ y obj 1 c1 1
+ y c2 1
+RHS
+ rhs c1 {r1} c2 {r2}
+BOUNDS
+ LO bnd x {lx}
+ UP bnd x {ux}
+ MI bnd y
+ENDATA
+"""
+    for values, count in (
+        (dict(r1="1e25", r2="-1e20", lx="-1e30", ux="2e20"), 4),
+        (dict(r1="1e19", r2="-1e19", lx="-5", ux="9.99e19"), 0),
+        (dict(r1="1", r2="-1e21", lx="0", ux="1"), 1),
+    ):
+        raw = text.format(**values).encode()
+        m = _read._read_native(raw, tmp_path / "h.mps")
+        assert m is not None and _model.kept_lists(m) is not None
+        assert _model.huge_bounds(m) == count == _model.huge_bounds(dataclasses.replace(m))
+
+
+def test_a_small_file_s_model_makes_its_arrays_on_first_read(tmp_path):
+    """The list reader's model sets its arrays when one is first read (all of them, the
+    same as the general construction's); until then its sizes are its lists'. Pickled or
+    copied on its lists, or replaced, it is the same model (arrays unpickled are writeable,
+    as for any model)."""
+    import copy
+    import pickle
+
+    path = tmp_path / "small.mps"
+    path.write_text(
+        "NAME S\nROWS\n N obj\n L c1\n E c2\nCOLUMNS\n x obj 1 c1 1\n x c2 -2.5\n"
+        " y obj -3 c1 4\n y c2 1\nRHS\n rhs c1 7 c2 0.5\nBOUNDS\n UP bnd x 4\nENDATA\n"
+    )
+    m = read_model(path)
+    lists = _model.kept_lists(m)
+    assert lists is not None and not _model._MODEL_ARRAYS & set(vars(m))
+    assert (m.num_vars, m.num_rows, m.nnz) == (len(lists.c), len(lists.row_lower), len(lists.data))
+    assert not _model._MODEL_ARRAYS & set(vars(m))
+    for other in (pickle.loads(pickle.dumps(m)), copy.deepcopy(m)):  # still on lists
+        assert not identical(other, m)
+    m = read_model(path)
+    assert m.A.nnz == len(lists.data) and _model._MODEL_ARRAYS <= set(vars(m))
+    for other in (dataclasses.replace(m), _read._read_native(path.read_bytes(), path)):
+        assert not identical(other, m)
+        assert (other.num_vars, other.num_rows, other.nnz) == (m.num_vars, m.num_rows, m.nnz)
+    replaced = dataclasses.replace(m, c=m.c * 2)
+    assert _model.kept_lists(replaced) is None and replaced.c.tolist() != lists.c
+    assert repr(m) == repr(_read._read_native(path.read_bytes(), path)) == repr(via_reader(m))
+    assert repr(m).startswith("MilpData(sense=1, c=array(")
+    with pytest.raises(AttributeError):
+        m.no_such_field  # noqa: B018
+
+
+def via_reader(m: MilpData) -> MilpData:
+    """``m`` made by the general construction (an ordinary :class:`MilpData`)."""
+    return MilpData._from_reader(
+        A=m.A,
+        **{f: getattr(m, f) for f in ARRAYS},
+        sense=m.sense,
+        offset=m.offset,
+        var_names=m.var_names,
+        row_names=m.row_names,
+        source=m.source,
+    )
