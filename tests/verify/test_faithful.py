@@ -174,6 +174,21 @@ def test_a_record_naming_an_undeclared_row_is_a_read_error_naming_the_line(tmp_p
     assert read_model(b).nnz == 3 and check(b, b).verdict is Verdict.EQUIVALENT
 
 
+def _read_in_child(path: Path) -> subprocess.CompletedProcess[str]:
+    """``read_model(path)`` in a child process that prints the ModelReadError: a reader
+    that never returns fails the test (timeout) instead of hanging the suite."""
+    code = (
+        "import sys\n"
+        "from optiscribe.verify import ModelReadError, read_model\n"
+        "try:\n    read_model(sys.argv[1])\nexcept ModelReadError as e:\n    print(e)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    return out
+
+
 def test_a_record_highs_would_loop_on_is_refused_before_highs_reads_it(tmp_path):
     # HiGHS 1.12 never returns from readModel on this copy of sctest.mps (a record that
     # lost its row name sends it to its fixed-format parser); run in a child process, so
@@ -182,15 +197,7 @@ def test_a_record_highs_would_loop_on_is_refused_before_highs_reads_it(tmp_path)
     assert "    x(5)      *OBJ*     1\n" in src
     bad = tmp_path / "sctest-cut.mps"
     bad.write_text(src.replace("    x(5)      *OBJ*     1\n", " x(5) 1\n"))
-    code = (
-        "import sys\n"
-        "from optiscribe.verify import ModelReadError, read_model\n"
-        "try:\n    read_model(sys.argv[1])\nexcept ModelReadError as e:\n    print(e)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(bad)], capture_output=True, text=True, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
+    out = _read_in_child(bad)
     assert "line 43: the COLUMNS record 'x(5) 1'" in out.stdout
 
 
@@ -209,15 +216,7 @@ def test_a_file_highs_reads_first_with_a_line_its_fixed_format_parser_loops_on(t
     bad = tmp_path / "sctest-cut.mps"
     bad.write_text(pad + src.replace("    x(5)      *OBJ*     1\n", " x(5) 1\n"))
     assert 6144 <= bad.stat().st_size < 196_608
-    code = (
-        "import sys\n"
-        "from optiscribe.verify import ModelReadError, read_model\n"
-        "try:\n    read_model(sys.argv[1])\nexcept ModelReadError as e:\n    print(e)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(bad)], capture_output=True, text=True, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
+    out = _read_in_child(bad)
     assert "line 133: the COLUMNS record 'x(5) 1'" in out.stdout
 
 
