@@ -37,9 +37,9 @@ def stalls(blocks: Iterable[bytes]) -> bool:
         if ends.size == 0:
             carry += len(block)
             continue
-        lengths = np.diff(ends, prepend=-1) - 1
-        lengths[0] += carry
-        if (lengths % 127 == 0).any():
+        if (carry + int(ends[0])) % 127 == 0:  # the line begun in earlier blocks
+            return True
+        if ends.size > 1 and ((ends[1:] - ends[:-1] - 1) % 127 == 0).any():
             return True
         carry = len(block) - 1 - int(ends[-1])
     return False
