@@ -11,17 +11,13 @@ back, which are untrusted.
 from __future__ import annotations
 
 import gzip
-import re
-from collections.abc import Iterable
+import io
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
 __all__ = ["copy_without_stalling_lines", "stalls", "without_stalling_lines"]
-
-#: a line HiGHS 1.12's fixed-format MPS reader never gets past: empty, or of a length that is a
-#: multiple of 127 (the chunk its ``istream::get`` takes), matched up to its newline
-_STALLING_LINE = re.compile(rb"^(?:[^\n]{127})*(?=\n)", re.M)
 
 #: bytes read at a time from a file (memory stays bounded whatever the file's size)
 _BLOCK = 1 << 23
@@ -61,7 +57,7 @@ def without_stalling_lines(raw: bytes) -> bytes | None:
     """
     if not stalls((raw,)):
         return None
-    return _STALLING_LINE.sub(lambda m: m.group(0) + b" ", raw)
+    return b"".join(_filled(io.BytesIO(raw).readline))
 
 
 def copy_without_stalling_lines(path: Path, folder: Path) -> Path | None:
@@ -76,15 +72,23 @@ def copy_without_stalling_lines(path: Path, folder: Path) -> Path | None:
                 return None
         copy = folder / "model.mps"
         with opener(path, "rb") as fh, open(copy, "wb") as out:
-            length = 0  # characters of the current line written so far
-            while part := fh.readline(_BLOCK):  # a line, or a block of a longer one
-                if part.endswith(b"\n"):
-                    length += len(part) - 1
-                    out.write(part[:-1] + b" \n" if length % 127 == 0 else part)
-                    length = 0
-                else:
-                    length += len(part)
-                    out.write(part)
+            out.writelines(_filled(fh.readline))
         return copy
     except (OSError, EOFError, gzip.BadGzipFile):
         return None
+
+
+def _filled(readline: Callable[[int], bytes]) -> Iterator[bytes]:
+    """The text ``readline`` gives, in parts, with one blank before the newline of every
+    line of 0, 127, 254, ... characters (the one rule of this module's copies). Reads a
+    line, or a block of a longer one, at a time: memory stays bounded whatever the line
+    lengths."""
+    length = 0  # characters of the current line given so far
+    while part := readline(_BLOCK):
+        if part.endswith(b"\n"):
+            length += len(part) - 1
+            yield part[:-1] + b" \n" if length % 127 == 0 else part
+            length = 0
+        else:
+            length += len(part)
+            yield part
