@@ -278,17 +278,9 @@ class MilpData:
         *,
         sense: int,
         offset: float,
-        c: list[float],
-        row_lower: list[float],
-        row_upper: list[float],
-        col_lower: list[float],
-        col_upper: list[float],
-        integer: list[bool],
         var_names: list[str],
         row_names: list[str],
-        indptr: list[int],
-        indices: list[int],
-        data: list[float],
+        lists: ModelLists,
         source: str,
     ) -> MilpData:
         """:meth:`_from_reader` for the native reader's small-file output, plain Python
@@ -314,9 +306,7 @@ class MilpData:
             source=source,
             read_steps=(),
             inexact=(),
-            _lists=ModelLists(
-                c, row_lower, row_upper, col_lower, col_upper, integer, indptr, indices, data
-            ),
+            _lists=lists,
         )
         return out
 

@@ -25,6 +25,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from optiscribe.verify._model import ModelLists
+
 __all__ = ["MpsModel", "parse_mps"]
 
 
@@ -149,22 +151,15 @@ def _floats(tokens: Sequence[bytes]) -> list[float]:
 
 class TinyModel(NamedTuple):
     """What :func:`parse_tiny` reads, as plain Python values ready for one array each
-    (``MilpData._from_lists``); the matrix row-wise and canonical: ``indptr``,
-    ``indices`` (ascending in each row), ``data`` (no zeros, no repeats)."""
+    (``MilpData._from_lists``): the sense, the objective constant, the names and the
+    model's numbers as :class:`~optiscribe.verify._model.ModelLists` (the matrix
+    row-wise and canonical: ``indices`` ascending in each row, no zeros, no repeats)."""
 
     sense: int
     offset: float
-    c: list[float]
-    row_lower: list[float]
-    row_upper: list[float]
-    col_lower: list[float]
-    col_upper: list[float]
-    integer: list[bool]
     var_names: list[str]
     row_names: list[str]
-    indptr: list[int]
-    indices: list[int]
-    data: list[float]
+    lists: ModelLists
 
 
 def parse_tiny(raw: bytes) -> TinyModel | None:
@@ -179,28 +174,29 @@ def parse_tiny(raw: bytes) -> TinyModel | None:
 def _parse_loop(raw: bytes) -> MpsModel:
     """The ``"loop"`` method: :func:`_parse_tiny`'s reading as an :class:`MpsModel`."""
     t = _parse_tiny(raw)
-    m, n = len(t.row_lower), len(t.c)
-    indptr = np.asarray(t.indptr, dtype=np.int64)
+    lists = t.lists
+    m, n = len(lists.row_lower), len(lists.c)
+    indptr = np.asarray(lists.indptr, dtype=np.int64)
     rows = np.repeat(np.arange(m, dtype=np.int64), indptr[1:] - indptr[:-1])
-    cols = np.asarray(t.indices, dtype=np.int64)
+    cols = np.asarray(lists.indices, dtype=np.int64)
     by_col = np.argsort(cols, kind="stable")  # column-wise, rows ascending in each column
     start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(cols, minlength=n), out=start[1:])
     return MpsModel(
         sense=t.sense,
-        c=np.asarray(t.c, dtype=np.float64),
+        c=np.asarray(lists.c, dtype=np.float64),
         offset=t.offset,
         start=start,
         index=rows[by_col],
-        value=np.asarray(t.data, dtype=np.float64)[by_col],
-        row_lower=np.asarray(t.row_lower, dtype=np.float64),
-        row_upper=np.asarray(t.row_upper, dtype=np.float64),
-        col_lower=np.asarray(t.col_lower, dtype=np.float64),
-        col_upper=np.asarray(t.col_upper, dtype=np.float64),
-        integer=np.asarray(t.integer, dtype=bool),
+        value=np.asarray(lists.data, dtype=np.float64)[by_col],
+        row_lower=np.asarray(lists.row_lower, dtype=np.float64),
+        row_upper=np.asarray(lists.row_upper, dtype=np.float64),
+        col_lower=np.asarray(lists.col_lower, dtype=np.float64),
+        col_upper=np.asarray(lists.col_upper, dtype=np.float64),
+        integer=np.asarray(lists.integer, dtype=bool),
         var_names=t.var_names,
         row_names=t.row_names,
-        csr=(t.indptr, t.indices, t.data),
+        csr=(lists.indptr, lists.indices, lists.data),
     )
 
 
@@ -398,17 +394,9 @@ def _parse_tiny(raw: bytes) -> TinyModel:
     return TinyModel(
         sense=sense,
         offset=offset,
-        c=c,
-        row_lower=lower,
-        row_upper=upper,
-        col_lower=col_lower,
-        col_upper=col_upper,
-        integer=integer,
         var_names=list(map(bytes.decode, col_id)),
         row_names=list(map(bytes.decode, row_names)),
-        indptr=indptr,
-        indices=indices,
-        data=values,
+        lists=ModelLists(c, lower, upper, col_lower, col_upper, integer, indptr, indices, values),
     )
 
 
