@@ -85,15 +85,21 @@ def cycles(lengths: list[int]) -> MilpData:
     )
 
 
+def _refined(a: MilpData, b: MilpData):
+    """The union graph of a pair and its colour refinement, as ``check`` makes them."""
+    ga, gb, _ = label_pair(prepare(a), prepare(b))
+    u = build_union(ga, gb)
+    return u, refine(u)
+
+
 SHAPES = [[12], [6, 6], [4, 4, 4], [3, 3, 3, 3], [5, 7], [3, 4, 5]]
 
 
 @pytest.mark.parametrize("x, y", list(itertools.combinations_with_replacement(range(6), 2)))
 def test_incremental_and_from_scratch_search_agree_on_cycle_unions(x, y):
     a, b = cycles(SHAPES[x]), permuted(cycles(SHAPES[y]), seed=x * 7 + y, scale=False)
-    ga, gb, _ = label_pair(prepare(a), prepare(b))
-    u = build_union(ga, gb)
-    col = refine(u).colours
+    u, r = _refined(a, b)
+    col = r.colours
     fast = search_incremental(u, col, max_nodes=100_000)
     slow = search(u, col, max_nodes=100_000)
     assert fast is not None
@@ -135,9 +141,7 @@ def test_incremental_search_agrees_on_random_cubic_graphs(seed):
     a = regular_graph(n, seed)
     # half of the pairs: a permuted copy (isomorphic); the others: another random graph
     b = permuted(a, seed=seed, scale=False) if seed % 2 else regular_graph(n, seed + 100)
-    ga, gb, _ = label_pair(prepare(a), prepare(b))
-    u = build_union(ga, gb)
-    r = refine(u)
+    u, r = _refined(a, b)
     if r.diverged:
         pytest.skip("told apart by refinement already")
     fast = search_incremental(u, r.colours, max_nodes=100_000)
@@ -175,9 +179,7 @@ def test_the_search_goes_on_from_a_failed_probe_with_the_same_answer(case):
     else:
         x, y = divmod(case - 12, 3)
         a, b = cycles(SHAPES[x + 2]), permuted(cycles(SHAPES[y + 3]), seed=case, scale=False)
-    ga, gb, _ = label_pair(prepare(a), prepare(b))
-    u = build_union(ga, gb)
-    r = refine(u)
+    u, r = _refined(a, b)
     if r.diverged or r.discrete:
         pytest.skip("decided by refinement")
     first = probe(u, r.colours, max_nodes=100_000)
@@ -233,9 +235,7 @@ def bins_and_cycles(
 
 
 def _union(a: MilpData, b: MilpData):
-    ga, gb, _ = label_pair(prepare(a), prepare(b))
-    u = build_union(ga, gb)
-    r = refine(u)
+    u, r = _refined(a, b)
     assert not r.diverged and not r.discrete, "colour refinement must not decide these"
     return u, r.colours
 
@@ -320,9 +320,8 @@ def _pruned_agrees(
 @pytest.mark.parametrize("x, y", list(itertools.combinations_with_replacement(range(6), 2)))
 def test_pruned_and_plain_search_agree_on_cycle_unions(x, y, automorphisms):
     a, b = cycles(SHAPES[x]), permuted(cycles(SHAPES[y]), seed=x * 7 + y, scale=False)
-    ga, gb, _ = label_pair(prepare(a), prepare(b))
-    u = build_union(ga, gb)
-    plain, _ = _pruned_agrees(u, refine(u).colours, automorphisms)
+    u, r = _refined(a, b)
+    plain, _ = _pruned_agrees(u, r.colours, automorphisms)
     assert plain.exhausted == (SHAPES[x] != SHAPES[y])
 
 
@@ -331,9 +330,7 @@ def test_pruned_and_plain_search_agree_on_random_cubic_graphs(seed, automorphism
     n = 8 + 2 * (seed % 6)
     a = regular_graph(n, seed)
     b = permuted(a, seed=seed, scale=False) if seed % 2 else regular_graph(n, seed + 100)
-    ga, gb, _ = label_pair(prepare(a), prepare(b))
-    u = build_union(ga, gb)
-    r = refine(u)
+    u, r = _refined(a, b)
     if r.diverged:
         pytest.skip("told apart by refinement already")
     plain, _ = _pruned_agrees(u, r.colours, automorphisms)
