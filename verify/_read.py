@@ -41,7 +41,15 @@ from optiscribe.verify._model import (
     kept_lists,
     with_infinite_huge_bounds,
 )
-from optiscribe.verify._mps import TINY_FILE, MpsModel, parse_mps, parse_tiny
+from optiscribe.verify._mps import (
+    COMPILED,
+    TINY_FILE,
+    CompiledModel,
+    MpsModel,
+    parse_compiled,
+    parse_mps,
+    parse_tiny,
+)
 
 __all__ = ["ModelLike", "fold_objective_constant", "from_pyomo", "read_file", "read_model"]
 
@@ -609,18 +617,27 @@ def read_file(path: str | Path) -> MilpData:
     kind, gz = ("mps", False) if plain_mps else _file_kind(p)
     raw = _read_bytes(p, gz)
     native_first = kind == "mps" and (gz or not NATIVE_BELOW <= len(raw) < NATIVE_FROM)
-    if native_first:
-        model = _read_native(raw, p)
+    if native_first or (COMPILED and kind == "mps"):
+        # the compiled reader is faster than HiGHS at every size; where it declines, the
+        # Python methods read first only where they are faster than HiGHS
+        model = _read_native(raw, p, python=native_first)
         if model is not None:
             return _finish(model, raw, [])
     return read_with_highs(p, raw, kind, gz, native=not native_first)
 
 
-def _read_native(raw: bytes, p: Path) -> MilpData | None:
-    """The native reader's model of ``raw``, or None when it refuses the file. A small
-    file goes straight from the parser's Python lists into :class:`MilpData` (one array
-    per field: the :class:`MpsModel` in between cost as much as the parsing); the
+def _read_native(raw: bytes, p: Path, *, python: bool = True) -> MilpData | None:
+    """The native reader's model of ``raw``, or None when it refuses the file (or,
+    without ``python``, when the compiled reader declines it). The compiled reader
+    (:func:`parse_compiled`) reads first; the Python methods read what it declines. A
+    small file goes straight from the reader's Python lists into :class:`MilpData` (one
+    array per field: the :class:`MpsModel` in between cost as much as the parsing); the
     model is the one :func:`_from_native` makes of ``parse_mps(raw)`` (tested)."""
+    compiled = parse_compiled(raw)
+    if compiled is not None:
+        return _from_compiled(compiled, str(p), lists=len(raw) < TINY_FILE)
+    if not python:
+        return None
     if len(raw) < TINY_FILE:
         t = parse_tiny(raw)
         if t is None:
@@ -628,6 +645,40 @@ def _read_native(raw: bytes, p: Path) -> MilpData | None:
         return MilpData._from_lists(**t._asdict(), source=str(p))
     parsed = parse_mps(raw)
     return _from_native(parsed, str(p)) if parsed is not None else None
+
+
+def _from_compiled(t: CompiledModel, source: str, *, lists: bool) -> MilpData:
+    """The compiled reader's model: with ``lists`` (a small file) kept as Python lists,
+    as the Python reader of small files keeps them (:meth:`MilpData._from_lists`), else
+    its arrays over the reader's bytes (no copy) into :meth:`MilpData._from_reader`.
+    Both give the model :func:`_read_native` gives without the compiled reader (tested)."""
+    if lists:
+        return MilpData._from_lists(**t.lists()._asdict(), source=source)
+
+    def floats(b: bytes) -> np.ndarray:
+        return np.frombuffer(b, dtype=np.float64)
+
+    m, n = len(t.row_names), len(t.var_names)
+    mat = canonical_csr(
+        floats(t.data),
+        np.frombuffer(t.indices, dtype=np.int64),
+        np.frombuffer(t.indptr, dtype=np.int64),
+        (m, n),
+    )
+    return MilpData._from_reader(
+        A=mat,
+        c=floats(t.c),
+        row_lower=floats(t.row_lower),
+        row_upper=floats(t.row_upper),
+        col_lower=floats(t.col_lower),
+        col_upper=floats(t.col_upper),
+        integer=np.frombuffer(t.integer, dtype=np.bool_),
+        sense=t.sense,
+        offset=t.offset,
+        var_names=t.var_names,
+        row_names=t.row_names,
+        source=source,
+    )
 
 
 def _from_native(mps: MpsModel, source: str) -> MilpData | None:
