@@ -2,7 +2,7 @@
 against the ORGEval-style baseline and against HiGHS alone reading both files.
 
 Run: ``.venv/bin/python bench/verify_e2e_bench.py [--large] [--reps N] [--wall]
-[--max-nnz N]``. Prints a markdown table (median per bucket) and one line per pair with
+[--max-nnz N] [--python-reader] [--orgeval DIR]``. Prints a markdown table (median per bucket) and one line per pair with
 ``--verbose``; ``--max-nnz`` keeps only the pairs of at most N nonzeros (a quick run of the
 small buckets). Times are
 CPU time of the process by default (a loaded shared machine inflates wall time by waiting,
@@ -23,6 +23,8 @@ the baseline above 1e4 nonzeros):
   MD5-string WL with colour sets and the SD test);
 * ``HiGHS read``: ``Highs().readModel`` of both files, nothing else: the floor for any
   checker that parses with HiGHS;
+* with ``--python-reader``, also ``optiscribe`` with the compiled MPS reader switched
+  off (``verify/_mpsc.c``; what a machine without a C compiler at install runs);
 * with ``--orgeval DIR`` (a checkout of ORGEval's harness, ``ZiweiZHU0513/OR_Benchmark``,
   which has no licence and is not shipped; gurobipy importable, e.g. ``pip install
   --target T gurobipy`` and ``PYTHONPATH=T``: its size-limited licence reads any size),
@@ -49,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _orgeval_baseline import orgeval_check
 
 from optiscribe.data.benchmarks import shared_data_dir
-from optiscribe.verify import MilpData, Verdict, check, read_model
+from optiscribe.verify import MilpData, Verdict, _mps, check, read_model
 
 BUCKETS = ((0, 100), (101, 1000), (1001, 10_000), (10_001, 100_000), (100_001, 10**7))
 
@@ -252,6 +254,10 @@ def main() -> None:
     )
     rows: list[tuple[str, int, float, float, float, str, bool]] = []
     own_times: dict[str, float] = {}
+    py_times: dict[str, float] = {}
+    python_reader = "--python-reader" in sys.argv
+    if python_reader and not _mps.COMPILED:
+        raise SystemExit("--python-reader: the compiled reader is not built here")
     with tempfile.TemporaryDirectory(prefix="verify_e2e_") as d:
         for name, a, b in list(pairs(Path(d), large, max_nnz)):
             nnz = read_model(a).nnz
@@ -262,11 +268,19 @@ def main() -> None:
                 lambda a=a, b=b: orgeval_check(baseline_read(a), baseline_read(b)), r_reps
             )
             extra = ""
+            if python_reader:  # the same check with the compiled reader switched off
+                compiled, _mps._mpsc = _mps._mpsc, None
+                try:
+                    t_py, _ = best(lambda a=a, b=b: check(a, b), reps)
+                finally:
+                    _mps._mpsc = compiled
+                py_times[name] = t_py
+                extra += f"  python reader {t_py * 1e3:9.2f} ms"
             if own is not None:
                 with contextlib.chdir(d):
                     t_own, said = best(lambda a=a, b=b: own(str(a), str(b)), r_reps)
                 own_times[name] = t_own
-                extra = f"  ORGEval itself {t_own * 1e3:9.2f} ms ({said[0]})"  # type: ignore[index]
+                extra += f"  ORGEval itself {t_own * 1e3:9.2f} ms ({said[0]})"  # type: ignore[index]
             verdict = res.verdict.value  # type: ignore[attr-defined]
             rows.append((name, nnz, t_ours, t_base, t_read, verdict, bool(base)))
             if verbose:
@@ -295,6 +309,17 @@ def main() -> None:
             f"| {label} | {len(sel)} | {ours * 1e3:.2f} ms | {base * 1e3:.2f} ms | "
             f"{ratio_b:.1f}x | {read * 1e3:.2f} ms | {ratio_r:.2f}x |"
         )
+    if py_times:
+        print("\n| nonzeros | pairs | optiscribe, Python reader | its time / optiscribe's |")
+        print("| --- | --- | --- | --- |")
+        for lo, hi in BUCKETS:
+            sel = [r for r in rows if lo <= r[1] <= hi]
+            if not sel:
+                continue
+            label = f"<= {hi}" if lo == 0 else (f"{lo}-{hi}" if hi < 10**7 else f"> {lo - 1}")
+            py_med = statistics.median(py_times[r[0]] for r in sel)
+            py_ratio = statistics.median(py_times[r[0]] / r[2] for r in sel)
+            print(f"| {label} | {len(sel)} | {py_med * 1e3:.2f} ms | {py_ratio:.2f}x |")
     if own_times:
         print("\n| nonzeros | pairs | ORGEval itself (gurobipy) | ORGEval itself / optiscribe |")
         print("| --- | --- | --- | --- |")
