@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from itertools import compress, islice, repeat
 from math import isfinite
 from operator import add, itemgetter, ne
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -182,11 +182,10 @@ COMPILED = _mpsc is not None
 
 
 class CompiledModel(NamedTuple):
-    """What the compiled reader (``verify/_mpsc.c``) reads: the sense, the constant, the
-    names, and each array as the bytes of its native layout (float64; ``integer`` one
-    byte 0/1 per column; ``indptr``/``indices`` int64), the matrix row-wise and canonical
-    (as :class:`TinyModel`'s). :meth:`lists` gives :func:`parse_tiny`'s result and
-    ``_read._from_compiled`` the model's arrays (no copy); one reading, two shapes."""
+    """What the compiled reader (``verify/_mpsc.c``) reads, with each array as the bytes
+    of its native layout (float64; ``integer`` one byte 0/1 per column; ``indptr`` and
+    ``indices`` int64), for ``_read._from_compiled`` to wrap without a copy: the fields of
+    :class:`TinyModel` with its :class:`~optiscribe.verify._model.ModelLists` spread out."""
 
     sense: int
     offset: float
@@ -202,41 +201,30 @@ class CompiledModel(NamedTuple):
     indices: bytes
     data: bytes
 
-    def lists(self) -> TinyModel:
-        """The reading as :class:`TinyModel` (what ``tolist()`` of each array gives)."""
-
-        # (memoryview's tolist is typed list[int] whatever the format)
-        def floats(b: bytes) -> list[float]:
-            return cast("list[float]", memoryview(b).cast("d").tolist())
-
-        def ints(b: bytes) -> list[int]:
-            return memoryview(b).cast("q").tolist()
-
-        lists = ModelLists(
-            floats(self.c),
-            floats(self.row_lower),
-            floats(self.row_upper),
-            floats(self.col_lower),
-            floats(self.col_upper),
-            cast("list[bool]", memoryview(self.integer).cast("?").tolist()),
-            ints(self.indptr),
-            ints(self.indices),
-            floats(self.data),
-        )
-        return TinyModel(self.sense, self.offset, self.var_names, self.row_names, lists)
-
 
 def parse_compiled(raw: bytes) -> CompiledModel | None:
     """The compiled reader's model of ``raw``: :func:`parse_tiny`'s reading, the same
-    numbers and names, in one pass in C (30-50x faster). None when the reader is not
+    numbers and names, in one pass in C (10-30x faster). None when the reader is not
     built or declines the file: it declines everything :func:`parse_tiny` refuses and
     anything it does not handle itself (a line of more than six words, ...), and the
     caller then runs the Python methods, so a file reads the same either way (tested on
-    every file of the reader corpora)."""
+    every file of the reader corpora, ``tests/verify/test_compiled_mps.py``)."""
     if _mpsc is None:
         return None
     parsed = _mpsc.parse(raw)
     return CompiledModel(*parsed) if parsed is not None else None
+
+
+def parse_compiled_lists(raw: bytes) -> TinyModel | None:
+    """:func:`parse_compiled` as :func:`parse_tiny` gives it, the arrays as the lists
+    ``tolist()`` gives (made in C: for small files, whose checks run on lists)."""
+    if _mpsc is None:
+        return None
+    parsed = _mpsc.parse_lists(raw)
+    if parsed is None:
+        return None
+    sense, offset, var_names, row_names, *lists = parsed
+    return TinyModel(sense, offset, var_names, row_names, ModelLists(*lists))
 
 
 def _parse_loop(raw: bytes) -> MpsModel:

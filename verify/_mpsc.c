@@ -192,12 +192,13 @@ static int is_keyword(Tok t, const char *own) {
         "BOUNDS", "SOS", "SETS", "QUADOBJ", "QMATRIX", "QSECTION", "QCMATRIX", "CSECTION",
         "INDICATORS", "GENCONS", "PWLOBJ", "PWLCON", "ENDATA", NULL};
     char up[16];
-    if (t.n > 15) return 0;
+    if (t.n < 3 || t.n > 10) return 0; /* the words' lengths */
     for (Py_ssize_t i = 0; i < t.n; i++) {
         char c = t.s[i];
         up[i] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
     }
     up[t.n] = 0;
+    if (!strchr("NORCBSQIGPE", up[0])) return 0; /* the words' first letters */
     if (strcmp(up, own) == 0) return 0;
     for (int i = 0; words[i]; i++)
         if (strcmp(up, words[i]) == 0) return 1;
@@ -529,6 +530,32 @@ static PyObject *bytes_of(const void *p, size_t n) {
     return PyBytes_FromStringAndSize(n ? (const char *)p : "", (Py_ssize_t)n);
 }
 
+/* an array as the result wants it: the bytes of n items of `size` bytes, or (as_list)
+ * the list tolist() gives of it: floats (kind 'd'), ints ('q') or bools ('?') */
+static PyObject *array_of(const void *p, size_t n, char kind, int as_list) {
+    size_t size = kind == '?' ? 1 : 8;
+    if (!as_list) return bytes_of(p, n * size);
+    PyObject *out = PyList_New((Py_ssize_t)n);
+    if (!out) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        PyObject *x;
+        if (kind == 'd') {
+            x = PyFloat_FromDouble(((const double *)p)[i]);
+        } else if (kind == 'q') {
+            x = PyLong_FromLongLong(((const int64_t *)p)[i]);
+        } else {
+            x = ((const char *)p)[i] ? Py_True : Py_False;
+            Py_INCREF(x);
+        }
+        if (!x) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SetItem(out, (Py_ssize_t)i, x);
+    }
+    return out;
+}
+
 static PyObject *names_of(const Vec *toks) {
     PyObject *out = PyList_New((Py_ssize_t)toks->len);
     if (!out) return NULL;
@@ -545,7 +572,7 @@ static PyObject *names_of(const Vec *toks) {
 }
 
 /* the model as the tuple described at the top */
-static PyObject *finish(Reader *r, int sense) {
+static PyObject *finish(Reader *r, int sense, int as_lists) {
     size_t m = (size_t)r->m, n = r->col_tok.len;
     if (!r->rhs) return Py_None; /* no COLUMNS section ended (never so after ENDATA) */
     for (size_t j = 0; j < n; j++) {
@@ -610,11 +637,11 @@ static PyObject *finish(Reader *r, int sense) {
         if (row_names) {
             out = Py_BuildValue(
                 "(idNNNNNNNNNNN)", sense, r->offset, var_names, row_names,
-                bytes_of(r->c.p, n * sizeof(double)), bytes_of(lower, m * sizeof(double)),
-                bytes_of(upper, m * sizeof(double)), bytes_of(r->lo, n * sizeof(double)),
-                bytes_of(r->up, n * sizeof(double)), bytes_of(r->integer, n),
-                bytes_of(indptr, (m + 1) * sizeof(int64_t)),
-                bytes_of(indices, nnz * sizeof(int64_t)), bytes_of(data, nnz * sizeof(double)));
+                array_of(r->c.p, n, 'd', as_lists), array_of(lower, m, 'd', as_lists),
+                array_of(upper, m, 'd', as_lists), array_of(r->lo, n, 'd', as_lists),
+                array_of(r->up, n, 'd', as_lists), array_of(r->integer, n, '?', as_lists),
+                array_of(indptr, m + 1, 'q', as_lists), array_of(indices, nnz, 'q', as_lists),
+                array_of(data, nnz, 'd', as_lists));
         } else {
             Py_XDECREF(var_names);
             if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
@@ -640,7 +667,7 @@ static int rank_of(Tok h) {
     return S_NONE;
 }
 
-static PyObject *read_mps(const char *raw, Py_ssize_t size) {
+static PyObject *read_mps(const char *raw, Py_ssize_t size, int as_lists) {
     Reader r;
     memset(&r, 0, sizeof r);
     r.row_tok = VEC(Tok);
@@ -743,7 +770,7 @@ static PyObject *read_mps(const char *raw, Py_ssize_t size) {
     }
     if (!ended) goto decline; /* no ENDATA: truncated */
     {
-        PyObject *model = finish(&r, sense);
+        PyObject *model = finish(&r, sense, as_lists);
         reader_free(&r);
         if (model == Py_None) Py_INCREF(model);
         return model;
@@ -756,25 +783,39 @@ out:
     Py_RETURN_NONE;
 }
 
-static PyObject *parse(PyObject *self, PyObject *arg) {
-    (void)self;
+static PyObject *parse_as(PyObject *arg, int as_lists) {
     char *raw;
     Py_ssize_t size;
     if (!PyBytes_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "parse() takes bytes");
+        PyErr_SetString(PyExc_TypeError, "the MPS text must be bytes");
         return NULL;
     }
     if (PyBytes_AsStringAndSize(arg, &raw, &size) < 0) return NULL;
-    return read_mps(raw, size);
+    return read_mps(raw, size, as_lists);
+}
+
+static PyObject *parse(PyObject *self, PyObject *arg) {
+    (void)self;
+    return parse_as(arg, 0);
+}
+
+static PyObject *parse_lists(PyObject *self, PyObject *arg) {
+    (void)self;
+    return parse_as(arg, 1);
 }
 
 static PyMethodDef methods[] = {
     {"parse", parse, METH_O,
      "parse(raw: bytes) -> tuple | None: the MPS text's model as the Python list reader "
-     "reads it, or None when the caller should run that reader (see verify/_mps.py)."},
+     "reads it, each array as the bytes of its native layout; None when the caller should "
+     "run that reader (see verify/_mps.py)."},
+    {"parse_lists", parse_lists, METH_O,
+     "parse_lists(raw: bytes) -> tuple | None: parse(), each array as the list tolist() "
+     "gives of it (for small files, whose checks run on lists)."},
     {NULL, NULL, 0, NULL}};
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_mpsc",
-                                    "The native MPS reader's reading, compiled.", -1, methods};
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_mpsc", "The native MPS reader's reading, compiled.", -1, methods,
+    NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__mpsc(void) { return PyModule_Create(&module); }

@@ -1,4 +1,6 @@
 # The compiled MPS reader (verify/_mpsc.c); see optiscribe.verify._mps.parse_compiled.
+from typing import Any
+
 def parse(
     raw: bytes, /
 ) -> (
@@ -19,3 +21,4 @@ def parse(
     ]
     | None
 ): ...
+def parse_lists(raw: bytes, /) -> tuple[Any, ...] | None: ...

@@ -47,6 +47,7 @@ from optiscribe.verify._mps import (
     CompiledModel,
     MpsModel,
     parse_compiled,
+    parse_compiled_lists,
     parse_mps,
     parse_tiny,
 )
@@ -630,30 +631,28 @@ def _read_native(raw: bytes, p: Path, *, python: bool = True) -> MilpData | None
     """The native reader's model of ``raw``, or None when it refuses the file (or,
     without ``python``, when the compiled reader declines it). The compiled reader
     (:func:`parse_compiled`) reads first; the Python methods read what it declines. A
-    small file goes straight from the reader's Python lists into :class:`MilpData` (one
-    array per field: the :class:`MpsModel` in between cost as much as the parsing); the
-    model is the one :func:`_from_native` makes of ``parse_mps(raw)`` (tested)."""
+    small file goes straight from the reader's Python lists into :class:`MilpData` (the
+    arrays are made from them only if read; the :class:`MpsModel` in between cost as
+    much as the parsing); the model is the one :func:`_from_native` makes of
+    ``parse_mps(raw)`` (tested)."""
+    if len(raw) < TINY_FILE:
+        t = parse_compiled_lists(raw)
+        if t is None and python:
+            t = parse_tiny(raw)
+        return MilpData._from_lists(**t._asdict(), source=str(p)) if t is not None else None
     compiled = parse_compiled(raw)
     if compiled is not None:
-        return _from_compiled(compiled, str(p), lists=len(raw) < TINY_FILE)
+        return _from_compiled(compiled, str(p))
     if not python:
         return None
-    if len(raw) < TINY_FILE:
-        t = parse_tiny(raw)
-        if t is None:
-            return None
-        return MilpData._from_lists(**t._asdict(), source=str(p))
     parsed = parse_mps(raw)
     return _from_native(parsed, str(p)) if parsed is not None else None
 
 
-def _from_compiled(t: CompiledModel, source: str, *, lists: bool) -> MilpData:
-    """The compiled reader's model: with ``lists`` (a small file) kept as Python lists,
-    as the Python reader of small files keeps them (:meth:`MilpData._from_lists`), else
-    its arrays over the reader's bytes (no copy) into :meth:`MilpData._from_reader`.
-    Both give the model :func:`_read_native` gives without the compiled reader (tested)."""
-    if lists:
-        return MilpData._from_lists(**t.lists()._asdict(), source=source)
+def _from_compiled(t: CompiledModel, source: str) -> MilpData:
+    """The compiled reader's model: its arrays over the reader's bytes (no copy) into
+    :meth:`MilpData._from_reader`; the model :func:`_read_native` gives without the
+    compiled reader (tested)."""
 
     def floats(b: bytes) -> np.ndarray:
         return np.frombuffer(b, dtype=np.float64)

@@ -51,15 +51,15 @@ def _python_lists(raw: bytes) -> _mps.TinyModel | None:
 
 
 def _assert_same_reading(name: str, raw: bytes) -> bool:
-    """The compiled reading of ``raw`` is the Python list reader's, value for value (types,
-    signs of zeros), or both refuse; and both MilpData shapes of it (kept lists, arrays)
-    are the Python reader's model bit for bit. Returns whether the file was read."""
+    """The compiled reading of ``raw``, as lists and as arrays, is the Python list
+    reader's, value for value (types, signs of zeros), or all refuse; and the MilpData of
+    each is the Python reader's model bit for bit. Returns whether the file was read."""
     got = _mps.parse_compiled(raw)
+    lists = _mps.parse_compiled_lists(raw)
     want = _python_lists(raw)
-    assert (got is None) == (want is None), f"{name}: read by one reader only"
-    if got is None or want is None:
+    assert (got is None) == (lists is None) == (want is None), f"{name}: read by one only"
+    if got is None or lists is None or want is None:
         return False
-    lists = got.lists()
     assert (lists.sense, lists.var_names, lists.row_names) == (
         want.sense,
         want.var_names,
@@ -88,9 +88,10 @@ def _assert_same_reading(name: str, raw: bytes) -> bool:
         row_names=want.row_names,
         source="f.mps",
     )
-    for shape in (True, False):
-        diff = identical(_read._from_compiled(got, "f.mps", lists=shape), ref)
-        assert not diff, f"{name}: lists={shape} differs in {diff}"
+    diff = identical(_read._from_compiled(got, "f.mps"), ref)
+    assert not diff, f"{name}: the arrays differ in {diff}"
+    diff = identical(MilpData._from_lists(**lists._asdict(), source="f.mps"), ref)
+    assert not diff, f"{name}: the lists' model differs in {diff}"
     return True
 
 
@@ -301,6 +302,7 @@ def test_not_utf8_names_are_declined():
     # read_file refuses such a file first; parse_compiled alone declines it
     raw = (HEAD + " x\xff obj 1\nENDATA\n").encode("latin-1")
     assert _mps.parse_compiled(raw) is None and _python_lists(raw) is None
+    assert _mps.parse_compiled_lists(raw) is None
 
 
 def _read_or_error(path: Path) -> MilpData | str:
@@ -355,6 +357,7 @@ def test_without_the_compiled_reader_the_python_reader_reads(tmp_path, monkeypat
     read_file reads with the Python methods as before."""
     _python_only(monkeypatch)
     assert _mps.parse_compiled(FEATURES.encode()) is None
+    assert _mps.parse_compiled_lists(FEATURES.encode()) is None
     p = tmp_path / "small.mps"
     p.write_text(EDGE_CASES["negative ranges"])
     m = _read.read_file(p)
