@@ -277,6 +277,8 @@ def _read_bytes(path: Path, gz: bool) -> bytes:
             while left > 0 and chunks[-1]:
                 chunks.append(os.read(fd, min(left, 1 << 20)))
                 left -= len(chunks[-1])
+            if len(chunks) > 1 and not chunks[-1]:
+                chunks.pop()  # the end of the file: no copy of the text (join) to make
             raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         finally:
             os.close(fd)
