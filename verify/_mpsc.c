@@ -69,70 +69,71 @@ typedef struct {
     Py_ssize_t n;
 } Tok;
 
-/* open addressing over (text, length) -> int64 id; the text lives in the caller's bytes */
+/* open addressing over (text, length) -> int64 id; the text lives in the caller's bytes.
+ * A slot keeps its key's hash, so that a probe compares text only on a likely match. */
 typedef struct {
-    Tok *key;
-    int64_t *val;
+    const char *s; /* NULL: an empty slot */
+    Py_ssize_t n;
+    uint64_t hash;
+    int64_t val;
+} Slot;
+
+typedef struct {
+    Slot *slot;
     size_t mask, used;
 } Table;
 
 static uint64_t hash_bytes(const char *s, Py_ssize_t n) {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a, then a finaliser for the low bits */
     for (Py_ssize_t i = 0; i < n; i++) {
         h ^= (unsigned char)s[i];
         h *= 1099511628211ULL;
     }
-    return h ^ (h >> 29);
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ULL;
+    return h ^ (h >> 32);
 }
 
 static int table_grow(Table *t) {
     size_t cap = t->mask ? (t->mask + 1) * 2 : 64;
-    Tok *key = PyMem_Calloc(cap, sizeof(Tok));
-    int64_t *val = PyMem_Malloc(cap * sizeof(int64_t));
-    if (!key || !val) {
-        PyMem_Free(key);
-        PyMem_Free(val);
-        return -1;
-    }
+    Slot *slot = PyMem_Calloc(cap, sizeof(Slot));
+    if (!slot) return -1;
     if (t->mask) {
         for (size_t i = 0; i <= t->mask; i++) {
-            if (!t->key[i].s) continue;
-            size_t k = hash_bytes(t->key[i].s, t->key[i].n) & (cap - 1);
-            while (key[k].s) k = (k + 1) & (cap - 1);
-            key[k] = t->key[i];
-            val[k] = t->val[i];
+            if (!t->slot[i].s) continue;
+            size_t k = t->slot[i].hash & (cap - 1);
+            while (slot[k].s) k = (k + 1) & (cap - 1);
+            slot[k] = t->slot[i];
         }
     }
-    PyMem_Free(t->key);
-    PyMem_Free(t->val);
-    t->key = key;
-    t->val = val;
+    PyMem_Free(t->slot);
+    t->slot = slot;
     t->mask = cap - 1;
     return 0;
 }
 
 static void table_free(Table *t) {
-    PyMem_Free(t->key);
-    PyMem_Free(t->val);
-    t->key = NULL;
-    t->val = NULL;
+    PyMem_Free(t->slot);
+    t->slot = NULL;
     t->mask = t->used = 0;
 }
 
-/* the slot of `tok` (empty when absent); -1 only on memory errors (table full) */
-static size_t table_slot(const Table *t, Tok tok) {
-    size_t k = hash_bytes(tok.s, tok.n) & t->mask;
-    while (t->key[k].s &&
-           !(t->key[k].n == tok.n && memcmp(t->key[k].s, tok.s, (size_t)tok.n) == 0))
+/* the slot of `tok`, whose hash is h: its own, or the empty one where it would go */
+static Slot *table_slot(const Table *t, Tok tok, uint64_t h) {
+    size_t k = h & t->mask;
+    for (;;) {
+        Slot *x = &t->slot[k];
+        if (!x->s || (x->hash == h && x->n == tok.n && memcmp(x->s, tok.s, (size_t)tok.n) == 0))
+            return x;
         k = (k + 1) & t->mask;
-    return k;
+    }
 }
 
 /* id of tok, or -1 */
 static int64_t table_get(const Table *t, Tok tok) {
     if (!t->mask) return -1;
-    size_t k = table_slot(t, tok);
-    return t->key[k].s ? t->val[k] : -1;
+    Slot *x = table_slot(t, tok, hash_bytes(tok.s, tok.n));
+    return x->s ? x->val : -1;
 }
 
 /* 1 inserted, 0 already there, -1 memory error */
@@ -140,39 +141,44 @@ static int table_add(Table *t, Tok tok, int64_t id) {
     if (!t->mask || (t->used + 1) * 2 > t->mask + 1) {
         if (table_grow(t)) return -1;
     }
-    size_t k = table_slot(t, tok);
-    if (t->key[k].s) return 0;
-    t->key[k] = tok;
-    t->val[k] = id;
+    uint64_t h = hash_bytes(tok.s, tok.n);
+    Slot *x = table_slot(t, tok, h);
+    if (x->s) return 0;
+    x->s = tok.s;
+    x->n = tok.n;
+    x->hash = h;
+    x->val = id;
     t->used++;
     return 1;
 }
 
 /* ------------------------------------------------------------------------- lexing */
 
-/* exactly what bytes.split() splits on, and what \s is in a bytes regular expression */
-static inline int is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\x0b' || c == '\x0c';
-}
+/* byte classes: 1 for what bytes.split() splits on (and what \s is in a bytes regular
+ * expression) but the newline, 2 for the newline, 0 for any other byte */
+static const unsigned char CLASS[256] = {
+    [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\x0b'] = 1, ['\x0c'] = 1, ['\n'] = 2};
 
 #define MAXTOK 6 /* more tokens than any record this reader takes: the line is declined */
 
-/* the tokens of [s, e): count (up to MAXTOK + 1 counted, MAXTOK kept) */
-static int split_line(const char *s, const char *e, Tok *tok) {
+/* the words of the line at s (to its newline or the end): their number, the first MAXTOK
+ * kept in tok; *next: where the next line starts */
+static int scan_line(const char *s, const char *end, Tok *tok, const char **next) {
     int k = 0;
-    while (s < e) {
-        while (s < e && is_space(*s)) s++;
-        if (s == e) break;
+    for (;;) {
+        while (s < end && CLASS[(unsigned char)*s] == 1) s++;
+        if (s == end || *s == '\n') {
+            *next = s == end ? end : s + 1;
+            return k;
+        }
         const char *b = s;
-        while (s < e && !is_space(*s)) s++;
+        while (s < end && CLASS[(unsigned char)*s] == 0) s++;
         if (k < MAXTOK) {
             tok[k].s = b;
             tok[k].n = s - b;
         }
         k++;
-        if (k > MAXTOK) return k;
     }
-    return k;
 }
 
 static inline int tok_is(Tok t, const char *lit) {
@@ -383,8 +389,7 @@ static int rows_line(Reader *r, Tok *t, int k) {
 /* after ROWS: the objective is row m */
 static int rows_done(Reader *r) {
     if (!r->have_obj) return DECLINE;
-    size_t k = table_slot(&r->rows, r->obj);
-    r->rows.val[k] = r->m;
+    table_slot(&r->rows, r->obj, hash_bytes(r->obj.s, r->obj.n))->val = r->m;
     if (vec_reserve(&r->stamp, (size_t)r->m + 1)) return -1;
     r->stamp.len = (size_t)r->m + 1;
     for (int64_t i = 0; i <= r->m; i++) AT(r->stamp, int64_t, i) = -1;
@@ -680,18 +685,28 @@ static PyObject *read_mps(const char *raw, Py_ssize_t size, int as_lists) {
     r.c = VEC(double);
     r.stamp = VEC(int64_t);
 
+    /* room for the entries of the usual file (a record of one entry takes 12 bytes or
+     * more) at once, instead of growing by doubling */
+    if (vec_reserve(&r.e_row, (size_t)size / 12 + 16) ||
+        vec_reserve(&r.e_col, (size_t)size / 12 + 16) ||
+        vec_reserve(&r.e_val, (size_t)size / 12 + 16)) {
+        reader_free(&r);
+        return PyErr_NoMemory();
+    }
     const char *p = raw, *end = raw + size;
     int section = S_NONE, last = S_NONE, sense = 1, have_name = 0, have_sense_value = 0;
     int rc = 0, ended = 0;
     Tok t[MAXTOK];
     while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *e = nl ? nl : end;
         const char *line = p;
-        p = nl ? nl + 1 : end;
-        if (line == e || *line == '*') continue; /* an empty line, a comment */
-        int k = split_line(line, e, t);
-        if (!is_space(*line)) { /* a header */
+        if (*line == '*') { /* a comment line */
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            p = nl ? nl + 1 : end;
+            continue;
+        }
+        int k = scan_line(line, end, t, &p);
+        if (k == 0) continue; /* empty, or blanks only */
+        if (CLASS[(unsigned char)*line] == 0) { /* a header: it starts with a word */
             /* the section just ended */
             if (section == S_ROWS && (rc = rows_done(&r))) goto out;
             if (section == S_COLUMNS && (rc = columns_done(&r))) goto out;
@@ -735,7 +750,6 @@ static PyObject *read_mps(const char *raw, Py_ssize_t size, int as_lists) {
             section = last = s;
             continue;
         }
-        if (k == 0) continue; /* blanks only */
         if (k > MAXTOK) goto decline;
         switch (section) {
         case S_OBJSENSE:
