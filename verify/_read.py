@@ -24,6 +24,7 @@ import tempfile
 import threading
 import zlib
 from dataclasses import replace
+from itertools import compress
 from operator import eq
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -184,8 +185,12 @@ def fold_objective_constant(m: MilpData) -> MilpData:
     if drop_cols.size == 0:
         return m
     k = float(np.dot(m.c[drop_cols], values))
-    keep_c = np.setdiff1d(np.arange(n), drop_cols)
-    keep_r = np.setdiff1d(np.arange(m.num_rows), drop_rows)
+    keep = np.ones(n, dtype=bool)
+    keep[drop_cols] = False
+    keep_c = np.flatnonzero(keep)
+    keep_rows = np.ones(m.num_rows, dtype=bool)
+    keep_rows[drop_rows] = False
+    keep_r = np.flatnonzero(keep_rows)
     names = [m.var_names[j] for j in drop_cols[:3].tolist()]
     more = f" and {drop_cols.size - 3} more" if drop_cols.size > 3 else ""
     dropped = [m.row_names[i] for i in drop_rows.tolist()]
@@ -194,10 +199,8 @@ def fold_objective_constant(m: MilpData) -> MilpData:
         f"{'s' if drop_cols.size > 1 else ''} {', '.join(names)}{more}"
         + (f" (and its row {', '.join(dropped)})" if dropped else "")
     )
-    A = m.A[keep_r] if drop_rows.size else m.A
-    out = MilpData.build(
+    parts = dict(
         c=m.c[keep_c],
-        A=A[:, keep_c],
         row_lower=m.row_lower[keep_r],
         row_upper=m.row_upper[keep_r],
         col_lower=m.col_lower[keep_c],
@@ -205,11 +208,23 @@ def fold_objective_constant(m: MilpData) -> MilpData:
         integer=m.integer[keep_c],
         sense=m.sense,
         offset=m.offset + k,
-        var_names=[m.var_names[i] for i in keep_c.tolist()],
-        row_names=[m.row_names[i] for i in keep_r.tolist()],
+        var_names=list(compress(m.var_names, keep.tolist())),
+        row_names=list(compress(m.row_names, keep_rows.tolist())),
         source=m.source,
-        infinity=np.inf,
     )
+    if drop_rows.size or col_nnz[drop_cols].any():
+        A = m.A[keep_r] if drop_rows.size else m.A
+        out = MilpData.build(A=A[:, keep_c], **parts, infinity=np.inf)  # type: ignore[arg-type]
+    else:
+        # only columns in no row go (the usual case): the matrix keeps its rows and
+        # entries, its columns renumbered in order, so it stays canonical and needs none
+        # of build's copying, sorting and slicing (the same model, tested; its index
+        # arrays keep their dtypes, where build would pick the smallest)
+        renumber = (np.cumsum(keep) - 1).astype(m.A.indices.dtype, copy=False)
+        A = canonical_csr(
+            m.A.data, renumber[m.A.indices], m.A.indptr, (m.num_rows, int(keep_c.size))
+        )
+        out = MilpData._from_reader(A=A, **parts)  # type: ignore[arg-type]
     return replace(out, read_steps=(*m.read_steps, step), inexact=m.inexact)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import os
+from dataclasses import replace
 
 import numpy as np
 import pyomo.environ as pyo
@@ -15,9 +16,11 @@ from optiscribe.verify import (
     ModelReadError,
     UnsupportedModelError,
     Verdict,
+    _model,
     check,
     read_model,
 )
+from optiscribe.verify._read import fold_objective_constant, read_file
 from optiscribe.verify.errors import VerifyError
 
 from .conftest import HIGHS_CHECK, need
@@ -304,3 +307,78 @@ def test_file_reading_errors_name_the_file_and_the_problem(tmp_path):
         with pytest.raises(ModelReadError, match=words) as info:
             read_model(path)
         assert str(path) in str(info.value)
+
+
+def _folded_by_build(m: MilpData) -> MilpData:
+    """The folding's reference: the columns the rule drops (a nonzero cost, in no row,
+    fixed at a finite value, an integer one at an integer value) removed by slicing the
+    matrix and building the model anew (the general construction)."""
+    import scipy.sparse as sp
+
+    col_nnz = np.bincount(m.A.indices, minlength=m.num_vars)
+    lo, hi = m.col_lower, m.col_upper
+    drop = (col_nnz == 0) & (m.c != 0) & np.isfinite(lo) & (lo == hi)
+    drop &= ~m.integer | (np.floor(lo) == lo)
+    keep = np.flatnonzero(~drop)
+    return MilpData.build(
+        c=m.c[keep],
+        A=sp.csr_array(m.A)[:, keep],
+        row_lower=m.row_lower,
+        row_upper=m.row_upper,
+        col_lower=lo[keep],
+        col_upper=hi[keep],
+        integer=m.integer[keep],
+        sense=m.sense,
+        offset=m.offset + float(np.dot(m.c[drop], lo[drop])),
+        var_names=[m.var_names[j] for j in keep.tolist()],
+        row_names=list(m.row_names),
+        source=m.source,
+        infinity=np.inf,
+    )
+
+
+def test_folding_renumbers_the_matrix_into_the_model_build_makes():
+    """Dropping fixed objective-only columns renumbers the matrix's columns instead of
+    slicing and rebuilding it (80bau3b's 107 such columns cost as much as reading the
+    file): the same model, array for array (80bau3b and random models with such columns
+    anywhere, integer ones too)."""
+    from .test_tiny_read import identical
+
+    models = [read_file(need(HIGHS_CHECK) / "80bau3b.mps")]
+    rng = np.random.default_rng(4)
+    for _ in range(30):
+        m, n = int(rng.integers(1, 30)), int(rng.integers(2, 40))
+        A = rng.integers(-3, 4, size=(m, n)) * (rng.random((m, n)) < 0.3)
+        free = rng.random(n) < 0.3  # these columns leave the matrix and get fixed
+        A[:, free] = 0
+        lo = np.where(free, rng.integers(-5, 5, size=n) / 2, 0.0)
+        hi = np.where(free, lo, 10.0)
+        models.append(
+            MilpData.build(
+                c=rng.integers(-4, 5, size=n).astype(float),
+                A=A.astype(float),
+                row_lower=np.full(m, -np.inf),
+                row_upper=rng.integers(0, 9, size=m).astype(float),
+                col_lower=lo,
+                col_upper=hi,
+                integer=rng.random(n) < 0.5,
+            )
+        )
+    folded = 0
+    for m in models:
+        out = fold_objective_constant(m)
+        if out is m:
+            continue
+        folded += 1
+        ref = _folded_by_build(m)
+        # the index arrays keep the model's dtypes (build picks the smallest)
+        assert (out.A.indices.dtype, out.A.indptr.dtype) == (m.A.indices.dtype, m.A.indptr.dtype)
+        same_dtypes = _model.canonical_csr(
+            ref.A.data,
+            ref.A.indices.astype(m.A.indices.dtype),
+            ref.A.indptr.astype(m.A.indptr.dtype),
+            ref.A.shape,
+        )
+        ref = replace(ref, A=_model._freeze_sparse(same_dtypes), read_steps=out.read_steps)
+        assert not identical(out, ref), m.source
+    assert folded >= 20
