@@ -83,8 +83,12 @@ typedef struct {
     size_t mask, used;
 } Table;
 
+/* the hash's key, drawn from os.urandom when the module loads: a file cannot be written
+ * to make names collide (and a long probe declines the file anyway, see MAX_PROBE) */
+static uint64_t SEED = 0;
+
 static uint64_t hash_bytes(const char *s, Py_ssize_t n) {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a, then a finaliser for the low bits */
+    uint64_t h = 1469598103934665603ULL ^ SEED; /* FNV-1a, then a finaliser */
     for (Py_ssize_t i = 0; i < n; i++) {
         h ^= (unsigned char)s[i];
         h *= 1099511628211ULL;
@@ -118,32 +122,39 @@ static void table_free(Table *t) {
     t->mask = t->used = 0;
 }
 
-/* the slot of `tok`, whose hash is h: its own, or the empty one where it would go */
+/* probes before a lookup gives up (the file is then declined, and read by the Python
+ * reader, whose dicts are safe): at half load a probe is 1.5 slots on average, so only
+ * names made to collide get here, and no file can make the reading quadratic */
+#define MAX_PROBE 256
+
+/* the slot of `tok`, whose hash is h: its own, or the empty one where it would go; NULL
+ * after MAX_PROBE slots */
 static Slot *table_slot(const Table *t, Tok tok, uint64_t h) {
     size_t k = h & t->mask;
-    for (;;) {
+    for (int probe = 0; probe < MAX_PROBE; probe++) {
         Slot *x = &t->slot[k];
         if (!x->s || (x->hash == h && x->n == tok.n && memcmp(x->s, tok.s, (size_t)tok.n) == 0))
             return x;
         k = (k + 1) & t->mask;
     }
+    return NULL;
 }
 
-/* id of tok, or -1 */
+/* id of tok; -1 when absent (or not found within MAX_PROBE: both decline the file) */
 static int64_t table_get(const Table *t, Tok tok) {
     if (!t->mask) return -1;
     Slot *x = table_slot(t, tok, hash_bytes(tok.s, tok.n));
-    return x->s ? x->val : -1;
+    return x && x->s ? x->val : -1;
 }
 
-/* 1 inserted, 0 already there, -1 memory error */
+/* 1 inserted, 0 already there or past MAX_PROBE (both decline the file), -1 memory error */
 static int table_add(Table *t, Tok tok, int64_t id) {
     if (!t->mask || (t->used + 1) * 2 > t->mask + 1) {
         if (table_grow(t)) return -1;
     }
     uint64_t h = hash_bytes(tok.s, tok.n);
     Slot *x = table_slot(t, tok, h);
-    if (x->s) return 0;
+    if (!x || x->s) return 0;
     x->s = tok.s;
     x->n = tok.n;
     x->hash = h;
@@ -389,7 +400,9 @@ static int rows_line(Reader *r, Tok *t, int k) {
 /* after ROWS: the objective is row m */
 static int rows_done(Reader *r) {
     if (!r->have_obj) return DECLINE;
-    table_slot(&r->rows, r->obj, hash_bytes(r->obj.s, r->obj.n))->val = r->m;
+    Slot *obj = table_slot(&r->rows, r->obj, hash_bytes(r->obj.s, r->obj.n));
+    if (!obj || !obj->s) return DECLINE; /* (a probe grown past MAX_PROBE) */
+    obj->val = r->m;
     if (vec_reserve(&r->stamp, (size_t)r->m + 1)) return -1;
     r->stamp.len = (size_t)r->m + 1;
     for (int64_t i = 0; i <= r->m; i++) AT(r->stamp, int64_t, i) = -1;
@@ -818,7 +831,18 @@ static PyObject *parse_lists(PyObject *self, PyObject *arg) {
     return parse_as(arg, 1);
 }
 
+static PyObject *name_hash(PyObject *self, PyObject *arg) {
+    (void)self;
+    char *s;
+    Py_ssize_t n;
+    if (PyBytes_AsStringAndSize(arg, &s, &n) < 0) return NULL;
+    return PyLong_FromUnsignedLongLong(hash_bytes(s, n));
+}
+
 static PyMethodDef methods[] = {
+    {"_name_hash", name_hash, METH_O,
+     "_name_hash(name: bytes) -> int: the names tables' hash of a name, this process's key "
+     "included (for the tests of MAX_PROBE)."},
     {"parse", parse, METH_O,
      "parse(raw: bytes) -> tuple | None: the MPS text's model as the Python list reader "
      "reads it, each array as the bytes of its native layout; None when the caller should "
@@ -832,4 +856,19 @@ static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_mpsc", "The native MPS reader's reading, compiled.", -1, methods,
     NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit__mpsc(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__mpsc(void) {
+    PyObject *os = PyImport_ImportModule("os");
+    PyObject *key = os ? PyObject_CallMethod(os, "urandom", "i", (int)sizeof SEED) : NULL;
+    Py_XDECREF(os);
+    if (!key) return NULL;
+    char *bytes;
+    Py_ssize_t size;
+    if (PyBytes_AsStringAndSize(key, &bytes, &size) < 0 || size != (Py_ssize_t)sizeof SEED) {
+        Py_DECREF(key);
+        PyErr_SetString(PyExc_RuntimeError, "os.urandom gave no key");
+        return NULL;
+    }
+    memcpy(&SEED, bytes, sizeof SEED);
+    Py_DECREF(key);
+    return PyModule_Create(&module);
+}

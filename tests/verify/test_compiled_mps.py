@@ -298,6 +298,30 @@ def test_edge_cases_read_alike(case):
 
 
 @compiled
+def test_names_made_to_collide_are_declined_not_probed_for_ever():
+    """Names whose hashes share a slot make every lookup probe further: past MAX_PROBE
+    (256) slots the compiled reader declines the file, which the Python reader then reads
+    (its dicts hash with a key per process too). The names are found for this process's
+    key, which a file's author cannot know."""
+    from optiscribe.verify import _mpsc
+
+    rows, k = [], 0
+    while len(rows) < 300:  # 300 rows: a table of 1024 slots; same slot: same low 10 bits
+        name = f"r{k}".encode()
+        if _mpsc._name_hash(name) & 1023 == 0:
+            rows.append(name.decode())
+        k += 1
+    text = "NAME\nROWS\n N obj\n" + "".join(f" L {r}\n" for r in rows) + "COLUMNS\n"
+    text += "".join(f" x {r} 1\n" for r in rows) + "ENDATA\n"
+    assert _mps.parse_compiled(text.encode()) is None
+    assert _python_lists(text.encode()) is not None
+    short = text.replace("".join(f" L {r}\n" for r in rows[100:]), "").replace(
+        "".join(f" x {r} 1\n" for r in rows[100:]), ""
+    )
+    assert _assert_same_reading("100 colliding rows", short.encode())  # within the probes
+
+
+@compiled
 def test_not_utf8_names_are_declined():
     # read_file refuses such a file first; parse_compiled alone declines it
     raw = (HEAD + " x\xff obj 1\nENDATA\n").encode("latin-1")
