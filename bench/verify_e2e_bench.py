@@ -242,6 +242,30 @@ def orgeval_itself(root: Path) -> Callable[[str, str], object]:
     return fn
 
 
+def _bucket_label(lo: int, hi: int) -> str:
+    return f"<= {hi}" if lo == 0 else (f"{lo}-{hi}" if hi < 10**7 else f"> {lo - 1}")
+
+
+def _context_table(
+    rows: list[tuple[str, int, float, float, float, str, bool]],
+    times: dict[str, float],
+    column: str,
+    ratio: str,
+) -> None:
+    """A context column's table (a method timed beside optiscribe on the same pairs): the
+    median per bucket, and the median of its time over optiscribe's."""
+    if not times:
+        return
+    print(f"\n| nonzeros | pairs | {column} | {ratio} |")
+    print("| --- | --- | --- | --- |")
+    for lo, hi in BUCKETS:
+        sel = [r for r in rows if lo <= r[1] <= hi]
+        if sel:
+            med = statistics.median(times[r[0]] for r in sel)
+            rel = statistics.median(times[r[0]] / r[2] for r in sel)
+            print(f"| {_bucket_label(lo, hi)} | {len(sel)} | {med * 1e3:.2f} ms | {rel:.2f}x |")
+
+
 def main() -> None:
     large = "--large" in sys.argv
     verbose = "--verbose" in sys.argv
@@ -304,33 +328,12 @@ def main() -> None:
         read = statistics.median(r[4] for r in sel)
         ratio_b = statistics.median(r[3] / r[2] for r in sel)
         ratio_r = statistics.median(r[2] / r[4] for r in sel)
-        label = f"<= {hi}" if lo == 0 else (f"{lo}-{hi}" if hi < 10**7 else f"> {lo - 1}")
         print(
-            f"| {label} | {len(sel)} | {ours * 1e3:.2f} ms | {base * 1e3:.2f} ms | "
+            f"| {_bucket_label(lo, hi)} | {len(sel)} | {ours * 1e3:.2f} ms | {base * 1e3:.2f} ms | "
             f"{ratio_b:.1f}x | {read * 1e3:.2f} ms | {ratio_r:.2f}x |"
         )
-    if py_times:
-        print("\n| nonzeros | pairs | optiscribe, Python reader | its time / optiscribe's |")
-        print("| --- | --- | --- | --- |")
-        for lo, hi in BUCKETS:
-            sel = [r for r in rows if lo <= r[1] <= hi]
-            if not sel:
-                continue
-            label = f"<= {hi}" if lo == 0 else (f"{lo}-{hi}" if hi < 10**7 else f"> {lo - 1}")
-            py_med = statistics.median(py_times[r[0]] for r in sel)
-            py_ratio = statistics.median(py_times[r[0]] / r[2] for r in sel)
-            print(f"| {label} | {len(sel)} | {py_med * 1e3:.2f} ms | {py_ratio:.2f}x |")
-    if own_times:
-        print("\n| nonzeros | pairs | ORGEval itself (gurobipy) | ORGEval itself / optiscribe |")
-        print("| --- | --- | --- | --- |")
-        for lo, hi in BUCKETS:
-            sel = [r for r in rows if lo <= r[1] <= hi]
-            if not sel:
-                continue
-            label = f"<= {hi}" if lo == 0 else (f"{lo}-{hi}" if hi < 10**7 else f"> {lo - 1}")
-            own_med = statistics.median(own_times[r[0]] for r in sel)
-            own_ratio = statistics.median(own_times[r[0]] / r[2] for r in sel)
-            print(f"| {label} | {len(sel)} | {own_med * 1e3:.2f} ms | {own_ratio:.1f}x |")
+    _context_table(rows, py_times, "optiscribe, Python reader", "its time / optiscribe's")
+    _context_table(rows, own_times, "ORGEval itself (gurobipy)", "ORGEval itself / optiscribe")
     clock = "wall time" if CLOCK is time.perf_counter else "CPU time (time.process_time)"
     print(f"\n{clock}; pairs: {len(rows)}; not decided equivalent by optiscribe: {wrong or 'none'}")
 
