@@ -135,11 +135,12 @@ class _Adjacency:
         return cls(indptr, dst[order], w[order])
 
     def arcs(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(source position in ``nodes``, neighbour, weight) of every arc of ``nodes``."""
+        """(the degree of every node of ``nodes``, then the neighbour and the weight of
+        each of their arcs, node after node)."""
         start = self.indptr[nodes]
-        cnt = self.indptr[nodes + 1] - start
-        take = _ranges(start, cnt)
-        return np.repeat(np.arange(nodes.size), cnt), self.nbr[take], self.w[take]
+        deg = self.indptr[nodes + 1] - start
+        take = _ranges(start, deg)
+        return deg, self.nbr[take], self.w[take]
 
 
 class _State:
@@ -151,9 +152,10 @@ class _State:
         self.col = np.ascontiguousarray(colours, dtype=np.int64).copy()
         k = int(self.col.max()) + 1
         self.k = k
-        src, nbr, w = adj.arcs(np.arange(u.n, dtype=np.int64))
-        self.S = np.zeros(u.n, dtype=np.uint64)
-        np.add.at(self.S, src, _r(self.col[nbr]) * w)
+        # S[v]: the wrap-around sum over v's arcs (a CSR: prefix sums, differenced)
+        cs = np.zeros(adj.nbr.size + 1, dtype=np.uint64)
+        np.cumsum(_r_of(self.col[adj.nbr], k) * adj.w, out=cs[1:])
+        self.S = cs[adj.indptr[1:]] - cs[adj.indptr[:-1]]
         cap = max(16, 2 * k)
         self.cellS = np.zeros(cap, dtype=np.uint64)
         self.cellS[self.col] = self.S
@@ -204,16 +206,12 @@ class _State:
         self.col[nodes] = new
         # push (r(new) - r(old)) · w to the neighbours; they are the nodes whose hash may
         # have changed, which :meth:`_propagate` looks at next
-        adj = self.adj
-        start = adj.indptr[nodes]
-        deg = adj.indptr[nodes + 1] - start
-        take = _ranges(start, deg)
-        nbr = adj.nbr[take]
+        deg, nbr, w = self.adj.arcs(nodes)
         touched = self._unique_nodes(nbr)
         self._touched = touched
         self.trail.append((nodes, old, touched, self.S[touched], -1))
         delta = _r_of(new, self.k) - _r_of(old, self.k)
-        np.add.at(self.S, nbr, np.repeat(delta, deg) * adj.w[take])
+        np.add.at(self.S, nbr, np.repeat(delta, deg) * w)
 
     def individualise(self, a: int, b: int) -> bool:
         """Give ``a`` and ``b`` a fresh colour and refine to stability; False when the
