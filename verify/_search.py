@@ -324,6 +324,17 @@ class _State:
         gstart = bounds[:-1]
         gsize = bounds[1:] - gstart
         gcell, g_s = mc[gstart], ms[gstart]
+        if (gsize == self.size[gcell]).all():
+            # every group is a whole cell (one group per cell: the usual last round of a
+            # propagation): each cell only takes its group's hash; nothing moves (the
+            # trail gets the empty move the general path records)
+            self._record_cells(gcell, distinct=True)
+            self.cellS[gcell] = g_s
+            none = moved[:0]
+            self.trail.append((none, none, none, g_s[:0], -1))
+            self._touched = self._changed = none
+            c = self.cnt[:, gcell]
+            return bool((c[0] == c[1]).all())
         ng = gcell.size
         newc = np.empty(ng, dtype=bool)
         newc[0] = True
