@@ -223,7 +223,7 @@ class _State:
         self.k += 1
         nodes = np.array([a, b], dtype=np.int64)
         c = int(self.col[a])
-        self._record_cells(np.array([c, fresh], dtype=np.int64), distinct=True)
+        self._record_cells(np.array([c, fresh], dtype=np.int64))
         # move a and b to the end of their cell's segment; they become the fresh cell
         end = int(self.start[c] + self.size[c])
         for node, slot in ((a, end - 1), (b, end - 2)):
@@ -270,7 +270,7 @@ class _State:
         self._grow(self.k + pairs)
         fresh = self.k + np.arange(pairs, dtype=np.int64)
         self.k += pairs
-        self._record_cells(np.concatenate([[c], fresh]), distinct=True)
+        self._record_cells(np.concatenate([[c], fresh]))
         lay = np.empty(size, dtype=np.int64)
         lay[0::2], lay[1::2] = a_nodes, b_nodes
         pos = np.arange(seg0, seg0 + size, dtype=np.int64)
@@ -328,7 +328,7 @@ class _State:
             # every group is a whole cell (one group per cell: the usual last round of a
             # propagation): each cell only takes its group's hash; nothing moves (the
             # trail gets the empty move the general path records)
-            self._record_cells(gcell, distinct=True)
+            self._record_cells(gcell)
             self.cellS[gcell] = g_s
             none = moved[:0]
             self.trail.append((none, none, none, g_s[:0], -1))
@@ -366,7 +366,7 @@ class _State:
         s_id = cells.copy()
         s_id[s_fresh] = f_id[n_gf:]
         touched_ids = np.concatenate((cells, np.arange(k0, k0 + nf, dtype=np.int64)))
-        self._record_cells(touched_ids, distinct=True)
+        self._record_cells(touched_ids)
         n_grp = np.empty_like(cg)  # groups per cell
         n_grp[:-1] = cg[1:] - cg[:-1]
         n_grp[-1] = ng - cg[-1]
@@ -457,12 +457,10 @@ class _State:
         flag[out] = False
         return out
 
-    def _record_cells(self, cells: np.ndarray, *, distinct: bool = False) -> None:
-        # the hash, start and size of these cells are about to be overwritten: remember
-        # them (a trail entry with negative node ids, restored on undo); ``distinct``:
-        # the cells are already sorted and distinct
-        if not distinct:
-            cells = _unique(cells)
+    def _record_cells(self, cells: np.ndarray) -> None:
+        # the hash, start and size of these cells (sorted and distinct: every caller
+        # has them so) are about to be overwritten: remember them (a trail entry with
+        # negative node ids, restored on undo)
         self.trail.append((-1 - cells, self.start[cells], self.size[cells], self.cellS[cells], -1))
 
     def mark(self) -> int:

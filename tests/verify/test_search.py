@@ -687,8 +687,8 @@ def test_the_lockstep_catches_a_broken_state(monkeypatch, breakage):
     elif breakage == "cell record":
         real_rec = _search._State._record_cells
 
-        def first_only(self, cells, *, distinct=False):
-            real_rec(self, cells[:1], distinct=True)
+        def first_only(self, cells):
+            real_rec(self, cells[:1])
 
         monkeypatch.setattr(_search._State, "_record_cells", first_only)
     else:
