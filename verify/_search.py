@@ -73,7 +73,10 @@ def _unique(x: np.ndarray) -> np.ndarray:
     if x.size < 2:
         return x.copy()
     y = np.sort(x)
-    out: np.ndarray = y[np.concatenate([[True], y[1:] != y[:-1]])]
+    new = np.empty(y.size, dtype=bool)
+    new[0] = True
+    np.not_equal(y[1:], y[:-1], out=new[1:])
+    out: np.ndarray = y[new]
     return out
 
 
@@ -82,6 +85,34 @@ def _r(ids: np.ndarray) -> np.ndarray:
     x = ids.astype(np.uint64) * _R_SALT
     x += np.uint64(HASH_SEED)
     return _mix(x)
+
+
+#: :func:`_r` of the colour ids 0, 1, ... (a table kept for up to :data:`_R_KEPT` ids,
+#: replaced when grown, never written in place): one gather per move instead of two
+#: mixes (six numpy calls each) on the search's small arrays
+_R_TAB: np.ndarray = np.zeros(0, dtype=np.uint64)
+_R_KEPT = 1 << 16
+
+
+def _r_of(ids: np.ndarray, k: int) -> np.ndarray:
+    """:func:`_r` of ``ids`` (all below ``k``), from the table when ``k`` is small."""
+    global _R_TAB
+    tab = _R_TAB
+    if tab.size < k:
+        if k > _R_KEPT:
+            return _r(ids)
+        tab = _r(np.arange(min(max(k, 2 * tab.size, 1024), _R_KEPT), dtype=np.int64))
+        _R_TAB = tab
+    out: np.ndarray = tab[ids]
+    return out
+
+
+def _ranges(start: np.ndarray, cnt: np.ndarray) -> np.ndarray:
+    """The positions ``start[i] .. start[i] + cnt[i] - 1``, range after range."""
+    ends = cnt.cumsum()
+    pos = np.arange(int(ends[-1]) if ends.size else 0, dtype=np.int64)
+    pos += np.repeat(start + cnt - ends, cnt)
+    return pos
 
 
 @dataclass
@@ -104,15 +135,12 @@ class _Adjacency:
         return cls(indptr, dst[order], w[order])
 
     def arcs(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(source position in ``nodes``, neighbour, weight) of every arc of ``nodes``."""
+        """(the degree of every node of ``nodes``, then the neighbour and the weight of
+        each of their arcs, node after node)."""
         start = self.indptr[nodes]
-        cnt = self.indptr[nodes + 1] - start
-        total = int(cnt.sum())
-        ptr = np.zeros(nodes.size, dtype=np.int64)
-        np.cumsum(cnt[:-1], out=ptr[1:])
-        take = np.arange(total, dtype=np.int64)
-        take += np.repeat(start - ptr, cnt)
-        return np.repeat(np.arange(nodes.size), cnt), self.nbr[take], self.w[take]
+        deg = self.indptr[nodes + 1] - start
+        take = _ranges(start, deg)
+        return deg, self.nbr[take], self.w[take]
 
 
 class _State:
@@ -124,9 +152,10 @@ class _State:
         self.col = np.ascontiguousarray(colours, dtype=np.int64).copy()
         k = int(self.col.max()) + 1
         self.k = k
-        src, nbr, w = adj.arcs(np.arange(u.n, dtype=np.int64))
-        self.S = np.zeros(u.n, dtype=np.uint64)
-        np.add.at(self.S, src, _r(self.col[nbr]) * w)
+        # S[v]: the wrap-around sum over v's arcs (a CSR: prefix sums, differenced)
+        cs = np.zeros(adj.nbr.size + 1, dtype=np.uint64)
+        np.cumsum(_r_of(self.col[adj.nbr], k) * adj.w, out=cs[1:])
+        self.S = cs[adj.indptr[1:]] - cs[adj.indptr[:-1]]
         cap = max(16, 2 * k)
         self.cellS = np.zeros(cap, dtype=np.uint64)
         self.cellS[self.col] = self.S
@@ -145,7 +174,9 @@ class _State:
         np.cumsum(self.size[: k - 1], out=self.start[1:k])
         self._flag = np.zeros(u.n, dtype=bool)  # scratch, always all False between uses
         self._changed = np.zeros(0, dtype=np.int64)
-        # undo trail: (nodes, old colours, S-updated nodes, their old S, k before)
+        self._touched = np.zeros(0, dtype=np.int64)  # neighbours of the last move's nodes
+        # undo trail: (nodes, old colours, S-updated nodes, their old S, k before); a cell
+        # record is (-1 - cells, their start, size, hash, -1)
         self.trail: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]] = []
 
     def uniform(self) -> bool:
@@ -164,11 +195,7 @@ class _State:
 
     def _members(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(positions in ``elems``, nodes) of the cells, cell by cell in the order given."""
-        st, cnt = self.start[cells], self.size[cells]
-        ptr = np.zeros(cells.size, dtype=np.int64)
-        np.cumsum(cnt[:-1], out=ptr[1:])
-        pos = np.arange(int(cnt.sum()), dtype=np.int64)
-        pos += np.repeat(st - ptr, cnt)
+        pos = _ranges(self.start[cells], self.size[cells])
         return pos, self.elems[pos]
 
     def _move(self, nodes: np.ndarray, new: np.ndarray) -> None:
@@ -177,12 +204,14 @@ class _State:
         np.subtract.at(self.cnt, (side, old), 1)
         np.add.at(self.cnt, (side, new), 1)
         self.col[nodes] = new
-        # push (r(new) - r(old)) · w to the neighbours
-        src, nbr, w = self.adj.arcs(nodes)
+        # push (r(new) - r(old)) · w to the neighbours; they are the nodes whose hash may
+        # have changed, which :meth:`_propagate` looks at next
+        deg, nbr, w = self.adj.arcs(nodes)
         touched = self._unique_nodes(nbr)
-        self.trail.append((nodes, old, touched, self.S[touched].copy(), -1))
-        delta = _r(new) - _r(old)
-        np.add.at(self.S, nbr, delta[src] * w)
+        self._touched = touched
+        self.trail.append((nodes, old, touched, self.S[touched], -1))
+        delta = _r_of(new, self.k) - _r_of(old, self.k)
+        np.add.at(self.S, nbr, np.repeat(delta, deg) * w)
 
     def individualise(self, a: int, b: int) -> bool:
         """Give ``a`` and ``b`` a fresh colour and refine to stability; False when the
@@ -205,7 +234,7 @@ class _State:
         self.start[fresh], self.size[fresh] = end - 2, 2
         self.cellS[fresh] = self.S[a]
         self._move(nodes, np.full(2, fresh, dtype=np.int64))
-        return self._propagate(nodes)
+        return self._propagate()
 
     def individualise_cell(
         self,
@@ -251,21 +280,19 @@ class _State:
         self.start[fresh], self.size[fresh] = pos[0::2], 2
         self.cellS[fresh] = self.cellS[c]
         self._move(lay, np.repeat(fresh, 2))
-        return self._propagate(lay)
+        return self._propagate()
 
-    def _propagate(self, changed: np.ndarray) -> bool:
-        """Refine to stability from the nodes whose colour just changed."""
+    def _propagate(self) -> bool:
+        """Refine to stability from the nodes whose colour just changed (the last
+        :meth:`_move`: only their neighbours' hashes changed, ``self._touched``)."""
         while True:
-            _, nbr, _ = self.adj.arcs(changed)
-            touched = self._unique_nodes(nbr)
-            c = self.col[touched]
-            moved = touched[self.S[touched] != self.cellS[c]]
+            touched = self._touched
+            moved = touched[self.S[touched] != self.cellS[self.col[touched]]]
             if moved.size == 0:
                 break
             if not self._split(moved):
                 return False
-            changed = self._changed
-            if changed.size == 0:
+            if self._changed.size == 0:
                 break
         return True
 
@@ -275,54 +302,84 @@ class _State:
         of each cell keeps the cell's id (ties: the smallest hash), the other parts get
         fresh ids in (cell, hash) order. When the stay part is kept (the usual case) only
         the moved nodes are touched: they are swapped to the tail of the cell's segment;
-        otherwise the whole cell is re-laid. Sets ``self._changed`` (nodes whose colour
-        changed) and returns False when some cell's per-side counts differ."""
+        a cell all of whose members moved with one hash only takes that hash; otherwise
+        the whole cell is re-laid. Sets ``self._changed`` (nodes whose colour changed)
+        and returns False when some cell's per-side counts differ.
+
+        Written for few numpy calls (on the searches of 1e2-1e3 nonzeros a split touches
+        a few dozen nodes and its cost is the calls): groups and cells from one boundary
+        mask each, the kept part of a cell from its largest group against its stay part
+        (a moved group's hash differs from the cell's, so there are no ties to break
+        beyond the hash), and the touched ids are the cells and the fresh ids, already
+        sorted and distinct."""
         mc, ms = self.col[moved], self.S[moved]
         order = np.lexsort((ms, mc))
         moved, mc, ms = moved[order], mc[order], ms[order]
-        brk = np.flatnonzero((mc[1:] != mc[:-1]) | (ms[1:] != ms[:-1])) + 1
-        gstart = np.concatenate([[0], brk]).astype(np.int64)
-        gsize = np.diff(np.concatenate([gstart, [mc.size]]))
+        n = mc.size
+        edge = np.empty(n + 1, dtype=bool)
+        edge[0] = edge[n] = True
+        np.not_equal(mc[1:], mc[:-1], out=edge[1:n])
+        edge[1:n] |= ms[1:] != ms[:-1]
+        bounds = edge.nonzero()[0]
+        gstart = bounds[:-1]
+        gsize = bounds[1:] - gstart
         gcell, g_s = mc[gstart], ms[gstart]
-        # gcell is sorted: its distinct values and each group's index among them
-        newc = np.concatenate([[True], gcell[1:] != gcell[:-1]])
-        cells = gcell[newc]
-        cidx = np.cumsum(newc) - 1
-        mcount = np.bincount(cidx, weights=gsize, minlength=cells.size).astype(np.int64)
-        stay = self.size[cells] - mcount
-        # parts: the moved groups, then the stay parts (hash = the cell's)
-        p_cell = np.concatenate([gcell, cells])
-        p_s = np.concatenate([g_s, self.cellS[cells]])
-        p_size = np.concatenate([gsize, stay])
-        p_stay = np.concatenate([np.zeros(gcell.size, bool), np.ones(cells.size, bool)])
-        real = p_size > 0
-        p_cell, p_s, p_size, p_stay = p_cell[real], p_s[real], p_size[real], p_stay[real]
-        by = np.lexsort((p_s, -p_size, p_cell))
-        first = np.concatenate([[True], p_cell[by][1:] != p_cell[by][:-1]])
-        keep = np.zeros(p_cell.size, dtype=bool)
-        keep[by[first]] = True
-        fresh = np.flatnonzero(~keep)
-        fresh = fresh[np.lexsort((p_s[fresh], p_cell[fresh]))]
-        self._grow(self.k + fresh.size)
-        ids = p_cell.copy()
-        ids[fresh] = self.k + np.arange(fresh.size, dtype=np.int64)
-        self.k += fresh.size
-        touched_ids = _unique(np.concatenate([cells, ids]))
+        if (gsize == self.size[gcell]).all():
+            # every group is a whole cell (one group per cell: the usual last round of a
+            # propagation): each cell only takes its group's hash; nothing moves (the
+            # trail gets the empty move the general path records)
+            self._record_cells(gcell)
+            self.cellS[gcell] = g_s
+            none = moved[:0]
+            self.trail.append((none, none, none, g_s[:0], -1))
+            self._touched = self._changed = none
+            c = self.cnt[:, gcell]
+            return bool((c[0] == c[1]).all())
+        ng = gcell.size
+        newc = np.empty(ng, dtype=bool)
+        newc[0] = True
+        np.not_equal(gcell[1:], gcell[:-1], out=newc[1:])
+        cg = newc.nonzero()[0]  # the first group of each cell (cells sorted)
+        cells = gcell[cg]
+        mcount = np.add.reduceat(gsize, cg)
+        csize, c_s = self.size[cells], self.cellS[cells]
+        stay = csize - mcount
+        # each cell's best group: the largest, ties the smallest hash (groups of a cell
+        # keep their place in this order, the cell being the first key)
+        best = np.lexsort((g_s, -gsize, gcell))[cg]
+        b_size = gsize[best]
+        stay_kept = (stay > b_size) | ((stay == b_size) & (c_s < g_s[best]))
+        g_fresh = np.ones(ng, dtype=bool)
+        g_fresh[best[~stay_kept]] = False
+        s_fresh = (stay > 0) & ~stay_kept
+        f_cell = np.concatenate((gcell[g_fresh], cells[s_fresh]))
+        f_s = np.concatenate((g_s[g_fresh], c_s[s_fresh]))
+        nf = f_cell.size
+        k0 = self.k
+        self._grow(k0 + nf)
+        f_id = np.empty(nf, dtype=np.int64)
+        f_id[np.lexsort((f_s, f_cell))] = np.arange(k0, k0 + nf, dtype=np.int64)
+        self.k = k0 + nf
+        g_id = gcell.copy()
+        n_gf = int(np.count_nonzero(g_fresh))
+        g_id[g_fresh] = f_id[:n_gf]
+        s_id = cells.copy()
+        s_id[s_fresh] = f_id[n_gf:]
+        touched_ids = np.concatenate((cells, np.arange(k0, k0 + nf, dtype=np.int64)))
         self._record_cells(touched_ids)
-        # cells whose stay part is kept (case A) and the others (case B)
-        stay_kept = np.zeros(self.k, dtype=bool)
-        stay_kept[p_cell[keep & p_stay]] = True
-        a_cell = stay_kept[cells]
+        n_grp = np.empty_like(cg)  # groups per cell
+        n_grp[:-1] = cg[1:] - cg[:-1]
+        n_grp[-1] = ng - cg[-1]
         new_col: list[np.ndarray] = []
         changed: list[np.ndarray] = []
         # ---- case A: only moved nodes move, into the tail of their cell's segment
-        in_a = stay_kept[mc]
-        if in_a.any():
+        if stay_kept.any():
+            in_a = np.repeat(stay_kept, mcount)  # per mover (movers are in cell order)
             mv = moved[in_a]
-            ca, cnt_a = cells[a_cell], mcount[a_cell]
+            ca, cnt_a = cells[stay_kept], mcount[stay_kept]
             tail0 = self.start[ca] + self.size[ca] - cnt_a
-            tp = self._ranges(tail0, cnt_a)
-            tail_of = np.repeat(tail0, cnt_a)  # per mover (movers are in cell order)
+            tp = _ranges(tail0, cnt_a)
+            tail_of = np.repeat(tail0, cnt_a)
             p = self.where[mv]
             out = p < tail_of
             flag = self._flag
@@ -340,33 +397,44 @@ class _State:
             self.elems[tp] = mv
             self.where[mv] = tp
             self.size[ca] -= cnt_a
-            grp = np.repeat(np.arange(gcell.size), gsize)[in_a]
-            gi = np.flatnonzero(stay_kept[gcell])  # groups of case-A cells
-            self.start[ids[gi]] = tp[np.searchsorted(grp, gi)]
-            self.size[ids[gi]] = gsize[gi]
-            self.cellS[ids[gi]] = g_s[gi]
+            gi = np.repeat(stay_kept, n_grp)  # groups of case-A cells (all fresh)
+            ga_size = gsize[gi]
+            ga_id = g_id[gi]
+            self.start[ga_id] = tp[ga_size.cumsum() - ga_size]
+            self.size[ga_id] = ga_size
+            self.cellS[ga_id] = g_s[gi]
             changed.append(mv)
-            new_col.append(ids[grp])
+            new_col.append(np.repeat(ga_id, ga_size))
+        # ---- a cell whose members all moved with one hash: it takes that hash
+        whole = gsize[cg] == csize
+        if whole.any():
+            self.cellS[cells[whole]] = g_s[cg[whole]]
         # ---- case B: the whole cell is re-laid, sorted by hash (its parts contiguous)
-        cb = cells[~a_cell]
-        if cb.size:
-            pos, members = self._members(cb)
+        in_b = ~(stay_kept | whole)
+        if in_b.any():
+            pos, members = self._members(cells[in_b])
             bc, bs = self.col[members], self.S[members]
             o = np.lexsort((bs, bc))
             members, bc, bs = members[o], bc[o], bs[o]
             self.elems[pos] = members
             self.where[members] = pos
-            br = np.flatnonzero((bc[1:] != bc[:-1]) | (bs[1:] != bs[:-1])) + 1
-            st = np.concatenate([[0], br]).astype(np.int64)
-            sz = np.diff(np.concatenate([st, [bc.size]]))
+            nb = bc.size
+            edge = np.empty(nb + 1, dtype=bool)
+            edge[0] = edge[nb] = True
+            np.not_equal(bc[1:], bc[:-1], out=edge[1:nb])
+            edge[1:nb] |= bs[1:] != bs[:-1]
+            runs = edge.nonzero()[0]
+            st = runs[:-1]
+            sz = runs[1:] - st
             # the runs are exactly the parts of these cells, in the same (cell, hash) order
-            key_s = bs[st]
-            pb = np.flatnonzero(~stay_kept[p_cell])
-            pb = pb[np.lexsort((p_s[pb], p_cell[pb]))]
-            run_id = ids[pb]
+            gb = np.repeat(in_b, n_grp)
+            sb = in_b & (stay > 0)
+            p_cell = np.concatenate((gcell[gb], cells[sb]))
+            p_s = np.concatenate((g_s[gb], c_s[sb]))
+            run_id = np.concatenate((g_id[gb], s_id[sb]))[np.lexsort((p_s, p_cell))]
             self.start[run_id] = pos[st]
             self.size[run_id] = sz
-            self.cellS[run_id] = key_s
+            self.cellS[run_id] = bs[st]
             member_id = np.repeat(run_id, sz)
             mv = member_id != bc
             changed.append(members[mv])
@@ -375,7 +443,8 @@ class _State:
         nc = np.concatenate(new_col) if new_col else np.zeros(0, np.int64)
         self._move(ch, nc)
         self._changed = ch
-        return not np.any(self.cnt[0, touched_ids] != self.cnt[1, touched_ids])
+        c = self.cnt[:, touched_ids]
+        return bool((c[0] == c[1]).all())
 
     def _unique_nodes(self, nodes: np.ndarray) -> np.ndarray:
         """Sorted distinct node ids (a scratch flag array when there are many: numpy's
@@ -388,19 +457,11 @@ class _State:
         flag[out] = False
         return out
 
-    def _ranges(self, start: np.ndarray, cnt: np.ndarray) -> np.ndarray:
-        ptr = np.zeros(start.size, dtype=np.int64)
-        np.cumsum(cnt[:-1], out=ptr[1:])
-        pos = np.arange(int(cnt.sum()), dtype=np.int64)
-        pos += np.repeat(start - ptr, cnt)
-        return pos
-
     def _record_cells(self, cells: np.ndarray) -> None:
-        # the hash, start and size of these cells are about to be overwritten: remember
-        # them (a trail entry with negative node ids, restored on undo)
-        cells = _unique(cells)
-        saved = np.stack([self.cellS[cells].view(np.int64), self.start[cells], self.size[cells]])
-        self.trail.append((-1 - cells, saved, np.zeros(0, np.int64), np.zeros(0, np.uint64), -1))
+        # the hash, start and size of these cells (sorted and distinct: every caller
+        # has them so) are about to be overwritten: remember them (a trail entry with
+        # negative node ids, restored on undo)
+        self.trail.append((-1 - cells, self.start[cells], self.size[cells], self.cellS[cells], -1))
 
     def mark(self) -> int:
         return len(self.trail)
@@ -411,10 +472,9 @@ class _State:
             if k >= 0:
                 self.k = k
                 continue
-            if nodes.size and nodes[0] < 0:
+            if nodes.size and nodes[0] < 0:  # a cell record
                 cells = -1 - nodes
-                self.cellS[cells] = old[0].view(np.uint64)
-                self.start[cells], self.size[cells] = old[1], old[2]
+                self.start[cells], self.size[cells], self.cellS[cells] = old, touched, old_s
                 continue
             if touched.size:
                 self.S[touched] = old_s
@@ -827,7 +887,11 @@ class _Automorphisms:
 
 
 def _greedy_probe(
-    u: Union, st: _State, deadline: float | None, max_nodes: int, twin: int | None = None
+    u: Union,
+    st: _State,
+    deadline: float | None,
+    max_nodes: int,
+    twin: int | None = None,
 ) -> tuple[np.ndarray | None, int]:
     """One descent without backtracking: (the leaf's bijection if it is an isomorphism,
     individualisations made, each counted as a search node). ``twin``: on the union of

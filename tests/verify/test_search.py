@@ -6,12 +6,20 @@ and agrees with the plain search wherever that one decides."""
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from optiscribe.verify import MilpData, Verdict, check
+from optiscribe.verify import (
+    MilpData,
+    ModelReadError,
+    UnsupportedModelError,
+    Verdict,
+    check,
+    read_model,
+)
 from optiscribe.verify._canon import label_pair, prepare
 from optiscribe.verify._refine import (
     SearchResult,
@@ -21,8 +29,9 @@ from optiscribe.verify._refine import (
     search,
 )
 from optiscribe.verify._search import Probed, probe, search_incremental
+from tests._support.search_reference import ReferenceState
 
-from .conftest import permuted
+from .conftest import HIGHS_CHECK, need, permuted
 
 
 def bin_packing(sizes: list[float], bins: int, cap: float = 20.0) -> MilpData:
@@ -529,3 +538,165 @@ def test_a_cell_of_identical_bins_takes_one_probe_per_level(automorphisms):
     aut = automorphisms[-1]
     assert aut.probes <= 16 and aut.found == aut.probes
     assert max(moved.size for _, moved, _ in aut.gens) >= 16 * 4  # a shift of many bins
+
+
+# --------------------------------------------------------------------------- lock step
+# The partition state of the incremental search (``_search._State``) is written for few
+# numpy calls (issue 11: on the 1e2-1e3-nonzero pairs its cost was the calls). A plain
+# reference (tests/_support/search_reference.py: the same rules node by node on lists)
+# runs beside it through random individualisations, cell pairings (with the ``twin`` and
+# ``pairing`` guesses of the automorphism probe) and undos, and every field is compared
+# after every step: colours, hashes, cell hashes, per-side counts, cell bounds and the
+# order of the nodes inside the segments (which decides the candidates' order, hence the
+# nodes a search visits and the mapping it finds).
+
+
+def _fields(st) -> dict[str, list[int]]:
+    k = st.k
+    return {
+        "k": [k],
+        "col": [int(x) for x in st.col],
+        "S": [int(x) for x in st.S],
+        "cellS": [int(x) for x in st.cellS[:k]],
+        "cnt0": [int(x) for x in st.cnt[0][:k]],
+        "cnt1": [int(x) for x in st.cnt[1][:k]],
+        "elems": [int(x) for x in st.elems],
+        "where": [int(x) for x in st.where],
+        "start": [int(x) for x in st.start[:k]],
+        "size": [int(x) for x in st.size[:k]],
+    }
+
+
+def _lockstep(u, colours, seed: int, steps: int = 40, twin: int | None = None) -> Counter:
+    """Random operations on both states; returns what happened (for non-vacuity)."""
+    from optiscribe.verify import _search
+
+    rng = np.random.default_rng(seed)
+    adj = _search._Adjacency.of(u)
+    x, y = _search._State(u, colours, adj), ReferenceState(u, colours, adj)
+    assert _fields(x) == _fields(y)
+    assert x.uniform() == y.uniform()
+    seen: Counter = Counter()
+    if not x.uniform():
+        return seen
+    marks: list[int] = []
+    for _ in range(steps):
+        tx, ty = x.target(), y.target()
+        assert (tx is None) == (ty is None)
+        if tx is None:
+            seen["leaf"] += 1
+            assert np.array_equal(x.leaf_mapping(), y.leaf_mapping())
+            if not marks:
+                break
+        else:
+            assert tx[0] == ty[0] and np.array_equal(tx[1], ty[1])
+            assert x.mark() == y.mark()
+            marks.append(x.mark())
+            a, cands = tx
+            c = int(x.col[a])
+            op = rng.integers(4)
+            if op == 0:
+                ok = x.individualise_cell(c, twin), y.individualise_cell(c, twin)
+            elif op == 1 and twin is not None:
+                # the cell's candidates shifted by one (the cyclic-shift probe)
+                cell = x.elems[x.start[c] : x.start[c] + x.size[c]]
+                pa, pb = cell[~x.own[cell]], np.roll(cell[x.own[cell]], -1)
+                ok = (
+                    x.individualise_cell(c, pairing=(pa, pb)),
+                    y.individualise_cell(c, pairing=(pa, pb)),
+                )
+            else:
+                b = int(cands[rng.integers(cands.size)])
+                ok = x.individualise(a, b), y.individualise(a, b)
+            assert ok[0] == ok[1]
+            seen["ok" if ok[0] else "failed"] += 1
+            assert _fields(x) == _fields(y)
+            if ok[0] and rng.random() > 0.2:
+                continue
+        m = marks[rng.integers(len(marks))]
+        marks = [p for p in marks if p < m]
+        x.undo(m)
+        y.undo(m)
+        seen["undo"] += 1
+        assert _fields(x) == _fields(y)
+    return seen
+
+
+def _lockstep_unions():
+    """(name, union, stable colouring) of pairs refinement leaves undecided: the
+    highs-check instances of at most 1e3 nonzeros against a permuted copy (the
+    end-to-end benchmark's small buckets), symmetric bin packing, cycle unions, cubic
+    graphs and two blocks wired differently."""
+    out = []
+    for p in sorted(need(HIGHS_CHECK).glob("*.mps")):
+        try:
+            m = read_model(p)
+        except (ModelReadError, UnsupportedModelError):
+            continue
+        if m.num_vars == 0 or m.nnz > 1000:
+            continue
+        u, r = _refined(m, permuted(m, seed=len(p.name)))
+        if not (r.diverged or r.discrete):
+            out.append((p.name, u, r.colours))
+    assert len(out) >= 10
+    bp = bin_packing([3, 5, 7] * 3, bins=4)
+    built = [
+        ("bin packing", bp, permuted(bp, seed=3)),
+        ("two blocks", two_blocks([3, 5], 3), permuted(two_blocks([3, 5], 3), seed=1)),
+        ("cycles", cycles([3, 4, 5]), permuted(cycles([6, 6]), seed=2, scale=False)),
+        ("cubic", regular_graph(12, 1), permuted(regular_graph(12, 1), seed=1, scale=False)),
+        ("cubic pair", regular_graph(12, 0), regular_graph(12, 100)),
+    ]
+    for name, a, b in built:
+        u, r = _refined(a, b)
+        assert not (r.diverged or r.discrete), name
+        out.append((name, u, r.colours))
+    return out
+
+
+def test_the_search_state_equals_its_plain_reference_step_by_step():
+    seen: Counter = Counter()
+    for _name, u, colours in _lockstep_unions():
+        for seed in range(3):
+            seen += _lockstep(u, colours, seed)
+    assert seen["ok"] >= 300 and seen["failed"] >= 30 and seen["undo"] >= 100, seen
+    assert seen["leaf"] >= 20, seen
+
+
+def test_the_automorphism_probe_state_equals_its_plain_reference():
+    # the union of the candidate graph with itself, as _Automorphisms builds it, with
+    # the identity-preferring (``twin``) and shifted (``pairing``) cell guesses
+    seen: Counter = Counter()
+    for _name, u, colours in _lockstep_unions():
+        uu = build_union(u.gb, u.gb)
+        cb = colours[u.offsets[2] :]
+        _, col = np.unique(np.concatenate([cb, cb]), return_inverse=True)
+        for seed in range(2):
+            seen += _lockstep(uu, col.astype(np.int64), seed, twin=uu.offsets[2])
+    assert seen["ok"] >= 200 and seen["undo"] >= 50 and seen["leaf"] >= 10, seen
+
+
+@pytest.mark.parametrize("breakage", ["hash table", "cell record", "touched"])
+def test_the_lockstep_catches_a_broken_state(monkeypatch, breakage):
+    # deliberate breakages of the state's helpers: each shows up as a field difference
+    from optiscribe.verify import _search
+
+    if breakage == "hash table":
+        real_r = _search._r_of
+        monkeypatch.setattr(_search, "_r_of", lambda ids, k: real_r(ids + 1, k + 1))
+    elif breakage == "cell record":
+        real_rec = _search._State._record_cells
+
+        def first_only(self, cells):
+            real_rec(self, cells[:1])
+
+        monkeypatch.setattr(_search._State, "_record_cells", first_only)
+    else:
+        real_uniq = _search._State._unique_nodes
+        monkeypatch.setattr(
+            _search._State, "_unique_nodes", lambda self, nodes: real_uniq(self, nodes)[:-1]
+        )
+    with pytest.raises(AssertionError):
+        for _name, u, colours in _lockstep_unions():
+            for seed in range(3):
+                _lockstep(u, colours, seed)
