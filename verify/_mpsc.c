@@ -81,6 +81,7 @@ typedef struct {
 typedef struct {
     Slot *slot;
     size_t mask, used;
+    size_t first; /* the size of the first allocation (a power of two) */
 } Table;
 
 /* the hash's key, drawn from os.urandom when the module loads: a file cannot be written
@@ -98,8 +99,8 @@ static uint64_t hash_bytes(const char *s, Py_ssize_t n) {
     return h ^ (h >> 32);
 }
 
-static int table_grow(Table *t) {
-    size_t cap = t->mask ? (t->mask + 1) * 2 : 64;
+static int table_grow(Table *t, size_t first) {
+    size_t cap = t->mask ? (t->mask + 1) * 2 : first;
     Slot *slot = PyMem_Calloc(cap, sizeof(Slot));
     if (!slot) return -1;
     if (t->mask) {
@@ -150,7 +151,7 @@ static int64_t table_get(const Table *t, Tok tok) {
 /* 1 inserted, 0 already there or past MAX_PROBE (both decline the file), -1 memory error */
 static int table_add(Table *t, Tok tok, int64_t id) {
     if (!t->mask || (t->used + 1) * 2 > t->mask + 1) {
-        if (table_grow(t)) return -1;
+        if (table_grow(t, t->first ? t->first : 64)) return -1;
     }
     uint64_t h = hash_bytes(tok.s, tok.n);
     Slot *x = table_slot(t, tok, h);
@@ -177,6 +178,9 @@ static const unsigned char CLASS[256] = {
 static int scan_line(const char *s, const char *end, Tok *tok, const char **next) {
     int k = 0;
     for (;;) {
+        /* fixed-format files are mostly runs of blanks: eight at a time */
+        uint64_t w;
+        while (end - s >= 8 && (memcpy(&w, s, 8), w == 0x2020202020202020ULL)) s += 8;
         while (s < end && CLASS[(unsigned char)*s] == 1) s++;
         if (s == end || *s == '\n') {
             *next = s == end ? end : s + 1;
@@ -706,6 +710,11 @@ static PyObject *read_mps(const char *raw, Py_ssize_t size, int as_lists) {
         reader_free(&r);
         return PyErr_NoMemory();
     }
+    /* names tables sized for the usual file at once (a distinct name per 64 bytes of
+     * it, at most 2^16 slots to start with), instead of growing from 64 */
+    size_t first = 64;
+    while (first < (1u << 16) && first * 64 < (size_t)size) first *= 2;
+    r.rows.first = r.cols.first = first;
     const char *p = raw, *end = raw + size;
     int section = S_NONE, last = S_NONE, sense = 1, have_name = 0, have_sense_value = 0;
     int rc = 0, ended = 0;
