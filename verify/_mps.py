@@ -204,11 +204,12 @@ class CompiledModel(NamedTuple):
 
 def parse_compiled(raw: bytes) -> CompiledModel | None:
     """The compiled reader's model of ``raw``: :func:`parse_tiny`'s reading, the same
-    numbers and names, in one pass in C (2.5-18x faster: most on small files). None when the reader is not
-    built or declines the file: it declines everything :func:`parse_tiny` refuses and
-    anything it does not handle itself (a line of more than six words, ...), and the
-    caller then runs the Python methods, so a file reads the same either way (tested on
-    every file of the reader corpora, ``tests/verify/test_compiled_mps.py``)."""
+    numbers and names, in one pass in C (2.5-18x faster than the Python methods, the
+    most on small files). None when the reader is not built or declines the file: it
+    declines everything :func:`parse_tiny` refuses and anything it does not handle
+    itself (a line of more than six words, ...), and the caller then runs the Python
+    methods, so a file reads the same either way (tested on every file of the reader
+    corpora, ``tests/verify/test_compiled_mps.py``)."""
     if _mpsc is None:
         return None
     parsed = _mpsc.parse(raw)
