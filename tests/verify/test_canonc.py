@@ -158,7 +158,7 @@ def test_compiled_prepare_equals_numpy_on_the_reader_corpora(tmp_path):
 def random_model(rng: np.random.Generator, m: int, n: int, *, ints: bool = True):
     """Every branch of prepare at random: empty rows (feasible or not), free rows,
     singleton rows of both signs (free ones too, several on one column), ranged rows,
-    equalities (exact and within EQ_TOL), '<=' and '>=' rows, integer columns with
+    equalities (exact, within EQ_TOL and at it), '<=' and '>=' rows, integer columns with
     fractional, -0.0, huge and crossing bounds, infinite bounds, ties between bounds."""
     pool = np.array([-0.0, 0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-10, -1e-10, 1e16, 7.3, -7.3])
     rows = []
@@ -178,8 +178,8 @@ def random_model(rng: np.random.Generator, m: int, n: int, *, ints: bool = True)
             lo[i], hi[i] = -np.inf, np.inf
         elif shape == 1:
             lo[i], hi[i] = a, a
-        elif shape == 2:
-            lo[i], hi[i] = a, a + abs(a) * 1e-13
+        elif shape == 2:  # within EQ_TOL, or exactly at it
+            lo[i], hi[i] = (a, a + abs(a) * 1e-13) if rng.integers(2) else (-1e-12, 0.0)
         elif shape == 3:
             lo[i], hi[i] = -np.inf, a
         elif shape == 4:
