@@ -511,6 +511,8 @@ def _prepare_compiled(model: MilpData) -> Prepared | None:
         model.col_upper,
         model.integer,
         A.indices.dtype,
+        ZERO_TOL,
+        EQ_TOL,
     )
     if got is None:
         return None

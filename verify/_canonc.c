@@ -45,9 +45,6 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 
-#define ZERO_TOL 1e-12
-#define EQ_TOL 1e-12
-
 /* read through a volatile so that v * MINUS_ONE stays a multiplication (GCC folds
  * v * -1.0 into -v, which differs on a NaN's sign) */
 static volatile double MINUS_ONE = -1.0;
@@ -141,9 +138,10 @@ static PyObject *prepare(PyObject *self, PyObject *args) {
     PyObject *result = NULL, *bad_rows = NULL, *bad_vars = NULL;
     int decline = 0;
 
-    if (!PyArg_ParseTuple(args, "OOOOOOOOO:prepare", &in_obj[IN_INDPTR], &in_obj[IN_INDICES],
+    double ZERO_TOL, EQ_TOL; /* _canon's, passed in: one copy of each */
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOdd:prepare", &in_obj[IN_INDPTR], &in_obj[IN_INDICES],
                           &in_obj[IN_DATA], &in_obj[IN_LO], &in_obj[IN_HI], &in_obj[IN_LB],
-                          &in_obj[IN_UB], &in_obj[IN_INT], &ind_dtype))
+                          &in_obj[IN_UB], &in_obj[IN_INT], &ind_dtype, &ZERO_TOL, &EQ_TOL))
         return NULL;
     static const char want[N_IN] = {'i', 'i', 'f', 'f', 'f', 'f', 'f', 'b'};
     for (int k = 0; k < N_IN; k++) {
@@ -366,7 +364,7 @@ done:
 static PyMethodDef methods[] = {
     {"prepare", prepare, METH_VARARGS,
      "prepare(indptr, indices, data, row_lower, row_upper, col_lower, col_upper, integer, "
-     "indices_dtype) -> tuple | None: _canon._prepare_arrays's arrays and counts (see "
+     "indices_dtype, zero_tol, eq_tol) -> tuple | None: _canon._prepare_arrays's arrays and counts (see "
      "verify/_canon.py, _prepare_compiled); None when the caller should run the numpy code."},
     {NULL, NULL, 0, NULL}};
 

@@ -13,5 +13,7 @@ def prepare(
     col_upper: np.ndarray,
     integer: np.ndarray,
     indices_dtype: np.dtype[Any],
+    zero_tol: float,
+    eq_tol: float,
     /,
 ) -> tuple[Any, ...] | None: ...

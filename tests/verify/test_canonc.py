@@ -362,3 +362,19 @@ def _summary(r):
         r.witness and r.witness.message,
         r.witness and r.witness.stage,
     )
+
+
+@built
+def test_the_tolerances_are_canons(monkeypatch):
+    # the module reads ZERO_TOL and EQ_TOL from _canon (one copy of each): wider ones
+    # change both versions alike
+    monkeypatch.setattr(_canon, "EQ_TOL", 0.6)
+    monkeypatch.setattr(_canon, "ZERO_TOL", 2.0)
+    rng = np.random.default_rng(5)
+    models = [
+        random_model(rng, int(rng.integers(1, 12)), int(rng.integers(1, 6))) for _ in range(300)
+    ]
+    assert sum(_same(m) for m in models) >= 200
+    m = milp([[0, 0], [1, 1]], [1, 1], lo=[1, 0], hi=[1, 0.5])  # 1 <= 0 <= 1; 0 <= x+y <= 0.5
+    got = _canon._prepare_compiled(m)
+    assert got is not None and got.infeasible == () and got.is_eq.tolist() == [True]
