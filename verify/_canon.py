@@ -492,12 +492,31 @@ def _empty_domain(model: MilpData, j: Any, lb_j: np.float64, ub_j: np.float64) -
     return f"variable {model.var_names[j]} has empty domain [{lb_j}, {ub_j}]"
 
 
+def _zero_ties() -> int:
+    """Which zero ``np.maximum.at`` / ``np.minimum.at`` keep, in this process's numpy, when
+    the current value and the new one are zeros of opposite signs (x86 and ARM differ): bit
+    ``k`` set when the new value wins in case ``k`` (maximum of +0 with -0, of -0 with +0,
+    then minimum), for ``verify/_canonc.c`` to fold singleton rows as numpy does."""
+    bits = 0
+    cases: list[tuple[Any, float, float]] = [(np.maximum, 0.0, -0.0), (np.maximum, -0.0, 0.0)]
+    cases += [(np.minimum, 0.0, -0.0), (np.minimum, -0.0, 0.0)]
+    for k, (op, cur, new) in enumerate(cases):
+        x = np.array([cur])
+        op.at(x, np.zeros(1, dtype=np.intp), np.array([new]))
+        bits |= int(bool(np.signbit(x[0])) == (math.copysign(1.0, new) < 0)) << k
+    return bits
+
+
+_ZERO_TIES = _zero_ties()
+
+
 def _prepare_compiled(model: MilpData) -> Prepared | None:
     """:func:`_prepare_arrays` in C (``verify/_canonc.c``): the same arrays, bit for bit
     (values, dtypes, flags), with the steps and reasons written here from its counts by
     the same texts; about 7x faster on forest6 (210 nonzeros: ~72 -> ~10 us), where the numpy
     code is ~60 calls on small arrays. None where the module declines the model (an input not
-    float64 / bool / int32-or-int64, a kept row with a zero or NaN coefficient, ...): the
+    float64 / bool / int32-or-int64, a kept row with a zero or NaN coefficient, a NaN
+    bound where a singleton row is folded, ...): the
     caller then runs the numpy code (``tests/verify/test_canonc.py`` holds the two to each
     other on every instance and on random models)."""
     A = model.A
@@ -513,6 +532,7 @@ def _prepare_compiled(model: MilpData) -> Prepared | None:
         A.indices.dtype,
         ZERO_TOL,
         EQ_TOL,
+        _ZERO_TIES,
     )
     if got is None:
         return None

@@ -6,8 +6,9 @@
  * and right-hand side, the half-rows' CSR, their scales, the folded rows) and the counts
  * its steps and infeasibility reasons are written from, which the caller still writes in
  * Python (the same texts). The same rules, operation for operation, with numpy's IEEE
- * semantics: np.maximum.at / np.minimum.at (declined where numpy's answer depends on the
- * platform: a NaN, or zeros of opposite signs), ceil/floor after the 1e-9 tolerance,
+ * semantics: np.maximum.at / np.minimum.at (on zeros of opposite signs as this process's
+ * numpy does it, which depends on the platform; declined on a NaN), ceil/floor after the
+ * 1e-9 tolerance,
  * x + 0.0 (-0.0 -> 0.0),
  * the EQ_TOL test, v * -1.0 (not -v: a NaN keeps its sign under a multiplication on every
  * IEEE machine, which -v would flip). No fused multiply-add (contraction is off below) and
@@ -16,8 +17,8 @@
  *
  * It returns None, and the caller runs the numpy code, on anything else: an input that is
  * not float64 / bool / int32-or-int64 and C-contiguous, inconsistent sizes or offsets, a
- * singleton row's column out of range, a singleton row's bound that is NaN or a zero of
- * the other sign than the column's bound, or a kept row with a zero or NaN coefficient
+ * singleton row's column out of range, a NaN bound where a singleton row is folded, or
+ * a kept row with a zero or NaN coefficient
  * (the numpy code then canonicalises the rows with scipy, or reduces NaN as numpy does). So a
  * model is prepared the same with or without this module (tests/verify/test_canonc.py
  * holds the two to each other bit for bit).
@@ -57,11 +58,18 @@ static PyObject *dt_f8, *dt_i8, *dt_i1, *dt_bool; /* numpy dtypes */
  * signs (the only values it is used on below): the larger, either on a tie */
 static inline double np_max(double a, double b) { return a > b ? a : b; }
 
-/* whether np.maximum.at / np.minimum.at of a and b depends on the platform's numpy: a NaN
- * (which NaN propagates), or zeros of opposite signs (x86's maxsd keeps the second, ARM's
- * fmax the positive one); the module declines these, and numpy computes them */
-static inline int ambiguous(double a, double b) {
-    return isnan(a) || isnan(b) || (a == b && signbit(a) != signbit(b));
+/* np.maximum.at (is_max) or np.minimum.at of the current value cur with nw, neither NaN.
+ * On zeros of opposite signs numpy's answer depends on the platform (x86's maxsd keeps
+ * the second operand, ARM's fmax the positive zero): `ties` says, for this process's
+ * numpy, whether the new value wins (bit 0: maximum of +0 with -0, bit 1: maximum of -0
+ * with +0, bits 2 and 3: minimum), as _canon._zero_ties found by asking numpy itself. */
+static inline double np_fold(double cur, double nw, int is_max, int ties) {
+    if (cur == nw) {
+        if (signbit(cur) == signbit(nw)) return cur; /* the same number, bit for bit */
+        int bit = (is_max ? 0 : 2) + (signbit(cur) ? 1 : 0);
+        return (ties >> bit) & 1 ? nw : cur;
+    }
+    return is_max ? (nw > cur ? nw : cur) : (nw < cur ? nw : cur);
 }
 
 /* ------------------------------------------------------------------ input buffers */
@@ -139,9 +147,11 @@ static PyObject *prepare(PyObject *self, PyObject *args) {
     int decline = 0;
 
     double ZERO_TOL, EQ_TOL; /* _canon's, passed in: one copy of each */
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOdd:prepare", &in_obj[IN_INDPTR], &in_obj[IN_INDICES],
+    int ties;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOddi:prepare", &in_obj[IN_INDPTR], &in_obj[IN_INDICES],
                           &in_obj[IN_DATA], &in_obj[IN_LO], &in_obj[IN_HI], &in_obj[IN_LB],
-                          &in_obj[IN_UB], &in_obj[IN_INT], &ind_dtype, &ZERO_TOL, &EQ_TOL))
+                          &in_obj[IN_UB], &in_obj[IN_INT], &ind_dtype, &ZERO_TOL, &EQ_TOL,
+                          &ties))
         return NULL;
     static const char want[N_IN] = {'i', 'i', 'f', 'f', 'f', 'f', 'f', 'b'};
     for (int k = 0; k < N_IN; k++) {
@@ -262,12 +272,12 @@ static PyObject *prepare(PyObject *self, PyObject *args) {
         double a = A[p];
         double l_new = a > 0 ? lo[i] / a : hi[i] / a;
         double u_new = a > 0 ? hi[i] / a : lo[i] / a;
-        if (ambiguous(lb[j], l_new) || ambiguous(ub[j], u_new)) {
-            decline = 1;
+        if (isnan(lb[j]) || isnan(l_new) || isnan(ub[j]) || isnan(u_new)) {
+            decline = 1; /* which NaN numpy propagates: left to numpy */
             goto done;
         }
-        lb[j] = l_new > lb[j] ? l_new : lb[j];
-        ub[j] = u_new < ub[j] ? u_new : ub[j];
+        lb[j] = np_fold(lb[j], l_new, 1, ties);
+        ub[j] = np_fold(ub[j], u_new, 0, ties);
         fold[s++] = i;
     }
 
@@ -364,7 +374,7 @@ done:
 static PyMethodDef methods[] = {
     {"prepare", prepare, METH_VARARGS,
      "prepare(indptr, indices, data, row_lower, row_upper, col_lower, col_upper, integer, "
-     "indices_dtype, zero_tol, eq_tol) -> tuple | None: _canon._prepare_arrays's arrays and counts (see "
+     "indices_dtype, zero_tol, eq_tol, zero_ties) -> tuple | None: _canon._prepare_arrays's arrays and counts (see "
      "verify/_canon.py, _prepare_compiled); None when the caller should run the numpy code."},
     {NULL, NULL, 0, NULL}};
 

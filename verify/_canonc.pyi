@@ -15,5 +15,6 @@ def prepare(
     indices_dtype: np.dtype[Any],
     zero_tol: float,
     eq_tol: float,
+    zero_ties: int,
     /,
 ) -> tuple[Any, ...] | None: ...
