@@ -322,7 +322,7 @@ enum { S_NONE, S_NAME, S_OBJSENSE, S_ROWS, S_COLUMNS, S_RHS, S_RANGES, S_BOUNDS 
 
 typedef struct {
     /* ROWS */
-    Table rows;   /* constraint rows -> index; the objective -> -1 until m is known */
+    Table rows;   /* constraint rows -> index; the objective -> -2 until ROWS ends, then m */
     Vec row_tok;  /* Tok per constraint row */
     Vec kind;     /* char per constraint row: E, L, G */
     Tok obj;
@@ -335,7 +335,7 @@ typedef struct {
     Vec e_row, e_col; /* int64 per matrix entry (zeros included), file order */
     Vec e_val;        /* double per matrix entry */
     Vec c;            /* double per column */
-    Vec stamp;        /* int64 per row (m + 1, the objective last): last column seen */
+    int64_t *stamp;   /* per row (m + 1, the objective last): the last column seen */
     int in_int;       /* inside INTORG ... INTEND */
     Tok prev;         /* the last data line's column */
     int have_prev;
@@ -361,7 +361,7 @@ static void reader_free(Reader *r) {
     vec_free(&r->e_col);
     vec_free(&r->e_val);
     vec_free(&r->c);
-    vec_free(&r->stamp);
+    PyMem_Free(r->stamp);
     PyMem_Free(r->rhs);
     PyMem_Free(r->range);
     PyMem_Free(r->has_range);
@@ -376,12 +376,6 @@ static void reader_free(Reader *r) {
 
 /* return codes of the line handlers: 0 read on, 1 decline the file, -1 memory error */
 #define DECLINE 1
-
-/* the row a record names: its index, m for the objective; -1 when unknown */
-static int64_t row_of(const Reader *r, Tok t) {
-    int64_t i = table_get(&r->rows, t);
-    return i < 0 ? -1 : i;
-}
 
 static int rows_line(Reader *r, Tok *t, int k) {
     if (k != 2 || t[0].n != 1) return DECLINE;
@@ -407,18 +401,18 @@ static int rows_done(Reader *r) {
     Slot *obj = table_slot(&r->rows, r->obj, hash_bytes(r->obj.s, r->obj.n));
     if (!obj || !obj->s) return DECLINE; /* (a probe grown past MAX_PROBE) */
     obj->val = r->m;
-    if (vec_reserve(&r->stamp, (size_t)r->m + 1)) return -1;
-    r->stamp.len = (size_t)r->m + 1;
-    for (int64_t i = 0; i <= r->m; i++) AT(r->stamp, int64_t, i) = -1;
+    r->stamp = PyMem_Malloc(((size_t)r->m + 1) * sizeof(int64_t));
+    if (!r->stamp) return -1;
+    for (int64_t i = 0; i <= r->m; i++) r->stamp[i] = -1;
     return 0;
 }
 
 static int entry(Reader *r, int64_t j, Tok row, Tok val) {
-    int64_t i = row_of(r, row);
+    int64_t i = table_get(&r->rows, row);
     double v;
     if (i < 0 || !number(val, &v)) return DECLINE;
-    if (AT(r->stamp, int64_t, i) == j) return DECLINE; /* a repeated entry */
-    AT(r->stamp, int64_t, i) = j;
+    if (r->stamp[i] == j) return DECLINE; /* a repeated entry */
+    r->stamp[i] = j;
     if (i == r->m) {
         AT(r->c, double, j) = v;
         return 0;
@@ -493,7 +487,7 @@ static int set_line(Reader *r, Tok *t, int k, int ranges) {
         return DECLINE;
     }
     for (int p = 1; p < k; p += 2) {
-        int64_t i = row_of(r, t[p]);
+        int64_t i = table_get(&r->rows, t[p]);
         double v;
         if (i < 0 || !number(t[p + 1], &v) || r->seen[i]) return DECLINE;
         r->seen[i] = 1;
@@ -700,7 +694,6 @@ static PyObject *read_mps(const char *raw, Py_ssize_t size, int as_lists) {
     r.e_col = VEC(int64_t);
     r.e_val = VEC(double);
     r.c = VEC(double);
-    r.stamp = VEC(int64_t);
 
     /* room for the entries of the usual file (a record of one entry takes 12 bytes or
      * more) at once, instead of growing by doubling */
