@@ -25,7 +25,7 @@ from tests._support.reader_fuzz import make_corpus
 
 from .test_faithful import write_mps
 from .test_native_mps import FEATURES
-from .test_tiny_read import _corpus, _exactly, identical
+from .test_tiny_read import _corpus, _exactly, _native, identical
 
 compiled = pytest.mark.skipif(
     not _mps.COMPILED, reason="the compiled reader is not built (no C compiler at install)"
@@ -43,20 +43,13 @@ def _python_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_mps, "_mpsc", None)
 
 
-def _python_lists(raw: bytes) -> _mps.TinyModel | None:
-    try:
-        return _mps._parse_tiny(raw)
-    except (_mps._Refuse, KeyError, ValueError, IndexError, OverflowError):
-        return None
-
-
 def _assert_same_reading(name: str, raw: bytes) -> bool:
     """The compiled reading of ``raw``, as lists and as arrays, is the Python list
     reader's, value for value (types, signs of zeros), or all refuse; and the MilpData of
     each is the Python reader's model bit for bit. Returns whether the file was read."""
     got = _mps.parse_compiled(raw)
     lists = _mps.parse_compiled_lists(raw)
-    want = _python_lists(raw)
+    want = _mps.parse_tiny(raw)
     assert (got is None) == (lists is None) == (want is None), f"{name}: read by one only"
     if got is None or lists is None or want is None:
         return False
@@ -68,26 +61,7 @@ def _assert_same_reading(name: str, raw: bytes) -> bool:
     assert _exactly([lists.offset]) == _exactly([want.offset]), name
     for field, a, b in zip(want.lists._fields, lists.lists, want.lists):
         assert _exactly(a) == _exactly(b), (name, field)
-    m = len(want.row_names)
-    ref = MilpData._from_reader(
-        A=_model.canonical_csr(
-            np.array(want.lists.data, dtype=np.float64),
-            np.array(want.lists.indices, dtype=np.int64),
-            np.array(want.lists.indptr, dtype=np.int64),
-            (m, len(want.var_names)),
-        ),
-        c=np.array(want.lists.c, dtype=np.float64),
-        row_lower=np.array(want.lists.row_lower, dtype=np.float64),
-        row_upper=np.array(want.lists.row_upper, dtype=np.float64),
-        col_lower=np.array(want.lists.col_lower, dtype=np.float64),
-        col_upper=np.array(want.lists.col_upper, dtype=np.float64),
-        integer=np.array(want.lists.integer, dtype=bool),
-        sense=want.sense,
-        offset=want.offset,
-        var_names=want.var_names,
-        row_names=want.row_names,
-        source="f.mps",
-    )
+    ref = _native(raw, "loop")  # the Python list reader's model (MpsModel -> MilpData)
     diff = identical(_read._from_compiled(got, "f.mps"), ref)
     assert not diff, f"{name}: the arrays differ in {diff}"
     diff = identical(MilpData._from_lists(**lists._asdict(), source="f.mps"), ref)
@@ -194,7 +168,7 @@ def test_numbers_are_read_as_float_reads_them():
             assert struct.pack("d", value) == struct.pack("d", want), tokens[i]
     for huge in ("1e309", "-2e400", "1" * 400):
         assert _mps.parse_compiled(raw.replace(b" x r0 0\n", f" x r0 {huge}\n".encode())) is None
-        assert _python_lists(raw.replace(b" x r0 0\n", f" x r0 {huge}\n".encode())) is None
+        assert _mps.parse_tiny(raw.replace(b" x r0 0\n", f" x r0 {huge}\n".encode())) is None
 
 
 # files the two readers must treat alike, each a small edit of FEATURES (read) or of a
@@ -314,7 +288,7 @@ def test_names_made_to_collide_are_declined_not_probed_for_ever():
     text = "NAME\nROWS\n N obj\n" + "".join(f" L {r}\n" for r in rows) + "COLUMNS\n"
     text += "".join(f" x {r} 1\n" for r in rows) + "ENDATA\n"
     assert _mps.parse_compiled(text.encode()) is None
-    assert _python_lists(text.encode()) is not None
+    assert _mps.parse_tiny(text.encode()) is not None
     short = text.replace("".join(f" L {r}\n" for r in rows[100:]), "").replace(
         "".join(f" x {r} 1\n" for r in rows[100:]), ""
     )
@@ -322,10 +296,23 @@ def test_names_made_to_collide_are_declined_not_probed_for_ever():
 
 
 @compiled
+@pytest.mark.parametrize("word", [*sorted(w.decode() for w in _mps._KEYWORDS), "NAMES", "ROW"])
+def test_the_keyword_list_is_the_python_readers(word):
+    """verify/_mpsc.c keeps its own copy of ``_mps._KEYWORDS`` (the words HiGHS takes
+    for a section header even indented): a COLUMNS and an RHS record starting with each,
+    in any case, and with two near misses, read alike by both readers."""
+    for case in (word, word.lower()):
+        cols = HEAD + f" x obj 1 c1 1\n {case} c1 2\nENDATA\n"
+        rhs = HEAD + f" x obj 1 c1 1\nRHS\n {case} c1 2\nENDATA\n"
+        for text in (cols, rhs):
+            _assert_same_reading(f"{case}: {text}", text.encode())
+
+
+@compiled
 def test_not_utf8_names_are_declined():
     # read_file refuses such a file first; parse_compiled alone declines it
     raw = (HEAD + " x\xff obj 1\nENDATA\n").encode("latin-1")
-    assert _mps.parse_compiled(raw) is None and _python_lists(raw) is None
+    assert _mps.parse_compiled(raw) is None and _mps.parse_tiny(raw) is None
     assert _mps.parse_compiled_lists(raw) is None
 
 
