@@ -107,6 +107,18 @@ def _r_of(ids: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
+def _run_bounds(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Where the runs of equal ``(a[i], b[i])`` of sorted keys start, and the length at
+    the end: ``bounds[:-1]`` the starts, ``bounds[1:] - bounds[:-1]`` the sizes."""
+    n = a.size
+    edge = np.empty(n + 1, dtype=bool)
+    edge[0] = edge[n] = True
+    np.not_equal(a[1:], a[:-1], out=edge[1:n])
+    edge[1:n] |= b[1:] != b[:-1]
+    out: np.ndarray = edge.nonzero()[0]
+    return out
+
+
 def _ranges(start: np.ndarray, cnt: np.ndarray) -> np.ndarray:
     """The positions ``start[i] .. start[i] + cnt[i] - 1``, range after range."""
     ends = cnt.cumsum()
@@ -315,12 +327,7 @@ class _State:
         mc, ms = self.col[moved], self.S[moved]
         order = np.lexsort((ms, mc))
         moved, mc, ms = moved[order], mc[order], ms[order]
-        n = mc.size
-        edge = np.empty(n + 1, dtype=bool)
-        edge[0] = edge[n] = True
-        np.not_equal(mc[1:], mc[:-1], out=edge[1:n])
-        edge[1:n] |= ms[1:] != ms[:-1]
-        bounds = edge.nonzero()[0]
+        bounds = _run_bounds(mc, ms)
         gstart = bounds[:-1]
         gsize = bounds[1:] - gstart
         gcell, g_s = mc[gstart], ms[gstart]
@@ -418,12 +425,7 @@ class _State:
             members, bc, bs = members[o], bc[o], bs[o]
             self.elems[pos] = members
             self.where[members] = pos
-            nb = bc.size
-            edge = np.empty(nb + 1, dtype=bool)
-            edge[0] = edge[nb] = True
-            np.not_equal(bc[1:], bc[:-1], out=edge[1:nb])
-            edge[1:nb] |= bs[1:] != bs[:-1]
-            runs = edge.nonzero()[0]
+            runs = _run_bounds(bc, bs)
             st = runs[:-1]
             sz = runs[1:] - st
             # the runs are exactly the parts of these cells, in the same (cell, hash) order
