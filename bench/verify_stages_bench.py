@@ -2,8 +2,9 @@
 ``verify_e2e_bench.py`` (the highs-check instances and synthetic models against a
 permuted copy, from files).
 
-Run: ``.venv/bin/python bench/verify_stages_bench.py [--max-nnz N] [--min-nnz N] [--reps N]``
-(defaults: pairs of at most 100 nonzeros, 100 passes). Each stage ``check`` calls (reading,
+Run: ``.venv/bin/python bench/verify_stages_bench.py [--max-nnz N] [--min-nnz N] [--reps N]
+[--only NAME,NAME]`` (defaults: pairs of at most 100 nonzeros, 100 passes; ``--only`` keeps
+the named pairs of those). Each stage ``check`` calls (reading,
 canonical form, numbers and graphs, union, refinement, search, certificate check, result
 objects) is wrapped by a timer in ``optiscribe.verify._check``'s namespace; "rest" is what
 the wrappers do not cover. CPU time of the process, mean per pair; a wrapper costs about
@@ -66,7 +67,14 @@ def _timed(acc: collections.Counter[str], name: str, fn: Callable[..., Any]) -> 
 def main() -> None:
     hi, lo, reps = _arg("--max-nnz", 100), _arg("--min-nnz", 0), _arg("--reps", 100)
     with tempfile.TemporaryDirectory(prefix="verify_stages_") as d:
-        sel = [(n, a, b) for n, a, b in pairs(Path(d), False, hi) if read_model(a).nnz >= lo]
+        only = (
+            set(sys.argv[sys.argv.index("--only") + 1].split(",")) if "--only" in sys.argv else None
+        )
+        sel = [
+            (n, a, b)
+            for n, a, b in pairs(Path(d), False, hi)
+            if read_model(a).nnz >= lo and (only is None or n in only)
+        ]
         acc: collections.Counter[str] = collections.Counter()
         for name in STAGES:
             setattr(_check, name, _timed(acc, name, getattr(_check, name)))
