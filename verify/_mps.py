@@ -301,12 +301,13 @@ def _row_table(lines: list[list[bytes]]) -> tuple[list[bytes], list[bytes], dict
 def _marker_records(body: bytes, lines: list[list[bytes]]) -> list[int]:
     """Indices in ``lines`` (COLUMNS) of the integer MARKER records, which must alternate
     ``'INTORG'``/``'INTEND'`` (refused otherwise); the body is searched first, so a file
-    without markers costs one ``in``."""
+    without markers costs one ``in``. The last ``'INTORG'`` may be left open: its columns
+    are integer to the end of the section, as HiGHS reads them (infeasible-mip1.mps)."""
     if _MARKER not in body:
         return []
     marks = [i for i, t in enumerate(lines) if len(t) == 3 and t[1] == _MARKER]
     what = [lines[i][2] for i in marks]
-    if len(marks) % 2 or set(what[0::2]) - {_INTORG} or set(what[1::2]) - {_INTEND}:
+    if set(what[0::2]) - {_INTORG} or set(what[1::2]) - {_INTEND}:
         raise _Refuse
     return marks
 
@@ -335,7 +336,7 @@ def _parse_tiny(raw: bytes) -> TinyModel:
             state += [s % 2 == 1] * (i - prev)
             prev = i + 1
         data += lines[prev:]
-        state += [False] * (len(lines) - prev)
+        state += [len(marks) % 2 == 1] * (len(lines) - prev)  # an INTORG left open
         lines = data
     cnames, rnames, vtoks = _line_pairs(lines)
     first = cnames[: len(lines)]  # each line's column, in file order
@@ -875,9 +876,9 @@ def _parse(raw: bytes) -> MpsModel:
     mk = np.flatnonzero(marker)
     if mk.size:
         what = sec.codes[first[mk] + 2]
-        if mk.size % 2 or not (
+        if not (
             (what[0::2] == sec.code(_INTORG)).all() and (what[1::2] == sec.code(_INTEND)).all()
-        ):
+        ):  # alternating; the last INTORG may be left open (see _marker_records)
             raise _Refuse
     data = np.flatnonzero(~marker)
     line, rcode, vcode = _pairs(sec, first[data], count[data], 1)

@@ -453,7 +453,7 @@ static int columns_line(Reader *r, Tok *t, int k) {
 }
 
 static int columns_done(Reader *r) {
-    if (r->in_int) return DECLINE; /* an odd number of markers */
+    /* an INTORG left open: its columns are integer to the end (_mps._marker_records) */
     size_t m = (size_t)r->m, n = r->col_tok.len;
     r->rhs = PyMem_Calloc(m + 1, sizeof(double));
     r->range = PyMem_Calloc(m + 1, sizeof(double));

@@ -243,7 +243,9 @@ EDGE_CASES = {
     "an integer column without bounds, one with": HEAD
     + " M 'MARKER' 'INTORG'\n x obj 1\n y obj 1\n M 'MARKER' 'INTEND'\n"
     "BOUNDS\n LO b y -3\nENDATA\n",
-    "an odd number of markers": HEAD + " M 'MARKER' 'INTORG'\n x obj 1\nENDATA\n",
+    "an INTORG left open": HEAD + " M 'MARKER' 'INTORG'\n x obj 1\nENDATA\n",
+    "an INTEND left open": HEAD
+    + " M 'MARKER' 'INTORG'\n x obj 1\n M 'MARKER' 'INTEND'\n M 'MARKER' 'INTEND'\nENDATA\n",
     "markers out of order": HEAD + " M 'MARKER' 'INTEND'\n x obj 1\n M 'MARKER' 'INTORG'\nENDATA\n",
     "a five-word MARKER line": HEAD + " M 'MARKER' 'INTORG' c1 1\n x obj 1\nENDATA\n",
     "a row named 'MARKER'": "NAME\nROWS\n N o\n L 'MARKER'\nCOLUMNS\n x 'MARKER' 1 o 1\n"

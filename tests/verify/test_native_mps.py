@@ -210,6 +210,45 @@ def test_every_record_kind_is_read_as_written(tmp_path, method):
     assert no_tiny.A.toarray()[0, 2] == 0 and not no_tiny.inexact
 
 
+OPEN_INTORG = """NAME open
+ROWS
+ N  obj
+ L  r1
+COLUMNS
+    x  obj  1    r1  1
+    M1 'MARKER' 'INTORG'
+    y  obj  2    r1  1
+    M2 'MARKER' 'INTEND'
+    z  obj  3    r1  1
+    M3 'MARKER' 'INTORG'
+    u  obj  4    r1  1
+    v  obj  5    r1  1
+RHS
+    rhs  r1  4.5
+BOUNDS
+ LO bnd v -2
+ENDATA
+"""
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_an_intorg_left_open_runs_to_the_end_of_columns_as_in_highs(tmp_path, method):
+    # infeasible-mip1.mps ends COLUMNS inside INTORG ... (no INTEND); HiGHS reads the
+    # columns after it as integer, so the native reading does too (it refused the file)
+    path = tmp_path / "open.mps"
+    path.write_text(OPEN_INTORG)
+    assert compare(path, method) == "native"
+    m = _read._from_native(parse_mps(path.read_bytes(), method=method), str(path))
+    assert m is not None
+    np.testing.assert_array_equal(m.integer, [0, 1, 0, 1, 1])
+    np.testing.assert_array_equal(m.col_upper, [np.inf, 1, np.inf, 1, np.inf])
+    np.testing.assert_array_equal(m.col_lower, [0, 0, 0, 0, -2])
+    # an INTEND that closes nothing is still refused
+    bad = path.with_name("bad.mps")
+    bad.write_text(OPEN_INTORG.replace("M1 'MARKER' 'INTORG'", "M1 'MARKER' 'INTEND'"))
+    assert parse_mps(bad.read_bytes(), method=method) is None
+
+
 def test_arrow_reads_exactly_the_numbers_python_reads():
     pa = pytest.importorskip("pyarrow")
     import pyarrow.compute as pc
