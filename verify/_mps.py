@@ -222,8 +222,22 @@ def parse_compiled_lists(raw: bytes) -> TinyModel | None:
     if _mpsc is None:
         return None
     parsed = _mpsc.parse_lists(raw)
+    return _tiny_model(parsed) if parsed is not None else None
+
+
+def parse_compiled_upto(raw: bytes, list_max: int) -> TinyModel | CompiledModel | None:
+    """:func:`parse_compiled_lists` when the matrix has at most ``list_max`` entries,
+    else :func:`parse_compiled`: the model's size, known only once it is read, decides
+    which form the checks want (their plain-Python paths run up to a size)."""
+    if _mpsc is None:
+        return None
+    parsed = _mpsc.parse_upto(raw, list_max)
     if parsed is None:
         return None
+    return CompiledModel(*parsed) if isinstance(parsed[4], bytes) else _tiny_model(parsed)
+
+
+def _tiny_model(parsed: tuple[Any, ...]) -> TinyModel:
     sense, offset, var_names, row_names, *lists = parsed
     return TinyModel(sense, offset, var_names, row_names, ModelLists(*lists))
 

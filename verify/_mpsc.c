@@ -588,7 +588,7 @@ static PyObject *names_of(const Vec *toks) {
 }
 
 /* the model as the tuple described at the top */
-static PyObject *finish(Reader *r, int sense, int as_lists) {
+static PyObject *finish(Reader *r, int sense, Py_ssize_t list_max) {
     size_t m = (size_t)r->m, n = r->col_tok.len;
     if (!r->rhs) return Py_None; /* no COLUMNS section ended (never so after ENDATA) */
     for (size_t j = 0; j < n; j++) {
@@ -601,6 +601,7 @@ static PyObject *finish(Reader *r, int sense, int as_lists) {
     int64_t *indptr = PyMem_Calloc(m + 1, sizeof(int64_t));
     size_t nnz = 0;
     for (size_t e = 0; e < r->e_val.len; e++) nnz += AT(r->e_val, double, e) != 0.0;
+    int as_lists = (Py_ssize_t)nnz <= list_max; /* lists for the small paths' sizes */
     int64_t *indices = PyMem_Malloc((nnz + 1) * sizeof(int64_t));
     double *data = PyMem_Malloc((nnz + 1) * sizeof(double));
     PyObject *out = NULL;
@@ -683,7 +684,7 @@ static int rank_of(Tok h) {
     return S_NONE;
 }
 
-static PyObject *read_mps(const char *raw, Py_ssize_t size, int as_lists) {
+static PyObject *read_mps(const char *raw, Py_ssize_t size, Py_ssize_t list_max) {
     Reader r;
     memset(&r, 0, sizeof r);
     r.row_tok = VEC(Tok);
@@ -799,7 +800,7 @@ static PyObject *read_mps(const char *raw, Py_ssize_t size, int as_lists) {
     }
     if (!ended) goto decline; /* no ENDATA: truncated */
     {
-        PyObject *model = finish(&r, sense, as_lists);
+        PyObject *model = finish(&r, sense, list_max);
         reader_free(&r);
         if (model == Py_None) Py_INCREF(model);
         return model;
@@ -812,7 +813,7 @@ out:
     Py_RETURN_NONE;
 }
 
-static PyObject *parse_as(PyObject *arg, int as_lists) {
+static PyObject *parse_as(PyObject *arg, Py_ssize_t list_max) {
     char *raw;
     Py_ssize_t size;
     if (!PyBytes_Check(arg)) {
@@ -820,17 +821,25 @@ static PyObject *parse_as(PyObject *arg, int as_lists) {
         return NULL;
     }
     if (PyBytes_AsStringAndSize(arg, &raw, &size) < 0) return NULL;
-    return read_mps(raw, size, as_lists);
+    return read_mps(raw, size, list_max);
 }
 
 static PyObject *parse(PyObject *self, PyObject *arg) {
     (void)self;
-    return parse_as(arg, 0);
+    return parse_as(arg, -1);
 }
 
 static PyObject *parse_lists(PyObject *self, PyObject *arg) {
     (void)self;
-    return parse_as(arg, 1);
+    return parse_as(arg, PY_SSIZE_T_MAX);
+}
+
+static PyObject *parse_upto(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *raw;
+    Py_ssize_t list_max;
+    if (!PyArg_ParseTuple(args, "On", &raw, &list_max)) return NULL;
+    return parse_as(raw, list_max);
 }
 
 static PyObject *name_hash(PyObject *self, PyObject *arg) {
@@ -852,6 +861,10 @@ static PyMethodDef methods[] = {
     {"parse_lists", parse_lists, METH_O,
      "parse_lists(raw: bytes) -> tuple | None: parse(), each array as the list tolist() "
      "gives of it (for small files, whose checks run on lists)."},
+    {"parse_upto", parse_upto, METH_VARARGS,
+     "parse_upto(raw: bytes, list_max: int) -> tuple | None: parse_lists() when the matrix "
+     "has at most list_max entries, else parse() (the model's size decides, not the "
+     "file's)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {

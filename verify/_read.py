@@ -48,7 +48,7 @@ from optiscribe.verify._mps import (
     CompiledModel,
     MpsModel,
     parse_compiled,
-    parse_compiled_lists,
+    parse_compiled_upto,
     parse_mps,
     parse_tiny,
 )
@@ -644,6 +644,14 @@ def read_file(path: str | Path) -> MilpData:
     return read_with_highs(p, raw, kind, gz, native=not native_first)
 
 
+#: A small file's model whose matrix has more entries than this comes from the compiled
+#: reader as arrays, not lists: the checks take their array paths above the small paths'
+#: size (:data:`optiscribe.verify._canon.SMALL_NNZ`, held equal by a test), and making
+#: the arrays from the lists on first access cost more than the lists saved (the check
+#: 4-11 % slower at 140-900 entries, docs/benchmarks.md).
+LIST_ENTRIES = 128
+
+
 def _read_native(raw: bytes, p: Path, *, python: bool = True) -> MilpData | None:
     """The native reader's model of ``raw``, or None when it refuses the file (or,
     without ``python``, when the compiled reader declines it). The compiled reader
@@ -653,7 +661,9 @@ def _read_native(raw: bytes, p: Path, *, python: bool = True) -> MilpData | None
     much as the parsing); the model is the one :func:`_from_native` makes of
     ``parse_mps(raw)`` (tested)."""
     if len(raw) < TINY_FILE:
-        t = parse_compiled_lists(raw)
+        t = parse_compiled_upto(raw, LIST_ENTRIES)
+        if isinstance(t, CompiledModel):
+            return _from_compiled(t, str(p))
         if t is None and python:
             t = parse_tiny(raw)
         return MilpData._from_lists(**t._asdict(), source=str(p)) if t is not None else None

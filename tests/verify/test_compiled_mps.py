@@ -19,10 +19,12 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from optiscribe.verify import MilpData, _model, _mps, _read
+from optiscribe.verify import MilpData, _canon, _model, _mps, _read
+from optiscribe.verify._mps import TINY_FILE
 from optiscribe.verify.errors import VerifyError
 from tests._support.reader_fuzz import make_corpus
 
+from .conftest import HIGHS_CHECK, need
 from .test_faithful import write_mps
 from .test_native_mps import FEATURES
 from .test_tiny_read import _corpus, _exactly, _native, identical
@@ -66,6 +68,11 @@ def _assert_same_reading(name: str, raw: bytes) -> bool:
     assert not diff, f"{name}: the arrays differ in {diff}"
     diff = identical(MilpData._from_lists(**lists._asdict(), source="f.mps"), ref)
     assert not diff, f"{name}: the lists' model differs in {diff}"
+    nnz = len(lists.lists.data)
+    for cut, form in ((nnz, _mps.TinyModel), (nnz - 1, _mps.CompiledModel)):
+        either = _mps.parse_compiled_upto(raw, cut)  # lists up to cut entries, else arrays
+        assert isinstance(either, form), (name, cut)
+        assert either == (lists if form is _mps.TinyModel else got), (name, cut)
     return True
 
 
@@ -363,6 +370,25 @@ def test_read_file_reads_the_same_with_or_without_the_compiled_reader(tmp_path, 
         read += 1
     sizes = {_read.NATIVE_BELOW <= p.stat().st_size < _read.NATIVE_FROM for _, p in files}
     assert read >= 300 and sizes == {True, False}  # files on both sides of HiGHS's window
+
+
+@compiled
+def test_a_small_file_is_read_to_lists_only_up_to_the_small_paths_size(tmp_path):
+    """A file under TINY_FILE comes from the compiled reader as lists (kept with the
+    model for the plain-Python paths) when its matrix has at most ``LIST_ENTRIES``
+    entries, and as arrays above, where the checks take their array paths anyway: the
+    bound is the small paths' (``_canon.SMALL_NNZ``), and either way the model is the
+    Python reader's (``test_read_file_reads_the_same_with_or_without_the_compiled_reader``)."""
+    assert _read.LIST_ENTRIES == _canon.SMALL_NNZ
+    forms = set()
+    for f in sorted(need(HIGHS_CHECK).glob("*.mps")):
+        if f.stat().st_size >= TINY_FILE or _mps.parse_compiled(f.read_bytes()) is None:
+            continue  # not small, or read by HiGHS or the Python methods
+        m = _read.read_file(f)
+        small = m.nnz <= _read.LIST_ENTRIES
+        assert (_model.kept_lists(m) is not None) == small, f.name
+        forms.add(small)
+    assert forms == {True, False}
 
 
 def test_without_the_compiled_reader_the_python_reader_reads(tmp_path, monkeypatch):

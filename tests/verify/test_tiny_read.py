@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from optiscribe.verify import MilpData, _model, _read, read_model
+from optiscribe.verify import MilpData, _model, _mps, _read, read_model
 from optiscribe.verify._mps import TINY_FILE, _floats, _number, _Refuse, parse_mps, parse_tiny
 from tests._support.reader_fuzz import make_corpus
 
@@ -268,12 +268,14 @@ def _exactly(values: list[object]) -> list[tuple[type, str]]:
     return [(type(v), repr(v)) for v in values]
 
 
-def test_the_kept_lists_are_the_arrays_lists(tmp_path):
+def test_the_kept_lists_are_the_arrays_lists(tmp_path, monkeypatch):
     """The lists a small file's model keeps (``_model.kept_lists``, read by the tiny
     models' plain-Python paths instead of the arrays) are exactly the arrays' ``tolist()``:
     values, types, signs of zeros; the huge-bound count and the objective-constant test on
     them answer as on the arrays; a model made from it (``replace``) or built in memory
-    keeps none."""
+    keeps none. (The Python reader keeps lists for every small file; the compiled one
+    only up to ``_read.LIST_ENTRIES`` entries, ``test_compiled_mps.py``.)"""
+    monkeypatch.setattr(_mps, "_mpsc", None)
     kept = fixed = 0
     files = [(f.name, f.read_bytes()) for f in sorted(need(HIGHS_CHECK).glob("*.mps"))]
     for name, raw in [*files, *_corpus(tmp_path)]:
