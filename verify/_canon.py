@@ -196,10 +196,11 @@ def _prepare_small(model: MilpData) -> Prepared:
     for i in single:
         j, a = ind[ptr[i]], val[ptr[i]]
         l_new, u_new = (lo[i] / a, hi[i] / a) if a > 0 else (hi[i] / a, lo[i] / a)
-        # np.maximum.at / np.minimum.at: the current value wins ties (and NaN)
-        if not (lb[j] >= l_new or lb[j] != lb[j]):
+        # np.maximum.at / np.minimum.at: the current value wins ties (and NaN), but for
+        # zeros of opposite signs, where this numpy's answer decides (_zero_ties)
+        if not (lb[j] >= l_new or lb[j] != lb[j]) or _new_zero_wins(lb[j], l_new, 0):
             lb[j] = l_new
-        if not (ub[j] <= u_new or ub[j] != ub[j]):
+        if not (ub[j] <= u_new or ub[j] != ub[j]) or _new_zero_wins(ub[j], u_new, 2):
             ub[j] = u_new
     if single:
         steps.append(f"{len(single)} singleton rows turned into bounds")
@@ -508,6 +509,18 @@ def _zero_ties() -> int:
 
 
 _ZERO_TIES = _zero_ties()
+
+
+def _new_zero_wins(cur: float, new: float, case: int) -> bool:
+    """Whether ``np.maximum.at`` (``case`` 0) or ``np.minimum.at`` (2) replaces ``cur``
+    by ``new`` when they are zeros of opposite signs (:func:`_zero_ties`); False for
+    any other pair, which the comparisons decide. Only a reason's text can show it."""
+    if cur != 0.0 or new != 0.0:
+        return False
+    cur_neg = math.copysign(1.0, cur) < 0
+    if cur_neg == (math.copysign(1.0, new) < 0):
+        return False
+    return bool(_ZERO_TIES >> (case + cur_neg) & 1)
 
 
 def _prepare_compiled(model: MilpData) -> Prepared | None:

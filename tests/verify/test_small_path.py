@@ -315,6 +315,20 @@ def test_prepare_small_equals_prepare_arrays(tmp_path):
     assert compared >= 200, compared
 
 
+def test_prepare_small_keeps_numpys_zero_on_a_tie_of_signed_zeros():
+    # a singleton row's bound equal to the column's but for the sign of zero: which zero
+    # np.maximum.at / np.minimum.at keep is the platform's numpy's (_canon._zero_ties),
+    # and the reason of the empty domain prints it; the list path keeps the same one
+    from optiscribe.verify import _canon
+
+    from .test_canonc import _tie_models
+
+    models = list(_tie_models())
+    assert all(_same_prepared(m) for m in models)
+    reasons = [_canon._prepare_small(m).infeasible[0] for m in models]
+    assert any("-0.0" in r for r in reasons) and any("[0.0" in r for r in reasons), reasons
+
+
 def test_prepare_small_is_chosen_by_size(monkeypatch):
     from optiscribe.verify import _canon
 
