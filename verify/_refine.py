@@ -58,6 +58,11 @@ from optiscribe.verify._ranks import (
     rank_sequences_fast,
 )
 
+try:  # the fast path's loop in C (verify/_refinec.c), built by the install where a C compiler
+    from optiscribe.verify import _refinec
+except ImportError:  # none: refine runs its numpy code, as it computes
+    _refinec = None  # type: ignore[assignment]
+
 __all__ = [
     "Refined",
     "Union",
@@ -825,6 +830,72 @@ def _hash_small(
     return dataclasses.replace(r, colours=np.array(r.colours, dtype=np.int64))
 
 
+def _hash_arrays(
+    u: Union, col: np.ndarray, *, max_half_rounds: int, stop_when_discrete: bool
+) -> _Loop:
+    """The fast path's loop on numpy arrays: :func:`_iterate` with :func:`_half_round_hash`."""
+
+    def hashed(c: np.ndarray, side: int) -> np.ndarray | None:
+        wh = _hash_weights(u)
+        if side == 0:
+            return _half_round_hash(c, u.row_nodes, u.row_dst, wh[0], u.row_start, u.row_deg)
+        return _half_round_hash(c, u.var_nodes, u.var_dst, wh[1], u.var_start, u.var_deg)
+
+    return _iterate(
+        u, col, hashed, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
+    )
+
+
+#: The mixers :func:`_hash_compiled` can run in C, by what they are there: None the
+#: splitmix64 finaliser of :func:`optiscribe.verify._ranks._mix`, an int ``m`` the
+#: degenerate ``x & m`` (tests swap such a mixer into ``_mix`` and register it here, to
+#: force collisions on both paths). Any other ``_mix`` runs the numpy code.
+_COMPILED_MIXERS: dict[Callable[[np.ndarray], np.ndarray], int | None] = {_mix: None}
+
+
+def _hash_compiled(
+    u: Union, col: np.ndarray, *, max_half_rounds: int, stop_when_discrete: bool
+) -> _Loop | None:
+    """:func:`_hash_arrays` in C (``verify/_refinec.c``): the same loop, hashes and dense
+    ranks, so the same colours (bit for bit), half-rounds, count and flags, in one call
+    instead of ~40 numpy calls per half-round. None where the module is not built, the
+    mixer is not one it has, or it declines the union (an array not int64, an index out
+    of range, ...): the caller then runs the numpy code (``tests/verify/test_refinec.py``
+    holds the two to each other)."""
+    if _refinec is None or _mix not in _COMPILED_MIXERS:
+        return None
+    mask = _COMPILED_MIXERS[_mix]
+    ctab, otab = _colour_tables(u.n)
+    got = _refinec.refine_hash(
+        col,
+        u.offsets[2],
+        u.row_nodes,
+        u.row_dst,
+        u.row_start,
+        u.row_deg,
+        u.row_w,
+        u.var_nodes,
+        u.var_dst,
+        u.var_start,
+        u.var_deg,
+        u.var_w,
+        u.var_arc,
+        ctab,
+        otab,
+        max_half_rounds,
+        stop_when_discrete,
+        mask is None,
+        0 if mask is None else mask,
+        int(_K2),
+        HASH_SEED,
+    )
+    if got is None:
+        return None
+    out, half, k, diverged, collided = got
+    # None: no half-round made new colours, and _iterate returns its input as it is
+    return _Loop(col if out is None else out, half, k, diverged, collided)
+
+
 def refine(
     u: Union,
     colours: np.ndarray | None = None,
@@ -864,15 +935,15 @@ def refine(
         )
     else:
         col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
-
-        def hashed(c: np.ndarray, side: int) -> np.ndarray | None:
-            wh = _hash_weights(u)
-            if side == 0:
-                return _half_round_hash(c, u.row_nodes, u.row_dst, wh[0], u.row_start, u.row_deg)
-            return _half_round_hash(c, u.var_nodes, u.var_dst, wh[1], u.var_start, u.var_deg)
-
-        r = _iterate(
-            u, col, hashed, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
+        c = _hash_compiled(
+            u, col, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
+        )
+        r = (
+            c
+            if c is not None
+            else _hash_arrays(
+                u, col, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
+            )
         )
     if r.diverged:
         return Refined(r.colours, r.half, True, r.half, False, "hash")

@@ -1,0 +1,305 @@
+"""Refinement's fast-path loop in C (``verify/_refinec.c``, issue 11): ``_hash_compiled``
+gives what ``_hash_arrays`` (``_iterate`` driving ``_half_round_hash``) gives, bit for bit
+(the colours' bytes, dtype, shape and flags, or the input array itself; the half-rounds,
+the colour count, the diverged and collided flags), on the union of every end-to-end
+benchmark pair, the FormulationBench pairs and random models, from the initial colours
+and from individualised ones (as the search makes them), with ``max_half_rounds`` small
+and ``stop_when_discrete`` on and off, and with degenerate mixers that force collisions;
+where the module declines a union the numpy code runs; and ``check`` answers the same
+with and without it.
+
+In CI (``OPTISCRIBE_REQUIRE_COMPILED=1``, set by ``.ci/run``) the module must be built;
+elsewhere its tests are skipped where no C compiler built it."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+import pytest
+
+from optiscribe.verify import _refine, read_model
+from optiscribe.verify._canon import label_pair, prepare
+from optiscribe.verify._ranks import dense_rank
+from optiscribe.verify._refine import build_union
+
+from .conftest import milp, permuted, with_changes
+from .test_canonc import _check, _e2e_pairs, _fb_pairs, _summary, random_model
+from .test_refine_hash import _DEGENERATE, _pairs
+from .test_small_path import LEVELS
+
+built = pytest.mark.skipif(
+    _refine._refinec is None, reason="verify/_refinec.c is not built (no C compiler at install)"
+)
+FLAGS = ("c_contiguous", "f_contiguous", "owndata", "writeable", "aligned", "writebackifcopy")
+#: the degenerate mixers of test_refine_hash as the module's masks
+MASKS = {"identity": (1 << 64) - 1, "two bits": 3, "constant": 0}
+ROUNDS = (0, 1, 2, 3, 10_000)
+
+
+def test_the_compiled_refinement_is_built_where_ci_requires_it():
+    if os.environ.get("OPTISCRIBE_REQUIRE_COMPILED") == "1":
+        assert _refine._refinec is not None, "verify/_refinec.c was not built: is gcc there?"
+    elif _refine._refinec is None:
+        pytest.skip("not built here, and not required")
+
+
+def _differences(got, want, col):
+    """What differs between two loops' results from the colours ``col`` (empty:
+    nothing, bit for bit)."""
+    diff = [f for f in ("half", "k", "diverged", "collided") if getattr(got, f) != getattr(want, f)]
+    a, b = got.colours, want.colours
+    if (a is col) != (b is col):
+        diff.append("colours identity")
+    elif type(a) is not np.ndarray or a.dtype != b.dtype or a.shape != b.shape:
+        diff.append("colours type")
+    elif a.tobytes() != b.tobytes():
+        diff.append("colours bytes")
+    elif [getattr(a.flags, k) for k in FLAGS] != [getattr(b.flags, k) for k in FLAGS]:
+        diff.append("colours flags")
+    return diff
+
+
+def _same(u, col, *, rounds=ROUNDS, handled=True):
+    """Both loops from ``col`` with every ``max_half_rounds`` of ``rounds`` and
+    ``stop_when_discrete`` on and off agree; returns the numpy loops' results."""
+    out = []
+    for mh in rounds:
+        for swd in (True, False):
+            kw = {"max_half_rounds": mh, "stop_when_discrete": swd}
+            got = _refine._hash_compiled(u, col, **kw)
+            want = _refine._hash_arrays(u, col, **kw)
+            assert (got is not None) == handled, (mh, swd)
+            if got is not None:
+                assert _differences(got, want, col) == [], (mh, swd, _differences(got, want, col))
+            out.append(want)
+    return out
+
+
+def _individualised(u, col, cells=3, per_cell=2):
+    """Colourings as the search makes them from ``col``: the first A node of a few
+    non-singleton cells and some B nodes of the cell (and one of another cell) given a
+    fresh colour above the others, then dense-ranked."""
+    cnt = np.bincount(col)
+    out = []
+    for c in np.flatnonzero(cnt > 2)[:cells]:
+        cell = np.flatnonzero(col == c)
+        a_nodes = cell[u.owner[cell] == 0]
+        b_nodes = cell[u.owner[cell] == 1]
+        others = np.flatnonzero((col != c) & (u.owner == 1))
+        for b in [*b_nodes[:per_cell], *others[:1]]:
+            c2 = col * 2
+            c2[a_nodes[0]] = c2[b] = int(col.max()) * 2 + 1
+            out.append(dense_rank(c2))
+    return out
+
+
+def _union(a, b):
+    ga, gb, _ = label_pair(prepare(a), prepare(b))
+    return build_union(ga, gb)
+
+
+def _unions_of(pairs):
+    for _, a, b in pairs:
+        yield _union(a, b)
+
+
+def _check_union(u):
+    """Both loops on ``u`` from its initial colours and from individualised stable ones."""
+    _same(u, u.init)
+    stable = _refine._hash_arrays(u, u.init, max_half_rounds=10_000, stop_when_discrete=False)
+    n = 1
+    if not stable.diverged and not stable.collided:
+        for col in _individualised(u, stable.colours):
+            _same(u, col, rounds=(1, 10_000))
+            n += 1
+    return n
+
+
+@built
+def test_compiled_loop_equals_numpy_on_the_instances(tmp_path):
+    pairs = [(name, read_model(a), read_model(b)) for name, a, b in _e2e_pairs(tmp_path, 10_000)]
+    # both orders, and a model against itself
+    pairs += [(name, b, a) for name, a, b in pairs[:20]] + [(n, a, a) for n, a, _ in pairs[:20]]
+    runs = sum(_check_union(u) for u in _unions_of(pairs))
+    assert runs >= 150, runs
+
+
+@built
+def test_compiled_loop_equals_numpy_on_formulation_bench():
+    runs = sum(_check_union(u) for u in _unions_of(_fb_pairs()))
+    assert runs >= 50, runs
+
+
+def _symmetric(rng, blocks, rows, cols):
+    """``blocks`` identical copies of one random block (identical bins), linked by one
+    row over every column: few colours, many individualisations."""
+    m = random_model(rng, rows, cols)
+    A = np.kron(np.eye(blocks), m.A.toarray())
+    A = np.vstack([A, np.ones((1, A.shape[1]))])
+    lo = np.append(np.tile(m.row_lower, blocks), 0.0)
+    hi = np.append(np.tile(m.row_upper, blocks), 5.0)
+    return milp(
+        A,
+        np.tile(m.c, blocks),
+        lo=lo,
+        hi=hi,
+        lb=np.tile(m.col_lower, blocks),
+        ub=np.tile(m.col_upper, blocks),
+        integer=np.tile(m.integer, blocks),
+    )
+
+
+@built
+def test_compiled_loop_equals_numpy_on_random_models():
+    rng = np.random.default_rng(1111)
+    runs = 0
+    for trial in range(150):
+        if trial % 3 == 0:
+            m = _symmetric(rng, int(rng.integers(2, 6)), int(rng.integers(1, 5)), 3)
+        else:
+            m = random_model(rng, int(rng.integers(0, 40)), int(rng.integers(1, 30)))
+        A = m.A.toarray()
+        if A.size:
+            i, j = rng.integers(A.shape[0]) if A.shape[0] else 0, rng.integers(A.shape[1])
+            if A.shape[0]:
+                A[i, j] = [0.0, 1.0, -1.0, 2.0][rng.integers(4)]
+        for other in (permuted(m, seed=trial), permuted(with_changes(m, A=A), seed=trial), m):
+            runs += _check_union(_union(m, other))
+    assert runs >= 500, runs
+
+
+@built
+@pytest.mark.parametrize("mixer", sorted(_DEGENERATE))
+def test_degenerate_mixers_collide_alike(monkeypatch, tmp_path, mixer):
+    # the numpy code with the degenerate mixer swapped in, the module with the same one
+    monkeypatch.setattr(_refine, "_mix", _DEGENERATE[mixer])
+    monkeypatch.setattr(_refine, "_NP_TABS", [])
+    monkeypatch.setitem(_refine._COMPILED_MIXERS, _DEGENERATE[mixer], MASKS[mixer])
+    unions = [_union(a, b) for _, a, b, _ in _pairs()]
+    pairs = [(n, read_model(a), read_model(b)) for n, a, b in _e2e_pairs(tmp_path, 1000)[:25]]
+    unions += list(_unions_of(pairs))
+    collided = 0
+    for u in unions:
+        collided += sum(r.collided for r in _same(u, u.init))
+    # not vacuous: collisions were detected, alike (a linear mix merges multisets, not old
+    # colours: only the equitability check sees those, test_refine_hash)
+    assert collided >= (0 if mixer == "identity" else 10), collided
+
+
+@built
+@pytest.mark.parametrize("mixer", sorted(_DEGENERATE))
+def test_degenerate_mixers_change_no_verdict_through_the_module(monkeypatch, mixer):
+    # test_refine_hash's pairs, every union through the module (no list path)
+    monkeypatch.setattr(_refine, "SMALL_REFINE_NODES", -1)
+    want = {name: _summary(_check(a, b, "strict")) for name, a, b, _ in _pairs()}
+    monkeypatch.setattr(_refine, "_mix", _DEGENERATE[mixer])
+    monkeypatch.setattr(_refine, "_NP_TABS", [])
+    monkeypatch.setitem(_refine._COMPILED_MIXERS, _DEGENERATE[mixer], MASKS[mixer])
+    calls = []
+    real = _refine._hash_compiled
+    monkeypatch.setattr(
+        _refine, "_hash_compiled", lambda *a, **kw: calls.append(1) or real(*a, **kw)
+    )
+    paths = []
+    for name, a, b, _ in _pairs():
+        r = _check(a, b, "strict")
+        assert r.verdict is want[name][0], (mixer, name)
+        paths += [s for s in r.steps if s.startswith("colour refinement:")]
+    assert calls and any("hash collision detected" in s for s in paths), paths
+
+
+@built
+def test_declined_unions_run_the_numpy_code():
+    m = random_model(np.random.default_rng(3), 30, 20)
+    u = _union(m, permuted(m, seed=1))
+    assert _refine._hash_compiled(u, u.init, max_half_rounds=9, stop_when_discrete=False)
+
+    def declined(v, col=None):
+        col = v.init if col is None else col
+        _same(v, col, rounds=(10_000,), handled=False)
+        r = _refine.refine(v, col)
+        assert r.colours.dtype == np.int64
+
+    dst = u.row_dst.copy()
+    dst[0] = u.n  # a neighbour out of range (numpy raises: not compared)
+    bad = dataclasses.replace(u, row_dst=dst)
+    for kw in (
+        {"row_nodes": u.row_nodes.astype(np.int32)},
+        {"var_w": u.var_w.astype(np.uint64), "var_arc": None},
+        {"row_w": np.where(u.row_w == u.row_w.max(), -1, u.row_w)},  # a negative label
+        {"row_nodes": np.r_[u.row_nodes[:-1], u.row_nodes[:1]]},  # a node twice
+    ):
+        v = dataclasses.replace(u, **kw)
+        got = _refine._hash_compiled(v, v.init, max_half_rounds=9, stop_when_discrete=False)
+        assert got is None, list(kw)
+    assert _refine._hash_compiled(bad, bad.init, max_half_rounds=9, stop_when_discrete=True) is None
+    # colours outside the tables, and a mixer the module does not have
+    big = u.init.copy()
+    big[0] = 1 << 40
+    assert _refine._hash_compiled(u, big, max_half_rounds=9, stop_when_discrete=True) is None
+    # colours with a gap (not dense, as refine may be given): handled within the tables
+    gap = np.where(u.init == 0, u.n + 5, u.init)
+    _same(u, gap, handled=u.n + 5 < _refine._colour_tables(u.n)[0].size)
+    saved = _refine._mix
+    try:
+        _refine._mix = lambda x: x  # type: ignore[assignment]
+        assert _refine._hash_compiled(u, u.init, max_half_rounds=9, stop_when_discrete=True) is None
+    finally:
+        _refine._mix = saved  # type: ignore[assignment]
+    # var_w used where there is no var_arc: the same weights
+    v = dataclasses.replace(u, var_arc=None)
+    _same(v, v.init)
+
+
+@built
+def test_deliberate_breakages_are_caught():
+    m = _symmetric(np.random.default_rng(8), 3, 3, 3)
+    u = _union(m, permuted(m, seed=2))
+    kw = {"max_half_rounds": 10_000, "stop_when_discrete": False}
+    got = _refine._hash_compiled(u, u.init, **kw)
+    want = _refine._hash_arrays(u, u.init, **kw)
+    assert got is not None and _differences(got, want, u.init) == []
+
+    def broken(**kw):
+        return dataclasses.replace(got, **kw)
+
+    assert got.half >= 2 and got.colours is not u.init
+    c = got.colours.copy()
+    j = int(np.flatnonzero(c != c[0])[0])
+    c[[0, j]] = c[[j, 0]]
+    assert _differences(broken(colours=c), want, u.init) == ["colours bytes"]
+    assert _differences(broken(colours=c.astype(np.int32)), want, u.init) == ["colours type"]
+    view = np.empty(c.size + 1, dtype=np.int64)[1:]
+    view[:] = got.colours
+    assert _differences(broken(colours=view), want, u.init) == ["colours flags"]
+    assert _differences(broken(colours=u.init), want, u.init) == ["colours identity"]
+    assert _differences(broken(half=got.half + 1), want, u.init) == ["half"]
+    assert _differences(broken(k=got.k - 1), want, u.init) == ["k"]
+    assert _differences(broken(collided=True), want, u.init) == ["collided"]
+    # a mixer registered with the wrong mask gives other colours (the hashes are used)
+    saved = dict(_refine._COMPILED_MIXERS)
+    try:
+        _refine._COMPILED_MIXERS[_refine._mix] = 3
+        wrong = _refine._hash_compiled(u, u.init, **kw)
+        assert wrong is not None and _differences(wrong, want, u.init) != []
+    finally:
+        _refine._COMPILED_MIXERS.clear()
+        _refine._COMPILED_MIXERS.update(saved)
+
+
+@built
+def test_check_answers_the_same_without_the_module(monkeypatch, tmp_path):
+    pairs = [(name, read_model(a), read_model(b)) for name, a, b in _e2e_pairs(tmp_path, 10_000)]
+    pairs += _fb_pairs()
+    calls = []
+    real = _refine._hash_compiled
+    monkeypatch.setattr(
+        _refine, "_hash_compiled", lambda *a, **kw: calls.append(1) or real(*a, **kw)
+    )
+    results = [(name, level, _check(a, b, level)) for name, a, b in pairs for level in LEVELS]
+    assert len(calls) >= 50, len(calls)  # not vacuous: unions the module refined
+    monkeypatch.setattr(_refine, "_refinec", None)
+    for (name, level, r), (_, a, b) in zip(results, [p for p in pairs for _ in LEVELS]):
+        assert _summary(r) == _summary(_check(a, b, level)), (name, level)

@@ -1,0 +1,433 @@
+/* optiscribe.verify._refinec: the fast path of colour refinement, compiled.
+ *
+ * refine_hash(...) -> tuple | None runs, in one call, the loop verify/_refine.py's
+ * refine runs on numpy arrays for unions above SMALL_REFINE_NODES: _iterate driving
+ * _half_round_hash on both update sides (rows from variables, then variables from rows),
+ * histograms_equal after every split, the stop rules (histograms differ, stable,
+ * discrete with stop_when_discrete, max_half_rounds) and the collision test, and gives
+ * what _iterate gives: the colours (None where they are still the input array, as
+ * _iterate then returns its input), the half-rounds, the colour count, diverged and
+ * collided. The same values, operation for operation:
+ *
+ *   - the arc weights are _edge_weights's, mix(w * K2 + HASH_SEED) | 1 of every edge
+ *     label w (the variable side's are the row side's at var_arc, or of var_w without it);
+ *   - a node's hash is mix(sum over its arcs of ctab[colour of the neighbour] * weight
+ *     + otab[its colour]) in wrap-around uint64 arithmetic (the order of the sum does not
+ *     matter modulo 2**64, so it equals numpy's prefix-sum differences); ctab and otab are
+ *     _colour_tables's, passed in (one copy of them);
+ *   - the new colours are numpy's dense_rank of (the other nodes' colours, then this
+ *     side's rank of its hash among the distinct hashes, ascending as unsigned, plus k):
+ *     the other nodes' colours ranked among themselves, this side's after them;
+ *   - a collision is two old colours that get one hash (the half-round returns None).
+ *
+ * mix is the splitmix64 finaliser of _ranks._mix; with splitmix false it is x & mask
+ * instead (degenerate mixers for the tests, which swap the same ones into the numpy code
+ * to force collisions).
+ *
+ * It returns None, and the caller runs the numpy code, on anything else: an array that is
+ * not 1-D C-contiguous int64 (uint64 for the tables), inconsistent lengths, a node, arc
+ * or neighbour out of range, a node twice in one side, a negative edge label, a colour
+ * outside the tables or tables shorter than the node count. Memory is bounded by the
+ * input sizes. So refinement is the same with or without this module
+ * (tests/verify/test_refinec.py holds the two to each other).
+ *
+ * Built with the limited API (one wheel per platform for every CPython >= 3.11).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+#include <string.h>
+
+static PyObject *np_empty; /* numpy.empty */
+static PyObject *dt_i8;    /* numpy int64 */
+
+/* ------------------------------------------------------------------ buffers */
+
+/* 'i': 8-byte signed integers, 'u': 8-byte unsigned, 0 anything else */
+static char kind_of(const Py_buffer *b) {
+    const char *f = b->format ? b->format : "B";
+    if (*f == '=' || *f == '@') f++;
+    if (*f == '<' || *f == '>' || *f == '!') {
+        const uint16_t one = 1;
+        int little = *(const uint8_t *)&one == 1;
+        if ((*f == '<') != little) return 0;
+        f++;
+    }
+    if (f[0] == '\0' || f[1] != '\0' || b->itemsize != 8) return 0;
+    switch (f[0]) {
+    case 'l':
+    case 'q':
+        return 'i';
+    case 'L':
+    case 'Q':
+        return 'u';
+    default:
+        return 0;
+    }
+}
+
+typedef struct {
+    Py_buffer v;
+    int held;
+} In;
+
+/* 0: got a 1-D contiguous buffer of the kind; 1: decline; -1: error set */
+static int in_get(In *in, PyObject *obj, char kind) {
+    if (PyObject_GetBuffer(obj, &in->v, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        PyErr_Clear();
+        return 1;
+    }
+    in->held = 1;
+    if (in->v.ndim != 1 || kind_of(&in->v) != kind) return 1;
+    return 0;
+}
+
+static void in_release(In *in) {
+    if (in->held) PyBuffer_Release(&in->v);
+    in->held = 0;
+}
+
+static inline Py_ssize_t in_len(const In *in) { return in->v.shape[0]; }
+
+/* ------------------------------------------------------------------ hashing */
+
+typedef struct {
+    int splitmix;
+    uint64_t mask;
+} Mixer;
+
+static inline uint64_t mix(const Mixer *m, uint64_t x) {
+    if (!m->splitmix) return x & m->mask;
+    x ^= x >> 30;
+    x *= UINT64_C(0xBF58476D1CE4E5B9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94D049BB133111EB);
+    return x ^ (x >> 31);
+}
+
+/* sort keys[0..m) ascending (as unsigned) carrying idx along: LSD radix, 8 bits a pass,
+ * passes where every key has the same digit skipped; tk/ti scratch of m each */
+static void radix_sort(uint64_t *keys, int64_t *idx, uint64_t *tk, int64_t *ti, Py_ssize_t m) {
+    Py_ssize_t cnt[8][256];
+    memset(cnt, 0, sizeof cnt);
+    for (Py_ssize_t i = 0; i < m; i++) {
+        uint64_t k = keys[i];
+        for (int d = 0; d < 8; d++) cnt[d][(k >> (8 * d)) & 255]++;
+    }
+    for (int d = 0; d < 8; d++) {
+        Py_ssize_t *c = cnt[d];
+        if (c[(keys[0] >> (8 * d)) & 255] == m) continue; /* one digit value: no move */
+        Py_ssize_t sum = 0;
+        for (int b = 0; b < 256; b++) {
+            Py_ssize_t x = c[b];
+            c[b] = sum;
+            sum += x;
+        }
+        for (Py_ssize_t i = 0; i < m; i++) {
+            Py_ssize_t p = c[(keys[i] >> (8 * d)) & 255]++;
+            tk[p] = keys[i];
+            ti[p] = idx[i];
+        }
+        uint64_t *sk = keys;
+        int64_t *si = idx;
+        memcpy(sk, tk, (size_t)m * sizeof *sk);
+        memcpy(si, ti, (size_t)m * sizeof *si);
+    }
+}
+
+/* one update side: its nodes, each node's arcs [start, start + deg) into dst, and the
+ * odd weight of every arc */
+typedef struct {
+    const int64_t *nodes, *dst, *start, *deg;
+    uint64_t *wh;
+    Py_ssize_t m, arcs;
+    unsigned char bit; /* this side's bit in the membership marks */
+} Side;
+
+typedef struct {
+    Py_ssize_t n, cut, T;
+    const uint64_t *ctab, *otab;
+    Mixer mx;
+    unsigned char *mark;   /* n: bit 1 in the row side, bit 2 in the variable side */
+    int64_t *pres;         /* presence table / ranks, kcap long */
+    int64_t *hist;         /* histogram difference, kcap long */
+    Py_ssize_t kcap;
+    uint64_t *h, *tk;      /* mmax each */
+    int64_t *idx, *ti;     /* mmax each */
+} Work;
+
+/* histograms_equal: every colour below k as often among [0, cut) as among [cut, n) */
+static int same_hist(Work *w, const int64_t *col, Py_ssize_t k) {
+    memset(w->hist, 0, (size_t)k * sizeof *w->hist);
+    for (Py_ssize_t v = 0; v < w->cut; v++) w->hist[col[v]]++;
+    for (Py_ssize_t v = w->cut; v < w->n; v++) w->hist[col[v]]--;
+    for (Py_ssize_t c = 0; c < k; c++)
+        if (w->hist[c]) return 0;
+    return 1;
+}
+
+/* _half_round_hash of side s from col (all below k) into out; returns the new colour
+ * count, or -1 on a detected collision. A side without nodes is handled by the caller. */
+static Py_ssize_t half_round(Work *w, const Side *s, const int64_t *col, Py_ssize_t k,
+                             int64_t *out) {
+    const Py_ssize_t m = s->m;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        uint64_t acc = 0;
+        const int64_t a0 = s->start[i], a1 = a0 + s->deg[i];
+        for (int64_t a = a0; a < a1; a++) acc += w->ctab[col[s->dst[a]]] * s->wh[a];
+        acc += w->otab[col[s->nodes[i]]];
+        w->h[i] = mix(&w->mx, acc);
+        w->idx[i] = i;
+    }
+    radix_sort(w->h, w->idx, w->tk, w->ti, m);
+    /* the distinct hashes' ranks, into tk (as integers); one old colour per hash */
+    Py_ssize_t r = 0;
+    for (Py_ssize_t p = 0; p < m; p++) {
+        if (p && w->h[p] != w->h[p - 1]) r++;
+        else if (p && col[s->nodes[w->idx[p]]] != col[s->nodes[w->idx[p - 1]]])
+            return -1; /* two old colours merged: a detected collision */
+        w->tk[w->idx[p]] = (uint64_t)r;
+    }
+    const Py_ssize_t R = r + 1;
+    /* the other nodes' colours, dense-ranked among themselves */
+    memset(w->pres, 0, (size_t)k * sizeof *w->pres);
+    for (Py_ssize_t v = 0; v < w->n; v++)
+        if (!(w->mark[v] & s->bit)) w->pres[col[v]] = 1;
+    Py_ssize_t P = 0;
+    for (Py_ssize_t c = 0; c < k; c++) {
+        int64_t x = w->pres[c];
+        w->pres[c] = P;
+        P += x;
+    }
+    for (Py_ssize_t v = 0; v < w->n; v++)
+        if (!(w->mark[v] & s->bit)) out[v] = w->pres[col[v]];
+    for (Py_ssize_t i = 0; i < m; i++) out[s->nodes[i]] = P + (int64_t)w->tk[i];
+    return P + R;
+}
+
+/* ------------------------------------------------------------------ refine_hash */
+
+enum {
+    A_COL, A_RNODES, A_RDST, A_RSTART, A_RDEG, A_RW,
+    A_VNODES, A_VDST, A_VSTART, A_VDEG, A_VW, A_VARC, A_CTAB, A_OTAB, N_A
+};
+
+/* side: check the arrays, mark the nodes, and compute the weights; 0 ok, 1 decline */
+static int side_init(Work *w, Side *s, In *nodes, In *dst, In *start, In *deg, uint64_t *wh) {
+    s->m = in_len(nodes);
+    s->arcs = in_len(dst);
+    s->nodes = nodes->v.buf;
+    s->dst = dst->v.buf;
+    s->start = start->v.buf;
+    s->deg = deg->v.buf;
+    s->wh = wh;
+    if (in_len(start) != s->m || in_len(deg) != s->m) return 1;
+    for (Py_ssize_t i = 0; i < s->m; i++) {
+        int64_t v = s->nodes[i], a = s->start[i], d = s->deg[i];
+        if (v < 0 || v >= w->n || (w->mark[v] & s->bit)) return 1;
+        w->mark[v] |= s->bit;
+        if (a < 0 || d < 0 || a > s->arcs || d > s->arcs - a) return 1;
+    }
+    for (Py_ssize_t a = 0; a < s->arcs; a++)
+        if (s->dst[a] < 0 || s->dst[a] >= w->n) return 1;
+    return 0;
+}
+
+static inline uint64_t edge_weight(const Mixer *mx, int64_t label, uint64_t k2, uint64_t seed) {
+    return mix(mx, (uint64_t)label * k2 + seed) | 1;
+}
+
+static PyObject *refine_hash(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *obj[N_A];
+    In in[N_A];
+    memset(in, 0, sizeof in);
+    Py_ssize_t cut, max_half;
+    int stop_discrete, splitmix;
+    unsigned long long mask, k2, seed;
+    if (!PyArg_ParseTuple(args, "OnOOOOOOOOOOOOOnppKKK:refine_hash", &obj[A_COL], &cut,
+                          &obj[A_RNODES], &obj[A_RDST], &obj[A_RSTART], &obj[A_RDEG],
+                          &obj[A_RW], &obj[A_VNODES], &obj[A_VDST], &obj[A_VSTART],
+                          &obj[A_VDEG], &obj[A_VW], &obj[A_VARC], &obj[A_CTAB], &obj[A_OTAB],
+                          &max_half, &stop_discrete, &splitmix, &mask, &k2, &seed))
+        return NULL;
+    Work w;
+    memset(&w, 0, sizeof w);
+    uint64_t *wh = NULL;
+    int64_t *bufs = NULL;
+    PyObject *outobj = NULL, *result = NULL;
+    Py_buffer outv;
+    int out_held = 0, decline = 0;
+    int have_arc = obj[A_VARC] != Py_None;
+    for (int a = 0; a < N_A; a++) {
+        if (a == A_VARC && !have_arc) continue;
+        int rc = in_get(&in[a], obj[a], a == A_CTAB || a == A_OTAB ? 'u' : 'i');
+        if (rc) {
+            decline = 1;
+            goto done;
+        }
+    }
+    const Py_ssize_t n = in_len(&in[A_COL]);
+    w.n = n;
+    w.cut = cut;
+    w.T = in_len(&in[A_CTAB]) < in_len(&in[A_OTAB]) ? in_len(&in[A_CTAB]) : in_len(&in[A_OTAB]);
+    w.ctab = in[A_CTAB].v.buf;
+    w.otab = in[A_OTAB].v.buf;
+    w.mx.splitmix = splitmix;
+    w.mx.mask = mask;
+    if (n == 0 || cut < 0 || cut > n || w.T < n || in_len(&in[A_RW]) != in_len(&in[A_RDST]) ||
+        in_len(&in[A_VW]) != in_len(&in[A_VDST]) ||
+        (have_arc && in_len(&in[A_VARC]) != in_len(&in[A_VDST]))) {
+        decline = 1;
+        goto done;
+    }
+    const int64_t *col0 = in[A_COL].v.buf;
+    int64_t cmax = 0;
+    for (Py_ssize_t v = 0; v < n; v++) {
+        if (col0[v] < 0 || col0[v] >= w.T) {
+            decline = 1;
+            goto done;
+        }
+        if (col0[v] > cmax) cmax = col0[v];
+    }
+    const Py_ssize_t ra = in_len(&in[A_RDST]), va = in_len(&in[A_VDST]);
+    const Py_ssize_t rm = in_len(&in[A_RNODES]), vm = in_len(&in[A_VNODES]);
+    const Py_ssize_t mmax = rm > vm ? rm : vm;
+    w.kcap = (Py_ssize_t)cmax + 1 > n ? (Py_ssize_t)cmax + 1 : n;
+    w.mark = PyMem_Calloc((size_t)n, 1);
+    wh = PyMem_Malloc(((size_t)ra + (size_t)va + 1) * sizeof *wh);
+    /* cur, nxt (n each), pres, hist (kcap each), idx, ti (mmax each), h, tk (mmax each) */
+    bufs = PyMem_Malloc(((size_t)2 * n + 2 * (size_t)w.kcap + 4 * (size_t)mmax + 1) * 8);
+    if (!w.mark || !wh || !bufs) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int64_t *cur = bufs, *nxt = bufs + n;
+    w.pres = nxt + n;
+    w.hist = w.pres + w.kcap;
+    w.idx = w.hist + w.kcap;
+    w.ti = w.idx + mmax;
+    w.h = (uint64_t *)(w.ti + mmax);
+    w.tk = w.h + mmax;
+
+    /* the weights: the row side's from row_w; the variable side's from row_w at var_arc
+     * (as _hash_weights takes them), or from var_w */
+    const int64_t *rw = in[A_RW].v.buf, *vw = in[A_VW].v.buf;
+    for (Py_ssize_t a = 0; a < ra; a++) {
+        if (rw[a] < 0) {
+            decline = 1;
+            goto done;
+        }
+        wh[a] = edge_weight(&w.mx, rw[a], k2, seed);
+    }
+    for (Py_ssize_t a = 0; a < va; a++) {
+        if (have_arc) {
+            int64_t j = ((const int64_t *)in[A_VARC].v.buf)[a];
+            if (j < 0 || j >= ra) {
+                decline = 1;
+                goto done;
+            }
+            wh[ra + a] = wh[j];
+        } else {
+            if (vw[a] < 0) {
+                decline = 1;
+                goto done;
+            }
+            wh[ra + a] = edge_weight(&w.mx, vw[a], k2, seed);
+        }
+    }
+    Side sides[2];
+    sides[0].bit = 1;
+    sides[1].bit = 2;
+    if (side_init(&w, &sides[0], &in[A_RNODES], &in[A_RDST], &in[A_RSTART], &in[A_RDEG], wh) ||
+        side_init(&w, &sides[1], &in[A_VNODES], &in[A_VDST], &in[A_VSTART], &in[A_VDEG],
+                  wh + ra)) {
+        decline = 1;
+        goto done;
+    }
+
+    /* _iterate */
+    const int64_t *col = col0; /* the input until a half-round makes new colours */
+    Py_ssize_t k = (Py_ssize_t)cmax + 1, half = 0;
+    int side = 0, diverged = 0, collided = 0;
+    if (!same_hist(&w, col, k)) {
+        diverged = 1;
+    } else {
+        while (half < max_half) {
+            if (stop_discrete && k * 2 == n) break;
+            Py_ssize_t k_new;
+            if (sides[side].m == 0) {
+                k_new = k; /* no nodes: the colours as they are (the same array) */
+            } else {
+                int64_t *dst = col == cur ? nxt : cur;
+                k_new = half_round(&w, &sides[side], col, k, dst);
+                if (k_new < 0) {
+                    collided = 1;
+                    break;
+                }
+                col = dst;
+            }
+            half++;
+            side ^= 1;
+            if (k_new == k) {
+                if (half >= 2) break;
+                continue;
+            }
+            k = k_new;
+            if (!same_hist(&w, col, k)) {
+                diverged = 1;
+                break;
+            }
+        }
+    }
+    PyObject *colours = Py_None;
+    if (col != col0) {
+        outobj = PyObject_CallFunction(np_empty, "nO", n, dt_i8);
+        if (!outobj) goto done;
+        if (PyObject_GetBuffer(outobj, &outv, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) goto done;
+        out_held = 1;
+        memcpy(outv.buf, col, (size_t)n * sizeof *col);
+        colours = outobj;
+    }
+    result = Py_BuildValue("(Onnii)", colours, half, k, diverged, collided);
+
+done:
+    if (out_held) PyBuffer_Release(&outv);
+    Py_XDECREF(outobj);
+    for (int a = 0; a < N_A; a++) in_release(&in[a]);
+    PyMem_Free(w.mark);
+    PyMem_Free(wh);
+    PyMem_Free(bufs);
+    if (decline && !result && !PyErr_Occurred()) Py_RETURN_NONE;
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"refine_hash", refine_hash, METH_VARARGS,
+     "refine_hash(colours, cut, row_nodes, row_dst, row_start, row_deg, row_w, var_nodes, "
+     "var_dst, var_start, var_deg, var_w, var_arc, ctab, otab, max_half_rounds, "
+     "stop_when_discrete, splitmix, mask, k2, seed) -> (colours | None, half_rounds, k, "
+     "diverged, collided) | None: _refine._iterate with _half_round_hash (see "
+     "verify/_refine.py, _hash_compiled); None when the caller should run the numpy code."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_refinec", "The fast path of colour refinement, compiled.", -1,
+    methods, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__refinec(void) {
+    PyObject *np = PyImport_ImportModule("numpy");
+    if (!np) return NULL;
+    np_empty = PyObject_GetAttrString(np, "empty");
+    PyObject *dtype = PyObject_GetAttrString(np, "dtype");
+    Py_DECREF(np);
+    if (!np_empty || !dtype) {
+        Py_XDECREF(dtype);
+        return NULL;
+    }
+    dt_i8 = PyObject_CallFunction(dtype, "s", "int64");
+    Py_DECREF(dtype);
+    if (!dt_i8) return NULL;
+    return PyModule_Create(&module);
+}
