@@ -312,8 +312,52 @@ class _UnionLists(NamedTuple):
     var_deg: list[int]
 
 
+def _build_union_compiled(ga: Graph, gb: Graph) -> Union | None:
+    """:func:`_build_union_arrays` in C (``verify/_refinec.c``): the same arrays, bit for
+    bit (values, dtypes, flags: ``row_start`` a view of the row pointers as there), in one
+    call instead of ~50 numpy calls. None where the module is not built or declines the
+    graphs (an array not int64, an index out of range, a negative row kind, ...): the
+    caller then runs the numpy code (``tests/verify/test_refinec.py`` holds the two to
+    each other)."""
+    if _refinec is None:
+        return None
+    got = _refinec.build_union(
+        ga.var_label, ga.row_kind, ga.row_rhs, ga.indptr, ga.indices, ga.coef,
+        gb.var_label, gb.row_kind, gb.row_rhs, gb.indptr, gb.indices, gb.coef,
+    )  # fmt: skip
+    if got is None:
+        return None
+    init, row_nodes, row_deg, row_dst, row_w, var_nodes, var_deg, var_dst, var_w = got[:9]
+    indptr, var_start, var_arc = got[9:]
+    oa_v, oa_r, ob_v, ob_r, n, owner, is_row = _layout(ga, gb)
+    return Union(
+        ga=ga,
+        gb=gb,
+        n=n,
+        owner=owner,
+        is_row=is_row,
+        offsets=(oa_v, oa_r, ob_v, ob_r),
+        row_nodes=row_nodes,
+        row_deg=row_deg,
+        row_dst=row_dst,
+        row_w=row_w,
+        var_nodes=var_nodes,
+        var_deg=var_deg,
+        var_dst=var_dst,
+        var_w=var_w,
+        init=init,
+        row_start=indptr[:-1],
+        var_start=var_start,
+        # above _SMALL_ARCS the numpy code's order is scipy's CSC data: a view, as here
+        var_arc=var_arc[:] if var_arc.size > _SMALL_ARCS else var_arc,
+    )
+
+
 def _build_union_arrays(ga: Graph, gb: Graph) -> Union:
     """:func:`build_union` with numpy arrays (any size)."""
+    done = _build_union_compiled(ga, gb)
+    if done is not None:
+        return done
     oa_v, oa_r, ob_v, ob_r, n, owner, is_row = _layout(ga, gb)
     # initial colours: variables by (cost, integer, lb, ub); rows by (kind, rhs)
     vl = np.concatenate([ga.var_label, gb.var_label]).astype(np.int64, copy=False)

@@ -37,6 +37,7 @@
 #include <Python.h>
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static PyObject *np_empty; /* numpy.empty */
@@ -403,6 +404,293 @@ done:
     return result;
 }
 
+/* ------------------------------------------------------------------ build_union */
+
+/* a 2-D C-contiguous int64 buffer of `cols` columns: 0 ok, 1 decline */
+static int in_get2(In *in, PyObject *obj, Py_ssize_t cols) {
+    if (PyObject_GetBuffer(obj, &in->v, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        PyErr_Clear();
+        return 1;
+    }
+    in->held = 1;
+    if (in->v.ndim != 2 || in->v.shape[1] != cols || kind_of(&in->v) != 'i') return 1;
+    return 0;
+}
+
+static const int64_t *sort_base; /* the values qsort's comparator reads (GIL held) */
+static Py_ssize_t sort_stride;
+
+static int cmp_at(const void *a, const void *b) {
+    int64_t x = sort_base[*(const int64_t *)a * sort_stride];
+    int64_t y = sort_base[*(const int64_t *)b * sort_stride];
+    return (x > y) - (x < y);
+}
+
+/* dense_rank of x[i * stride], i < N, into r (ranks 0.. in sorted order of the values);
+ * scratch of N + 1 int64 at least (and of the value range when that is small). Returns
+ * the number of distinct values, -1 when out of memory. */
+static Py_ssize_t rank_col(const int64_t *x, Py_ssize_t stride, Py_ssize_t N, int64_t *r) {
+    if (N == 0) return 0;
+    int64_t lo = x[0], hi = x[0];
+    for (Py_ssize_t i = 1; i < N; i++) {
+        int64_t v = x[i * stride];
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    uint64_t range = (uint64_t)hi - (uint64_t)lo; /* exact: hi >= lo */
+    Py_ssize_t R;
+    if (range < (uint64_t)16 * (uint64_t)N + 4096) {
+        int64_t *pres = PyMem_Calloc((size_t)range + 1, sizeof *pres);
+        if (!pres) return -1;
+        for (Py_ssize_t i = 0; i < N; i++) pres[(uint64_t)x[i * stride] - (uint64_t)lo] = 1;
+        R = 0;
+        for (uint64_t c = 0; c <= range; c++) {
+            int64_t p = pres[c];
+            pres[c] = R;
+            R += p;
+        }
+        for (Py_ssize_t i = 0; i < N; i++) r[i] = pres[(uint64_t)x[i * stride] - (uint64_t)lo];
+        PyMem_Free(pres);
+        return R;
+    }
+    int64_t *idx = PyMem_Malloc((size_t)N * sizeof *idx);
+    if (!idx) return -1;
+    for (Py_ssize_t i = 0; i < N; i++) idx[i] = i;
+    sort_base = x;
+    sort_stride = stride;
+    qsort(idx, (size_t)N, sizeof *idx, cmp_at);
+    R = 0;
+    for (Py_ssize_t p = 0; p < N; p++) {
+        if (p && x[idx[p] * stride] != x[idx[p - 1] * stride]) R++;
+        r[idx[p]] = R;
+    }
+    PyMem_Free(idx);
+    return R + 1;
+}
+
+/* the dense ranks of the tuples (c[0][i], ..., c[nc-1][i]) in lexicographic order, each
+ * c[j] already dense-ranked with R[j] values: stable counting sorts from the last column
+ * to the first, then one scan; out gets the ranks, returns their number (-1: no memory) */
+static Py_ssize_t rank_tuples(int64_t *const *c, const Py_ssize_t *R, int nc, Py_ssize_t N,
+                              int64_t *out) {
+    if (N == 0) return 0;
+    Py_ssize_t rmax = 0;
+    for (int j = 0; j < nc; j++) rmax = R[j] > rmax ? R[j] : rmax;
+    int64_t *a = PyMem_Malloc((size_t)N * sizeof *a), *b = PyMem_Malloc((size_t)N * sizeof *b);
+    int64_t *cnt = PyMem_Malloc(((size_t)rmax + 1) * sizeof *cnt);
+    if (!a || !b || !cnt) {
+        PyMem_Free(a);
+        PyMem_Free(b);
+        PyMem_Free(cnt);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < N; i++) a[i] = i;
+    for (int j = nc - 1; j >= 0; j--) {
+        const int64_t *key = c[j];
+        memset(cnt, 0, ((size_t)R[j] + 1) * sizeof *cnt);
+        for (Py_ssize_t i = 0; i < N; i++) cnt[key[i] + 1]++;
+        for (Py_ssize_t v = 0; v < R[j]; v++) cnt[v + 1] += cnt[v];
+        for (Py_ssize_t p = 0; p < N; p++) b[cnt[key[a[p]]]++] = a[p];
+        int64_t *t = a;
+        a = b;
+        b = t;
+    }
+    Py_ssize_t K = 0;
+    for (Py_ssize_t p = 0; p < N; p++) {
+        if (p) {
+            int differ = 0;
+            for (int j = 0; j < nc && !differ; j++) differ = c[j][a[p]] != c[j][a[p - 1]];
+            K += differ;
+        }
+        out[a[p]] = K;
+    }
+    PyMem_Free(a);
+    PyMem_Free(b);
+    PyMem_Free(cnt);
+    return K + 1;
+}
+
+enum { G_LABEL, G_KIND, G_RHS, G_PTR, G_IND, G_COEF, N_G };
+enum {
+    U_INIT, U_RNODES, U_RDEG, U_RDST, U_RW, U_VNODES, U_VDEG, U_VDST, U_VW, U_PTR,
+    U_VSTART, U_VARC, N_U
+};
+
+static PyObject *build_union(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *obj[2][N_G];
+    In in[2][N_G];
+    memset(in, 0, sizeof in);
+    PyObject *outobj[N_U] = {NULL};
+    Py_buffer outv[N_U];
+    int out_held[N_U] = {0};
+    int64_t *scratch = NULL;
+    PyObject *result = NULL;
+    int decline = 0;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOO:build_union", &obj[0][0], &obj[0][1], &obj[0][2],
+                          &obj[0][3], &obj[0][4], &obj[0][5], &obj[1][0], &obj[1][1],
+                          &obj[1][2], &obj[1][3], &obj[1][4], &obj[1][5]))
+        return NULL;
+    Py_ssize_t nv[2], nr[2], na[2];
+    for (int g = 0; g < 2; g++) {
+        for (int a = 0; a < N_G; a++) {
+            if (a == G_LABEL ? in_get2(&in[g][a], obj[g][a], 4) : in_get(&in[g][a], obj[g][a], 'i')) {
+                decline = 1;
+                goto done;
+            }
+        }
+        nv[g] = in[g][G_LABEL].v.shape[0];
+        nr[g] = in_len(&in[g][G_KIND]);
+        na[g] = in_len(&in[g][G_IND]);
+        const int64_t *ptr = in[g][G_PTR].v.buf, *ind = in[g][G_IND].v.buf;
+        const int64_t *kind = in[g][G_KIND].v.buf;
+        if (in_len(&in[g][G_RHS]) != nr[g] || in_len(&in[g][G_PTR]) != nr[g] + 1 ||
+            in_len(&in[g][G_COEF]) != na[g] || ptr[0] != 0 || ptr[nr[g]] != na[g]) {
+            decline = 1;
+            goto done;
+        }
+        for (Py_ssize_t i = 0; i < nr[g]; i++)
+            if (ptr[i + 1] < ptr[i] || kind[i] < 0) {
+                decline = 1;
+                goto done;
+            }
+        for (Py_ssize_t a = 0; a < na[g]; a++)
+            if (ind[a] < 0 || ind[a] >= nv[g]) {
+                decline = 1;
+                goto done;
+            }
+    }
+    const Py_ssize_t oa_r = nv[0], ob_v = nv[0] + nr[0], ob_r = ob_v + nv[1], n = ob_r + nr[1];
+    const Py_ssize_t NV = nv[0] + nv[1], NR = nr[0] + nr[1], NA = na[0] + na[1];
+    Py_ssize_t sizes[N_U] = {n, NR, NR, NA, NA, NV, NV, NA, NA, NR + 1, NV, NA};
+    for (int k = 0; k < N_U; k++) {
+        outobj[k] = PyObject_CallFunction(np_empty, "nO", sizes[k], dt_i8);
+        if (!outobj[k]) goto done;
+        if (PyObject_GetBuffer(outobj[k], &outv[k], PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0)
+            goto done;
+        out_held[k] = 1;
+    }
+    int64_t *o[N_U];
+    for (int k = 0; k < N_U; k++) o[k] = outv[k].buf;
+    /* scratch: 6 columns of max(NV, NR) (var: c0, flag, c2, c3 and the tuple ranks; rows:
+     * kind, rhs and theirs), and the var degrees' running positions (NV) */
+    const Py_ssize_t W = NV > NR ? NV : NR;
+    scratch = PyMem_Malloc(((size_t)7 * (size_t)W + 1) * sizeof *scratch);
+    if (!scratch) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int64_t *col[4] = {scratch, scratch + W, scratch + 2 * W, scratch + 3 * W};
+    int64_t *key = scratch + 4 * W, *tmp = scratch + 5 * W, *fill = scratch + 6 * W;
+
+    /* initial colours: variables by the lexicographic (cost, integer, lb, ub) (the
+     * integer flag as != 0), rows by (kind, rhs) after all of them */
+    Py_ssize_t R[4];
+    for (int j = 0; j < 4; j++) {
+        for (int g = 0; g < 2; g++) {
+            const int64_t *lab = in[g][G_LABEL].v.buf;
+            int64_t *dst = (j == 1 ? col[j] : tmp) + (g ? nv[0] : 0);
+            for (Py_ssize_t i = 0; i < nv[g]; i++) dst[i] = j == 1 ? lab[i * 4 + 1] != 0 : lab[i * 4 + j];
+        }
+        if (j == 1) {
+            R[1] = 2;
+        } else if ((R[j] = rank_col(tmp, 1, NV, col[j])) < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    Py_ssize_t nvc = rank_tuples(col, R, 4, NV, key);
+    if (nvc < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int64_t *init = o[U_INIT];
+    for (Py_ssize_t i = 0; i < nv[0]; i++) init[i] = key[i];
+    for (Py_ssize_t i = 0; i < nv[1]; i++) init[ob_v + i] = key[nv[0] + i];
+    for (int j = 0; j < 2; j++)
+        for (int g = 0; g < 2; g++) {
+            const int64_t *src = in[g][j ? G_RHS : G_KIND].v.buf;
+            memcpy(tmp + (g ? nr[0] : 0), src, (size_t)nr[g] * sizeof *tmp);
+            if (g) {
+                if ((R[j] = rank_col(tmp, 1, NR, col[j])) < 0) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+            }
+        }
+    if (rank_tuples(col, R, 2, NR, key) < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < nr[0]; i++) init[oa_r + i] = key[i] + nvc;
+    for (Py_ssize_t i = 0; i < nr[1]; i++) init[ob_r + i] = key[nr[0] + i] + nvc;
+
+    /* the row side: nodes, degrees, first arcs, neighbours, labels less the smallest */
+    int64_t wshift = 0;
+    for (int g = 0, first = 1; g < 2; g++) {
+        const int64_t *coef = in[g][G_COEF].v.buf;
+        for (Py_ssize_t a = 0; a < na[g]; a++, first = 0)
+            wshift = first || coef[a] < wshift ? coef[a] : wshift;
+    }
+    int64_t *rptr = o[U_PTR];
+    rptr[0] = 0;
+    for (int g = 0; g < 2; g++) {
+        const int64_t *ptr = in[g][G_PTR].v.buf, *ind = in[g][G_IND].v.buf;
+        const int64_t *coef = in[g][G_COEF].v.buf;
+        const Py_ssize_t r0 = g ? nr[0] : 0, a0 = g ? na[0] : 0, base = g ? ob_r : oa_r;
+        for (Py_ssize_t i = 0; i < nr[g]; i++) {
+            o[U_RNODES][r0 + i] = base + i;
+            o[U_RDEG][r0 + i] = ptr[i + 1] - ptr[i];
+            rptr[r0 + i + 1] = a0 + ptr[i + 1];
+        }
+        for (Py_ssize_t a = 0; a < na[g]; a++) {
+            o[U_RDST][a0 + a] = ind[a] + (g ? ob_v : 0);
+            /* numpy's wrap-around subtraction */
+            o[U_RW][a0 + a] = (int64_t)((uint64_t)coef[a] - (uint64_t)wshift);
+        }
+    }
+    /* the variable side: arcs grouped by variable node, stably (a counting sort) */
+    int64_t *vdeg = o[U_VDEG], *vstart = o[U_VSTART];
+    for (Py_ssize_t v = 0; v < NV; v++) {
+        o[U_VNODES][v] = v < nv[0] ? v : ob_v + (v - nv[0]);
+        vdeg[v] = 0;
+    }
+    /* the variable position of a variable node: A's are 0..nv[0]-1, B's follow */
+#define VPOS(d) ((d) < ob_v ? (d) : (d) - ob_v + nv[0])
+    for (Py_ssize_t a = 0; a < NA; a++) vdeg[VPOS(o[U_RDST][a])]++;
+    Py_ssize_t acc = 0;
+    for (Py_ssize_t v = 0; v < NV; v++) {
+        vstart[v] = acc;
+        fill[v] = acc;
+        acc += vdeg[v];
+    }
+    for (Py_ssize_t r = 0, a = 0; r < NR; r++)
+        for (int64_t e = 0; e < o[U_RDEG][r]; e++, a++) {
+            int64_t p = fill[VPOS(o[U_RDST][a])]++;
+            o[U_VARC][p] = a;
+            o[U_VDST][p] = o[U_RNODES][r];
+            o[U_VW][p] = o[U_RW][a];
+        }
+#undef VPOS
+    result = PyTuple_New(N_U);
+    if (!result) goto done;
+    for (int k = 0; k < N_U; k++) {
+        Py_INCREF(outobj[k]);
+        PyTuple_SetItem(result, k, outobj[k]);
+    }
+
+done:
+    for (int k = 0; k < N_U; k++) {
+        if (out_held[k]) PyBuffer_Release(&outv[k]);
+        Py_XDECREF(outobj[k]);
+    }
+    for (int g = 0; g < 2; g++)
+        for (int a = 0; a < N_G; a++) in_release(&in[g][a]);
+    PyMem_Free(scratch);
+    if (decline && !result && !PyErr_Occurred()) Py_RETURN_NONE;
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"refine_hash", refine_hash, METH_VARARGS,
      "refine_hash(colours, cut, row_nodes, row_dst, row_start, row_deg, row_w, var_nodes, "
@@ -410,6 +698,12 @@ static PyMethodDef methods[] = {
      "stop_when_discrete, splitmix, mask, k2, seed) -> (colours | None, half_rounds, k, "
      "diverged, collided) | None: _refine._iterate with _half_round_hash (see "
      "verify/_refine.py, _hash_compiled); None when the caller should run the numpy code."},
+    {"build_union", build_union, METH_VARARGS,
+     "build_union(a_var_label, a_row_kind, a_row_rhs, a_indptr, a_indices, a_coef, b_var_label, "
+     "...) -> (init, row_nodes, row_deg, row_dst, row_w, var_nodes, var_deg, var_dst, var_w, "
+     "indptr, var_start, var_arc) | None: _refine._build_union_arrays's arrays (see "
+     "verify/_refine.py, _build_union_compiled); None when the caller should run the numpy "
+     "code."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {

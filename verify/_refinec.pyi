@@ -27,3 +27,18 @@ def refine_hash(
     seed: int,
     /,
 ) -> tuple[Any, ...] | None: ...
+def build_union(
+    a_var_label: np.ndarray,
+    a_row_kind: np.ndarray,
+    a_row_rhs: np.ndarray,
+    a_indptr: np.ndarray,
+    a_indices: np.ndarray,
+    a_coef: np.ndarray,
+    b_var_label: np.ndarray,
+    b_row_kind: np.ndarray,
+    b_row_rhs: np.ndarray,
+    b_indptr: np.ndarray,
+    b_indices: np.ndarray,
+    b_coef: np.ndarray,
+    /,
+) -> tuple[np.ndarray, ...] | None: ...

@@ -293,13 +293,173 @@ def test_deliberate_breakages_are_caught():
 def test_check_answers_the_same_without_the_module(monkeypatch, tmp_path):
     pairs = [(name, read_model(a), read_model(b)) for name, a, b in _e2e_pairs(tmp_path, 10_000)]
     pairs += _fb_pairs()
-    calls = []
-    real = _refine._hash_compiled
+    calls, built_ = [], []
+    real, real_union = _refine._hash_compiled, _refine._build_union_compiled
     monkeypatch.setattr(
         _refine, "_hash_compiled", lambda *a, **kw: calls.append(1) or real(*a, **kw)
     )
+    monkeypatch.setattr(
+        _refine,
+        "_build_union_compiled",
+        lambda *a: built_.append(1) or real_union(*a),
+    )
     results = [(name, level, _check(a, b, level)) for name, a, b in pairs for level in LEVELS]
-    assert len(calls) >= 50, len(calls)  # not vacuous: unions the module refined
+    # not vacuous: unions the module built and refined
+    assert len(calls) >= 50 and len(built_) >= 50, (len(calls), len(built_))
     monkeypatch.setattr(_refine, "_refinec", None)
     for (name, level, r), (_, a, b) in zip(results, [p for p in pairs for _ in LEVELS]):
         assert _summary(r) == _summary(_check(a, b, level)), (name, level)
+
+
+# --------------------------------------------------------------------------- the union
+
+UNION_ARRAYS = (
+    "owner",
+    "is_row",
+    "row_nodes",
+    "row_deg",
+    "row_dst",
+    "row_w",
+    "var_nodes",
+    "var_deg",
+    "var_dst",
+    "var_w",
+    "init",
+    "row_start",
+    "var_start",
+    "var_arc",
+)
+
+
+def _union_python(ga, gb):
+    saved, _refine._refinec = _refine._refinec, None
+    try:
+        return _refine._build_union_arrays(ga, gb)
+    finally:
+        _refine._refinec = saved
+
+
+def _union_differences(got, want):
+    diff = [f for f in ("n", "offsets") if getattr(got, f) != getattr(want, f)]
+    if got.ga is not want.ga or got.gb is not want.gb or type(got) is not type(want):
+        diff.append("graphs")
+    for f in UNION_ARRAYS:
+        a, b = getattr(got, f), getattr(want, f)
+        if type(a) is not np.ndarray or a.dtype != b.dtype or a.shape != b.shape:
+            diff.append(f"{f} type")
+        elif a.tobytes() != b.tobytes():
+            diff.append(f"{f} bytes")
+        elif [getattr(a.flags, k) for k in FLAGS] != [getattr(b.flags, k) for k in FLAGS]:
+            diff.append(f"{f} flags")
+    return diff
+
+
+def _same_union(ga, gb, *, handled=True):
+    got = _refine._build_union_compiled(ga, gb)
+    assert (got is not None) == handled
+    want = _union_python(ga, gb)
+    if got is not None:
+        assert _union_differences(got, want) == [], _union_differences(got, want)
+    assert _union_differences(_refine._build_union_arrays(ga, gb), want) == []
+    return got is not None
+
+
+def _graphs(pairs):
+    for _, a, b in pairs:
+        ga, gb, _ = label_pair(prepare(a), prepare(b))
+        yield ga, gb
+        yield gb, ga
+
+
+@built
+def test_compiled_union_equals_numpy(tmp_path):
+    pairs = [(name, read_model(a), read_model(b)) for name, a, b in _e2e_pairs(tmp_path, 10_000)]
+    pairs += [(n, a, a) for n, a, _ in pairs[:20]]
+    pairs += _fb_pairs()
+    rng = np.random.default_rng(2024)
+    for trial in range(200):
+        if trial % 3 == 0:
+            m = _symmetric(rng, int(rng.integers(2, 6)), int(rng.integers(1, 5)), 3)
+        else:
+            m = random_model(rng, int(rng.integers(0, 40)), int(rng.integers(1, 30)))
+        pairs.append(("random", m, permuted(m, seed=trial)))
+    assert sum(_same_union(ga, gb) for ga, gb in _graphs(pairs)) >= 500
+
+
+def _graph_with(g, **kw):
+    return dataclasses.replace(g, **kw)
+
+
+@built
+def test_compiled_union_edge_graphs():
+    m = random_model(np.random.default_rng(4), 12, 9)
+    ga, gb, _ = label_pair(prepare(m), prepare(permuted(m, seed=3)))
+    # huge and negative ids in every label column, the integer flag not 0/1, coefficient
+    # ids spanning the int64 range (numpy's subtraction wraps; so does the module's)
+    big = 1 << 62
+    vl = ga.var_label.copy()
+    vl[::2, 0] = -big
+    vl[1::3, 2] = big
+    vl[::4, 1] = 7
+    vl[:, 3] = np.arange(vl.shape[0]) * (big // vl.shape[0]) - big
+    coef = ga.coef.copy()
+    coef[::2] = -big - big  # the smallest int64
+    coef[1::2] = big
+    rhs = ga.row_rhs.copy()
+    rhs[::2] = big
+    g2 = _graph_with(ga, var_label=vl, coef=coef, row_rhs=rhs)
+    for x, y in ((g2, gb), (gb, g2), (g2, g2)):
+        assert _same_union(x, y)
+    # no rows, no arcs, no variables on one side
+    empty = _graph_with(
+        ga,
+        row_kind=ga.row_kind[:0],
+        row_rhs=ga.row_rhs[:0],
+        indptr=ga.indptr[:1],
+        indices=ga.indices[:0],
+        coef=ga.coef[:0],
+    )
+    novars = _graph_with(empty, var_label=ga.var_label[:0])
+    for x, y in ((empty, gb), (gb, empty), (empty, empty), (novars, empty), (novars, novars)):
+        assert _same_union(x, y)
+
+
+@built
+def test_declined_graphs_run_the_numpy_code():
+    m = random_model(np.random.default_rng(5), 12, 9)
+    ga, gb, _ = label_pair(prepare(m), prepare(permuted(m, seed=3)))
+    assert _same_union(ga, gb)
+    ind = ga.indices.copy()
+    ind[0] = ga.n_vars  # a row node, not a variable
+    ptr = ga.indptr.copy()
+    ptr[0] = 1
+    kind = ga.row_kind.copy()
+    kind[0] = -1
+    for kw in (
+        {"coef": ga.coef.astype(np.int32)},
+        {"var_label": np.asfortranarray(ga.var_label)},
+        {"row_kind": kind},
+    ):
+        assert not _same_union(_graph_with(ga, **kw), gb, handled=False), list(kw)
+    # numpy raises, or makes arrays that are no union: not compared
+    for kw in ({"indices": ind}, {"indptr": ptr}, {"var_label": ga.var_label[:, :3].copy()}):
+        assert _refine._build_union_compiled(_graph_with(ga, **kw), gb) is None
+
+
+@built
+def test_union_breakages_are_caught():
+    m = random_model(np.random.default_rng(6), 12, 9)
+    ga, gb, _ = label_pair(prepare(m), prepare(permuted(m, seed=3)))
+    got, want = _refine._build_union_compiled(ga, gb), _union_python(ga, gb)
+    assert got is not None and _union_differences(got, want) == []
+
+    def broken(**kw):
+        return dataclasses.replace(got, **kw)
+
+    arc = got.var_arc.copy()
+    arc[[0, -1]] = arc[[-1, 0]]
+    assert _union_differences(broken(var_arc=arc), want) == ["var_arc bytes"]
+    start = got.row_start.copy()  # the same values, owning its data (not a view)
+    assert _union_differences(broken(row_start=start), want) == ["row_start flags"]
+    assert _union_differences(broken(init=got.init.astype(np.int32)), want) == ["init type"]
+    assert _union_differences(broken(offsets=(0, 0, 0, 0)), want) == ["offsets"]
