@@ -1,4 +1,16 @@
-/* optiscribe.verify._refinec: the fast path of colour refinement, compiled.
+/* optiscribe.verify._refinec: the union and the fast path of colour refinement, compiled.
+ *
+ * Three functions of verify/_refine.py, each in one call instead of tens of numpy calls on
+ * arrays of a few hundred elements (the fixed cost that dominated the 101-1000 nonzero
+ * pairs): refine_hash (below), is_equitable (the exact check: the initial colour constant
+ * on every cell and every node's sorted multiset of (neighbour colour, edge label) equal
+ * to its cell's first node's on its side, cells of at most two nodes skipped with
+ * skip_pairs) and build_union (_build_union_arrays's arrays: the initial colours as the
+ * dense ranks of the lexicographic (cost, integer flag != 0, lb, ub) of the variables and,
+ * after them, of (kind, rhs) of the rows; the row side's arcs with the labels less the
+ * smallest, wrapping as numpy's int64 subtraction does; the variable side's grouped by
+ * variable stably, as a stable argsort or scipy's CSR-to-CSC conversion groups them).
+ * Each returns None, and the caller runs the numpy code, on an input it does not take.
  *
  * refine_hash(...) -> tuple | None runs, in one call, the loop verify/_refine.py's
  * refine runs on numpy arrays for unions above SMALL_REFINE_NODES: _iterate driving
@@ -108,15 +120,17 @@ static inline uint64_t mix(const Mixer *m, uint64_t x) {
 }
 
 /* sort keys[0..m) ascending (as unsigned) carrying idx along: LSD radix, 8 bits a pass,
- * passes where every key has the same digit skipped; tk/ti scratch of m each */
-static void radix_sort(uint64_t *keys, int64_t *idx, uint64_t *tk, int64_t *ti, Py_ssize_t m) {
+ * on the low `bytes` bytes (the others equal), passes where every key has the same digit
+ * skipped; tk/ti scratch of m each */
+static void radix_sort(uint64_t *keys, int64_t *idx, uint64_t *tk, int64_t *ti, Py_ssize_t m,
+                       int bytes) {
     Py_ssize_t cnt[8][256];
     memset(cnt, 0, sizeof cnt);
     for (Py_ssize_t i = 0; i < m; i++) {
         uint64_t k = keys[i];
-        for (int d = 0; d < 8; d++) cnt[d][(k >> (8 * d)) & 255]++;
+        for (int d = 0; d < bytes; d++) cnt[d][(k >> (8 * d)) & 255]++;
     }
-    for (int d = 0; d < 8; d++) {
+    for (int d = 0; d < bytes; d++) {
         Py_ssize_t *c = cnt[d];
         if (c[(keys[0] >> (8 * d)) & 255] == m) continue; /* one digit value: no move */
         Py_ssize_t sum = 0;
@@ -130,11 +144,53 @@ static void radix_sort(uint64_t *keys, int64_t *idx, uint64_t *tk, int64_t *ti, 
             tk[p] = keys[i];
             ti[p] = idx[i];
         }
-        uint64_t *sk = keys;
-        int64_t *si = idx;
-        memcpy(sk, tk, (size_t)m * sizeof *sk);
-        memcpy(si, ti, (size_t)m * sizeof *si);
+        memcpy(keys, tk, (size_t)m * sizeof *keys);
+        memcpy(idx, ti, (size_t)m * sizeof *idx);
     }
+}
+
+/* the same order: one counting pass on the top `bits` bits (into tk/ti), then each bucket
+ * sorted on its own (insertion up to 32 keys, else radix_sort on the low bytes), and back;
+ * `bucket` scratch of 2**bits + 1. Well-mixed hashes spread evenly, so this is about two
+ * passes; degenerate ones fall into few buckets and are radix-sorted there. */
+static void sort_hashes(uint64_t *keys, int64_t *idx, uint64_t *tk, int64_t *ti, Py_ssize_t m,
+                        int bits, Py_ssize_t *bucket) {
+    const Py_ssize_t nb = (Py_ssize_t)1 << bits;
+    const int shift = 64 - bits;
+    memset(bucket, 0, (size_t)(nb + 1) * sizeof *bucket);
+    for (Py_ssize_t i = 0; i < m; i++) bucket[(keys[i] >> shift) + 1]++;
+    for (Py_ssize_t b = 0; b < nb; b++) bucket[b + 1] += bucket[b];
+    for (Py_ssize_t i = 0; i < m; i++) {
+        Py_ssize_t p = bucket[keys[i] >> shift]++;
+        tk[p] = keys[i];
+        ti[p] = idx[i];
+    }
+    /* bucket[b] is now the end of bucket b (the start of b + 1) */
+    Py_ssize_t lo = 0;
+    for (Py_ssize_t b = 0; b < nb; b++) {
+        Py_ssize_t hi = bucket[b], len = hi - lo;
+        uint64_t *k = tk + lo;
+        int64_t *x = ti + lo;
+        if (len <= 32) {
+            for (Py_ssize_t i = 1; i < len; i++) {
+                uint64_t kv = k[i];
+                int64_t xv = x[i];
+                Py_ssize_t j = i;
+                while (j > 0 && k[j - 1] > kv) {
+                    k[j] = k[j - 1];
+                    x[j] = x[j - 1];
+                    j--;
+                }
+                k[j] = kv;
+                x[j] = xv;
+            }
+        } else {
+            radix_sort(k, x, keys + lo, idx + lo, len, (shift + 7) / 8);
+        }
+        lo = hi;
+    }
+    memcpy(keys, tk, (size_t)m * sizeof *keys);
+    memcpy(idx, ti, (size_t)m * sizeof *idx);
 }
 
 /* one update side: its nodes, each node's arcs [start, start + deg) into dst, and the
@@ -156,6 +212,8 @@ typedef struct {
     Py_ssize_t kcap;
     uint64_t *h, *tk;      /* mmax each */
     int64_t *idx, *ti;     /* mmax each */
+    Py_ssize_t *bucket;    /* 2**bits + 1 */
+    int bits;              /* the top bits sort_hashes buckets by */
 } Work;
 
 /* histograms_equal: every colour below k as often among [0, cut) as among [cut, n) */
@@ -181,7 +239,7 @@ static Py_ssize_t half_round(Work *w, const Side *s, const int64_t *col, Py_ssiz
         w->h[i] = mix(&w->mx, acc);
         w->idx[i] = i;
     }
-    radix_sort(w->h, w->idx, w->tk, w->ti, m);
+    sort_hashes(w->h, w->idx, w->tk, w->ti, m, w->bits, w->bucket);
     /* the distinct hashes' ranks, into tk (as integers); one old colour per hash */
     Py_ssize_t r = 0;
     for (Py_ssize_t p = 0; p < m; p++) {
@@ -300,7 +358,10 @@ static PyObject *refine_hash(PyObject *self, PyObject *args) {
     wh = PyMem_Malloc(((size_t)ra + (size_t)va + 1) * sizeof *wh);
     /* cur, nxt (n each), pres, hist (kcap each), idx, ti (mmax each), h, tk (mmax each) */
     bufs = PyMem_Malloc(((size_t)2 * n + 2 * (size_t)w.kcap + 4 * (size_t)mmax + 1) * 8);
-    if (!w.mark || !wh || !bufs) {
+    w.bits = 8;
+    while (w.bits < 16 && ((Py_ssize_t)4 << w.bits) < mmax) w.bits++;
+    w.bucket = PyMem_Malloc((((size_t)1 << w.bits) + 1) * sizeof *w.bucket);
+    if (!w.mark || !wh || !bufs || !w.bucket) {
         PyErr_NoMemory();
         goto done;
     }
@@ -398,10 +459,163 @@ done:
     Py_XDECREF(outobj);
     for (int a = 0; a < N_A; a++) in_release(&in[a]);
     PyMem_Free(w.mark);
+    PyMem_Free(w.bucket);
     PyMem_Free(wh);
     PyMem_Free(bufs);
     if (decline && !result && !PyErr_Occurred()) Py_RETURN_NONE;
     return result;
+}
+
+/* ------------------------------------------------------------------ is_equitable */
+
+typedef struct {
+    int64_t c, w;
+} Pair;
+
+static int cmp_pair(const void *a, const void *b) {
+    const Pair *x = a, *y = b;
+    if (x->c != y->c) return x->c < y->c ? -1 : 1;
+    return (x->w > y->w) - (x->w < y->w);
+}
+
+/* sort p[0..d) lexicographically: insertion sort for short segments, else qsort */
+static void sort_pairs(Pair *p, Py_ssize_t d) {
+    if (d > 16) {
+        qsort(p, (size_t)d, sizeof *p, cmp_pair);
+        return;
+    }
+    for (Py_ssize_t i = 1; i < d; i++) {
+        Pair x = p[i];
+        Py_ssize_t j = i;
+        while (j > 0 && cmp_pair(&p[j - 1], &x) > 0) {
+            p[j] = p[j - 1];
+            j--;
+        }
+        p[j] = x;
+    }
+}
+
+enum {
+    E_COL, E_INIT, E_RNODES, E_RDEG, E_RDST, E_RW, E_RSTART, E_VNODES, E_VDEG, E_VDST, E_VW,
+    E_VSTART, N_E
+};
+
+static PyObject *is_equitable(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *obj[N_E];
+    In in[N_E];
+    memset(in, 0, sizeof in);
+    int skip_pairs;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOp:is_equitable", &obj[0], &obj[1], &obj[2], &obj[3],
+                          &obj[4], &obj[5], &obj[6], &obj[7], &obj[8], &obj[9], &obj[10],
+                          &obj[11], &skip_pairs))
+        return NULL;
+    int64_t *rep = NULL, *cnt = NULL;
+    Pair *keys = NULL;
+    int decline = 0, ok = 1, err = 0;
+    for (int a = 0; a < N_E; a++)
+        if (in_get(&in[a], obj[a], 'i')) {
+            decline = 1;
+            goto done;
+        }
+    const Py_ssize_t n = in_len(&in[E_COL]);
+    const int64_t *col = in[E_COL].v.buf, *init = in[E_INIT].v.buf;
+    if (n == 0) goto done; /* True, whatever the union */
+    if (in_len(&in[E_INIT]) != n) {
+        decline = 1;
+        goto done;
+    }
+    int64_t cmax = 0;
+    for (Py_ssize_t v = 0; v < n; v++) {
+        if (col[v] < 0 || col[v] >= n) { /* (refinement's colours are below n) */
+            decline = 1;
+            goto done;
+        }
+        cmax = col[v] > cmax ? col[v] : cmax;
+    }
+    const Py_ssize_t k = (Py_ssize_t)cmax + 1;
+    /* one representative node per cell (per side below); the cell sizes */
+    rep = PyMem_Malloc((size_t)k * sizeof *rep);
+    cnt = PyMem_Calloc((size_t)k, sizeof *cnt);
+    const Py_ssize_t arcs = in_len(&in[E_RDST]) > in_len(&in[E_VDST]) ? in_len(&in[E_RDST])
+                                                                       : in_len(&in[E_VDST]);
+    keys = PyMem_Malloc(((size_t)arcs + 1) * sizeof *keys);
+    if (!rep || !cnt || !keys) {
+        err = 1;
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* the initial colour constant on every cell */
+    for (Py_ssize_t c = 0; c < k; c++) rep[c] = -1;
+    for (Py_ssize_t v = 0; v < n; v++) {
+        int64_t c = col[v];
+        cnt[c]++;
+        if (rep[c] < 0) rep[c] = v;
+        else if (init[rep[c]] != init[v]) ok = 0;
+    }
+    if (!ok) goto done;
+    for (int s = 0; s < 2 && ok; s++) {
+        In *b = &in[s ? E_VNODES : E_RNODES];
+        const int64_t *nodes = b[0].v.buf, *deg = b[1].v.buf, *dst = b[2].v.buf, *w = b[3].v.buf;
+        const int64_t *start = b[4].v.buf;
+        const Py_ssize_t m = in_len(&b[0]), na = in_len(&b[2]);
+        /* the arcs: node after node, each node's from its start (as the cached seg has them) */
+        if (in_len(&b[1]) != m || in_len(&b[3]) != na || in_len(&b[4]) != m) {
+            decline = 1;
+            goto done;
+        }
+        Py_ssize_t acc = 0;
+        for (Py_ssize_t i = 0; i < m; i++) {
+            if (nodes[i] < 0 || nodes[i] >= n || deg[i] < 0 || start[i] != acc ||
+                deg[i] > na - acc) {
+                decline = 1;
+                goto done;
+            }
+            acc += deg[i];
+        }
+        if (acc != na) {
+            decline = 1;
+            goto done;
+        }
+        for (Py_ssize_t a = 0; a < na; a++)
+            if (dst[a] < 0 || dst[a] >= n || w[a] < 0) {
+                decline = 1; /* (numpy packs the labels as non-negative) */
+                goto done;
+            }
+        /* each node's multiset of (neighbour colour, label), sorted */
+        for (Py_ssize_t i = 0; i < m; i++) {
+            if (skip_pairs && cnt[col[nodes[i]]] <= 2) continue;
+            for (int64_t a = start[i]; a < start[i] + deg[i]; a++) {
+                keys[a].c = col[dst[a]];
+                keys[a].w = w[a];
+            }
+            sort_pairs(keys + start[i], deg[i]);
+        }
+        /* every node's equal to its cell's first node's on this side */
+        for (Py_ssize_t c = 0; c < k; c++) rep[c] = -1;
+        for (Py_ssize_t i = 0; i < m && ok; i++) {
+            int64_t c = col[nodes[i]];
+            if (skip_pairs && cnt[c] <= 2) continue;
+            if (rep[c] < 0) {
+                rep[c] = i;
+                continue;
+            }
+            int64_t r = rep[c];
+            if (deg[r] != deg[i] ||
+                (deg[i] && memcmp(keys + start[r], keys + start[i],
+                                  (size_t)deg[i] * sizeof *keys) != 0))
+                ok = 0;
+        }
+    }
+
+done:
+    for (int a = 0; a < N_E; a++) in_release(&in[a]);
+    PyMem_Free(rep);
+    PyMem_Free(cnt);
+    PyMem_Free(keys);
+    if (err) return NULL;
+    if (decline) Py_RETURN_NONE;
+    return PyBool_FromLong(ok);
 }
 
 /* ------------------------------------------------------------------ build_union */
@@ -698,6 +912,10 @@ static PyMethodDef methods[] = {
      "stop_when_discrete, splitmix, mask, k2, seed) -> (colours | None, half_rounds, k, "
      "diverged, collided) | None: _refine._iterate with _half_round_hash (see "
      "verify/_refine.py, _hash_compiled); None when the caller should run the numpy code."},
+    {"is_equitable", is_equitable, METH_VARARGS,
+     "is_equitable(colours, init, row_nodes, row_deg, row_dst, row_w, row_start, var_nodes, "
+     "var_deg, var_dst, var_w, var_start, skip_pairs) -> bool | None: _refine.is_equitable "
+     "(see verify/_refine.py); None when the caller should run the numpy code."},
     {"build_union", build_union, METH_VARARGS,
      "build_union(a_var_label, a_row_kind, a_row_rhs, a_indptr, a_indices, a_coef, b_var_label, "
      "...) -> (init, row_nodes, row_deg, row_dst, row_w, var_nodes, var_deg, var_dst, var_w, "

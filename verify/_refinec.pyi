@@ -42,3 +42,19 @@ def build_union(
     b_coef: np.ndarray,
     /,
 ) -> tuple[np.ndarray, ...] | None: ...
+def is_equitable(
+    colours: np.ndarray,
+    init: np.ndarray,
+    row_nodes: np.ndarray,
+    row_deg: np.ndarray,
+    row_dst: np.ndarray,
+    row_w: np.ndarray,
+    row_start: np.ndarray,
+    var_nodes: np.ndarray,
+    var_deg: np.ndarray,
+    var_dst: np.ndarray,
+    var_w: np.ndarray,
+    var_start: np.ndarray,
+    skip_pairs: bool,
+    /,
+) -> bool | None: ...
