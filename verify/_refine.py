@@ -329,6 +329,27 @@ def _build_union_compiled(ga: Graph, gb: Graph) -> Union | None:
         return None
     init, row_nodes, row_deg, row_dst, row_w, var_nodes, var_deg, var_dst, var_w = got[:9]
     indptr, var_start, var_arc = got[9:]
+    return _array_union(
+        ga,
+        gb,
+        (row_nodes, row_deg, row_dst, row_w, indptr[:-1]),
+        (var_nodes, var_deg, var_dst, var_w, var_start),
+        init,
+        # above _SMALL_ARCS the numpy code's order is scipy's CSC data: a view, as here
+        var_arc[:] if var_arc.size > _SMALL_ARCS else var_arc,
+    )
+
+
+def _array_union(
+    ga: Graph,
+    gb: Graph,
+    row: tuple[np.ndarray, ...],
+    var: tuple[np.ndarray, ...],
+    init: np.ndarray,
+    var_arc: np.ndarray,
+) -> Union:
+    """The :class:`Union` of ``ga`` and ``gb`` with the arrays of each side (nodes,
+    degrees, neighbours, labels, first arcs), laid out by :func:`_layout`."""
     oa_v, oa_r, ob_v, ob_r, n, owner, is_row = _layout(ga, gb)
     return Union(
         ga=ga,
@@ -337,19 +358,18 @@ def _build_union_compiled(ga: Graph, gb: Graph) -> Union | None:
         owner=owner,
         is_row=is_row,
         offsets=(oa_v, oa_r, ob_v, ob_r),
-        row_nodes=row_nodes,
-        row_deg=row_deg,
-        row_dst=row_dst,
-        row_w=row_w,
-        var_nodes=var_nodes,
-        var_deg=var_deg,
-        var_dst=var_dst,
-        var_w=var_w,
+        row_nodes=row[0],
+        row_deg=row[1],
+        row_dst=row[2],
+        row_w=row[3],
+        var_nodes=var[0],
+        var_deg=var[1],
+        var_dst=var[2],
+        var_w=var[3],
         init=init,
-        row_start=indptr[:-1],
-        var_start=var_start,
-        # above _SMALL_ARCS the numpy code's order is scipy's CSC data: a view, as here
-        var_arc=var_arc[:] if var_arc.size > _SMALL_ARCS else var_arc,
+        row_start=row[4],
+        var_start=var[4],
+        var_arc=var_arc,
     )
 
 
@@ -358,7 +378,7 @@ def _build_union_arrays(ga: Graph, gb: Graph) -> Union:
     done = _build_union_compiled(ga, gb)
     if done is not None:
         return done
-    oa_v, oa_r, ob_v, ob_r, n, owner, is_row = _layout(ga, gb)
+    oa_v, oa_r, ob_v, ob_r, n = _offsets(ga, gb)
     # initial colours: variables by (cost, integer, lb, ub); rows by (kind, rhs)
     vl = np.concatenate([ga.var_label, gb.var_label]).astype(np.int64, copy=False)
     vkey = np.zeros(vl.shape[0], dtype=np.int64)
@@ -416,25 +436,13 @@ def _build_union_arrays(ga: Graph, gb: Graph) -> Union:
     var_start = np.zeros(var_deg.size, dtype=np.int64)
     if var_deg.size:
         np.cumsum(var_deg[:-1], out=var_start[1:])
-    return Union(
-        ga=ga,
-        gb=gb,
-        n=n,
-        owner=owner,
-        is_row=is_row,
-        offsets=(oa_v, oa_r, ob_v, ob_r),
-        row_nodes=row_nodes,
-        row_deg=row_deg,
-        row_dst=row_dst,
-        row_w=row_w,
-        var_nodes=var_nodes,
-        var_deg=var_deg,
-        var_dst=src_of_arc[order],
-        var_w=row_w[order],
-        init=dense_rank(init),
-        row_start=indptr[:-1],
-        var_start=var_start,
-        var_arc=order,
+    return _array_union(
+        ga,
+        gb,
+        (row_nodes, row_deg, row_dst, row_w, indptr[:-1]),
+        (var_nodes, var_deg, src_of_arc[order], row_w[order], var_start),
+        dense_rank(init),
+        order,
     )
 
 

@@ -25,14 +25,13 @@ from optiscribe.verify._ranks import dense_rank
 from optiscribe.verify._refine import build_union
 
 from .conftest import milp, permuted, with_changes
-from .test_canonc import _check, _e2e_pairs, _fb_pairs, _summary, random_model
+from .test_canonc import _check, _e2e_pairs, _fb_pairs, _summary, array_differences, random_model
 from .test_refine_hash import _DEGENERATE, _pairs
 from .test_small_path import LEVELS
 
 built = pytest.mark.skipif(
     _refine._refinec is None, reason="verify/_refinec.c is not built (no C compiler at install)"
 )
-FLAGS = ("c_contiguous", "f_contiguous", "owndata", "writeable", "aligned", "writebackifcopy")
 #: the degenerate mixers of test_refine_hash as the module's masks
 MASKS = {"identity": (1 << 64) - 1, "two bits": 3, "constant": 0}
 ROUNDS = (0, 1, 2, 3, 10_000)
@@ -51,14 +50,8 @@ def _differences(got, want, col):
     diff = [f for f in ("half", "k", "diverged", "collided") if getattr(got, f) != getattr(want, f)]
     a, b = got.colours, want.colours
     if (a is col) != (b is col):
-        diff.append("colours identity")
-    elif type(a) is not np.ndarray or a.dtype != b.dtype or a.shape != b.shape:
-        diff.append("colours type")
-    elif a.tobytes() != b.tobytes():
-        diff.append("colours bytes")
-    elif [getattr(a.flags, k) for k in FLAGS] != [getattr(b.flags, k) for k in FLAGS]:
-        diff.append("colours flags")
-    return diff
+        return [*diff, "colours identity"]
+    return diff + array_differences("colours", a, b)
 
 
 def _same(u, col, *, rounds=ROUNDS, handled=True):
@@ -315,22 +308,8 @@ def test_check_answers_the_same_without_the_module(monkeypatch, tmp_path):
 
 # --------------------------------------------------------------------------- the union
 
-UNION_ARRAYS = (
-    "owner",
-    "is_row",
-    "row_nodes",
-    "row_deg",
-    "row_dst",
-    "row_w",
-    "var_nodes",
-    "var_deg",
-    "var_dst",
-    "var_w",
-    "init",
-    "row_start",
-    "var_start",
-    "var_arc",
-)
+#: every array of a union (var_arc too, which _UNION_ARRAYS leaves to the list union)
+UNION_ARRAYS = (*sorted(_refine._UNION_ARRAYS), "var_arc")
 
 
 def _union_python(ga, gb):
@@ -346,13 +325,7 @@ def _union_differences(got, want):
     if got.ga is not want.ga or got.gb is not want.gb or type(got) is not type(want):
         diff.append("graphs")
     for f in UNION_ARRAYS:
-        a, b = getattr(got, f), getattr(want, f)
-        if type(a) is not np.ndarray or a.dtype != b.dtype or a.shape != b.shape:
-            diff.append(f"{f} type")
-        elif a.tobytes() != b.tobytes():
-            diff.append(f"{f} bytes")
-        elif [getattr(a.flags, k) for k in FLAGS] != [getattr(b.flags, k) for k in FLAGS]:
-            diff.append(f"{f} flags")
+        diff += array_differences(f, getattr(got, f), getattr(want, f))
     return diff
 
 
@@ -373,18 +346,24 @@ def _graphs(pairs):
         yield gb, ga
 
 
-@built
-def test_compiled_union_equals_numpy(tmp_path):
-    pairs = [(name, read_model(a), read_model(b)) for name, a, b in _e2e_pairs(tmp_path, 10_000)]
-    pairs += [(n, a, a) for n, a, _ in pairs[:20]]
-    pairs += _fb_pairs()
-    rng = np.random.default_rng(2024)
-    for trial in range(200):
+def _random_pairs(rng, count):
+    """Random models (every third one symmetric) against a permuted copy."""
+    pairs = []
+    for trial in range(count):
         if trial % 3 == 0:
             m = _symmetric(rng, int(rng.integers(2, 6)), int(rng.integers(1, 5)), 3)
         else:
             m = random_model(rng, int(rng.integers(0, 40)), int(rng.integers(1, 30)))
         pairs.append(("random", m, permuted(m, seed=trial)))
+    return pairs
+
+
+@built
+def test_compiled_union_equals_numpy(tmp_path):
+    pairs = [(name, read_model(a), read_model(b)) for name, a, b in _e2e_pairs(tmp_path, 10_000)]
+    pairs += [(n, a, a) for n, a, _ in pairs[:20]]
+    pairs += _fb_pairs()
+    pairs += _random_pairs(np.random.default_rng(2024), 200)
     assert sum(_same_union(ga, gb) for ga, gb in _graphs(pairs)) >= 500
 
 
@@ -493,16 +472,17 @@ def _colourings(u, rng):
     return out
 
 
+def _equitable_args(u):
+    """The union's arrays the module's is_equitable reads, in its order."""
+    row = (u.row_nodes, u.row_deg, u.row_dst, u.row_w, u.row_start)
+    return (u.init, *row, u.var_nodes, u.var_deg, u.var_dst, u.var_w, u.var_start)
+
+
 def _same_equitable(u, colours, *, handled=True):
     answers = []
     for skip in (True, False):
         want = _refine._is_equitable_arrays(u, colours, skip_pairs=skip)
-        got = _refine._refinec.is_equitable(
-            colours, u.init,
-            u.row_nodes, u.row_deg, u.row_dst, u.row_w, u.row_start,
-            u.var_nodes, u.var_deg, u.var_dst, u.var_w, u.var_start,
-            skip,
-        )  # fmt: skip
+        got = _refine._refinec.is_equitable(colours, *_equitable_args(u), skip)
         assert (got is not None) == handled
         assert got is None or got is want, skip
         assert _refine.is_equitable(u, colours, skip_pairs=skip) is want
@@ -515,12 +495,7 @@ def test_compiled_equitability_equals_numpy(tmp_path):
     pairs = [(name, read_model(a), read_model(b)) for name, a, b in _e2e_pairs(tmp_path, 10_000)]
     pairs += _fb_pairs()[::3]
     rng = np.random.default_rng(77)
-    for trial in range(100):
-        if trial % 3 == 0:
-            m = _symmetric(rng, int(rng.integers(2, 6)), int(rng.integers(1, 5)), 3)
-        else:
-            m = random_model(rng, int(rng.integers(0, 40)), int(rng.integers(1, 30)))
-        pairs.append(("random", m, permuted(m, seed=trial)))
+    pairs += _random_pairs(rng, 100)
     answers = [
         a for u in _unions_of(pairs) for col in _colourings(u, rng) for a in _same_equitable(u, col)
     ]
@@ -544,7 +519,5 @@ def test_declined_equitability_runs_the_numpy_code():
     start = u.row_start.copy()
     start[[0, 1]] = start[[1, 0]]
     v = dataclasses.replace(u, row_start=start)
-    args = (v.row_nodes, v.row_deg, v.row_dst, v.row_w, v.row_start)
-    args += (v.var_nodes, v.var_deg, v.var_dst, v.var_w, v.var_start)
-    assert _refine._refinec.is_equitable(col, v.init, *args, True) is None
+    assert _refine._refinec.is_equitable(col, *_equitable_args(v), True) is None
     assert _same_equitable(u, col[:0]) == [True, True]  # no nodes
