@@ -925,7 +925,7 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_refinec", "The fast path of colour refinement, compiled.", -1,
+    PyModuleDef_HEAD_INIT, "_refinec", "The union and the fast path of colour refinement, compiled.", -1,
     methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__refinec(void) {
