@@ -58,6 +58,11 @@ from optiscribe.verify._ranks import (
     rank_sequences_fast,
 )
 
+try:  # the fast path's loop in C (verify/_refinec.c), built by the install where a C compiler
+    from optiscribe.verify import _refinec
+except ImportError:  # none: refine runs its numpy code, as it computes
+    _refinec = None  # type: ignore[assignment]
+
 __all__ = [
     "Refined",
     "Union",
@@ -307,9 +312,73 @@ class _UnionLists(NamedTuple):
     var_deg: list[int]
 
 
+def _build_union_compiled(ga: Graph, gb: Graph) -> Union | None:
+    """:func:`_build_union_arrays` in C (``verify/_refinec.c``): the same arrays, bit for
+    bit (values, dtypes, flags: ``row_start`` a view of the row pointers as there), in one
+    call instead of ~50 numpy calls. None where the module is not built or declines the
+    graphs (an array not int64, an index out of range, a negative row kind, ...): the
+    caller then runs the numpy code (``tests/verify/test_refinec.py`` holds the two to
+    each other)."""
+    if _refinec is None:
+        return None
+    got = _refinec.build_union(
+        ga.var_label, ga.row_kind, ga.row_rhs, ga.indptr, ga.indices, ga.coef,
+        gb.var_label, gb.row_kind, gb.row_rhs, gb.indptr, gb.indices, gb.coef,
+    )  # fmt: skip
+    if got is None:
+        return None
+    init, row_nodes, row_deg, row_dst, row_w, var_nodes, var_deg, var_dst, var_w = got[:9]
+    indptr, var_start, var_arc = got[9:]
+    return _array_union(
+        ga,
+        gb,
+        (row_nodes, row_deg, row_dst, row_w, indptr[:-1]),
+        (var_nodes, var_deg, var_dst, var_w, var_start),
+        init,
+        # above _SMALL_ARCS the numpy code's order is scipy's CSC data: a view, as here
+        var_arc[:] if var_arc.size > _SMALL_ARCS else var_arc,
+    )
+
+
+def _array_union(
+    ga: Graph,
+    gb: Graph,
+    row: tuple[np.ndarray, ...],
+    var: tuple[np.ndarray, ...],
+    init: np.ndarray,
+    var_arc: np.ndarray,
+) -> Union:
+    """The :class:`Union` of ``ga`` and ``gb`` with the arrays of each side (nodes,
+    degrees, neighbours, labels, first arcs), laid out by :func:`_layout`."""
+    oa_v, oa_r, ob_v, ob_r, n, owner, is_row = _layout(ga, gb)
+    return Union(
+        ga=ga,
+        gb=gb,
+        n=n,
+        owner=owner,
+        is_row=is_row,
+        offsets=(oa_v, oa_r, ob_v, ob_r),
+        row_nodes=row[0],
+        row_deg=row[1],
+        row_dst=row[2],
+        row_w=row[3],
+        var_nodes=var[0],
+        var_deg=var[1],
+        var_dst=var[2],
+        var_w=var[3],
+        init=init,
+        row_start=row[4],
+        var_start=var[4],
+        var_arc=var_arc,
+    )
+
+
 def _build_union_arrays(ga: Graph, gb: Graph) -> Union:
     """:func:`build_union` with numpy arrays (any size)."""
-    oa_v, oa_r, ob_v, ob_r, n, owner, is_row = _layout(ga, gb)
+    done = _build_union_compiled(ga, gb)
+    if done is not None:
+        return done
+    oa_v, oa_r, ob_v, ob_r, n = _offsets(ga, gb)
     # initial colours: variables by (cost, integer, lb, ub); rows by (kind, rhs)
     vl = np.concatenate([ga.var_label, gb.var_label]).astype(np.int64, copy=False)
     vkey = np.zeros(vl.shape[0], dtype=np.int64)
@@ -367,25 +436,13 @@ def _build_union_arrays(ga: Graph, gb: Graph) -> Union:
     var_start = np.zeros(var_deg.size, dtype=np.int64)
     if var_deg.size:
         np.cumsum(var_deg[:-1], out=var_start[1:])
-    return Union(
-        ga=ga,
-        gb=gb,
-        n=n,
-        owner=owner,
-        is_row=is_row,
-        offsets=(oa_v, oa_r, ob_v, ob_r),
-        row_nodes=row_nodes,
-        row_deg=row_deg,
-        row_dst=row_dst,
-        row_w=row_w,
-        var_nodes=var_nodes,
-        var_deg=var_deg,
-        var_dst=src_of_arc[order],
-        var_w=row_w[order],
-        init=dense_rank(init),
-        row_start=indptr[:-1],
-        var_start=var_start,
-        var_arc=order,
+    return _array_union(
+        ga,
+        gb,
+        (row_nodes, row_deg, row_dst, row_w, indptr[:-1]),
+        (var_nodes, var_deg, src_of_arc[order], row_w[order], var_start),
+        dense_rank(init),
+        order,
     )
 
 
@@ -554,7 +611,24 @@ def is_equitable(u: Union, colours: np.ndarray, *, skip_pairs: bool = False) -> 
     be wrong. If the graphs are not isomorphic, no conclusion drawn from the colouring can
     be a false ``EQUIVALENT`` (that needs an exactly checked mapping and the independent
     re-verification) and ``NOT_EQUIVALENT`` is true.
+
+    In C where ``verify/_refinec.c`` is built (the same answer: one sort of each node's
+    pairs, compared with its cell's first node's); the numpy code where it declines.
     """
+    if _refinec is not None:
+        got = _refinec.is_equitable(
+            colours, u.init,
+            u.row_nodes, u.row_deg, u.row_dst, u.row_w, u.row_start,
+            u.var_nodes, u.var_deg, u.var_dst, u.var_w, u.var_start,
+            skip_pairs,
+        )  # fmt: skip
+        if got is not None:
+            return bool(got)
+    return _is_equitable_arrays(u, colours, skip_pairs=skip_pairs)
+
+
+def _is_equitable_arrays(u: Union, colours: np.ndarray, *, skip_pairs: bool = False) -> bool:
+    """:func:`is_equitable` on numpy arrays."""
     if colours.size == 0:
         return True
     k = int(colours.max()) + 1
@@ -825,6 +899,72 @@ def _hash_small(
     return dataclasses.replace(r, colours=np.array(r.colours, dtype=np.int64))
 
 
+def _hash_arrays(
+    u: Union, col: np.ndarray, *, max_half_rounds: int, stop_when_discrete: bool
+) -> _Loop:
+    """The fast path's loop on numpy arrays: :func:`_iterate` with :func:`_half_round_hash`."""
+
+    def hashed(c: np.ndarray, side: int) -> np.ndarray | None:
+        wh = _hash_weights(u)
+        if side == 0:
+            return _half_round_hash(c, u.row_nodes, u.row_dst, wh[0], u.row_start, u.row_deg)
+        return _half_round_hash(c, u.var_nodes, u.var_dst, wh[1], u.var_start, u.var_deg)
+
+    return _iterate(
+        u, col, hashed, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
+    )
+
+
+#: The mixers :func:`_hash_compiled` can run in C, by what they are there: None the
+#: splitmix64 finaliser of :func:`optiscribe.verify._ranks._mix`, an int ``m`` the
+#: degenerate ``x & m`` (tests swap such a mixer into ``_mix`` and register it here, to
+#: force collisions on both paths). Any other ``_mix`` runs the numpy code.
+_COMPILED_MIXERS: dict[Callable[[np.ndarray], np.ndarray], int | None] = {_mix: None}
+
+
+def _hash_compiled(
+    u: Union, col: np.ndarray, *, max_half_rounds: int, stop_when_discrete: bool
+) -> _Loop | None:
+    """:func:`_hash_arrays` in C (``verify/_refinec.c``): the same loop, hashes and dense
+    ranks, so the same colours (bit for bit), half-rounds, count and flags, in one call
+    instead of ~40 numpy calls per half-round. None where the module is not built, the
+    mixer is not one it has, or it declines the union (an array not int64, an index out
+    of range, ...): the caller then runs the numpy code (``tests/verify/test_refinec.py``
+    holds the two to each other)."""
+    if _refinec is None or _mix not in _COMPILED_MIXERS:
+        return None
+    mask = _COMPILED_MIXERS[_mix]
+    ctab, otab = _colour_tables(u.n)
+    got = _refinec.refine_hash(
+        col,
+        u.offsets[2],
+        u.row_nodes,
+        u.row_dst,
+        u.row_start,
+        u.row_deg,
+        u.row_w,
+        u.var_nodes,
+        u.var_dst,
+        u.var_start,
+        u.var_deg,
+        u.var_w,
+        u.var_arc,
+        ctab,
+        otab,
+        max_half_rounds,
+        stop_when_discrete,
+        mask is None,
+        0 if mask is None else mask,
+        int(_K2),
+        HASH_SEED,
+    )
+    if got is None:
+        return None
+    out, half, k, diverged, collided = got
+    # None: no half-round made new colours, and _iterate returns its input as it is
+    return _Loop(col if out is None else out, half, k, diverged, collided)
+
+
 def refine(
     u: Union,
     colours: np.ndarray | None = None,
@@ -864,15 +1004,15 @@ def refine(
         )
     else:
         col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
-
-        def hashed(c: np.ndarray, side: int) -> np.ndarray | None:
-            wh = _hash_weights(u)
-            if side == 0:
-                return _half_round_hash(c, u.row_nodes, u.row_dst, wh[0], u.row_start, u.row_deg)
-            return _half_round_hash(c, u.var_nodes, u.var_dst, wh[1], u.var_start, u.var_deg)
-
-        r = _iterate(
-            u, col, hashed, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
+        c = _hash_compiled(
+            u, col, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
+        )
+        r = (
+            c
+            if c is not None
+            else _hash_arrays(
+                u, col, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
+            )
         )
     if r.diverged:
         return Refined(r.colours, r.half, True, r.half, False, "hash")

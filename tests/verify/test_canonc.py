@@ -78,14 +78,20 @@ def _differences(got, want):
         diff.append("rows.shape")
     ga, wa = _arrays(got), _arrays(want)
     for f, a in ga.items():
-        b = wa[f]
-        if type(a) is not np.ndarray or a.dtype != b.dtype or a.shape != b.shape:
-            diff.append(f"{f} type")
-        elif a.tobytes() != b.tobytes():
-            diff.append(f"{f} bytes")
-        elif [getattr(a.flags, k) for k in FLAGS] != [getattr(b.flags, k) for k in FLAGS]:
-            diff.append(f"{f} flags")
+        diff += array_differences(f, a, wa[f])
     return diff
+
+
+def array_differences(name, a, b):
+    """How array ``a`` differs from ``b``, bit for bit: ``name type`` (not an array, or
+    another dtype or shape), ``name bytes`` or ``name flags``; empty when it does not."""
+    if type(a) is not np.ndarray or a.dtype != b.dtype or a.shape != b.shape:
+        return [f"{name} type"]
+    if a.tobytes() != b.tobytes():
+        return [f"{name} bytes"]
+    if [getattr(a.flags, k) for k in FLAGS] != [getattr(b.flags, k) for k in FLAGS]:
+        return [f"{name} flags"]
+    return []
 
 
 def _same(m, *, handled=None):
