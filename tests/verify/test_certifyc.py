@@ -53,13 +53,18 @@ def _outcome(f):
         return type(e)
 
 
-def _numpy(ref, cand, vm, rows, tol):
-    """``_verify_mapping_arrays`` with the module switched off: the numpy code."""
+def _without(f):
+    """``f()``'s outcome with the module switched off."""
     saved, _certify._certifyc = _certify._certifyc, None
     try:
-        return _outcome(lambda: _certify._verify_mapping_arrays(ref, cand, vm, rows, tol=tol))
+        return _outcome(f)
     finally:
         _certify._certifyc = saved
+
+
+def _numpy(ref, cand, vm, rows, tol):
+    """``_verify_mapping_arrays`` (the numpy code), the module switched off to be sure."""
+    return _without(lambda: _certify._verify_mapping_arrays(ref, cand, vm, rows, tol=tol))
 
 
 def _same(ref, cand, vm, rows, tol, *, handled=None):
@@ -71,6 +76,7 @@ def _same(ref, cand, vm, rows, tol, *, handled=None):
         assert (got is not None) == handled, (ref.source, want)
     if got is not None:
         assert got == want, (ref.source, cand.source, got, want)
+    # _verify_mapping_arrays: the module, or where it declines the numpy code
     again = _outcome(lambda: _certify._verify_mapping_arrays(ref, cand, vm, rows, tol=tol))
     assert again == want, (ref.source, again, want)
     return want, got is not None
@@ -312,6 +318,23 @@ def test_the_sign_of_a_row_product_is_numpys_pairwise_sum():
         differs += (seq <= 0) != (np.add.reduceat(prod, [0])[0] <= 0)
     assert decided[True] >= 100 and decided[False] >= 100, decided
     assert differs >= 20, differs  # a sequential sum would answer otherwise: not vacuous
+
+
+@built
+def test_tiny_models_keep_the_plain_python_path(monkeypatch):
+    # the module is the array path's: tiny models stay on the plain-Python path as they
+    # are (its answers are pinned by test_small_path), larger ones ask the module first
+    m = next(m for m in _edge_models() if m.num_rows > 5)
+    (ref, cand, vm, rows, tol) = _record([(m, permuted(m, seed=3))])[0]
+    assert _certify._small(ref, cand)
+    seen = []
+    real = _certify._verify_mapping_compiled
+    monkeypatch.setattr(_certify, "_verify_mapping_compiled", lambda *a: seen.append(1) or real(*a))
+    assert _certify.verify_mapping(ref, cand, vm, rows, tol=tol) == (True, "")
+    assert seen == []
+    monkeypatch.setattr(_certify, "SMALL_NNZ", -1)
+    assert _certify.verify_mapping(ref, cand, vm, rows, tol=tol) == (True, "")
+    assert seen == [1]
 
 
 @built
