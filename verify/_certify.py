@@ -623,33 +623,32 @@ def _verify_mapping_small(
     same order, with the same first failure and message."""
     n = ref.num_vars
     if cand.num_vars != n or var_map.size != n:
-        return False, "different numbers of variables"
+        return _failure(ref, cand, _FAIL_VARS)
     vm = var_map.tolist()
     if any(k < 0 or k >= n for k in vm) or len(set(vm)) != n:
-        return False, "the variable mapping is not a bijection"
+        return _failure(ref, cand, _FAIL_BIJECTION)
     La, Lb = model_lists(ref), model_lists(cand)  # never written to
     ir, ic = La.integer, Lb.integer
     for j, k in enumerate(vm):
         if ir[j] != ic[k]:
-            return False, f"variable {ref.var_names[j]} changes type"
+            return _failure(ref, cand, _FAIL_TYPE, j)
     lb_r, ub_r, inf_r = _effective_py(La)
     lb_c, ub_c, inf_c = _effective_py(Lb)
     if inf_r != inf_c:
-        return False, "only one model is infeasible by construction"
+        return _failure(ref, cand, _FAIL_INFEASIBLE)
     cost_r = [v * ref.sense for v in La.c]
     cost_c = [v * cand.sense for v in Lb.c]
-    for what, a, b in (("lower bound", lb_r, lb_c), ("upper bound", ub_r, ub_c)):
+    for what, (a, b) in enumerate(((lb_r, lb_c), (ub_r, ub_c), (cost_r, cost_c))):
         for j, k in enumerate(vm):
             if a[j] != b[k] and not _close_py(a[j], b[k], tol):
-                return False, f"variable {ref.var_names[j]}: {what} {a[j]} vs {b[k]}"
-    for j, k in enumerate(vm):
-        if cost_r[j] != cost_c[k] and not _close_py(cost_r[j], cost_c[k], tol):
-            return False, f"variable {ref.var_names[j]}: cost {cost_r[j]} vs {cost_c[k]}"
+                return _failure(ref, cand, _FAIL_BOUND, what, j, a[j], b[k])
     if not _close_py(ref.offset * ref.sense, cand.offset * cand.sense, tol):
-        return False, "objective constants differ"
-    for model, L, paired, dups, label in (
-        (ref, La, (rows.pairs_ref_row, rows.pairs_ref_side), rows.dups_ref, "reference"),
-        (cand, Lb, (rows.pairs_cand_row, rows.pairs_cand_side), rows.dups_cand, "candidate"),
+        return _failure(ref, cand, _FAIL_OFFSET)
+    for w, (model, L, paired, dups) in enumerate(
+        (
+            (ref, La, (rows.pairs_ref_row, rows.pairs_ref_side), rows.dups_ref),
+            (cand, Lb, (rows.pairs_cand_row, rows.pairs_cand_side), rows.dups_cand),
+        )
     ):
         size = 3 * model.num_rows + 3
         seen = set()
@@ -660,31 +659,23 @@ def _verify_mapping_small(
                     seen.add(code)
         missing = [c for c in _half_row_codes_py(L) if c not in seen]
         if missing:
-            first = min(missing)
-            i, s = first // 3, first % 3 - 1
-            return False, f"{label} row {model.row_names[i]} (side {s}) is not covered"
+            return _failure(ref, cand, _FAIL_COVER, w, min(missing))
         if dups[0].size:
             d0, d1, d2, d3 = (np.asarray(x).tolist() for x in dups)
             R, rr = _rows_py(L, d0, d1)
             C, cr = _rows_py(L, d2, d3)
             ok, k = _proportional_py(R, rr, C, cr, [s == 0 for s in d1], tol)
             if not ok or any((s == 0) != (t == 0) for s, t in zip(d1, d3)):
-                return (
-                    False,
-                    f"{label} row {model.row_names[int(d0[max(k, 0)])]} is not "
-                    f"a duplicate of the row it was merged with",
-                )
+                return _failure(ref, cand, _FAIL_DUP, w, int(d0[max(k, 0)]))
     rr_rows, rr_sides = rows.pairs_ref_row.tolist(), rows.pairs_ref_side.tolist()
     cc_rows, cc_sides = rows.pairs_cand_row.tolist(), rows.pairs_cand_side.tolist()
     eq_r = [s == 0 for s in rr_sides]
     for k, s in enumerate(cc_sides):
         if eq_r[k] != (s == 0):
-            return False, f"row {ref.row_names[int(rr_rows[k])]}: equality vs inequality"
+            return _failure(ref, cand, _FAIL_SIDE, int(rr_rows[k]))
     R, rr = _rows_py(La, rr_rows, rr_sides, col_map=vm)
     C, cr = _rows_py(Lb, cc_rows, cc_sides)
     ok, k = _proportional_py(R, rr, C, cr, eq_r, tol)
     if not ok:
-        return False, (
-            f"row {ref.row_names[int(rr_rows[k])]} does not match {cand.row_names[int(cc_rows[k])]}"
-        )
+        return _failure(ref, cand, _FAIL_ROW, int(rr_rows[k]), int(cc_rows[k]))
     return True, ""
