@@ -20,7 +20,16 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+# which zero numpy's maximum.at / minimum.at keep on this platform: a probe of numpy, not
+# a rule of the canonical form (the one number this module takes from it)
+from optiscribe.verify._canon import _ZERO_TIES
 from optiscribe.verify._model import MilpData, ModelLists, kept_lists, model_lists
+
+try:  # the re-verification in C (verify/_certifyc.c), built by the install where a C
+    # compiler is
+    from optiscribe.verify import _certifyc
+except ImportError:  # none: _verify_mapping_arrays runs its numpy code
+    _certifyc = None  # type: ignore[assignment]
 
 __all__ = ["HalfRowMap", "verify_mapping"]
 
@@ -41,6 +50,59 @@ class HalfRowMap:
     pairs_cand_side: np.ndarray
     dups_ref: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # row, side, rep row, side
     dups_cand: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+# --------------------------------------------------------------------------- failures
+
+#: What a failed re-verification reports, as codes: verify/_certifyc.c returns one with
+#: its indices and values, and every path writes the message with :func:`_failure` (one
+#: copy of each text).
+(
+    _FAIL_VARS,
+    _FAIL_BIJECTION,
+    _FAIL_TYPE,
+    _FAIL_INFEASIBLE,
+    _FAIL_BOUND,
+    _FAIL_OFFSET,
+    _FAIL_COVER,
+    _FAIL_DUP,
+    _FAIL_SIDE,
+    _FAIL_ROW,
+) = range(1, 11)
+_BOUNDS = ("lower bound", "upper bound", "cost")
+
+
+def _failure(
+    ref: MilpData, cand: MilpData, code: int, a: int = 0, b: int = 0, x: object = 0, y: object = 0
+) -> tuple[bool, str]:
+    """``(False, message)`` for failure ``code``; ``a``, ``b``: its indices (a variable, a
+    row, which model: 0 the reference, 1 the candidate, a half-row code ``3 * row + side +
+    1``), ``x``, ``y``: the two numbers that differ, printed as given."""
+    if code == _FAIL_VARS:
+        return False, "different numbers of variables"
+    if code == _FAIL_BIJECTION:
+        return False, "the variable mapping is not a bijection"
+    if code == _FAIL_TYPE:
+        return False, f"variable {ref.var_names[a]} changes type"
+    if code == _FAIL_INFEASIBLE:
+        return False, "only one model is infeasible by construction"
+    if code == _FAIL_BOUND:  # a: lower bound, upper bound or cost; b: the variable
+        return False, f"variable {ref.var_names[b]}: {_BOUNDS[a]} {x} vs {y}"
+    if code == _FAIL_OFFSET:
+        return False, "objective constants differ"
+    label, model = ("reference", ref) if a == 0 else ("candidate", cand)
+    if code == _FAIL_COVER:  # b: the lowest half-row code not covered
+        i, s = b // 3, b % 3 - 1
+        return False, f"{label} row {model.row_names[i]} (side {s}) is not covered"
+    if code == _FAIL_DUP:  # b: the row
+        return (
+            False,
+            f"{label} row {model.row_names[b]} is not a duplicate of the row it was merged with",
+        )
+    if code == _FAIL_SIDE:
+        return False, f"row {ref.row_names[a]}: equality vs inequality"
+    assert code == _FAIL_ROW, code
+    return False, f"row {ref.row_names[a]} does not match {cand.row_names[b]}"
 
 
 def _close(a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
@@ -255,7 +317,8 @@ def verify_mapping(
     reference model onto the candidate model. Returns ``(ok, what failed)``.
 
     Tiny models (see :data:`SMALL_NNZ`) take the plain-Python path, larger ones the array
-    path; both apply the same rules and give the same answer and message."""
+    path (in C where the module is built and takes the inputs); all apply the same rules
+    and give the same answer and message."""
     if _small(ref, cand):
         return _verify_mapping_small(ref, cand, var_map, rows, tol=tol)
     return _verify_mapping_arrays(ref, cand, var_map, rows, tol=tol)
@@ -264,23 +327,29 @@ def verify_mapping(
 def _verify_mapping_arrays(
     ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: HalfRowMap, *, tol: float
 ) -> tuple[bool, str]:
-    """:func:`verify_mapping` with numpy arrays (any size)."""
+    """:func:`verify_mapping` with numpy arrays (any size); in C
+    (:func:`_verify_mapping_compiled`, 11-25x faster at 100-500 nonzeros) where the module
+    is built and takes the inputs."""
     n = ref.num_vars
     if cand.num_vars != n or var_map.size != n:
-        return False, "different numbers of variables"
+        return _failure(ref, cand, _FAIL_VARS)
+    if _certifyc is not None:
+        done = _verify_mapping_compiled(ref, cand, var_map, rows, tol)
+        if done is not None:
+            return done
     if (
         np.any(var_map < 0)
         or np.any(var_map >= n)
         or not np.all(np.bincount(var_map, minlength=n) == 1)
     ):
-        return False, "the variable mapping is not a bijection"
+        return _failure(ref, cand, _FAIL_BIJECTION)
     if not np.array_equal(ref.integer, cand.integer[var_map]):
         j = int(np.flatnonzero(ref.integer != cand.integer[var_map])[0])
-        return False, f"variable {ref.var_names[j]} changes type"
+        return _failure(ref, cand, _FAIL_TYPE, j)
     lb_r, ub_r, inf_r = _effective(ref)
     lb_c, ub_c, inf_c = _effective(cand)
     if inf_r != inf_c:
-        return False, "only one model is infeasible by construction"
+        return _failure(ref, cand, _FAIL_INFEASIBLE)
     # lower bounds, upper bounds and costs in one comparison (first failure reported in
     # that order, as three separate ones would)
     a = np.concatenate((lb_r, ub_r, ref.c * ref.sense))
@@ -288,14 +357,15 @@ def _verify_mapping_arrays(
     close = _close(a, b, tol)
     if not close.all():
         k = int(np.flatnonzero(~close)[0])
-        what, j = ("lower bound", "upper bound", "cost")[k // n], k % n
-        return False, f"variable {ref.var_names[j]}: {what} {a[k]} vs {b[k]}"
+        return _failure(ref, cand, _FAIL_BOUND, k // n, k % n, a[k], b[k])
     if not _close(np.array([ref.offset * ref.sense]), np.array([cand.offset * cand.sense]), tol)[0]:
-        return False, "objective constants differ"
+        return _failure(ref, cand, _FAIL_OFFSET)
     # coverage: every half-row of each model is paired or a checked duplicate
-    for model, paired, dups, label in (
-        (ref, (rows.pairs_ref_row, rows.pairs_ref_side), rows.dups_ref, "reference"),
-        (cand, (rows.pairs_cand_row, rows.pairs_cand_side), rows.dups_cand, "candidate"),
+    for w, (model, paired, dups) in enumerate(
+        (
+            (ref, (rows.pairs_ref_row, rows.pairs_ref_side), rows.dups_ref),
+            (cand, (rows.pairs_cand_row, rows.pairs_cand_side), rows.dups_cand),
+        )
     ):
         have = np.concatenate(
             [
@@ -308,33 +378,85 @@ def _verify_mapping_arrays(
         seen[have[(have >= 0) & (have < seen.size)]] = True
         missing = codes[~seen[codes]]
         if missing.size:
-            first = int(missing.min())  # the lowest uncovered half-row
-            i, s = first // 3, first % 3 - 1
-            return False, f"{label} row {model.row_names[i]} (side {s}) is not covered"
+            # the lowest uncovered half-row
+            return _failure(ref, cand, _FAIL_COVER, w, int(missing.min()))
         if dups[0].size:
             R, rr = _rows(model, dups[0], dups[1])
             C, cr = _rows(model, dups[2], dups[3])
             ok, k = _proportional(R, rr, C, cr, dups[1] == 0, tol)
             if not ok or np.any((dups[1] == 0) != (dups[3] == 0)):
-                return (
-                    False,
-                    f"{label} row {model.row_names[int(dups[0][max(k, 0)])]} is not "
-                    f"a duplicate of the row it was merged with",
-                )
+                return _failure(ref, cand, _FAIL_DUP, w, int(dups[0][max(k, 0)]))
     eq_r, eq_c = rows.pairs_ref_side == 0, rows.pairs_cand_side == 0
     if np.any(eq_r != eq_c):
         k = int(np.flatnonzero(eq_r != eq_c)[0])
-        return False, f"row {ref.row_names[int(rows.pairs_ref_row[k])]}: equality vs inequality"
+        return _failure(ref, cand, _FAIL_SIDE, int(rows.pairs_ref_row[k]))
     # reference rows with column j renamed to var_map[j] (a bijection, checked above)
     R, rr = _rows(ref, rows.pairs_ref_row, rows.pairs_ref_side, col_map=var_map)
     C, cr = _rows(cand, rows.pairs_cand_row, rows.pairs_cand_side)
     ok, k = _proportional(R, rr, C, cr, eq_r, tol)
     if not ok:
-        return False, (
-            f"row {ref.row_names[int(rows.pairs_ref_row[k])]} does not match "
-            f"{cand.row_names[int(rows.pairs_cand_row[k])]}"
+        return _failure(
+            ref, cand, _FAIL_ROW, int(rows.pairs_ref_row[k]), int(rows.pairs_cand_row[k])
         )
     return True, ""
+
+
+def _verify_mapping_compiled(
+    ref: MilpData, cand: MilpData, var_map: np.ndarray, rows: HalfRowMap, tol: float
+) -> tuple[bool, str] | None:
+    """:func:`_verify_mapping_arrays` in C (``verify/_certifyc.c``): the same checks in the
+    same order, the same first failure, its message written by :func:`_failure` from the
+    code, indices and values the module returns (the numbers as numpy floats, printed as
+    the numpy code prints them). None where the module declines the inputs (a dtype or
+    layout it does not read, an index out of range, a matrix not marked canonical, a zero,
+    NaN or infinite coefficient in a compared row, a NaN where a singleton row is folded,
+    ...) or a sense other than 1 / -1 or a non-float objective constant: the caller then
+    runs the numpy code (``tests/verify/test_certifyc.py`` holds the two to each other)."""
+    off_r, off_c = ref.offset * ref.sense, cand.offset * cand.sense
+    if not (
+        ref.sense in (1, -1)
+        and cand.sense in (1, -1)
+        and isinstance(off_r, float)
+        and isinstance(off_c, float)
+    ):
+        return None
+    got = _certifyc.verify(
+        _model_arrays(ref),
+        _model_arrays(cand),
+        var_map,
+        (rows.pairs_ref_row, rows.pairs_ref_side, rows.pairs_cand_row, rows.pairs_cand_side),
+        rows.dups_ref,
+        rows.dups_cand,
+        float(ref.sense),
+        float(cand.sense),
+        off_r,
+        off_c,
+        tol,
+        _ZERO_TIES,
+    )
+    if got is None:
+        return None
+    code, a, b, x, y = got
+    if code == 0:
+        return True, ""
+    return _failure(ref, cand, code, a, b, np.float64(x), np.float64(y))
+
+
+def _model_arrays(m: MilpData) -> tuple[object, ...]:
+    """The arrays of ``m`` that ``verify/_certifyc.c`` reads, in its order."""
+    A = m.A
+    return (
+        A.indptr,
+        A.indices,
+        A.data,
+        m.row_lower,
+        m.row_upper,
+        m.col_lower,
+        m.col_upper,
+        m.integer,
+        m.c,
+        bool(A.has_canonical_format),
+    )
 
 
 # --------------------------------------------------------------------------- small models
@@ -501,33 +623,32 @@ def _verify_mapping_small(
     same order, with the same first failure and message."""
     n = ref.num_vars
     if cand.num_vars != n or var_map.size != n:
-        return False, "different numbers of variables"
+        return _failure(ref, cand, _FAIL_VARS)
     vm = var_map.tolist()
     if any(k < 0 or k >= n for k in vm) or len(set(vm)) != n:
-        return False, "the variable mapping is not a bijection"
+        return _failure(ref, cand, _FAIL_BIJECTION)
     La, Lb = model_lists(ref), model_lists(cand)  # never written to
     ir, ic = La.integer, Lb.integer
     for j, k in enumerate(vm):
         if ir[j] != ic[k]:
-            return False, f"variable {ref.var_names[j]} changes type"
+            return _failure(ref, cand, _FAIL_TYPE, j)
     lb_r, ub_r, inf_r = _effective_py(La)
     lb_c, ub_c, inf_c = _effective_py(Lb)
     if inf_r != inf_c:
-        return False, "only one model is infeasible by construction"
+        return _failure(ref, cand, _FAIL_INFEASIBLE)
     cost_r = [v * ref.sense for v in La.c]
     cost_c = [v * cand.sense for v in Lb.c]
-    for what, a, b in (("lower bound", lb_r, lb_c), ("upper bound", ub_r, ub_c)):
+    for what, (a, b) in enumerate(((lb_r, lb_c), (ub_r, ub_c), (cost_r, cost_c))):
         for j, k in enumerate(vm):
             if a[j] != b[k] and not _close_py(a[j], b[k], tol):
-                return False, f"variable {ref.var_names[j]}: {what} {a[j]} vs {b[k]}"
-    for j, k in enumerate(vm):
-        if cost_r[j] != cost_c[k] and not _close_py(cost_r[j], cost_c[k], tol):
-            return False, f"variable {ref.var_names[j]}: cost {cost_r[j]} vs {cost_c[k]}"
+                return _failure(ref, cand, _FAIL_BOUND, what, j, a[j], b[k])
     if not _close_py(ref.offset * ref.sense, cand.offset * cand.sense, tol):
-        return False, "objective constants differ"
-    for model, L, paired, dups, label in (
-        (ref, La, (rows.pairs_ref_row, rows.pairs_ref_side), rows.dups_ref, "reference"),
-        (cand, Lb, (rows.pairs_cand_row, rows.pairs_cand_side), rows.dups_cand, "candidate"),
+        return _failure(ref, cand, _FAIL_OFFSET)
+    for w, (model, L, paired, dups) in enumerate(
+        (
+            (ref, La, (rows.pairs_ref_row, rows.pairs_ref_side), rows.dups_ref),
+            (cand, Lb, (rows.pairs_cand_row, rows.pairs_cand_side), rows.dups_cand),
+        )
     ):
         size = 3 * model.num_rows + 3
         seen = set()
@@ -538,31 +659,23 @@ def _verify_mapping_small(
                     seen.add(code)
         missing = [c for c in _half_row_codes_py(L) if c not in seen]
         if missing:
-            first = min(missing)
-            i, s = first // 3, first % 3 - 1
-            return False, f"{label} row {model.row_names[i]} (side {s}) is not covered"
+            return _failure(ref, cand, _FAIL_COVER, w, min(missing))
         if dups[0].size:
             d0, d1, d2, d3 = (np.asarray(x).tolist() for x in dups)
             R, rr = _rows_py(L, d0, d1)
             C, cr = _rows_py(L, d2, d3)
             ok, k = _proportional_py(R, rr, C, cr, [s == 0 for s in d1], tol)
             if not ok or any((s == 0) != (t == 0) for s, t in zip(d1, d3)):
-                return (
-                    False,
-                    f"{label} row {model.row_names[int(d0[max(k, 0)])]} is not "
-                    f"a duplicate of the row it was merged with",
-                )
+                return _failure(ref, cand, _FAIL_DUP, w, int(d0[max(k, 0)]))
     rr_rows, rr_sides = rows.pairs_ref_row.tolist(), rows.pairs_ref_side.tolist()
     cc_rows, cc_sides = rows.pairs_cand_row.tolist(), rows.pairs_cand_side.tolist()
     eq_r = [s == 0 for s in rr_sides]
     for k, s in enumerate(cc_sides):
         if eq_r[k] != (s == 0):
-            return False, f"row {ref.row_names[int(rr_rows[k])]}: equality vs inequality"
+            return _failure(ref, cand, _FAIL_SIDE, int(rr_rows[k]))
     R, rr = _rows_py(La, rr_rows, rr_sides, col_map=vm)
     C, cr = _rows_py(Lb, cc_rows, cc_sides)
     ok, k = _proportional_py(R, rr, C, cr, eq_r, tol)
     if not ok:
-        return False, (
-            f"row {ref.row_names[int(rr_rows[k])]} does not match {cand.row_names[int(cc_rows[k])]}"
-        )
+        return _failure(ref, cand, _FAIL_ROW, int(rr_rows[k]), int(cc_rows[k]))
     return True, ""

@@ -152,9 +152,11 @@ def _compare(calls):
 
 
 def _small_paths_off(monkeypatch):
-    """Every plain-Python small path switched off: the arrays everywhere."""
+    """Every plain-Python small path switched off: the arrays everywhere (the compiled
+    certificate check too, which takes models of every size)."""
     from optiscribe.verify import _canon, _refine
 
+    monkeypatch.setattr(_certify, "_certifyc", None)
     monkeypatch.setattr(_certify, "SMALL_NNZ", -1)
     monkeypatch.setattr(_canon, "SMALL_NNZ", -1)
     monkeypatch.setattr(_canon, "SMALL_LABELS", -1)
