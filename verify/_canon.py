@@ -19,7 +19,7 @@ speak in the models' own names.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from fractions import Fraction
 from itertools import compress
 from operator import truediv
@@ -865,8 +865,7 @@ def _build_graph_compiled(p: Prepared, ids: np.ndarray, base: int, n: int) -> Gr
     )  # fmt: skip
     if got is None:
         return None
-    (var_label, kind, rid, indptr, indices, cid, row_orig, row_side, factor, dup_orig,
-     dup_side, dup_node, offset_id, n_sym, n_neg, n_dup) = got  # fmt: skip
+    *arrays, n_sym, n_neg, n_dup = got
     steps = list(p.steps)
     if n_sym:
         steps.append(_SYM_ROWS.format(n_sym))
@@ -874,23 +873,11 @@ def _build_graph_compiled(p: Prepared, ids: np.ndarray, base: int, n: int) -> Gr
         steps.append(_TURNED_ROWS.format(n_neg))
     if n_dup:
         steps.append(_DUPLICATE_ROWS.format(n_dup))
-    return Graph(
-        prepared=p,
-        var_label=var_label,
-        row_kind=kind,
-        row_rhs=rid,
-        indptr=indptr,
-        indices=indices,
-        coef=cid,
-        row_orig=row_orig,
-        row_side=row_side,
-        row_factor=factor,
-        dup_orig=dup_orig,
-        dup_side=dup_side,
-        dup_node=dup_node,
-        offset_id=offset_id,
-        steps=tuple(steps),
-    )
+    return Graph(prepared=p, steps=tuple(steps), **dict(zip(_GRAPHC_FIELDS, arrays)))
+
+
+#: the fields of a :class:`Graph` that ``_graphc.graph`` returns, in its order
+_GRAPHC_FIELDS = tuple(f.name for f in fields(Graph))[1:-1]  # var_label ... offset_id
 
 
 #: the texts of the steps of the graphs, one copy for the list, numpy and C versions

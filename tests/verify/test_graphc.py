@@ -33,25 +33,11 @@ from .test_canonc import (
     _summary,
     random_model,
 )
-from .test_small_path import LEVELS, _edge_models
+from .test_small_path import GRAPH_FIELDS, LEVELS, _edge_models
 from .test_tiny_read import _corpus
 
 built = pytest.mark.skipif(
     _canon._graphc is None, reason="verify/_graphc.c is not built (no C compiler at install)"
-)
-GRAPH_ARRAYS = (
-    "var_label",
-    "row_kind",
-    "row_rhs",
-    "indptr",
-    "indices",
-    "coef",
-    "row_orig",
-    "row_side",
-    "row_factor",
-    "dup_orig",
-    "dup_side",
-    "dup_node",
 )
 
 
@@ -99,7 +85,7 @@ def _differences(got, want):
             diff.append(f"{g} offset_id")
         if _canon.graph_lists(a) != _canon.graph_lists(b):
             diff.append(f"{g} lists")
-        for f in GRAPH_ARRAYS:
+        for f in GRAPH_FIELDS:
             diff += _array_diff(f"{g} {f}", getattr(a, f), getattr(b, f))
     return diff
 
