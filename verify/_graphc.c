@@ -24,7 +24,7 @@
  *     from (the texts stay in Python).
  *
  * The same values, bit for bit: the divisions and the gap test are the same IEEE
- * operations numpy does (no fused multiply-add: contraction is off below; no excess
+ * operations numpy does (no fused multiply-add: contraction is off: verify/_npbuf.h; no excess
  * precision: FLT_EVAL_METHOD must be 0 or this file does not build), factor * orient is a
  * multiplication (not a negation, which differs on a NaN's sign) and the negated copies'
  * factors a negation, as in numpy. Equal rows are found with a hash table whose hits are
@@ -41,57 +41,15 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
-#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
-#error "double arithmetic with excess precision: numpy's results cannot be matched"
-#endif
+#include "_npbuf.h"
 
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
-/* read through a volatile so that f * MINUS_ONE stays a multiplication */
-static volatile double MINUS_ONE = -1.0;
-static volatile double PLUS_ONE = 1.0;
-
-static PyObject *np_empty;          /* numpy.empty */
 static PyObject *dt_f8, *dt_i8; /* numpy dtypes */
 
 /* ------------------------------------------------------------------ input buffers */
-
-/* the kind of a buffer's items: 'f' float64, '?' bool, 'b' int8, '4'/'8' signed
- * integers, 0 other */
-static char kind_of(const Py_buffer *b) {
-    const char *f = b->format ? b->format : "B";
-    if (*f == '=' || *f == '@') f++;
-    if (*f == '<' || *f == '>' || *f == '!') {
-        const uint16_t one = 1;
-        int little = *(const uint8_t *)&one == 1;
-        if ((*f == '<') != little) return 0;
-        f++;
-    }
-    if (f[0] == '\0' || f[1] != '\0') return 0;
-    switch (f[0]) {
-    case 'd':
-        return b->itemsize == 8 ? 'f' : 0;
-    case '?':
-        return b->itemsize == 1 ? '?' : 0;
-    case 'b':
-        return b->itemsize == 1 ? 'b' : 0;
-    case 'i':
-    case 'l':
-    case 'q':
-        return b->itemsize == 8 ? '8' : b->itemsize == 4 ? '4' : 0;
-    default:
-        return 0;
-    }
-}
 
 typedef struct {
     Py_buffer b;
@@ -133,31 +91,6 @@ static int ptr_ok(const In *ptr, Py_ssize_t m, Py_ssize_t nnz) {
         prev = x;
     }
     return prev == (int64_t)nnz;
-}
-
-/* ------------------------------------------------------------------ output arrays */
-
-typedef struct {
-    PyObject *obj;
-    Py_buffer view;
-    int held;
-} Out;
-
-static int out_new(Out *o, Py_ssize_t n, Py_ssize_t cols, PyObject *dtype) {
-    o->obj = cols ? PyObject_CallFunction(np_empty, "(nn)O", n, cols, dtype)
-                  : PyObject_CallFunction(np_empty, "nO", n, dtype);
-    if (!o->obj) return -1;
-    if (PyObject_GetBuffer(o->obj, &o->view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0)
-        return -1;
-    o->held = 1;
-    return 0;
-}
-
-static void out_release(Out *o, int n) {
-    for (int k = 0; k < n; k++) {
-        if (o[k].held) PyBuffer_Release(&o[k].view);
-        Py_XDECREF(o[k].obj);
-    }
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -647,18 +580,10 @@ static struct PyModuleDef module = {
     methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__graphc(void) {
-    PyObject *np = PyImport_ImportModule("numpy");
-    if (!np) return NULL;
-    np_empty = PyObject_GetAttrString(np, "empty");
-    PyObject *dtype = PyObject_GetAttrString(np, "dtype");
-    Py_DECREF(np);
-    if (!np_empty || !dtype) {
-        Py_XDECREF(dtype);
-        return NULL;
-    }
-    dt_f8 = PyObject_CallFunction(dtype, "s", "float64");
-    dt_i8 = PyObject_CallFunction(dtype, "s", "int64");
-    Py_DECREF(dtype);
-    if (!dt_f8 || !dt_i8) return NULL;
+    static const char *const names[] = {"float64", "int64"};
+    PyObject *dts[2];
+    if (npbuf_init(names, dts, 2) < 0) return NULL;
+    dt_f8 = dts[0];
+    dt_i8 = dts[1];
     return PyModule_Create(&module);
 }
