@@ -21,12 +21,12 @@ import numpy as np
 import pytest
 
 from optiscribe.verify import _canon, read_model
-from tests._support.reader_fuzz import make_corpus
 
 from .conftest import HIGHS_CHECK, milp, need, permuted
 from .test_canonc import (
     FLAGS,
     _check,
+    _corpus_files,
     _e2e_pairs,
     _fb_pairs,
     _readable,
@@ -34,7 +34,6 @@ from .test_canonc import (
     random_model,
 )
 from .test_small_path import GRAPH_FIELDS, LEVELS, _edge_models
-from .test_tiny_read import _corpus
 
 built = pytest.mark.skipif(
     _canon._graphc is None, reason="verify/_graphc.c is not built (no C compiler at install)"
@@ -90,18 +89,23 @@ def _differences(got, want):
     return diff
 
 
+def _recording(fn, calls):
+    """``fn``, appending to ``calls`` whether each call answered (not None)."""
+
+    def spy(*a):
+        got = fn(*a)
+        calls.append(got is not None)
+        return got
+
+    return spy
+
+
 def _same(pa, pb, rtol=1e-9, *, compiled=True):
     """The compiled and numpy label_pair of ``(pa, pb)`` agree; returns how many of the
     graphs the compiled path made (``compiled``: whether it must take the pair)."""
-    calls = []
+    calls: list[bool] = []
     real = _canon._build_graph_compiled
-
-    def spy(*a):
-        g = real(*a)
-        calls.append(g is not None)
-        return g
-
-    _canon._build_graph_compiled = spy
+    _canon._build_graph_compiled = _recording(real, calls)
     try:
         with np.errstate(all="ignore"):  # (_scrambled's numbers, on the list path)
             got = _canon.label_pair(pa, pb, rtol=rtol)
@@ -140,15 +144,7 @@ def test_compiled_label_pair_equals_numpy_on_the_instances(tmp_path):
 
 @built
 def test_compiled_label_pair_equals_numpy_on_the_reader_corpora(tmp_path):
-    paths = []
-    (tmp_path / "files").mkdir()
-    for k, (_, raw) in enumerate(_corpus(tmp_path)):
-        path = tmp_path / "files" / f"c{k}.mps"
-        path.write_bytes(raw)
-        paths.append(path)
-    (tmp_path / "fuzz").mkdir()
-    paths += make_corpus(tmp_path / "fuzz", seed=13, n=400)
-    models = list(_readable(paths))
+    models = list(_readable(_corpus_files(tmp_path, 13)))
     # the corpora's models are small: each is labelled with a big partner, so the pair
     # takes the array path and the small model's graph the list path from the C ids
     big = _canon.prepare(_dense_model(np.random.default_rng(3), 30, 20))
@@ -371,15 +367,10 @@ def test_check_answers_the_same_without_the_module(monkeypatch, tmp_path):
     pairs = [(name, read_model(a), read_model(b)) for name, a, b in _e2e_pairs(tmp_path, 10_000)]
     pairs += _fb_pairs()
     results = []
-    calls = []
-    real = _canon._label_pair_compiled
-
-    def spy(*a):
-        got = real(*a)
-        calls.append(got is not None)
-        return got
-
-    monkeypatch.setattr(_canon, "_label_pair_compiled", spy)
+    calls: list[bool] = []
+    monkeypatch.setattr(
+        _canon, "_label_pair_compiled", _recording(_canon._label_pair_compiled, calls)
+    )
     for name, a, b in pairs:
         for level in LEVELS:
             results.append((name, level, _check(a, b, level)))
