@@ -160,8 +160,8 @@ static PyObject *joint(PyObject *self, PyObject *args) {
     Out out[3];
     memset(out, 0, sizeof out);
     double *val = NULL;
-    uint64_t *dist = NULL, *tmp = NULL, *tbits = NULL;
-    Py_ssize_t *table = NULL, *slot_of = NULL;
+    uint64_t *dist = NULL, *srt = NULL, *tmp = NULL;
+    Py_ssize_t *table = NULL, *dix = NULL;
     PyObject *result = NULL;
     int decline = 0;
     if (!PyArg_ParseTuple(args, "OOOdOOOOOOOdOOOOdd:joint", &obj[0][J_COST], &obj[0][J_LB],
@@ -190,8 +190,8 @@ static PyObject *joint(PyObject *self, PyObject *args) {
 
     /* the numbers, in label_pair's order (the divisions of _scaled_values) */
     val = PyMem_Malloc((size_t)(total ? total : 1) * sizeof(double));
-    slot_of = PyMem_Malloc((size_t)(total ? total : 1) * sizeof(Py_ssize_t));
-    if (!val || !slot_of) {
+    dix = PyMem_Malloc((size_t)(total ? total : 1) * sizeof(Py_ssize_t));
+    if (!val || !dix) {
         PyErr_NoMemory();
         goto done;
     }
@@ -213,39 +213,61 @@ static PyObject *joint(PyObject *self, PyObject *args) {
         for (Py_ssize_t i = 0; i < m; i++) val[q++] = rhs[i] / scale[i];
     }
 
-    /* the distinct finite magnitudes above zero_tol (a hash table on their bits) */
-    Py_ssize_t tsize = table_size(total), nd = 0;
+    /* the distinct finite magnitudes above zero_tol, in the order met: a hash table on
+     * their bits (their index in dist), grown as they come, so that it stays small where
+     * many numbers share few values */
+    Py_ssize_t tsize = 64, nd = 0;
+    int shift = 64 - 6;
+    const size_t total1 = (size_t)(total ? total : 1);
     table = PyMem_Malloc((size_t)tsize * sizeof(Py_ssize_t));
-    tbits = PyMem_Malloc((size_t)tsize * sizeof(uint64_t));
-    dist = PyMem_Malloc((size_t)(total ? total : 1) * sizeof(uint64_t));
-    tmp = PyMem_Malloc((size_t)(total ? total : 1) * sizeof(uint64_t));
-    if (!table || !tbits || !dist || !tmp) {
+    dist = PyMem_Malloc(total1 * sizeof(uint64_t));
+    srt = PyMem_Malloc(total1 * sizeof(uint64_t));
+    tmp = PyMem_Malloc(total1 * sizeof(uint64_t));
+    if (!table || !dist || !srt || !tmp) {
         PyErr_NoMemory();
         goto done;
     }
     for (Py_ssize_t s = 0; s < tsize; s++) table[s] = -1;
-    const int shift = 64 - __builtin_ctzll((unsigned long long)tsize);
     for (Py_ssize_t k = 0; k < total; k++) {
         double mag = fabs(val[k]);
-        slot_of[k] = -1;
+        dix[k] = -1;
         if (!(mag > zero_tol && mag < INFINITY)) continue; /* NaN fails both */
         uint64_t bits;
         memcpy(&bits, &mag, 8);
         Py_ssize_t s = (Py_ssize_t)((bits * 0x9E3779B97F4A7C15ULL) >> shift);
-        while (table[s] >= 0 && tbits[s] != bits) s = (s + 1) & (tsize - 1);
+        while (table[s] >= 0 && dist[table[s]] != bits) s = (s + 1) & (tsize - 1);
         if (table[s] < 0) {
+            if (2 * (nd + 1) > tsize) { /* half full: twice the size, all entered again */
+                PyMem_Free(table);
+                tsize *= 2;
+                shift--;
+                table = PyMem_Malloc((size_t)tsize * sizeof(Py_ssize_t));
+                if (!table) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                for (Py_ssize_t t = 0; t < tsize; t++) table[t] = -1;
+                for (Py_ssize_t d = 0; d < nd; d++) {
+                    Py_ssize_t t = (Py_ssize_t)((dist[d] * 0x9E3779B97F4A7C15ULL) >> shift);
+                    while (table[t] >= 0) t = (t + 1) & (tsize - 1);
+                    table[t] = d;
+                }
+                s = (Py_ssize_t)((bits * 0x9E3779B97F4A7C15ULL) >> shift);
+                while (table[s] >= 0) s = (s + 1) & (tsize - 1);
+            }
             table[s] = nd;
-            tbits[s] = bits;
             dist[nd++] = bits;
         }
-        slot_of[k] = s;
+        dix[k] = table[s];
     }
-    /* sorted (positive doubles sort as their bits), then each slot holds its rank */
-    sort_u64(dist, tmp, nd);
+    /* sorted (positive doubles sort as their bits); rank[d]: the place of dist[d] */
+    memcpy(srt, dist, (size_t)nd * sizeof(uint64_t));
+    sort_u64(srt, tmp, nd);
+    uint64_t *rank = tmp; /* (the sort's scratch, free again) */
     for (Py_ssize_t i = 0; i < nd; i++) {
-        Py_ssize_t s = (Py_ssize_t)((dist[i] * 0x9E3779B97F4A7C15ULL) >> shift);
-        while (table[s] < 0 || tbits[s] != dist[i]) s = (s + 1) & (tsize - 1);
-        table[s] = i;
+        Py_ssize_t s = (Py_ssize_t)((srt[i] * 0x9E3779B97F4A7C15ULL) >> shift);
+        while (dist[table[s]] != srt[i]) s = (s + 1) & (tsize - 1);
+        rank[table[s]] = (uint64_t)i;
     }
 
     if (out_new(&out[0], nd, 0, dt_f8) < 0 || out_new(&out[1], nd, 0, dt_i8) < 0 ||
@@ -253,7 +275,7 @@ static PyObject *joint(PyObject *self, PyObject *args) {
         goto done;
     double *u = out[0].view.buf;
     int64_t *cl = out[1].view.buf, *ids = out[2].view.buf;
-    for (Py_ssize_t i = 0; i < nd; i++) memcpy(&u[i], &dist[i], 8);
+    for (Py_ssize_t i = 0; i < nd; i++) memcpy(&u[i], &srt[i], 8);
     int64_t c = 0;
     for (Py_ssize_t i = 0; i < nd; i++) {
         if (i && (u[i] - u[i - 1]) > rtol * u[i]) c++;
@@ -262,7 +284,7 @@ static PyObject *joint(PyObject *self, PyObject *args) {
     const int64_t inf_id = nd ? c + 2 : 1;
     for (Py_ssize_t k = 0; k < total; k++) {
         double v = val[k];
-        int64_t id = slot_of[k] >= 0 ? cl[table[slot_of[k]]] + 1 : fabs(v) == INFINITY ? inf_id : 0;
+        int64_t id = dix[k] >= 0 ? cl[rank[dix[k]]] + 1 : fabs(v) == INFINITY ? inf_id : 0;
         ids[k] = v < 0 ? -id : id;
     }
     result = Py_BuildValue("(OOO)", out[0].obj, out[1].obj, out[2].obj);
@@ -271,10 +293,10 @@ done:
     out_release(out, 3);
     in_release(in, 2 * J_N);
     PyMem_Free(val);
-    PyMem_Free(slot_of);
+    PyMem_Free(dix);
     PyMem_Free(table);
-    PyMem_Free(tbits);
     PyMem_Free(dist);
+    PyMem_Free(srt);
     PyMem_Free(tmp);
     if (decline && !result && !PyErr_Occurred()) Py_RETURN_NONE;
     return result;
@@ -308,9 +330,9 @@ static uint64_t row_hash(const Rows *r, Py_ssize_t i) {
     uint64_t h = mix64((uint64_t)r->kind[i] * 0x9E3779B97F4A7C15ULL ^ (uint64_t)r->rid[i]);
     h = mix64(h ^ (uint64_t)r->len[i]);
     const int64_t *ind = r->ind + r->start[i], *cid = r->cid + r->start[i];
-    for (int64_t k = 0; k < r->len[i]; k++)
-        h = mix64(h ^ ((uint64_t)ind[k] * 0xC2B2AE3D27D4EB4FULL + (uint64_t)cid[k]));
-    return h;
+    for (int64_t k = 0; k < r->len[i]; k++) /* (one multiplication per arc, mixed at the end) */
+        h = (h + (uint64_t)ind[k] * 0xC2B2AE3D27D4EB4FULL + (uint64_t)cid[k]) * 0x9E3779B97F4A7C15ULL;
+    return mix64(h);
 }
 
 static PyObject *graph(PyObject *self, PyObject *args) {

@@ -217,6 +217,19 @@ def _scrambled(p, rng):
     )
 
 
+def _spread(p, rng):
+    """``p`` with its coefficients and costs drawn from ~16 orders of magnitude (nearly
+    all distinct, the table of distinct values grown several times) and some of them
+    moved by a few ulps or by about 1e-9 relative (in and out of a cluster)."""
+    data = rng.standard_normal(p.rows.nnz) * 10.0 ** rng.integers(-8, 8, size=p.rows.nnz)
+    near = rng.random(data.size) < 0.3
+    data[near] = data[np.roll(near, 1)][: near.sum()] * rng.choice(
+        [1 + 1e-9, 1 - 1e-9, 1 + 2e-16, 1 + 1e-6], size=near.sum()
+    )
+    cost = rng.standard_normal(p.cost.size) * 1e3
+    return dataclasses.replace(p, cost=cost, rows=p.rows._replace(data=data))
+
+
 @built
 def test_compiled_label_pair_equals_numpy_on_random_models():
     rng = np.random.default_rng(1111)
@@ -229,6 +242,8 @@ def test_compiled_label_pair_equals_numpy_on_random_models():
             pb = _random_prepared(rng)
         if trial % 5 == 0:
             pa = _scrambled(pa, rng)
+        if trial % 7 == 0:  # many distinct numbers, some within rtol of each other
+            pa = _spread(pa, rng)
         for rtol in (1e-9, 1e-6, 0.0, 0.5):
             made += _same(pa, pb, rtol)
         steps.update(t.split(" ", 1)[1] for g in _python(pa, pb)[:2] for t in g.steps[-3:])
