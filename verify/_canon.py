@@ -782,7 +782,8 @@ def label_pair(
 
     Tiny pairs in tolerance mode (each model at most :data:`SMALL_NNZ` half-row entries
     and :data:`SMALL_LABELS` numbers in all) take the plain-Python path
-    (:func:`_label_pair_small`), the others the arrays."""
+    (:func:`_label_pair_small`), the others the arrays: in tolerance mode made in C
+    (:func:`_label_pair_compiled`) where that module is built and takes the pair."""
     if not exact and _small_pair(pa, pb):
         return _label_pair_small(pa, pb, rtol)
     if not exact and _graphc is not None:
