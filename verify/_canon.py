@@ -19,7 +19,7 @@ speak in the models' own names.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from fractions import Fraction
 from itertools import compress
 from operator import truediv
@@ -35,6 +35,10 @@ try:  # prepare's arrays in C (verify/_canonc.c), built by the install where a C
     from optiscribe.verify import _canonc
 except ImportError:  # none: _prepare_arrays runs its numpy code, as it computes
     _canonc = None  # type: ignore[assignment]
+try:  # label_pair's tolerance-mode arrays in C (verify/_graphc.c), built the same way
+    from optiscribe.verify import _graphc
+except ImportError:  # none: label_pair runs its numpy code
+    _graphc = None  # type: ignore[assignment]
 
 __all__ = ["EQ_TOL", "ZERO_TOL", "Graph", "Prepared", "label_pair", "prepare"]
 
@@ -628,11 +632,24 @@ class _Numbers:
             np.cumsum(gap, out=cl[1:])
         else:
             cl = np.zeros(0, dtype=np.int64)
+        self._set(u, cl)
+
+    def _set(self, u: np.ndarray, cl: np.ndarray) -> None:
+        """The state of the map of sorted distinct magnitudes ``u`` in clusters ``cl``."""
         self._u = u
         self._cl = cl
         self.inf_id = int(cl[-1]) + 2 if cl.size else 1
         self.reps = None  # representatives are looked up on demand (messages only)
         self._bucket: tuple[Any, ...] | None = None
+
+    @classmethod
+    def _of(cls, u: np.ndarray, cl: np.ndarray) -> _Numbers:
+        """The tolerance-mode map whose clusters were found elsewhere (the list and the
+        compiled paths of :func:`label_pair`)."""
+        self = cls.__new__(cls)
+        self.exact = False
+        self._set(u, cl)
+        return self
 
     @classmethod
     def joint(
@@ -778,9 +795,14 @@ def label_pair(
 
     Tiny pairs in tolerance mode (each model at most :data:`SMALL_NNZ` half-row entries
     and :data:`SMALL_LABELS` numbers in all) take the plain-Python path
-    (:func:`_label_pair_small`), the others the arrays."""
+    (:func:`_label_pair_small`), the others the arrays: in tolerance mode made in C
+    (:func:`_label_pair_compiled`) where that module is built and takes the pair."""
     if not exact and _small_pair(pa, pb):
         return _label_pair_small(pa, pb, rtol)
+    if not exact and _graphc is not None:
+        done = _label_pair_compiled(pa, pb, rtol)
+        if done is not None:
+            return done
     scaled = [_scaled_values(p, exact) for p in (pa, pb)]
     pools: list[np.ndarray] = []
     for p, (coef, rhs) in zip((pa, pb), scaled):
@@ -810,6 +832,72 @@ def label_pair(
     for p, (coef, rhs), pi in zip((pa, pb), scaled, pre):
         graphs.append(_build_graph(p, numbers, coef, rhs, exact, pi))
     return graphs[0], graphs[1], numbers
+
+
+def _label_pair_compiled(
+    pa: Prepared, pb: Prepared, rtol: float
+) -> tuple[Graph, Graph, _Numbers] | None:
+    """:func:`label_pair` in tolerance mode with its arrays made in C
+    (``verify/_graphc.c``): the same numbers (its ``joint`` is :meth:`_Numbers.joint` on
+    the values label_pair pools, divisions included) and the same graphs (its ``graph`` is
+    :func:`_build_graph_arrays` with the ids given), bit for bit, with the steps written
+    here by the same texts. A model of at most :data:`SMALL_NNZ` entries still takes
+    :func:`_build_graph_small`, as in :func:`_build_graph`. None where the module declines
+    the numbers (an array not float64, inconsistent offsets): the caller then runs the
+    numpy code; where it declines one graph that graph is made by the numpy code from the
+    same ids (``tests/verify/test_graphc.py`` holds the two to each other)."""
+    a, b = (
+        (p.cost, p.lb, p.ub, p.offset, p.rows.indptr, p.rows.data, p.rhs, p.scale) for p in (pa, pb)
+    )
+    got = _graphc.joint(*a, *b, rtol, ZERO_TOL)
+    if got is None:
+        return None
+    u, cl, ids = got
+    numbers = _Numbers._of(u, cl)
+    graphs = []
+    base = 0
+    for p in (pa, pb):
+        n, nnz, k = p.cost.size, p.rows.nnz, p.rhs.size
+        g = _build_graph_compiled(p, ids, base, n) if nnz > SMALL_NNZ else None
+        if g is None:
+            cut = [base + c for c in (0, n, 2 * n, 3 * n, 3 * n + 1, 3 * n + 1 + nnz)]
+            cut.append(cut[-1] + k)
+            pre = tuple(ids[cut[i] : cut[i + 1]] for i in range(6))
+            g = _build_graph(p, numbers, None, None, False, pre)
+        graphs.append(g)
+        base += 3 * n + 1 + nnz + k
+    return graphs[0], graphs[1], numbers
+
+
+def _build_graph_compiled(p: Prepared, ids: np.ndarray, base: int, n: int) -> Graph | None:
+    """:func:`_build_graph_arrays` of ``p`` in C, its ids (costs, lower and upper bounds,
+    offset, coefficients, rhs) at ``ids[base:]``; None where the module declines it."""
+    r = p.rows
+    got = _graphc.graph(
+        ids, base, n, r.indptr, r.indices, p.is_eq, p.side, p.scale, p.orig_row, p.integer,
+        KIND_LE, KIND_EQ, KIND_EQ_PM,
+    )  # fmt: skip
+    if got is None:
+        return None
+    *arrays, n_sym, n_neg, n_dup = got
+    steps = list(p.steps)
+    if n_sym:
+        steps.append(_SYM_ROWS.format(n_sym))
+    if n_neg:
+        steps.append(_TURNED_ROWS.format(n_neg))
+    if n_dup:
+        steps.append(_DUPLICATE_ROWS.format(n_dup))
+    return Graph(prepared=p, steps=tuple(steps), **dict(zip(_GRAPHC_FIELDS, arrays)))
+
+
+#: the fields of a :class:`Graph` that ``_graphc.graph`` returns, in its order
+_GRAPHC_FIELDS = tuple(f.name for f in fields(Graph))[1:-1]  # var_label ... offset_id
+
+
+#: the texts of the steps of the graphs, one copy for the list, numpy and C versions
+_SYM_ROWS = "{} sign-symmetric equalities kept in both orientations"
+_TURNED_ROWS = "{} equalities re-oriented"
+_DUPLICATE_ROWS = "{} duplicate rows dropped"
 
 
 #: Up to this many numbers (costs, bounds, offsets, coefficients, rhs of both models)
@@ -882,13 +970,7 @@ def _label_pair_small(pa: Prepared, pb: Prepared, rtol: float) -> tuple[Graph, G
     def ids(vals: list[float]) -> list[int]:
         return list(map(sid.__getitem__, vals))
 
-    numbers = _Numbers.__new__(_Numbers)
-    numbers.exact = False
-    numbers._u = np.array(u, dtype=np.float64)
-    numbers._cl = np.array(cl, dtype=np.int64)
-    numbers.inf_id = inf_id
-    numbers.reps = None
-    numbers._bucket = None
+    numbers = _Numbers._of(np.array(u, dtype=np.float64), np.array(cl, dtype=np.int64))
     graphs = []
     for p, (scalars, coef, rhs) in zip((pa, pb), pools):
         n = (len(scalars) - 1) // 3  # costs, lower and upper bounds, the offset
@@ -992,11 +1074,11 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
                     kind[i] = KIND_EQ_PM
                     n_sym += 1
     if n_sym:
-        steps.append(f"{n_sym} sign-symmetric equalities kept in both orientations")
+        steps.append(_SYM_ROWS.format(n_sym))
     factor = [((-1.0 if s < 0 else 1.0) / sc) * o for s, sc, o in zip(row_side, pl.scale, orient)]
     n_neg = orient.count(-1)
     if n_neg:
-        steps.append(f"{n_neg} equalities re-oriented")
+        steps.append(_TURNED_ROWS.format(n_neg))
         cid = [c * o for o, a, b in zip(orient, ptr, ptr[1:]) for c in cid[a:b]]
         rid = [r * o for r, o in zip(rid, orient)]
     row_orig: list[int] = pl.orig_row
@@ -1032,7 +1114,7 @@ def _build_graph_small(p: Prepared, pre: tuple[Any, ...]) -> Graph:
                 dup_orig.append(row_orig[i])
                 dup_side.append(row_side[i])
                 dup_node.append(rep)
-        steps.append(f"{len(dup_orig)} duplicate rows dropped")
+        steps.append(_DUPLICATE_ROWS.format(len(dup_orig)))
         ind = [j for i in keep for j in ind[ptr[i] : ptr[i + 1]]]
         cid = [c for i in keep for c in cid[ptr[i] : ptr[i + 1]]]
         cnt = [ptr[i + 1] - ptr[i] for i in keep]
@@ -1230,9 +1312,9 @@ def _build_graph_arrays(
         sym = eqz & ~decided
         if sym.any():
             kind[sym] = KIND_EQ_PM
-            steps.append(f"{int(sym.sum())} sign-symmetric equalities kept in both orientations")
+            steps.append(_SYM_ROWS.format(int(sym.sum())))
         if (orient < 0).any():
-            steps.append(f"{int((orient < 0).sum())} equalities re-oriented")
+            steps.append(_TURNED_ROWS.format(int((orient < 0).sum())))
     cid = cid * np.repeat(orient, counts)
     rid = rid * orient
     factor = factor * orient
@@ -1276,7 +1358,7 @@ def _build_graph_arrays(
             dropped = np.flatnonzero(~keep_mask)
             dup_orig, dup_side = row_orig[dropped], row_side[dropped]
             dup_node = rep_of_key[key[dropped]]
-            steps.append(f"{dropped.size} duplicate rows dropped")
+            steps.append(_DUPLICATE_ROWS.format(dropped.size))
             rowmask = np.repeat(keep_mask, counts)
             indices, cid = indices[rowmask], cid[rowmask]
             counts = counts[keep_mask]

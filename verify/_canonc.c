@@ -11,7 +11,7 @@
  * 1e-9 tolerance,
  * x + 0.0 (-0.0 -> 0.0),
  * the EQ_TOL test, v * -1.0 (not -v: a NaN keeps its sign under a multiplication on every
- * IEEE machine, which -v would flip). No fused multiply-add (contraction is off below) and
+ * IEEE machine, which -v would flip). No fused multiply-add (contraction is off: verify/_npbuf.h) and
  * no excess precision (FLT_EVAL_METHOD must be 0, or this file does not build and the
  * Python code runs).
  *
@@ -31,27 +31,12 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
-#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
-#error "double arithmetic with excess precision: numpy's results cannot be matched"
-#endif
+#include "_npbuf.h"
 
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
-/* read through a volatile so that v * MINUS_ONE stays a multiplication (GCC folds
- * v * -1.0 into -v, which differs on a NaN's sign) */
-static volatile double MINUS_ONE = -1.0;
-static volatile double PLUS_ONE = 1.0;
-
-static PyObject *np_empty;                             /* numpy.empty */
 static PyObject *dt_f8, *dt_i8, *dt_i1, *dt_bool; /* numpy dtypes */
 
 /* np.maximum of two floats where neither is NaN and they are not zeros of opposite
@@ -76,51 +61,8 @@ static inline double np_fold(double cur, double nw, int is_max, int ties) {
 
 enum { IN_INDPTR, IN_INDICES, IN_DATA, IN_LO, IN_HI, IN_LB, IN_UB, IN_INT, N_IN };
 
-/* the kind of a buffer's items: 'f' float64, 'b' bool, '4'/'8' signed integers, 0 other */
-static char kind_of(const Py_buffer *b) {
-    const char *f = b->format ? b->format : "B";
-    if (*f == '=' || *f == '@') f++;
-    if (*f == '<' || *f == '>' || *f == '!') {
-        /* an explicit byte order: accepted only where it is the native one */
-        const uint16_t one = 1;
-        int little = *(const uint8_t *)&one == 1;
-        if ((*f == '<') != little) return 0;
-        f++;
-    }
-    if (f[0] == '\0' || f[1] != '\0') return 0;
-    switch (f[0]) {
-    case 'd':
-        return b->itemsize == 8 ? 'f' : 0;
-    case '?':
-        return b->itemsize == 1 ? 'b' : 0;
-    case 'i':
-    case 'l':
-    case 'q':
-        return b->itemsize == 8 ? '8' : b->itemsize == 4 ? '4' : 0;
-    default:
-        return 0;
-    }
-}
-
 static inline int64_t int_at(const Py_buffer *b, int wide, Py_ssize_t i) {
     return wide ? ((const int64_t *)b->buf)[i] : (int64_t)((const int32_t *)b->buf)[i];
-}
-
-/* ------------------------------------------------------------------ output arrays */
-
-typedef struct {
-    PyObject *obj;
-    Py_buffer view;
-    int held;
-} Out;
-
-static int out_new(Out *o, Py_ssize_t n, PyObject *dtype) {
-    o->obj = PyObject_CallFunction(np_empty, "nO", n, dtype);
-    if (!o->obj) return -1;
-    if (PyObject_GetBuffer(o->obj, &o->view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0)
-        return -1;
-    o->held = 1;
-    return 0;
 }
 
 enum {
@@ -153,7 +95,7 @@ static PyObject *prepare(PyObject *self, PyObject *args) {
                           &in_obj[IN_UB], &in_obj[IN_INT], &ind_dtype, &ZERO_TOL, &EQ_TOL,
                           &ties))
         return NULL;
-    static const char want[N_IN] = {'i', 'i', 'f', 'f', 'f', 'f', 'f', 'b'};
+    static const char want[N_IN] = {'i', 'i', 'f', 'f', 'f', 'f', 'f', '?'};
     for (int k = 0; k < N_IN; k++) {
         if (PyObject_GetBuffer(in_obj[k], &in[k], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
             PyErr_Clear();
@@ -249,7 +191,7 @@ static PyObject *prepare(PyObject *self, PyObject *args) {
     Py_ssize_t sizes[N_OUT] = {n, n, n_half, n_half, n_half, n_half, n_half + 1,
                                nnz_out, nnz_out, n_half, n_single};
     for (int k = 0; k < N_OUT; k++)
-        if (out_new(&out[k], sizes[k], dts[k]) < 0) goto done;
+        if (out_new(&out[k], sizes[k], 0, dts[k]) < 0) goto done;
     if (n_half && out[O_IND].view.itemsize != I->itemsize) {
         decline = 1;
         goto done;
@@ -358,10 +300,7 @@ static PyObject *prepare(PyObject *self, PyObject *args) {
         rounded ? Py_True : Py_False, bad_vars, n_both, n_dn, scaled ? Py_True : Py_False);
 
 done:
-    for (int k = 0; k < N_OUT; k++) {
-        if (out[k].held) PyBuffer_Release(&out[k].view);
-        Py_XDECREF(out[k].obj);
-    }
+    out_release(out, N_OUT);
     for (int k = 0; k < N_IN; k++)
         if (held_in[k]) PyBuffer_Release(&in[k]);
     PyMem_Free(cls);
@@ -383,20 +322,12 @@ static struct PyModuleDef module = {
     methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__canonc(void) {
-    PyObject *np = PyImport_ImportModule("numpy");
-    if (!np) return NULL;
-    np_empty = PyObject_GetAttrString(np, "empty");
-    PyObject *dtype = PyObject_GetAttrString(np, "dtype");
-    Py_DECREF(np);
-    if (!np_empty || !dtype) {
-        Py_XDECREF(dtype);
-        return NULL;
-    }
-    dt_f8 = PyObject_CallFunction(dtype, "s", "float64");
-    dt_i8 = PyObject_CallFunction(dtype, "s", "int64");
-    dt_i1 = PyObject_CallFunction(dtype, "s", "int8");
-    dt_bool = PyObject_CallFunction(dtype, "s", "bool");
-    Py_DECREF(dtype);
-    if (!dt_f8 || !dt_i8 || !dt_i1 || !dt_bool) return NULL;
+    static const char *const names[] = {"float64", "int64", "int8", "bool"};
+    PyObject *dts[4];
+    if (npbuf_init(names, dts, 4) < 0) return NULL;
+    dt_f8 = dts[0];
+    dt_i8 = dts[1];
+    dt_i1 = dts[2];
+    dt_bool = dts[3];
     return PyModule_Create(&module);
 }

@@ -147,17 +147,21 @@ def test_compiled_prepare_equals_numpy_on_the_instances(tmp_path):
     assert handled >= 100, handled
 
 
-@built
-def test_compiled_prepare_equals_numpy_on_the_reader_corpora(tmp_path):
-    models = []
+def _corpus_files(tmp_path, seed):
+    """The reader corpora as files: the tiny reader's cases and 400 fuzzed files."""
+    paths = []
     (tmp_path / "files").mkdir()
     for k, (_, raw) in enumerate(_corpus(tmp_path)):
         path = tmp_path / "files" / f"c{k}.mps"
         path.write_bytes(raw)
-        models.append(path)
+        paths.append(path)
     (tmp_path / "fuzz").mkdir()
-    models += make_corpus(tmp_path / "fuzz", seed=12, n=400)
-    handled = sum(_same(m) for m in _readable(models))
+    return paths + make_corpus(tmp_path / "fuzz", seed=seed, n=400)
+
+
+@built
+def test_compiled_prepare_equals_numpy_on_the_reader_corpora(tmp_path):
+    handled = sum(_same(m) for m in _readable(_corpus_files(tmp_path, 12)))
     assert handled >= 300, handled
 
 

@@ -529,6 +529,7 @@ def test_label_pair_small_is_chosen_by_size(monkeypatch):
     calls = []
     monkeypatch.setattr(_canon, "_label_pair_small", lambda *a: calls.append("small"))
     monkeypatch.setattr(_canon, "_build_graph", lambda *a: calls.append("arrays"))
+    monkeypatch.setattr(_canon, "_graphc", None)  # (the compiled path: test_graphc.py)
     n = _canon.SMALL_NNZ
     monkeypatch.setattr(_canon, "SMALL_LABELS", 10**6)
     for k in (n, n + 1):  # half-row entries per model
