@@ -132,8 +132,9 @@ SMALL_NNZ = 128
 def prepare(model: MilpData) -> Prepared:
     """The per-model float stage of the strict canonical form (see module docstring).
 
-    Tiny models (:data:`SMALL_NNZ`) with a canonical matrix and no zero or non-finite
-    coefficient take the plain-Python path, the others the array path."""
+    The array path, in C where the module is built (faster than Python lists at every
+    size); without the module tiny models (:data:`SMALL_NNZ`) with a canonical matrix
+    and no zero or non-finite coefficient take the plain-Python path."""
     if kept_lists(model) is not None:  # the list reader's model: canonical, finite, no zeros
         small = model.nnz <= SMALL_NNZ  # (its sizes are its lists', no array is made)
     else:
@@ -144,6 +145,8 @@ def prepare(model: MilpData) -> Prepared:
             and A.data.size == int(A.indptr[-1])
             and (not A.data.size or (np.isfinite(A.data).all() and A.data.all()))
         )
+    # with the compiled module the array path is faster at every size (C, not numpy)
+    small = small and _canonc is None
     if small and model.num_vars <= 4 * SMALL_NNZ and model.num_rows <= 4 * SMALL_NNZ:
         return _prepare_small(model)
     return _prepare_arrays(model)
@@ -793,12 +796,12 @@ def label_pair(
 ) -> tuple[Graph, Graph, _Numbers]:
     """Turn two prepared models into coloured graphs with jointly comparable labels.
 
-    Tiny pairs in tolerance mode (each model at most :data:`SMALL_NNZ` half-row entries
-    and :data:`SMALL_LABELS` numbers in all) take the plain-Python path
-    (:func:`_label_pair_small`), the others the arrays: in tolerance mode made in C
-    (:func:`_label_pair_compiled`) where that module is built and takes the pair."""
-    if not exact and _small_pair(pa, pb):
-        return _label_pair_small(pa, pb, rtol)
+    In tolerance mode the arrays are made in C (:func:`_label_pair_compiled`) where that
+    module is built and takes the pair, at every size; without it tiny pairs (each model
+    at most :data:`SMALL_NNZ` half-row entries and :data:`SMALL_LABELS` numbers in all)
+    take the plain-Python path (:func:`_label_pair_small`), the others numpy."""
+    if not exact and _graphc is None and _small_pair(pa, pb):
+        return _label_pair_small(pa, pb, rtol)  # (C is faster than lists at every size)
     if not exact and _graphc is not None:
         done = _label_pair_compiled(pa, pb, rtol)
         if done is not None:
@@ -841,8 +844,8 @@ def _label_pair_compiled(
     (``verify/_graphc.c``): the same numbers (its ``joint`` is :meth:`_Numbers.joint` on
     the values label_pair pools, divisions included) and the same graphs (its ``graph`` is
     :func:`_build_graph_arrays` with the ids given), bit for bit, with the steps written
-    here by the same texts. A model of at most :data:`SMALL_NNZ` entries still takes
-    :func:`_build_graph_small`, as in :func:`_build_graph`. None where the module declines
+    here by the same texts, at every size (C is faster than the lists of
+    :func:`_build_graph_small` even on tiny models). None where the module declines
     the numbers (an array not float64, inconsistent offsets): the caller then runs the
     numpy code; where it declines one graph that graph is made by the numpy code from the
     same ids (``tests/verify/test_graphc.py`` holds the two to each other)."""
@@ -858,7 +861,7 @@ def _label_pair_compiled(
     base = 0
     for p in (pa, pb):
         n, nnz, k = p.cost.size, p.rows.nnz, p.rhs.size
-        g = _build_graph_compiled(p, ids, base, n) if nnz > SMALL_NNZ else None
+        g = _build_graph_compiled(p, ids, base, n)
         if g is None:
             cut = [base + c for c in (0, n, 2 * n, 3 * n, 3 * n + 1, 3 * n + 1 + nnz)]
             cut.append(cut[-1] + k)
@@ -1284,9 +1287,9 @@ def _build_graph_arrays(
             orient[ez[hit]] = np.sign(net[hit])
             decided[ez[hit]] = True
             und = eqz & ~decided
-        if und.any():
-            rown = np.repeat(np.arange(nrow), counts)
-            sel = und[rown]
+        rown = np.repeat(np.arange(nrow), counts) if und.any() else np.zeros(0, np.int64)
+        sel = und[rown]
+        if sel.any():  # (rows without entries: nothing decides, they stay undecided)
             r_e, c_e = rown[sel], cid[sel]
             mag, sgn = np.abs(c_e), np.sign(c_e)
             mspan = int(mag.max()) + 1 if mag.size else 1

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 # which zero numpy's maximum.at / minimum.at keep on this platform: a probe of numpy, not
 # a rule of the canonical form (the one number this module takes from it)
-from optiscribe.verify._canon import _ZERO_TIES
+from optiscribe.verify._canon import _ZERO_TIES, _new_zero_wins
 from optiscribe.verify._model import MilpData, ModelLists, kept_lists, model_lists
 
 try:  # the re-verification in C (verify/_certifyc.c), built by the install where a C
@@ -316,10 +316,11 @@ def verify_mapping(
     """Prove that ``var_map`` (reference column → candidate column) and ``rows`` map the
     reference model onto the candidate model. Returns ``(ok, what failed)``.
 
-    Tiny models (see :data:`SMALL_NNZ`) take the plain-Python path, larger ones the array
-    path (in C where the module is built and takes the inputs); all apply the same rules
-    and give the same answer and message."""
-    if _small(ref, cand):
+    The array path runs in C where the module is built and takes the inputs, at every
+    size (faster than Python lists even on tiny models); without it tiny models (see
+    :data:`SMALL_NNZ`) take the plain-Python path. All apply the same rules and give the
+    same answer and message."""
+    if _certifyc is None and _small(ref, cand):
         return _verify_mapping_small(ref, cand, var_map, rows, tol=tol)
     return _verify_mapping_arrays(ref, cand, var_map, rows, tol=tol)
 
@@ -512,10 +513,11 @@ def _effective_py(L: ModelLists) -> tuple[list[float], list[float], bool]:
             j, a = ind[ptr[i]], val[ptr[i]]
             lo, hi = rlo[i], rhi[i]
             lo_j, hi_j = (lo / a, hi / a) if a > 0 else (hi / a, lo / a)
-            # np.maximum.at / np.minimum.at: the first operand wins ties (and NaN)
-            if not (lb[j] >= lo_j or lb[j] != lb[j]):
+            # np.maximum.at / np.minimum.at: the first operand wins ties (and NaN), but
+            # for zeros of opposite signs, where this numpy's answer decides
+            if not (lb[j] >= lo_j or lb[j] != lb[j]) or _new_zero_wins(lb[j], lo_j, 0):
                 lb[j] = lo_j
-            if not (ub[j] <= hi_j or ub[j] != ub[j]):
+            if not (ub[j] <= hi_j or ub[j] != ub[j]) or _new_zero_wins(ub[j], hi_j, 2):
                 ub[j] = hi_j
         elif k == 0 and (rlo[i] > 1e-12 or rhi[i] < -1e-12):
             infeasible = True

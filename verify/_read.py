@@ -53,6 +53,13 @@ from optiscribe.verify._mps import (
     parse_tiny,
 )
 
+try:  # the compiled kernels of the stages after reading (verify/_*c.c), where built
+    from optiscribe.verify import _canonc, _certifyc, _graphc, _refinec  # noqa: F401
+
+    STAGE_KERNELS = True
+except ImportError:  # the stages run their Python paths, tiny models on lists
+    STAGE_KERNELS = False
+
 __all__ = ["ModelLike", "fold_objective_constant", "from_pyomo", "read_file", "read_model"]
 
 #: The name Pyomo's LP and MPS writers give the pseudo-column that carries an objective
@@ -652,6 +659,14 @@ def read_file(path: str | Path) -> MilpData:
 LIST_ENTRIES = 128
 
 
+def _list_entries() -> int:
+    """:data:`LIST_ENTRIES`, or -1 (arrays at every size) where every stage of a check
+    after reading has its compiled kernel (:data:`STAGE_KERNELS`): those take arrays at
+    every size, faster than the plain-Python paths even on tiny models, so lists would
+    only be turned into arrays."""
+    return -1 if STAGE_KERNELS else LIST_ENTRIES
+
+
 def _read_native(raw: bytes, p: Path, *, python: bool = True) -> MilpData | None:
     """The native reader's model of ``raw``, or None when it refuses the file (or,
     without ``python``, when the compiled reader declines it). The compiled reader
@@ -661,7 +676,7 @@ def _read_native(raw: bytes, p: Path, *, python: bool = True) -> MilpData | None
     much as the parsing); the model is the one :func:`_from_native` makes of
     ``parse_mps(raw)`` (tested)."""
     if len(raw) < TINY_FILE:
-        t = parse_compiled_upto(raw, LIST_ENTRIES)
+        t = parse_compiled_upto(raw, _list_entries())
         if isinstance(t, CompiledModel):
             return _from_compiled(t, str(p))
         if t is None and python:

@@ -131,8 +131,8 @@ SMALL_UNION_ARCS = 192
 
 def build_union(ga: Graph, gb: Graph) -> Union:
     """Lay both graphs out as one node set with exact, jointly ranked initial colours."""
-    if ga.n_arcs + gb.n_arcs <= SMALL_UNION_ARCS:
-        return _build_union_small(ga, gb)
+    if _refinec is None and ga.n_arcs + gb.n_arcs <= SMALL_UNION_ARCS:
+        return _build_union_small(ga, gb)  # (with the module, C is faster at every size)
     return _build_union_arrays(ga, gb)
 
 
@@ -990,29 +990,26 @@ def refine(
             u, colours, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
         )
     kept = vars(u).get("_lists") if colours is None else None  # a union laid out on lists
-    if u.n <= SMALL_REFINE_NODES and kept is not None:
+    # the compiled loop first at every size (faster than the lists even on tiny unions);
+    # where it is not built or declines, lists up to SMALL_REFINE_NODES, numpy above
+    r = None
+    if _refinec is not None or u.n > SMALL_REFINE_NODES:
+        col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
+        r = _hash_compiled(
+            u, col, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
+        )
+    if r is None and u.n <= SMALL_REFINE_NODES:
+        if kept is None:
+            col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
         r = _hash_small(
             u,
-            list(kept.init),
+            list(kept.init) if kept is not None else col.tolist(),
             max_half_rounds=max_half_rounds,
             stop_when_discrete=stop_when_discrete,
         )
-    elif u.n <= SMALL_REFINE_NODES:
-        col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
-        r = _hash_small(
-            u, col.tolist(), max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
-        )
-    else:
-        col = u.init if colours is None else np.ascontiguousarray(colours, dtype=np.int64)
-        c = _hash_compiled(
+    elif r is None:
+        r = _hash_arrays(
             u, col, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
-        )
-        r = (
-            c
-            if c is not None
-            else _hash_arrays(
-                u, col, max_half_rounds=max_half_rounds, stop_when_discrete=stop_when_discrete
-            )
         )
     if r.diverged:
         return Refined(r.colours, r.half, True, r.half, False, "hash")

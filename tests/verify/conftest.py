@@ -119,3 +119,21 @@ def with_changes(m: MilpData, **kw) -> MilpData:
     )
     fields.update(kw)
     return MilpData.build(**fields)
+
+
+@pytest.fixture
+def python_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every stage after reading on its Python paths, as where the compiled kernels are
+    not built (``verify/_*c.c``): tiny models then take the plain-Python small paths and
+    a small file's model keeps the reader's lists. (With the kernels every size runs in
+    C; each kernel's tests hold it to the numpy code, test_small_path.py the lists.)"""
+    from optiscribe.verify import _canon, _certify, _read, _refine
+
+    for module, name in (
+        (_canon, "_canonc"),
+        (_canon, "_graphc"),
+        (_refine, "_refinec"),
+        (_certify, "_certifyc"),
+    ):
+        monkeypatch.setattr(module, name, None)
+    monkeypatch.setattr(_read, "STAGE_KERNELS", False)

@@ -321,20 +321,26 @@ def test_the_sign_of_a_row_product_is_numpys_pairwise_sum():
 
 
 @built
-def test_tiny_models_keep_the_plain_python_path(monkeypatch):
-    # the module is the array path's: tiny models stay on the plain-Python path as they
-    # are (its answers are pinned by test_small_path), larger ones ask the module first
+def test_tiny_models_ask_the_module_too(monkeypatch):
+    # with the module every size asks it first (faster than the plain-Python path even
+    # on tiny models); without it tiny models take the plain-Python path, whose answers
+    # test_small_path pins to the numpy code's
     m = next(m for m in _edge_models() if m.num_rows > 5)
     (ref, cand, vm, rows, tol) = _record([(m, permuted(m, seed=3))])[0]
     assert _certify._small(ref, cand)
     seen = []
     real = _certify._verify_mapping_compiled
     monkeypatch.setattr(_certify, "_verify_mapping_compiled", lambda *a: seen.append(1) or real(*a))
+    small = []
+    real_small = _certify._verify_mapping_small
+    monkeypatch.setattr(
+        _certify, "_verify_mapping_small", lambda *a, **k: small.append(1) or real_small(*a, **k)
+    )
     assert _certify.verify_mapping(ref, cand, vm, rows, tol=tol) == (True, "")
-    assert seen == []
-    monkeypatch.setattr(_certify, "SMALL_NNZ", -1)
+    assert seen == [1] and small == []
+    monkeypatch.setattr(_certify, "_certifyc", None)
     assert _certify.verify_mapping(ref, cand, vm, rows, tol=tol) == (True, "")
-    assert seen == [1]
+    assert small == [1]
 
 
 @built

@@ -373,21 +373,24 @@ def test_read_file_reads_the_same_with_or_without_the_compiled_reader(tmp_path, 
 
 
 @compiled
-def test_a_small_file_is_read_to_lists_only_up_to_the_small_paths_size(tmp_path):
-    """A file under TINY_FILE comes from the compiled reader as lists (kept with the
-    model for the plain-Python paths) when its matrix has at most ``LIST_ENTRIES``
-    entries, and as arrays above, where the checks take their array paths anyway: the
-    bound is the small paths' (``_canon.SMALL_NNZ``), and either way the model is the
-    Python reader's (``test_read_file_reads_the_same_with_or_without_the_compiled_reader``)."""
+@pytest.mark.parametrize("kernels", [True, False])
+def test_a_small_file_is_read_to_lists_only_where_the_small_paths_run(monkeypatch, kernels):
+    """A file under TINY_FILE comes from the compiled reader as arrays where the stages'
+    compiled kernels are built (they take arrays at every size); without them as lists
+    (kept with the model for the plain-Python paths) when its matrix has at most
+    ``LIST_ENTRIES`` entries, the small paths' bound (``_canon.SMALL_NNZ``), and as
+    arrays above. Either way the model is the Python reader's
+    (``test_read_file_reads_the_same_with_or_without_the_compiled_reader``)."""
     assert _read.LIST_ENTRIES == _canon.SMALL_NNZ
+    monkeypatch.setattr(_read, "STAGE_KERNELS", kernels)
     forms = set()
     for f in sorted(need(HIGHS_CHECK).glob("*.mps")):
         if f.stat().st_size >= TINY_FILE or _mps.parse_compiled(f.read_bytes()) is None:
             continue  # not small, or read by HiGHS or the Python methods
         m = _read.read_file(f)
-        small = m.nnz <= _read.LIST_ENTRIES
+        small = not kernels and m.nnz <= _read.LIST_ENTRIES
         assert (_model.kept_lists(m) is not None) == small, f.name
-        forms.add(small)
+        forms.add(m.nnz <= _read.LIST_ENTRIES)
     assert forms == {True, False}
 
 

@@ -48,14 +48,17 @@ def test_the_compiled_label_pair_is_built_where_ci_requires_it():
 
 
 def _python(pa, pb, rtol=1e-9):
-    """``label_pair`` with the module switched off: the numpy code (quiet on the
-    overflows and divisions by zero of :func:`_scrambled`'s numbers)."""
+    """``label_pair`` with the module switched off and no plain-Python path: the numpy
+    code (quiet on the overflows and divisions by zero of :func:`_scrambled`'s numbers;
+    the list paths are held to it by test_small_path.py)."""
     saved, _canon._graphc = _canon._graphc, None
+    small, _canon.SMALL_NNZ = _canon.SMALL_NNZ, -1
     try:
         with np.errstate(all="ignore"):
             return _canon.label_pair(pa, pb, rtol=rtol)
     finally:
         _canon._graphc = saved
+        _canon.SMALL_NNZ = small
 
 
 def _array_diff(name, a, b):
@@ -266,7 +269,7 @@ def test_compiled_label_pair_equals_numpy_on_edge_models():
         _same(p, big)
         _same(big, p)
     # rows without entries (equalities with rhs 0 among them: sign-symmetric, and equal
-    # to each other), in the small and the compiled graph paths; huge column ids
+    # to each other), in the compiled graph path at every size and in numpy; huge column ids
     scrambled = _scrambled(_random_prepared(rng), rng)  # (its zero scales: arrays only)
     other = _random_prepared(rng)
     for p, ks in ((big, (big.rhs.size, 3)), (other, (other.rhs.size, 3)), (scrambled, (3,))):
@@ -279,7 +282,7 @@ def test_compiled_label_pair_equals_numpy_on_edge_models():
             rhs = p.rhs.copy()
             rhs[:k] = 0.0
             empty = dataclasses.replace(p, rows=rows, rhs=rhs)
-            assert _same(empty, big) == 1 + (rows.nnz > _canon.SMALL_NNZ)
+            assert _same(empty, big) == 2  # both graphs in C, the tiny one too
             got = _canon.label_pair(empty, empty)[0]
             if k == 3 and empty.is_eq[:3].any():
                 assert (got.row_kind == _canon.KIND_EQ_PM).any()
@@ -396,21 +399,28 @@ def test_check_answers_the_same_without_the_module(monkeypatch, tmp_path):
 
 
 @built
-def test_the_compiled_path_is_taken_where_the_arrays_were(monkeypatch):
-    # tolerance mode and not a small pair: the compiled path; its graphs of models of at
-    # most SMALL_NNZ entries are still made on lists (as _build_graph does)
+def test_the_compiled_path_is_taken_at_every_size_in_tolerance_mode(monkeypatch):
+    # with the module every tolerance-mode pair is labelled in C, tiny ones too (faster
+    # than the lists there as well), and exact mode stays numpy; without it a small pair
+    # takes the plain-Python path
     calls = []
     real = _canon._label_pair_compiled
     monkeypatch.setattr(
         _canon, "_label_pair_compiled", lambda *a: calls.append("compiled") or real(*a)
     )
-    monkeypatch.setattr(_canon, "_label_pair_small", lambda *a: calls.append("small"))
-    monkeypatch.setattr(_canon, "SMALL_LABELS", 10**6)
+    real_small = _canon._label_pair_small
+    monkeypatch.setattr(
+        _canon, "_label_pair_small", lambda *a: calls.append("small") or real_small(*a)
+    )
     n = _canon.SMALL_NNZ
     small = _canon.prepare(milp([[1.0] * n], [1.0] * n, hi=[1.0]))
     big = _canon.prepare(milp([[1.0] * (n + 1)], [1.0] * (n + 1), hi=[1.0]))
-    _canon.label_pair(small, small)
+    ga, gb, _ = _canon.label_pair(small, small)
     _canon.label_pair(big, big, exact=True)
-    ga, gb, _ = _canon.label_pair(small, big)
-    assert calls == ["small", "compiled"]
-    assert type(ga) is _canon._ListGraph and type(gb) is _canon.Graph
+    _canon.label_pair(small, big)
+    assert calls == ["compiled", "compiled"]
+    assert type(ga) is _canon.Graph and type(gb) is _canon.Graph
+    monkeypatch.setattr(_canon, "_graphc", None)
+    tiny = _canon.prepare(milp([[1.0] * 8], [1.0] * 8, hi=[1.0]))
+    _canon.label_pair(tiny, tiny)
+    assert calls[2:] == ["small"]

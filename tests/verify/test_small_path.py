@@ -27,6 +27,10 @@ from tests._support.reader_fuzz import make_corpus
 from .conftest import HIGHS_CHECK, milp, need, permuted, with_changes
 from .test_check import _two_copies, six_cycle, two_triangles
 
+# the small paths run where the compiled kernels are not built; these tests hold them to
+# the numpy code, so they run with the kernels off (test_compiled_stages.py: with them)
+pytestmark = pytest.mark.usefixtures("python_stages")
+
 LEVELS = ("strict", "normalized")
 
 

@@ -305,6 +305,7 @@ def test_the_kept_lists_are_the_arrays_lists(tmp_path, monkeypatch):
     )
 
 
+@pytest.mark.usefixtures("python_stages")  # (with the kernels a small file reads to arrays)
 def test_huge_bounds_on_kept_lists(tmp_path):
     """The huge-bound count on a small file's lists: huge finite bounds of both signs,
     infinite ones, none."""
@@ -337,6 +338,7 @@ ENDATA
         assert _model.huge_bounds(m) == count == _model.huge_bounds(dataclasses.replace(m))
 
 
+@pytest.mark.usefixtures("python_stages")
 def test_a_small_file_s_model_makes_its_arrays_on_first_read(tmp_path):
     """The list reader's model sets its arrays when one is first read (all of them, the
     same as the general construction's); until then its sizes are its lists'. Pickled or
