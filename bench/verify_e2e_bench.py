@@ -2,8 +2,8 @@
 against the ORGEval-style baseline and against HiGHS alone reading both files.
 
 Run: ``.venv/bin/python bench/verify_e2e_bench.py [--large] [--reps N] [--wall]
-[--max-nnz N] [--python-reader] [--orgeval DIR]``. Prints a markdown table (median per bucket) and one line per pair with
-``--verbose``; ``--max-nnz`` keeps only the pairs of at most N nonzeros (a quick run of the
+[--max-nnz N] [--python-reader | --python-only] [--orgeval DIR]``. Prints a markdown
+table (median per bucket) and one line per pair with ``--verbose``; ``--max-nnz`` keeps only the pairs of at most N nonzeros (a quick run of the
 small buckets). Times are
 CPU time of the process by default (a loaded shared machine inflates wall time by waiting,
 not by work); ``--wall`` uses wall time.
@@ -24,7 +24,9 @@ the baseline above 1e4 nonzeros):
 * ``HiGHS read``: ``Highs().readModel`` of both files, nothing else: the floor for any
   checker that parses with HiGHS;
 * with ``--python-reader``, also ``optiscribe`` with the compiled MPS reader switched
-  off (``verify/_mpsc.c``; what a machine without a C compiler at install runs);
+  off (``verify/_mpsc.c``); with ``--python-only``, with every compiled part off (the
+  reader and the stages' kernels, ``verify/_*c.c``: what an install without a C
+  compiler runs);
 * with ``--orgeval DIR`` (a checkout of ORGEval's harness, ``ZiweiZHU0513/OR_Benchmark``,
   which has no licence and is not shipped; gurobipy importable, e.g. ``pip install
   --target T gurobipy`` and ``PYTHONPATH=T``: its size-limited licence reads any size),
@@ -51,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _orgeval_baseline import orgeval_check
 
 from optiscribe.data.benchmarks import shared_data_dir
-from optiscribe.verify import MilpData, Verdict, _mps, check, read_model
+from optiscribe.verify import MilpData, Verdict, _mps, _read, check, read_model
 
 BUCKETS = ((0, 100), (101, 1000), (1001, 10_000), (10_001, 100_000), (100_001, 10**7))
 
@@ -242,6 +244,29 @@ def orgeval_itself(root: Path) -> Callable[[str, str], object]:
     return fn
 
 
+@contextlib.contextmanager
+def _python_parts(*, everything: bool) -> Iterator[None]:
+    """The compiled MPS reader switched off, and with ``everything`` the stages' compiled
+    kernels too (a check as an install without a C compiler runs it)."""
+    from optiscribe.verify import _canon, _certify, _refine
+
+    parts = [(_mps, "_mpsc")]
+    if everything:
+        parts += [(_canon, "_canonc"), (_canon, "_graphc"), (_refine, "_refinec")]
+        parts += [(_certify, "_certifyc")]
+    saved = [getattr(m, k) for m, k in parts]
+    kernels = _read.STAGE_KERNELS
+    try:
+        for m, k in parts:
+            setattr(m, k, None)
+        _read.STAGE_KERNELS = kernels and not everything
+        yield
+    finally:
+        for (m, k), v in zip(parts, saved):
+            setattr(m, k, v)
+        _read.STAGE_KERNELS = kernels
+
+
 def _bucket_label(lo: int, hi: int) -> str:
     return f"<= {hi}" if lo == 0 else (f"{lo}-{hi}" if hi < 10**7 else f"> {lo - 1}")
 
@@ -280,8 +305,11 @@ def main() -> None:
     own_times: dict[str, float] = {}
     py_times: dict[str, float] = {}
     python_reader = "--python-reader" in sys.argv
+    python_only = "--python-only" in sys.argv
     if python_reader and not _mps.COMPILED:
         raise SystemExit("--python-reader: the compiled reader is not built here")
+    if python_only and not (_mps.COMPILED and _read.STAGE_KERNELS):
+        raise SystemExit("--python-only: the compiled parts are not all built here")
     with tempfile.TemporaryDirectory(prefix="verify_e2e_") as d:
         for name, a, b in list(pairs(Path(d), large, max_nnz)):
             nnz = read_model(a).nnz
@@ -292,14 +320,13 @@ def main() -> None:
                 lambda a=a, b=b: orgeval_check(baseline_read(a), baseline_read(b)), r_reps
             )
             extra = ""
-            if python_reader:  # the same check with the compiled reader switched off
-                compiled, _mps._mpsc = _mps._mpsc, None
-                try:
+            if python_reader or python_only:  # the same check, compiled parts off
+                with _python_parts(everything=python_only):
                     t_py, _ = best(lambda a=a, b=b: check(a, b), reps)
-                finally:
-                    _mps._mpsc = compiled
                 py_times[name] = t_py
-                extra += f"  python reader {t_py * 1e3:9.2f} ms"
+                extra += (
+                    f"  {'python only' if python_only else 'python reader'} {t_py * 1e3:9.2f} ms"
+                )
             if own is not None:
                 with contextlib.chdir(d):
                     t_own, said = best(lambda a=a, b=b: own(str(a), str(b)), r_reps)
@@ -332,7 +359,12 @@ def main() -> None:
             f"| {_bucket_label(lo, hi)} | {len(sel)} | {ours * 1e3:.2f} ms | {base * 1e3:.2f} ms | "
             f"{ratio_b:.1f}x | {read * 1e3:.2f} ms | {ratio_r:.2f}x |"
         )
-    _context_table(rows, py_times, "optiscribe, Python reader", "its time / optiscribe's")
+    _context_table(
+        rows,
+        py_times,
+        "optiscribe, Python only" if python_only else "optiscribe, Python reader",
+        "its time / optiscribe's",
+    )
     _context_table(rows, own_times, "ORGEval itself (gurobipy)", "ORGEval itself / optiscribe")
     clock = "wall time" if CLOCK is time.perf_counter else "CPU time (time.process_time)"
     print(f"\n{clock}; pairs: {len(rows)}; not decided equivalent by optiscribe: {wrong or 'none'}")

@@ -885,3 +885,26 @@ def test_a_graph_on_lists_makes_its_labels_and_arcs_on_first_read():
     assert "_lists" not in vars(copy) and (copy.n_vars, copy.n_arcs) == (gb.n_vars, gb.n_arcs)
     with pytest.raises(AttributeError):
         ga.no_such_field  # noqa: B018
+
+
+def test_the_small_certificate_check_keeps_numpys_zero_on_a_tie_of_signed_zeros():
+    # a singleton row -x0 >= -0.0 (x0 <= 0.0) against x0's upper bound -0.0 or 0.0: which
+    # zero np.minimum.at keeps is the platform's numpy's (_canon._zero_ties), and the
+    # upper-bound message prints it; the list path keeps the same one (certc's finding)
+    from optiscribe.verify import _certify
+    from optiscribe.verify._certify import HalfRowMap
+
+    inf = np.inf
+    one, z = np.array([1]), np.zeros(0, dtype=np.int64)
+    rows = HalfRowMap(one, one, one, one, (z, z, z, z), (z, z, z, z))
+    seen = set()
+    for hi, ub in ((-0.0, 0.0), (0.0, -0.0)):
+        ref = milp([[1, 0], [1, 1]], [1, 1], lo=[-inf, -inf], hi=[hi, 1], lb=[-2, 0], ub=[-1, 1])
+        for cub in (ub, 5.0):
+            cand = milp([[1, 0], [1, 1]], [1, 1], lo=[-inf, -inf], hi=[hi, 1], lb=[-2, 0])
+            cand = with_changes(cand, col_upper=np.array([cub, 1.0]))
+            args = (ref, cand, np.array([0, 1]), rows)
+            want = _certify._verify_mapping_arrays(*args, tol=1e-9)  # numpy (kernels off)
+            assert _certify._verify_mapping_small(*args, tol=1e-9) == want
+            seen.add(want[1])
+    assert any("-0.0" in s for s in seen), seen
