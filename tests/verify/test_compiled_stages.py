@@ -16,7 +16,7 @@ import pytest
 
 from optiscribe.verify import Verdict, _canon, _certify, _model, _read, _refine, check, read_model
 
-from .test_canonc import _e2e_pairs
+from .test_canonc import _e2e_pairs, _summary
 from .test_small_path import LEVELS, _all_small_models, _broken, _written
 
 built = pytest.mark.skipif(
@@ -27,18 +27,6 @@ built = pytest.mark.skipif(
 def test_the_kernels_are_built_where_ci_requires_them():
     if os.environ.get("OPTISCRIBE_REQUIRE_COMPILED") == "1":
         assert _read.STAGE_KERNELS
-
-
-def _summary(r):
-    cert = r.certificate
-    return (
-        r.verdict,
-        r.reason,
-        r.method,
-        r.steps,
-        None if cert is None else (cert.variable_index, dict(cert.constraints)),
-        r.witness and (r.witness.stage, r.witness.message),
-    )
 
 
 def _counting(fn, name, answered):

@@ -24,13 +24,13 @@ from optiscribe.verify import _canon, read_model
 
 from .conftest import HIGHS_CHECK, milp, need, permuted
 from .test_canonc import (
-    FLAGS,
     _check,
     _corpus_files,
     _e2e_pairs,
     _fb_pairs,
     _readable,
     _summary,
+    array_differences,
     random_model,
 )
 from .test_small_path import GRAPH_FIELDS, LEVELS, _edge_models
@@ -61,23 +61,13 @@ def _python(pa, pb, rtol=1e-9):
         _canon.SMALL_NNZ = small
 
 
-def _array_diff(name, a, b):
-    if type(a) is not np.ndarray or a.dtype != b.dtype or a.shape != b.shape:
-        return [f"{name} type"]
-    if a.tobytes() != b.tobytes():
-        return [f"{name} bytes"]
-    if [getattr(a.flags, k) for k in FLAGS] != [getattr(b.flags, k) for k in FLAGS]:
-        return [f"{name} flags"]
-    return []
-
-
 def _differences(got, want):
     """What differs between two label_pair results (empty: nothing, bit for bit)."""
     diff = []
     nu, nw = got[2], want[2]
     if (nu.exact, nu.inf_id, nu.reps, nu._bucket) != (nw.exact, nw.inf_id, nw.reps, nw._bucket):
         diff.append("numbers")
-    diff += _array_diff("_u", nu._u, nw._u) + _array_diff("_cl", nu._cl, nw._cl)
+    diff += array_differences("_u", nu._u, nw._u) + array_differences("_cl", nu._cl, nw._cl)
     for g, (a, b) in enumerate(zip(got[:2], want[:2])):
         if type(a) is not type(b) or a.prepared is not b.prepared:
             diff.append(f"{g} type")
@@ -88,7 +78,7 @@ def _differences(got, want):
         if _canon.graph_lists(a) != _canon.graph_lists(b):
             diff.append(f"{g} lists")
         for f in GRAPH_FIELDS:
-            diff += _array_diff(f"{g} {f}", getattr(a, f), getattr(b, f))
+            diff += array_differences(f"{g} {f}", getattr(a, f), getattr(b, f))
     return diff
 
 
