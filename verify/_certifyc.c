@@ -22,9 +22,9 @@
  * and no excess precision (FLT_EVAL_METHOD must be 0, or this file does not build and the
  * Python code runs).
  *
- * It shares no code with the canonical form (verify/_canonc.c): the certificate check is
+ * It shares no rule with the canonical form (verify/_canonc.c): the certificate check is
  * independent of what found the mapping, so the few float rules both need are written
- * here again.
+ * here again. Only the reading of an array's format is shared (verify/_bufletter.h).
  *
  * It returns None, and the caller runs the numpy code, on anything else: an input that is
  * not float64 / bool / a signed integer and C-contiguous, inconsistent sizes or offsets, a
@@ -44,6 +44,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "_bufletter.h"
 
 #if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
 #error "double arithmetic with excess precision: numpy's results cannot be matched"
@@ -145,16 +147,7 @@ typedef struct {
 } Buf;
 
 static char kind_of(const Py_buffer *b) {
-    const char *f = b->format ? b->format : "B";
-    if (*f == '=' || *f == '@') f++;
-    if (*f == '<' || *f == '>' || *f == '!') {
-        const uint16_t one = 1;
-        int little = *(const uint8_t *)&one == 1;
-        if ((*f == '<') != little) return 0;
-        f++;
-    }
-    if (f[0] == '\0' || f[1] != '\0') return 0;
-    switch (f[0]) {
+    switch (buffer_letter(b)) {
     case 'd':
         return b->itemsize == 8 ? 'f' : 0;
     case '?':

@@ -9,6 +9,8 @@
 #include <float.h>
 #include <stdint.h>
 
+#include "_bufletter.h"
+
 #if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
 #error "double arithmetic with excess precision: numpy's results cannot be matched"
 #endif
@@ -29,16 +31,7 @@ static PyObject *np_empty; /* numpy.empty, set by the module's init (npbuf_init)
 /* the kind of a buffer's items: 'f' float64, '?' bool, 'b' int8, '4'/'8' signed
  * integers, 0 other (an explicit byte order is accepted only where it is the native one) */
 static inline char kind_of(const Py_buffer *b) {
-    const char *f = b->format ? b->format : "B";
-    if (*f == '=' || *f == '@') f++;
-    if (*f == '<' || *f == '>' || *f == '!') {
-        const uint16_t one = 1;
-        int little = *(const uint8_t *)&one == 1;
-        if ((*f == '<') != little) return 0;
-        f++;
-    }
-    if (f[0] == '\0' || f[1] != '\0') return 0;
-    switch (f[0]) {
+    switch (buffer_letter(b)) {
     case 'd':
         return b->itemsize == 8 ? 'f' : 0;
     case '?':

@@ -52,6 +52,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "_bufletter.h"
+
 static PyObject *np_empty; /* numpy.empty */
 static PyObject *dt_i8;    /* numpy int64 */
 
@@ -59,16 +61,8 @@ static PyObject *dt_i8;    /* numpy int64 */
 
 /* 'i': 8-byte signed integers, 'u': 8-byte unsigned, 0 anything else */
 static char kind_of(const Py_buffer *b) {
-    const char *f = b->format ? b->format : "B";
-    if (*f == '=' || *f == '@') f++;
-    if (*f == '<' || *f == '>' || *f == '!') {
-        const uint16_t one = 1;
-        int little = *(const uint8_t *)&one == 1;
-        if ((*f == '<') != little) return 0;
-        f++;
-    }
-    if (f[0] == '\0' || f[1] != '\0' || b->itemsize != 8) return 0;
-    switch (f[0]) {
+    if (b->itemsize != 8) return 0;
+    switch (buffer_letter(b)) {
     case 'l':
     case 'q':
         return 'i';
