@@ -135,6 +135,8 @@ def prepare(model: MilpData) -> Prepared:
     The array path, in C where the module is built (faster than Python lists at every
     size); without the module tiny models (:data:`SMALL_NNZ`) with a canonical matrix
     and no zero or non-finite coefficient take the plain-Python path."""
+    if _canonc is not None:  # the array path is faster at every size (C, not numpy)
+        return _prepare_arrays(model)
     if kept_lists(model) is not None:  # the list reader's model: canonical, finite, no zeros
         small = model.nnz <= SMALL_NNZ  # (its sizes are its lists', no array is made)
     else:
@@ -145,8 +147,6 @@ def prepare(model: MilpData) -> Prepared:
             and A.data.size == int(A.indptr[-1])
             and (not A.data.size or (np.isfinite(A.data).all() and A.data.all()))
         )
-    # with the compiled module the array path is faster at every size (C, not numpy)
-    small = small and _canonc is None
     if small and model.num_vars <= 4 * SMALL_NNZ and model.num_rows <= 4 * SMALL_NNZ:
         return _prepare_small(model)
     return _prepare_arrays(model)
